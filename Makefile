@@ -1,0 +1,37 @@
+# The two commands of the README:  `make demo`  and  `make test`.
+# Each sets up everything it needs on a fresh machine (a virtualenv in .venv with the
+# exact versions of requirements.lock) before it runs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup demo test lint lock bench
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check "uv==0.13.9"
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)
+
+## Sets up, syncs the bundled sample community through the fake APIs, builds the
+## models, publishes the snapshot and serves the dashboard on http://localhost:8501
+demo: $(STAMP)
+	$(BIN)/acacia demo
+
+## Sets up and runs lint plus the whole test suite (slow tests included)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## Re-pins requirements.lock after a change to pyproject.toml
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--no-header --no-annotate -o requirements.lock
+
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/github_requests.py

@@ -1,0 +1,170 @@
+"""The bundled sample community: deterministic, realistic people and organizations.
+
+A few hundred people over a year, with long-tail activity (a handful do most of the
+work), organizations, the project's own staff, bots and churn (people who arrive late
+or go quiet). The same people will appear in every source's fake API; each source's
+module turns them into that platform's payloads.
+
+Everything is drawn from one seeded ``random.Random``, and all times are relative to
+``end``, so the same (seed, end) always gives the same community.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+FIRST = (
+    "Ada Alan Amara Ana Arjun Ben Bianca Carlos Chen Chloe Dana Daniel Diego Elena Emeka "
+    "Fatima Felix Grace Hana Hugo Ines Ivan Jamal Jia Jonas Julia Kai Kenji Lara Leo Lina "
+    "Luca Maya Mei Mateo Nadia Nia Noah Olga Omar Priya Rafael Rosa Sam Sara Sofia Tariq "
+    "Tomas Uma Vera Wei Yara Yusuf Zoe"
+).split()
+LAST = (
+    "Abbott Adeyemi Bauer Costa Dubois Eriksen Fischer Garcia Haddad Ivanova Jensen Kim "
+    "Kowalski Li Mbeki Moreau Nakamura Novak Okafor Petrov Quinn Rossi Santos Schmidt "
+    "Silva Tanaka Unger Varga Weber Xu Yilmaz Zhang"
+).split()
+LOCATIONS = (
+    ("Berlin, Germany", "Europe/Berlin"), ("Lagos, Nigeria", "Africa/Lagos"),
+    ("São Paulo, Brazil", "America/Sao_Paulo"), ("Bangalore, India", "Asia/Kolkata"),
+    ("Toronto, Canada", "America/Toronto"), ("Tokyo, Japan", "Asia/Tokyo"),
+    ("Paris, France", "Europe/Paris"), ("San Francisco, CA", "America/Los_Angeles"),
+    ("Warsaw, Poland", "Europe/Warsaw"), (None, None),
+)
+PUBLIC_MAIL = ("gmail.com", "outlook.com", "proton.me", "yahoo.com")
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    domain: str
+    github_org: str | None
+    company_spellings: tuple[str, ...]  # how members write it in their profiles
+    is_staff: bool = False
+
+
+ORGANIZATIONS = (
+    Organization("Acacia Foundation", "acacia.dev", "acacia-sample", ("Acacia Foundation",),
+                 is_staff=True),
+    Organization("Northwind Labs", "northwind.io", "northwind", ("@northwind", "Northwind Labs")),
+    Organization("Globex", "globex.com", "globex", ("Globex Corporation", "GLOBEX", "@globex")),
+    Organization("Initech", "initech.com", None, ("Initech Inc.", "Initech")),
+    Organization("Umbrella Cloud", "umbrella.cloud", "umbrella-cloud", ("Umbrella Cloud",)),
+    Organization("Hooli", "hooli.xyz", None, ("Hooli", "hooli")),
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    key: int
+    login: str
+    name: str
+    email: str
+    organization: Organization | None
+    company: str | None  # what the profile says, spelled the person's way
+    location: str | None
+    timezone: str | None
+    propensity: float  # relative activity; long-tailed
+    active_from: datetime
+    active_until: datetime
+    is_bot: bool = False
+
+    def active_at(self, when: datetime) -> bool:
+        return self.active_from <= when <= self.active_until
+
+
+@dataclass
+class Community:
+    """The people of the sample community, and a seeded way to pick who does what."""
+
+    end: datetime
+    days: int
+    people: list[Person]
+    bots: list[Person]
+    rng: random.Random
+
+    @property
+    def start(self) -> datetime:
+        return self.end - timedelta(days=self.days)
+
+    def random_time(self, after: datetime | None = None, within_days: float | None = None
+                    ) -> datetime:
+        """A time in the community's year (or within ``within_days`` after ``after``)."""
+        if after is None:
+            moment = self.start + timedelta(seconds=self.rng.uniform(0, self.days * 86400))
+        else:
+            span = within_days if within_days is not None else 14
+            moment = after + timedelta(seconds=self.rng.expovariate(1 / (span * 86400 / 3)) + 60)
+        return moment.replace(microsecond=0)
+
+    def pick(self, when: datetime, *, staff_bias: float = 1.0,
+             exclude: Person | None = None) -> Person:
+        """A person active at ``when``, drawn by propensity (staff weighted by bias)."""
+        for _ in range(50):
+            person = self.rng.choices(self.people, weights=self._weights(staff_bias))[0]
+            if person is not exclude and person.active_at(when):
+                return person
+        return next(p for p in self.people if p is not exclude and p.organization
+                    and p.organization.is_staff)
+
+    def _weights(self, staff_bias: float) -> list[float]:
+        cache = self.__dict__.setdefault("_weight_cache", {})
+        if staff_bias not in cache:
+            cache[staff_bias] = [
+                p.propensity * (staff_bias if p.organization and p.organization.is_staff else 1)
+                for p in self.people
+            ]
+        return cache[staff_bias]
+
+
+def _login(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
+    base = rng.choice([f"{first}{last}", f"{first[0]}{last}", f"{first}-{last}", f"{first}{last[:3]}"])
+    login = base.lower()
+    n = 2
+    while login in taken:
+        login = f"{base.lower()}{n}"
+        n += 1
+    taken.add(login)
+    return login
+
+
+def build_community(end: datetime, *, people: int = 300, days: int = 365, seed: int = 7
+                    ) -> Community:
+    """The deterministic sample community of ``people`` people over ``days`` before ``end``."""
+    rng = random.Random(seed)
+    end = end.replace(microsecond=0)
+    start = end - timedelta(days=days)
+    taken: set[str] = set()
+    members: list[Person] = []
+    for key in range(people):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        login = _login(rng, first, last, taken)
+        staff = key < 8  # the project's own team: few, very active
+        roll = rng.random()
+        org = (ORGANIZATIONS[0] if staff else
+               rng.choice(ORGANIZATIONS[1:]) if roll < 0.45 else None)
+        domain = org.domain if org and rng.random() < 0.8 else rng.choice(PUBLIC_MAIL)
+        location, tz = rng.choice(LOCATIONS)
+        # Pareto-distributed propensity: the long tail of a real community.
+        propensity = (40.0 if staff else 1.0) * rng.paretovariate(1.2)
+        active_from = start if staff or rng.random() < 0.5 else start + timedelta(
+            days=rng.uniform(0, days * 0.95))
+        active_until = end if rng.random() < 0.75 else active_from + timedelta(
+            days=rng.uniform(20, days))
+        members.append(Person(
+            key=key, login=login, name=f"{first} {last}",
+            email=f"{first.lower()}.{last.lower()}@{domain}",
+            organization=org,
+            company=rng.choice(org.company_spellings) if org and rng.random() < 0.7 else None,
+            location=location, timezone=tz, propensity=propensity,
+            active_from=active_from, active_until=min(active_until, end),
+        ))
+    bots = [
+        Person(key=people + i, login=login, name=login, email="", organization=None,
+               company=None, location=None, timezone=None, propensity=0, active_from=start,
+               active_until=end, is_bot=True)
+        for i, login in enumerate(("dependabot[bot]", "github-actions[bot]"))
+    ]
+    return Community(end=end, days=days, people=members, bots=bots, rng=rng)

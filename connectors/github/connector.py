@@ -1,0 +1,341 @@
+"""What the GitHub connector fetches, and how it stays incremental.
+
+Per repository, six streams, each with its own cursor (see docs/github.md for the
+request budget):
+
+========================  ==============================================  ====================
+stream                    endpoint                                        activities
+========================  ==============================================  ====================
+issues                    /repos/{r}/issues?since=&sort=updated (asc)     issue_opened,
+                                                                          pr_opened, pr_merged
+issue_events              /repos/{r}/issues/events (newest first)         issue_closed
+issue_comments            /repos/{r}/issues/comments?since= (asc)         issue_comment
+review_comments           /repos/{r}/pulls/comments?since= (asc)          review_comment
+reviews                   GraphQL: 100 pull requests with their reviews   pr_review
+                          per request, most recently updated first
+stargazers                /repos/{r}/stargazers (star media type)         star
+========================  ==============================================  ====================
+
+Reviews go through GraphQL because REST only lists them one pull request at a time
+(hundreds of requests for a year of history, against a handful this way).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.errors import RateLimitStop, SourceError
+from connectors.github.client import STAR_MEDIA_TYPE, GitHubClient
+from connectors.records import Activity, Identity, utc
+
+log = logging.getLogger(__name__)
+
+SOURCE = "github"
+STREAMS = ("issues", "issue_events", "issue_comments", "review_comments", "reviews",
+           "stargazers")
+
+REVIEWS_QUERY = """
+query($owner: String!, $name: String!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequests(first: 100, after: $cursor, orderBy: {field: UPDATED_AT, direction: DESC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        number updatedAt url
+        reviews(first: 100) {
+          nodes {
+            databaseId state submittedAt url
+            author { __typename login ... on User { databaseId } ... on Bot { databaseId } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+@dataclass
+class Batch:
+    """Records from one page, and the stream state to commit once they are landed.
+
+    ``state`` is None for a page in the middle of a newest-first walk: such a stream only
+    moves its cursor when the walk is complete, so an interrupted walk is redone.
+    """
+
+    stream: str
+    scope: str
+    activities: list[Activity] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+    state: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}:{self.stream}"
+
+
+@dataclass
+class Watermark:
+    """A cursor over an inclusive ``since``: the newest time seen and the ids seen at
+    exactly that time, so items repeated by the inclusive bound are not landed twice."""
+
+    value: str | None = None
+    seen: set[str] = field(default_factory=set)
+
+    def is_new(self, at: str, item_id: str) -> bool:
+        return self.value is None or at > self.value or (at == self.value
+                                                         and item_id not in self.seen)
+
+    def advance(self, at: str, item_id: str) -> None:
+        if self.value is None or at > self.value:
+            self.value, self.seen = at, {item_id}
+        elif at == self.value:
+            self.seen.add(item_id)
+
+    def as_state(self) -> dict[str, Any]:
+        return {"cursor": self.value, "seen": sorted(self.seen)}
+
+
+def is_bot(user: dict[str, Any]) -> bool:
+    return user.get("type") == "Bot" or user.get("login", "").endswith("[bot]")
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GitHubConnector:
+    """Reads repositories incrementally and yields :class:`Batch` es of normalized records.
+
+    ``state`` maps ``"owner/repo:stream"`` to that stream's cursor; the caller lands each
+    batch, then commits ``batch.state``. ``known_profiles`` holds the user ids whose
+    profile is already landed (and fresh), so each profile is looked up once.
+    """
+
+    def __init__(self, client: GitHubClient, *, organizations: list[str] | None = None,
+                 repositories: list[str] | None = None, backfill_days: int = 365,
+                 store_bodies: bool = False, known_profiles: set[str] | None = None,
+                 now: datetime | None = None) -> None:
+        self.client = client
+        self.organizations = organizations or []
+        self.explicit_repositories = repositories or []
+        self.backfill_start = iso((now or datetime.now(UTC)) - timedelta(days=backfill_days))
+        self.store_bodies = store_bodies
+        self.known_profiles = set(known_profiles or ())
+        self._identified: set[str] = set()
+        self.problems: list[SourceError] = []
+
+    # -- orchestration ----------------------------------------------------------------
+    def repositories(self) -> list[str]:
+        """Explicit repositories plus every repository of the configured organizations."""
+        names = list(self.explicit_repositories)
+        for org in self.organizations:
+            for page in self.client.pages(f"/orgs/{org}/repos", {"type": "all"}):
+                names += [r["full_name"] for r in page.items if r["full_name"] not in names]
+        return names
+
+    def sync(self, state: dict[str, dict[str, Any]],
+             streams: tuple[str, ...] = STREAMS) -> Iterator[Batch]:
+        """Every stream of every repository. A failing stream is recorded in
+        ``problems`` and the others go on; a spent rate limit stops the sync cleanly."""
+        try:
+            repositories = self.repositories()
+        except SourceError as error:
+            self.problems.append(error)
+            return
+        for repo in repositories:
+            for stream in streams:
+                try:
+                    yield from getattr(self, f"_{stream}")(repo, state.get(f"{repo}:{stream}", {}))
+                except RateLimitStop as error:
+                    self.problems.append(error)
+                    return
+                except SourceError as error:
+                    log.warning("%s (stream %s of %s skipped)", error, stream, repo)
+                    self.problems.append(error)
+
+    # -- ascending streams with an inclusive `since` -----------------------------------
+    def _since_stream(self, repo: str, stream: str, path: str, state: dict[str, Any],
+                      to_activities: Callable[[str, dict], list[Activity]]) -> Iterator[Batch]:
+        mark = Watermark(state.get("cursor") or self.backfill_start, set(state.get("seen", [])))
+        since = mark.value
+        etag = state.get("etag") if state.get("etag_since") == since else None
+        params = {"since": since, "sort": "updated", "direction": "asc"}
+        if stream == "issues":
+            params["state"] = "all"
+        first_etag = None
+        for page in self.client.pages(f"/repos/{repo}/{path}", params, etag=etag):
+            if page.not_modified:
+                return
+            first_etag = first_etag or page.headers.get("etag")
+            fresh = [i for i in page.items if mark.is_new(i["updated_at"], str(i["id"]))]
+            for item in page.items:
+                mark.advance(item["updated_at"], str(item["id"]))
+            activities = [a for item in fresh for a in to_activities(repo, item)]
+            yield Batch(stream, repo, activities, self._identities(fresh, "user"),
+                        {**mark.as_state(), "etag": first_etag, "etag_since": since})
+
+    def _issues(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        return self._since_stream(repo, "issues", "issues", state, self._issue_activities)
+
+    def _issue_comments(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        return self._since_stream(repo, "issue_comments", "issues/comments", state,
+                                  self._comment_activities)
+
+    def _review_comments(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        return self._since_stream(repo, "review_comments", "pulls/comments", state,
+                                  self._comment_activities)
+
+    # -- newest-first walks -----------------------------------------------------------
+    def _issue_events(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        newest_done = state.get("cursor")
+        top, first_etag = newest_done, None
+        for page in self.client.pages(f"/repos/{repo}/issues/events", etag=state.get("etag")):
+            if page.not_modified:
+                return
+            first_etag = first_etag or page.headers.get("etag")
+            older, activities, actors = False, [], []
+            for event in page.items:
+                if (newest_done is not None and event["id"] <= newest_done) or \
+                        event["created_at"] < self.backfill_start:
+                    older = True
+                    break
+                top = max(top or 0, event["id"])
+                if event["event"] == "closed" and "pull_request" not in event["issue"]:
+                    activities.append(Activity(
+                        SOURCE, f"issue_closed:{event['id']}", "issue_closed",
+                        utc(event["created_at"]), str(event["actor"]["id"]), repo,
+                        url=event["issue"]["html_url"], title=event["issue"]["title"],
+                        thread_id=f"{repo}#{event['issue']['number']}"))
+                    actors.append(event)
+            yield Batch("issue_events", repo, activities, self._identities(actors, "actor"))
+            if older:
+                break
+        yield Batch("issue_events", repo, state={"cursor": top, "etag": first_etag})
+
+    def _reviews(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        owner, name = repo.split("/", 1)
+        done_until = state.get("cursor") or self.backfill_start
+        top, cursor = state.get("cursor"), None
+        while True:
+            data = self.client.graphql(REVIEWS_QUERY, {"owner": owner, "name": name,
+                                                       "cursor": cursor})
+            if data.get("repository") is None:
+                raise SourceError(SOURCE, f"GraphQL could not find repository {repo}.",
+                                  "Check the repository name and the token's access.")
+            connection = data["repository"]["pullRequests"]
+            older, activities, authors = False, [], []
+            for pr in connection["nodes"]:
+                if pr["updatedAt"] <= done_until:
+                    older = True
+                    break
+                top = max(top or "", pr["updatedAt"])
+                for review in pr["reviews"]["nodes"]:
+                    author = review.get("author")
+                    if not author or not review.get("submittedAt"):
+                        continue  # a deleted account ("ghost") or a pending review
+                    user = {"id": author["databaseId"], "login": author["login"],
+                            "type": author["__typename"]}
+                    activities.append(Activity(
+                        SOURCE, f"pr_review:{review['databaseId']}", "pr_review",
+                        utc(review["submittedAt"]), str(user["id"]), repo, url=review["url"],
+                        thread_id=f"{repo}#{pr['number']}", extra={"state": review["state"]}))
+                    authors.append({"user": user})
+            yield Batch("reviews", repo, activities, self._identities(authors, "user"))
+            if older or not connection["pageInfo"]["hasNextPage"]:
+                break
+            cursor = connection["pageInfo"]["endCursor"]
+        yield Batch("reviews", repo, state={"cursor": top})
+
+    # -- stars: oldest first, new ones at the end ------------------------------------------
+    def _stargazers(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        mark = Watermark(state.get("cursor"), set(state.get("seen", [])))
+        number = start = max(int(state.get("page", 1)), 1)
+        for page in self.client.pages(f"/repos/{repo}/stargazers", {"page": start},
+                                      etag=state.get("etag"), accept=STAR_MEDIA_TYPE):
+            if page.not_modified:
+                return
+            if not page.items and start > 1:
+                # Unstars moved the end of the list back a page: read from there.
+                yield from self._stargazers(repo, {**state, "page": start - 1, "etag": None})
+                return
+            fresh = [s for s in page.items if mark.is_new(s["starred_at"], str(s["user"]["id"]))]
+            for star in page.items:
+                mark.advance(star["starred_at"], str(star["user"]["id"]))
+            activities = [Activity(
+                SOURCE, f"star:{repo}:{s['user']['id']}", "star", utc(s["starred_at"]),
+                str(s["user"]["id"]), repo, url=f"https://github.com/{repo}/stargazers")
+                for s in fresh if s["starred_at"] >= self.backfill_start]
+            # The next run starts at the last page, conditionally: new stars land there.
+            yield Batch("stargazers", repo, activities, self._identities(fresh, "user"),
+                        {**mark.as_state(), "page": number, "etag": page.headers.get("etag")})
+            number += 1
+
+    # -- records ------------------------------------------------------------------------
+    def _issue_activities(self, repo: str, issue: dict[str, Any]) -> list[Activity]:
+        is_pr = "pull_request" in issue
+        actor, thread = str(issue["user"]["id"]), f"{repo}#{issue['number']}"
+        extra = {"number": issue["number"], "state": issue["state"],
+                 "labels": [label["name"] for label in issue.get("labels", [])]}
+        kind = "pr" if is_pr else "issue"
+        activities = [Activity(
+            SOURCE, f"{kind}_opened:{issue['id']}", f"{kind}_opened", utc(issue["created_at"]),
+            actor, repo, url=issue["html_url"], title=issue["title"], thread_id=thread,
+            body=issue.get("body") if self.store_bodies else None, extra=extra)]
+        merged_at = is_pr and issue["pull_request"].get("merged_at")
+        if merged_at:
+            activities.append(Activity(
+                SOURCE, f"pr_merged:{issue['id']}", "pr_merged", utc(merged_at), actor, repo,
+                url=issue["html_url"], title=issue["title"], thread_id=thread, extra=extra))
+        return activities
+
+    def _comment_activities(self, repo: str, comment: dict[str, Any]) -> list[Activity]:
+        review = "pull_request_review_id" in comment
+        parent_url = comment["pull_request_url" if review else "issue_url"]
+        number = parent_url.rstrip("/").rsplit("/", 1)[1]
+        kind = "review_comment" if review else "issue_comment"
+        return [Activity(
+            SOURCE, f"{kind}:{comment['id']}", kind, utc(comment["created_at"]),
+            str(comment["user"]["id"]), repo, url=comment["html_url"],
+            thread_id=f"{repo}#{number}",
+            parent_id=f"pr_review:{comment['pull_request_review_id']}" if review else None,
+            body=comment.get("body") if self.store_bodies else None)]
+
+    def _identities(self, items: list[dict[str, Any]], user_key: str) -> list[Identity]:
+        """Identities for the users behind ``items`` not yet landed in this run: the full
+        profile (one cached look-up per person), or the short user object for bots and
+        accounts whose profile is gone."""
+        identities = []
+        for item in items:
+            user = item.get(user_key)
+            if not user:
+                continue
+            user_id = str(user["id"])
+            if user_id in self._identified:
+                continue
+            self._identified.add(user_id)
+            if user_id in self.known_profiles:
+                continue
+            profile = None if is_bot(user) else self._profile(user["login"])
+            identities.append(self._identity(profile or user, has_profile=profile is not None))
+        return identities
+
+    def _profile(self, login: str) -> dict[str, Any] | None:
+        try:
+            return self.client.get(f"/users/{login}").items
+        except SourceError as error:
+            if "answered 404" in error.problem:
+                return None
+            raise
+
+    @staticmethod
+    def _identity(user: dict[str, Any], *, has_profile: bool) -> Identity:
+        return Identity(
+            source=SOURCE, source_user_id=str(user["id"]), username=user["login"],
+            display_name=user.get("name") or None, email=user.get("email") or None,
+            company=user.get("company") or None, location=user.get("location") or None,
+            is_bot=is_bot(user), profile_url=user.get("html_url"),
+            avatar_url=user.get("avatar_url"), has_profile=has_profile)
