@@ -1,0 +1,2 @@
+"""Acacia's orchestration: configuration, landing zone, publishing, Dagster definitions
+and the ``acacia`` command line."""

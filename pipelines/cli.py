@@ -1,0 +1,150 @@
+"""The ``acacia`` command line: what a community team does by hand."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.config import ConfigError, load_config
+
+app = typer.Typer(help="Acacia: community analytics for open-source teams.",
+                  no_args_is_help=True, add_completion=False)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="acacia.yml (default: $ACACIA_CONFIG "
+                              "or ./acacia.yml)")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _load(config: Path | None):
+    try:
+        return load_config(config)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+@app.command()
+def check(config: ConfigOption = None) -> None:
+    """Validate the configuration and every enabled source's credentials (no sync)."""
+    from connectors.errors import SourceError
+    from connectors.github import GitHubClient, GitHubSettings
+
+    settings = _load(config)
+    try:
+        settings.check_secrets()
+    except ConfigError as error:
+        _fail(str(error))
+    typer.echo(f"{settings.path}: valid; data in {settings.storage.data_dir}")
+    github = settings.sources.github
+    if github and github.enabled:
+        client = GitHubClient(GitHubSettings(token=settings.secret("github"),
+                                             base_url=github.base_url, retries=1))
+        try:
+            page = client.get("/user")
+            limit = client.get("/rate_limit").items["resources"]["core"]
+        except SourceError as error:
+            _fail(str(error))
+        scopes = page.headers.get("x-oauth-scopes", "(fine-grained token: no scope list)")
+        typer.echo(f"github: token works for {page.items.get('login')}; scopes: {scopes}; "
+                   f"{limit['remaining']}/{limit['limit']} requests left this hour")
+
+
+@app.command()
+def sync(config: ConfigOption = None,
+         source: Annotated[str | None, typer.Option(help="Only this source (e.g. github)")]
+         = None) -> None:
+    """Sync now: fetch what is new, rebuild the models, publish the snapshot."""
+    settings = _load(config)
+    if source and source not in settings.enabled_sources():
+        _fail(f"{settings.path}: source {source!r} is not configured; enabled sources: "
+              + ", ".join(settings.enabled_sources()))
+    _run(settings.path, f"sync_{source}" if source else "nightly_sync")
+
+
+def _run(config_path: Path, job: str) -> None:
+    from pipelines.run import run_job
+
+    started = time.monotonic()
+    try:
+        result = run_job(config_path, job)
+    except ConfigError as error:
+        _fail(str(error))
+    if not result.success:
+        _fail(f"{job} failed after {time.monotonic() - started:.0f} s; what was fetched is "
+              "landed and the next sync resumes from there. See the messages above.")
+    typer.secho(f"{job} finished in {time.monotonic() - started:.0f} s.",
+                fg=typer.colors.GREEN)
+
+
+@app.command()
+def dashboard(config: ConfigOption = None,
+              port: Annotated[int, typer.Option(help="Port to serve on")] = 8501) -> None:
+    """Serve the dashboard (reads the published snapshot only)."""
+    settings = _load(config)
+    serve_dashboard(settings.path, port)
+
+
+def serve_dashboard(config_path: Path, port: int) -> None:
+    app_file = Path(__file__).resolve().parents[1] / "dashboard" / "Overview.py"
+    typer.secho(f"Dashboard: http://localhost:{port}  (Ctrl-C to stop)", fg=typer.colors.GREEN)
+    env = {**os.environ, "ACACIA_CONFIG": str(config_path)}
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file),
+               "--server.port", str(port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    try:
+        subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def ui(config: ConfigOption = None) -> None:
+    """Open the Dagster UI (asset graph, runs, the nightly schedule running by itself)."""
+    from pipelines.run import dagster_environment
+
+    settings = _load(config)
+    env = {**os.environ, **dagster_environment(settings)}
+    dagster = Path(sys.executable).parent / "dagster"
+    subprocess.run([str(dagster), "dev", "-m", "pipelines.definitions"], env=env, check=False)
+
+
+@app.command()
+def demo(serve: Annotated[bool, typer.Option(help="Serve the dashboard afterwards")] = True,
+         port: Annotated[int, typer.Option(help="Dashboard port")] = 8501) -> None:
+    """Sync the bundled sample community from local fake APIs, then serve the dashboard."""
+    from pipelines.demo import start_fake_apis, write_demo_config
+
+    server = start_fake_apis()
+    typer.echo(f"Fake GitHub API with the sample community on {server.url}")
+    config_path = write_demo_config(server.url)
+    _run(config_path, "nightly_sync")
+    if serve:
+        typer.echo("The fake API stays up while the dashboard runs, so `acacia ui "
+                   f"--config {config_path}` can sync it again.")
+        serve_dashboard(config_path, port)
+    server.stop()
+
+
+@app.command("fake-apis")
+def fake_apis(port: Annotated[int, typer.Option(help="Port for the fake GitHub")] = 8765
+              ) -> None:
+    """Serve the sample community's fake APIs until Ctrl-C (for trying things by hand)."""
+    from pipelines.demo import start_fake_apis
+
+    server = start_fake_apis(port=port)
+    typer.echo(f"Fake GitHub API on {server.url} (any token works). Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()

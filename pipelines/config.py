@@ -1,0 +1,195 @@
+"""The one configuration file (acacia.yml), validated at start.
+
+The path comes from ``ACACIA_CONFIG`` (default ``acacia.yml`` in the working directory).
+Secrets never live in it: a source names the environment variable that holds its token,
+and the value comes from the environment or a ``.env`` file beside the config. Every
+error names the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dotenv import load_dotenv
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from connectors.records import ACTIVITY_TYPES
+
+CONFIG_ENV = "ACACIA_CONFIG"
+DEFAULT_CONFIG = "acacia.yml"
+
+#: Default points per activity type (DESIGN.md, Scoring). Organizing or speaking at an
+#: event and a merged pull request weigh most; a chat message or a star least.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "issue_opened": 2, "issue_closed": 1, "pr_opened": 5, "pr_merged": 8, "pr_review": 4,
+    "issue_comment": 1, "review_comment": 2, "star": 0.5,
+    "message": 0.5, "thread_reply": 1, "channel_join": 0.2,
+    "topic_created": 2, "post_reply": 1, "solution_accepted": 6,
+    "post": 1, "comment": 1, "question": 1.5, "answer": 4, "answer_accepted": 6,
+    "event_attended": 3, "event_spoke": 10, "event_organized": 12,
+}
+
+
+class ConfigError(Exception):
+    """The configuration is invalid or a secret is missing; the message says how to fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GitHubSource(_Strict):
+    """sources.github: which repositories to read and how to reach GitHub."""
+
+    enabled: bool = True
+    organizations: list[str] = Field(default_factory=list)
+    repositories: list[str] = Field(default_factory=list)
+    base_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    backfill_days: int = Field(365, ge=1)
+    store_bodies: bool = False
+    max_rate_limit_wait: float = Field(900, ge=0)
+    profile_refresh_days: int = Field(30, ge=1)
+    seconds_between_requests: float = Field(0.25, ge=0)
+
+    @field_validator("repositories")
+    @classmethod
+    def _owner_slash_name(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+                raise ValueError(f"{name!r} is not 'owner/name' (e.g. 'mautic/mautic')")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must start with https:// (or http:// for a local server)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> GitHubSource:
+        if self.enabled and not (self.organizations or self.repositories):
+            raise ValueError("list at least one of 'organizations' or 'repositories'")
+        return self
+
+
+class Sources(_Strict):
+    github: GitHubSource | None = None
+
+
+class Storage(_Strict):
+    """storage: where Acacia keeps its files (relative paths are relative to the config)."""
+
+    data_dir: Path = Path("data")
+
+    def landing(self) -> Path:
+        return self.data_dir / "landing"
+
+    def state(self) -> Path:
+        return self.data_dir / "state"
+
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    def serving(self) -> Path:
+        return self.data_dir / "serving"
+
+
+class Schedule(_Strict):
+    nightly_cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+
+class AcaciaConfig(_Strict):
+    """The whole acacia.yml."""
+
+    community_name: str = "Our community"
+    storage: Storage = Storage()
+    sources: Sources = Sources()
+    weights: dict[str, float] = Field(default_factory=dict)
+    schedule: Schedule = Schedule()
+    #: Where this config was read from (set by load_config, not by the file).
+    path: Path | None = Field(None, exclude=True)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            if name not in ACTIVITY_TYPES:
+                raise ValueError(f"unknown activity type {name!r}; known types: "
+                                 + ", ".join(sorted(ACTIVITY_TYPES)))
+            if weight < 0:
+                raise ValueError(f"weight of {name!r} must be zero or more, not {weight}")
+        return value
+
+    def activity_weights(self) -> dict[str, float]:
+        """Every activity type's weight: the defaults, overridden by the file."""
+        return {**DEFAULT_WEIGHTS, **self.weights}
+
+    def enabled_sources(self) -> list[str]:
+        return [name for name in type(self.sources).model_fields
+                if (source := getattr(self.sources, name)) is not None and source.enabled]
+
+    def secret(self, source: str) -> str:
+        """The token of ``source`` from the environment; a clear error when it is missing."""
+        env = getattr(self.sources, source).token_env
+        value = os.environ.get(env, "").strip()
+        if not value:
+            raise ConfigError(
+                f"{self.path or DEFAULT_CONFIG}: sources.{source}.token_env: the environment "
+                f"variable {env} is not set. Fix: export {env}=<token>, or add the line "
+                f"{env}=<token> to a .env file next to the config (never to the YAML).")
+        return value
+
+    def check_secrets(self) -> None:
+        """Fail before any API call if an enabled source has no token."""
+        for source in self.enabled_sources():
+            self.secret(source)
+
+
+def config_path(path: str | Path | None = None) -> Path:
+    return Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).resolve()
+
+
+def load_config(path: str | Path | None = None) -> AcaciaConfig:
+    """Read and validate the configuration; relative storage paths resolve against it."""
+    path = config_path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no configuration file here. Fix: copy acacia.example.yml "
+                          f"to {path.name}, or set {CONFIG_ENV} to the path of yours.")
+    load_dotenv(path.parent / ".env", override=False)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error}).") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level.")
+    try:
+        config = AcaciaConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_explain(path, error)) from None
+    data_dir = config.storage.data_dir
+    if not data_dir.is_absolute():
+        data_dir = (path.parent / data_dir).resolve()
+    return config.model_copy(update={"path": path, "storage": Storage(data_dir=data_dir)})
+
+
+def _explain(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: the configuration is not valid:"]
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key. Fix: check its spelling against acacia.example.yml"
+        lines.append(f"  - {key}: {message}")
+    return "\n".join(lines)
+
+
+def dump(config: AcaciaConfig) -> dict[str, Any]:
+    """The config as plain data (for writing the demo's file)."""
+    return config.model_dump(mode="json", exclude_none=True)

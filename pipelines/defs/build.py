@@ -1,0 +1,37 @@
+"""Builds the Definitions of one configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import Definitions, EnvVar
+from dagster_dbt import get_asset_key_for_model
+
+from pipelines.config import config_path, load_config
+from pipelines.defs.ingest import github_landing
+from pipelines.defs.jobs import nightly_schedule, nightly_sync, source_sync_job
+from pipelines.defs.models import build_model_assets, dbt_resource
+from pipelines.defs.publish import build_publish_asset
+from pipelines.defs.resources import AcaciaResource, GitHubCredentials
+
+MARTS = ("activities", "members", "daily_activity", "daily_members")
+
+
+def build_definitions(path: str | Path | None = None) -> Definitions:
+    """Definitions for the configuration at ``path`` (default: $ACACIA_CONFIG)."""
+    config = load_config(path)
+    models = build_model_assets()
+    publish = build_publish_asset([get_asset_key_for_model([models], m) for m in MARTS])
+    resources = {
+        "acacia": AcaciaResource(config_path=str(config_path(path))),
+        "dbt": dbt_resource(),
+    }
+    assets = [models, publish]
+    jobs = [nightly_sync]
+    if "github" in config.enabled_sources():
+        assets.append(github_landing)
+        jobs.append(source_sync_job("github"))
+        resources["github"] = GitHubCredentials(token=EnvVar(config.sources.github.token_env))
+    return Definitions(assets=assets, jobs=jobs, schedules=[nightly_schedule(config)],
+                       resources=resources)
+

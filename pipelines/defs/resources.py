@@ -1,0 +1,30 @@
+"""Resources: the validated configuration, and each source's secret from the environment."""
+
+
+import os
+
+from dagster import ConfigurableResource
+
+from pipelines.config import AcaciaConfig, load_config
+
+
+class AcaciaResource(ConfigurableResource):
+    """The acacia.yml this code location was loaded with."""
+
+    config_path: str
+
+    def load(self) -> AcaciaConfig:
+        return load_config(self.config_path)
+
+    def export_paths(self) -> AcaciaConfig:
+        """Load the config and put its storage paths in the environment dbt reads."""
+        config = self.load()
+        os.environ["ACACIA_WAREHOUSE"] = str(config.storage.warehouse())
+        os.environ["ACACIA_LANDING"] = str(config.storage.landing())
+        return config
+
+
+class GitHubCredentials(ConfigurableResource):
+    """The GitHub token, given as ``EnvVar(<sources.github.token_env>)``."""
+
+    token: str

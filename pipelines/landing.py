@@ -1,0 +1,156 @@
+"""The landing zone: append-only Parquet files per source and table, plus cursors.
+
+Layout under ``data/landing``::
+
+    <source>/activities/<run>-<seq>.parquet
+    <source>/identities/<run>-<seq>.parquet
+
+Each flush writes new files (to a temporary name, then an atomic rename) and only then
+commits the cursors of the batches inside them (``data/state/<source>.json``, also
+replaced atomically). So a cursor is never ahead of landed data: a run killed half-way
+loses at most the rows it had not flushed, and the next run fetches them again.
+Duplicates that this can create are removed by the staging models (latest fetch wins).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from connectors.records import Activity, Identity, as_row
+
+_TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
+SCHEMAS = {
+    "activities": pa.schema([
+        ("source", _TEXT), ("activity_id", _TEXT), ("type", _TEXT), ("occurred_at", _TIME),
+        ("actor", _TEXT), ("channel", _TEXT), ("url", _TEXT), ("title", _TEXT),
+        ("thread_id", _TEXT), ("parent_id", _TEXT), ("body", _TEXT), ("extra", _TEXT),
+        ("fetched_at", _TIME), ("run_id", _TEXT),
+    ]),
+    "identities": pa.schema([
+        ("source", _TEXT), ("source_user_id", _TEXT), ("username", _TEXT),
+        ("display_name", _TEXT), ("email", _TEXT), ("company", _TEXT), ("location", _TEXT),
+        ("timezone", _TEXT), ("is_bot", pa.bool_()), ("profile_url", _TEXT),
+        ("avatar_url", _TEXT), ("has_profile", pa.bool_()), ("fetched_at", _TIME),
+        ("run_id", _TEXT),
+    ]),
+}
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class CursorStore:
+    """Per-source stream cursors in ``<state_dir>/<source>.json``."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+
+    def load(self, source: str) -> dict[str, dict[str, Any]]:
+        path = self.state_dir / f"{source}.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def save(self, source: str, state: dict[str, dict[str, Any]]) -> None:
+        _atomic_write_text(self.state_dir / f"{source}.json",
+                           json.dumps(state, indent=1, sort_keys=True))
+
+
+class LandingZone:
+    """Appends records of one source to new Parquet files; never rewrites old ones."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def files(self, source: str, table: str) -> list[Path]:
+        return sorted((self.root / source / table).glob("*.parquet"))
+
+    def write(self, source: str, table: str, rows: list[dict[str, Any]], name: str) -> Path:
+        folder = self.root / source / table
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{name}.parquet"
+        tmp = folder / f".{name}.parquet.tmp"
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), tmp,
+                       compression="zstd")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        return target
+
+    def query(self, source: str, table: str, sql: str, params: list[Any] | None = None
+              ) -> list[tuple]:
+        """Run ``sql`` over a table's landed files, available as the view ``landed``."""
+        files = self.files(source, table)
+        if not files:
+            return []
+        with duckdb.connect() as con:
+            con.execute("create view landed as select * from read_parquet(?, union_by_name=true)",
+                        [[str(f) for f in files]])
+            return con.execute(sql, params or []).fetchall()
+
+    def known_profiles(self, source: str, fetched_after: datetime) -> set[str]:
+        """User ids whose full profile was landed after ``fetched_after``."""
+        rows = self.query(source, "identities", "select distinct source_user_id from landed "
+                          "where has_profile and fetched_at >= ?", [fetched_after])
+        return {row[0] for row in rows}
+
+
+class Lander:
+    """Buffers connector batches; each flush lands files, then commits their cursors.
+
+    ``flush_rows`` bounds both memory and the work a crash can cost.
+    """
+
+    def __init__(self, zone: LandingZone, cursors: CursorStore, source: str,
+                 flush_rows: int = 20_000) -> None:
+        self.zone, self.cursors, self.source = zone, cursors, source
+        self.flush_rows = flush_rows
+        self.state = cursors.load(source)
+        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+        self.landed = {"activities": 0, "identities": 0}
+        self.files: list[Path] = []
+        self._rows: dict[str, list[dict[str, Any]]] = {"activities": [], "identities": []}
+        self._pending_state: dict[str, dict[str, Any]] = {}
+        self._seq = 0
+
+    def add(self, activities: Iterable[Activity], identities: Iterable[Identity],
+            key: str | None = None, state: dict[str, Any] | None = None) -> None:
+        now = datetime.now(UTC)
+        for table, records in (("activities", activities), ("identities", identities)):
+            for record in records:
+                row = as_row(record)
+                row["fetched_at"], row["run_id"] = now, self.run_id
+                self._rows[table].append(row)
+        if key is not None and state is not None:
+            self._pending_state[key] = state
+        if sum(len(rows) for rows in self._rows.values()) >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Land what is buffered, then commit the cursors that came with it."""
+        for table, rows in self._rows.items():
+            if rows:
+                self._seq += 1
+                self.files.append(self.zone.write(self.source, table, rows,
+                                                  f"{self.run_id}-{self._seq:05d}"))
+                self.landed[table] += len(rows)
+                self._rows[table] = []
+        if self._pending_state:
+            self.state.update(self._pending_state)
+            self.cursors.save(self.source, self.state)
+            self._pending_state = {}

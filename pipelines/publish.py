@@ -1,0 +1,75 @@
+"""Publishing: a read-only snapshot of the marts for the dashboard and other readers.
+
+DuckDB lets one process write a file or many read it, never both. So readers never
+open the warehouse that dbt writes: after a successful build the marts are copied into
+a new file under ``serving/``, and the ``CURRENT`` pointer is replaced atomically. A
+reader resolves the pointer, opens that snapshot read-only for one query, and closes it.
+Older snapshots are kept for a grace period so that a reader who resolved the pointer
+just before a swap still finds its file, then removed. A failed build publishes
+nothing, so the last good snapshot stays in place.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+POINTER = "CURRENT"
+KEEP_SECONDS = 15 * 60
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def publish(warehouse: Path, serving_dir: Path, schema: str = "marts") -> Path:
+    """Copy every table of ``schema`` into a new snapshot and point CURRENT at it."""
+    serving_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    snapshot = serving_dir / f"acacia-{stamp}-{uuid.uuid4().hex[:6]}.duckdb"
+    tmp = serving_dir / f".{snapshot.name}.tmp"
+    with duckdb.connect(str(tmp)) as con:
+        con.execute(f"attach {_quote(warehouse)} as warehouse (read_only)")
+        tables = [row[0] for row in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'warehouse' "
+            "and schema_name = ? order by 1", [schema]).fetchall()]
+        if not tables:
+            raise RuntimeError(f"nothing to publish: the warehouse {warehouse} has no "
+                               f"tables in schema {schema!r}; run the models first")
+        for table in tables:
+            con.execute(f'create table main."{table}" as select * from warehouse.{schema}."{table}"')
+        con.execute("create table main._snapshot as select ?::timestamptz as published_at",
+                    [datetime.now(UTC)])
+        con.execute("detach warehouse")
+    os.replace(tmp, snapshot)
+    pointer_tmp = serving_dir / f".{POINTER}.{uuid.uuid4().hex}"
+    pointer_tmp.write_text(snapshot.name)
+    os.replace(pointer_tmp, serving_dir / POINTER)
+    remove_old_snapshots(serving_dir)
+    return snapshot
+
+
+def current_snapshot(serving_dir: Path) -> Path | None:
+    """The snapshot readers should open now, or None if nothing was published yet."""
+    try:
+        name = (serving_dir / POINTER).read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = serving_dir / name
+    return path if path.exists() else None
+
+
+def remove_old_snapshots(serving_dir: Path, keep_seconds: float = KEEP_SECONDS) -> list[Path]:
+    """Remove snapshots that are neither current nor younger than the grace period."""
+    current = current_snapshot(serving_dir)
+    removed = []
+    for path in serving_dir.glob("acacia-*.duckdb"):
+        if path != current and time.time() - path.stat().st_mtime > keep_seconds:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
