@@ -94,14 +94,14 @@ class LandingZone:
 
     def query(self, source: str, table: str, sql: str, params: list[Any] | None = None
               ) -> list[tuple]:
-        """Run ``sql`` over a table's landed files, available as the view ``landed``."""
+        """Run ``sql`` over a table's landed files, which it reads as ``landed``."""
         files = self.files(source, table)
         if not files:
             return []
         with duckdb.connect() as con:
-            con.execute("create view landed as select * from read_parquet(?, union_by_name=true)",
-                        [[str(f) for f in files]])
-            return con.execute(sql, params or []).fetchall()
+            return con.execute(
+                "with landed as (select * from read_parquet(?, union_by_name = true)) " + sql,
+                [[str(f) for f in files], *(params or [])]).fetchall()
 
     def known_profiles(self, source: str, fetched_after: datetime) -> set[str]:
         """User ids whose full profile was landed after ``fetched_after``."""

@@ -75,6 +75,8 @@ class FakeGitHub(FakeAPI):
         return super().dispatch(request)
 
     def extra_headers(self, request: Request, response: Response) -> None:
+        if time.time() >= self.window_reset:  # a new hour, a new quota
+            self.used, self.window_reset = 0, int(time.time()) + 3600
         if response.status_code != 304:  # conditional hits are free on GitHub
             self.used += 1
         response.headers.update({

@@ -197,19 +197,27 @@ class GitHubData:
         return issue
 
     # -- what tests compare against -----------------------------------------------------
-    def expected_counts(self) -> dict[str, int]:
-        """How many activities of each type the connector should produce, worked out from
-        the drawn data (not from the API's payloads)."""
-        counts = dict.fromkeys(("issue_opened", "pr_opened", "pr_merged", "issue_closed",
-                                "issue_comment", "review_comment", "pr_review", "star"), 0)
+    def activities(self) -> list[tuple[str, Person, datetime]]:
+        """Every activity as (type, who, when), read off the drawn data rather than the
+        API payloads, so tests can work out expected figures independently."""
+        out: list[tuple[str, Person, datetime]] = []
         for repo in self.repos.values():
             for issue in repo.issues.values():
-                counts["pr_opened" if issue.is_pr else "issue_opened"] += 1
-                counts["pr_merged"] += issue.merged_at is not None
-                counts["issue_closed"] += issue.closed_at is not None and not issue.is_pr
-            counts["issue_comment"] += len(repo.issue_comments)
-            counts["review_comment"] += len(repo.review_comments)
-            counts["pr_review"] += len(repo.reviews)
-            counts["star"] += len(repo.stars)
-        return counts
+                out.append(("pr_opened" if issue.is_pr else "issue_opened", issue.author,
+                            issue.created_at))
+                if issue.merged_at:
+                    out.append(("pr_merged", issue.author, issue.merged_at))
+            out += [("issue_closed", e.actor, e.created_at) for e in repo.events
+                    if e.event == "closed" and not repo.issues[e.issue_number].is_pr]
+            out += [("issue_comment", c.author, c.created_at) for c in repo.issue_comments]
+            out += [("review_comment", c.author, c.created_at) for c in repo.review_comments]
+            out += [("pr_review", r.author, r.submitted_at) for r in repo.reviews]
+            out += [("star", person, when) for person, when in repo.stars]
+        return out
 
+    def expected_counts(self) -> dict[str, int]:
+        """How many activities of each type the connector should produce."""
+        counts: dict[str, int] = {}
+        for kind, _, _ in self.activities():
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts

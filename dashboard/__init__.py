@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: thin pages over one cached data-access module (data.py)."""

@@ -1,0 +1,76 @@
+"""Shared fixtures: the sample community, its fake GitHub on 127.0.0.1, a workspace."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from connectors.fake_apis import FakeServer
+from connectors.fake_apis.community import build_community
+from connectors.fake_apis.github import FakeGitHub
+from connectors.fake_apis.github_data import GitHubData
+from connectors.github import GitHubClient, GitHubSettings
+
+# The SDKs honour proxy variables, which would send loopback traffic elsewhere.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+              "all_proxy"):
+    os.environ.pop(_name, None)
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
+
+TOKEN = "test-token-0123456789"
+
+
+def community_end() -> datetime:
+    """Midnight UTC today: the models' 90-day windows end today, so the community does."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def github_data() -> GitHubData:
+    return GitHubData(build_community(community_end(), people=120),
+                      repos=(("core", 150), ("docs", 60)))
+
+
+@pytest.fixture
+def fake_github(github_data: GitHubData) -> Iterator[FakeServer]:
+    with FakeServer(FakeGitHub(github_data, tokens={TOKEN})) as server:
+        yield server
+
+
+def fast_settings(url: str, **overrides: object) -> GitHubSettings:
+    """Settings for tests: no politeness pause, tiny backoff, short timeouts."""
+    values = {"token": TOKEN, "base_url": url, "seconds_between_requests": 0,
+              "backoff_factor": 0.01, "timeout": 2, "secondary_rate_wait": 0.1,
+              "max_rate_limit_wait": 5}
+    values.update(overrides)
+    return GitHubSettings(**values)
+
+
+@pytest.fixture
+def github_client(fake_github: FakeServer) -> GitHubClient:
+    return GitHubClient(fast_settings(fake_github.url))
+
+
+def write_config(folder: Path, github_url: str, **github: object) -> Path:
+    """An acacia.yml for a workspace in ``folder`` reading the fake GitHub."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source = {"organizations": ["acacia-sample"], "base_url": github_url,
+              "token_env": "ACACIA_TEST_GITHUB_TOKEN", "backfill_days": 400,
+              "seconds_between_requests": 0, **github}
+    path = folder / "acacia.yml"
+    path.write_text(yaml.safe_dump({"community_name": "Test community",
+                                    "storage": {"data_dir": "data"},
+                                    "sources": {"github": source}}))
+    return path
+
+
+@pytest.fixture
+def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    return TOKEN

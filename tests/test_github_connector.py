@@ -1,0 +1,238 @@
+"""The GitHub connector against the fake GitHub API (real PyGithub, real HTTP)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from connectors.errors import RateLimitStop, SourceError
+from connectors.fake_apis import FakeServer
+from connectors.fake_apis.github_data import GitHubData
+from connectors.github import GitHubClient, GitHubConnector
+from connectors.github.connector import STREAMS, Batch
+from tests.conftest import community_end, fast_settings
+
+
+def run(client: GitHubClient, state: dict, **kwargs: object) -> tuple[list[Batch], GitHubConnector]:
+    """One sync; commits each batch's state into ``state`` as the landing zone would."""
+    connector = GitHubConnector(client, organizations=["acacia-sample"], backfill_days=400,
+                                **kwargs)
+    batches = []
+    for batch in connector.sync(state):
+        batches.append(batch)
+        if batch.state is not None:
+            state[batch.key] = batch.state
+    return batches, connector
+
+
+def type_counts(batches: list[Batch]) -> Counter:
+    return Counter(a.type for b in batches for a in b.activities)
+
+
+def activity_ids(batches: list[Batch]) -> list[str]:
+    return [a.activity_id for b in batches for a in b.activities]
+
+
+def test_full_sync_reads_every_page_of_every_stream(github_client, github_data, fake_github):
+    batches, connector = run(github_client, {})
+    assert connector.problems == []
+    assert type_counts(batches) == github_data.expected_counts()
+    ids = activity_ids(batches)
+    assert len(ids) == len(set(ids)), "an activity was yielded twice"
+    # Several pages were followed through Link headers (150 issues > 100 per page).
+    issue_pages = [r for r in fake_github.api.requests_to("/repos/acacia-sample/core/issues")
+                   if "comments" not in r.path and "events" not in r.path]
+    assert len(issue_pages) == 2
+    assert "page=2" in issue_pages[1].query
+
+
+def test_identities_carry_profiles_and_bots_are_flagged(github_client, github_data):
+    batches, _ = run(github_client, {})
+    identities = {i.username: i for b in batches for i in b.identities}
+    person = next(p for p in github_data.community.people
+                  if p.login in identities and p.company and p.key % 3 == 0)
+    identity = identities[person.login]
+    assert identity.has_profile
+    assert (identity.display_name, identity.company, identity.email) == (
+        person.name, person.company, person.email)
+    assert identities["dependabot[bot]"].is_bot
+    assert not identities["dependabot[bot]"].has_profile  # no profile look-up for bots
+    actors = {a.actor for b in batches for a in b.activities}
+    assert actors == {i.source_user_id for i in identities.values()}
+
+
+def test_profiles_are_looked_up_once_and_not_again_when_known(github_client, fake_github):
+    batches, _ = run(github_client, {})
+    profile_calls = fake_github.api.requests_to("/users/")
+    assert len(profile_calls) == len({r.path for r in profile_calls})
+    known = {i.source_user_id for b in batches for i in b.identities if i.has_profile}
+    fake_github.api.reset_log()
+    state: dict = {}
+    run(github_client, state, known_profiles=known)
+    assert fake_github.api.requests_to("/users/") == []
+
+
+def test_second_sync_with_nothing_new_costs_one_request_per_stream(github_client,
+                                                                   fake_github):
+    state: dict = {}
+    run(github_client, state)
+    for attempt in range(2):  # the first re-run primes ETags, the second hits them
+        fake_github.api.reset_log()
+        batches, connector = run(github_client, state)
+        assert activity_ids(batches) == [], f"run {attempt + 2} landed something"
+        assert connector.problems == []
+        requests = fake_github.api.requests_to()
+        per_repo = Counter(r.path.split("/")[3] for r in requests if r.path.startswith("/repos"))
+        assert set(per_repo.values()) == {len(STREAMS) - 1}  # reviews go through /graphql
+        assert len(fake_github.api.requests_to("/graphql")) == 2
+        assert len(requests) == 1 + 2 * len(STREAMS)  # + the organization's repo list
+    # The third run answered from ETags: 304s, which GitHub does not charge for.
+    assert sum(r.status == 304 for r in fake_github.api.requests_to()) >= 8
+
+
+def test_incremental_sync_fetches_only_what_changed(github_client, github_data, fake_github):
+    state: dict = {}
+    first, _ = run(github_client, state)
+    known = {i.source_user_id for b in first for i in b.identities if i.has_profile}
+    people = github_data.community.people
+    when = community_end() + timedelta(hours=1)
+    comment = github_data.add_issue_comment("acacia-sample/core", 3, people[5], when)
+    issue = github_data.add_issue("acacia-sample/docs", people[6], when)
+    github_data.add_star("acacia-sample/docs", people[7], when)
+    fake_github.api.reset_log()
+    batches, connector = run(github_client, state, known_profiles=known)
+    assert connector.problems == []
+    got = sorted(activity_ids(batches))
+    # The commented issue is re-read (its updated_at moved), so its opened activity (and,
+    # for a pull request, its merge and reviews) come again; staging keeps one copy.
+    # Nothing else is re-read.
+    core = github_data.repos["acacia-sample/core"]
+    core_issue = core.issues[3]
+    again = [f"{'pr' if core_issue.is_pr else 'issue'}_opened:{core_issue.id}"]
+    if core_issue.merged_at:
+        again.append(f"pr_merged:{core_issue.id}")
+    again += [f"pr_review:{r.id}" for r in core.reviews if r.pr_number == 3]
+    expected = sorted([f"issue_comment:{comment.id}", f"issue_opened:{issue.id}",
+                       f"star:acacia-sample/docs:{1000 + 7}", *again])
+    assert got == expected
+    new_people = {str(1000 + p.key) for p in people[5:8]} - known
+    assert len(fake_github.api.requests_to()) == 1 + 2 * len(STREAMS) + len(new_people)
+
+
+@pytest.mark.parametrize("kind", ["rate_limit_429", "secondary_403", "server_error",
+                                  "malformed", "slow"])
+def test_transient_faults_are_recovered_without_loss(kind, fake_github, github_data):
+    client = GitHubClient(fast_settings(fake_github.url, timeout=1))
+    params = {"seconds": 2.5} if kind == "slow" else {}
+    fake_github.api.inject(kind, path="/repos/acacia-sample/core/issues/comments", times=2,
+                           **params)
+    batches, connector = run(client, {})
+    assert connector.problems == []
+    assert type_counts(batches) == github_data.expected_counts()
+    assert fake_github.api.faults == [], "the faults were not all hit"
+
+
+def test_persistent_failure_of_one_stream_is_reported_and_the_rest_lands(fake_github,
+                                                                         github_data):
+    client = GitHubClient(fast_settings(fake_github.url, retries=2))
+    fake_github.api.inject("server_error", path="/repos/acacia-sample/docs/pulls/comments",
+                           times=50)
+    state: dict = {}
+    batches, connector = run(client, state)
+    assert len(connector.problems) == 1
+    message = str(connector.problems[0])
+    assert "[github]" in message and "/repos/acacia-sample/docs/pulls/comments" in message
+    assert "502" in message and "Fix:" in message
+    assert "acacia-sample/docs:review_comments" not in state  # its cursor did not move
+    expected = github_data.expected_counts()
+    docs_review_comments = len(github_data.repos["acacia-sample/docs"].review_comments)
+    assert type_counts(batches)["review_comment"] == expected["review_comment"] - \
+        docs_review_comments
+    # Once GitHub recovers, the next run fetches exactly what was missing.
+    fake_github.api.faults.clear()
+    batches, connector = run(client, state)
+    assert connector.problems == []
+    assert type_counts(batches) == {"review_comment": docs_review_comments}
+
+
+def test_spent_rate_limit_stops_cleanly_and_the_next_run_resumes(fake_github, github_data):
+    client = GitHubClient(fast_settings(fake_github.url, max_rate_limit_wait=2))
+    fake_github.api.inject("primary_exhausted", path="/repos/acacia-sample/docs/issues",
+                           reset_in=3600)
+    state: dict = {}
+    first, connector = run(client, state)
+    assert len(connector.problems) == 1
+    assert isinstance(connector.problems[0], RateLimitStop)
+    assert "resets in" in str(connector.problems[0])
+    assert not any(key.startswith("acacia-sample/docs") for key in state)
+    # The quota comes back; the next run picks up where the first stopped.
+    fake_github.api.used = 0
+    second, connector = run(client, state)
+    assert connector.problems == []
+    ids = activity_ids(first) + activity_ids(second)
+    assert len(ids) == len(set(ids))
+    assert type_counts(first + second) == github_data.expected_counts()
+
+
+def test_short_rate_limit_reset_is_waited_for(fake_github, github_data):
+    client = GitHubClient(fast_settings(fake_github.url, max_rate_limit_wait=10))
+    fake_github.api.inject("primary_exhausted", path="/repos/acacia-sample/core/issues",
+                           reset_in=1)
+    batches, connector = run(client, {})
+    assert connector.problems == []
+    assert type_counts(batches) == github_data.expected_counts()
+
+
+def test_bad_token_is_reported_with_the_fix(fake_github):
+    client = GitHubClient(fast_settings(fake_github.url, token="wrong"))
+    _, connector = run(client, {})
+    assert len(connector.problems) == 1
+    assert "Bad credentials" in str(connector.problems[0])
+    assert "token_env" in str(connector.problems[0])
+    assert "wrong" not in str(connector.problems[0])
+
+
+def test_unknown_repository_is_reported_and_others_continue(github_client, github_data):
+    connector = GitHubConnector(github_client, repositories=["acacia-sample/nope",
+                                                              "acacia-sample/docs"],
+                                backfill_days=400)
+    batches = list(connector.sync({}))
+    assert connector.problems and all("acacia-sample/nope" in str(p) or "repository" in
+                                      str(p) for p in connector.problems)
+    docs = github_data.repos["acacia-sample/docs"]
+    assert type_counts(batches)["issue_comment"] == len(docs.issue_comments)
+
+
+def test_stars_resume_from_the_last_page(fake_github, github_data):
+    client = GitHubClient(fast_settings(fake_github.url, per_page=10))
+    state: dict = {}
+    run(client, state)
+    page = state["acacia-sample/core:stargazers"]["page"]
+    assert page > 1
+    person = github_data.community.people[3]
+    github_data.add_star("acacia-sample/core", person, community_end() + timedelta(hours=2))
+    fake_github.api.reset_log()
+    batches, _ = run(client, state)
+    assert activity_ids(batches) == [f"star:acacia-sample/core:{1000 + person.key}"]
+    star_requests = fake_github.api.requests_to("/repos/acacia-sample/core/stargazers")
+    assert len(star_requests) <= 2 and f"page={page}" in star_requests[0].query
+
+
+def test_source_error_names_source_and_fix():
+    error = SourceError("github", "Something broke.", "Do this.")
+    assert str(error) == "[github] Something broke. Fix: Do this."
+
+
+def test_sample_community_is_deterministic():
+    from connectors.fake_apis.community import build_community
+
+    def draw(seed: int) -> GitHubData:
+        return GitHubData(build_community(community_end(), people=60, seed=seed),
+                          repos=(("core", 40),))
+
+    first, second, other = draw(7), draw(7), draw(8)
+    assert [(k, p.login, w) for k, p, w in first.activities()] == \
+        [(k, p.login, w) for k, p, w in second.activities()]
+    assert [p.login for p in first.community.people] != [p.login for p in other.community.people]

@@ -1,0 +1,144 @@
+"""End to end: fake GitHub -> connector -> landing -> dbt -> publish, through Dagster."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import load_config
+from pipelines.defs.build import build_definitions
+from pipelines.publish import current_snapshot, publish
+from pipelines.run import run_job
+from tests.conftest import write_config
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+
+def marts(snapshot: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        return {table: con.execute(f'select * from "{table}" order by all').fetchall()
+                for table in ("activities", "members", "daily_activity", "daily_members")}
+
+
+def landed_rows(result) -> int:
+    materialization = next(e for e in result.get_asset_materialization_events()
+                           if e.asset_key.to_user_string() == "github_landing")
+    return materialization.materialization.metadata["activities_landed"].value
+
+
+def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
+    defs = build_definitions(write_config(tmp_path, fake_github.url))
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"github_landing", "marts/activities", "marts/members", "marts/daily_activity",
+            "marts/daily_members", "serving_snapshot"} <= keys
+    assert {"nightly_sync", "sync_github"} <= {j.name for j in defs.resolve_all_job_defs()}
+    schedule = defs.resolve_schedule_def("nightly_sync_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
+    assert schedule.job_name == "nightly_sync"
+    # dbt tests became asset checks.
+    checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
+    assert "unique_activities_activity_key" in checks
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory, request):
+    """One workspace synced once from the fake GitHub (shared by the tests below)."""
+    from connectors.fake_apis import FakeServer
+    from connectors.fake_apis.community import build_community
+    from connectors.fake_apis.github import FakeGitHub
+    from connectors.fake_apis.github_data import GitHubData
+    from tests.conftest import TOKEN, community_end
+
+    data = GitHubData(build_community(community_end(), people=120),
+                      repos=(("core", 150), ("docs", 60)))
+    server = FakeServer(FakeGitHub(data, tokens={TOKEN})).start()
+    request.addfinalizer(server.stop)
+    mp = pytest.MonkeyPatch()
+    request.addfinalizer(mp.undo)
+    mp.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    path = write_config(tmp_path_factory.mktemp("workspace"), server.url)
+    result = run_job(path, "nightly_sync", ephemeral=True)
+    return {"data": data, "server": server, "config": load_config(path), "result": result}
+
+
+def test_nightly_job_lands_models_and_publishes(synced):
+    assert synced["result"].success
+    config = synced["config"]
+    snapshot = current_snapshot(config.storage.serving())
+    assert snapshot is not None
+    tables = marts(snapshot)
+    got = Counter(row[3] for row in tables["activities"])  # activity_type
+    assert got == synced["data"].expected_counts()
+    # Every actor has exactly one member; bots are marked.
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        bots = {name for (name,) in con.execute(
+            "select username from members where is_bot").fetchall()}
+        orphans = con.execute("select count(*) from activities anti join members "
+                              "using (member_id)").fetchone()[0]
+    assert bots == {"dependabot[bot]", "github-actions[bot]"}
+    assert orphans == 0
+    # dbt tests ran as asset checks and passed.
+    checks = synced["result"].get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+
+
+def test_daily_members_match_the_community(synced):
+    """Active members per day, worked out from the drawn data, not from the output."""
+    expected: dict = {}
+    for _, person, when in synced["data"].activities():
+        if not person.is_bot:
+            expected.setdefault(when.date(), set()).add(person.login)
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        rows = dict(con.execute("select activity_date, active_members from daily_members "
+                                "where active_members > 0").fetchall())
+    assert rows == {day: len(people) for day, people in expected.items()}
+
+
+def test_second_sync_lands_nothing_and_changes_nothing(synced):
+    config = synced["config"]
+    before = marts(current_snapshot(config.storage.serving()))
+    api = synced["server"].api
+    api.reset_log()
+    result = run_job(config.path, "nightly_sync", ephemeral=True)
+    assert result.success
+    assert landed_rows(result) == 0
+    streams = 6 * len(synced["data"].repos)
+    assert len(api.requests_to()) <= streams + 1  # + the organization's repository list
+    assert marts(current_snapshot(config.storage.serving())) == before
+
+
+def test_publish_never_waits_for_readers_and_readers_never_wait_for_builds(synced):
+    config = synced["config"]
+    serving = config.storage.serving()
+    old = current_snapshot(serving)
+    reader = duckdb.connect(str(old), read_only=True)  # a dashboard mid-query
+    try:
+        writer = duckdb.connect(str(config.storage.warehouse()))  # dbt mid-build
+        try:
+            # The dashboard still reads while the warehouse is locked by a writer.
+            assert reader.execute("select count(*) from activities").fetchone()[0] > 0
+        finally:
+            writer.close()
+        new = publish(config.storage.warehouse(), serving)
+        assert current_snapshot(serving) == new != old
+        assert old.exists()  # kept for readers that resolved it before the swap
+        assert reader.execute("select count(*) from members").fetchone()[0] > 0
+    finally:
+        reader.close()
+
+
+def test_failed_build_keeps_the_last_good_snapshot(tmp_path):
+    serving = tmp_path / "serving"
+    good = tmp_path / "good.duckdb"
+    with duckdb.connect(str(good)) as con:
+        con.execute("create schema marts; create table marts.members as select 1 as id")
+    first = publish(good, serving)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(RuntimeError, match="nothing to publish"):
+        publish(empty, serving)
+    assert current_snapshot(serving) == first
