@@ -19,8 +19,14 @@ Category = Literal["contribution", "conversation"]
 #: default weight in the configuration.
 SOURCE_ACTIVITY_TYPES: dict[str, tuple[str, ...]] = {
     "github": (
-        "issue_opened", "issue_closed", "pr_opened", "pr_merged", "pr_review",
-        "issue_comment", "review_comment", "star",
+        "issue_opened",
+        "issue_closed",
+        "pr_opened",
+        "pr_merged",
+        "pr_review",
+        "issue_comment",
+        "review_comment",
+        "star",
     ),
     "slack": ("message", "thread_reply", "channel_join"),
     "discourse": ("topic_created", "post_reply", "solution_accepted"),
@@ -33,8 +39,14 @@ SOURCE_ACTIVITY_TYPES: dict[str, tuple[str, ...]] = {
 #: engagement levels).
 CONTRIBUTION_TYPES = frozenset(
     {
-        "pr_opened", "pr_merged", "pr_review", "answer", "answer_accepted",
-        "solution_accepted", "event_spoke", "event_organized",
+        "pr_opened",
+        "pr_merged",
+        "pr_review",
+        "answer",
+        "answer_accepted",
+        "solution_accepted",
+        "event_spoke",
+        "event_organized",
     }
 )
 ACTIVITY_TYPES = frozenset(t for types in SOURCE_ACTIVITY_TYPES.values() for t in types)

@@ -19,29 +19,40 @@ def main() -> None:
     st.title(config.community_name)
     snapshot = data.snapshot()
     if snapshot is None:
-        st.info("No data has been published yet. Run `acacia sync` (or `make demo` for the "
-                "sample community), then reload this page.")
+        st.info(
+            "No data has been published yet. Run `acacia sync` (or `make demo` for the "
+            "sample community), then reload this page."
+        )
         return
     path = str(snapshot)
     start, end = data.window(data.today())
     prev_start, prev_end = data.previous_window(start)
-    st.caption(f"Last 90 days: {start:%d %b %Y} – {end:%d %b %Y} (UTC). Data published "
-               f"{data.published_at(path):%d %b %Y %H:%M} UTC. Bots are left out.")
+    st.caption(
+        f"Last 90 days: {start:%d %b %Y} – {end:%d %b %Y} (UTC). Data published "
+        f"{data.published_at(path):%d %b %Y %H:%M} UTC. Bots are left out."
+    )
 
     now, before = data.headline(path, start, end), data.headline(path, prev_start, prev_end)
     columns = st.columns(4)
-    for column, (key, label, help_text) in zip(columns, (
-        ("active_members", "Active members", "People with at least one activity."),
-        ("activities", "Activities", "Everything people did: issues, PRs, reviews, comments…"),
-        ("contributors", "Contributors", "People with a contribution: a PR opened or merged, "
-                                         "a review, an accepted answer, an event talk…"),
-        ("new_members", "New members", "People whose first activity ever falls in the window."),
-    ), strict=True):
+    for column, (key, label, help_text) in zip(
+        columns,
+        (
+            ("active_members", "Active members", "People with at least one activity."),
+            ("activities", "Activities", "Everything people did: issues, PRs, reviews, comments…"),
+            (
+                "contributors",
+                "Contributors",
+                "People with a contribution: a PR opened or merged, "
+                "a review, an accepted answer, an event talk…",
+            ),
+            ("new_members", "New members", "People whose first activity ever falls in the window."),
+        ),
+        strict=True,
+    ):
         column.metric(label, f"{now[key]:,}", delta(now[key], before[key]), help=help_text)
 
     st.subheader("Daily active members")
-    st.plotly_chart(charts.active_members(data.daily_members(path, start, end)),
-                    width="stretch")
+    st.plotly_chart(charts.active_members(data.daily_members(path, start, end)), width="stretch")
     st.subheader("Activities by type")
     by_type = data.activities_by_type(path, start, end)
     if by_type.empty:
@@ -51,8 +62,7 @@ def main() -> None:
 
     st.subheader("Most active members")
     st.caption("Points are the sum of each activity's weight (see `weights` in acacia.yml).")
-    st.dataframe(data.top_members(path, start, end), hide_index=True,
-                 width="stretch")
+    st.dataframe(data.top_members(path, start, end), hide_index=True, width="stretch")
 
 
 main()

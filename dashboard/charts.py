@@ -8,34 +8,59 @@ import plotly.graph_objects as go
 
 #: How activity types read to a person.
 TYPE_LABELS = {
-    "issue_opened": "Issue opened", "issue_closed": "Issue closed", "pr_opened": "PR opened",
-    "pr_merged": "PR merged", "pr_review": "PR review", "issue_comment": "Issue/PR comment",
-    "review_comment": "Review comment", "star": "Star",
+    "issue_opened": "Issue opened",
+    "issue_closed": "Issue closed",
+    "pr_opened": "PR opened",
+    "pr_merged": "PR merged",
+    "pr_review": "PR review",
+    "issue_comment": "Issue/PR comment",
+    "review_comment": "Review comment",
+    "star": "Star",
 }
 
-LAYOUT = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "hovermode": "x unified",
-          "legend": {"orientation": "h", "y": -0.15}}
+LAYOUT = {
+    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+    "hovermode": "x unified",
+    "legend": {"orientation": "h", "y": -0.15},
+}
 
 
 def active_members(daily: pd.DataFrame) -> go.Figure:
     """Daily active members with a 7-day average, so weekends don't hide the trend."""
     smoothed = daily["active_members"].rolling(7, min_periods=1).mean()
-    figure = go.Figure([
-        go.Bar(x=daily["activity_date"], y=daily["active_members"], name="Active that day",
-               marker_color="#9ecae1"),
-        go.Scatter(x=daily["activity_date"], y=smoothed, name="7-day average",
-                   line={"color": "#08519c", "width": 3}),
-    ])
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=daily["activity_date"],
+                y=daily["active_members"],
+                name="Active that day",
+                marker_color="#9ecae1",
+            ),
+            go.Scatter(
+                x=daily["activity_date"],
+                y=smoothed,
+                name="7-day average",
+                line={"color": "#08519c", "width": 3},
+            ),
+        ]
+    )
     figure.update_layout(**LAYOUT, yaxis_title="members")
     return figure
 
 
 def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
     """Stacked daily activities, one colour per activity type."""
-    by_type = by_type.assign(activity_type=by_type["activity_type"].map(
-        lambda name: TYPE_LABELS.get(name, name.replace("_", " ").capitalize())))
-    figure = px.bar(by_type, x="activity_date", y="activities", color="activity_type",
-                    labels={"activity_date": "", "activities": "activities",
-                            "activity_type": "type"})
+    by_type = by_type.assign(
+        activity_type=by_type["activity_type"].map(
+            lambda name: TYPE_LABELS.get(name, name.replace("_", " ").capitalize())
+        )
+    )
+    figure = px.bar(
+        by_type,
+        x="activity_date",
+        y="activities",
+        color="activity_type",
+        labels={"activity_date": "", "activities": "activities", "activity_type": "type"},
+    )
     figure.update_layout(**LAYOUT, barmode="stack")
     return figure

@@ -15,15 +15,20 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.config import AcaciaConfig, load_config
+from pipelines.config import AcaciaConfig, config_path, load_config
 from pipelines.publish import current_snapshot
 
 WINDOW_DAYS = 90
 
 
-@st.cache_resource(ttl=60)
 def config() -> AcaciaConfig:
-    return load_config()
+    """The configuration named by $ACACIA_CONFIG (cached per path)."""
+    return _load(str(config_path()))
+
+
+@st.cache_resource(ttl=60)
+def _load(path: str) -> AcaciaConfig:
+    return load_config(path)
 
 
 def snapshot() -> Path | None:
@@ -58,46 +63,68 @@ def previous_window(start: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
 
 def daily_members(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
     """Active and new members per day, a row for every day of the window."""
-    return query(snapshot_path, """
+    return query(
+        snapshot_path,
+        """
         select d.day as activity_date,
                coalesce(m.active_members, 0) as active_members,
                coalesce(m.new_members, 0) as new_members
         from (select cast(range as date) as day
               from range(?::date, ?::date + interval 1 day, interval 1 day)) as d
         left join daily_members as m on m.activity_date = d.day
-        order by d.day""", (start, end))
+        order by d.day""",
+        (start, end),
+    )
 
 
 def activities_by_type(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
     """Activities (people only) per day and activity type."""
-    return query(snapshot_path, """
+    return query(
+        snapshot_path,
+        """
         select activity_date, activity_type, sum(activities) as activities
         from daily_activity
         where activity_date between ? and ? and activities > 0
-        group by 1, 2 order by 1, 2""", (start, end))
+        group by 1, 2 order by 1, 2""",
+        (start, end),
+    )
 
 
 def headline(snapshot_path: str, start: date, end: date) -> dict[str, int]:
     """Active members, activities, contributors and new members in a window (no bots)."""
-    row = query(snapshot_path, """
+    row = query(
+        snapshot_path,
+        """
         select count(distinct member_id) as active_members,
                count(*) as activities,
                count(distinct member_id) filter (where category = 'contribution')
                    as contributors
         from activities
-        where not is_bot and activity_date between ? and ?""", (start, end)).iloc[0]
-    new = query(snapshot_path, """
+        where not is_bot and activity_date between ? and ?""",
+        (start, end),
+    ).iloc[0]
+    new = query(
+        snapshot_path,
+        """
         select count(*) as n from (
             select member_id, min(activity_date) as first_day
             from activities where not is_bot group by member_id)
-        where first_day between ? and ?""", (start, end))["n"][0]
-    return {"active_members": int(row.active_members), "activities": int(row.activities),
-            "contributors": int(row.contributors), "new_members": int(new)}
+        where first_day between ? and ?""",
+        (start, end),
+    )["n"][0]
+    return {
+        "active_members": int(row.active_members),
+        "activities": int(row.activities),
+        "contributors": int(row.contributors),
+        "new_members": int(new),
+    }
 
 
 def top_members(snapshot_path: str, start: date, end: date, limit: int = 10) -> pd.DataFrame:
     """The most active people of the window, by points (weights of acacia.yml)."""
-    return query(snapshot_path, """
+    return query(
+        snapshot_path,
+        """
         select m.display_name as member, m.source, coalesce(m.company, '') as company,
                sum(a.weight) as points, count(*) as activities,
                count(*) filter (where a.category = 'contribution') as contributions
@@ -105,4 +132,6 @@ def top_members(snapshot_path: str, start: date, end: date, limit: int = 10) -> 
         where not a.is_bot and a.activity_date between ? and ?
         group by all
         order by points desc, activities desc, member
-        limit ?""", (start, end, limit))
+        limit ?""",
+        (start, end, limit),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -13,12 +14,16 @@ import typer
 
 from pipelines.config import ConfigError, load_config
 
-app = typer.Typer(help="Acacia: community analytics for open-source teams.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Acacia: community analytics for open-source teams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="acacia.yml (default: $ACACIA_CONFIG "
-                              "or ./acacia.yml)")]
+    Path | None,
+    typer.Option("--config", "-c", help="acacia.yml (default: $ACACIA_CONFIG or ./acacia.yml)"),
+]
 
 
 def _fail(message: str) -> None:
@@ -47,27 +52,33 @@ def check(config: ConfigOption = None) -> None:
     typer.echo(f"{settings.path}: valid; data in {settings.storage.data_dir}")
     github = settings.sources.github
     if github and github.enabled:
-        client = GitHubClient(GitHubSettings(token=settings.secret("github"),
-                                             base_url=github.base_url, retries=1))
+        client = GitHubClient(
+            GitHubSettings(token=settings.secret("github"), base_url=github.base_url, retries=1)
+        )
         try:
             page = client.get("/user")
             limit = client.get("/rate_limit").items["resources"]["core"]
         except SourceError as error:
             _fail(str(error))
         scopes = page.headers.get("x-oauth-scopes", "(fine-grained token: no scope list)")
-        typer.echo(f"github: token works for {page.items.get('login')}; scopes: {scopes}; "
-                   f"{limit['remaining']}/{limit['limit']} requests left this hour")
+        typer.echo(
+            f"github: token works for {page.items.get('login')}; scopes: {scopes}; "
+            f"{limit['remaining']}/{limit['limit']} requests left this hour"
+        )
 
 
 @app.command()
-def sync(config: ConfigOption = None,
-         source: Annotated[str | None, typer.Option(help="Only this source (e.g. github)")]
-         = None) -> None:
+def sync(
+    config: ConfigOption = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (e.g. github)")] = None,
+) -> None:
     """Sync now: fetch what is new, rebuild the models, publish the snapshot."""
     settings = _load(config)
     if source and source not in settings.enabled_sources():
-        _fail(f"{settings.path}: source {source!r} is not configured; enabled sources: "
-              + ", ".join(settings.enabled_sources()))
+        _fail(
+            f"{settings.path}: source {source!r} is not configured; enabled sources: "
+            + ", ".join(settings.enabled_sources())
+        )
     _run(settings.path, f"sync_{source}" if source else "nightly_sync")
 
 
@@ -80,15 +91,17 @@ def _run(config_path: Path, job: str) -> None:
     except ConfigError as error:
         _fail(str(error))
     if not result.success:
-        _fail(f"{job} failed after {time.monotonic() - started:.0f} s; what was fetched is "
-              "landed and the next sync resumes from there. See the messages above.")
-    typer.secho(f"{job} finished in {time.monotonic() - started:.0f} s.",
-                fg=typer.colors.GREEN)
+        _fail(
+            f"{job} failed after {time.monotonic() - started:.0f} s; what was fetched is "
+            "landed and the next sync resumes from there. See the messages above."
+        )
+    typer.secho(f"{job} finished in {time.monotonic() - started:.0f} s.", fg=typer.colors.GREEN)
 
 
 @app.command()
-def dashboard(config: ConfigOption = None,
-              port: Annotated[int, typer.Option(help="Port to serve on")] = 8501) -> None:
+def dashboard(
+    config: ConfigOption = None, port: Annotated[int, typer.Option(help="Port to serve on")] = 8501
+) -> None:
     """Serve the dashboard (reads the published snapshot only)."""
     settings = _load(config)
     serve_dashboard(settings.path, port)
@@ -98,13 +111,21 @@ def serve_dashboard(config_path: Path, port: int) -> None:
     app_file = Path(__file__).resolve().parents[1] / "dashboard" / "Overview.py"
     typer.secho(f"Dashboard: http://localhost:{port}  (Ctrl-C to stop)", fg=typer.colors.GREEN)
     env = {**os.environ, "ACACIA_CONFIG": str(config_path)}
-    command = [sys.executable, "-m", "streamlit", "run", str(app_file),
-               "--server.port", str(port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]
-    try:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(command, env=env, check=False)
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
@@ -119,8 +140,10 @@ def ui(config: ConfigOption = None) -> None:
 
 
 @app.command()
-def demo(serve: Annotated[bool, typer.Option(help="Serve the dashboard afterwards")] = True,
-         port: Annotated[int, typer.Option(help="Dashboard port")] = 8501) -> None:
+def demo(
+    serve: Annotated[bool, typer.Option(help="Serve the dashboard afterwards")] = True,
+    port: Annotated[int, typer.Option(help="Dashboard port")] = 8501,
+) -> None:
     """Sync the bundled sample community from local fake APIs, then serve the dashboard."""
     from pipelines.demo import start_fake_apis, write_demo_config
 
@@ -129,15 +152,16 @@ def demo(serve: Annotated[bool, typer.Option(help="Serve the dashboard afterward
     config_path = write_demo_config(server.url)
     _run(config_path, "nightly_sync")
     if serve:
-        typer.echo("The fake API stays up while the dashboard runs, so `acacia ui "
-                   f"--config {config_path}` can sync it again.")
+        typer.echo(
+            "The fake API stays up while the dashboard runs, so `acacia ui "
+            f"--config {config_path}` can sync it again."
+        )
         serve_dashboard(config_path, port)
     server.stop()
 
 
 @app.command("fake-apis")
-def fake_apis(port: Annotated[int, typer.Option(help="Port for the fake GitHub")] = 8765
-              ) -> None:
+def fake_apis(port: Annotated[int, typer.Option(help="Port for the fake GitHub")] = 8765) -> None:
     """Serve the sample community's fake APIs until Ctrl-C (for trying things by hand)."""
     from pipelines.demo import start_fake_apis
 

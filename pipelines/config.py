@@ -25,12 +25,28 @@ DEFAULT_CONFIG = "acacia.yml"
 #: Default points per activity type (DESIGN.md, Scoring). Organizing or speaking at an
 #: event and a merged pull request weigh most; a chat message or a star least.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "issue_opened": 2, "issue_closed": 1, "pr_opened": 5, "pr_merged": 8, "pr_review": 4,
-    "issue_comment": 1, "review_comment": 2, "star": 0.5,
-    "message": 0.5, "thread_reply": 1, "channel_join": 0.2,
-    "topic_created": 2, "post_reply": 1, "solution_accepted": 6,
-    "post": 1, "comment": 1, "question": 1.5, "answer": 4, "answer_accepted": 6,
-    "event_attended": 3, "event_spoke": 10, "event_organized": 12,
+    "issue_opened": 2,
+    "issue_closed": 1,
+    "pr_opened": 5,
+    "pr_merged": 8,
+    "pr_review": 4,
+    "issue_comment": 1,
+    "review_comment": 2,
+    "star": 0.5,
+    "message": 0.5,
+    "thread_reply": 1,
+    "channel_join": 0.2,
+    "topic_created": 2,
+    "post_reply": 1,
+    "solution_accepted": 6,
+    "post": 1,
+    "comment": 1,
+    "question": 1.5,
+    "answer": 4,
+    "answer_accepted": 6,
+    "event_attended": 3,
+    "event_spoke": 10,
+    "event_organized": 12,
 }
 
 
@@ -121,8 +137,10 @@ class AcaciaConfig(_Strict):
     def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
         for name, weight in value.items():
             if name not in ACTIVITY_TYPES:
-                raise ValueError(f"unknown activity type {name!r}; known types: "
-                                 + ", ".join(sorted(ACTIVITY_TYPES)))
+                raise ValueError(
+                    f"unknown activity type {name!r}; known types: "
+                    + ", ".join(sorted(ACTIVITY_TYPES))
+                )
             if weight < 0:
                 raise ValueError(f"weight of {name!r} must be zero or more, not {weight}")
         return value
@@ -132,8 +150,11 @@ class AcaciaConfig(_Strict):
         return {**DEFAULT_WEIGHTS, **self.weights}
 
     def enabled_sources(self) -> list[str]:
-        return [name for name in type(self.sources).model_fields
-                if (source := getattr(self.sources, name)) is not None and source.enabled]
+        return [
+            name
+            for name in type(self.sources).model_fields
+            if (source := getattr(self.sources, name)) is not None and source.enabled
+        ]
 
     def secret(self, source: str) -> str:
         """The token of ``source`` from the environment; a clear error when it is missing."""
@@ -143,7 +164,8 @@ class AcaciaConfig(_Strict):
             raise ConfigError(
                 f"{self.path or DEFAULT_CONFIG}: sources.{source}.token_env: the environment "
                 f"variable {env} is not set. Fix: export {env}=<token>, or add the line "
-                f"{env}=<token> to a .env file next to the config (never to the YAML).")
+                f"{env}=<token> to a .env file next to the config (never to the YAML)."
+            )
         return value
 
     def check_secrets(self) -> None:
@@ -160,8 +182,10 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
     """Read and validate the configuration; relative storage paths resolve against it."""
     path = config_path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: no configuration file here. Fix: copy acacia.example.yml "
-                          f"to {path.name}, or set {CONFIG_ENV} to the path of yours.")
+        raise ConfigError(
+            f"{path}: no configuration file here. Fix: copy acacia.example.yml "
+            f"to {path.name}, or set {CONFIG_ENV} to the path of yours."
+        )
     load_dotenv(path.parent / ".env", override=False)
     try:
         raw = yaml.safe_load(path.read_text()) or {}

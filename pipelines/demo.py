@@ -50,15 +50,19 @@ def write_demo_config(github_url: str, folder: Path = DEMO_DIR) -> Path:
     config = {
         "community_name": "Acacia sample community",
         "storage": {"data_dir": "."},
-        "sources": {"github": {
-            "organizations": ["acacia-sample"],
-            "base_url": github_url,
-            "token_env": DEMO_TOKEN_ENV,
-            "seconds_between_requests": 0,
-        }},
+        "sources": {
+            "github": {
+                "organizations": ["acacia-sample"],
+                "base_url": github_url,
+                "token_env": DEMO_TOKEN_ENV,
+                "seconds_between_requests": 0,
+            }
+        },
     }
     path = folder / "acacia.yml"
-    path.write_text("# Written by `acacia demo`: the sample community on local fake APIs.\n"
-                    + yaml.safe_dump(config, sort_keys=False))
+    path.write_text(
+        "# Written by `acacia demo`: the sample community on local fake APIs.\n"
+        + yaml.safe_dump(config, sort_keys=False)
+    )
     (folder / ".env").write_text(f"{DEMO_TOKEN_ENV}=demo-token-for-the-fake-api\n")
     return path

@@ -41,30 +41,44 @@ class SyncReport:
         return [p for p in self.problems if not isinstance(p, RateLimitStop)]
 
     def summary(self) -> str:
-        text = (f"{self.source}: landed {self.activities} activities and {self.identities} "
-                f"identities in {self.files} files using {self.requests} API requests")
+        text = (
+            f"{self.source}: landed {self.activities} activities and {self.identities} "
+            f"identities in {self.files} files using {self.requests} API requests"
+        )
         return text + "".join(f"\n  ! {problem}" for problem in self.problems)
 
 
-def sync_github(config: AcaciaConfig, token: str, progress: Progress | None = None,
-                flush_rows: int = 20_000) -> SyncReport:
+def sync_github(
+    config: AcaciaConfig, token: str, progress: Progress | None = None, flush_rows: int = 20_000
+) -> SyncReport:
     """Fetch what is new on GitHub since the last run and land it."""
     settings = config.sources.github
     if settings is None or not settings.enabled:
-        raise SourceError("github", "the GitHub source is not enabled.",
-                          "Add sources.github to the configuration.")
+        raise SourceError(
+            "github",
+            "the GitHub source is not enabled.",
+            "Add sources.github to the configuration.",
+        )
     storage = config.storage
     zone, cursors = LandingZone(storage.landing()), CursorStore(storage.state())
-    client = GitHubClient(GitHubSettings(
-        token=token, base_url=settings.base_url,
-        max_rate_limit_wait=settings.max_rate_limit_wait,
-        seconds_between_requests=settings.seconds_between_requests))
+    client = GitHubClient(
+        GitHubSettings(
+            token=token,
+            base_url=settings.base_url,
+            max_rate_limit_wait=settings.max_rate_limit_wait,
+            seconds_between_requests=settings.seconds_between_requests,
+        )
+    )
     lander = Lander(zone, cursors, "github", flush_rows=flush_rows)
     fresh_after = datetime.now(UTC) - timedelta(days=settings.profile_refresh_days)
     connector = GitHubConnector(
-        client, organizations=settings.organizations, repositories=settings.repositories,
-        backfill_days=settings.backfill_days, store_bodies=settings.store_bodies,
-        known_profiles=zone.known_profiles("github", fresh_after))
+        client,
+        organizations=settings.organizations,
+        repositories=settings.repositories,
+        backfill_days=settings.backfill_days,
+        store_bodies=settings.store_bodies,
+        known_profiles=zone.known_profiles("github", fresh_after),
+    )
     report = SyncReport("github")
     current = None
     try:
@@ -73,8 +87,10 @@ def sync_github(config: AcaciaConfig, token: str, progress: Progress | None = No
                 current = batch.key
                 report.streams += 1
                 if progress:
-                    progress(f"github {batch.scope} {batch.stream} "
-                             f"({lander.landed['activities']} activities so far)")
+                    progress(
+                        f"github {batch.scope} {batch.stream} "
+                        f"({lander.landed['activities']} activities so far)"
+                    )
             lander.add(batch.activities, batch.identities, batch.key, batch.state)
     finally:
         # Whole batches only ever sit in the buffer, so landing them is safe even when

@@ -30,19 +30,42 @@ from connectors.records import Activity, Identity, as_row
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
 SCHEMAS = {
-    "activities": pa.schema([
-        ("source", _TEXT), ("activity_id", _TEXT), ("type", _TEXT), ("occurred_at", _TIME),
-        ("actor", _TEXT), ("channel", _TEXT), ("url", _TEXT), ("title", _TEXT),
-        ("thread_id", _TEXT), ("parent_id", _TEXT), ("body", _TEXT), ("extra", _TEXT),
-        ("fetched_at", _TIME), ("run_id", _TEXT),
-    ]),
-    "identities": pa.schema([
-        ("source", _TEXT), ("source_user_id", _TEXT), ("username", _TEXT),
-        ("display_name", _TEXT), ("email", _TEXT), ("company", _TEXT), ("location", _TEXT),
-        ("timezone", _TEXT), ("is_bot", pa.bool_()), ("profile_url", _TEXT),
-        ("avatar_url", _TEXT), ("has_profile", pa.bool_()), ("fetched_at", _TIME),
-        ("run_id", _TEXT),
-    ]),
+    "activities": pa.schema(
+        [
+            ("source", _TEXT),
+            ("activity_id", _TEXT),
+            ("type", _TEXT),
+            ("occurred_at", _TIME),
+            ("actor", _TEXT),
+            ("channel", _TEXT),
+            ("url", _TEXT),
+            ("title", _TEXT),
+            ("thread_id", _TEXT),
+            ("parent_id", _TEXT),
+            ("body", _TEXT),
+            ("extra", _TEXT),
+            ("fetched_at", _TIME),
+            ("run_id", _TEXT),
+        ]
+    ),
+    "identities": pa.schema(
+        [
+            ("source", _TEXT),
+            ("source_user_id", _TEXT),
+            ("username", _TEXT),
+            ("display_name", _TEXT),
+            ("email", _TEXT),
+            ("company", _TEXT),
+            ("location", _TEXT),
+            ("timezone", _TEXT),
+            ("is_bot", pa.bool_()),
+            ("profile_url", _TEXT),
+            ("avatar_url", _TEXT),
+            ("has_profile", pa.bool_()),
+            ("fetched_at", _TIME),
+            ("run_id", _TEXT),
+        ]
+    ),
 }
 
 
@@ -67,8 +90,9 @@ class CursorStore:
         return json.loads(path.read_text()) if path.exists() else {}
 
     def save(self, source: str, state: dict[str, dict[str, Any]]) -> None:
-        _atomic_write_text(self.state_dir / f"{source}.json",
-                           json.dumps(state, indent=1, sort_keys=True))
+        _atomic_write_text(
+            self.state_dir / f"{source}.json", json.dumps(state, indent=1, sort_keys=True)
+        )
 
 
 class LandingZone:
@@ -85,15 +109,15 @@ class LandingZone:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{name}.parquet"
         tmp = folder / f".{name}.parquet.tmp"
-        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), tmp,
-                       compression="zstd")
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), tmp, compression="zstd")
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
         return target
 
-    def query(self, source: str, table: str, sql: str, params: list[Any] | None = None
-              ) -> list[tuple]:
+    def query(
+        self, source: str, table: str, sql: str, params: list[Any] | None = None
+    ) -> list[tuple]:
         """Run ``sql`` over a table's landed files, which it reads as ``landed``."""
         files = self.files(source, table)
         if not files:
@@ -101,12 +125,17 @@ class LandingZone:
         with duckdb.connect() as con:
             return con.execute(
                 "with landed as (select * from read_parquet(?, union_by_name = true)) " + sql,
-                [[str(f) for f in files], *(params or [])]).fetchall()
+                [[str(f) for f in files], *(params or [])],
+            ).fetchall()
 
     def known_profiles(self, source: str, fetched_after: datetime) -> set[str]:
         """User ids whose full profile was landed after ``fetched_after``."""
-        rows = self.query(source, "identities", "select distinct source_user_id from landed "
-                          "where has_profile and fetched_at >= ?", [fetched_after])
+        rows = self.query(
+            source,
+            "identities",
+            "select distinct source_user_id from landed where has_profile and fetched_at >= ?",
+            [fetched_after],
+        )
         return {row[0] for row in rows}
 
 
@@ -116,8 +145,9 @@ class Lander:
     ``flush_rows`` bounds both memory and the work a crash can cost.
     """
 
-    def __init__(self, zone: LandingZone, cursors: CursorStore, source: str,
-                 flush_rows: int = 20_000) -> None:
+    def __init__(
+        self, zone: LandingZone, cursors: CursorStore, source: str, flush_rows: int = 20_000
+    ) -> None:
         self.zone, self.cursors, self.source = zone, cursors, source
         self.flush_rows = flush_rows
         self.state = cursors.load(source)
@@ -128,8 +158,13 @@ class Lander:
         self._pending_state: dict[str, dict[str, Any]] = {}
         self._seq = 0
 
-    def add(self, activities: Iterable[Activity], identities: Iterable[Identity],
-            key: str | None = None, state: dict[str, Any] | None = None) -> None:
+    def add(
+        self,
+        activities: Iterable[Activity],
+        identities: Iterable[Identity],
+        key: str | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
         now = datetime.now(UTC)
         for table, records in (("activities", activities), ("identities", identities)):
             for record in records:
@@ -146,8 +181,9 @@ class Lander:
         for table, rows in self._rows.items():
             if rows:
                 self._seq += 1
-                self.files.append(self.zone.write(self.source, table, rows,
-                                                  f"{self.run_id}-{self._seq:05d}"))
+                self.files.append(
+                    self.zone.write(self.source, table, rows, f"{self.run_id}-{self._seq:05d}")
+                )
                 self.landed[table] += len(rows)
                 self._rows[table] = []
         if self._pending_state:

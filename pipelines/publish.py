@@ -35,16 +35,27 @@ def publish(warehouse: Path, serving_dir: Path, schema: str = "marts") -> Path:
     tmp = serving_dir / f".{snapshot.name}.tmp"
     with duckdb.connect(str(tmp)) as con:
         con.execute(f"attach {_quote(warehouse)} as warehouse (read_only)")
-        tables = [row[0] for row in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'warehouse' "
-            "and schema_name = ? order by 1", [schema]).fetchall()]
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'warehouse' "
+                "and schema_name = ? order by 1",
+                [schema],
+            ).fetchall()
+        ]
         if not tables:
-            raise RuntimeError(f"nothing to publish: the warehouse {warehouse} has no "
-                               f"tables in schema {schema!r}; run the models first")
+            raise RuntimeError(
+                f"nothing to publish: the warehouse {warehouse} has no "
+                f"tables in schema {schema!r}; run the models first"
+            )
         for table in tables:
-            con.execute(f'create table main."{table}" as select * from warehouse.{schema}."{table}"')
-        con.execute("create table main._snapshot as select ?::timestamptz as published_at",
-                    [datetime.now(UTC)])
+            con.execute(
+                f'create table main."{table}" as select * from warehouse.{schema}."{table}"'
+            )
+        con.execute(
+            "create table main._snapshot as select ?::timestamptz as published_at",
+            [datetime.now(UTC)],
+        )
         con.execute("detach warehouse")
     os.replace(tmp, snapshot)
     pointer_tmp = serving_dir / f".{POINTER}.{uuid.uuid4().hex}"

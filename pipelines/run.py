@@ -27,8 +27,9 @@ def dagster_environment(config: AcaciaConfig) -> dict[str, str]:
     }
 
 
-def run_job(config_path: str | Path | None = None, job_name: str = "nightly_sync",
-            ephemeral: bool = False) -> ExecuteInProcessResult:
+def run_job(
+    config_path: str | Path | None = None, job_name: str = "nightly_sync", ephemeral: bool = False
+) -> ExecuteInProcessResult:
     """Run a job of the Definitions built from ``config_path`` and return its result."""
     from pipelines.defs.build import build_definitions  # loads dbt; keep CLI start fast
 
@@ -40,5 +41,6 @@ def run_job(config_path: str | Path | None = None, job_name: str = "nightly_sync
     if ephemeral:
         return job.execute_in_process(run_config=run_config, raise_on_error=False)
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(run_config=run_config, instance=instance,
-                                      raise_on_error=False)
+        return job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )

@@ -17,8 +17,7 @@ from connectors.fake_apis.github_data import GitHubData
 from connectors.github import GitHubClient, GitHubSettings
 
 # The SDKs honour proxy variables, which would send loopback traffic elsewhere.
-for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-              "all_proxy"):
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(_name, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
@@ -33,8 +32,9 @@ def community_end() -> datetime:
 
 @pytest.fixture
 def github_data() -> GitHubData:
-    return GitHubData(build_community(community_end(), people=120),
-                      repos=(("core", 150), ("docs", 60)))
+    return GitHubData(
+        build_community(community_end(), people=120), repos=(("core", 150), ("docs", 60))
+    )
 
 
 @pytest.fixture
@@ -45,9 +45,15 @@ def fake_github(github_data: GitHubData) -> Iterator[FakeServer]:
 
 def fast_settings(url: str, **overrides: object) -> GitHubSettings:
     """Settings for tests: no politeness pause, tiny backoff, short timeouts."""
-    values = {"token": TOKEN, "base_url": url, "seconds_between_requests": 0,
-              "backoff_factor": 0.01, "timeout": 2, "secondary_rate_wait": 0.1,
-              "max_rate_limit_wait": 5}
+    values = {
+        "token": TOKEN,
+        "base_url": url,
+        "seconds_between_requests": 0,
+        "backoff_factor": 0.01,
+        "timeout": 2,
+        "secondary_rate_wait": 0.1,
+        "max_rate_limit_wait": 5,
+    }
     values.update(overrides)
     return GitHubSettings(**values)
 
@@ -60,13 +66,24 @@ def github_client(fake_github: FakeServer) -> GitHubClient:
 def write_config(folder: Path, github_url: str, **github: object) -> Path:
     """An acacia.yml for a workspace in ``folder`` reading the fake GitHub."""
     folder.mkdir(parents=True, exist_ok=True)
-    source = {"organizations": ["acacia-sample"], "base_url": github_url,
-              "token_env": "ACACIA_TEST_GITHUB_TOKEN", "backfill_days": 400,
-              "seconds_between_requests": 0, **github}
+    source = {
+        "organizations": ["acacia-sample"],
+        "base_url": github_url,
+        "token_env": "ACACIA_TEST_GITHUB_TOKEN",
+        "backfill_days": 400,
+        "seconds_between_requests": 0,
+        **github,
+    }
     path = folder / "acacia.yml"
-    path.write_text(yaml.safe_dump({"community_name": "Test community",
-                                    "storage": {"data_dir": "data"},
-                                    "sources": {"github": source}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "community_name": "Test community",
+                "storage": {"data_dir": "data"},
+                "sources": {"github": source},
+            }
+        )
+    )
     return path
 
 
@@ -74,3 +91,22 @@ def write_config(folder: Path, github_url: str, **github: object) -> Path:
 def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
     return TOKEN
+
+
+@pytest.fixture(scope="session")
+def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
+    """One workspace synced once from the fake GitHub (shared by the tests below)."""
+    from pipelines.config import load_config
+    from pipelines.run import run_job
+
+    data = GitHubData(
+        build_community(community_end(), people=120), repos=(("core", 150), ("docs", 60))
+    )
+    server = FakeServer(FakeGitHub(data, tokens={TOKEN})).start()
+    request.addfinalizer(server.stop)
+    mp = pytest.MonkeyPatch()
+    request.addfinalizer(mp.undo)
+    mp.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    path = write_config(tmp_path_factory.mktemp("workspace"), server.url)
+    result = run_job(path, "nightly_sync", ephemeral=True)
+    return {"data": data, "server": server, "config": load_config(path), "result": result}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from connectors.records import ACTIVITY_TYPES
 from pipelines.config import DEFAULT_WEIGHTS, ConfigError, load_config
 from pipelines.run import REPO_ROOT
-from connectors.records import ACTIVITY_TYPES
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -39,19 +39,34 @@ def test_weights_override_defaults(tmp_path):
     assert weights["pr_review"] == DEFAULT_WEIGHTS["pr_review"]
 
 
-@pytest.mark.parametrize(("text", "key", "hint"), [
-    ("sources: {github: {organisations: [x]}}\n", "sources.github.organisations",
-     "unknown key"),
-    ("sources: {github: {repositories: [justaname]}}\n", "sources.github.repositories",
-     "owner/name"),
-    ("sources: {github: {}}\n", "sources.github", "organizations"),
-    ("sources: {github: {repositories: [a/b], base_url: api.github.com}}\n",
-     "sources.github.base_url", "https://"),
-    ("weights: {stars: 1}\n", "weights", "unknown activity type 'stars'"),
-    ("weights: {star: -1}\n", "weights", "zero or more"),
-    ("sources: {github: {repositories: [a/b], backfill_days: 0}}\n",
-     "sources.github.backfill_days", "greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    ("text", "key", "hint"),
+    [
+        (
+            "sources: {github: {organisations: [x]}}\n",
+            "sources.github.organisations",
+            "unknown key",
+        ),
+        (
+            "sources: {github: {repositories: [justaname]}}\n",
+            "sources.github.repositories",
+            "owner/name",
+        ),
+        ("sources: {github: {}}\n", "sources.github", "organizations"),
+        (
+            "sources: {github: {repositories: [a/b], base_url: api.github.com}}\n",
+            "sources.github.base_url",
+            "https://",
+        ),
+        ("weights: {stars: 1}\n", "weights", "unknown activity type 'stars'"),
+        ("weights: {star: -1}\n", "weights", "zero or more"),
+        (
+            "sources: {github: {repositories: [a/b], backfill_days: 0}}\n",
+            "sources.github.backfill_days",
+            "greater than or equal to 1",
+        ),
+    ],
+)
 def test_invalid_config_names_the_key(tmp_path, text, key, hint):
     with pytest.raises(ConfigError) as error:
         load_config(write(tmp_path, text))
@@ -62,7 +77,7 @@ def test_invalid_config_names_the_key(tmp_path, text, key, hint):
 
 
 def test_missing_file_says_how_to_start(tmp_path):
-    with pytest.raises(ConfigError, match="acacia.example.yml"):
+    with pytest.raises(ConfigError, match=r"acacia\.example\.yml"):
         load_config(tmp_path / "acacia.yml")
 
 
@@ -73,8 +88,9 @@ def test_broken_yaml_is_reported(tmp_path):
 
 def test_missing_token_fails_with_the_variable_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("MY_GH_TOKEN", raising=False)
-    config = load_config(write(tmp_path, "sources: {github: {repositories: [a/b], "
-                                         "token_env: MY_GH_TOKEN}}\n"))
+    config = load_config(
+        write(tmp_path, "sources: {github: {repositories: [a/b], token_env: MY_GH_TOKEN}}\n")
+    )
     with pytest.raises(ConfigError) as error:
         config.check_secrets()
     assert "sources.github.token_env" in str(error.value)
@@ -84,7 +100,8 @@ def test_missing_token_fails_with_the_variable_and_the_fix(tmp_path, monkeypatch
 def test_token_is_read_from_a_dotenv_file_beside_the_config(tmp_path, monkeypatch):
     monkeypatch.delenv("MY_GH_TOKEN", raising=False)
     (tmp_path / ".env").write_text("MY_GH_TOKEN=from-dotenv\n")
-    config = load_config(write(tmp_path, "sources: {github: {repositories: [a/b], "
-                                         "token_env: MY_GH_TOKEN}}\n"))
+    config = load_config(
+        write(tmp_path, "sources: {github: {repositories: [a/b], token_env: MY_GH_TOKEN}}\n")
+    )
     assert config.secret("github") == "from-dotenv"
     monkeypatch.delenv("MY_GH_TOKEN", raising=False)  # load_dotenv wrote it to os.environ

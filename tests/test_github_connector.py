@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from connectors.errors import RateLimitStop, SourceError
-from connectors.fake_apis import FakeServer
 from connectors.fake_apis.github_data import GitHubData
 from connectors.github import GitHubClient, GitHubConnector
 from connectors.github.connector import STREAMS, Batch
@@ -17,8 +16,9 @@ from tests.conftest import community_end, fast_settings
 
 def run(client: GitHubClient, state: dict, **kwargs: object) -> tuple[list[Batch], GitHubConnector]:
     """One sync; commits each batch's state into ``state`` as the landing zone would."""
-    connector = GitHubConnector(client, organizations=["acacia-sample"], backfill_days=400,
-                                **kwargs)
+    connector = GitHubConnector(
+        client, organizations=["acacia-sample"], backfill_days=400, **kwargs
+    )
     batches = []
     for batch in connector.sync(state):
         batches.append(batch)
@@ -42,8 +42,11 @@ def test_full_sync_reads_every_page_of_every_stream(github_client, github_data, 
     ids = activity_ids(batches)
     assert len(ids) == len(set(ids)), "an activity was yielded twice"
     # Several pages were followed through Link headers (150 issues > 100 per page).
-    issue_pages = [r for r in fake_github.api.requests_to("/repos/acacia-sample/core/issues")
-                   if "comments" not in r.path and "events" not in r.path]
+    issue_pages = [
+        r
+        for r in fake_github.api.requests_to("/repos/acacia-sample/core/issues")
+        if "comments" not in r.path and "events" not in r.path
+    ]
     assert len(issue_pages) == 2
     assert "page=2" in issue_pages[1].query
 
@@ -51,12 +54,18 @@ def test_full_sync_reads_every_page_of_every_stream(github_client, github_data, 
 def test_identities_carry_profiles_and_bots_are_flagged(github_client, github_data):
     batches, _ = run(github_client, {})
     identities = {i.username: i for b in batches for i in b.identities}
-    person = next(p for p in github_data.community.people
-                  if p.login in identities and p.company and p.key % 3 == 0)
+    person = next(
+        p
+        for p in github_data.community.people
+        if p.login in identities and p.company and p.key % 3 == 0
+    )
     identity = identities[person.login]
     assert identity.has_profile
     assert (identity.display_name, identity.company, identity.email) == (
-        person.name, person.company, person.email)
+        person.name,
+        person.company,
+        person.email,
+    )
     assert identities["dependabot[bot]"].is_bot
     assert not identities["dependabot[bot]"].has_profile  # no profile look-up for bots
     actors = {a.actor for b in batches for a in b.activities}
@@ -74,8 +83,7 @@ def test_profiles_are_looked_up_once_and_not_again_when_known(github_client, fak
     assert fake_github.api.requests_to("/users/") == []
 
 
-def test_second_sync_with_nothing_new_costs_one_request_per_stream(github_client,
-                                                                   fake_github):
+def test_second_sync_with_nothing_new_costs_one_request_per_stream(github_client, fake_github):
     state: dict = {}
     run(github_client, state)
     for attempt in range(2):  # the first re-run primes ETags, the second hits them
@@ -114,31 +122,39 @@ def test_incremental_sync_fetches_only_what_changed(github_client, github_data, 
     if core_issue.merged_at:
         again.append(f"pr_merged:{core_issue.id}")
     again += [f"pr_review:{r.id}" for r in core.reviews if r.pr_number == 3]
-    expected = sorted([f"issue_comment:{comment.id}", f"issue_opened:{issue.id}",
-                       f"star:acacia-sample/docs:{1000 + 7}", *again])
+    expected = sorted(
+        [
+            f"issue_comment:{comment.id}",
+            f"issue_opened:{issue.id}",
+            f"star:acacia-sample/docs:{1000 + 7}",
+            *again,
+        ]
+    )
     assert got == expected
     new_people = {str(1000 + p.key) for p in people[5:8]} - known
     assert len(fake_github.api.requests_to()) == 1 + 2 * len(STREAMS) + len(new_people)
 
 
-@pytest.mark.parametrize("kind", ["rate_limit_429", "secondary_403", "server_error",
-                                  "malformed", "slow"])
+@pytest.mark.parametrize(
+    "kind", ["rate_limit_429", "secondary_403", "server_error", "malformed", "slow"]
+)
 def test_transient_faults_are_recovered_without_loss(kind, fake_github, github_data):
     client = GitHubClient(fast_settings(fake_github.url, timeout=1))
     params = {"seconds": 2.5} if kind == "slow" else {}
-    fake_github.api.inject(kind, path="/repos/acacia-sample/core/issues/comments", times=2,
-                           **params)
+    fake_github.api.inject(
+        kind, path="/repos/acacia-sample/core/issues/comments", times=2, **params
+    )
     batches, connector = run(client, {})
     assert connector.problems == []
     assert type_counts(batches) == github_data.expected_counts()
     assert fake_github.api.faults == [], "the faults were not all hit"
 
 
-def test_persistent_failure_of_one_stream_is_reported_and_the_rest_lands(fake_github,
-                                                                         github_data):
+def test_persistent_failure_of_one_stream_is_reported_and_the_rest_lands(fake_github, github_data):
     client = GitHubClient(fast_settings(fake_github.url, retries=2))
-    fake_github.api.inject("server_error", path="/repos/acacia-sample/docs/pulls/comments",
-                           times=50)
+    fake_github.api.inject(
+        "server_error", path="/repos/acacia-sample/docs/pulls/comments", times=50
+    )
     state: dict = {}
     batches, connector = run(client, state)
     assert len(connector.problems) == 1
@@ -148,8 +164,9 @@ def test_persistent_failure_of_one_stream_is_reported_and_the_rest_lands(fake_gi
     assert "acacia-sample/docs:review_comments" not in state  # its cursor did not move
     expected = github_data.expected_counts()
     docs_review_comments = len(github_data.repos["acacia-sample/docs"].review_comments)
-    assert type_counts(batches)["review_comment"] == expected["review_comment"] - \
-        docs_review_comments
+    assert (
+        type_counts(batches)["review_comment"] == expected["review_comment"] - docs_review_comments
+    )
     # Once GitHub recovers, the next run fetches exactly what was missing.
     fake_github.api.faults.clear()
     batches, connector = run(client, state)
@@ -159,8 +176,9 @@ def test_persistent_failure_of_one_stream_is_reported_and_the_rest_lands(fake_gi
 
 def test_spent_rate_limit_stops_cleanly_and_the_next_run_resumes(fake_github, github_data):
     client = GitHubClient(fast_settings(fake_github.url, max_rate_limit_wait=2))
-    fake_github.api.inject("primary_exhausted", path="/repos/acacia-sample/docs/issues",
-                           reset_in=3600)
+    fake_github.api.inject(
+        "primary_exhausted", path="/repos/acacia-sample/docs/issues", reset_in=3600
+    )
     state: dict = {}
     first, connector = run(client, state)
     assert len(connector.problems) == 1
@@ -178,8 +196,7 @@ def test_spent_rate_limit_stops_cleanly_and_the_next_run_resumes(fake_github, gi
 
 def test_short_rate_limit_reset_is_waited_for(fake_github, github_data):
     client = GitHubClient(fast_settings(fake_github.url, max_rate_limit_wait=10))
-    fake_github.api.inject("primary_exhausted", path="/repos/acacia-sample/core/issues",
-                           reset_in=1)
+    fake_github.api.inject("primary_exhausted", path="/repos/acacia-sample/core/issues", reset_in=1)
     batches, connector = run(client, {})
     assert connector.problems == []
     assert type_counts(batches) == github_data.expected_counts()
@@ -195,12 +212,13 @@ def test_bad_token_is_reported_with_the_fix(fake_github):
 
 
 def test_unknown_repository_is_reported_and_others_continue(github_client, github_data):
-    connector = GitHubConnector(github_client, repositories=["acacia-sample/nope",
-                                                              "acacia-sample/docs"],
-                                backfill_days=400)
+    connector = GitHubConnector(
+        github_client, repositories=["acacia-sample/nope", "acacia-sample/docs"], backfill_days=400
+    )
     batches = list(connector.sync({}))
-    assert connector.problems and all("acacia-sample/nope" in str(p) or "repository" in
-                                      str(p) for p in connector.problems)
+    assert connector.problems and all(
+        "acacia-sample/nope" in str(p) or "repository" in str(p) for p in connector.problems
+    )
     docs = github_data.repos["acacia-sample/docs"]
     assert type_counts(batches)["issue_comment"] == len(docs.issue_comments)
 
@@ -229,10 +247,12 @@ def test_sample_community_is_deterministic():
     from connectors.fake_apis.community import build_community
 
     def draw(seed: int) -> GitHubData:
-        return GitHubData(build_community(community_end(), people=60, seed=seed),
-                          repos=(("core", 40),))
+        return GitHubData(
+            build_community(community_end(), people=60, seed=seed), repos=(("core", 40),)
+        )
 
     first, second, other = draw(7), draw(7), draw(8)
-    assert [(k, p.login, w) for k, p, w in first.activities()] == \
-        [(k, p.login, w) for k, p, w in second.activities()]
+    assert [(k, p.login, w) for k, p, w in first.activities()] == [
+        (k, p.login, w) for k, p, w in second.activities()
+    ]
     assert [p.login for p in first.community.people] != [p.login for p in other.community.people]

@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import load_config
 from pipelines.defs.build import build_definitions
 from pipelines.publish import current_snapshot, publish
 from pipelines.run import run_job
@@ -19,21 +18,32 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 def marts(snapshot: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        return {table: con.execute(f'select * from "{table}" order by all').fetchall()
-                for table in ("activities", "members", "daily_activity", "daily_members")}
+        return {
+            table: con.execute(f'select * from "{table}" order by all').fetchall()
+            for table in ("activities", "members", "daily_activity", "daily_members")
+        }
 
 
 def landed_rows(result) -> int:
-    materialization = next(e for e in result.get_asset_materialization_events()
-                           if e.asset_key.to_user_string() == "github_landing")
+    materialization = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "github_landing"
+    )
     return materialization.materialization.metadata["activities_landed"].value
 
 
 def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
     defs = build_definitions(write_config(tmp_path, fake_github.url))
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"github_landing", "marts/activities", "marts/members", "marts/daily_activity",
-            "marts/daily_members", "serving_snapshot"} <= keys
+    assert {
+        "github_landing",
+        "marts/activities",
+        "marts/members",
+        "marts/daily_activity",
+        "marts/daily_members",
+        "serving_snapshot",
+    } <= keys
     assert {"nightly_sync", "sync_github"} <= {j.name for j in defs.resolve_all_job_defs()}
     schedule = defs.resolve_schedule_def("nightly_sync_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
@@ -41,27 +51,6 @@ def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
     # dbt tests became asset checks.
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_activities_activity_key" in checks
-
-
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory, request):
-    """One workspace synced once from the fake GitHub (shared by the tests below)."""
-    from connectors.fake_apis import FakeServer
-    from connectors.fake_apis.community import build_community
-    from connectors.fake_apis.github import FakeGitHub
-    from connectors.fake_apis.github_data import GitHubData
-    from tests.conftest import TOKEN, community_end
-
-    data = GitHubData(build_community(community_end(), people=120),
-                      repos=(("core", 150), ("docs", 60)))
-    server = FakeServer(FakeGitHub(data, tokens={TOKEN})).start()
-    request.addfinalizer(server.stop)
-    mp = pytest.MonkeyPatch()
-    request.addfinalizer(mp.undo)
-    mp.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
-    path = write_config(tmp_path_factory.mktemp("workspace"), server.url)
-    result = run_job(path, "nightly_sync", ephemeral=True)
-    return {"data": data, "server": server, "config": load_config(path), "result": result}
 
 
 def test_nightly_job_lands_models_and_publishes(synced):
@@ -74,10 +63,12 @@ def test_nightly_job_lands_models_and_publishes(synced):
     assert got == synced["data"].expected_counts()
     # Every actor has exactly one member; bots are marked.
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        bots = {name for (name,) in con.execute(
-            "select username from members where is_bot").fetchall()}
-        orphans = con.execute("select count(*) from activities anti join members "
-                              "using (member_id)").fetchone()[0]
+        bots = {
+            name for (name,) in con.execute("select username from members where is_bot").fetchall()
+        }
+        orphans = con.execute(
+            "select count(*) from activities anti join members using (member_id)"
+        ).fetchone()[0]
     assert bots == {"dependabot[bot]", "github-actions[bot]"}
     assert orphans == 0
     # dbt tests ran as asset checks and passed.
@@ -93,8 +84,11 @@ def test_daily_members_match_the_community(synced):
             expected.setdefault(when.date(), set()).add(person.login)
     snapshot = current_snapshot(synced["config"].storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        rows = dict(con.execute("select activity_date, active_members from daily_members "
-                                "where active_members > 0").fetchall())
+        rows = dict(
+            con.execute(
+                "select activity_date, active_members from daily_members where active_members > 0"
+            ).fetchall()
+        )
     assert rows == {day: len(people) for day, people in expected.items()}
 
 

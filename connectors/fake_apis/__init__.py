@@ -7,6 +7,6 @@ bookkeeping and fault injection, and :class:`~connectors.fake_apis.base.FakeServ
 serves any of them on 127.0.0.1.
 """
 
-from connectors.fake_apis.base import Fault, FakeAPI, FakeServer
+from connectors.fake_apis.base import FakeAPI, FakeServer, Fault
 
 __all__ = ["FakeAPI", "FakeServer", "Fault"]

@@ -73,8 +73,9 @@ class FakeAPI:
             return None
         if fault.kind == "server_error":
             status = int(fault.params.get("status", 502))
-            return Response("<html><body>Bad gateway</body></html>", status=status,
-                            content_type="text/html")
+            return Response(
+                "<html><body>Bad gateway</body></html>", status=status, content_type="text/html"
+            )
         if fault.kind == "malformed":
             return Response('{"truncated": [', status=200, content_type="application/json")
         raise ValueError(f"{self.name} fake API: unknown fault kind {fault.kind!r}")
@@ -131,16 +132,20 @@ class FakeAPI:
             self.extra_headers(request, response)
             with self._lock:
                 self.log.append(
-                    LoggedRequest(request.method, request.path, request.query_string.decode(),
-                                  response.status_code, dict(request.headers))
+                    LoggedRequest(
+                        request.method,
+                        request.path,
+                        request.query_string.decode(),
+                        response.status_code,
+                        dict(request.headers),
+                    )
                 )
         return response(environ, start_response)
 
     # -- control routes ---------------------------------------------------------------
     def control_faults(self, request: Request) -> Response:
         spec = request.get_json(force=True)
-        self.inject(spec.pop("kind"), path=spec.pop("path", ""), times=spec.pop("times", 1),
-                    **spec)
+        self.inject(spec.pop("kind"), path=spec.pop("path", ""), times=spec.pop("times", 1), **spec)
         return self.json({"ok": True})
 
     def control_requests(self, request: Request) -> Response:
@@ -148,8 +153,12 @@ class FakeAPI:
 
     @staticmethod
     def json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        return Response(json.dumps(payload), status=status, headers=headers,
-                        content_type="application/json; charset=utf-8")
+        return Response(
+            json.dumps(payload),
+            status=status,
+            headers=headers,
+            content_type="application/json; charset=utf-8",
+        )
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -163,8 +172,9 @@ class FakeServer:
     def __init__(self, api: FakeAPI, port: int = 0, host: str = "127.0.0.1") -> None:
         self.api = api
         self._server = make_server(host, port, api, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"fake-{api.name}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name=f"fake-{api.name}"
+        )
 
     @property
     def url(self) -> str:

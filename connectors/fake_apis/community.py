@@ -15,23 +15,107 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-FIRST = (
-    "Ada Alan Amara Ana Arjun Ben Bianca Carlos Chen Chloe Dana Daniel Diego Elena Emeka "
-    "Fatima Felix Grace Hana Hugo Ines Ivan Jamal Jia Jonas Julia Kai Kenji Lara Leo Lina "
-    "Luca Maya Mei Mateo Nadia Nia Noah Olga Omar Priya Rafael Rosa Sam Sara Sofia Tariq "
-    "Tomas Uma Vera Wei Yara Yusuf Zoe"
-).split()
-LAST = (
-    "Abbott Adeyemi Bauer Costa Dubois Eriksen Fischer Garcia Haddad Ivanova Jensen Kim "
-    "Kowalski Li Mbeki Moreau Nakamura Novak Okafor Petrov Quinn Rossi Santos Schmidt "
-    "Silva Tanaka Unger Varga Weber Xu Yilmaz Zhang"
-).split()
+FIRST = [
+    "Ada",
+    "Alan",
+    "Amara",
+    "Ana",
+    "Arjun",
+    "Ben",
+    "Bianca",
+    "Carlos",
+    "Chen",
+    "Chloe",
+    "Dana",
+    "Daniel",
+    "Diego",
+    "Elena",
+    "Emeka",
+    "Fatima",
+    "Felix",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Ivan",
+    "Jamal",
+    "Jia",
+    "Jonas",
+    "Julia",
+    "Kai",
+    "Kenji",
+    "Lara",
+    "Leo",
+    "Lina",
+    "Luca",
+    "Maya",
+    "Mei",
+    "Mateo",
+    "Nadia",
+    "Nia",
+    "Noah",
+    "Olga",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Sam",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Tomas",
+    "Uma",
+    "Vera",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Abbott",
+    "Adeyemi",
+    "Bauer",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kim",
+    "Kowalski",
+    "Li",
+    "Mbeki",
+    "Moreau",
+    "Nakamura",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Tanaka",
+    "Unger",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+]
 LOCATIONS = (
-    ("Berlin, Germany", "Europe/Berlin"), ("Lagos, Nigeria", "Africa/Lagos"),
-    ("São Paulo, Brazil", "America/Sao_Paulo"), ("Bangalore, India", "Asia/Kolkata"),
-    ("Toronto, Canada", "America/Toronto"), ("Tokyo, Japan", "Asia/Tokyo"),
-    ("Paris, France", "Europe/Paris"), ("San Francisco, CA", "America/Los_Angeles"),
-    ("Warsaw, Poland", "Europe/Warsaw"), (None, None),
+    ("Berlin, Germany", "Europe/Berlin"),
+    ("Lagos, Nigeria", "Africa/Lagos"),
+    ("São Paulo, Brazil", "America/Sao_Paulo"),
+    ("Bangalore, India", "Asia/Kolkata"),
+    ("Toronto, Canada", "America/Toronto"),
+    ("Tokyo, Japan", "Asia/Tokyo"),
+    ("Paris, France", "Europe/Paris"),
+    ("San Francisco, CA", "America/Los_Angeles"),
+    ("Warsaw, Poland", "Europe/Warsaw"),
+    (None, None),
 )
 PUBLIC_MAIL = ("gmail.com", "outlook.com", "proton.me", "yahoo.com")
 
@@ -46,8 +130,9 @@ class Organization:
 
 
 ORGANIZATIONS = (
-    Organization("Acacia Foundation", "acacia.dev", "acacia-sample", ("Acacia Foundation",),
-                 is_staff=True),
+    Organization(
+        "Acacia Foundation", "acacia.dev", "acacia-sample", ("Acacia Foundation",), is_staff=True
+    ),
     Organization("Northwind Labs", "northwind.io", "northwind", ("@northwind", "Northwind Labs")),
     Organization("Globex", "globex.com", "globex", ("Globex Corporation", "GLOBEX", "@globex")),
     Organization("Initech", "initech.com", None, ("Initech Inc.", "Initech")),
@@ -89,8 +174,9 @@ class Community:
     def start(self) -> datetime:
         return self.end - timedelta(days=self.days)
 
-    def random_time(self, after: datetime | None = None, within_days: float | None = None
-                    ) -> datetime:
+    def random_time(
+        self, after: datetime | None = None, within_days: float | None = None
+    ) -> datetime:
         """A time in the community's year (or within ``within_days`` after ``after``)."""
         if after is None:
             moment = self.start + timedelta(seconds=self.rng.uniform(0, self.days * 86400))
@@ -99,15 +185,19 @@ class Community:
             moment = after + timedelta(seconds=self.rng.expovariate(1 / (span * 86400 / 3)) + 60)
         return moment.replace(microsecond=0)
 
-    def pick(self, when: datetime, *, staff_bias: float = 1.0,
-             exclude: Person | None = None) -> Person:
+    def pick(
+        self, when: datetime, *, staff_bias: float = 1.0, exclude: Person | None = None
+    ) -> Person:
         """A person active at ``when``, drawn by propensity (staff weighted by bias)."""
         for _ in range(50):
             person = self.rng.choices(self.people, weights=self._weights(staff_bias))[0]
             if person is not exclude and person.active_at(when):
                 return person
-        return next(p for p in self.people if p is not exclude and p.organization
-                    and p.organization.is_staff)
+        return next(
+            p
+            for p in self.people
+            if p is not exclude and p.organization and p.organization.is_staff
+        )
 
     def _weights(self, staff_bias: float) -> list[float]:
         cache = self.__dict__.setdefault("_weight_cache", {})
@@ -120,7 +210,9 @@ class Community:
 
 
 def _login(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
-    base = rng.choice([f"{first}{last}", f"{first[0]}{last}", f"{first}-{last}", f"{first}{last[:3]}"])
+    base = rng.choice(
+        [f"{first}{last}", f"{first[0]}{last}", f"{first}-{last}", f"{first}{last[:3]}"]
+    )
     login = base.lower()
     n = 2
     while login in taken:
@@ -130,8 +222,9 @@ def _login(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
     return login
 
 
-def build_community(end: datetime, *, people: int = 300, days: int = 365, seed: int = 7
-                    ) -> Community:
+def build_community(
+    end: datetime, *, people: int = 300, days: int = 365, seed: int = 7
+) -> Community:
     """The deterministic sample community of ``people`` people over ``days`` before ``end``."""
     rng = random.Random(seed)
     end = end.replace(microsecond=0)
@@ -143,28 +236,49 @@ def build_community(end: datetime, *, people: int = 300, days: int = 365, seed: 
         login = _login(rng, first, last, taken)
         staff = key < 8  # the project's own team: few, very active
         roll = rng.random()
-        org = (ORGANIZATIONS[0] if staff else
-               rng.choice(ORGANIZATIONS[1:]) if roll < 0.45 else None)
+        org = ORGANIZATIONS[0] if staff else rng.choice(ORGANIZATIONS[1:]) if roll < 0.45 else None
         domain = org.domain if org and rng.random() < 0.8 else rng.choice(PUBLIC_MAIL)
         location, tz = rng.choice(LOCATIONS)
         # Pareto-distributed propensity: the long tail of a real community.
         propensity = (40.0 if staff else 1.0) * rng.paretovariate(1.2)
-        active_from = start if staff or rng.random() < 0.5 else start + timedelta(
-            days=rng.uniform(0, days * 0.95))
-        active_until = end if rng.random() < 0.75 else active_from + timedelta(
-            days=rng.uniform(20, days))
-        members.append(Person(
-            key=key, login=login, name=f"{first} {last}",
-            email=f"{first.lower()}.{last.lower()}@{domain}",
-            organization=org,
-            company=rng.choice(org.company_spellings) if org and rng.random() < 0.7 else None,
-            location=location, timezone=tz, propensity=propensity,
-            active_from=active_from, active_until=min(active_until, end),
-        ))
+        active_from = (
+            start
+            if staff or rng.random() < 0.5
+            else start + timedelta(days=rng.uniform(0, days * 0.95))
+        )
+        active_until = (
+            end if rng.random() < 0.75 else active_from + timedelta(days=rng.uniform(20, days))
+        )
+        members.append(
+            Person(
+                key=key,
+                login=login,
+                name=f"{first} {last}",
+                email=f"{first.lower()}.{last.lower()}@{domain}",
+                organization=org,
+                company=rng.choice(org.company_spellings) if org and rng.random() < 0.7 else None,
+                location=location,
+                timezone=tz,
+                propensity=propensity,
+                active_from=active_from,
+                active_until=min(active_until, end),
+            )
+        )
     bots = [
-        Person(key=people + i, login=login, name=login, email="", organization=None,
-               company=None, location=None, timezone=None, propensity=0, active_from=start,
-               active_until=end, is_bot=True)
+        Person(
+            key=people + i,
+            login=login,
+            name=login,
+            email="",
+            organization=None,
+            company=None,
+            location=None,
+            timezone=None,
+            propensity=0,
+            active_from=start,
+            active_until=end,
+            is_bot=True,
+        )
         for i, login in enumerate(("dependabot[bot]", "github-actions[bot]"))
     ]
     return Community(end=end, days=days, people=members, bots=bots, rng=rng)

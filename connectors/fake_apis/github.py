@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.fake_apis.base import Fault, FakeAPI
+from connectors.fake_apis.base import FakeAPI, Fault
 from connectors.fake_apis.community import Person
 from connectors.fake_apis.github_data import Comment, GitHubData, Issue, Repo
 
@@ -40,8 +40,9 @@ class FakeGitHub(FakeAPI):
 
     name = "github"
 
-    def __init__(self, data: GitHubData, tokens: set[str] | None = None,
-                 rate_limit: int = 5000) -> None:
+    def __init__(
+        self, data: GitHubData, tokens: set[str] | None = None, rate_limit: int = 5000
+    ) -> None:
         super().__init__()
         self.data = data
         self.tokens = tokens
@@ -70,8 +71,13 @@ class FakeGitHub(FakeAPI):
             auth = request.headers.get("Authorization", "")
             token = auth.split(" ", 1)[1] if " " in auth else ""
             if token not in self.tokens:
-                return self.json({"message": "Bad credentials",
-                                  "documentation_url": "https://docs.github.com/rest"}, 401)
+                return self.json(
+                    {
+                        "message": "Bad credentials",
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                    401,
+                )
         return super().dispatch(request)
 
     def extra_headers(self, request: Request, response: Response) -> None:
@@ -79,24 +85,36 @@ class FakeGitHub(FakeAPI):
             self.used, self.window_reset = 0, int(time.time()) + 3600
         if response.status_code != 304:  # conditional hits are free on GitHub
             self.used += 1
-        response.headers.update({
-            "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(self.rate_limit - self.used, 0)),
-            "X-RateLimit-Used": str(self.used),
-            "X-RateLimit-Reset": str(self.window_reset),
-            "X-RateLimit-Resource": "graphql" if request.path == "/graphql" else "core",
-        })
+        response.headers.update(
+            {
+                "X-RateLimit-Limit": str(self.rate_limit),
+                "X-RateLimit-Remaining": str(max(self.rate_limit - self.used, 0)),
+                "X-RateLimit-Used": str(self.used),
+                "X-RateLimit-Reset": str(self.window_reset),
+                "X-RateLimit-Resource": "graphql" if request.path == "/graphql" else "core",
+            }
+        )
 
     def fault_response(self, fault: Fault, request: Request) -> Response | None:
         retry_after = str(fault.params.get("retry_after", 1))
         if fault.kind == "rate_limit_429":
-            return self.json({"message": "You have exceeded a secondary rate limit. Please wait "
-                              "a few minutes before you try again."}, 429,
-                             {"Retry-After": retry_after})
+            return self.json(
+                {
+                    "message": "You have exceeded a secondary rate limit. Please wait "
+                    "a few minutes before you try again."
+                },
+                429,
+                {"Retry-After": retry_after},
+            )
         if fault.kind == "secondary_403":
-            return self.json({"message": "You have exceeded a secondary rate limit. Please wait "
-                              "a few minutes before you try again."}, 403,
-                             {"Retry-After": retry_after})
+            return self.json(
+                {
+                    "message": "You have exceeded a secondary rate limit. Please wait "
+                    "a few minutes before you try again."
+                },
+                403,
+                {"Retry-After": retry_after},
+            )
         if fault.kind == "primary_exhausted":
             # The primary limit is spent until ``reset_in`` seconds from now.
             self.used = self.rate_limit
@@ -104,31 +122,33 @@ class FakeGitHub(FakeAPI):
             return self.json({"message": "API rate limit exceeded for user ID 1."}, 403)
         return super().fault_response(fault, request)
 
-    def page(self, request: Request, items: list[Any], render: Any,
-             media: str = "application/json") -> Response:
+    def page(
+        self, request: Request, items: list[Any], render: Any, media: str = "application/json"
+    ) -> Response:
         """One page of ``items`` with GitHub's Link header, ETag and 304 handling."""
         per_page = min(int(request.args.get("per_page", 30)), 100)
         page = max(int(request.args.get("page", 1)), 1)
         last = max((len(items) + per_page - 1) // per_page, 1)
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         body = json.dumps([render(item, request) for item in chunk])
         links = []
         base = request.host_url.rstrip("/") + request.path
-        for rel, number in (("prev", page - 1), ("next", page + 1), ("last", last),
-                            ("first", 1)):
+        for rel, number in (("prev", page - 1), ("next", page + 1), ("last", last), ("first", 1)):
             if 1 <= number <= last and number != page:
                 query = {**request.args.to_dict(), "page": number}
                 links.append(f'<{base}?{urlencode(query)}>; rel="{rel}"')
         headers = {"Link": ", ".join(links)} if links else {}
         return self.conditional(request, body, headers, media)
 
-    def conditional(self, request: Request, body: str, headers: dict[str, str],
-                    media: str = "application/json") -> Response:
+    def conditional(
+        self, request: Request, body: str, headers: dict[str, str], media: str = "application/json"
+    ) -> Response:
         etag = f'W/"{hashlib.sha1(body.encode()).hexdigest()}"'
         if request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag, **headers})
-        return Response(body, headers={"ETag": etag, **headers},
-                        content_type=f"{media}; charset=utf-8")
+        return Response(
+            body, headers={"ETag": etag, **headers}, content_type=f"{media}; charset=utf-8"
+        )
 
     def repo_or_404(self, owner: str, name: str) -> Repo:
         repo = self.data.repos.get(f"{owner}/{name}")
@@ -142,29 +162,41 @@ class FakeGitHub(FakeAPI):
     def user_json(self, person: Person, request: Request) -> dict[str, Any]:
         host = request.host_url.rstrip("/")
         return {
-            "login": person.login, "id": 1000 + person.key, "node_id": f"U_{person.key}",
+            "login": person.login,
+            "id": 1000 + person.key,
+            "node_id": f"U_{person.key}",
             "avatar_url": f"https://avatars.example/u/{1000 + person.key}",
-            "url": f"{host}/users/{person.login}", "html_url": f"https://github.com/{person.login}",
-            "type": "Bot" if person.is_bot else "User", "site_admin": False,
+            "url": f"{host}/users/{person.login}",
+            "html_url": f"https://github.com/{person.login}",
+            "type": "Bot" if person.is_bot else "User",
+            "site_admin": False,
         }
 
     def issue_json(self, repo: Repo, issue: Issue, request: Request) -> dict[str, Any]:
         host = request.host_url.rstrip("/")
-        html = f"https://github.com/{repo.full_name}/{'pull' if issue.is_pr else 'issues'}/{issue.number}"
+        kind = "pull" if issue.is_pr else "issues"
+        html = f"https://github.com/{repo.full_name}/{kind}/{issue.number}"
         payload = {
-            "id": issue.id, "number": issue.number, "title": issue.title,
-            "url": f"{host}/repos/{repo.full_name}/issues/{issue.number}", "html_url": html,
+            "id": issue.id,
+            "number": issue.number,
+            "title": issue.title,
+            "url": f"{host}/repos/{repo.full_name}/issues/{issue.number}",
+            "html_url": html,
             "user": self.user_json(issue.author, request),
             "state": "closed" if issue.closed_at else "open",
-            "created_at": iso(issue.created_at), "updated_at": iso(issue.updated_at),
-            "closed_at": iso(issue.closed_at), "body": f"Details about: {issue.title}",
+            "created_at": iso(issue.created_at),
+            "updated_at": iso(issue.updated_at),
+            "closed_at": iso(issue.closed_at),
+            "body": f"Details about: {issue.title}",
             "comments": sum(c.issue_number == issue.number for c in repo.issue_comments),
-            "labels": [], "author_association": "CONTRIBUTOR",
+            "labels": [],
+            "author_association": "CONTRIBUTOR",
         }
         if issue.is_pr:
             payload["pull_request"] = {
                 "url": f"{host}/repos/{repo.full_name}/pulls/{issue.number}",
-                "html_url": html, "merged_at": iso(issue.merged_at),
+                "html_url": html,
+                "merged_at": iso(issue.merged_at),
             }
         return payload
 
@@ -173,18 +205,24 @@ class FakeGitHub(FakeAPI):
         issue = repo.issues[comment.issue_number]
         kind = "pull" if issue.is_pr else "issues"
         payload = {
-            "id": comment.id, "user": self.user_json(comment.author, request),
-            "created_at": iso(comment.created_at), "updated_at": iso(comment.updated_at),
-            "body": "Thanks, I looked into this.", "author_association": "CONTRIBUTOR",
+            "id": comment.id,
+            "user": self.user_json(comment.author, request),
+            "created_at": iso(comment.created_at),
+            "updated_at": iso(comment.updated_at),
+            "body": "Thanks, I looked into this.",
+            "author_association": "CONTRIBUTOR",
         }
         if comment.review_id is None:
-            payload["html_url"] = (f"https://github.com/{repo.full_name}/{kind}/"
-                                   f"{issue.number}#issuecomment-{comment.id}")
+            payload["html_url"] = (
+                f"https://github.com/{repo.full_name}/{kind}/"
+                f"{issue.number}#issuecomment-{comment.id}"
+            )
             payload["issue_url"] = f"{host}/repos/{repo.full_name}/issues/{issue.number}"
             payload["url"] = f"{host}/repos/{repo.full_name}/issues/comments/{comment.id}"
         else:
-            payload["html_url"] = (f"https://github.com/{repo.full_name}/pull/"
-                                   f"{issue.number}#discussion_r{comment.id}")
+            payload["html_url"] = (
+                f"https://github.com/{repo.full_name}/pull/{issue.number}#discussion_r{comment.id}"
+            )
             payload["pull_request_url"] = f"{host}/repos/{repo.full_name}/pulls/{issue.number}"
             payload["pull_request_review_id"] = comment.review_id
             payload["url"] = f"{host}/repos/{repo.full_name}/pulls/comments/{comment.id}"
@@ -192,12 +230,18 @@ class FakeGitHub(FakeAPI):
 
     # -- endpoints ----------------------------------------------------------------------
     def on_authenticated_user(self, request: Request) -> Response:
-        return self.json({"login": "acacia-bot", "id": 1, "type": "User"},
-                         headers={"X-OAuth-Scopes": "read:org, public_repo"})
+        return self.json(
+            {"login": "acacia-bot", "id": 1, "type": "User"},
+            headers={"X-OAuth-Scopes": "read:org, public_repo"},
+        )
 
     def on_rate_limit(self, request: Request) -> Response:
-        core = {"limit": self.rate_limit, "remaining": max(self.rate_limit - self.used, 0),
-                "used": self.used, "reset": self.window_reset}
+        core = {
+            "limit": self.rate_limit,
+            "remaining": max(self.rate_limit - self.used, 0),
+            "used": self.used,
+            "reset": self.window_reset,
+        }
         return self.json({"resources": {"core": core, "graphql": core}, "rate": core})
 
     def on_user(self, request: Request, login: str) -> Response:
@@ -206,13 +250,19 @@ class FakeGitHub(FakeAPI):
             return self.json({"message": "Not Found"}, 404)
         payload = self.user_json(person, request)
         show_email = not person.is_bot and person.key % 3 == 0  # a third make it public
-        payload.update({
-            "name": None if person.is_bot else person.name,
-            "company": person.company, "location": person.location,
-            "email": person.email if show_email else None,
-            "blog": "", "bio": None, "public_repos": person.key % 17,
-            "created_at": "2015-03-02T10:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
-        })
+        payload.update(
+            {
+                "name": None if person.is_bot else person.name,
+                "company": person.company,
+                "location": person.location,
+                "email": person.email if show_email else None,
+                "blog": "",
+                "bio": None,
+                "public_repos": person.key % 17,
+                "created_at": "2015-03-02T10:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+            }
+        )
         return self.conditional(request, json.dumps(payload), {})
 
     def on_org_repos(self, request: Request, org: str) -> Response:
@@ -220,35 +270,55 @@ class FakeGitHub(FakeAPI):
         if not repos:
             return self.json({"message": "Not Found"}, 404)
         host = request.host_url.rstrip("/")
-        return self.page(request, repos, lambda r, _: {
-            "id": r.id, "name": r.name, "full_name": r.full_name, "private": False,
-            "archived": False, "fork": False,
-            "owner": {"login": r.owner, "type": "Organization"},
-            "url": f"{host}/repos/{r.full_name}", "html_url": f"https://github.com/{r.full_name}",
-        })
+        return self.page(
+            request,
+            repos,
+            lambda r, _: {
+                "id": r.id,
+                "name": r.name,
+                "full_name": r.full_name,
+                "private": False,
+                "archived": False,
+                "fork": False,
+                "owner": {"login": r.owner, "type": "Organization"},
+                "url": f"{host}/repos/{r.full_name}",
+                "html_url": f"https://github.com/{r.full_name}",
+            },
+        )
 
     def on_repo(self, request: Request, owner: str, name: str) -> Response:
         repo = self.repo_or_404(owner, name)
-        return self.json({"id": repo.id, "name": repo.name, "full_name": repo.full_name,
-                          "html_url": f"https://github.com/{repo.full_name}"})
+        return self.json(
+            {
+                "id": repo.id,
+                "name": repo.name,
+                "full_name": repo.full_name,
+                "html_url": f"https://github.com/{repo.full_name}",
+            }
+        )
 
     @staticmethod
-    def _since_sorted(request: Request, items: list[Any], default_sort: str = "created"
-                      ) -> list[Any]:
+    def _since_sorted(
+        request: Request, items: list[Any], default_sort: str = "created"
+    ) -> list[Any]:
         since = parse_since(request.args.get("since"))
         if since is not None:
             items = [i for i in items if i.updated_at >= since]
         key = request.args.get("sort", default_sort)
         attribute = "updated_at" if key == "updated" else "created_at"
-        reverse = request.args.get("direction", "desc" if "sort" in request.args else "asc") \
-            == "desc"
+        reverse = (
+            request.args.get("direction", "desc" if "sort" in request.args else "asc") == "desc"
+        )
         return sorted(items, key=lambda i: (getattr(i, attribute), i.id), reverse=reverse)
 
     def on_issues(self, request: Request, owner: str, name: str) -> Response:
         repo = self.repo_or_404(owner, name)
         state = request.args.get("state", "open")
-        items = [i for i in repo.issues.values()
-                 if state == "all" or (state == "closed") == (i.closed_at is not None)]
+        items = [
+            i
+            for i in repo.issues.values()
+            if state == "all" or (state == "closed") == (i.closed_at is not None)
+        ]
         items = self._since_sorted(request, items)
         return self.page(request, items, lambda i, r: self.issue_json(repo, i, r))
 
@@ -265,17 +335,28 @@ class FakeGitHub(FakeAPI):
     def on_issue_events(self, request: Request, owner: str, name: str) -> Response:
         repo = self.repo_or_404(owner, name)
         items = sorted(repo.events, key=lambda e: e.id, reverse=True)  # newest first
-        return self.page(request, items, lambda e, r: {
-            "id": e.id, "event": e.event, "actor": self.user_json(e.actor, r),
-            "created_at": iso(e.created_at), "commit_id": None,
-            "issue": self.issue_json(repo, repo.issues[e.issue_number], r),
-        })
+        return self.page(
+            request,
+            items,
+            lambda e, r: {
+                "id": e.id,
+                "event": e.event,
+                "actor": self.user_json(e.actor, r),
+                "created_at": iso(e.created_at),
+                "commit_id": None,
+                "issue": self.issue_json(repo, repo.issues[e.issue_number], r),
+            },
+        )
 
     def on_stargazers(self, request: Request, owner: str, name: str) -> Response:
         repo = self.repo_or_404(owner, name)
         if STAR_MEDIA_TYPE in request.headers.get("Accept", ""):
-            return self.page(request, repo.stars, lambda s, r: {
-                "starred_at": iso(s[1]), "user": self.user_json(s[0], r)}, STAR_MEDIA_TYPE)
+            return self.page(
+                request,
+                repo.stars,
+                lambda s, r: {"starred_at": iso(s[1]), "user": self.user_json(s[0], r)},
+                STAR_MEDIA_TYPE,
+            )
         return self.page(request, repo.stars, lambda s, r: self.user_json(s[0], r))
 
     def on_graphql(self, request: Request) -> Response:
@@ -287,29 +368,63 @@ class FakeGitHub(FakeAPI):
             return self.json({"errors": [{"message": "fake GitHub: unsupported query"}]})
         repo = self.data.repos.get(f"{variables.get('owner')}/{variables.get('name')}")
         if repo is None:
-            return self.json({"data": {"repository": None}, "errors": [
-                {"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]})
+            return self.json(
+                {
+                    "data": {"repository": None},
+                    "errors": [
+                        {"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}
+                    ],
+                }
+            )
         first = int(re.search(r"pullRequests\(first:\s*(\d+)", query).group(1))
-        prs = sorted((i for i in repo.issues.values() if i.is_pr),
-                     key=lambda i: (i.updated_at, i.id), reverse=True)
+        prs = sorted(
+            (i for i in repo.issues.values() if i.is_pr),
+            key=lambda i: (i.updated_at, i.id),
+            reverse=True,
+        )
         offset = int(variables.get("cursor") or 0)
-        chunk = prs[offset: offset + first]
+        chunk = prs[offset : offset + first]
         reviews_by_pr: dict[int, list] = {}
         for review in repo.reviews:
             reviews_by_pr.setdefault(review.pr_number, []).append(review)
-        nodes = [{
-            "number": pr.number, "updatedAt": iso(pr.updated_at),
-            "url": f"https://github.com/{repo.full_name}/pull/{pr.number}",
-            "reviews": {"nodes": [{
-                "databaseId": rv.id, "state": rv.state, "submittedAt": iso(rv.submitted_at),
-                "url": f"https://github.com/{repo.full_name}/pull/{pr.number}"
-                       f"#pullrequestreview-{rv.id}",
-                "author": {"__typename": "Bot" if rv.author.is_bot else "User",
-                           "login": rv.author.login, "databaseId": 1000 + rv.author.key},
-            } for rv in reviews_by_pr.get(pr.number, [])]},
-        } for pr in chunk]
+        nodes = [
+            {
+                "number": pr.number,
+                "updatedAt": iso(pr.updated_at),
+                "url": f"https://github.com/{repo.full_name}/pull/{pr.number}",
+                "reviews": {
+                    "nodes": [
+                        {
+                            "databaseId": rv.id,
+                            "state": rv.state,
+                            "submittedAt": iso(rv.submitted_at),
+                            "url": f"https://github.com/{repo.full_name}/pull/{pr.number}"
+                            f"#pullrequestreview-{rv.id}",
+                            "author": {
+                                "__typename": "Bot" if rv.author.is_bot else "User",
+                                "login": rv.author.login,
+                                "databaseId": 1000 + rv.author.key,
+                            },
+                        }
+                        for rv in reviews_by_pr.get(pr.number, [])
+                    ]
+                },
+            }
+            for pr in chunk
+        ]
         has_next = offset + first < len(prs)
-        return self.json({"data": {"repository": {"pullRequests": {
-            "pageInfo": {"hasNextPage": has_next,
-                         "endCursor": str(offset + first) if has_next else None},
-            "nodes": nodes}}}})
+        return self.json(
+            {
+                "data": {
+                    "repository": {
+                        "pullRequests": {
+                            "pageInfo": {
+                                "hasNextPage": has_next,
+                                "endCursor": str(offset + first) if has_next else None,
+                            },
+                            "nodes": nodes,
+                        }
+                    }
+                }
+            }
+        )

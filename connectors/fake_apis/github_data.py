@@ -14,12 +14,31 @@ from itertools import count
 from connectors.fake_apis.community import Community, Person
 
 TITLES = (
-    "Crash when {x} is empty", "Add support for {x}", "Document {x}", "Improve {x} performance",
-    "{x} fails on Windows", "Refactor {x}", "Question: how do I configure {x}?",
-    "Typo in {x} docs", "Flaky test in {x}", "Upgrade {x} dependency",
+    "Crash when {x} is empty",
+    "Add support for {x}",
+    "Document {x}",
+    "Improve {x} performance",
+    "{x} fails on Windows",
+    "Refactor {x}",
+    "Question: how do I configure {x}?",
+    "Typo in {x} docs",
+    "Flaky test in {x}",
+    "Upgrade {x} dependency",
 )
-THINGS = ("the importer", "webhooks", "the CLI", "OAuth login", "search", "the REST client",
-          "pagination", "caching", "the plugin API", "i18n", "dark mode", "exports")
+THINGS = (
+    "the importer",
+    "webhooks",
+    "the CLI",
+    "OAuth login",
+    "search",
+    "the REST client",
+    "pagination",
+    "caching",
+    "the plugin API",
+    "i18n",
+    "dark mode",
+    "exports",
+)
 
 
 @dataclass
@@ -84,10 +103,13 @@ class Repo:
 class GitHubData:
     """Repositories of one organization, filled from the community."""
 
-    def __init__(self, community: Community, org: str = "acacia-sample",
-                 repos: tuple[tuple[str, int], ...] = (("core", 420), ("docs", 160),
-                                                       ("website", 120)),
-                 comments_per_issue: float = 3.0) -> None:
+    def __init__(
+        self,
+        community: Community,
+        org: str = "acacia-sample",
+        repos: tuple[tuple[str, int], ...] = (("core", 420), ("docs", 160), ("website", 120)),
+        comments_per_issue: float = 3.0,
+    ) -> None:
         self.community = community
         self.org = org
         self.ids = count(10_000)
@@ -138,7 +160,8 @@ class GitHubData:
                 repo.reviews.append(review)
                 for _ in range(rng.choice((0, 0, 1, 2, 3))):
                     repo.review_comments.append(
-                        Comment(next(self.ids), number, reviewer, when, when, review.id))
+                        Comment(next(self.ids), number, reviewer, when, when, review.id)
+                    )
                 moments.append(when)
             outcome = rng.random()
             closed = c.random_time(after=max(moments), within_days=5)
@@ -175,8 +198,9 @@ class GitHubData:
         repo.stars.sort(key=lambda star: star[1])
 
     # -- changes between syncs (tests) ----------------------------------------------
-    def add_issue_comment(self, full_name: str, number: int, person: Person,
-                          when: datetime) -> Comment:
+    def add_issue_comment(
+        self, full_name: str, number: int, person: Person, when: datetime
+    ) -> Comment:
         """A new comment on an issue: the issue's ``updated_at`` moves too, as on GitHub."""
         repo = self.repos[full_name]
         comment = Comment(next(self.ids), number, person, when, when)
@@ -188,8 +212,9 @@ class GitHubData:
     def add_star(self, full_name: str, person: Person, when: datetime) -> None:
         self.repos[full_name].stars.append((person, when))
 
-    def add_issue(self, full_name: str, person: Person, when: datetime, *, is_pr: bool = False
-                  ) -> Issue:
+    def add_issue(
+        self, full_name: str, person: Person, when: datetime, *, is_pr: bool = False
+    ) -> Issue:
         repo = self.repos[full_name]
         number = max(repo.issues, default=0) + 1
         issue = Issue(next(self.ids), number, "A new issue", person, when, is_pr, when)
@@ -203,12 +228,16 @@ class GitHubData:
         out: list[tuple[str, Person, datetime]] = []
         for repo in self.repos.values():
             for issue in repo.issues.values():
-                out.append(("pr_opened" if issue.is_pr else "issue_opened", issue.author,
-                            issue.created_at))
+                out.append(
+                    ("pr_opened" if issue.is_pr else "issue_opened", issue.author, issue.created_at)
+                )
                 if issue.merged_at:
                     out.append(("pr_merged", issue.author, issue.merged_at))
-            out += [("issue_closed", e.actor, e.created_at) for e in repo.events
-                    if e.event == "closed" and not repo.issues[e.issue_number].is_pr]
+            out += [
+                ("issue_closed", e.actor, e.created_at)
+                for e in repo.events
+                if e.event == "closed" and not repo.issues[e.issue_number].is_pr
+            ]
             out += [("issue_comment", c.author, c.created_at) for c in repo.issue_comments]
             out += [("review_comment", c.author, c.created_at) for c in repo.review_comments]
             out += [("pr_review", r.author, r.submitted_at) for r in repo.reviews]

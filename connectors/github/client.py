@@ -87,23 +87,32 @@ class GitHubClient:
         self.requests = 0
 
     # -- single requests ------------------------------------------------------------
-    def get(self, url: str, params: dict[str, Any] | None = None, *, etag: str | None = None,
-            accept: str | None = None) -> Page:
+    def get(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        *,
+        etag: str | None = None,
+        accept: str | None = None,
+    ) -> Page:
         """GET one page (``url`` relative to base_url or absolute); 304 gives ``not_modified``."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if accept:
             headers["Accept"] = accept
-        data = self._call(lambda: self.requester.requestJsonAndCheck(
-            "GET", url, parameters=params, headers=headers), url)
+        data = self._call(
+            lambda: self.requester.requestJsonAndCheck(
+                "GET", url, parameters=params, headers=headers
+            ),
+            url,
+        )
         response_headers, items = data
         return Page(items, response_headers, not_modified=items is None and etag is not None)
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Run a GraphQL query; returns its ``data``."""
-        _, payload = self._call(lambda: self.requester.graphql_query(query, variables),
-                                "graphql")
+        _, payload = self._call(lambda: self.requester.graphql_query(query, variables), "graphql")
         return payload["data"]
 
     def _call(self, send: Any, what: str, attempts: int = 3) -> Any:
@@ -114,37 +123,58 @@ class GitHubClient:
                 return send()
             except json.JSONDecodeError as error:
                 # A truncated body: the request itself is safe to repeat.
-                log.warning("GitHub sent a malformed body for %s (try %d/%d)",
-                            _path(what), attempt, attempts)
+                log.warning(
+                    "GitHub sent a malformed body for %s (try %d/%d)",
+                    _path(what),
+                    attempt,
+                    attempts,
+                )
                 if attempt == attempts:
                     raise SourceError(
-                        "github", f"GitHub sent malformed JSON for {_path(what)} {attempts} "
-                        "times in a row.", "Try again later; if it persists, check base_url "
-                        "points at a GitHub API (not a web page or proxy).") from error
+                        "github",
+                        f"GitHub sent malformed JSON for {_path(what)} {attempts} times in a row.",
+                        "Try again later; if it persists, check base_url "
+                        "points at a GitHub API (not a web page or proxy).",
+                    ) from error
                 time.sleep(self.settings.backoff_factor * attempt)
             except RateLimitExceededExceedsMaxWait as error:
                 raise RateLimitStop(
-                    "github", f"GitHub's rate limit is spent and resets in {error.wait:.0f} s, "
+                    "github",
+                    f"GitHub's rate limit is spent and resets in {error.wait:.0f} s, "
                     f"more than max_rate_limit_wait ({self.settings.max_rate_limit_wait:.0f} s).",
-                    "Nothing is lost: the next run resumes from the last landed page.") from error
+                    "Nothing is lost: the next run resumes from the last landed page.",
+                ) from error
             except BadCredentialsException as error:
-                raise SourceError("github", "GitHub rejected the token (401 Bad credentials).",
-                                  "Set a valid token in the environment variable named by "
-                                  "sources.github.token_env.") from error
+                raise SourceError(
+                    "github",
+                    "GitHub rejected the token (401 Bad credentials).",
+                    "Set a valid token in the environment variable named by "
+                    "sources.github.token_env.",
+                ) from error
             except requests.exceptions.RetryError as error:
                 raise SourceError(
-                    "github", f"GitHub kept failing on {_path(what)} after "
+                    "github",
+                    f"GitHub kept failing on {_path(what)} after "
                     f"{self.settings.retries} retries ({_reason(error)}).",
-                    "Usually GitHub is having a bad moment; the next run resumes here.") from error
+                    "Usually GitHub is having a bad moment; the next run resumes here.",
+                ) from error
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
-                raise SourceError("github", f"Could not reach GitHub at {self.settings.base_url} "
-                                  f"({type(error).__name__}).",
-                                  "Check sources.github.base_url and the network.") from error
+                raise SourceError(
+                    "github",
+                    f"Could not reach GitHub at {self.settings.base_url} ({type(error).__name__}).",
+                    "Check sources.github.base_url and the network.",
+                ) from error
             except GithubException as error:
-                message = (error.data or {}).get("message") if isinstance(error.data, dict) \
+                message = (
+                    (error.data or {}).get("message")
+                    if isinstance(error.data, dict)
                     else error.data
-                raise SourceError("github", f"GitHub answered {error.status} for {_path(what)}: "
-                                  f"{message}.", _fix_for(error.status)) from error
+                )
+                raise SourceError(
+                    "github",
+                    f"GitHub answered {error.status} for {_path(what)}: {message}.",
+                    _fix_for(error.status),
+                ) from error
         raise AssertionError("unreachable")
 
     def _wait_if_exhausted(self) -> None:
@@ -156,20 +186,29 @@ class GitHubClient:
         wait = self.requester.rate_limiting_resettime - time.time() + 1
         if wait > self.settings.max_rate_limit_wait:
             raise RateLimitStop(
-                "github", f"GitHub's rate limit is spent and resets in {wait:.0f} s, more than "
+                "github",
+                f"GitHub's rate limit is spent and resets in {wait:.0f} s, more than "
                 f"max_rate_limit_wait ({self.settings.max_rate_limit_wait:.0f} s).",
-                "Nothing is lost: the next run resumes from the last landed page.")
+                "Nothing is lost: the next run resumes from the last landed page.",
+            )
         if wait > 0:
             log.info("GitHub rate limit spent; waiting %.0f s for its reset", wait)
             time.sleep(wait)
 
     # -- pagination -----------------------------------------------------------------
-    def pages(self, url: str, params: dict[str, Any] | None = None, *, etag: str | None = None,
-              accept: str | None = None) -> Iterator[Page]:
+    def pages(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        *,
+        etag: str | None = None,
+        accept: str | None = None,
+    ) -> Iterator[Page]:
         """Every page of a list, following ``Link: rel=next``. Only the first page is
         conditional: if it answers 304, one Page with ``not_modified`` is yielded."""
-        page = self.get(url, {"per_page": self.settings.per_page, **(params or {})},
-                        etag=etag, accept=accept)
+        page = self.get(
+            url, {"per_page": self.settings.per_page, **(params or {})}, etag=etag, accept=accept
+        )
         yield page
         while not page.not_modified and (next_url := page.next_url):
             page = self.get(next_url, accept=accept)
@@ -190,7 +229,7 @@ def _reason(error: Exception) -> str:
 def _fix_for(status: int) -> str:
     return {
         403: "Check the token's scopes (public_repo / repo, read:org) and that the "
-             "organization allows the token.",
+        "organization allows the token.",
         404: "Check the organization and repository names in sources.github, and that the "
-             "token can see them.",
+        "token can see them.",
     }.get(status, "Check sources.github.base_url; the next run retries.")

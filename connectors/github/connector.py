@@ -35,8 +35,7 @@ from connectors.records import Activity, Identity, utc
 log = logging.getLogger(__name__)
 
 SOURCE = "github"
-STREAMS = ("issues", "issue_events", "issue_comments", "review_comments", "reviews",
-           "stargazers")
+STREAMS = ("issues", "issue_events", "issue_comments", "review_comments", "reviews", "stargazers")
 
 REVIEWS_QUERY = """
 query($owner: String!, $name: String!, $cursor: String) {
@@ -86,8 +85,9 @@ class Watermark:
     seen: set[str] = field(default_factory=set)
 
     def is_new(self, at: str, item_id: str) -> bool:
-        return self.value is None or at > self.value or (at == self.value
-                                                         and item_id not in self.seen)
+        return (
+            self.value is None or at > self.value or (at == self.value and item_id not in self.seen)
+        )
 
     def advance(self, at: str, item_id: str) -> None:
         if self.value is None or at > self.value:
@@ -115,10 +115,17 @@ class GitHubConnector:
     profile is already landed (and fresh), so each profile is looked up once.
     """
 
-    def __init__(self, client: GitHubClient, *, organizations: list[str] | None = None,
-                 repositories: list[str] | None = None, backfill_days: int = 365,
-                 store_bodies: bool = False, known_profiles: set[str] | None = None,
-                 now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        client: GitHubClient,
+        *,
+        organizations: list[str] | None = None,
+        repositories: list[str] | None = None,
+        backfill_days: int = 365,
+        store_bodies: bool = False,
+        known_profiles: set[str] | None = None,
+        now: datetime | None = None,
+    ) -> None:
         self.client = client
         self.organizations = organizations or []
         self.explicit_repositories = repositories or []
@@ -137,8 +144,9 @@ class GitHubConnector:
                 names += [r["full_name"] for r in page.items if r["full_name"] not in names]
         return names
 
-    def sync(self, state: dict[str, dict[str, Any]],
-             streams: tuple[str, ...] = STREAMS) -> Iterator[Batch]:
+    def sync(
+        self, state: dict[str, dict[str, Any]], streams: tuple[str, ...] = STREAMS
+    ) -> Iterator[Batch]:
         """Every stream of every repository. A failing stream is recorded in
         ``problems`` and the others go on; a spent rate limit stops the sync cleanly."""
         try:
@@ -158,8 +166,14 @@ class GitHubConnector:
                     self.problems.append(error)
 
     # -- ascending streams with an inclusive `since` -----------------------------------
-    def _since_stream(self, repo: str, stream: str, path: str, state: dict[str, Any],
-                      to_activities: Callable[[str, dict], list[Activity]]) -> Iterator[Batch]:
+    def _since_stream(
+        self,
+        repo: str,
+        stream: str,
+        path: str,
+        state: dict[str, Any],
+        to_activities: Callable[[str, dict], list[Activity]],
+    ) -> Iterator[Batch]:
         mark = Watermark(state.get("cursor") or self.backfill_start, set(state.get("seen", [])))
         since = mark.value
         etag = state.get("etag") if state.get("etag_since") == since else None
@@ -175,19 +189,26 @@ class GitHubConnector:
             for item in page.items:
                 mark.advance(item["updated_at"], str(item["id"]))
             activities = [a for item in fresh for a in to_activities(repo, item)]
-            yield Batch(stream, repo, activities, self._identities(fresh, "user"),
-                        {**mark.as_state(), "etag": first_etag, "etag_since": since})
+            yield Batch(
+                stream,
+                repo,
+                activities,
+                self._identities(fresh, "user"),
+                {**mark.as_state(), "etag": first_etag, "etag_since": since},
+            )
 
     def _issues(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
         return self._since_stream(repo, "issues", "issues", state, self._issue_activities)
 
     def _issue_comments(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
-        return self._since_stream(repo, "issue_comments", "issues/comments", state,
-                                  self._comment_activities)
+        return self._since_stream(
+            repo, "issue_comments", "issues/comments", state, self._comment_activities
+        )
 
     def _review_comments(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
-        return self._since_stream(repo, "review_comments", "pulls/comments", state,
-                                  self._comment_activities)
+        return self._since_stream(
+            repo, "review_comments", "pulls/comments", state, self._comment_activities
+        )
 
     # -- newest-first walks -----------------------------------------------------------
     def _issue_events(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
@@ -199,17 +220,26 @@ class GitHubConnector:
             first_etag = first_etag or page.headers.get("etag")
             older, activities, actors = False, [], []
             for event in page.items:
-                if (newest_done is not None and event["id"] <= newest_done) or \
-                        event["created_at"] < self.backfill_start:
+                if (newest_done is not None and event["id"] <= newest_done) or event[
+                    "created_at"
+                ] < self.backfill_start:
                     older = True
                     break
                 top = max(top or 0, event["id"])
                 if event["event"] == "closed" and "pull_request" not in event["issue"]:
-                    activities.append(Activity(
-                        SOURCE, f"issue_closed:{event['id']}", "issue_closed",
-                        utc(event["created_at"]), str(event["actor"]["id"]), repo,
-                        url=event["issue"]["html_url"], title=event["issue"]["title"],
-                        thread_id=f"{repo}#{event['issue']['number']}"))
+                    activities.append(
+                        Activity(
+                            SOURCE,
+                            f"issue_closed:{event['id']}",
+                            "issue_closed",
+                            utc(event["created_at"]),
+                            str(event["actor"]["id"]),
+                            repo,
+                            url=event["issue"]["html_url"],
+                            title=event["issue"]["title"],
+                            thread_id=f"{repo}#{event['issue']['number']}",
+                        )
+                    )
                     actors.append(event)
             yield Batch("issue_events", repo, activities, self._identities(actors, "actor"))
             if older:
@@ -221,11 +251,15 @@ class GitHubConnector:
         done_until = state.get("cursor") or self.backfill_start
         top, cursor = state.get("cursor"), None
         while True:
-            data = self.client.graphql(REVIEWS_QUERY, {"owner": owner, "name": name,
-                                                       "cursor": cursor})
+            data = self.client.graphql(
+                REVIEWS_QUERY, {"owner": owner, "name": name, "cursor": cursor}
+            )
             if data.get("repository") is None:
-                raise SourceError(SOURCE, f"GraphQL could not find repository {repo}.",
-                                  "Check the repository name and the token's access.")
+                raise SourceError(
+                    SOURCE,
+                    f"GraphQL could not find repository {repo}.",
+                    "Check the repository name and the token's access.",
+                )
             connection = data["repository"]["pullRequests"]
             older, activities, authors = False, [], []
             for pr in connection["nodes"]:
@@ -237,12 +271,24 @@ class GitHubConnector:
                     author = review.get("author")
                     if not author or not review.get("submittedAt"):
                         continue  # a deleted account ("ghost") or a pending review
-                    user = {"id": author["databaseId"], "login": author["login"],
-                            "type": author["__typename"]}
-                    activities.append(Activity(
-                        SOURCE, f"pr_review:{review['databaseId']}", "pr_review",
-                        utc(review["submittedAt"]), str(user["id"]), repo, url=review["url"],
-                        thread_id=f"{repo}#{pr['number']}", extra={"state": review["state"]}))
+                    user = {
+                        "id": author["databaseId"],
+                        "login": author["login"],
+                        "type": author["__typename"],
+                    }
+                    activities.append(
+                        Activity(
+                            SOURCE,
+                            f"pr_review:{review['databaseId']}",
+                            "pr_review",
+                            utc(review["submittedAt"]),
+                            str(user["id"]),
+                            repo,
+                            url=review["url"],
+                            thread_id=f"{repo}#{pr['number']}",
+                            extra={"state": review["state"]},
+                        )
+                    )
                     authors.append({"user": user})
             yield Batch("reviews", repo, activities, self._identities(authors, "user"))
             if older or not connection["pageInfo"]["hasNextPage"]:
@@ -254,8 +300,12 @@ class GitHubConnector:
     def _stargazers(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
         mark = Watermark(state.get("cursor"), set(state.get("seen", [])))
         number = start = max(int(state.get("page", 1)), 1)
-        for page in self.client.pages(f"/repos/{repo}/stargazers", {"page": start},
-                                      etag=state.get("etag"), accept=STAR_MEDIA_TYPE):
+        for page in self.client.pages(
+            f"/repos/{repo}/stargazers",
+            {"page": start},
+            etag=state.get("etag"),
+            accept=STAR_MEDIA_TYPE,
+        ):
             if page.not_modified:
                 return
             if not page.items and start > 1:
@@ -265,31 +315,70 @@ class GitHubConnector:
             fresh = [s for s in page.items if mark.is_new(s["starred_at"], str(s["user"]["id"]))]
             for star in page.items:
                 mark.advance(star["starred_at"], str(star["user"]["id"]))
-            activities = [Activity(
-                SOURCE, f"star:{repo}:{s['user']['id']}", "star", utc(s["starred_at"]),
-                str(s["user"]["id"]), repo, url=f"https://github.com/{repo}/stargazers")
-                for s in fresh if s["starred_at"] >= self.backfill_start]
+            activities = [
+                Activity(
+                    SOURCE,
+                    f"star:{repo}:{s['user']['id']}",
+                    "star",
+                    utc(s["starred_at"]),
+                    str(s["user"]["id"]),
+                    repo,
+                    url=f"https://github.com/{repo}/stargazers",
+                )
+                for s in fresh
+                if s["starred_at"] >= self.backfill_start
+            ]
             # The next run starts at the last page, conditionally: new stars land there.
-            yield Batch("stargazers", repo, activities, self._identities(fresh, "user"),
-                        {**mark.as_state(), "page": number, "etag": page.headers.get("etag")})
+            yield Batch(
+                "stargazers",
+                repo,
+                activities,
+                self._identities(fresh, "user"),
+                {**mark.as_state(), "page": number, "etag": page.headers.get("etag")},
+            )
             number += 1
 
     # -- records ------------------------------------------------------------------------
     def _issue_activities(self, repo: str, issue: dict[str, Any]) -> list[Activity]:
         is_pr = "pull_request" in issue
         actor, thread = str(issue["user"]["id"]), f"{repo}#{issue['number']}"
-        extra = {"number": issue["number"], "state": issue["state"],
-                 "labels": [label["name"] for label in issue.get("labels", [])]}
+        extra = {
+            "number": issue["number"],
+            "state": issue["state"],
+            "labels": [label["name"] for label in issue.get("labels", [])],
+        }
         kind = "pr" if is_pr else "issue"
-        activities = [Activity(
-            SOURCE, f"{kind}_opened:{issue['id']}", f"{kind}_opened", utc(issue["created_at"]),
-            actor, repo, url=issue["html_url"], title=issue["title"], thread_id=thread,
-            body=issue.get("body") if self.store_bodies else None, extra=extra)]
+        activities = [
+            Activity(
+                SOURCE,
+                f"{kind}_opened:{issue['id']}",
+                f"{kind}_opened",
+                utc(issue["created_at"]),
+                actor,
+                repo,
+                url=issue["html_url"],
+                title=issue["title"],
+                thread_id=thread,
+                body=issue.get("body") if self.store_bodies else None,
+                extra=extra,
+            )
+        ]
         merged_at = is_pr and issue["pull_request"].get("merged_at")
         if merged_at:
-            activities.append(Activity(
-                SOURCE, f"pr_merged:{issue['id']}", "pr_merged", utc(merged_at), actor, repo,
-                url=issue["html_url"], title=issue["title"], thread_id=thread, extra=extra))
+            activities.append(
+                Activity(
+                    SOURCE,
+                    f"pr_merged:{issue['id']}",
+                    "pr_merged",
+                    utc(merged_at),
+                    actor,
+                    repo,
+                    url=issue["html_url"],
+                    title=issue["title"],
+                    thread_id=thread,
+                    extra=extra,
+                )
+            )
         return activities
 
     def _comment_activities(self, repo: str, comment: dict[str, Any]) -> list[Activity]:
@@ -297,12 +386,20 @@ class GitHubConnector:
         parent_url = comment["pull_request_url" if review else "issue_url"]
         number = parent_url.rstrip("/").rsplit("/", 1)[1]
         kind = "review_comment" if review else "issue_comment"
-        return [Activity(
-            SOURCE, f"{kind}:{comment['id']}", kind, utc(comment["created_at"]),
-            str(comment["user"]["id"]), repo, url=comment["html_url"],
-            thread_id=f"{repo}#{number}",
-            parent_id=f"pr_review:{comment['pull_request_review_id']}" if review else None,
-            body=comment.get("body") if self.store_bodies else None)]
+        return [
+            Activity(
+                SOURCE,
+                f"{kind}:{comment['id']}",
+                kind,
+                utc(comment["created_at"]),
+                str(comment["user"]["id"]),
+                repo,
+                url=comment["html_url"],
+                thread_id=f"{repo}#{number}",
+                parent_id=f"pr_review:{comment['pull_request_review_id']}" if review else None,
+                body=comment.get("body") if self.store_bodies else None,
+            )
+        ]
 
     def _identities(self, items: list[dict[str, Any]], user_key: str) -> list[Identity]:
         """Identities for the users behind ``items`` not yet landed in this run: the full
@@ -334,8 +431,15 @@ class GitHubConnector:
     @staticmethod
     def _identity(user: dict[str, Any], *, has_profile: bool) -> Identity:
         return Identity(
-            source=SOURCE, source_user_id=str(user["id"]), username=user["login"],
-            display_name=user.get("name") or None, email=user.get("email") or None,
-            company=user.get("company") or None, location=user.get("location") or None,
-            is_bot=is_bot(user), profile_url=user.get("html_url"),
-            avatar_url=user.get("avatar_url"), has_profile=has_profile)
+            source=SOURCE,
+            source_user_id=str(user["id"]),
+            username=user["login"],
+            display_name=user.get("name") or None,
+            email=user.get("email") or None,
+            company=user.get("company") or None,
+            location=user.get("location") or None,
+            is_bot=is_bot(user),
+            profile_url=user.get("html_url"),
+            avatar_url=user.get("avatar_url"),
+            has_profile=has_profile,
+        )

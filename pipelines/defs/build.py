@@ -32,6 +32,6 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
         assets.append(github_landing)
         jobs.append(source_sync_job("github"))
         resources["github"] = GitHubCredentials(token=EnvVar(config.sources.github.token_env))
-    return Definitions(assets=assets, jobs=jobs, schedules=[nightly_schedule(config)],
-                       resources=resources)
-
+    return Definitions(
+        assets=assets, jobs=jobs, schedules=[nightly_schedule(config)], resources=resources
+    )

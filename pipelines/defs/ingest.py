@@ -1,6 +1,5 @@
 """Ingest assets: one per source, each landing new records as Parquet files."""
 
-
 from dagster import (
     AssetExecutionContext,
     Backoff,
@@ -22,8 +21,9 @@ from pipelines.ingest import sync_github
     description="New GitHub activity and profiles since the last run, landed as Parquet.",
     retry_policy=RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL),
 )
-def github_landing(context: AssetExecutionContext, acacia: AcaciaResource,
-                   github: GitHubCredentials) -> MaterializeResult:
+def github_landing(
+    context: AssetExecutionContext, acacia: AcaciaResource, github: GitHubCredentials
+) -> MaterializeResult:
     report = sync_github(acacia.load(), github.token, progress=context.log.info)
     metadata = {
         "activities_landed": report.activities,

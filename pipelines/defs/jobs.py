@@ -18,7 +18,7 @@ nightly_sync = define_asset_job(
 )
 
 
-def source_sync_job(source: str):  # noqa: ANN201 (an unresolved asset job)
+def source_sync_job(source: str):
     """One source's ingest and everything downstream of it."""
     return define_asset_job(
         f"sync_{source}",

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: every model an asset, every dbt test a check."""
 
-
 import fcntl
 import json
 import sys
@@ -20,8 +19,9 @@ dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
 def dbt_resource() -> DbtCliResource:
     """dbt from this environment's bin/ (works without an activated virtualenv)."""
     executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(project_dir=dbt_project,
-                          dbt_executable=str(executable) if executable.exists() else "dbt")
+    return DbtCliResource(
+        project_dir=dbt_project, dbt_executable=str(executable) if executable.exists() else "dbt"
+    )
 
 
 def ensure_manifest() -> Path:
@@ -31,8 +31,11 @@ def ensure_manifest() -> Path:
     definitions outside it. A file lock keeps parallel test workers from parsing at once.
     """
     manifest = dbt_project.manifest_path
-    sources = [p for p in MODELS_DIR.rglob("*") if p.suffix in {".sql", ".yml"}
-               and "target" not in p.parts and "logs" not in p.parts]
+    sources = [
+        p
+        for p in MODELS_DIR.rglob("*")
+        if p.suffix in {".sql", ".yml"} and "target" not in p.parts and "logs" not in p.parts
+    ]
     newest = max(p.stat().st_mtime for p in sources)
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return manifest
@@ -40,18 +43,17 @@ def ensure_manifest() -> Path:
     with open(manifest.parent / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest.exists() or manifest.stat().st_mtime < newest:
-            dbt_resource().cli(["parse", "--quiet"],
-                                 target_path=dbt_project.target_path).wait()
+            dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     return manifest
 
 
 def build_model_assets() -> Any:
     ensure_manifest()
 
-    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-                name="acacia_models")
-    def acacia_models(context: AssetExecutionContext, dbt: DbtCliResource,
-                      acacia: AcaciaResource) -> Iterator[Any]:
+    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name="acacia_models")
+    def acacia_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
+    ) -> Iterator[Any]:
         config = acacia.export_paths()
         dbt_vars = {
             "activity_weights": config.activity_weights(),

@@ -1,6 +1,5 @@
 """Resources: the validated configuration, and each source's secret from the environment."""
 
-
 import os
 
 from dagster import ConfigurableResource

@@ -1,0 +1,53 @@
+"""The acacia command line."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import TOKEN, write_config
+
+runner = CliRunner()
+
+
+def test_check_reports_a_missing_token_before_any_api_call(tmp_path, fake_github, monkeypatch):
+    monkeypatch.delenv("ACACIA_TEST_GITHUB_TOKEN", raising=False)
+    config = write_config(tmp_path, fake_github.url)
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "ACACIA_TEST_GITHUB_TOKEN is not set" in result.output
+    assert fake_github.api.requests_to() == []
+
+
+def test_check_reports_a_rejected_token_without_showing_it(tmp_path, fake_github, monkeypatch):
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", "not-the-right-token")
+    config = write_config(tmp_path, fake_github.url)
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "Bad credentials" in result.output and "token_env" in result.output
+    assert "not-the-right-token" not in result.output
+
+
+def test_check_confirms_working_credentials(tmp_path, fake_github, monkeypatch):
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    config = write_config(tmp_path, fake_github.url)
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "github: token works" in result.output and "requests left" in result.output
+    assert TOKEN not in result.output
+
+
+def test_invalid_config_is_explained(tmp_path):
+    config = tmp_path / "acacia.yml"
+    config.write_text("sources: {github: {organisations: [x]}}\n")
+    result = runner.invoke(app, ["sync", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "sources.github.organisations: unknown key" in result.output
+
+
+def test_sync_of_an_unconfigured_source_is_refused(tmp_path, fake_github, monkeypatch):
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    config = write_config(tmp_path, fake_github.url)
+    result = runner.invoke(app, ["sync", "--config", str(config), "--source", "slack"])
+    assert result.exit_code == 1
+    assert "'slack' is not configured" in result.output

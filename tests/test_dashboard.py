@@ -1,0 +1,68 @@
+"""The dashboard's overview page, rendered by Streamlit's AppTest over a real snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from connectors.records import CONTRIBUTION_TYPES
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+PAGE = str(Path(__file__).resolve().parents[1] / "dashboard" / "Overview.py")
+
+
+def render(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("ACACIA_CONFIG", str(config_path))
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def expected_headline(data, start, end) -> dict[str, int]:
+    """The four headline figures, worked out from the drawn community."""
+    people = [(kind, p, w.date()) for kind, p, w in data.activities() if not p.is_bot]
+    window = [(kind, p) for kind, p, day in people if start <= day <= end]
+    first_day: dict[str, object] = {}
+    for _, person, day in people:
+        first_day[person.login] = min(day, first_day.get(person.login, day))
+    return {
+        "Active members": len({p.login for _, p in window}),
+        "Activities": len(window),
+        "Contributors": len({p.login for kind, p in window if kind in CONTRIBUTION_TYPES}),
+        "New members": sum(start <= day <= end for day in first_day.values()),
+    }
+
+
+def test_overview_shows_the_communitys_real_numbers(synced, monkeypatch):
+    app = render(synced["config"].path, monkeypatch)
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=89)
+    expected = expected_headline(synced["data"], start, today)
+    previous = expected_headline(
+        synced["data"], start - timedelta(days=90), start - timedelta(days=1)
+    )
+    shown = {metric.label: metric for metric in app.metric}
+    assert {label: int(m.value.replace(",", "")) for label, m in shown.items()} == expected
+    change = (expected["Active members"] - previous["Active members"]) / previous["Active members"]
+    assert shown["Active members"].delta == f"{change:+.0%} vs previous 90 days"
+    assert app.title[0].value == "Test community"
+    assert [s.value for s in app.subheader] == [
+        "Daily active members",
+        "Activities by type",
+        "Most active members",
+    ]
+    top = app.dataframe[0].value
+    assert len(top) == 10 and list(top["points"]) == sorted(top["points"], reverse=True)
+
+
+def test_overview_before_the_first_sync_says_what_to_do(tmp_path, monkeypatch):
+    config = tmp_path / "acacia.yml"
+    config.write_text("community_name: Fresh\n")
+    app = render(config, monkeypatch)
+    assert "acacia sync" in app.info[0].value
+    assert not app.metric

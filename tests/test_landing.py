@@ -1,0 +1,90 @@
+"""The landing zone: append-only files, cursors never ahead of landed data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from connectors.github import GitHubConnector
+from connectors.records import Activity, Identity
+from pipelines.config import load_config
+from pipelines.ingest import sync_github
+from pipelines.landing import CursorStore, Lander, LandingZone
+from tests.conftest import write_config
+
+
+def landed_activity_ids(zone: LandingZone) -> list[str]:
+    return [row[0] for row in zone.query("github", "activities", "select activity_id from landed")]
+
+
+def test_files_are_only_ever_added(tmp_path):
+    zone, cursors = LandingZone(tmp_path / "landing"), CursorStore(tmp_path / "state")
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    for run in range(2):
+        lander = Lander(zone, cursors, "github")
+        lander.add(
+            [Activity("github", f"star:{run}", "star", when, "1", "o/r")],
+            [Identity("github", "1", "ada")],
+            "o/r:stargazers",
+            {"page": run + 1},
+        )
+        lander.flush()
+    files = zone.files("github", "activities")
+    assert len(files) == 2
+    assert cursors.load("github") == {"o/r:stargazers": {"page": 2}}
+    first_bytes = files[0].read_bytes()
+    lander = Lander(zone, cursors, "github")
+    lander.add([Activity("github", "star:9", "star", when, "1", "o/r")], [])
+    lander.flush()
+    assert files[0].read_bytes() == first_bytes
+    assert sorted(landed_activity_ids(zone)) == ["star:0", "star:1", "star:9"]
+
+
+def test_cursor_is_committed_only_with_its_records(tmp_path):
+    zone, cursors = LandingZone(tmp_path / "landing"), CursorStore(tmp_path / "state")
+    lander = Lander(zone, cursors, "github", flush_rows=1000)
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    lander.add(
+        [Activity("github", "star:1", "star", when, "1", "o/r")], [], "o/r:stargazers", {"page": 7}
+    )
+    assert cursors.load("github") == {}  # buffered: neither records nor cursor landed
+    assert zone.files("github", "activities") == []
+    lander.flush()
+    assert cursors.load("github") == {"o/r:stargazers": {"page": 7}}
+
+
+def test_a_run_killed_half_way_loses_nothing(tmp_path, fake_github, github_data, github_client):
+    """Kill a sync mid-way (the buffer and anything after it is lost, as with kill -9),
+    then sync again: everything arrives, and nothing landed before the kill is lost."""
+    zone, cursors = LandingZone(tmp_path / "landing"), CursorStore(tmp_path / "state")
+    lander = Lander(zone, cursors, "github", flush_rows=150)
+    connector = GitHubConnector(github_client, organizations=["acacia-sample"], backfill_days=400)
+    for number, batch in enumerate(connector.sync(dict(lander.state))):
+        lander.add(batch.activities, batch.identities, batch.key, batch.state)
+        if number == 12:
+            break  # killed: no final flush
+    landed_before = set(landed_activity_ids(zone))
+    committed = cursors.load("github")
+    assert landed_before and committed, "the kill should come after some flushes"
+    assert len(committed) < 6 * len(github_data.repos)
+
+    config = load_config(write_config(tmp_path, fake_github.url))
+    config = config.model_copy(
+        update={"storage": config.storage.model_copy(update={"data_dir": tmp_path})}
+    )
+    report = sync_github(config, "test-token-0123456789")
+    assert report.failed == []
+    everything = landed_activity_ids(zone)
+    assert landed_before <= set(everything)
+    with duckdb.connect() as con:
+        types = dict(
+            con.execute(
+                "select split_part(id, ':', 1) as type, count(distinct id) from unnest(?) t(id) "
+                "group by 1",
+                [everything],
+            ).fetchall()
+        )
+    assert types == github_data.expected_counts()
+    # The second run resumed: it did not read again what the first committed.
+    assert report.activities < len(everything)
