@@ -123,6 +123,8 @@ def serve_dashboard(config_path: Path, port: int) -> None:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(command, env=env, check=False)

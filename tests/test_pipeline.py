@@ -48,6 +48,13 @@ def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
     schedule = defs.resolve_schedule_def("nightly_sync_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
     assert schedule.job_name == "nightly_sync"
+    graph = defs.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert (groups["github_landing"], groups["marts/activities"], groups["serving_snapshot"]) == (
+        "ingest",
+        "marts",
+        "publish",
+    )
     # dbt tests became asset checks.
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_activities_activity_key" in checks
