@@ -97,24 +97,14 @@ class FakeGitHub(FakeAPI):
 
     def fault_response(self, fault: Fault, request: Request) -> Response | None:
         retry_after = str(fault.params.get("retry_after", 1))
-        if fault.kind == "rate_limit_429":
-            return self.json(
-                {
-                    "message": "You have exceeded a secondary rate limit. Please wait "
-                    "a few minutes before you try again."
-                },
-                429,
-                {"Retry-After": retry_after},
+        if fault.kind in ("rate_limit_429", "secondary_403"):
+            # GitHub answers secondary limits with 429 or 403, both with Retry-After.
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes "
+                "before you try again."
             )
-        if fault.kind == "secondary_403":
-            return self.json(
-                {
-                    "message": "You have exceeded a secondary rate limit. Please wait "
-                    "a few minutes before you try again."
-                },
-                403,
-                {"Retry-After": retry_after},
-            )
+            status = 429 if fault.kind == "rate_limit_429" else 403
+            return self.json({"message": message}, status, {"Retry-After": retry_after})
         if fault.kind == "primary_exhausted":
             # The primary limit is spent until ``reset_in`` seconds from now.
             self.used = self.rate_limit
