@@ -79,6 +79,8 @@ class Identity:
     location: str | None = None
     timezone: str | None = None
     is_bot: bool = False
+    is_deleted: bool = False  # the account was deleted in its source
+    is_staff: bool = False  # an admin or moderator of the platform (e.g. forum staff)
     profile_url: str | None = None
     avatar_url: str | None = None
     #: True when the full profile was read (company, location, email), False when only

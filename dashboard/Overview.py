@@ -29,7 +29,8 @@ def main() -> None:
     prev_start, prev_end = data.previous_window(start)
     st.caption(
         f"Last 90 days: {start:%d %b %Y} – {end:%d %b %Y} (UTC). Data published "
-        f"{data.published_at(path):%d %b %Y %H:%M} UTC. Bots are left out."
+        f"{data.published_at(path):%d %b %Y %H:%M} UTC. Bots are left out; until accounts "
+        "are merged into people, someone active in several sources counts once per account."
     )
 
     now, before = data.headline(path, start, end), data.headline(path, prev_start, prev_end)
@@ -53,6 +54,11 @@ def main() -> None:
 
     st.subheader("Daily active members")
     st.plotly_chart(charts.active_members(data.daily_members(path, start, end)), width="stretch")
+    st.subheader("Activity by source")
+    by_source = data.activities_by_source(path, start, end)
+    if not by_source.empty:
+        st.plotly_chart(charts.activities_by_source(by_source), width="stretch")
+
     st.subheader("Activities by type")
     by_type = data.activities_by_type(path, start, end)
     if by_type.empty:

@@ -16,6 +16,30 @@ TYPE_LABELS = {
     "issue_comment": "Issue/PR comment",
     "review_comment": "Review comment",
     "star": "Star",
+    "message": "Chat message",
+    "thread_reply": "Chat thread reply",
+    "channel_join": "Joined a channel",
+    "topic_created": "Forum topic",
+    "post_reply": "Forum reply",
+    "solution_accepted": "Accepted solution",
+}
+
+#: How sources read to a person, and their colours (the same on every chart).
+SOURCE_LABELS = {
+    "github": "GitHub",
+    "slack": "Slack",
+    "discourse": "Forum",
+    "reddit": "Reddit",
+    "stackexchange": "Stack Overflow",
+    "events": "Events",
+}
+SOURCE_COLORS = {
+    "GitHub": "#24292f",
+    "Slack": "#4a154b",
+    "Forum": "#e45735",
+    "Reddit": "#ff4500",
+    "Stack Overflow": "#f48024",
+    "Events": "#2e7d32",
 }
 
 LAYOUT = {
@@ -61,6 +85,23 @@ def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
         y="activities",
         color="activity_type",
         labels={"activity_date": "", "activities": "activities", "activity_type": "type"},
+    )
+    figure.update_layout(**LAYOUT, barmode="stack")
+    return figure
+
+
+def activities_by_source(by_source: pd.DataFrame) -> go.Figure:
+    """Weekly activities per source, so quiet and busy platforms compare at a glance."""
+    by_source = by_source.assign(
+        source=by_source["source"].map(lambda name: SOURCE_LABELS.get(name, name))
+    )
+    figure = px.bar(
+        by_source,
+        x="week",
+        y="activities",
+        color="source",
+        color_discrete_map=SOURCE_COLORS,
+        labels={"week": "week starting", "activities": "activities", "source": "source"},
     )
     figure.update_layout(**LAYOUT, barmode="stack")
     return figure

@@ -90,6 +90,20 @@ def activities_by_type(snapshot_path: str, start: date, end: date) -> pd.DataFra
     )
 
 
+def activities_by_source(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
+    """Activities (people only) per week (starting Monday) and source."""
+    return query(
+        snapshot_path,
+        """
+        select date_trunc('week', activity_date)::date as week, source,
+               sum(activities) as activities
+        from daily_activity
+        where activity_date between ? and ? and activities > 0
+        group by 1, 2 order by 1, 2""",
+        (start, end),
+    )
+
+
 def headline(snapshot_path: str, start: date, end: date) -> dict[str, int]:
     """Active members, activities, contributors and new members in a window (no bots)."""
     row = query(

@@ -42,7 +42,7 @@ def _load(config: Path | None):
 def check(config: ConfigOption = None) -> None:
     """Validate the configuration and every enabled source's credentials (no sync)."""
     from connectors.errors import SourceError
-    from connectors.github import GitHubClient, GitHubSettings
+    from pipelines.sources import SOURCES
 
     settings = _load(config)
     try:
@@ -50,21 +50,16 @@ def check(config: ConfigOption = None) -> None:
     except ConfigError as error:
         _fail(str(error))
     typer.echo(f"{settings.path}: valid; data in {settings.storage.data_dir}")
-    github = settings.sources.github
-    if github and github.enabled:
-        client = GitHubClient(
-            GitHubSettings(token=settings.secret("github"), base_url=github.base_url, retries=1)
-        )
+    failures = 0
+    for source in settings.enabled_sources():
         try:
-            page = client.get("/user")
-            limit = client.get("/rate_limit").items["resources"]["core"]
+            line = SOURCES[source].check(getattr(settings.sources, source), settings.secret(source))
+            typer.echo(f"{source}: {line}")
         except SourceError as error:
-            _fail(str(error))
-        scopes = page.headers.get("x-oauth-scopes", "(fine-grained token: no scope list)")
-        typer.echo(
-            f"github: token works for {page.items.get('login')}; scopes: {scopes}; "
-            f"{limit['remaining']}/{limit['limit']} requests left this hour"
-        )
+            failures += 1
+            typer.secho(str(error), fg=typer.colors.RED, err=True)
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -149,28 +144,33 @@ def demo(
     """Sync the bundled sample community from local fake APIs, then serve the dashboard."""
     from pipelines.demo import start_fake_apis, write_demo_config
 
-    server = start_fake_apis()
-    typer.echo(f"Fake GitHub API with the sample community on {server.url}")
-    config_path = write_demo_config(server.url)
+    servers = start_fake_apis()
+    for name, server in servers.items():
+        typer.echo(f"Fake {name} API with the sample community on {server.url}")
+    config_path = write_demo_config(servers)
     _run(config_path, "nightly_sync")
     if serve:
         typer.echo(
-            "The fake API stays up while the dashboard runs, so `acacia ui "
-            f"--config {config_path}` can sync it again."
+            "The fake APIs stay up while the dashboard runs, so `acacia ui "
+            f"--config {config_path}` can sync them again."
         )
         serve_dashboard(config_path, port)
-    server.stop()
+    for server in servers.values():
+        server.stop()
 
 
 @app.command("fake-apis")
-def fake_apis(port: Annotated[int, typer.Option(help="Port for the fake GitHub")] = 8765) -> None:
+def fake_apis() -> None:
     """Serve the sample community's fake APIs until Ctrl-C (for trying things by hand)."""
     from pipelines.demo import start_fake_apis
 
-    server = start_fake_apis(port=port)
-    typer.echo(f"Fake GitHub API on {server.url} (any token works). Ctrl-C to stop.")
+    servers = start_fake_apis()
+    for name, server in servers.items():
+        typer.echo(f"Fake {name} API on {server.url} (any token works).")
+    typer.echo("Ctrl-C to stop.")
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        server.stop()
+        for server in servers.values():
+            server.stop()

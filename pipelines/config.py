@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from dotenv import load_dotenv
@@ -54,14 +54,31 @@ class ConfigError(Exception):
     """The configuration is invalid or a secret is missing; the message says how to fix it."""
 
 
+def _check_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} must start with https:// (or http:// for a local server)")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class GitHubSource(_Strict):
-    """sources.github: which repositories to read and how to reach GitHub."""
+class _Source(_Strict):
+    """What every source has: a switch and the environment variable of its secret."""
 
     enabled: bool = True
+    #: The key that names the environment variable holding the source's secret.
+    secret_key: ClassVar[str] = "token_env"
+
+    @property
+    def secret_env(self) -> str:
+        return getattr(self, self.secret_key)
+
+
+class GitHubSource(_Source):
+    """sources.github: which repositories to read and how to reach GitHub."""
+
     organizations: list[str] = Field(default_factory=list)
     repositories: list[str] = Field(default_factory=list)
     base_url: str = "https://api.github.com"
@@ -80,12 +97,7 @@ class GitHubSource(_Strict):
                 raise ValueError(f"{name!r} is not 'owner/name' (e.g. 'mautic/mautic')")
         return value
 
-    @field_validator("base_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} must start with https:// (or http:// for a local server)")
-        return value.rstrip("/")
+    _http = field_validator("base_url")(lambda cls, v: _check_url(v).rstrip("/"))
 
     @model_validator(mode="after")
     def _something_to_read(self) -> GitHubSource:
@@ -94,8 +106,41 @@ class GitHubSource(_Strict):
         return self
 
 
+class SlackSource(_Source):
+    """sources.slack: which channels to read and how to reach Slack."""
+
+    channels: list[str] = Field(default_factory=list)
+    base_url: str = "https://slack.com/api/"
+    token_env: str = "SLACK_BOT_TOKEN"
+    backfill_days: int = Field(365, ge=1)
+    thread_lookback_days: int = Field(14, ge=0)
+    store_bodies: bool = False
+    max_rate_limit_wait: float = Field(900, ge=0)
+
+    _http = field_validator("base_url")(lambda cls, v: _check_url(v))
+
+
+class DiscourseSource(_Source):
+    """sources.discourse: which forum to read and with which API key."""
+
+    base_url: str
+    api_key_env: str = "DISCOURSE_API_KEY"
+    api_username: str = "system"
+    categories: list[str] = Field(default_factory=list)
+    admin_emails: bool = True
+    backfill_days: int = Field(365, ge=1)
+    store_bodies: bool = False
+    max_rate_limit_wait: float = Field(900, ge=0)
+
+    _http = field_validator("base_url")(lambda cls, v: _check_url(v))
+
+    secret_key: ClassVar[str] = "api_key_env"
+
+
 class Sources(_Strict):
     github: GitHubSource | None = None
+    slack: SlackSource | None = None
+    discourse: DiscourseSource | None = None
 
 
 class Storage(_Strict):
@@ -158,11 +203,13 @@ class AcaciaConfig(_Strict):
 
     def secret(self, source: str) -> str:
         """The token of ``source`` from the environment; a clear error when it is missing."""
-        env = getattr(self.sources, source).token_env
+        settings = getattr(self.sources, source)
+        env = settings.secret_env
+        key = settings.secret_key
         value = os.environ.get(env, "").strip()
         if not value:
             raise ConfigError(
-                f"{self.path or DEFAULT_CONFIG}: sources.{source}.token_env: the environment "
+                f"{self.path or DEFAULT_CONFIG}: sources.{source}.{key}: the environment "
                 f"variable {env} is not set. Fix: export {env}=<token>, or add the line "
                 f"{env}=<token> to a .env file next to the config (never to the YAML)."
             )

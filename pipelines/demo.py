@@ -15,13 +15,21 @@ import yaml
 
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.community import build_community
+from connectors.fake_apis.discourse import FakeDiscourse
+from connectors.fake_apis.discourse_data import DiscourseData
 from connectors.fake_apis.github import FakeGitHub
 from connectors.fake_apis.github_data import GitHubData
+from connectors.fake_apis.slack import FakeSlack
+from connectors.fake_apis.slack_data import SlackData
 from pipelines.run import REPO_ROOT
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
-DEMO_TOKEN_ENV = "ACACIA_DEMO_GITHUB_TOKEN"
-FAKE_GITHUB_PORT = 8765
+PORTS = {"github": 8765, "slack": 8766, "discourse": 8767}
+DEMO_SECRETS = {
+    "github": "ACACIA_DEMO_GITHUB_TOKEN",
+    "slack": "ACACIA_DEMO_SLACK_TOKEN",
+    "discourse": "ACACIA_DEMO_DISCOURSE_KEY",
+}
 
 
 def _free(port: int) -> int:
@@ -35,15 +43,23 @@ def _free(port: int) -> int:
             return probe.getsockname()[1]
 
 
-def start_fake_apis(end: datetime | None = None, port: int = FAKE_GITHUB_PORT) -> FakeServer:
-    """Serve the sample community's GitHub on 127.0.0.1 (in a background thread)."""
+def start_fake_apis(
+    end: datetime | None = None, ports: dict[str, int] | None = None
+) -> dict[str, FakeServer]:
+    """Serve the sample community's GitHub, Slack and forum on 127.0.0.1 (threads)."""
     end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    data = GitHubData(build_community(end))
-    return FakeServer(FakeGitHub(data), port=_free(port)).start()
+    community = build_community(end)
+    ports = ports or PORTS
+    apis = {
+        "github": FakeGitHub(GitHubData(community)),
+        "slack": FakeSlack(SlackData(community)),
+        "discourse": FakeDiscourse(DiscourseData(community)),
+    }
+    return {name: FakeServer(api, port=_free(ports[name])).start() for name, api in apis.items()}
 
 
-def write_demo_config(github_url: str, folder: Path = DEMO_DIR) -> Path:
-    """A fresh demo folder with an acacia.yml pointing at the fake GitHub."""
+def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -> Path:
+    """A fresh demo folder with an acacia.yml pointing at the fake APIs."""
     if folder.exists():
         shutil.rmtree(folder)  # the community is redrawn up to today; start clean
     folder.mkdir(parents=True)
@@ -53,10 +69,18 @@ def write_demo_config(github_url: str, folder: Path = DEMO_DIR) -> Path:
         "sources": {
             "github": {
                 "organizations": ["acacia-sample"],
-                "base_url": github_url,
-                "token_env": DEMO_TOKEN_ENV,
+                "base_url": servers["github"].url,
+                "token_env": DEMO_SECRETS["github"],
                 "seconds_between_requests": 0,
-            }
+            },
+            "slack": {
+                "base_url": servers["slack"].url + "/api/",
+                "token_env": DEMO_SECRETS["slack"],
+            },
+            "discourse": {
+                "base_url": servers["discourse"].url,
+                "api_key_env": DEMO_SECRETS["discourse"],
+            },
         },
     }
     path = folder / "acacia.yml"
@@ -64,5 +88,7 @@ def write_demo_config(github_url: str, folder: Path = DEMO_DIR) -> Path:
         "# Written by `acacia demo`: the sample community on local fake APIs.\n"
         + yaml.safe_dump(config, sort_keys=False)
     )
-    (folder / ".env").write_text(f"{DEMO_TOKEN_ENV}=demo-token-for-the-fake-api\n")
+    (folder / ".env").write_text(
+        "".join(f"{env}=demo-secret-for-the-fake-api\n" for env in DEMO_SECRETS.values())
+    )
     return path

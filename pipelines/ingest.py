@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from connectors.errors import RateLimitStop, SourceError
-from connectors.github import GitHubClient, GitHubConnector, GitHubSettings
 from pipelines.config import AcaciaConfig
 from pipelines.landing import CursorStore, Lander, LandingZone
+from pipelines.sources import SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -48,38 +47,25 @@ class SyncReport:
         return text + "".join(f"\n  ! {problem}" for problem in self.problems)
 
 
-def sync_github(
-    config: AcaciaConfig, token: str, progress: Progress | None = None, flush_rows: int = 20_000
+def sync_source(
+    config: AcaciaConfig,
+    source: str,
+    secret: str,
+    progress: Progress | None = None,
+    flush_rows: int = 20_000,
 ) -> SyncReport:
-    """Fetch what is new on GitHub since the last run and land it."""
-    settings = config.sources.github
+    """Fetch what is new in ``source`` since the last run and land it."""
+    settings = getattr(config.sources, source, None)
     if settings is None or not settings.enabled:
         raise SourceError(
-            "github",
-            "the GitHub source is not enabled.",
-            "Add sources.github to the configuration.",
+            source,
+            f"the {source} source is not enabled.",
+            f"Add sources.{source} to the configuration.",
         )
-    storage = config.storage
-    zone, cursors = LandingZone(storage.landing()), CursorStore(storage.state())
-    client = GitHubClient(
-        GitHubSettings(
-            token=token,
-            base_url=settings.base_url,
-            max_rate_limit_wait=settings.max_rate_limit_wait,
-            seconds_between_requests=settings.seconds_between_requests,
-        )
-    )
-    lander = Lander(zone, cursors, "github", flush_rows=flush_rows)
-    fresh_after = datetime.now(UTC) - timedelta(days=settings.profile_refresh_days)
-    connector = GitHubConnector(
-        client,
-        organizations=settings.organizations,
-        repositories=settings.repositories,
-        backfill_days=settings.backfill_days,
-        store_bodies=settings.store_bodies,
-        known_profiles=zone.known_profiles("github", fresh_after),
-    )
-    report = SyncReport("github")
+    zone = LandingZone(config.storage.landing())
+    lander = Lander(zone, CursorStore(config.storage.state()), source, flush_rows=flush_rows)
+    connector = SOURCES[source].build(settings, secret, zone)
+    report = SyncReport(source)
     current = None
     try:
         for batch in connector.sync(dict(lander.state)):
@@ -88,7 +74,7 @@ def sync_github(
                 report.streams += 1
                 if progress:
                     progress(
-                        f"github {batch.scope} {batch.stream} "
+                        f"{source} {batch.scope} {batch.stream} "
                         f"({lander.landed['activities']} activities so far)"
                     )
             lander.add(batch.activities, batch.identities, batch.key, batch.state)
@@ -99,7 +85,7 @@ def sync_github(
     report.activities = lander.landed["activities"]
     report.identities = lander.landed["identities"]
     report.files = len(lander.files)
-    report.requests = client.requests
+    report.requests = connector.requests
     report.problems = connector.problems
     report.cursors = {key: value.get("cursor") for key, value in lander.state.items()}
     log.info(report.summary())

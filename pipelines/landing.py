@@ -59,6 +59,8 @@ SCHEMAS = {
             ("location", _TEXT),
             ("timezone", _TEXT),
             ("is_bot", pa.bool_()),
+            ("is_deleted", pa.bool_()),
+            ("is_staff", pa.bool_()),
             ("profile_url", _TEXT),
             ("avatar_url", _TEXT),
             ("has_profile", pa.bool_()),
@@ -127,6 +129,23 @@ class LandingZone:
                 "with landed as (select * from read_parquet(?, union_by_name = true)) " + sql,
                 [[str(f) for f in files], *(params or [])],
             ).fetchall()
+
+    def actors_without_profile(self, source: str) -> set[str]:
+        """Actors of landed activities with no landed full profile (has_profile)."""
+        activities = self.files(source, "activities")
+        if not activities:
+            return set()
+        identities = self.files(source, "identities")
+        with duckdb.connect() as con:
+            sql = "select distinct actor from read_parquet(?, union_by_name = true)"
+            params: list[Any] = [[str(f) for f in activities]]
+            if identities:
+                sql += (
+                    " where actor not in (select source_user_id from read_parquet(?, "
+                    "union_by_name = true) where has_profile)"
+                )
+                params.append([str(f) for f in identities])
+            return {row[0] for row in con.execute(sql, params).fetchall()}
 
     def known_profiles(self, source: str, fetched_after: datetime) -> set[str]:
         """User ids whose full profile was landed after ``fetched_after``."""

@@ -11,9 +11,13 @@ import pytest
 import yaml
 
 from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import build_community
+from connectors.fake_apis.community import Community, build_community
+from connectors.fake_apis.discourse import FakeDiscourse
+from connectors.fake_apis.discourse_data import DiscourseData
 from connectors.fake_apis.github import FakeGitHub
 from connectors.fake_apis.github_data import GitHubData
+from connectors.fake_apis.slack import FakeSlack
+from connectors.fake_apis.slack_data import SlackData
 from connectors.github import GitHubClient, GitHubSettings
 
 # The SDKs honour proxy variables, which would send loopback traffic elsewhere.
@@ -23,6 +27,10 @@ os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
 
 TOKEN = "test-token-0123456789"
+SLACK_TOKEN = "xoxb-test-0123456789"
+DISCOURSE_KEY = "discourse-key-0123456789"
+SLACK_TOKEN = "xoxb-test-0123456789"
+DISCOURSE_KEY = "discourse-key-0123456789"
 
 
 def community_end() -> datetime:
@@ -30,11 +38,35 @@ def community_end() -> datetime:
     return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def small_community() -> Community:
+    return build_community(community_end(), people=120)
+
+
 @pytest.fixture
 def github_data() -> GitHubData:
-    return GitHubData(
-        build_community(community_end(), people=120), repos=(("core", 150), ("docs", 60))
-    )
+    return GitHubData(small_community(), repos=(("core", 150), ("docs", 60)))
+
+
+@pytest.fixture
+def slack_data() -> SlackData:
+    return SlackData(small_community(), messages_per_day=3)
+
+
+@pytest.fixture
+def discourse_data() -> DiscourseData:
+    return DiscourseData(small_community(), topics_per_week=4)
+
+
+@pytest.fixture
+def fake_slack(slack_data: SlackData) -> Iterator[FakeServer]:
+    with FakeServer(FakeSlack(slack_data, tokens={SLACK_TOKEN})) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_discourse(discourse_data: DiscourseData) -> Iterator[FakeServer]:
+    with FakeServer(FakeDiscourse(discourse_data, api_key=DISCOURSE_KEY)) as server:
+        yield server
 
 
 @pytest.fixture

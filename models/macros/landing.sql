@@ -15,7 +15,8 @@
     {{ return([
       ('source', 'varchar'), ('source_user_id', 'varchar'), ('username', 'varchar'),
       ('display_name', 'varchar'), ('email', 'varchar'), ('company', 'varchar'),
-      ('location', 'varchar'), ('timezone', 'varchar'), ('is_bot', 'boolean'),
+      ('location', 'varchar'), ('timezone', 'varchar'), ('is_bot', 'boolean'), ('is_deleted', 'boolean'),
+      ('is_staff', 'boolean'),
       ('profile_url', 'varchar'), ('avatar_url', 'varchar'), ('has_profile', 'boolean'),
       ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
   {% endif %}

@@ -8,11 +8,11 @@ from dagster import Definitions, EnvVar
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.config import config_path, load_config
-from pipelines.defs.ingest import github_landing
+from pipelines.defs.ingest import build_ingest_asset
 from pipelines.defs.jobs import nightly_schedule, nightly_sync, source_sync_job
 from pipelines.defs.models import build_model_assets, dbt_resource
 from pipelines.defs.publish import build_publish_asset
-from pipelines.defs.resources import AcaciaResource, GitHubCredentials
+from pipelines.defs.resources import AcaciaResource, SourceCredentials
 
 MARTS = ("activities", "members", "daily_activity", "daily_members")
 
@@ -28,10 +28,11 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
     }
     assets = [models, publish]
     jobs = [nightly_sync]
-    if "github" in config.enabled_sources():
-        assets.append(github_landing)
-        jobs.append(source_sync_job("github"))
-        resources["github"] = GitHubCredentials(token=EnvVar(config.sources.github.token_env))
+    for source in config.enabled_sources():
+        assets.append(build_ingest_asset(source))
+        jobs.append(source_sync_job(source))
+        settings = getattr(config.sources, source)
+        resources[f"{source}_credentials"] = SourceCredentials(token=EnvVar(settings.secret_env))
     return Definitions(
         assets=assets, jobs=jobs, schedules=[nightly_schedule(config)], resources=resources
     )

@@ -2,6 +2,7 @@
 
 from dagster import (
     AssetExecutionContext,
+    AssetsDefinition,
     Backoff,
     Failure,
     MaterializeResult,
@@ -10,32 +11,43 @@ from dagster import (
     asset,
 )
 
-from pipelines.defs.resources import AcaciaResource, GitHubCredentials
-from pipelines.ingest import sync_github
+from pipelines.ingest import sync_source
+
+DESCRIPTIONS = {
+    "github": "New GitHub issues, pull requests, comments, reviews, stars and profiles.",
+    "slack": "New Slack messages, thread replies, channel joins and users.",
+    "discourse": "New forum topics, replies, accepted solutions and users.",
+}
 
 
-@asset(
-    key="github_landing",
-    group_name="ingest",
-    kinds={"github", "parquet"},
-    description="New GitHub activity and profiles since the last run, landed as Parquet.",
-    retry_policy=RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL),
-)
-def github_landing(
-    context: AssetExecutionContext, acacia: AcaciaResource, github: GitHubCredentials
-) -> MaterializeResult:
-    report = sync_github(acacia.load(), github.token, progress=context.log.info)
-    metadata = {
-        "activities_landed": report.activities,
-        "identities_landed": report.identities,
-        "files_written": report.files,
-        "api_requests": report.requests,
-        "streams_read": report.streams,
-        "rate_limited": report.rate_limited,
-        "cursors": MetadataValue.json(report.cursors),
-        "problems": MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
-    }
-    if report.failed:
-        # What was read is landed with its cursors; the retry (or next run) resumes there.
-        raise Failure(description=report.summary(), metadata=metadata)
-    return MaterializeResult(metadata=metadata)
+def build_ingest_asset(source: str) -> AssetsDefinition:
+    """The asset that syncs ``source`` into the landing zone."""
+
+    @asset(
+        name=f"{source}_landing",
+        group_name="ingest",
+        kinds={source, "parquet"},
+        description=DESCRIPTIONS[source] + " Landed as Parquet, incrementally.",
+        required_resource_keys={"acacia", f"{source}_credentials"},
+        retry_policy=RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL),
+    )
+    def landing(context: AssetExecutionContext) -> MaterializeResult:
+        config = context.resources.acacia.load()
+        secret = getattr(context.resources, f"{source}_credentials").token
+        report = sync_source(config, source, secret, progress=context.log.info)
+        metadata = {
+            "activities_landed": report.activities,
+            "identities_landed": report.identities,
+            "files_written": report.files,
+            "api_requests": report.requests,
+            "streams_read": report.streams,
+            "rate_limited": report.rate_limited,
+            "cursors": MetadataValue.json(report.cursors),
+            "problems": MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
+        }
+        if report.failed:
+            # What was read is landed with its cursors; the retry (or next run) resumes there.
+            raise Failure(description=report.summary(), metadata=metadata)
+        return MaterializeResult(metadata=metadata)
+
+    return landing

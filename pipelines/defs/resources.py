@@ -23,7 +23,7 @@ class AcaciaResource(ConfigurableResource):
         return config
 
 
-class GitHubCredentials(ConfigurableResource):
-    """The GitHub token, given as ``EnvVar(<sources.github.token_env>)``."""
+class SourceCredentials(ConfigurableResource):
+    """A source's secret (token or API key), given as ``EnvVar(<its *_env key>)``."""
 
     token: str

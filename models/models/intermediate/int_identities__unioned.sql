@@ -2,6 +2,10 @@
 -- landed (so no activity is ever without a member).
 with identities as (
     select * from {{ ref('stg_github__identities') }}
+    union all by name
+    select * from {{ ref('stg_slack__identities') }}
+    union all by name
+    select * from {{ ref('stg_discourse__identities') }}
 ),
 
 actors_without_identity as (
@@ -17,5 +21,7 @@ select
     source_user_id,
     source_user_id as username,
     false as is_bot,
+    false as is_deleted,
+    false as is_staff,
     false as has_profile
 from actors_without_identity

@@ -32,6 +32,8 @@ select
     i.location,
     i.timezone,
     i.is_bot,
+    i.is_deleted,
+    i.is_staff,
     i.profile_url,
     i.avatar_url,
     s.first_seen_at,

@@ -1,0 +1,64 @@
+{#
+  The staging of every source is the same: read the landed files, keep the latest fetch
+  of each natural key, type the columns. Each source's staging models call these.
+#}
+{% macro stage_activities(source_name) %}
+with landed as (
+    select * from {{ landed(source_name, 'activities') }}
+),
+
+latest as (
+    select *
+    from landed
+    qualify row_number() over (partition by activity_id order by fetched_at desc) = 1
+)
+
+select
+    source,
+    activity_id,
+    type as activity_type,
+    timezone('UTC', occurred_at) as occurred_at,
+    actor as source_user_id,
+    channel,
+    url,
+    title,
+    thread_id,
+    parent_id,
+    body,
+    extra,
+    timezone('UTC', fetched_at) as fetched_at
+from latest
+{% endmacro %}
+
+{% macro stage_identities(source_name) %}
+-- A full profile beats a short user object, then the latest fetch wins.
+with landed as (
+    select * from {{ landed(source_name, 'identities') }}
+),
+
+latest as (
+    select *
+    from landed
+    qualify row_number() over (
+        partition by source_user_id order by has_profile desc, fetched_at desc
+    ) = 1
+)
+
+select
+    source,
+    source_user_id,
+    username,
+    display_name,
+    lower(email) as email,
+    company,
+    location,
+    timezone,
+    is_bot or username like '%[bot]' as is_bot,
+    coalesce(is_deleted, false) as is_deleted,
+    coalesce(is_staff, false) as is_staff,
+    profile_url,
+    avatar_url,
+    has_profile,
+    timezone('UTC', fetched_at) as fetched_at
+from latest
+{% endmacro %}

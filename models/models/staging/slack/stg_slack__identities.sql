@@ -1,0 +1,3 @@
+-- Slack accounts, one row per account id.
+-- depends on: {{ source('landing', 'slack') }}
+{{ stage_identities('slack') }}
