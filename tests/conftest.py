@@ -95,24 +95,44 @@ def github_client(fake_github: FakeServer) -> GitHubClient:
     return GitHubClient(fast_settings(fake_github.url))
 
 
-def write_config(folder: Path, github_url: str, **github: object) -> Path:
-    """An acacia.yml for a workspace in ``folder`` reading the fake GitHub."""
+def write_config(
+    folder: Path,
+    github_url: str,
+    slack_url: str | None = None,
+    discourse_url: str | None = None,
+    **github: object,
+) -> Path:
+    """An acacia.yml for a workspace in ``folder`` reading the fake APIs given."""
     folder.mkdir(parents=True, exist_ok=True)
-    source = {
-        "organizations": ["acacia-sample"],
-        "base_url": github_url,
-        "token_env": "ACACIA_TEST_GITHUB_TOKEN",
-        "backfill_days": 400,
-        "seconds_between_requests": 0,
-        **github,
+    sources: dict[str, dict] = {
+        "github": {
+            "organizations": ["acacia-sample"],
+            "base_url": github_url,
+            "token_env": "ACACIA_TEST_GITHUB_TOKEN",
+            "backfill_days": 400,
+            "seconds_between_requests": 0,
+            **github,
+        }
     }
+    if slack_url:
+        sources["slack"] = {
+            "base_url": slack_url + "/api/",
+            "token_env": "ACACIA_TEST_SLACK_TOKEN",
+            "backfill_days": 400,
+        }
+    if discourse_url:
+        sources["discourse"] = {
+            "base_url": discourse_url,
+            "api_key_env": "ACACIA_TEST_DISCOURSE_KEY",
+            "backfill_days": 400,
+        }
     path = folder / "acacia.yml"
     path.write_text(
         yaml.safe_dump(
             {
                 "community_name": "Test community",
                 "storage": {"data_dir": "data"},
-                "sources": {"github": source},
+                "sources": sources,
             }
         )
     )
@@ -127,18 +147,51 @@ def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(scope="session")
 def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
-    """One workspace synced once from the fake GitHub (shared by the tests below)."""
+    """One workspace synced once from the fake GitHub, Slack and forum (shared)."""
     from pipelines.config import load_config
     from pipelines.run import run_job
 
-    data = GitHubData(
-        build_community(community_end(), people=120), repos=(("core", 150), ("docs", 60))
-    )
-    server = FakeServer(FakeGitHub(data, tokens={TOKEN})).start()
-    request.addfinalizer(server.stop)
+    community = small_community()
+    data = {
+        "github": GitHubData(community, repos=(("core", 150), ("docs", 60))),
+        "slack": SlackData(community, messages_per_day=3),
+        "discourse": DiscourseData(community, topics_per_week=4),
+    }
+    servers = {
+        "github": FakeServer(FakeGitHub(data["github"], tokens={TOKEN})).start(),
+        "slack": FakeServer(FakeSlack(data["slack"], tokens={SLACK_TOKEN})).start(),
+        "discourse": FakeServer(FakeDiscourse(data["discourse"], api_key=DISCOURSE_KEY)).start(),
+    }
+    for server in servers.values():
+        request.addfinalizer(server.stop)
     mp = pytest.MonkeyPatch()
     request.addfinalizer(mp.undo)
     mp.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
-    path = write_config(tmp_path_factory.mktemp("workspace"), server.url)
+    mp.setenv("ACACIA_TEST_SLACK_TOKEN", SLACK_TOKEN)
+    mp.setenv("ACACIA_TEST_DISCOURSE_KEY", DISCOURSE_KEY)
+    path = write_config(
+        tmp_path_factory.mktemp("workspace"),
+        servers["github"].url,
+        servers["slack"].url,
+        servers["discourse"].url,
+    )
     result = run_job(path, "nightly_sync", ephemeral=True)
-    return {"data": data, "server": server, "config": load_config(path), "result": result}
+    return {"data": data, "servers": servers, "config": load_config(path), "result": result}
+
+
+def community_activities(data: dict) -> list[tuple[str, tuple[str, str], datetime, bool]]:
+    """Every activity of the synced community as (type, (source, account), when, is_bot),
+    read off the drawn data of each fake API (accounts are members until identities are
+    merged)."""
+    out = [
+        (kind, ("github", p.login), when, p.is_bot) for kind, p, when in data["github"].activities()
+    ]
+    out += [
+        (kind, ("slack", u.id), datetime.fromtimestamp(float(ts), UTC), u.is_bot)
+        for kind, u, ts in data["slack"].activities()
+    ]
+    out += [
+        (kind, ("discourse", u.id), when, u.id <= 0)
+        for kind, u, when in data["discourse"].activities()
+    ]
+    return out

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from connectors.records import CONTRIBUTION_TYPES
+from tests.conftest import community_activities
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -25,15 +26,19 @@ def render(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def expected_headline(data, start, end) -> dict[str, int]:
     """The four headline figures, worked out from the drawn community."""
-    people = [(kind, p, w.date()) for kind, p, w in data.activities() if not p.is_bot]
-    window = [(kind, p) for kind, p, day in people if start <= day <= end]
-    first_day: dict[str, object] = {}
-    for _, person, day in people:
-        first_day[person.login] = min(day, first_day.get(person.login, day))
+    people = [
+        (kind, account, when.date())
+        for kind, account, when, is_bot in community_activities(data)
+        if not is_bot
+    ]
+    window = [(kind, account) for kind, account, day in people if start <= day <= end]
+    first_day: dict[tuple, object] = {}
+    for _, account, day in people:
+        first_day[account] = min(day, first_day.get(account, day))
     return {
-        "Active members": len({p.login for _, p in window}),
+        "Active members": len({account for _, account in window}),
         "Activities": len(window),
-        "Contributors": len({p.login for kind, p in window if kind in CONTRIBUTION_TYPES}),
+        "Contributors": len({a for kind, a in window if kind in CONTRIBUTION_TYPES}),
         "New members": sum(start <= day <= end for day in first_day.values()),
     }
 
@@ -53,6 +58,7 @@ def test_overview_shows_the_communitys_real_numbers(synced, monkeypatch):
     assert app.title[0].value == "Test community"
     assert [s.value for s in app.subheader] == [
         "Daily active members",
+        "Activity by source",
         "Activities by type",
         "Most active members",
     ]
@@ -66,3 +72,17 @@ def test_overview_before_the_first_sync_says_what_to_do(tmp_path, monkeypatch):
     app = render(config, monkeypatch)
     assert "acacia sync" in app.info[0].value
     assert not app.metric
+
+
+def test_activity_by_source_adds_up_to_each_sources_activities(synced):
+    from dashboard import data
+
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=89)
+    snapshot = str(data.current_snapshot(synced["config"].storage.serving()))
+    shown = data.activities_by_source(snapshot, start, today).groupby("source")["activities"].sum()
+    expected: dict[str, int] = {}
+    for _, (source, _), when, is_bot in community_activities(synced["data"]):
+        if not is_bot and start <= when.date() <= today:
+            expected[source] = expected.get(source, 0) + 1
+    assert {k: int(v) for k, v in shown.items()} == expected

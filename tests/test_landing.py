@@ -88,3 +88,22 @@ def test_a_run_killed_half_way_loses_nothing(tmp_path, fake_github, github_data,
     assert types == github_data.expected_counts()
     # The second run resumed: it did not read again what the first committed.
     assert report.activities < len(everything)
+
+
+def test_actors_without_profile_are_found(tmp_path):
+    zone, cursors = LandingZone(tmp_path / "landing"), CursorStore(tmp_path / "state")
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    lander = Lander(zone, cursors, "slack")
+    lander.add(
+        [
+            Activity("slack", f"C1:{n}", "message", when, actor, "general")
+            for n, actor in enumerate(["U1", "U2", "U3"])
+        ],
+        [
+            Identity("slack", "U1", "ada", has_profile=True),
+            Identity("slack", "U2", "bob", has_profile=False),
+        ],
+    )
+    lander.flush()
+    assert zone.actors_without_profile("slack") == {"U2", "U3"}
+    assert zone.actors_without_profile("discourse") == set()

@@ -11,7 +11,7 @@ import pytest
 from pipelines.defs.build import build_definitions
 from pipelines.publish import current_snapshot, publish
 from pipelines.run import run_job
-from tests.conftest import write_config
+from tests.conftest import community_activities, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -24,13 +24,15 @@ def marts(snapshot: Path) -> dict[str, list[tuple]]:
         }
 
 
-def landed_rows(result) -> int:
-    materialization = next(
-        e
+def landed_rows(result) -> dict[str, int]:
+    """Activities landed by each ingest asset of a run."""
+    return {
+        e.asset_key.to_user_string().removesuffix("_landing"): e.materialization.metadata[
+            "activities_landed"
+        ].value
         for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string() == "github_landing"
-    )
-    return materialization.materialization.metadata["activities_landed"].value
+        if e.asset_key.to_user_string().endswith("_landing")
+    }
 
 
 def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
@@ -66,8 +68,11 @@ def test_nightly_job_lands_models_and_publishes(synced):
     snapshot = current_snapshot(config.storage.serving())
     assert snapshot is not None
     tables = marts(snapshot)
-    got = Counter(row[3] for row in tables["activities"])  # activity_type
-    assert got == synced["data"].expected_counts()
+    got = Counter((row[1], row[3]) for row in tables["activities"])  # source, type
+    expected = Counter(
+        (account[0], kind) for kind, account, _, _ in community_activities(synced["data"])
+    )
+    assert got == expected
     # Every actor has exactly one member; bots are marked.
     with duckdb.connect(str(snapshot), read_only=True) as con:
         bots = {
@@ -76,7 +81,7 @@ def test_nightly_job_lands_models_and_publishes(synced):
         orphans = con.execute(
             "select count(*) from activities anti join members using (member_id)"
         ).fetchone()[0]
-    assert bots == {"dependabot[bot]", "github-actions[bot]"}
+    assert bots == {"dependabot[bot]", "github-actions[bot]", "deploybot", "system"}
     assert orphans == 0
     # dbt tests ran as asset checks and passed.
     checks = synced["result"].get_asset_check_evaluations()
@@ -86,9 +91,9 @@ def test_nightly_job_lands_models_and_publishes(synced):
 def test_daily_members_match_the_community(synced):
     """Active members per day, worked out from the drawn data, not from the output."""
     expected: dict = {}
-    for _, person, when in synced["data"].activities():
-        if not person.is_bot:
-            expected.setdefault(when.date(), set()).add(person.login)
+    for _, account, when, is_bot in community_activities(synced["data"]):
+        if not is_bot:
+            expected.setdefault(when.date(), set()).add(account)
     snapshot = current_snapshot(synced["config"].storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
         rows = dict(
@@ -102,13 +107,15 @@ def test_daily_members_match_the_community(synced):
 def test_second_sync_lands_nothing_and_changes_nothing(synced):
     config = synced["config"]
     before = marts(current_snapshot(config.storage.serving()))
-    api = synced["server"].api
-    api.reset_log()
+    for server in synced["servers"].values():
+        server.api.reset_log()
     result = run_job(config.path, "nightly_sync", ephemeral=True)
     assert result.success
-    assert landed_rows(result) == 0
-    streams = 6 * len(synced["data"].repos)
-    assert len(api.requests_to()) <= streams + 1  # + the organization's repository list
+    assert landed_rows(result) == {"github": 0, "slack": 0, "discourse": 0}
+    requests = {name: len(s.api.requests_to()) for name, s in synced["servers"].items()}
+    # One per stream and repository (+ the repository list); one per Slack channel (+ auth
+    # and the channel list); one per forum list.
+    assert requests == {"github": 6 * 2 + 1, "slack": 4 + 2, "discourse": 3}
     assert marts(current_snapshot(config.storage.serving())) == before
 
 

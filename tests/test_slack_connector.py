@@ -177,3 +177,17 @@ def test_bad_token_is_reported_with_the_fix(fake_slack):
     assert "invalid_auth" in str(connector.problems[0])
     assert "token_env" in str(connector.problems[0])
     assert "xoxb-wrong" not in str(connector.problems[0])
+
+
+def test_actors_left_without_identity_are_identified_on_a_quiet_run(fake_slack):
+    state: dict = {}
+    first, _ = run(fake_slack, state)
+    known = {i.source_user_id for b in first for i in b.identities}
+    missing = sorted(k for k in known if k.startswith("U"))[
+        :3
+    ]  # as if an interrupted run had landed only their messages
+    fake_slack.api.reset_log()
+    batches, _ = run(fake_slack, state, known_users=known - set(missing), unidentified=set(missing))
+    assert ids(batches) == []
+    assert sorted(i.source_user_id for b in batches for i in b.identities) == missing
+    assert fake_slack.api.requests_to("users.list")
