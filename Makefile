@@ -34,4 +34,4 @@ lock: $(STAMP)
 		--no-header --no-annotate -o requirements.lock
 
 bench: $(STAMP)
-	$(BIN)/python tests/benchmarks/github_requests.py
+	$(BIN)/python -m tests.benchmarks.requests_per_source

@@ -1,0 +1,160 @@
+"""Benchmark (not a test): API requests per 1,000 activities for each source.
+
+Each source's fake API serves the sample community; the real connector and SDK sync it
+from scratch, then again with nothing new. Run with `make bench`
+(`python -m tests.benchmarks.requests_per_source`).
+
+- GitHub: a repository of 1,000 issues and pull requests with about 4,000 comments.
+  Target: at most 15 requests per 1,000 activities, one-time profile look-ups excluded.
+- Slack and Discourse: the sample community's workspace and forum. A sync with nothing
+  new should cost about one request per channel or list.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+
+from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
+from connectors.fake_apis import FakeServer
+from connectors.fake_apis.community import build_community
+from connectors.fake_apis.discourse import FakeDiscourse
+from connectors.fake_apis.discourse_data import DiscourseData
+from connectors.fake_apis.github import FakeGitHub
+from connectors.fake_apis.github_data import GitHubData
+from connectors.fake_apis.slack import FakeSlack
+from connectors.fake_apis.slack_data import SlackData
+from connectors.github import GitHubClient, GitHubConnector, GitHubSettings
+from connectors.slack import SlackConnector, SlackSettings, make_client
+from tests.conftest import community_end  # also clears proxy variables for loopback
+
+
+def sync(url: str, state: dict) -> tuple[int, float]:
+    client = GitHubClient(GitHubSettings(token="bench", base_url=url, seconds_between_requests=0))
+    connector = GitHubConnector(client, repositories=["bench/big"], backfill_days=400)
+    started, activities = time.perf_counter(), 0
+    for batch in connector.sync(state):
+        activities += len(batch.activities)
+        if batch.state is not None:
+            state[batch.key] = batch.state
+    assert not connector.problems, connector.problems
+    return activities, time.perf_counter() - started
+
+
+def github() -> None:
+    data = GitHubData(
+        build_community(community_end(), people=400),
+        org="bench",
+        repos=(("big", 1000),),
+        comments_per_issue=3.9,
+    )
+    repo = data.repos["bench/big"]
+    comments = len(repo.issue_comments) + len(repo.review_comments)
+    print(
+        f"fake repository: {len(repo.issues)} issues and pull requests, {comments} comments "
+        f"({len(repo.issue_comments)} on issues, {len(repo.review_comments)} in reviews), "
+        f"{len(repo.reviews)} reviews, {len(repo.stars)} stars"
+    )
+    with FakeServer(FakeGitHub(data)) as server:
+        state: dict = {}
+        activities, seconds = sync(server.url, state)
+        log = server.api.requests_to()
+        profiles = sum(r.path.startswith("/users/") for r in log)
+        by_endpoint = Counter(
+            r.path.rsplit("/", 1)[-1] if not r.path.startswith("/users/") else "users/{login}"
+            for r in log
+        )
+        rest = len(log) - profiles
+        print(
+            f"first sync:  {activities} activities, {len(log)} requests "
+            f"({profiles} one-time profile look-ups), {seconds:.2f} s wall time"
+        )
+        print(f"  requests by endpoint: {dict(by_endpoint)}")
+        print(
+            f"  requests per 1,000 activities: {1000 * len(log) / activities:.1f} in all, "
+            f"{1000 * rest / activities:.1f} excluding profile look-ups (target <= 15)"
+        )
+        server.api.reset_log()
+        again, seconds = sync(server.url, state)
+        print(
+            f"second sync, nothing new: {again} activities, "
+            f"{len(server.api.requests_to())} requests for 6 streams, {seconds:.2f} s"
+        )
+        server.api.reset_log()
+        again, seconds = sync(server.url, state)
+        statuses = Counter(r.status for r in server.api.requests_to())
+        print(
+            f"third sync, nothing new: {again} activities, "
+            f"{len(server.api.requests_to())} requests ({dict(statuses)} by status; "
+            "304s do not count against GitHub's rate limit)"
+        )
+
+
+def drain(connector, state: dict) -> tuple[int, int, float]:
+    """Run one sync; return (activities, identities, seconds)."""
+    started, activities, identities = time.perf_counter(), 0, 0
+    for batch in connector.sync(state):
+        activities += len(batch.activities)
+        identities += len(batch.identities)
+        if batch.state is not None:
+            state[batch.key] = batch.state
+    assert not connector.problems, connector.problems
+    return activities, identities, time.perf_counter() - started
+
+
+def report(name: str, server: FakeServer, make, units: str) -> None:
+    state: dict = {}
+    activities, identities, seconds = drain(make(set()), state)
+    log = server.api.requests_to()
+    by_method = Counter(re.sub(r"/\d+", "/{id}", r.path) for r in log)
+    print(
+        f"{name}: first sync {activities} activities, {identities} identities, "
+        f"{len(log)} requests, {1000 * len(log) / activities:.1f} per 1,000 activities, "
+        f"{seconds:.2f} s"
+    )
+    print(f"  requests by endpoint: {dict(by_method)}")
+    server.api.reset_log()
+    known = {"*"}  # everyone is known now: no user look-ups on a quiet run
+    again, _, seconds = drain(make(known), state)
+    print(
+        f"  second sync, nothing new: {again} activities, "
+        f"{len(server.api.requests_to())} requests for {units}, {seconds:.2f} s"
+    )
+
+
+def slack() -> None:
+    data = SlackData(build_community(community_end(), people=400))
+    with FakeServer(FakeSlack(data)) as server:
+        client = make_client(SlackSettings(token="xoxb-bench", base_url=server.url + "/api/"))
+        readable = sum(c.is_member and not c.is_private for c in data.channels.values())
+        report(
+            "slack",
+            server,
+            lambda known: SlackConnector(client, backfill_days=400, known_users=known),
+            f"{readable} channels",
+        )
+
+
+def discourse() -> None:
+    data = DiscourseData(build_community(community_end(), people=400))
+    with FakeServer(FakeDiscourse(data)) as server:
+        client = DiscourseClient(DiscourseSettings(base_url=server.url, api_key="bench"))
+        report(
+            "discourse",
+            server,
+            lambda known: DiscourseConnector(
+                client, backfill_days=400, admin_emails=True, known_users=known
+            ),
+            "3 lists (categories, posts, topics)",
+        )
+
+
+def main() -> None:
+    github()
+    slack()
+    discourse()
+
+
+if __name__ == "__main__":
+    main()
