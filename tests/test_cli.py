@@ -51,3 +51,20 @@ def test_sync_of_an_unconfigured_source_is_refused(tmp_path, fake_github, monkey
     result = runner.invoke(app, ["sync", "--config", str(config), "--source", "slack"])
     assert result.exit_code == 1
     assert "'slack' is not configured" in result.output
+
+
+def test_check_covers_every_source_and_names_the_failing_one(
+    tmp_path, fake_github, fake_slack, fake_discourse, monkeypatch
+):
+    from tests.conftest import DISCOURSE_KEY
+
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("ACACIA_TEST_SLACK_TOKEN", "xoxb-revoked")
+    monkeypatch.setenv("ACACIA_TEST_DISCOURSE_KEY", DISCOURSE_KEY)
+    config = write_config(tmp_path, fake_github.url, fake_slack.url, fake_discourse.url)
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "github: token works" in result.output
+    assert "discourse: key works as system; an admin key" in result.output
+    assert "[slack] auth.test answered invalid_auth" in result.output
+    assert "xoxb-revoked" not in result.output

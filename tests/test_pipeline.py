@@ -35,8 +35,9 @@ def landed_rows(result) -> dict[str, int]:
     }
 
 
-def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
-    defs = build_definitions(write_config(tmp_path, fake_github.url))
+def test_definitions_load_with_jobs_schedule_and_assets(tmp_path):
+    urls = ("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9")
+    defs = build_definitions(write_config(tmp_path, *urls))
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {
         "github_landing",
@@ -46,7 +47,9 @@ def test_definitions_load_with_jobs_schedule_and_assets(tmp_path, fake_github):
         "marts/daily_members",
         "serving_snapshot",
     } <= keys
-    assert {"nightly_sync", "sync_github"} <= {j.name for j in defs.resolve_all_job_defs()}
+    assert {"slack_landing", "discourse_landing"} <= keys
+    jobs = {j.name for j in defs.resolve_all_job_defs()}
+    assert {"nightly_sync", "sync_github", "sync_slack", "sync_discourse"} <= jobs
     schedule = defs.resolve_schedule_def("nightly_sync_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
     assert schedule.job_name == "nightly_sync"
