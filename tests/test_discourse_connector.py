@@ -143,3 +143,24 @@ def test_bad_key_is_reported_with_the_fix(fake_discourse):
     _, connector = run(fake_discourse, {}, key="wrong-key")
     message = str(connector.problems[0])
     assert "403" in message and "api_key_env" in message and "wrong-key" not in message
+
+
+def test_only_configured_categories_are_read(fake_discourse, discourse_data):
+    batches, connector = run(fake_discourse, {}, categories=["support"])
+    assert connector.problems == []
+    channels = {a.channel for a in unique(batches).values()}
+    assert channels == {"Support"}
+    support = next(cid for cid, name in discourse_data.categories.items() if name == "Support")
+    expected_topics = sum(t.category_id == support for t in discourse_data.topics.values())
+    got = Counter(a.type for a in unique(batches).values())
+    assert got["topic_created"] == expected_topics
+
+
+def test_an_edited_title_is_picked_up_through_the_bump(fake_discourse, discourse_data):
+    state: dict = {}
+    run(fake_discourse, state)
+    topic = next(iter(discourse_data.topics.values()))
+    topic.title = "Renamed: how to configure webhooks"
+    topic.bumped_at = community_end() + timedelta(hours=2)
+    batches, _ = run(fake_discourse, state)
+    assert unique(batches)[f"topic:{topic.id}"].title == "Renamed: how to configure webhooks"

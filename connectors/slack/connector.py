@@ -335,9 +335,10 @@ class SlackConnector:
             SOURCE,
             user["id"],
             user.get("name") or user["id"],
-            display_name=profile.get("display_name")
-            or profile.get("real_name")
-            or user.get("real_name"),
+            # The full name (for recognising people across sources), else the nickname.
+            display_name=profile.get("real_name")
+            or user.get("real_name")
+            or profile.get("display_name"),
             email=profile.get("email"),
             timezone=user.get("tz"),
             is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
