@@ -73,7 +73,7 @@ def active_members(daily: pd.DataFrame) -> go.Figure:
 
 
 def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
-    """Stacked daily activities, one colour per activity type."""
+    """Weekly activities stacked by activity type."""
     by_type = by_type.assign(
         activity_type=by_type["activity_type"].map(
             lambda name: TYPE_LABELS.get(name, name.replace("_", " ").capitalize())
@@ -81,10 +81,10 @@ def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
     )
     figure = px.bar(
         by_type,
-        x="activity_date",
+        x="week",
         y="activities",
         color="activity_type",
-        labels={"activity_date": "", "activities": "activities", "activity_type": "type"},
+        labels={"week": "week starting", "activities": "activities", "activity_type": "type"},
     )
     figure.update_layout(**LAYOUT, barmode="stack")
     return figure

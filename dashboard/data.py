@@ -78,11 +78,12 @@ def daily_members(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
 
 
 def activities_by_type(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
-    """Activities (people only) per day and activity type."""
+    """Activities (people only) per week (starting Monday) and activity type."""
     return query(
         snapshot_path,
         """
-        select activity_date, activity_type, sum(activities) as activities
+        select date_trunc('week', activity_date)::date as week, activity_type,
+               sum(activities) as activities
         from daily_activity
         where activity_date between ? and ? and activities > 0
         group by 1, 2 order by 1, 2""",

@@ -86,3 +86,19 @@ def test_activity_by_source_adds_up_to_each_sources_activities(synced):
         if not is_bot and start <= when.date() <= today:
             expected[source] = expected.get(source, 0) + 1
     assert {k: int(v) for k, v in shown.items()} == expected
+
+
+def test_activities_by_type_add_up_to_each_types_activities(synced):
+    from dashboard import data
+
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=89)
+    snapshot = str(data.current_snapshot(synced["config"].storage.serving()))
+    weekly = data.activities_by_type(snapshot, start, today)
+    assert all(week.weekday() == 0 for week in weekly["week"])  # weeks start on Monday
+    shown = weekly.groupby("activity_type")["activities"].sum()
+    expected: dict[str, int] = {}
+    for kind, _, when, is_bot in community_activities(synced["data"]):
+        if not is_bot and start <= when.date() <= today:
+            expected[kind] = expected.get(kind, 0) + 1
+    assert {k: int(v) for k, v in shown.items()} == expected
