@@ -55,12 +55,12 @@ def main() -> None:
     st.subheader("Daily active members")
     st.plotly_chart(charts.active_members(data.daily_members(path, start, end)), width="stretch")
     st.subheader("Activity by source")
-    by_source = data.activities_by_source(path, start, end)
+    by_source = data.weekly_activities(path, start, end, "source")
     if not by_source.empty:
         st.plotly_chart(charts.activities_by_source(by_source), width="stretch")
 
     st.subheader("Activities by type")
-    by_type = data.activities_by_type(path, start, end)
+    by_type = data.weekly_activities(path, start, end, "activity_type")
     if by_type.empty:
         st.info("No activity in the last 90 days.")
     else:

@@ -77,26 +77,15 @@ def daily_members(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
     )
 
 
-def activities_by_type(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
-    """Activities (people only) per week (starting Monday) and activity type."""
+def weekly_activities(snapshot_path: str, start: date, end: date, by: str) -> pd.DataFrame:
+    """Activities (people only) per week (starting Monday) and ``by``: "source" or
+    "activity_type"."""
+    if by not in ("source", "activity_type"):
+        raise ValueError(f"cannot break activities down by {by!r}")
     return query(
         snapshot_path,
-        """
-        select date_trunc('week', activity_date)::date as week, activity_type,
-               sum(activities) as activities
-        from daily_activity
-        where activity_date between ? and ? and activities > 0
-        group by 1, 2 order by 1, 2""",
-        (start, end),
-    )
-
-
-def activities_by_source(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
-    """Activities (people only) per week (starting Monday) and source."""
-    return query(
-        snapshot_path,
-        """
-        select date_trunc('week', activity_date)::date as week, source,
+        f"""
+        select date_trunc('week', activity_date)::date as week, {by},
                sum(activities) as activities
         from daily_activity
         where activity_date between ? and ? and activities > 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from connectors.batch import Batch
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.community import Community, build_community
 from connectors.fake_apis.discourse import FakeDiscourse
@@ -93,6 +94,19 @@ def fast_settings(url: str, **overrides: object) -> GitHubSettings:
 @pytest.fixture
 def github_client(fake_github: FakeServer) -> GitHubClient:
     return GitHubClient(fast_settings(fake_github.url))
+
+
+def drive(connector: object, state: dict, limit: int | None = None) -> list[Batch]:
+    """Run one sync and commit each batch's state into ``state`` as the landing zone does;
+    ``limit`` stops after that many batches (a run killed mid-way)."""
+    batches = []
+    for batch in connector.sync(state):  # type: ignore[attr-defined]
+        batches.append(batch)
+        if batch.state is not None:
+            state[batch.key] = batch.state
+        if limit is not None and len(batches) >= limit:
+            break
+    return batches
 
 
 def write_config(

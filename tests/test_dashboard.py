@@ -80,7 +80,11 @@ def test_activity_by_source_adds_up_to_each_sources_activities(synced):
     today = datetime.now(UTC).date()
     start = today - timedelta(days=89)
     snapshot = str(data.current_snapshot(synced["config"].storage.serving()))
-    shown = data.activities_by_source(snapshot, start, today).groupby("source")["activities"].sum()
+    shown = (
+        data.weekly_activities(snapshot, start, today, "source")
+        .groupby("source")["activities"]
+        .sum()
+    )
     expected: dict[str, int] = {}
     for _, (source, _), when, is_bot in community_activities(synced["data"]):
         if not is_bot and start <= when.date() <= today:
@@ -94,7 +98,7 @@ def test_activities_by_type_add_up_to_each_types_activities(synced):
     today = datetime.now(UTC).date()
     start = today - timedelta(days=89)
     snapshot = str(data.current_snapshot(synced["config"].storage.serving()))
-    weekly = data.activities_by_type(snapshot, start, today)
+    weekly = data.weekly_activities(snapshot, start, today, "activity_type")
     assert all(week.weekday() == 0 for week in weekly["week"])  # weeks start on Monday
     shown = weekly.groupby("activity_type")["activities"].sum()
     expected: dict[str, int] = {}

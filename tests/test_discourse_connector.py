@@ -9,7 +9,7 @@ from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseS
 from connectors.errors import RateLimitStop
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.discourse_data import DiscourseData
-from tests.conftest import DISCOURSE_KEY, community_end
+from tests.conftest import DISCOURSE_KEY, community_end, drive
 
 
 def run(
@@ -23,14 +23,7 @@ def run(
         DiscourseSettings(base_url=server.url, api_key=key, backoff=0.01, max_rate_limit_wait=5)
     )
     connector = DiscourseConnector(client, backfill_days=400, admin_emails=True, **kwargs)
-    batches = []
-    for number, batch in enumerate(connector.sync(state)):
-        batches.append(batch)
-        if batch.state is not None:
-            state[batch.key] = batch.state
-        if limit is not None and number + 1 >= limit:
-            break
-    return batches, connector
+    return drive(connector, state, limit), connector
 
 
 def unique(batches) -> dict:

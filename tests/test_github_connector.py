@@ -11,7 +11,7 @@ from connectors.errors import RateLimitStop, SourceError
 from connectors.fake_apis.github_data import GitHubData
 from connectors.github import GitHubClient, GitHubConnector
 from connectors.github.connector import STREAMS, Batch
-from tests.conftest import community_end, fast_settings
+from tests.conftest import community_end, drive, fast_settings
 
 
 def run(client: GitHubClient, state: dict, **kwargs: object) -> tuple[list[Batch], GitHubConnector]:
@@ -19,12 +19,7 @@ def run(client: GitHubClient, state: dict, **kwargs: object) -> tuple[list[Batch
     connector = GitHubConnector(
         client, organizations=["acacia-sample"], backfill_days=400, **kwargs
     )
-    batches = []
-    for batch in connector.sync(state):
-        batches.append(batch)
-        if batch.state is not None:
-            state[batch.key] = batch.state
-    return batches, connector
+    return drive(connector, state), connector
 
 
 def type_counts(batches: list[Batch]) -> Counter:

@@ -9,7 +9,7 @@ from connectors.errors import RateLimitStop
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.slack_data import SlackData
 from connectors.slack import SlackConnector, SlackSettings, make_client
-from tests.conftest import SLACK_TOKEN, community_end
+from tests.conftest import SLACK_TOKEN, community_end, drive
 
 READABLE = 4  # general, help, dev, announcements: the public channels the app is in
 
@@ -30,14 +30,7 @@ def run(server: FakeServer, state: dict, limit: int | None = None, **kwargs: obj
     (a run killed mid-way)."""
     options = {"backfill_days": 400, "page_size": 50, **kwargs}
     connector = SlackConnector(client(server), **options)
-    batches = []
-    for number, batch in enumerate(connector.sync(state)):
-        batches.append(batch)
-        if batch.state is not None:
-            state[batch.key] = batch.state
-        if limit is not None and number + 1 >= limit:
-            break
-    return batches, connector
+    return drive(connector, state, limit), connector
 
 
 def ids(batches) -> list[str]:
