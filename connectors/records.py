@@ -86,6 +86,7 @@ class Identity:
     #: True when the full profile was read (company, location, email), False when only
     #: the short user object embedded in another payload was seen.
     has_profile: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # source-specific (e.g. reputation)
 
 
 @dataclass(slots=True)

@@ -22,6 +22,14 @@ TYPE_LABELS = {
     "topic_created": "Forum topic",
     "post_reply": "Forum reply",
     "solution_accepted": "Accepted solution",
+    "post": "Reddit post",
+    "comment": "Comment (Reddit, Stack Overflow)",
+    "question": "Question",
+    "answer": "Answer",
+    "answer_accepted": "Accepted answer",
+    "event_attended": "Attended an event",
+    "event_spoke": "Spoke at an event",
+    "event_organized": "Organized an event",
 }
 
 #: How sources read to a person, and their colours (the same on every chart).

@@ -42,7 +42,7 @@ def _load(config: Path | None):
 def check(config: ConfigOption = None) -> None:
     """Validate the configuration and every enabled source's credentials (no sync)."""
     from connectors.errors import SourceError
-    from pipelines.sources import SOURCES
+    from pipelines.sources import SOURCES, secrets_for
 
     settings = _load(config)
     try:
@@ -53,7 +53,9 @@ def check(config: ConfigOption = None) -> None:
     failures = 0
     for source in settings.enabled_sources():
         try:
-            line = SOURCES[source].check(getattr(settings.sources, source), settings.secret(source))
+            line = SOURCES[source].check(
+                getattr(settings.sources, source), secrets_for(settings, source)
+            )
             typer.echo(f"{source}: {line}")
         except SourceError as error:
             failures += 1

@@ -65,15 +65,20 @@ class _Strict(BaseModel):
 
 
 class _Source(_Strict):
-    """What every source has: a switch and the environment variable of its secret."""
+    """What every source has: a switch and the environment variables of its secrets."""
 
     enabled: bool = True
-    #: The key that names the environment variable holding the source's secret.
-    secret_key: ClassVar[str] = "token_env"
+    #: The key that names the environment variable holding the source's secret (None:
+    #: the source needs none).
+    secret_key: ClassVar[str | None] = "token_env"
+    #: Whether the sync can go on without that secret.
+    secret_required: ClassVar[bool] = True
+    #: Other keys naming environment variables the source needs (e.g. a client id).
+    other_env_keys: ClassVar[tuple[str, ...]] = ()
 
     @property
-    def secret_env(self) -> str:
-        return getattr(self, self.secret_key)
+    def secret_env(self) -> str | None:
+        return getattr(self, self.secret_key) if self.secret_key else None
 
 
 class GitHubSource(_Source):
@@ -137,10 +142,60 @@ class DiscourseSource(_Source):
     secret_key: ClassVar[str] = "api_key_env"
 
 
+class RedditSource(_Source):
+    """sources.reddit: which subreddits to read, with a read-only app's credentials."""
+
+    subreddits: list[str] = Field(min_length=1)
+    client_id_env: str = "REDDIT_CLIENT_ID"
+    client_secret_env: str = "REDDIT_CLIENT_SECRET"
+    user_agent: str = "acacia-community-analytics/0.1 (by u/your_reddit_username)"
+    oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
+    backfill_days: int = Field(365, ge=1)
+    store_bodies: bool = False
+    max_rate_limit_wait: float = Field(900, ge=0)
+
+    secret_key: ClassVar[str] = "client_secret_env"
+    other_env_keys: ClassVar[tuple[str, ...]] = ("client_id_env",)
+    _http = field_validator("oauth_url", "reddit_url")(lambda cls, v: _check_url(v))
+
+    @field_validator("subreddits")
+    @classmethod
+    def _bare_names(cls, value: list[str]) -> list[str]:
+        return [name.removeprefix("r/").removeprefix("/r/").strip("/") for name in value]
+
+
+class StackExchangeSource(_Source):
+    """sources.stackexchange: which site and tags to read."""
+
+    site: str = "stackoverflow"
+    tags: list[str] = Field(min_length=1)
+    key_env: str = "STACKEXCHANGE_KEY"
+    base_url: str = "https://api.stackexchange.com"
+    backfill_days: int = Field(365, ge=1)
+    quota_reserve: int = Field(100, ge=0)
+    max_pages: int = Field(25, ge=1)
+
+    secret_key: ClassVar[str] = "key_env"
+    secret_required: ClassVar[bool] = False  # without a key: 300 requests a day
+    _http = field_validator("base_url")(lambda cls, v: _check_url(v))
+
+
+class EventsSource(_Source):
+    """sources.events: a folder of attendance CSV files (relative to the config)."""
+
+    folder: Path = Path("events")
+
+    secret_key: ClassVar[str | None] = None
+
+
 class Sources(_Strict):
     github: GitHubSource | None = None
     slack: SlackSource | None = None
     discourse: DiscourseSource | None = None
+    reddit: RedditSource | None = None
+    stackexchange: StackExchangeSource | None = None
+    events: EventsSource | None = None
 
 
 class Storage(_Strict):
@@ -201,24 +256,30 @@ class AcaciaConfig(_Strict):
             if (source := getattr(self.sources, name)) is not None and source.enabled
         ]
 
-    def secret(self, source: str) -> str:
-        """The token of ``source`` from the environment; a clear error when it is missing."""
+    def secret(self, source: str, key: str | None = None) -> str:
+        """A value of ``source`` from the environment (its secret, or the variable named by
+        ``key``); a clear error when a required one is missing, "" for an optional one."""
         settings = getattr(self.sources, source)
-        env = settings.secret_env
-        key = settings.secret_key
+        key = key or settings.secret_key
+        if key is None:
+            return ""
+        env = getattr(settings, key)
         value = os.environ.get(env, "").strip()
-        if not value:
+        if not value and (settings.secret_required or key != settings.secret_key):
             raise ConfigError(
                 f"{self.path or DEFAULT_CONFIG}: sources.{source}.{key}: the environment "
-                f"variable {env} is not set. Fix: export {env}=<token>, or add the line "
-                f"{env}=<token> to a .env file next to the config (never to the YAML)."
+                f"variable {env} is not set. Fix: export {env}=<value>, or add the line "
+                f"{env}=<value> to a .env file next to the config (never to the YAML)."
             )
         return value
 
     def check_secrets(self) -> None:
-        """Fail before any API call if an enabled source has no token."""
+        """Fail before any API call if an enabled source lacks a required secret."""
         for source in self.enabled_sources():
-            self.secret(source)
+            settings = getattr(self.sources, source)
+            for key in (settings.secret_key, *settings.other_env_keys):
+                if key:
+                    self.secret(source, key)
 
 
 def config_path(path: str | Path | None = None) -> Path:
@@ -247,7 +308,14 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
     data_dir = config.storage.data_dir
     if not data_dir.is_absolute():
         data_dir = (path.parent / data_dir).resolve()
-    return config.model_copy(update={"path": path, "storage": Storage(data_dir=data_dir)})
+    update: dict[str, Any] = {"path": path, "storage": Storage(data_dir=data_dir)}
+    events = config.sources.events
+    if events is not None and not events.folder.is_absolute():
+        folder = (path.parent / events.folder).resolve()
+        update["sources"] = config.sources.model_copy(
+            update={"events": events.model_copy(update={"folder": folder})}
+        )
+    return config.model_copy(update=update)
 
 
 def _explain(path: Path, error: ValidationError) -> str:

@@ -17,18 +17,26 @@ from connectors.fake_apis import FakeServer
 from connectors.fake_apis.community import build_community
 from connectors.fake_apis.discourse import FakeDiscourse
 from connectors.fake_apis.discourse_data import DiscourseData
+from connectors.fake_apis.events_data import write_event_files
 from connectors.fake_apis.github import FakeGitHub
 from connectors.fake_apis.github_data import GitHubData
+from connectors.fake_apis.reddit import FakeReddit
+from connectors.fake_apis.reddit_data import RedditData
 from connectors.fake_apis.slack import FakeSlack
 from connectors.fake_apis.slack_data import SlackData
+from connectors.fake_apis.stackexchange import FakeStackExchange
+from connectors.fake_apis.stackexchange_data import StackExchangeData
 from pipelines.run import REPO_ROOT
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
-PORTS = {"github": 8765, "slack": 8766, "discourse": 8767}
+PORTS = {"github": 8765, "slack": 8766, "discourse": 8767, "reddit": 8768, "stackexchange": 8769}
 DEMO_SECRETS = {
     "github": "ACACIA_DEMO_GITHUB_TOKEN",
     "slack": "ACACIA_DEMO_SLACK_TOKEN",
     "discourse": "ACACIA_DEMO_DISCOURSE_KEY",
+    "reddit_id": "ACACIA_DEMO_REDDIT_ID",
+    "reddit": "ACACIA_DEMO_REDDIT_SECRET",
+    "stackexchange": "ACACIA_DEMO_STACKEXCHANGE_KEY",
 }
 
 
@@ -46,7 +54,8 @@ def _free(port: int) -> int:
 def start_fake_apis(
     end: datetime | None = None, ports: dict[str, int] | None = None
 ) -> dict[str, FakeServer]:
-    """Serve the sample community's GitHub, Slack and forum on 127.0.0.1 (threads)."""
+    """Serve the sample community's GitHub, Slack, forum, subreddit and Stack Exchange
+    site on 127.0.0.1 (threads)."""
     end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     community = build_community(end)
     ports = ports or PORTS
@@ -54,6 +63,8 @@ def start_fake_apis(
         "github": FakeGitHub(GitHubData(community)),
         "slack": FakeSlack(SlackData(community)),
         "discourse": FakeDiscourse(DiscourseData(community)),
+        "reddit": FakeReddit(RedditData(community)),
+        "stackexchange": FakeStackExchange(StackExchangeData(community)),
     }
     return {name: FakeServer(api, port=_free(ports[name])).start() for name, api in apis.items()}
 
@@ -81,8 +92,22 @@ def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -
                 "base_url": servers["discourse"].url,
                 "api_key_env": DEMO_SECRETS["discourse"],
             },
+            "reddit": {
+                "subreddits": ["acacia"],
+                "oauth_url": servers["reddit"].url,
+                "reddit_url": servers["reddit"].url,
+                "client_id_env": DEMO_SECRETS["reddit_id"],
+                "client_secret_env": DEMO_SECRETS["reddit"],
+            },
+            "stackexchange": {
+                "tags": ["acacia"],
+                "base_url": servers["stackexchange"].url,
+                "key_env": DEMO_SECRETS["stackexchange"],
+            },
+            "events": {"folder": "events"},
         },
     }
+    write_event_files(servers["github"].api.data.community, folder / "events")
     path = folder / "acacia.yml"
     path.write_text(
         "# Written by `acacia demo`: the sample community on local fake APIs.\n"

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.errors import RateLimitStop, SourceError
+from connectors.events import RowProblem
 from pipelines.config import AcaciaConfig
 from pipelines.landing import CursorStore, Lander, LandingZone
-from pipelines.sources import SOURCES
+from pipelines.sources import SOURCES, Secrets
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ class SyncReport:
 
     @property
     def failed(self) -> list[SourceError]:
-        """Problems other than a clean rate-limit stop."""
-        return [p for p in self.problems if not isinstance(p, RateLimitStop)]
+        """Problems other than a clean rate-limit stop or a malformed CSV row (both are
+        reported, and neither loses anything)."""
+        return [p for p in self.problems if not isinstance(p, RateLimitStop | RowProblem)]
 
     def summary(self) -> str:
         text = (
@@ -50,7 +52,7 @@ class SyncReport:
 def sync_source(
     config: AcaciaConfig,
     source: str,
-    secret: str,
+    secrets: Secrets,
     progress: Progress | None = None,
     flush_rows: int = 20_000,
 ) -> SyncReport:
@@ -64,7 +66,7 @@ def sync_source(
         )
     zone = LandingZone(config.storage.landing())
     lander = Lander(zone, CursorStore(config.storage.state()), source, flush_rows=flush_rows)
-    connector = SOURCES[source].build(settings, secret, zone)
+    connector = SOURCES[source].build(settings, secrets, zone)
     report = SyncReport(source)
     current = None
     try:

@@ -64,6 +64,7 @@ SCHEMAS = {
             ("profile_url", _TEXT),
             ("avatar_url", _TEXT),
             ("has_profile", pa.bool_()),
+            ("extra", _TEXT),
             ("fetched_at", _TIME),
             ("run_id", _TEXT),
         ]

@@ -13,8 +13,11 @@ from typing import Any, Protocol
 from connectors.batch import Batch
 from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
 from connectors.errors import SourceError
+from connectors.events import EventsConnector
 from connectors.github import GitHubClient, GitHubConnector, GitHubSettings
+from connectors.reddit import RedditConnector, RedditSettings, make_reddit
 from connectors.slack import SlackConnector, SlackSettings, make_client
+from connectors.stackexchange import StackExchangeConnector, StackExchangeSettings
 from pipelines.landing import LandingZone
 
 
@@ -28,11 +31,22 @@ class Connector(Protocol):
 
 
 @dataclass(frozen=True)
+class Secrets:
+    """What a source needs from the environment: its secret, and a client id for some."""
+
+    token: str = ""
+    client_id: str = ""
+
+    def __repr__(self) -> str:  # never print a secret
+        return "Secrets(***)"
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     name: str
-    build: Callable[[Any, str, LandingZone], Connector]
+    build: Callable[[Any, Secrets, LandingZone], Connector]
     #: Checks the credentials without syncing; returns a line for a person to read.
-    check: Callable[[Any, str], str]
+    check: Callable[[Any, Secrets], str]
 
 
 def _known_users(zone: LandingZone, source: str) -> set[str]:
@@ -40,10 +54,10 @@ def _known_users(zone: LandingZone, source: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _github(settings: Any, token: str, zone: LandingZone) -> Connector:
+def _github(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
     client = GitHubClient(
         GitHubSettings(
-            token=token,
+            token=secrets.token,
             base_url=settings.base_url,
             max_rate_limit_wait=settings.max_rate_limit_wait,
             seconds_between_requests=settings.seconds_between_requests,
@@ -60,10 +74,10 @@ def _github(settings: Any, token: str, zone: LandingZone) -> Connector:
     )
 
 
-def _slack(settings: Any, token: str, zone: LandingZone) -> Connector:
+def _slack(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
     client = make_client(
         SlackSettings(
-            token=token,
+            token=secrets.token,
             base_url=settings.base_url,
             max_rate_limit_wait=settings.max_rate_limit_wait,
         )
@@ -79,11 +93,11 @@ def _slack(settings: Any, token: str, zone: LandingZone) -> Connector:
     )
 
 
-def _discourse(settings: Any, api_key: str, zone: LandingZone) -> Connector:
+def _discourse(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
     client = DiscourseClient(
         DiscourseSettings(
             base_url=settings.base_url,
-            api_key=api_key,
+            api_key=secrets.token,
             api_username=settings.api_username,
             max_rate_limit_wait=settings.max_rate_limit_wait,
         )
@@ -99,8 +113,10 @@ def _discourse(settings: Any, api_key: str, zone: LandingZone) -> Connector:
     )
 
 
-def _check_github(settings: Any, token: str) -> str:
-    client = GitHubClient(GitHubSettings(token=token, base_url=settings.base_url, retries=1))
+def _check_github(settings: Any, secrets: Secrets) -> str:
+    client = GitHubClient(
+        GitHubSettings(token=secrets.token, base_url=settings.base_url, retries=1)
+    )
     page = client.get("/user")
     limit = client.get("/rate_limit").items["resources"]["core"]
     scopes = page.headers.get("x-oauth-scopes", "(fine-grained token: no scope list)")
@@ -110,9 +126,9 @@ def _check_github(settings: Any, token: str) -> str:
     )
 
 
-def _check_slack(settings: Any, token: str) -> str:
+def _check_slack(settings: Any, secrets: Secrets) -> str:
     connector = SlackConnector(
-        make_client(SlackSettings(token=token, base_url=settings.base_url, retries=1))
+        make_client(SlackSettings(token=secrets.token, base_url=settings.base_url, retries=1))
     )
     who = connector.call("auth.test")
     channels = connector.call("conversations.list", types="public_channel", limit=200)
@@ -123,11 +139,11 @@ def _check_slack(settings: Any, token: str) -> str:
     )
 
 
-def _check_discourse(settings: Any, api_key: str) -> str:
+def _check_discourse(settings: Any, secrets: Secrets) -> str:
     client = DiscourseClient(
         DiscourseSettings(
             base_url=settings.base_url,
-            api_key=api_key,
+            api_key=secrets.token,
             api_username=settings.api_username,
             retries=1,
         )
@@ -137,11 +153,103 @@ def _check_discourse(settings: Any, api_key: str) -> str:
     return f"key works as {user.get('username')}; {admin}"
 
 
+def _reddit_settings(settings: Any, secrets: Secrets) -> RedditSettings:
+    return RedditSettings(
+        client_id=secrets.client_id,
+        client_secret=secrets.token,
+        user_agent=settings.user_agent,
+        oauth_url=settings.oauth_url,
+        reddit_url=settings.reddit_url,
+        max_rate_limit_wait=settings.max_rate_limit_wait,
+    )
+
+
+def _reddit(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
+    reddit_settings = _reddit_settings(settings, secrets)
+    return RedditConnector(
+        make_reddit(reddit_settings),
+        reddit_settings,
+        subreddits=settings.subreddits,
+        backfill_days=settings.backfill_days,
+        store_bodies=settings.store_bodies,
+        known_users=_known_users(zone, "reddit"),
+    )
+
+
+def _check_reddit(settings: Any, secrets: Secrets) -> str:
+    reddit_settings = _reddit_settings(settings, secrets)
+    connector = RedditConnector(
+        make_reddit(reddit_settings), reddit_settings, subreddits=settings.subreddits
+    )
+    for subreddit in settings.subreddits:
+        connector.get(f"/r/{subreddit}/new", {"limit": 1})
+    return f"app credentials work; {len(settings.subreddits)} subreddit(s) readable"
+
+
+def _stackexchange_settings(settings: Any, secrets: Secrets) -> StackExchangeSettings:
+    return StackExchangeSettings(
+        site=settings.site,
+        key=secrets.token or None,
+        base_url=settings.base_url,
+        max_pages=settings.max_pages,
+        quota_reserve=settings.quota_reserve,
+    )
+
+
+def _stackexchange(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
+    return StackExchangeConnector(
+        _stackexchange_settings(settings, secrets),
+        tags=settings.tags,
+        backfill_days=settings.backfill_days,
+        known_users=_known_users(zone, "stackexchange"),
+    )
+
+
+def _check_stackexchange(settings: Any, secrets: Secrets) -> str:
+    connector = StackExchangeConnector(
+        _stackexchange_settings(settings, secrets), tags=settings.tags
+    )
+    connector.connect()
+    result = connector.fetch("info")
+    key = "with an app key" if secrets.token else "without a key (300 requests a day)"
+    return (
+        f"site {settings.site} reachable {key}; {result.get('quota_remaining')} of "
+        f"{result.get('quota_max')} requests left today"
+    )
+
+
+def _events(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
+    return EventsConnector(settings.folder)
+
+
+def _check_events(settings: Any, secrets: Secrets) -> str:
+    if not settings.folder.is_dir():
+        raise SourceError(
+            "events",
+            f"the events folder {settings.folder} does not exist.",
+            "Create it, or fix sources.events.folder.",
+        )
+    return f"{len(list(settings.folder.glob('*.csv')))} CSV file(s) in {settings.folder}"
+
+
 SOURCES = {
     spec.name: spec
     for spec in (
         SourceSpec("github", _github, _check_github),
         SourceSpec("slack", _slack, _check_slack),
         SourceSpec("discourse", _discourse, _check_discourse),
+        SourceSpec("reddit", _reddit, _check_reddit),
+        SourceSpec("stackexchange", _stackexchange, _check_stackexchange),
+        SourceSpec("events", _events, _check_events),
     )
 }
+
+
+def secrets_for(config: Any, source: str) -> Secrets:
+    """The source's secrets from the environment (see AcaciaConfig.secret)."""
+    settings = getattr(config.sources, source)
+    has_client_id = "client_id_env" in settings.other_env_keys
+    return Secrets(
+        token=config.secret(source),
+        client_id=config.secret(source, "client_id_env") if has_client_id else "",
+    )

@@ -17,8 +17,12 @@ from connectors.fake_apis.discourse import FakeDiscourse
 from connectors.fake_apis.discourse_data import DiscourseData
 from connectors.fake_apis.github import FakeGitHub
 from connectors.fake_apis.github_data import GitHubData
+from connectors.fake_apis.reddit import FakeReddit
+from connectors.fake_apis.reddit_data import RedditData
 from connectors.fake_apis.slack import FakeSlack
 from connectors.fake_apis.slack_data import SlackData
+from connectors.fake_apis.stackexchange import FakeStackExchange
+from connectors.fake_apis.stackexchange_data import StackExchangeData
 from connectors.github import GitHubClient, GitHubSettings
 
 # The SDKs honour proxy variables, which would send loopback traffic elsewhere.
@@ -30,8 +34,10 @@ os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
 TOKEN = "test-token-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"
+REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"
+REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 
 
 def community_end() -> datetime:
@@ -56,6 +62,28 @@ def slack_data() -> SlackData:
 @pytest.fixture
 def discourse_data() -> DiscourseData:
     return DiscourseData(small_community(), topics_per_week=4)
+
+
+@pytest.fixture
+def reddit_data() -> RedditData:
+    return RedditData(small_community(), posts_per_day=0.8)
+
+
+@pytest.fixture
+def fake_reddit(reddit_data: RedditData) -> Iterator[FakeServer]:
+    with FakeServer(FakeReddit(reddit_data, client_id=REDDIT_ID)) as server:
+        yield server
+
+
+@pytest.fixture
+def stackexchange_data() -> StackExchangeData:
+    return StackExchangeData(small_community(), questions_per_day=0.8)
+
+
+@pytest.fixture
+def fake_stackexchange(stackexchange_data: StackExchangeData) -> Iterator[FakeServer]:
+    with FakeServer(FakeStackExchange(stackexchange_data)) as server:
+        yield server
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from connectors.records import Activity, Identity
 from pipelines.config import load_config
 from pipelines.ingest import sync_source
 from pipelines.landing import CursorStore, Lander, LandingZone
+from pipelines.sources import Secrets
 from tests.conftest import write_config
 
 
@@ -73,7 +74,7 @@ def test_a_run_killed_half_way_loses_nothing(tmp_path, fake_github, github_data,
     config = config.model_copy(
         update={"storage": config.storage.model_copy(update={"data_dir": tmp_path})}
     )
-    report = sync_source(config, "github", "test-token-0123456789")
+    report = sync_source(config, "github", Secrets(token="test-token-0123456789"))
     assert report.failed == []
     everything = landed_activity_ids(zone)
     assert landed_before <= set(everything)

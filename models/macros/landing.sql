@@ -17,7 +17,7 @@
       ('display_name', 'varchar'), ('email', 'varchar'), ('company', 'varchar'),
       ('location', 'varchar'), ('timezone', 'varchar'), ('is_bot', 'boolean'), ('is_deleted', 'boolean'),
       ('is_staff', 'boolean'),
-      ('profile_url', 'varchar'), ('avatar_url', 'varchar'), ('has_profile', 'boolean'),
+      ('profile_url', 'varchar'), ('avatar_url', 'varchar'), ('has_profile', 'boolean'), ('extra', 'varchar'),
       ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
   {% endif %}
 {% endmacro %}

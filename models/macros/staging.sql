@@ -59,6 +59,7 @@ select
     profile_url,
     avatar_url,
     has_profile,
+    extra,
     timezone('UTC', fetched_at) as fetched_at
 from latest
 {% endmacro %}

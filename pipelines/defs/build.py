@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 from dagster import Definitions, EnvVar
 from dagster_dbt import get_asset_key_for_model
@@ -15,6 +17,17 @@ from pipelines.defs.publish import build_publish_asset
 from pipelines.defs.resources import AcaciaResource, SourceCredentials
 
 MARTS = ("activities", "members", "daily_activity", "daily_members")
+
+
+def credentials(settings: Any) -> SourceCredentials:
+    """The source's secrets as EnvVars: their values never enter Dagster's config."""
+    values: dict[str, Any] = {}
+    env = settings.secret_env
+    if env and (settings.secret_required or os.environ.get(env)):
+        values["token"] = EnvVar(env)
+    if "client_id_env" in settings.other_env_keys:
+        values["client_id"] = EnvVar(settings.client_id_env)
+    return SourceCredentials(**values)
 
 
 def build_definitions(path: str | Path | None = None) -> Definitions:
@@ -31,8 +44,7 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
     for source in config.enabled_sources():
         assets.append(build_ingest_asset(source))
         jobs.append(source_sync_job(source))
-        settings = getattr(config.sources, source)
-        resources[f"{source}_credentials"] = SourceCredentials(token=EnvVar(settings.secret_env))
+        resources[f"{source}_credentials"] = credentials(getattr(config.sources, source))
     return Definitions(
         assets=assets, jobs=jobs, schedules=[nightly_schedule(config)], resources=resources
     )

@@ -12,11 +12,15 @@ from dagster import (
 )
 
 from pipelines.ingest import sync_source
+from pipelines.sources import Secrets
 
 DESCRIPTIONS = {
     "github": "New GitHub issues, pull requests, comments, reviews, stars and profiles.",
     "slack": "New Slack messages, thread replies, channel joins and users.",
     "discourse": "New forum topics, replies, accepted solutions and users.",
+    "reddit": "New subreddit posts and comments.",
+    "stackexchange": "New questions, answers, accepted answers and comments in the tags.",
+    "events": "Event attendance from new or changed CSV files.",
 }
 
 
@@ -33,8 +37,9 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
     )
     def landing(context: AssetExecutionContext) -> MaterializeResult:
         config = context.resources.acacia.load()
-        secret = getattr(context.resources, f"{source}_credentials").token
-        report = sync_source(config, source, secret, progress=context.log.info)
+        credentials = getattr(context.resources, f"{source}_credentials")
+        secrets = Secrets(token=credentials.token, client_id=credentials.client_id)
+        report = sync_source(config, source, secrets, progress=context.log.info)
         metadata = {
             "activities_landed": report.activities,
             "identities_landed": report.identities,

@@ -24,6 +24,8 @@ class AcaciaResource(ConfigurableResource):
 
 
 class SourceCredentials(ConfigurableResource):
-    """A source's secret (token or API key), given as ``EnvVar(<its *_env key>)``."""
+    """A source's secret (token or API key), given as ``EnvVar(<its *_env key>)``, and a
+    client id for sources that have one (Reddit)."""
 
-    token: str
+    token: str = ""
+    client_id: str = ""

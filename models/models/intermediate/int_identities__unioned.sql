@@ -6,6 +6,12 @@ with identities as (
     select * from {{ ref('stg_slack__identities') }}
     union all by name
     select * from {{ ref('stg_discourse__identities') }}
+    union all by name
+    select * from {{ ref('stg_reddit__identities') }}
+    union all by name
+    select * from {{ ref('stg_stackexchange__identities') }}
+    union all by name
+    select * from {{ ref('stg_events__identities') }}
 ),
 
 actors_without_identity as (

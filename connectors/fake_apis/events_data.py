@@ -1,0 +1,68 @@
+"""The sample community's events: monthly meetups and a yearly summit, written as the
+CSV files a community team would keep (one row per person per event)."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import timedelta
+from pathlib import Path
+
+from connectors.fake_apis.community import Community
+
+CITIES = ("Berlin", "Lagos", "São Paulo", "Bangalore", "Toronto")
+
+
+def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
+    """Rows per file name: ``meetups.csv`` and ``summit.csv``."""
+    rng = random.Random(f"events-{community.end.isoformat()}")
+    staff = [p for p in community.people if p.organization and p.organization.is_staff]
+    files: dict[str, list[dict[str, str]]] = {"meetups.csv": [], "summit.csv": []}
+    for month in range(0, community.days // 30):
+        day = (community.start + timedelta(days=30 * month + rng.randint(0, 20))).date()
+        city = rng.choice(CITIES)
+        event = f"{city} meetup #{month + 1}"
+        people = rng.sample(community.people, rng.randint(8, 25))
+        rows = [(rng.choice(staff), "organizer"), (people[0], "speaker")]
+        rows += [(p, "attendee") for p in people[1:]]
+        for person, role in rows:
+            files["meetups.csv"].append(
+                {
+                    "event": event,
+                    "date": day.isoformat(),
+                    "location": city,
+                    "name": person.name,
+                    "email": person.email,
+                    "role": role,
+                }
+            )
+    day = (community.end - timedelta(days=rng.randint(20, 60))).date()
+    attendees = rng.sample(community.people, min(60, len(community.people)))
+    for number, person in enumerate(attendees):
+        role = "organizer" if number < 3 else "speaker" if number < 10 else "attendee"
+        files["summit.csv"].append(
+            {
+                "event": "Acacia Summit",
+                "date": day.isoformat(),
+                "location": "Lisbon",
+                "name": person.name,
+                "email": person.email if number % 7 else "",
+                "role": role,
+            }
+        )
+    return files
+
+
+def write_event_files(community: Community, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, rows in event_rows(community).items():
+        path = folder / name
+        with open(path, "w", newline="") as handle:
+            writer = csv.DictWriter(
+                handle, fieldnames=["event", "date", "location", "name", "email", "role"]
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+        paths.append(path)
+    return paths

@@ -1,0 +1,210 @@
+"""A fake Stack Exchange API 2.3 over :class:`StackExchangeData`.
+
+Like the real one: ``/2.3/sites`` (StackAPI checks the site there), ``questions`` by tag
+with ``sort=activity``/``order``/``min``, vectorized ``questions/{ids}/answers``,
+``.../comments``, ``answers/{ids}/comments`` and ``users/{ids}``; every body carries
+``has_more``, ``quota_max`` and ``quota_remaining``; ``backoff`` and errors
+(``error_id``, ``error_name``, ``error_message``) on demand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from connectors.fake_apis.base import FakeAPI, Fault
+from connectors.fake_apis.stackexchange_data import (
+    Answer,
+    Comment,
+    Question,
+    SEUser,
+    StackExchangeData,
+)
+
+
+class FakeStackExchange(FakeAPI):
+    """Stack Exchange's API for the sample community (site ``stackoverflow``)."""
+
+    name = "stackexchange"
+
+    def __init__(self, data: StackExchangeData, quota: int = 10_000) -> None:
+        super().__init__()
+        self.data = data
+        self.quota = quota
+        self.backoff_next: int | None = None
+
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("/2.3/sites", endpoint="sites"),
+            Rule("/2.3/info", endpoint="info"),
+            Rule("/2.3/questions", endpoint="questions"),
+            Rule("/2.3/questions/<ids>/answers", endpoint="answers"),
+            Rule("/2.3/questions/<ids>/comments", endpoint="question_comments"),
+            Rule("/2.3/answers/<ids>/comments", endpoint="answer_comments"),
+            Rule("/2.3/users/<ids>", endpoint="users"),
+        ]
+
+    def fault_response(self, fault: Fault, request: Request) -> Response | None:
+        if fault.kind == "throttle":
+            return self.json(
+                {
+                    "error_id": 502,
+                    "error_name": "throttle_violation",
+                    "error_message": "too many requests from this IP",
+                },
+                400,
+            )
+        if fault.kind == "backoff":
+            self.backoff_next = int(fault.params.get("seconds", 1))
+            return None
+        if fault.kind == "quota_low":
+            self.quota = int(fault.params.get("remaining", 5))
+            return None
+        return super().fault_response(fault, request)
+
+    def _wrap(self, request: Request, items: list[Any]) -> Response:
+        self.quota = max(self.quota - 1, 0)
+        size = min(int(request.args.get("pagesize", 30)), 100)
+        page = int(request.args.get("page", 1))
+        chunk = items[(page - 1) * size : page * size]
+        body: dict[str, Any] = {
+            "items": chunk,
+            "has_more": page * size < len(items),
+            "quota_max": 10_000,
+            "quota_remaining": self.quota,
+        }
+        if self.backoff_next:
+            body["backoff"], self.backoff_next = self.backoff_next, None
+        return self.json(body)
+
+    @staticmethod
+    def _owner(user: SEUser) -> dict[str, Any]:
+        return {
+            "user_id": user.user_id,
+            "display_name": user.display_name,
+            "reputation": user.reputation,
+            "user_type": "registered",
+            "link": f"https://stackoverflow.com/users/{user.user_id}",
+            "profile_image": f"https://avatars.example/se/{user.user_id}.png",
+        }
+
+    def _question(self, q: Question) -> dict[str, Any]:
+        accepted = next((a.answer_id for a in q.answers if a.accepted), None)
+        payload = {
+            "question_id": q.question_id,
+            "title": q.title,
+            "tags": q.tags,
+            "owner": self._owner(q.owner),
+            "creation_date": int(q.created.timestamp()),
+            "last_activity_date": int(q.last_activity.timestamp()),
+            "answer_count": len(q.answers),
+            "is_answered": bool(q.answers),
+            "link": f"https://stackoverflow.com/questions/{q.question_id}",
+        }
+        if accepted:
+            payload["accepted_answer_id"] = accepted
+        return payload
+
+    def _answer(self, a: Answer) -> dict[str, Any]:
+        return {
+            "answer_id": a.answer_id,
+            "question_id": a.question_id,
+            "owner": self._owner(a.owner),
+            "is_accepted": a.accepted,
+            "creation_date": int(a.created.timestamp()),
+            "last_activity_date": int(a.created.timestamp()),
+        }
+
+    def _comment(self, c: Comment) -> dict[str, Any]:
+        return {
+            "comment_id": c.comment_id,
+            "post_id": c.post_id,
+            "owner": self._owner(c.owner),
+            "creation_date": int(c.created.timestamp()),
+        }
+
+    @staticmethod
+    def _ids(ids: str) -> set[int]:
+        return {int(i) for i in ids.split(";") if i}
+
+    # -- endpoints ------------------------------------------------------------------------
+    def on_sites(self, request: Request) -> Response:
+        return self._wrap(
+            request,
+            [
+                {
+                    "api_site_parameter": "stackoverflow",
+                    "name": "Stack Overflow",
+                    "site_url": "https://stackoverflow.com",
+                }
+            ],
+        )
+
+    def on_info(self, request: Request) -> Response:
+        return self._wrap(
+            request, [{"total_questions": len(self.data.questions), "api_revision": "fake"}]
+        )
+
+    def on_questions(self, request: Request) -> Response:
+        tagged = set(filter(None, request.args.get("tagged", "").split(";")))
+        low = int(request.args.get("min", 0))
+        questions = [
+            q
+            for q in self.data.questions.values()
+            if (not tagged or tagged & set(q.tags)) and int(q.last_activity.timestamp()) >= low
+        ]
+        questions.sort(
+            key=lambda q: (q.last_activity, q.question_id),
+            reverse=request.args.get("order", "desc") == "desc",
+        )
+        return self._wrap(request, [self._question(q) for q in questions])
+
+    def on_answers(self, request: Request, ids: str) -> Response:
+        wanted = self._ids(ids)
+        return self._wrap(
+            request,
+            [
+                self._answer(a)
+                for q in self.data.questions.values()
+                if q.question_id in wanted
+                for a in q.answers
+            ],
+        )
+
+    def on_question_comments(self, request: Request, ids: str) -> Response:
+        wanted = self._ids(ids)
+        return self._wrap(
+            request,
+            [
+                self._comment(c)
+                for q in self.data.questions.values()
+                if q.question_id in wanted
+                for c in q.comments
+            ],
+        )
+
+    def on_answer_comments(self, request: Request, ids: str) -> Response:
+        wanted = self._ids(ids)
+        return self._wrap(
+            request,
+            [
+                self._comment(c)
+                for q in self.data.questions.values()
+                for a in q.answers
+                if a.answer_id in wanted
+                for c in a.comments
+            ],
+        )
+
+    def on_users(self, request: Request, ids: str) -> Response:
+        wanted = self._ids(ids)
+        return self._wrap(
+            request,
+            [
+                {**self._owner(u), "location": u.location}
+                for u in self.data.users.values()
+                if u.user_id in wanted
+            ],
+        )

@@ -1,0 +1,266 @@
+"""What the Stack Exchange connector reads, and how it stays incremental.
+
+Per tag: the questions whose last activity is at or after the cursor (``sort=activity``,
+``order=asc``, ``min=<cursor>``), then, for each chunk of 100 of them, their answers,
+their comments and their answers' comments (vectorized calls, ids joined by ``;``), and
+the profiles (location, reputation) of people not seen before. A chunk lands with the
+largest activity date in it as the cursor.
+
+StackAPI pages through ``has_more`` up to ``max_pages`` (5 by default, which would stop
+early without a word); we raise it, and also loop while ``has_more`` is still true. It
+sleeps the ``backoff`` the API asks for. We watch ``quota_remaining`` and stop cleanly,
+with a message, before the daily quota (10,000 requests with an app key) runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from stackapi import StackAPI, StackAPIError
+
+from connectors.batch import Batch, Watermark
+from connectors.errors import RateLimitStop, SourceError
+from connectors.records import Activity, Identity
+
+log = logging.getLogger(__name__)
+SOURCE = "stackexchange"
+CHUNK = 100
+TRANSIENT = {"throttle_violation", "temporarily_unavailable", "internal_error"}
+
+
+@dataclass(frozen=True)
+class StackExchangeSettings:
+    site: str = "stackoverflow"
+    key: str | None = None
+    base_url: str = "https://api.stackexchange.com"
+    max_pages: int = 25
+    quota_reserve: int = 100
+    retries: int = 3
+    backoff: float = 2.0
+
+
+class StackExchangeConnector:
+    """Reads tagged questions incrementally and yields :class:`Batch` es."""
+
+    def __init__(
+        self,
+        settings: StackExchangeSettings,
+        *,
+        tags: list[str],
+        backfill_days: int = 365,
+        known_users: set[str] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tags = tags
+        self.floor = int(((now or datetime.now(UTC)) - timedelta(days=backfill_days)).timestamp())
+        self.known_users = set(known_users or ())
+        self.requests = 0
+        self.quota_remaining: int | None = None
+        self.problems: list[SourceError] = []
+        self.api: StackAPI | None = None
+
+    # -- requests ---------------------------------------------------------------------
+    def connect(self) -> StackAPI:
+        self.requests += 1
+        try:
+            api = StackAPI(
+                self.settings.site,
+                key=self.settings.key,
+                base_url=self.settings.base_url.rstrip("/"),
+                max_pages=self.settings.max_pages,
+                page_size=100,
+            )
+        except ValueError:
+            raise SourceError(
+                SOURCE,
+                f"{self.settings.site!r} is not a Stack Exchange site.",
+                "Use the site's API name in sources.stackexchange.site, e.g. "
+                "'stackoverflow' or 'superuser'.",
+            ) from None
+        except StackAPIError as error:
+            raise self._error("sites", error) from None
+        return api
+
+    def fetch(self, endpoint: str, **params: Any) -> dict[str, Any]:
+        """One StackAPI fetch (all its pages), with retries and the quota watched."""
+        if self.quota_remaining is not None and self.quota_remaining < self.settings.quota_reserve:
+            raise RateLimitStop(
+                SOURCE,
+                f"the daily Stack Exchange quota is nearly spent "
+                f"({self.quota_remaining} requests left, keeping {self.settings.quota_reserve}"
+                " in reserve).",
+                "Nothing is lost: the next sync (after the daily reset) "
+                "resumes from here. An app key (sources.stackexchange.key_env) raises the "
+                "quota to 10,000 requests a day.",
+            )
+        assert self.api is not None
+        for attempt in range(self.settings.retries + 1):
+            self.requests += 1
+            try:
+                result = self.api.fetch(endpoint, **params)
+            except StackAPIError as error:
+                transient = error.code in TRANSIENT or not str(error.error).isdigit()
+                if not transient or attempt == self.settings.retries:
+                    raise self._error(endpoint, error) from None
+                log.warning(
+                    "Stack Exchange %s on %s (try %d); backing off",
+                    error.code,
+                    endpoint,
+                    attempt + 1,
+                )
+                time.sleep(self.settings.backoff * 2**attempt)
+                continue
+            if result.get("quota_remaining", -1) >= 0:
+                self.quota_remaining = result["quota_remaining"]
+            return result
+        raise AssertionError("unreachable")
+
+    def fetch_all(self, endpoint: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of an endpoint: goes on past StackAPI's max_pages while the API
+        says ``has_more`` (a vectorized call for 100 questions can return more answers
+        than max_pages holds)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            result = self.fetch(endpoint, page=page, **params)
+            items += result["items"]
+            if not result.get("has_more"):
+                return items
+            page = result["page"] + 1
+
+    @staticmethod
+    def _error(endpoint: str, error: StackAPIError) -> SourceError:
+        # StackAPIError's URL carries the key: never show it.
+        fix = {
+            "key_invalid": "Check the key in the variable named by sources.stackexchange.key_env.",
+            "throttle_violation": "Too many requests from this address; the next run resumes.",
+        }.get(str(error.code), "Check sources.stackexchange; the next run retries.")
+        return SourceError(SOURCE, f"{endpoint} failed: {error.code} ({error.message}).", fix)
+
+    # -- sync -----------------------------------------------------------------------------
+    def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
+        try:
+            self.api = self.connect()
+            for tag in self.tags:
+                yield from self._tag(tag, state.get(f"{tag}:questions", {}))
+        except SourceError as error:
+            self.problems.append(error)
+
+    def _tag(self, tag: str, state: dict[str, Any]) -> Iterator[Batch]:
+        mark = Watermark(state.get("cursor"), set(state.get("seen", [])))
+        while True:
+            since = int(mark.value) if mark.value else self.floor
+            result = self.fetch("questions", tagged=tag, sort="activity", order="asc", min=since)
+            fresh = [
+                q
+                for q in result["items"]
+                if mark.is_new(f"{q['last_activity_date']:012d}", str(q["question_id"]))
+            ]
+            for start in range(0, len(fresh), CHUNK):
+                chunk = fresh[start : start + CHUNK]
+                activities, owners = self._chunk(tag, chunk)
+                for question in chunk:
+                    mark.advance(
+                        f"{question['last_activity_date']:012d}", str(question["question_id"])
+                    )
+                yield Batch("questions", tag, activities, self._identities(owners), mark.as_state())
+            if not result.get("has_more") or not fresh:
+                return
+
+    def _chunk(
+        self, tag: str, questions: list[dict[str, Any]]
+    ) -> tuple[list[Activity], dict[str, dict[str, Any]]]:
+        ids = [q["question_id"] for q in questions]
+        titles = {q["question_id"]: q["title"] for q in questions}
+        answers = self.fetch_all("questions/{ids}/answers", ids=ids)
+        comments = self.fetch_all("questions/{ids}/comments", ids=ids)
+        answer_ids = [a["answer_id"] for a in answers]
+        for start in range(0, len(answer_ids), CHUNK):
+            chunk_ids = answer_ids[start : start + CHUNK]
+            comments += self.fetch_all("answers/{ids}/comments", ids=chunk_ids)
+        question_of = {a["answer_id"]: a["question_id"] for a in answers}
+        question_of.update({q: q for q in ids})
+        owners: dict[str, dict[str, Any]] = {}
+        activities: list[Activity] = []
+
+        def add(
+            kind: str, item_id: str, item: dict[str, Any], question: int, parent: str | None = None
+        ) -> None:
+            owner = item.get("owner") or {}
+            if "user_id" not in owner:
+                return  # a deleted account ("does_not_exist"): not a person
+            user = str(owner["user_id"])
+            owners[user] = owner
+            activities.append(
+                Activity(
+                    SOURCE,
+                    item_id,
+                    kind,
+                    datetime.fromtimestamp(item["creation_date"], UTC),
+                    user,
+                    tag,
+                    url=f"{self.site_url}/questions/{question}",
+                    title=titles.get(question),
+                    thread_id=f"question:{question}",
+                    parent_id=parent,
+                )
+            )
+
+        for q in questions:
+            add("question", f"question:{q['question_id']}", q, q["question_id"])
+        for a in answers:
+            question = a["question_id"]
+            add("answer", f"answer:{a['answer_id']}", a, question, f"question:{question}")
+            if a.get("is_accepted"):
+                add(
+                    "answer_accepted",
+                    f"accepted:{a['answer_id']}",
+                    a,
+                    question,
+                    f"answer:{a['answer_id']}",
+                )
+        for c in comments:
+            question = question_of.get(c["post_id"], c["post_id"])
+            kind = "question" if c["post_id"] == question else "answer"
+            add("comment", f"comment:{c['comment_id']}", c, question, f"{kind}:{c['post_id']}")
+        return activities, owners
+
+    @property
+    def site_url(self) -> str:
+        return (
+            f"https://{self.settings.site}.com"
+            if "." not in self.settings.site
+            else f"https://{self.settings.site}"
+        )
+
+    def _identities(self, owners: dict[str, dict[str, Any]]) -> list[Identity]:
+        """Profiles (location, reputation) of owners not seen before, 100 per request."""
+        new = [user for user in owners if user not in self.known_users]
+        profiles: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(new), CHUNK):
+            for user in self.fetch_all("users/{ids}", ids=new[start : start + CHUNK]):
+                profiles[str(user["user_id"])] = user
+        self.known_users.update(new)
+        identities = []
+        for user in new:
+            profile = profiles.get(user) or owners[user]
+            identities.append(
+                Identity(
+                    SOURCE,
+                    user,
+                    profile.get("display_name") or user,
+                    display_name=profile.get("display_name"),
+                    location=profile.get("location"),
+                    profile_url=profile.get("link"),
+                    avatar_url=profile.get("profile_image"),
+                    has_profile=user in profiles,
+                    extra={"reputation": profile.get("reputation")},
+                )
+            )
+        return identities

@@ -1,0 +1,3 @@
+-- Event attendance accounts, one row per account id.
+-- depends on: {{ source('landing', 'events') }}
+{{ stage_identities('events') }}

@@ -1,0 +1,3 @@
+-- Stack Exchange activities, one row per activity: the latest fetched version wins.
+-- depends on: {{ source('landing', 'stackexchange') }}
+{{ stage_activities('stackexchange') }}

@@ -1,0 +1,127 @@
+"""The Reddit connector against the fake Reddit (real praw and prawcore, real HTTP)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from connectors.errors import RateLimitStop
+from connectors.fake_apis import FakeServer
+from connectors.fake_apis.reddit import LISTING_CAP
+from connectors.fake_apis.reddit_data import RedditData
+from connectors.reddit import RedditConnector, RedditSettings, make_reddit
+from tests.conftest import REDDIT_ID, REDDIT_SECRET, community_end, drive
+
+
+def run(
+    server: FakeServer,
+    state: dict,
+    limit: int | None = None,
+    client_id: str = REDDIT_ID,
+    **overrides: object,
+):
+    settings = RedditSettings(
+        client_id=client_id,
+        client_secret=REDDIT_SECRET,
+        oauth_url=server.url,
+        reddit_url=server.url,
+        max_rate_limit_wait=5,
+        **overrides,
+    )
+    connector = RedditConnector(
+        make_reddit(settings), settings, subreddits=["acacia"], backfill_days=400
+    )
+    return drive(connector, state, limit), connector
+
+
+def ids(batches) -> list[str]:
+    return [a.activity_id for b in batches for a in b.activities]
+
+
+def expected(data: RedditData) -> Counter:
+    return Counter(kind for kind, _, _ in data.activities())
+
+
+def test_full_sync_reads_posts_and_comments_without_deleted_authors(fake_reddit, reddit_data):
+    batches, connector = run(fake_reddit, {})
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)
+    assert len(ids(batches)) == len(set(ids(batches)))
+    assert any(t.author is None for t in reddit_data.things)  # deleted authors were there
+    names = {i.username for b in batches for i in b.identities}
+    assert names == {t.author.name for t in reddit_data.things if t.author}
+    comment = next(a for b in batches for a in b.activities if a.type == "comment")
+    assert comment.thread_id.startswith("t3_") and comment.parent_id
+    # praw asked for a token first, with the client credentials.
+    assert fake_reddit.api.log[0].path == "/api/v1/access_token"
+
+
+def test_incremental_sync_pages_newer_items_with_before(fake_reddit, reddit_data):
+    state: dict = {}
+    run(fake_reddit, state)
+    fake_reddit.api.reset_log()
+    batches, _ = run(fake_reddit, state)
+    assert ids(batches) == []
+    listings = [r for r in fake_reddit.api.requests_to("/r/")]
+    assert len(listings) == 2 and all("before=" in r.query for r in listings)
+    person = next(iter(reddit_data.users))
+    now = community_end() + timedelta(hours=1)
+    post = reddit_data.add("t3", person, now)
+    comment = reddit_data.add("t1", person, now + timedelta(minutes=5), post_id=post.id)
+    batches, _ = run(fake_reddit, state)
+    assert sorted(ids(batches)) == sorted([post.fullname, comment.fullname])
+
+
+def test_listings_stop_near_a_thousand_items(fake_reddit, reddit_data):
+    """A first sync of a busy subreddit cannot see past Reddit's listing cap."""
+    person = next(iter(reddit_data.users))
+    start = community_end() - timedelta(days=30)
+    post = reddit_data.add("t3", person, start)
+    for minute in range(LISTING_CAP + 50):
+        reddit_data.add("t1", person, start + timedelta(minutes=minute), post_id=post.id)
+    batches, connector = run(fake_reddit, {})
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities)["comment"] <= LISTING_CAP
+
+
+def test_rate_limit_429_is_waited_for_and_the_sync_goes_on(fake_reddit, reddit_data):
+    fake_reddit.api.inject("rate_limit_429", path="/r/acacia/comments", times=1)
+    batches, connector = run(fake_reddit, {})
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)
+    assert any(r.status == 429 for r in fake_reddit.api.requests_to("/comments"))
+
+
+def test_long_rate_limit_stops_cleanly_and_resumes(fake_reddit, reddit_data):
+    fake_reddit.api.inject("rate_limit_429", path="/r/acacia/comments", times=1, retry_after=3600)
+    state: dict = {}
+    first, connector = run(fake_reddit, state)
+    assert isinstance(connector.problems[0], RateLimitStop)
+    second, connector = run(fake_reddit, state)
+    assert connector.problems == []
+    both = ids(first) + ids(second)
+    assert len(both) == len(set(both))
+    assert Counter(a.type for b in first + second for a in b.activities) == expected(reddit_data)
+
+
+def test_server_errors_are_retried(fake_reddit, reddit_data):
+    fake_reddit.api.inject("server_error", path="/r/acacia/new", times=3)
+    batches, connector = run(fake_reddit, {})
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)
+
+
+def test_an_interrupted_backfill_resumes_without_duplicates(fake_reddit, reddit_data):
+    state: dict = {}
+    first, _ = run(fake_reddit, state, limit=2)  # killed after two pages of posts
+    assert state["acacia:posts"]["after"] and state["acacia:posts"]["cursor"] is None
+    second, _ = run(fake_reddit, state)
+    both = ids(first) + ids(second)
+    assert len(both) == len(set(both))
+    assert Counter(a.type for b in first + second for a in b.activities) == expected(reddit_data)
+
+
+def test_wrong_app_credentials_are_reported(fake_reddit):
+    _, connector = run(fake_reddit, {}, client_id="someone-else")
+    message = str(connector.problems[0])
+    assert "client_id_env" in message and REDDIT_SECRET not in message
