@@ -142,6 +142,9 @@ def write_config(
     github_url: str,
     slack_url: str | None = None,
     discourse_url: str | None = None,
+    reddit_url: str | None = None,
+    stackexchange_url: str | None = None,
+    events_folder: Path | None = None,
     **github: object,
 ) -> Path:
     """An acacia.yml for a workspace in ``folder`` reading the fake APIs given."""
@@ -168,6 +171,24 @@ def write_config(
             "api_key_env": "ACACIA_TEST_DISCOURSE_KEY",
             "backfill_days": 400,
         }
+    if reddit_url:
+        sources["reddit"] = {
+            "subreddits": ["acacia"],
+            "oauth_url": reddit_url,
+            "reddit_url": reddit_url,
+            "backfill_days": 400,
+            "client_id_env": "ACACIA_TEST_REDDIT_ID",
+            "client_secret_env": "ACACIA_TEST_REDDIT_SECRET",
+        }
+    if stackexchange_url:
+        sources["stackexchange"] = {
+            "tags": ["acacia"],
+            "base_url": stackexchange_url,
+            "key_env": "ACACIA_TEST_STACKEXCHANGE_KEY",
+            "backfill_days": 400,
+        }
+    if events_folder:
+        sources["events"] = {"folder": str(events_folder)}
     path = folder / "acacia.yml"
     path.write_text(
         yaml.safe_dump(
@@ -189,7 +210,8 @@ def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(scope="session")
 def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
-    """One workspace synced once from the fake GitHub, Slack and forum (shared)."""
+    """One workspace synced once from every source's fake API (shared by tests)."""
+    from connectors.fake_apis.events_data import event_rows, write_event_files
     from pipelines.config import load_config
     from pipelines.run import run_job
 
@@ -198,24 +220,36 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "github": GitHubData(community, repos=(("core", 150), ("docs", 60))),
         "slack": SlackData(community, messages_per_day=3),
         "discourse": DiscourseData(community, topics_per_week=4),
+        "reddit": RedditData(community, posts_per_day=0.8),
+        "stackexchange": StackExchangeData(community, questions_per_day=0.8),
+        "events": event_rows(community),
     }
     servers = {
         "github": FakeServer(FakeGitHub(data["github"], tokens={TOKEN})).start(),
         "slack": FakeServer(FakeSlack(data["slack"], tokens={SLACK_TOKEN})).start(),
         "discourse": FakeServer(FakeDiscourse(data["discourse"], api_key=DISCOURSE_KEY)).start(),
+        "reddit": FakeServer(FakeReddit(data["reddit"], client_id=REDDIT_ID)).start(),
+        "stackexchange": FakeServer(FakeStackExchange(data["stackexchange"])).start(),
     }
     for server in servers.values():
         request.addfinalizer(server.stop)
     mp = pytest.MonkeyPatch()
     request.addfinalizer(mp.undo)
-    mp.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
-    mp.setenv("ACACIA_TEST_SLACK_TOKEN", SLACK_TOKEN)
-    mp.setenv("ACACIA_TEST_DISCOURSE_KEY", DISCOURSE_KEY)
+    for name, value in (
+        ("GITHUB_TOKEN", TOKEN),
+        ("SLACK_TOKEN", SLACK_TOKEN),
+        ("DISCOURSE_KEY", DISCOURSE_KEY),
+        ("REDDIT_ID", REDDIT_ID),
+        ("REDDIT_SECRET", REDDIT_SECRET),
+        ("STACKEXCHANGE_KEY", "se-key"),
+    ):
+        mp.setenv(f"ACACIA_TEST_{name}", value)
+    workspace = tmp_path_factory.mktemp("workspace")
+    write_event_files(community, workspace / "events")
     path = write_config(
-        tmp_path_factory.mktemp("workspace"),
-        servers["github"].url,
-        servers["slack"].url,
-        servers["discourse"].url,
+        workspace,
+        *(servers[s].url for s in ("github", "slack", "discourse", "reddit", "stackexchange")),
+        events_folder=workspace / "events",
     )
     result = run_job(path, "nightly_sync", ephemeral=True)
     return {"data": data, "servers": servers, "config": load_config(path), "result": result}
@@ -235,5 +269,25 @@ def community_activities(data: dict) -> list[tuple[str, tuple[str, str], datetim
     out += [
         (kind, ("discourse", u.id), when, u.id <= 0)
         for kind, u, when in data["discourse"].activities()
+    ]
+    if "reddit" in data:
+        out += [
+            (kind, ("reddit", u.id), when, False) for kind, u, when in data["reddit"].activities()
+        ]
+    if "stackexchange" in data:
+        out += [
+            (kind, ("stackexchange", u.user_id), when, False)
+            for kind, u, when in data["stackexchange"].activities()
+        ]
+    roles = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
+    out += [
+        (
+            roles[row["role"]],
+            ("events", row["email"] or row["name"]),
+            datetime.fromisoformat(row["date"]).replace(tzinfo=UTC),
+            False,
+        )
+        for rows in data.get("events", {}).values()
+        for row in rows
     ]
     return out

@@ -114,11 +114,21 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
         server.api.reset_log()
     result = run_job(config.path, "nightly_sync", ephemeral=True)
     assert result.success
-    assert landed_rows(result) == {"github": 0, "slack": 0, "discourse": 0}
+    assert landed_rows(result) == dict.fromkeys(
+        ("github", "slack", "discourse", "reddit", "stackexchange", "events"), 0
+    )
     requests = {name: len(s.api.requests_to()) for name, s in synced["servers"].items()}
     # One per stream and repository (+ the repository list); one per Slack channel (+ auth
     # and the channel list); one per forum list.
-    assert requests == {"github": 6 * 2 + 1, "slack": 4 + 2, "discourse": 3}
+    # Reddit: the OAuth token and one listing each for posts and comments. Stack Exchange:
+    # the site check and one question list.
+    assert requests == {
+        "github": 6 * 2 + 1,
+        "slack": 4 + 2,
+        "discourse": 3,
+        "reddit": 3,
+        "stackexchange": 2,
+    }
     assert marts(current_snapshot(config.storage.serving())) == before
 
 
