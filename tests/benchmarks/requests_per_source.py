@@ -6,8 +6,8 @@ from scratch, then again with nothing new. Run with `make bench`
 
 - GitHub: a repository of 1,000 issues and pull requests with about 4,000 comments.
   Target: at most 15 requests per 1,000 activities, one-time profile look-ups excluded.
-- Slack and Discourse: the sample community's workspace and forum. A sync with nothing
-  new should cost about one request per channel or list.
+- Slack, Discourse, Reddit and Stack Exchange: the sample community on each platform. A
+  sync with nothing new should cost about one request per channel, list or tag.
 """
 
 from __future__ import annotations
@@ -23,10 +23,16 @@ from connectors.fake_apis.discourse import FakeDiscourse
 from connectors.fake_apis.discourse_data import DiscourseData
 from connectors.fake_apis.github import FakeGitHub
 from connectors.fake_apis.github_data import GitHubData
+from connectors.fake_apis.reddit import FakeReddit
+from connectors.fake_apis.reddit_data import RedditData
 from connectors.fake_apis.slack import FakeSlack
 from connectors.fake_apis.slack_data import SlackData
+from connectors.fake_apis.stackexchange import FakeStackExchange
+from connectors.fake_apis.stackexchange_data import StackExchangeData
 from connectors.github import GitHubClient, GitHubConnector, GitHubSettings
+from connectors.reddit import RedditConnector, RedditSettings, make_reddit
 from connectors.slack import SlackConnector, SlackSettings, make_client
+from connectors.stackexchange import StackExchangeConnector, StackExchangeSettings
 from tests.conftest import community_end  # also clears proxy variables for loopback
 
 
@@ -107,7 +113,7 @@ def report(name: str, server: FakeServer, make, units: str) -> None:
     state: dict = {}
     activities, identities, seconds = drain(make(set()), state)
     log = server.api.requests_to()
-    by_method = Counter(re.sub(r"/\d+", "/{id}", r.path) for r in log)
+    by_method = Counter(re.sub(r"/\d[\d;]*(?=/|\.json|$)", "/{ids}", r.path) for r in log)
     print(
         f"{name}: first sync {activities} activities, {identities} identities, "
         f"{len(log)} requests, {1000 * len(log) / activities:.1f} per 1,000 activities, "
@@ -150,10 +156,46 @@ def discourse() -> None:
         )
 
 
+def reddit() -> None:
+    data = RedditData(build_community(community_end(), people=400))
+    with FakeServer(FakeReddit(data)) as server:
+        settings = RedditSettings(
+            client_id="bench", client_secret="bench", oauth_url=server.url, reddit_url=server.url
+        )
+        report(
+            "reddit",
+            server,
+            lambda known: RedditConnector(
+                make_reddit(settings),
+                settings,
+                subreddits=["acacia"],
+                backfill_days=400,
+                known_users=known,
+            ),
+            "2 listings (+1 OAuth token)",
+        )
+
+
+def stackexchange() -> None:
+    data = StackExchangeData(build_community(community_end(), people=400))
+    with FakeServer(FakeStackExchange(data)) as server:
+        settings = StackExchangeSettings(base_url=server.url, key="bench")
+        report(
+            "stackexchange",
+            server,
+            lambda known: StackExchangeConnector(
+                settings, tags=["acacia"], backfill_days=400, known_users=known
+            ),
+            "1 tag (+1 site check)",
+        )
+
+
 def main() -> None:
     github()
     slack()
     discourse()
+    reddit()
+    stackexchange()
 
 
 if __name__ == "__main__":
