@@ -68,3 +68,43 @@ def test_check_covers_every_source_and_names_the_failing_one(
     assert "discourse: key works as system; an admin key" in result.output
     assert "[slack] auth.test answered invalid_auth" in result.output
     assert "xoxb-revoked" not in result.output
+
+
+def test_check_reports_reddit_stackexchange_and_events(
+    tmp_path, fake_github, fake_reddit, fake_stackexchange, monkeypatch
+):
+    from tests.conftest import REDDIT_ID, REDDIT_SECRET
+
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("ACACIA_TEST_REDDIT_ID", REDDIT_ID)
+    monkeypatch.setenv("ACACIA_TEST_REDDIT_SECRET", REDDIT_SECRET)
+    monkeypatch.delenv("ACACIA_TEST_STACKEXCHANGE_KEY", raising=False)  # optional
+    events = tmp_path / "events"
+    events.mkdir()
+    (events / "meetups.csv").write_text("event,date,location,name,email,role\n")
+    config = write_config(
+        tmp_path,
+        fake_github.url,
+        reddit_url=fake_reddit.url,
+        stackexchange_url=fake_stackexchange.url,
+        events_folder=events,
+    )
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "reddit: app credentials work; 1 subreddit(s) readable" in result.output
+    assert "stackexchange: site stackoverflow reachable without a key" in result.output
+    assert "events: 1 CSV file(s)" in result.output
+    assert REDDIT_SECRET not in result.output
+
+
+def test_a_missing_reddit_client_id_is_named(tmp_path, fake_github, fake_reddit, monkeypatch):
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("ACACIA_TEST_REDDIT_SECRET", "s")
+    monkeypatch.delenv("ACACIA_TEST_REDDIT_ID", raising=False)
+    config = write_config(tmp_path, fake_github.url, reddit_url=fake_reddit.url)
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert (
+        "sources.reddit.client_id_env: the environment variable ACACIA_TEST_REDDIT_ID"
+        in result.output
+    )

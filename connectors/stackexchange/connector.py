@@ -85,6 +85,7 @@ class StackExchangeConnector:
             ) from None
         except StackAPIError as error:
             raise self._error("sites", error) from None
+        self.api = api
         return api
 
     def fetch(self, endpoint: str, **params: Any) -> dict[str, Any]:
@@ -146,7 +147,7 @@ class StackExchangeConnector:
     # -- sync -----------------------------------------------------------------------------
     def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
         try:
-            self.api = self.connect()
+            self.connect()
             for tag in self.tags:
                 yield from self._tag(tag, state.get(f"{tag}:questions", {}))
         except SourceError as error:
