@@ -26,6 +26,7 @@ def run(
         oauth_url=server.url,
         reddit_url=server.url,
         max_rate_limit_wait=5,
+        backoff=0.01,
         **overrides,
     )
     connector = RedditConnector(
@@ -104,8 +105,9 @@ def test_long_rate_limit_stops_cleanly_and_resumes(fake_reddit, reddit_data):
     assert Counter(a.type for b in first + second for a in b.activities) == expected(reddit_data)
 
 
-def test_server_errors_are_retried(fake_reddit, reddit_data):
+def test_server_errors_and_malformed_bodies_are_retried(fake_reddit, reddit_data):
     fake_reddit.api.inject("server_error", path="/r/acacia/new", times=3)
+    fake_reddit.api.inject("malformed", path="/r/acacia/comments", times=1)
     batches, connector = run(fake_reddit, {})
     assert connector.problems == []
     assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)

@@ -92,6 +92,8 @@ def test_second_sync_with_nothing_new_costs_one_call(fake_stackexchange, stackex
 def test_throttle_errors_are_retried_and_backoff_honoured(fake_stackexchange, stackexchange_data):
     api = fake_stackexchange.api
     api.inject("throttle", path="/answers", times=1)
+    api.inject("malformed", path="/users", times=1)
+    api.inject("server_error", path="/comments", times=1)
     api.inject("backoff", path="/2.3/questions/", times=1, seconds=1)
     started = time.monotonic()
     batches, connector = run(fake_stackexchange, {})

@@ -44,6 +44,7 @@ class RedditSettings:
     timeout: int = 30
     max_rate_limit_wait: float = 900.0
     retries: int = 3
+    backoff: float = 1.0
 
 
 def make_reddit(settings: RedditSettings) -> praw.Reddit:
@@ -114,14 +115,15 @@ class RedditConnector:
                     ) from None
                 log.info("Reddit rate limit on %s: waiting %.0f s", path, wait)
                 time.sleep(wait)
-            except prawcore.ServerError as error:
+            except (prawcore.ServerError, prawcore.BadJSON) as error:
+                # 5xx (after prawcore's own two retries) or a truncated body.
                 if attempt == self.settings.retries:
                     raise SourceError(
                         SOURCE,
                         f"Reddit kept failing on {path} ({error}).",
                         "Usually Reddit is having a bad moment; the next run resumes here.",
                     ) from None
-                time.sleep(2**attempt)
+                time.sleep(self.settings.backoff * 2**attempt)
             except (prawcore.NotFound, prawcore.Redirect, prawcore.Forbidden) as error:
                 raise SourceError(
                     SOURCE,
