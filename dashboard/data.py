@@ -129,7 +129,8 @@ def top_members(snapshot_path: str, start: date, end: date, limit: int = 10) -> 
     return query(
         snapshot_path,
         """
-        select m.display_name as member, m.source, coalesce(m.company, '') as company,
+        select m.display_name as member, array_to_string(m.sources, ', ') as sources,
+               coalesce(m.organization, '') as organization,
                sum(a.weight) as points, count(*) as activities,
                count(*) filter (where a.category = 'contribution') as contributions
         from activities as a join members as m using (member_id)

@@ -215,6 +215,18 @@ class Storage(_Strict):
     def serving(self) -> Path:
         return self.data_dir / "serving"
 
+    def resolution(self) -> Path:
+        return self.data_dir / "resolution"
+
+
+class IdentitySettings(_Strict):
+    """identity: the rules files (relative to the config) and extra bot accounts."""
+
+    rules_file: Path = Path("identities.yml")
+    organizations_file: Path = Path("organizations.yml")
+    #: Usernames treated as bots whatever their source says (a bot posing as a user).
+    bots: list[str] = Field(default_factory=list)
+
 
 class Schedule(_Strict):
     nightly_cron: str = "0 2 * * *"
@@ -228,6 +240,7 @@ class AcaciaConfig(_Strict):
     storage: Storage = Storage()
     sources: Sources = Sources()
     weights: dict[str, float] = Field(default_factory=dict)
+    identity: IdentitySettings = IdentitySettings()
     schedule: Schedule = Schedule()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
@@ -309,6 +322,13 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
     if not data_dir.is_absolute():
         data_dir = (path.parent / data_dir).resolve()
     update: dict[str, Any] = {"path": path, "storage": Storage(data_dir=data_dir)}
+    identity = config.identity
+    update["identity"] = identity.model_copy(
+        update={
+            "rules_file": (path.parent / identity.rules_file).resolve(),
+            "organizations_file": (path.parent / identity.organizations_file).resolve(),
+        }
+    )
     events = config.sources.events
     if events is not None and not events.folder.is_absolute():
         folder = (path.parent / events.folder).resolve()

@@ -196,6 +196,7 @@ def write_config(
                 "community_name": "Test community",
                 "storage": {"data_dir": "data"},
                 "sources": sources,
+                "identity": {"bots": ["release-helper"]},
             }
         )
     )
@@ -255,35 +256,39 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     return {"data": data, "servers": servers, "config": load_config(path), "result": result}
 
 
-def community_activities(data: dict) -> list[tuple[str, tuple[str, str], datetime, bool]]:
-    """Every activity of the synced community as (type, (source, account), when, is_bot),
-    read off the drawn data of each fake API (accounts are members until identities are
-    merged)."""
+def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
+    """Every activity of the synced community as (type, identity key, when, is_bot), read
+    off the drawn data of each fake API. Identity keys are ``<source>:<source_user_id>``,
+    as the identities mart has them."""
+    from connectors.events.connector import person_id
+
     out = [
-        (kind, ("github", p.login), when, p.is_bot) for kind, p, when in data["github"].activities()
+        (kind, f"github:{1000 + p.key}", when, p.is_bot)
+        for kind, p, when in data["github"].activities()
     ]
     out += [
-        (kind, ("slack", u.id), datetime.fromtimestamp(float(ts), UTC), u.is_bot)
+        (kind, f"slack:{u.id}", datetime.fromtimestamp(float(ts), UTC), u.is_bot)
         for kind, u, ts in data["slack"].activities()
     ]
     out += [
-        (kind, ("discourse", u.id), when, u.id <= 0)
+        (kind, f"discourse:{u.id}", when, u.id <= 0)
         for kind, u, when in data["discourse"].activities()
     ]
     if "reddit" in data:
         out += [
-            (kind, ("reddit", u.id), when, False) for kind, u, when in data["reddit"].activities()
+            (kind, f"reddit:t2_{u.id}", when, False)
+            for kind, u, when in data["reddit"].activities()
         ]
     if "stackexchange" in data:
         out += [
-            (kind, ("stackexchange", u.user_id), when, False)
+            (kind, f"stackexchange:{u.user_id}", when, False)
             for kind, u, when in data["stackexchange"].activities()
         ]
     roles = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
     out += [
         (
             roles[row["role"]],
-            ("events", row["email"] or row["name"]),
+            f"events:{person_id(row['name'], row['email'])}",
             datetime.fromisoformat(row["date"]).replace(tzinfo=UTC),
             False,
         )
@@ -291,3 +296,15 @@ def community_activities(data: dict) -> list[tuple[str, tuple[str, str], datetim
         for row in rows
     ]
     return out
+
+
+def members_by_identity(config) -> dict[str, str]:
+    """identity key -> member id, from the published identities mart (the merge rules
+    themselves are tested in test_identity.py)."""
+    import duckdb
+
+    from pipelines.publish import current_snapshot
+
+    snapshot = current_snapshot(config.storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        return dict(con.execute("select identity_key, member_id from identities").fetchall())

@@ -11,7 +11,7 @@ import pytest
 from pipelines.defs.build import build_definitions
 from pipelines.publish import current_snapshot, publish
 from pipelines.run import run_job
-from tests.conftest import community_activities, write_config
+from tests.conftest import community_activities, members_by_identity, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -73,18 +73,25 @@ def test_nightly_job_lands_models_and_publishes(synced):
     tables = marts(snapshot)
     got = Counter((row[1], row[3]) for row in tables["activities"])  # source, type
     expected = Counter(
-        (account[0], kind) for kind, account, _, _ in community_activities(synced["data"])
+        (key.split(":", 1)[0], kind) for kind, key, _, _ in community_activities(synced["data"])
     )
     assert got == expected
     # Every actor has exactly one member; bots are marked.
     with duckdb.connect(str(snapshot), read_only=True) as con:
         bots = {
-            name for (name,) in con.execute("select username from members where is_bot").fetchall()
+            name
+            for (name,) in con.execute("select username from identities where is_bot").fetchall()
         }
         orphans = con.execute(
             "select count(*) from activities anti join members using (member_id)"
         ).fetchone()[0]
-    assert bots == {"dependabot[bot]", "github-actions[bot]", "deploybot", "system"}
+    assert bots == {
+        "dependabot[bot]",
+        "github-actions[bot]",
+        "release-helper",
+        "deploybot",
+        "system",
+    }
     assert orphans == 0
     # dbt tests ran as asset checks and passed.
     checks = synced["result"].get_asset_check_evaluations()
@@ -94,9 +101,10 @@ def test_nightly_job_lands_models_and_publishes(synced):
 def test_daily_members_match_the_community(synced):
     """Active members per day, worked out from the drawn data, not from the output."""
     expected: dict = {}
-    for _, account, when, is_bot in community_activities(synced["data"]):
+    member_of = members_by_identity(synced["config"])
+    for _, key, when, is_bot in community_activities(synced["data"]):
         if not is_bot:
-            expected.setdefault(when.date(), set()).add(account)
+            expected.setdefault(when.date(), set()).add(member_of[key])
     snapshot = current_snapshot(synced["config"].storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
         rows = dict(

@@ -40,6 +40,12 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
+def person_id(name: str, email: str) -> str:
+    """The stable id of an attendee: a hash of their email, or of their name without one."""
+    email = email.strip().lower()
+    return f"p_{_hash('email', email) if email else _hash('name', name.strip().lower())}"
+
+
 class EventsConnector:
     """Imports new or changed CSV files of a folder."""
 
@@ -120,7 +126,7 @@ class EventsConnector:
             raise ValueError(f"date {values.get('date')!r} is not YYYY-MM-DD") from None
         if email and "@" not in email:
             raise ValueError(f"email {email!r} is not an email address")
-        person = f"p_{_hash('email', email) if email else _hash('name', name.lower())}"
+        person = person_id(name, email)
         event_id = _hash(event, day.date().isoformat())
         activity = Activity(
             SOURCE,

@@ -11,8 +11,9 @@ Everything is drawn from one seeded ``random.Random``, and all times are relativ
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 FIRST = [
@@ -155,6 +156,12 @@ class Person:
     active_from: datetime
     active_until: datetime
     is_bot: bool = False
+    #: A bot whose platform account says "User" (only a configured bot list catches it).
+    claims_to_be_user: bool = False
+    #: A second, personal address some platforms know this person by.
+    other_email: str | None = None
+    #: The address the forum knows them by, when not ``email`` (e.g. a GitHub noreply).
+    forum_email: str | None = None
 
     def active_at(self, when: datetime) -> bool:
         return self.active_from <= when <= self.active_until
@@ -169,6 +176,8 @@ class Community:
     people: list[Person]
     bots: list[Person]
     rng: random.Random
+    #: The hard cases of identity resolution, by name (see build_community).
+    hard_cases: dict = field(default_factory=dict)
 
     @property
     def start(self) -> datetime:
@@ -279,6 +288,74 @@ def build_community(
             active_until=end,
             is_bot=True,
         )
-        for i, login in enumerate(("dependabot[bot]", "github-actions[bot]"))
+        for i, login in enumerate(("dependabot[bot]", "github-actions[bot]", "release-helper"))
     ]
-    return Community(end=end, days=days, people=members, bots=bots, rng=rng)
+    community = Community(end=end, days=days, people=members, bots=bots, rng=rng)
+    _add_hard_cases(community)
+    return community
+
+
+def _add_hard_cases(community: Community) -> None:
+    """Edit a few people so that the sample holds the hard cases of identity resolution:
+
+    - ``two_emails``: known by a work address on GitHub and the forum, and a personal one
+      on Slack (two members, and a same-name suggestion between them);
+    - ``same_name``: two different people with the same full name (never merged);
+    - ``noreply``: a forum account registered with a GitHub noreply address (merged with
+      the GitHub account);
+    - ``fake_user_bot``: a bot whose GitHub account type is "User" (only the configured
+      bot list marks it);
+    - ``changed_employer``: moved from one organization to another mid-year (dated
+      affiliations in organizations.yml).
+    """
+    people = community.people
+    if len(people) < 45:
+        return
+    replace = dataclasses.replace
+
+    def swap(index: int, **changes: object) -> Person:
+        people[index] = replace(people[index], **changes)
+        return people[index]
+
+    first, last = people[20].name.lower().split(" ", 1)
+    two_emails = swap(
+        20,
+        other_email=f"{first}.{last}.home@gmail.com",
+        propensity=max(people[20].propensity, 10.0),
+        active_from=community.start,
+        active_until=community.end,
+    )
+    twin = people[31]
+    own_domain = people[30].email.split("@", 1)[1]
+    local = twin.email.split("@", 1)[0]
+    same_name = (swap(30, name=twin.name, email=f"{local}.{people[30].key}@{own_domain}"), twin)
+    noreply = swap(
+        25,
+        forum_email=f"{1000 + people[25].key}+{people[25].login}@users.noreply.github.com",
+        propensity=max(people[25].propensity, 10.0),
+        active_from=community.start,
+        active_until=community.end,
+    )
+    old, new = ORGANIZATIONS[2], ORGANIZATIONS[3]
+    first, last = people[40].name.lower().split(" ", 1)
+    mover = swap(
+        40,
+        organization=old,
+        email=f"{first}.{last}@{old.domain}",
+        company=old.company_spellings[0],
+        active_from=community.start,
+        active_until=community.end,
+        propensity=max(people[40].propensity, 20.0),
+    )
+    moved_on = (community.start + timedelta(days=community.days // 2)).date()
+    bot = next(b for b in community.bots if b.login == "release-helper")
+    community.bots[community.bots.index(bot)] = replace(bot, claims_to_be_user=True)
+    community.hard_cases.update(
+        {
+            "two_emails": two_emails,
+            "same_name": same_name,
+            "noreply": noreply,
+            "fake_user_bot": "release-helper",
+            "changed_employer": (mover, moved_on, old.name, new.name),
+        }
+    )

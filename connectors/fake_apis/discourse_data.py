@@ -63,7 +63,7 @@ class DiscourseData:
         self.system = ForumUser(-1, "system", "system", None, admin=True)
         self.users[-1] = self.system
         for person in community.people:
-            if rng.random() < 0.55:
+            if (rng.random() < 0.55) | bool(person.forum_email or person.other_email):
                 first, last = person.name.lower().split(" ", 1)
                 username = rng.choice(
                     [
@@ -78,7 +78,7 @@ class DiscourseData:
                     len(self.users) + 1,
                     username,
                     person.name,
-                    person.email,
+                    person.forum_email or person.email,
                     person,
                     moderator=staff,
                 )

@@ -158,7 +158,7 @@ class FakeGitHub(FakeAPI):
             "avatar_url": f"https://avatars.example/u/{1000 + person.key}",
             "url": f"{host}/users/{person.login}",
             "html_url": f"https://github.com/{person.login}",
-            "type": "Bot" if person.is_bot else "User",
+            "type": "Bot" if person.is_bot and not person.claims_to_be_user else "User",
             "site_admin": False,
         }
 

@@ -127,7 +127,7 @@ class GitHubData:
         c, rng, end = self.community, self.community.rng, self.community.end
         created = c.random_time()
         is_pr = rng.random() < 0.45
-        dependabot, actions_bot = c.bots
+        dependabot, actions_bot, release_helper = c.bots
         author = dependabot if is_pr and rng.random() < 0.08 else c.pick(created)
         title = rng.choice(TITLES).format(x=rng.choice(THINGS))
         issue = Issue(next(self.ids), number, title, author, created, is_pr, created)
@@ -140,7 +140,7 @@ class GitHubData:
             if when > end:
                 break
             if is_pr and rng.random() < 0.1:
-                who = actions_bot
+                who = actions_bot if rng.random() < 0.7 else release_helper
             elif rng.random() < 0.3 and not author.is_bot:
                 who = author
             else:

@@ -90,14 +90,15 @@ class SlackData:
         self._seq = 0
         self.users: dict[str, SlackUser] = {}
         for person in community.people:
-            if rng.random() < 0.7:
+            # Everyone with a second address is on Slack: that is where they use it.
+            if (rng.random() < 0.7) | bool(person.other_email):
                 handle, display = slack_name(rng, person)
                 user = SlackUser(
                     f"U{person.key:07d}",
                     handle,
                     person.name,
                     display,
-                    person.email if rng.random() < 0.9 else None,
+                    person.other_email or (person.email if rng.random() < 0.9 else None),
                     person.timezone,
                     person,
                 )

@@ -23,17 +23,55 @@
 {% endmacro %}
 
 {% macro landed(source_name, table) %}
-  {%- set pattern = var('landing_path') ~ '/' ~ source_name ~ '/' ~ table ~ '/*.parquet' -%}
-  {%- set columns = landing_columns(table) -%}
+  {{ return(read_or_empty(var('landing_path') ~ '/' ~ source_name ~ '/' ~ table ~ '/*.parquet',
+                          landing_columns(table))) }}
+{% endmacro %}
+
+{#
+  Results of identity resolution (pipelines/identity), written by the
+  identity_resolution asset before the marts build.
+#}
+{% macro resolution_columns(table) %}
+  {% set columns = {
+    'identity_members': [('identity_key', 'varchar'), ('source', 'varchar'),
+      ('source_user_id', 'varchar'), ('member_id', 'varchar'), ('rule', 'varchar'),
+      ('is_bot', 'boolean')],
+    'identity_suggestions': [('suggestion_id', 'varchar'), ('identity_a', 'varchar'),
+      ('identity_b', 'varchar'), ('member_a', 'varchar'), ('member_b', 'varchar'),
+      ('rule', 'varchar'), ('evidence', 'varchar'), ('score', 'double')],
+    'member_organizations': [('member_id', 'varchar'), ('organization', 'varchar'),
+      ('rule', 'varchar'), ('evidence', 'varchar'), ('valid_from', 'date'),
+      ('valid_to', 'date')],
+    'organizations': [('organization', 'varchar'), ('domains', 'varchar'),
+      ('github_orgs', 'varchar'), ('aliases', 'varchar'), ('website', 'varchar'),
+      ('is_staff', 'boolean')],
+    'organization_suggestions': [('domain', 'varchar'), ('members', 'bigint')],
+  } %}
+  {{ return(columns[table]) }}
+{% endmacro %}
+
+{% macro resolved(table) %}
+  {{ return(read_or_empty(var('resolution_path') ~ '/' ~ table ~ '.parquet',
+                          resolution_columns(table))) }}
+{% endmacro %}
+
+{# Files matching a glob, typed as ``columns``; an empty relation when there are none. #}
+{% macro read_or_empty(pattern, columns) %}
   {%- set found = 0 -%}
   {%- if execute -%}
     {%- set found = run_query("select count(*) from glob('" ~ pattern | replace("'", "''") ~ "')").columns[0].values()[0] -%}
   {%- endif -%}
   {%- if found > 0 -%}
-    (select {% for name, type in columns %}cast({{ name }} as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
-     from read_parquet('{{ pattern | replace("'", "''") }}', union_by_name = true))
+    {{ return("(select " ~ typed_columns(columns, true) ~ " from read_parquet('" ~ pattern | replace("'", "''") ~ "', union_by_name = true))") }}
   {%- else -%}
-    (select {% for name, type in columns %}cast(null as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
-     where false)
+    {{ return("(select " ~ typed_columns(columns, false) ~ " where false)") }}
   {%- endif -%}
 {% endmacro %}
+
+{% macro typed_columns(columns, from_files) -%}
+  {%- set parts = [] -%}
+  {%- for name, type in columns -%}
+    {%- do parts.append("cast(" ~ (name if from_files else "null") ~ " as " ~ type ~ ") as " ~ name) -%}
+  {%- endfor -%}
+  {{ return(parts | join(", ")) }}
+{%- endmacro %}

@@ -10,13 +10,24 @@ from dagster import Definitions, EnvVar
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.config import config_path, load_config
+from pipelines.defs.identity import build_identity_asset
 from pipelines.defs.ingest import build_ingest_asset
 from pipelines.defs.jobs import nightly_schedule, nightly_sync, source_sync_job
 from pipelines.defs.models import build_model_assets, dbt_resource
 from pipelines.defs.publish import build_publish_asset
 from pipelines.defs.resources import AcaciaResource, SourceCredentials
 
-MARTS = ("activities", "members", "daily_activity", "daily_members")
+MARTS = (
+    "activities",
+    "members",
+    "identities",
+    "member_organizations",
+    "organizations",
+    "identity_suggestions",
+    "organization_suggestions",
+    "daily_activity",
+    "daily_members",
+)
 
 
 def credentials(settings: Any) -> SourceCredentials:
@@ -33,13 +44,14 @@ def credentials(settings: Any) -> SourceCredentials:
 def build_definitions(path: str | Path | None = None) -> Definitions:
     """Definitions for the configuration at ``path`` (default: $ACACIA_CONFIG)."""
     config = load_config(path)
-    models = build_model_assets()
-    publish = build_publish_asset([get_asset_key_for_model([models], m) for m in MARTS])
+    staging, marts = build_model_assets()
+    identity = build_identity_asset(get_asset_key_for_model([staging], "int_identities__unioned"))
+    publish = build_publish_asset([get_asset_key_for_model([marts], m) for m in MARTS])
     resources = {
         "acacia": AcaciaResource(config_path=str(config_path(path))),
         "dbt": dbt_resource(),
     }
-    assets = [models, publish]
+    assets = [staging, identity, marts, publish]
     jobs = [nightly_sync]
     for source in config.enabled_sources():
         assets.append(build_ingest_asset(source))

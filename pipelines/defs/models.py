@@ -47,18 +47,44 @@ def ensure_manifest() -> Path:
     return manifest
 
 
-def build_model_assets() -> Any:
+def dbt_vars(config: Any) -> str:
+    """The dbt variables of a run, from acacia.yml."""
+    return json.dumps(
+        {
+            "activity_weights": config.activity_weights(),
+            "landing_path": str(config.storage.landing()),
+            "resolution_path": str(config.storage.resolution()),
+        }
+    )
+
+
+def build_model_assets() -> tuple[Any, Any]:
+    """Two dbt steps around identity resolution: staging and intermediate models first
+    (what resolution reads), then the marts (which read its results)."""
     ensure_manifest()
 
-    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name="acacia_models")
-    def acacia_models(
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        name="acacia_staging",
+        select="path:models/staging path:models/intermediate",
+    )
+    def acacia_staging(
         context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
     ) -> Iterator[Any]:
         config = acacia.export_paths()
-        dbt_vars = {
-            "activity_weights": config.activity_weights(),
-            "landing_path": str(config.storage.landing()),
-        }
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+        yield from dbt.cli(["build", "--vars", dbt_vars(config)], context=context).stream()
 
-    return acacia_models
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        name="acacia_marts",
+        select="path:models/marts",
+    )
+    def acacia_marts(
+        context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
+    ) -> Iterator[Any]:
+        config = acacia.export_paths()
+        yield from dbt.cli(["build", "--vars", dbt_vars(config)], context=context).stream()
+
+    return acacia_staging, acacia_marts

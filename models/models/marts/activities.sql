@@ -1,34 +1,67 @@
--- Every activity of every source, with the member behind it and its weight.
+-- Every activity of every source, with the member behind it, the organization they were
+-- with on that day, and its weight.
 with activities as (
     select * from {{ ref('int_activities__unioned') }}
 ),
 
 identities as (
-    select source, source_user_id, is_bot from {{ ref('int_identities__unioned') }}
+    select * from {{ ref('identities') }}
+),
+
+affiliations as (
+    select * from {{ ref('member_organizations') }}
 ),
 
 weights as (
     select * from {{ activity_weights() }}
+),
+
+with_member as (
+    select
+        a.*,
+        i.member_id,
+        coalesce(i.is_bot, false) as is_bot,
+        cast(a.occurred_at as date) as activity_date
+    from activities as a
+    left join identities as i using (source, source_user_id)
+),
+
+-- A dated (manual) affiliation covering the day wins; then the strongest undated rule.
+organization_on_the_day as (
+    select
+        m.source,
+        m.activity_id,
+        f.organization
+    from with_member as m
+    join affiliations as f
+        on f.member_id = m.member_id
+        and (f.valid_from is null or m.activity_date >= f.valid_from)
+        and (f.valid_to is null or m.activity_date <= f.valid_to)
+    qualify row_number() over (
+        partition by m.source, m.activity_id
+        order by f.valid_from is null, f.rule_rank, f.organization
+    ) = 1
 )
 
 select
-    a.source || ':' || a.activity_id as activity_key,
-    a.source,
-    a.activity_id,
-    a.activity_type,
-    case when a.activity_type in ({{ contribution_types() }})
+    m.source || ':' || m.activity_id as activity_key,
+    m.source,
+    m.activity_id,
+    m.activity_type,
+    case when m.activity_type in ({{ contribution_types() }})
         then 'contribution' else 'conversation' end as category,
-    a.occurred_at,
-    cast(a.occurred_at as date) as activity_date,
-    {{ member_id('a.source', 'a.source_user_id') }} as member_id,
-    a.source_user_id,
-    coalesce(i.is_bot, false) as is_bot,
-    a.channel,
-    a.url,
-    a.title,
-    a.thread_id,
-    a.parent_id,
+    m.occurred_at,
+    m.activity_date,
+    m.member_id,
+    m.source_user_id,
+    m.is_bot,
+    o.organization,
+    m.channel,
+    m.url,
+    m.title,
+    m.thread_id,
+    m.parent_id,
     coalesce(w.weight, 0) as weight
-from activities as a
-left join identities as i using (source, source_user_id)
+from with_member as m
+left join organization_on_the_day as o using (source, activity_id)
 left join weights as w using (activity_type)

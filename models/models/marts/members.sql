@@ -1,11 +1,45 @@
--- One member per identity for now (identity resolution across sources comes later).
--- The id is a hash of source and user id, so it never changes between runs.
+-- One row per person: their accounts merged (see identities), best name, where they are,
+-- which organization they are with now, and their activity.
 with identities as (
-    select * from {{ ref('int_identities__unioned') }}
+    select
+        *,
+        -- Which source's profile to prefer for names and places.
+        case source when 'github' then 1 when 'discourse' then 2 when 'stackexchange' then 3
+            when 'slack' then 4 when 'events' then 5 else 6 end as preference
+    from {{ ref('identities') }}
 ),
 
-activities as (
-    select * from {{ ref('activities') }}
+people as (
+    select
+        member_id,
+        coalesce(
+            arg_min(nullif(display_name, ''), preference)
+                filter (where nullif(display_name, '') is not null),
+            arg_min(username, preference)
+        ) as display_name,
+        arg_min(location, preference) filter (where location is not null) as location,
+        arg_min(timezone, preference) filter (where timezone is not null) as timezone,
+        arg_min(company, preference) filter (where company is not null) as company,
+        arg_min(profile_url, preference) filter (where profile_url is not null) as profile_url,
+        arg_min(avatar_url, preference) filter (where avatar_url is not null) as avatar_url,
+        list(distinct source order by source) as sources,
+        count(*) as identity_count,
+        bool_or(is_bot) as is_bot,
+        bool_and(is_deleted) as is_deleted,
+        bool_or(is_staff) as is_staff
+    from identities
+    group by member_id
+),
+
+-- Their organization today: a dated affiliation covering today, else the strongest rule.
+current_organization as (
+    select member_id, organization, is_staff_organization
+    from {{ ref('member_organizations') }}
+    where (valid_from is null or valid_from <= {{ as_of_date() }})
+        and (valid_to is null or valid_to >= {{ as_of_date() }})
+    qualify row_number() over (
+        partition by member_id order by valid_from is null, rule_rank, organization
+    ) = 1
 ),
 
 activity_summary as (
@@ -14,34 +48,36 @@ activity_summary as (
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as activity_count,
-        count(*) filter (where occurred_at >= {{ as_of_date() }} - interval 90 day) as activities_90d,
-        coalesce(sum(weight) filter (where occurred_at >= {{ as_of_date() }} - interval 90 day), 0)
-            as points_90d,
-        count(*) filter (where category = 'contribution') as contribution_count
-    from activities
+        count(*) filter (where category = 'contribution') as contribution_count,
+        count(*) filter (where occurred_at >= {{ as_of_date() }} - interval 90 day)
+            as activities_90d,
+        coalesce(sum(weight) filter (where occurred_at >= {{ as_of_date() }} - interval 90 day),
+                 0) as points_90d
+    from {{ ref('activities') }}
     group by member_id
 )
 
 select
-    {{ member_id('i.source', 'i.source_user_id') }} as member_id,
-    coalesce(nullif(i.display_name, ''), i.username) as display_name,
-    i.username,
-    i.source,
-    i.source_user_id,
-    i.company,
-    i.location,
-    i.timezone,
-    i.is_bot,
-    i.is_deleted,
-    i.is_staff,
-    i.profile_url,
-    i.avatar_url,
+    p.member_id,
+    p.display_name,
+    p.sources,
+    p.identity_count,
+    o.organization,
+    coalesce(o.is_staff_organization, false) as is_staff_organization,
+    p.company,
+    p.location,
+    p.timezone,
+    p.is_bot,
+    p.is_deleted,
+    p.is_staff,
+    p.profile_url,
+    p.avatar_url,
     s.first_seen_at,
     s.last_seen_at,
     coalesce(s.activity_count, 0) as activity_count,
     coalesce(s.contribution_count, 0) as contribution_count,
     coalesce(s.activities_90d, 0) as activities_90d,
     coalesce(s.points_90d, 0) as points_90d
-from identities as i
-left join activity_summary as s
-    on s.member_id = {{ member_id('i.source', 'i.source_user_id') }}
+from people as p
+left join current_organization as o using (member_id)
+left join activity_summary as s using (member_id)

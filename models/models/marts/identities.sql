@@ -1,0 +1,31 @@
+-- Every account in every source and the member it belongs to (emails are used for
+-- matching only and are not exposed here).
+-- depends on: {{ source('resolution', 'members') }}
+with identities as (
+    select * from {{ ref('int_identities__unioned') }}
+),
+
+resolved as (
+    select * from {{ resolved('identity_members') }}
+)
+
+select
+    i.source || ':' || i.source_user_id as identity_key,
+    i.source,
+    i.source_user_id,
+    coalesce(r.member_id, {{ member_id('i.source', 'i.source_user_id') }}) as member_id,
+    coalesce(r.rule, 'alone') as merge_rule,
+    i.username,
+    i.display_name,
+    i.email is not null as has_email,
+    i.company,
+    i.location,
+    i.timezone,
+    coalesce(r.is_bot, i.is_bot, false) as is_bot,
+    coalesce(i.is_deleted, false) as is_deleted,
+    coalesce(i.is_staff, false) as is_staff,
+    i.profile_url,
+    i.avatar_url
+from identities as i
+left join resolved as r
+    on r.source = i.source and r.source_user_id = i.source_user_id
