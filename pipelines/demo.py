@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import build_community
+from connectors.fake_apis.community import build_community, organizations_file
 from connectors.fake_apis.discourse import FakeDiscourse
 from connectors.fake_apis.discourse_data import DiscourseData
 from connectors.fake_apis.events_data import write_event_files
@@ -106,8 +106,14 @@ def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -
             },
             "events": {"folder": "events"},
         },
+        "identity": {"bots": ["release-helper"]},
     }
-    write_event_files(servers["github"].api.data.community, folder / "events")
+    community = servers["github"].api.data.community
+    write_event_files(community, folder / "events")
+    (folder / "organizations.yml").write_text(
+        "# The sample community's organizations (see README, Identity and organizations).\n"
+        + yaml.safe_dump(organizations_file(community), sort_keys=False)
+    )
     path = folder / "acacia.yml"
     path.write_text(
         "# Written by `acacia demo`: the sample community on local fake APIs.\n"

@@ -212,6 +212,7 @@ def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture(scope="session")
 def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
     """One workspace synced once from every source's fake API (shared by tests)."""
+    from connectors.fake_apis.community import organizations_file
     from connectors.fake_apis.events_data import event_rows, write_event_files
     from pipelines.config import load_config
     from pipelines.run import run_job
@@ -247,6 +248,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         mp.setenv(f"ACACIA_TEST_{name}", value)
     workspace = tmp_path_factory.mktemp("workspace")
     write_event_files(community, workspace / "events")
+    (workspace / "organizations.yml").write_text(yaml.safe_dump(organizations_file(community)))
     path = write_config(
         workspace,
         *(servers[s].url for s in ("github", "slack", "discourse", "reddit", "stackexchange")),

@@ -359,3 +359,35 @@ def _add_hard_cases(community: Community) -> None:
             "changed_employer": (mover, moved_on, old.name, new.name),
         }
     )
+
+
+def organizations_file(community: Community) -> dict:
+    """The organizations.yml a team would write for the sample community (with the dated
+    move of the ``changed_employer`` hard case)."""
+    entries = [
+        {
+            "name": org.name,
+            "domains": [org.domain],
+            "github_orgs": [org.github_org] if org.github_org else [],
+            "aliases": [s for s in org.company_spellings if not s.startswith("@")],
+            "website": f"https://{org.domain}",
+            "staff": org.is_staff,
+        }
+        for org in ORGANIZATIONS
+    ]
+    affiliations = []
+    if "changed_employer" in community.hard_cases:
+        mover, moved_on, old, new = community.hard_cases["changed_employer"]
+        affiliations = [
+            {
+                "identity": f"github:{1000 + mover.key}",
+                "organization": old,
+                "until": (moved_on - timedelta(days=1)).isoformat(),
+            },
+            {
+                "identity": f"github:{1000 + mover.key}",
+                "organization": new,
+                "from": moved_on.isoformat(),
+            },
+        ]
+    return {"organizations": entries, "affiliations": affiliations}

@@ -1,0 +1,288 @@
+"""Identity resolution: the merge rules (property-based), suggestions, organizations, and
+the sample community's hard cases landing right."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelines.identity.organizations import (
+    ManualAffiliation,
+    MemberFacts,
+    Organization,
+    affiliate,
+    normalize_company,
+)
+from pipelines.identity.resolve import IdentityRef, ManualRules, resolve
+from pipelines.identity.rules import load_identity_rules, update_identity_rules
+from pipelines.identity.suggestions import Person, normalize_name, suggest
+from pipelines.publish import current_snapshot
+
+SOURCES = ("github", "slack", "discourse", "events")
+EMAILS = ("ada@acme.com", "ADA@acme.com", "bo@x.org", "cy@y.net", None)
+
+identities_strategy = st.lists(
+    st.builds(
+        lambda source, n, email: IdentityRef(f"{source}:{n}", email),
+        st.sampled_from(SOURCES),
+        st.integers(0, 30),
+        st.sampled_from(EMAILS),
+    ),
+    max_size=40,
+    unique_by=lambda i: i.key,
+)
+
+
+def groups(assignments: dict) -> set[frozenset[str]]:
+    by_member: dict[str, set[str]] = {}
+    for key, assignment in assignments.items():
+        by_member.setdefault(assignment.member_id, set()).add(key)
+    return {frozenset(keys) for keys in by_member.values()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(identities_strategy, st.randoms(use_true_random=False))
+def test_order_does_not_matter(identities, rnd):
+    shuffled = list(identities)
+    rnd.shuffle(shuffled)
+    assert resolve(identities) == resolve(shuffled)
+
+
+@settings(max_examples=200, deadline=None)
+@given(identities_strategy)
+def test_shared_email_merges_and_merging_is_transitive(identities):
+    result = resolve(identities)
+    for a in identities:
+        for b in identities:
+            if a.email and b.email and a.email.lower() == b.email.lower():
+                assert result[a.key].member_id == result[b.key].member_id
+    # Transitive: a chain a~b~c puts a and c together even with no direct link.
+    chain = [
+        IdentityRef("github:1", "x@a.com"),
+        IdentityRef("slack:2", "x@a.com"),
+        IdentityRef("discourse:3", None),
+        IdentityRef("events:4", None),
+    ]
+    manual = ManualRules(merges=[["discourse:3", "slack:2"], ["events:4", "discourse:3"]])
+    assert len({a.member_id for a in resolve(chain, manual=manual).values()}) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(identities_strategy, identities_strategy)
+def test_adding_identities_never_changes_an_existing_members_id(before, added):
+    first = resolve(before)
+    previous = {k: a.member_id for k, a in first.items()}
+    keys = {i.key for i in before}
+    second = resolve(before + [i for i in added if i.key not in keys], previous)
+    for group in groups(first):
+        # Each earlier member keeps its id unless it merged with a larger earlier member.
+        new_ids = {second[k].member_id for k in group}
+        assert len(new_ids) == 1
+        new_id = new_ids.pop()
+        if new_id != first[next(iter(group))].member_id:
+            absorbed_by = {k for k, a in first.items() if a.member_id == new_id}
+            assert len(absorbed_by) >= len(group)
+
+
+@settings(max_examples=200, deadline=None)
+@given(identities_strategy, st.data())
+def test_manual_rules_win_over_automatic_ones(identities, data):
+    if len(identities) < 2:
+        return
+    keys = [i.key for i in identities]
+    a, b = data.draw(st.sampled_from(keys)), data.draw(st.sampled_from(keys))
+    merged = resolve(identities, manual=ManualRules(merges=[[a, b]]))
+    assert merged[a].member_id == merged[b].member_id
+    split = resolve(identities, manual=ManualRules(splits={a}))
+    assert {k for k, x in split.items() if x.member_id == split[a].member_id} == {a}
+
+
+def test_a_split_gives_a_new_id_only_to_what_was_split_off():
+    people = [
+        IdentityRef("github:1", "a@x.com"),
+        IdentityRef("slack:1", "a@x.com"),
+        IdentityRef("discourse:1", "a@x.com"),
+    ]
+    first = resolve(people)
+    previous = {k: a.member_id for k, a in first.items()}
+    after = resolve(people, previous, ManualRules(splits={"slack:1"}))
+    assert (
+        after["github:1"].member_id == after["discourse:1"].member_id == first["github:1"].member_id
+    )
+    assert after["slack:1"].member_id != first["github:1"].member_id
+    assert after["slack:1"].member_id not in previous.values()
+
+
+def test_github_noreply_address_maps_to_the_login():
+    result = resolve(
+        [
+            IdentityRef("github:1001", None, "adal"),
+            IdentityRef("discourse:7", "1001+AdaL@users.noreply.github.com"),
+        ]
+    )
+    assert result["github:1001"].member_id == result["discourse:7"].member_id
+
+
+def test_suggestions_carry_evidence_and_skip_same_member_and_rejected():
+    people = [
+        Person("github:1", "m1", "adal", "Ada Lovelace"),
+        Person("slack:U1", "m2", "adal", "Ada L."),
+        Person("discourse:5", "m3", "ada_l", "Ada Lovelace"),
+        Person("events:p1", "m4", None, "Jonas Müller"),
+        Person("slack:U2", "m5", "jonas", "Jonas Mueller"),
+        Person("reddit:t2_a", "m1", "adal", "Ada Lovelace"),
+    ]
+    found = suggest(people, rejected={frozenset({"discourse:5", "reddit:t2_a"})})
+    by_pair = {frozenset((s.identity_a, s.identity_b)): s for s in found}
+    assert by_pair[frozenset({"github:1", "slack:U1"})].rule == "same_username"
+    assert "same username 'adal'" in by_pair[frozenset({"github:1", "slack:U1"})].evidence
+    assert by_pair[frozenset({"github:1", "discourse:5"})].rule == "same_name"
+    assert by_pair[frozenset({"events:p1", "slack:U2"})].rule == "similar_name"
+    assert frozenset({"github:1", "reddit:t2_a"}) not in by_pair  # already one member
+    assert frozenset({"discourse:5", "reddit:t2_a"}) not in by_pair  # rejected
+    assert normalize_name("  José  GARCÍA-López ") == "jose garcia lopez"
+
+
+def test_company_names_are_normalized():
+    assert (
+        normalize_company("@acme")
+        == normalize_company("Acme Inc.")
+        == normalize_company("ACME")
+        == "acme"
+    )
+
+
+def test_affiliation_rules_and_dated_moves():
+    orgs = [
+        Organization("Acme", ("acme.com",), ("acme",), ("Acme Inc.",)),
+        Organization("Globex", ("globex.com",)),
+    ]
+    members = [
+        MemberFacts("m1", ["github:1"], ["ada@acme.com"], []),
+        MemberFacts("m2", ["github:2"], ["bo@gmail.com"], ["@acme"]),
+        MemberFacts("m3", ["github:3"], ["cy@initrode.io"], []),
+        MemberFacts("m4", ["github:4"], ["di@initrode.io"], ["Nobody Ltd"]),
+        MemberFacts("m5", ["github:5"], ["ed@acme.com"], []),
+    ]
+    manual = [ManualAffiliation("ed@acme.com", "Globex", date(2026, 6, 1), None)]
+    affiliations, suggested = affiliate(members, orgs, manual)
+    rules = {(a.member_id, a.organization, a.rule) for a in affiliations}
+    assert ("m1", "Acme", "email_domain") in rules
+    assert ("m2", "Acme", "github_org") in rules  # gmail.com never counts
+    assert not any(a.member_id in ("m3", "m4") for a in affiliations)
+    assert suggested == [("initrode.io", 2)]
+    moved = [a for a in affiliations if a.member_id == "m5"]
+    assert [(a.organization, a.rule, a.valid_from) for a in moved] == [
+        ("Globex", "manual", date(2026, 6, 1)),
+        ("Acme", "email_domain", None),
+    ]
+
+
+def test_accepting_rejecting_and_undoing_write_the_rules_file(tmp_path):
+    path = tmp_path / "identities.yml"
+    update_identity_rules(path, merge=["slack:U1", "github:1"])
+    update_identity_rules(path, not_same=["github:2", "slack:U9"])
+    manual, rejected = load_identity_rules(path)
+    assert manual.merges == [["github:1", "slack:U1"]]
+    assert rejected == {frozenset({"github:2", "slack:U9"})}
+    assert path.read_text().startswith("# Manual identity rules")
+    said = update_identity_rules(path, unmerge="slack:U1")
+    manual, _ = load_identity_rules(path)
+    assert manual.merges == [] and manual.splits == {"slack:U1"}
+    assert "split slack:U1 off" in said
+
+
+# -- the sample community's hard cases, through the whole pipeline -------------------------
+def member_rows(synced) -> dict[str, str]:
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        return dict(con.execute("select identity_key, member_id from identities").fetchall())
+
+
+def keys_of(synced, person) -> set[str]:
+    """The identity keys of one drawn person in every source's data."""
+    data, keys = synced["data"], set()
+    if any(p.key == person.key for _, p, _ in data["github"].activities()):
+        keys.add(f"github:{1000 + person.key}")
+    slack = data["slack"].by_person.get(person.key)
+    if slack and any(u is slack for _, u, _ in data["slack"].activities()):
+        keys.add(f"slack:{slack.id}")
+    forum = data["discourse"].by_person.get(person.key)
+    if forum and any(u is forum for _, u, _ in data["discourse"].activities()):
+        keys.add(f"discourse:{forum.id}")
+    return keys
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_hard_cases_land_right(synced):
+    members = member_rows(synced)
+    cases = synced["data"]["github"].community.hard_cases
+
+    # A forum account registered with a GitHub noreply address joins the GitHub account.
+    noreply = keys_of(synced, cases["noreply"])
+    assert {k.split(":")[0] for k in noreply} >= {"github", "discourse"}
+    assert len({members[k] for k in noreply if not k.startswith("slack")}) == 1
+
+    # Two addresses: the Slack account (personal address) stays apart from the work
+    # accounts, and a suggestion proposes the merge.
+    two = cases["two_emails"]
+    slack_key = f"slack:{synced['data']['slack'].by_person[two.key].id}"
+    work = {k for k in keys_of(synced, two) if not k.startswith("slack")}
+    assert work and all(members[k] != members[slack_key] for k in work)
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        pairs = {
+            frozenset(r)
+            for r in con.execute(
+                "select identity_a, identity_b from identity_suggestions"
+            ).fetchall()
+        }
+        bot = con.execute(
+            "select bool_and(is_bot) from identities where username = ?", [cases["fake_user_bot"]]
+        ).fetchone()[0]
+        mover, moved_on, old, new = cases["changed_employer"]
+        member = members[f"github:{1000 + mover.key}"]
+        by_org = dict(
+            con.execute(
+                "select organization, max(activity_date) from activities where member_id = ? "
+                "and activity_date < ? group by 1",
+                [member, moved_on],
+            ).fetchall()
+        )
+        after = dict(
+            con.execute(
+                "select organization, min(activity_date) from activities where member_id = ? "
+                "and activity_date >= ? group by 1",
+                [member, moved_on],
+            ).fetchall()
+        )
+        staff = con.execute(
+            "select bool_and(is_staff_organization) from members "
+            "where organization = 'Acacia Foundation'"
+        ).fetchone()[0]
+    assert any(slack_key in pair and pair & work for pair in pairs)
+
+    # Two people with the same name are never merged.
+    twin_a, twin_b = cases["same_name"]
+    keys_a, keys_b = keys_of(synced, twin_a), keys_of(synced, twin_b)
+    assert not {members[k] for k in keys_a} & {members[k] for k in keys_b}
+
+    # A bot whose account says "User" is marked by the configured list.
+    assert bot is True
+
+    # The person who changed employer: activities before the move belong to the old
+    # organization, after it to the new one.
+    assert set(by_org) == {old} and set(after) == {new}
+    assert staff is True
+
+
+def test_random_communities_resolve_deterministically():
+    rng = random.Random(3)
+    refs = [IdentityRef(f"{rng.choice(SOURCES)}:{n}", rng.choice(EMAILS)) for n in range(60)]
+    assert resolve(refs) == resolve(list(reversed(refs)))
