@@ -96,6 +96,117 @@ def _run(config_path: Path, job: str) -> None:
 
 
 @app.command()
+def rebuild(config: ConfigOption = None) -> None:
+    """Rebuild members and marts from what is landed, and publish (no API calls): after
+    editing identities.yml, organizations.yml or the weights."""
+    settings = _load(config)
+    _run(settings.path, "rebuild")
+
+
+def _snapshot_rows(settings, sql: str, params: list | None = None) -> list[tuple]:
+    import duckdb
+
+    from pipelines.publish import current_snapshot
+
+    snapshot = current_snapshot(settings.storage.serving())
+    if snapshot is None:
+        _fail("Nothing is published yet: run `acacia sync` first.")
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@app.command()
+def suggestions(
+    config: ConfigOption = None, limit: Annotated[int, typer.Option(help="How many to show")] = 20
+) -> None:
+    """List identity-merge suggestions waiting for a decision, strongest first."""
+    settings = _load(config)
+    rows = _snapshot_rows(
+        settings,
+        "select suggestion_id, name_a, identity_a, name_b, "
+        "identity_b, evidence from identity_suggestions "
+        "order by score desc, suggestion_id limit ?",
+        [limit],
+    )
+    if not rows:
+        typer.echo("No suggestions waiting.")
+    for sid, name_a, key_a, name_b, key_b, evidence in rows:
+        typer.echo(f"{sid}  {name_a} ({key_a})  ~  {name_b} ({key_b})\n    {evidence}")
+    typer.echo("Accept with `acacia accept <id>`, reject with `acacia reject <id>`.")
+
+
+def _suggestion(settings, suggestion_id: str) -> tuple[str, str]:
+    rows = _snapshot_rows(
+        settings,
+        "select identity_a, identity_b from identity_suggestions where suggestion_id = ?",
+        [suggestion_id],
+    )
+    if not rows:
+        _fail(f"No suggestion {suggestion_id!r}; `acacia suggestions` lists them.")
+    return rows[0]
+
+
+@app.command()
+def accept(suggestion_id: str, config: ConfigOption = None) -> None:
+    """Accept a merge suggestion: writes the merge to identities.yml."""
+    from pipelines.identity.rules import update_identity_rules
+
+    settings = _load(config)
+    a, b = _suggestion(settings, suggestion_id)
+    done = update_identity_rules(settings.identity.rules_file, merge=[a, b])
+    typer.echo(
+        f"{done} in {settings.identity.rules_file}. Run `acacia rebuild` to apply; "
+        f"`acacia unmerge {b}` undoes it."
+    )
+
+
+@app.command()
+def reject(suggestion_id: str, config: ConfigOption = None) -> None:
+    """Reject a merge suggestion: it is not proposed again."""
+    from pipelines.identity.rules import update_identity_rules
+
+    settings = _load(config)
+    a, b = _suggestion(settings, suggestion_id)
+    done = update_identity_rules(settings.identity.rules_file, not_same=[a, b])
+    typer.echo(f"{done} in {settings.identity.rules_file}.")
+
+
+@app.command()
+def unmerge(identity_key: str, config: ConfigOption = None) -> None:
+    """Undo a merge: split an account off its member (it keeps its own member from now)."""
+    from pipelines.identity.rules import update_identity_rules
+
+    settings = _load(config)
+    done = update_identity_rules(settings.identity.rules_file, unmerge=identity_key)
+    typer.echo(f"{done} in {settings.identity.rules_file}. Run `acacia rebuild` to apply.")
+
+
+@app.command()
+def forget(
+    who: Annotated[str, typer.Argument(help="Member id, account (source:id) or email")],
+    config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Forget a member everywhere (landing zone, warehouse, snapshots) and keep later
+    syncs from bringing them back."""
+    from pipelines.forget import UnknownMember, find_member, forget_member
+
+    settings = _load(config)
+    try:
+        member_id, keys, _ = find_member(settings, who)
+    except UnknownMember as error:
+        _fail(f"Cannot forget {who!r}: {error}.")
+    if not yes:
+        typer.confirm(
+            f"Forget member {member_id} and their {len(keys)} accounts "
+            f"({', '.join(sorted(keys))}) everywhere?",
+            abort=True,
+        )
+    report = forget_member(settings, who, lambda: _run(settings.path, "rebuild"))
+    typer.echo(report.summary())
+
+
+@app.command()
 def dashboard(
     config: ConfigOption = None, port: Annotated[int, typer.Option(help="Port to serve on")] = 8501
 ) -> None:

@@ -14,6 +14,7 @@ Duplicates that this can create are removed by the staging models (latest fetch 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -80,6 +81,34 @@ def _atomic_write_text(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+SUPPRESSED = "suppressed.json"  # in the state folder
+
+
+def fingerprint(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+
+
+class SuppressionList:
+    """Hashes of forgotten accounts and emails; checked before anything is landed."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / SUPPRESSED
+        self.hashes: set[str] = set()
+        if self.path.exists():
+            self.hashes = set(json.loads(self.path.read_text())["hashes"])
+
+    def add(self, identity_keys: set[str], emails: set[str]) -> None:
+        self.hashes |= {fingerprint("identity", k) for k in identity_keys}
+        self.hashes |= {fingerprint("email", e) for e in emails}
+        _atomic_write_text(self.path, json.dumps({"hashes": sorted(self.hashes)}, indent=1))
+
+    def identity(self, source: str, user_id: str) -> bool:
+        return bool(self.hashes) and fingerprint("identity", f"{source}:{user_id}") in self.hashes
+
+    def email(self, email: str | None) -> bool:
+        return bool(self.hashes and email) and fingerprint("email", email) in self.hashes
 
 
 class CursorStore:
@@ -171,6 +200,7 @@ class Lander:
         self.zone, self.cursors, self.source = zone, cursors, source
         self.flush_rows = flush_rows
         self.state = cursors.load(source)
+        self.suppressed = SuppressionList(cursors.state_dir)
         self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         self.landed = {"activities": 0, "identities": 0}
         self.files: list[Path] = []
@@ -185,6 +215,14 @@ class Lander:
         key: str | None = None,
         state: dict[str, Any] | None = None,
     ) -> None:
+        if self.suppressed.hashes:  # forgotten people never land again
+            activities = [a for a in activities if not self.suppressed.identity(a.source, a.actor)]
+            identities = [
+                i
+                for i in identities
+                if not self.suppressed.identity(i.source, i.source_user_id)
+                and not self.suppressed.email(i.email)
+            ]
         now = datetime.now(UTC)
         for table, records in (("activities", activities), ("identities", identities)):
             for record in records:

@@ -18,6 +18,13 @@ nightly_sync = define_asset_job(
 )
 
 
+rebuild = define_asset_job(
+    "rebuild",
+    selection=AssetSelection.all() - AssetSelection.groups("ingest"),
+    description="Rebuild members and marts from what is landed, and publish (no sync).",
+)
+
+
 def source_sync_job(source: str):
     """One source's ingest and everything downstream of it."""
     return define_asset_job(

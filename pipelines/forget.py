@@ -1,0 +1,170 @@
+"""Forgetting a member: the right to be forgotten, everywhere Acacia keeps data.
+
+1. The member's accounts (all identities merged into them) and emails are found.
+2. Their hashes go on the suppression list (``data/state/suppressed.json``: hashes of
+   ``source:user id`` and of emails, nothing readable), so later syncs drop their records
+   before landing them.
+3. Every landed file holding one of their rows is rewritten without it (the one
+   exception to the append-only landing zone), and the resolution files too.
+4. The warehouse is deleted and rebuilt from the landing zone, a new snapshot is
+   published, and every older snapshot is removed at once.
+
+Other members' data is untouched, including their replies to the forgotten person.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.config import AcaciaConfig
+from pipelines.landing import SuppressionList
+
+
+@dataclass
+class ForgetReport:
+    member_id: str
+    identities: list[str]
+    rows_removed: Counter = field(default_factory=Counter)
+    files_rewritten: int = 0
+    snapshots_removed: int = 0
+
+    def summary(self) -> str:
+        rows = ", ".join(f"{n} {what}" for what, n in sorted(self.rows_removed.items()))
+        return (
+            f"Forgot member {self.member_id} ({len(self.identities)} accounts: "
+            f"{', '.join(self.identities)}). Removed {rows or 'no rows'} in "
+            f"{self.files_rewritten} landed files; rebuilt the warehouse; removed "
+            f"{self.snapshots_removed} older snapshots. Later syncs will skip them."
+        )
+
+
+class UnknownMember(LookupError):
+    pass
+
+
+def find_member(config: AcaciaConfig, who: str) -> tuple[str, set[str], set[str]]:
+    """(member id, identity keys, emails) for a member id, an identity key or an email."""
+    members_file = config.storage.resolution() / "identity_members.parquet"
+    if not members_file.exists():
+        raise UnknownMember("no members yet: run a sync first")
+    landing = config.storage.landing()
+    identity_files = [str(p) for p in landing.glob("*/identities/*.parquet")]
+    with duckdb.connect() as con:
+        con.read_parquet(str(members_file)).create_view("members")
+        if identity_files:
+            con.read_parquet(identity_files, union_by_name=True).select(
+                "source, source_user_id, email"
+            ).create_view("landed")
+        else:
+            con.execute(
+                "create view landed as select ''::varchar as source, "
+                "''::varchar as source_user_id, ''::varchar as email where false"
+            )
+        row = con.execute(
+            "select member_id from members where member_id = ? or identity_key = ? "
+            "union select m.member_id from members m join landed l "
+            "on m.identity_key = l.source || ':' || l.source_user_id "
+            "where lower(l.email) = lower(?) limit 2",
+            [who, who, who],
+        ).fetchall()
+        if not row:
+            raise UnknownMember(f"no member, account or email matches {who!r}")
+        if len(row) > 1:
+            raise UnknownMember(f"{who!r} matches several members; use a member id")
+        member_id = row[0][0]
+        keys = {
+            k
+            for (k,) in con.execute(
+                "select identity_key from members where member_id = ?", [member_id]
+            ).fetchall()
+        }
+        emails = {
+            e.lower()
+            for (e,) in con.execute(
+                "select distinct email from landed where source || ':' || source_user_id "
+                "in (select unnest(?)) and email is not null",
+                [sorted(keys)],
+            ).fetchall()
+        }
+    return member_id, keys, emails
+
+
+def _rewrite(path: Path, keep_mask: object) -> int:
+    table = pq.read_table(path)
+    kept = table.filter(keep_mask)
+    removed = table.num_rows - kept.num_rows
+    if removed:
+        tmp = path.with_name(f".{path.name}.forget.tmp")
+        pq.write_table(kept, tmp, compression="zstd")
+        os.replace(tmp, path)
+    return removed
+
+
+def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: ForgetReport) -> None:
+    """Rewrite landed and resolution files without the member's rows."""
+    by_source: dict[str, set[str]] = {}
+    for key in keys:
+        source, user_id = key.split(":", 1)
+        by_source.setdefault(source, set()).add(user_id)
+    landing = config.storage.landing()
+    for source, user_ids in by_source.items():
+        for table, column in (("activities", "actor"), ("identities", "source_user_id")):
+            for path in sorted((landing / source / table).glob("*.parquet")):
+                data = pq.read_table(path, columns=[column])
+                keep = pc.invert(pc.is_in(data[column], value_set=_array(user_ids)))
+                removed = _rewrite(path, keep)
+                if removed:
+                    report.rows_removed[f"{source} {table}"] += removed
+                    report.files_rewritten += 1
+    resolution = config.storage.resolution()
+    for name, column in (
+        ("identity_members", "identity_key"),
+        ("identity_suggestions", "identity_a"),
+        ("identity_suggestions", "identity_b"),
+        ("member_organizations", "member_id"),
+    ):
+        path = resolution / f"{name}.parquet"
+        if path.exists():
+            values = keys if column != "member_id" else {member_id}
+            data = pq.read_table(path, columns=[column])
+            _rewrite(path, pc.invert(pc.is_in(data[column], value_set=_array(values))))
+
+
+def _array(values: set[str]):
+    import pyarrow as pa
+
+    return pa.array(sorted(values), pa.string())
+
+
+def drop_old_snapshots(serving: Path, keep: Path | None) -> int:
+    removed = 0
+    for path in serving.glob("acacia-*.duckdb"):
+        if path != keep:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetReport:
+    """Forget the member behind ``who`` (member id, identity key or email); ``rebuild``
+    runs the models and publishes (without syncing)."""
+    from pipelines.publish import current_snapshot
+
+    member_id, keys, emails = find_member(config, who)
+    report = ForgetReport(member_id, sorted(keys))
+    SuppressionList(config.storage.state()).add(keys, emails)
+    scrub_files(config, keys, member_id, report)
+    warehouse = config.storage.warehouse()
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        path.unlink(missing_ok=True)  # freed pages could still hold their rows
+    rebuild()  # type: ignore[operator]
+    serving = config.storage.serving()
+    report.snapshots_removed = drop_old_snapshots(serving, current_snapshot(serving))
+    return report
