@@ -5,14 +5,17 @@ members and different sources:
 
 - the same username (``adal`` on GitHub and on the forum);
 - the same full name (accents, case and spacing aside);
-- names written differently but close (``Ada Li`` and ``Ada L.``, ``Jonas Müller`` and
-  ``Jonas Mueller``), scored with rapidfuzz within blocks of names that share their
-  first letters, so 200,000 identities do not mean 40 billion comparisons.
+- names written differently but close (``Ada Lovelace`` and ``Ada L.``, ``Jonas Müller``
+  and ``Jonas Mueller``), scored with rapidfuzz within blocks of names that share the
+  first two letters of the first name and the initial of the last, so 200,000
+  identities do not mean 40 billion comparisons.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -33,7 +36,7 @@ class Person:
     name: str | None = None
     is_bot: bool = False
 
-    @property
+    @functools.cached_property
     def source(self) -> str:
         return self.key.split(":", 1)[0]
 
@@ -50,14 +53,16 @@ class Suggestion:
     score: float
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@functools.lru_cache(maxsize=500_000)
 def normalize_name(name: str | None) -> str:
     """Lowercase, accents off (ü -> u), punctuation to spaces, single spaces."""
     if not name:
         return ""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = "".join(c if c.isalnum() else " " for c in text)
-    return " ".join(text.split())
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
 
 
 def _suggestion(a: Person, b: Person, rule: str, evidence: str, score: float) -> Suggestion:
@@ -102,10 +107,11 @@ def suggest(
         for a, b in _pairs(group):
             offer(a, b, "same_name", f"same name '{name}' on {a.source} and {b.source}", 95.0)
 
-    # Near matches, within blocks of names starting with the same two letters.
+    # Near matches, within blocks: same two first letters, same last-name initial.
     blocks: dict[str, list[str]] = defaultdict(list)
     for name in by_name:
-        blocks[name[:2]].append(name)
+        tokens = name.split()
+        blocks[f"{tokens[0][:2]} {tokens[-1][:1]}"].append(name)
     for names in blocks.values():
         if len(names) < 2:
             continue
