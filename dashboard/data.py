@@ -140,3 +140,25 @@ def top_members(snapshot_path: str, start: date, end: date, limit: int = 10) -> 
         limit ?""",
         (start, end, limit),
     )
+
+
+def identity_suggestions(snapshot_path: str, limit: int = 500) -> pd.DataFrame:
+    """Pending merge suggestions, strongest first (names and sources, never emails)."""
+    return query(
+        snapshot_path,
+        """
+        select suggestion_id as suggestion, name_a as "first account",
+               split_part(identity_a, ':', 1) as "source", name_b as "second account",
+               split_part(identity_b, ':', 1) as "other source", evidence, score
+        from identity_suggestions
+        order by score desc, suggestion_id
+        limit ?""",
+        (limit,),
+    )
+
+
+def organization_suggestions(snapshot_path: str) -> pd.DataFrame:
+    return query(
+        snapshot_path,
+        "select domain, members from organization_suggestions order by members desc, domain",
+    )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from connectors.records import CONTRIBUTION_TYPES
+from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -109,3 +111,19 @@ def test_activities_by_type_add_up_to_each_types_activities(synced):
         if not is_bot and start <= when.date() <= today:
             expected[kind] = expected.get(kind, 0) + 1
     assert {k: int(v) for k, v in shown.items()} == expected
+
+
+def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
+    monkeypatch.setenv("ACACIA_CONFIG", str(synced["config"].path))
+    page = str(Path(PAGE).parent / "pages" / "1_Suggestions.py")
+    app = AppTest.from_file(page, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    snapshot = str(current_snapshot(synced["config"].storage.serving()))
+    with duckdb.connect(snapshot, read_only=True) as con:
+        expected = con.execute("select count(*) from identity_suggestions").fetchone()[0]
+    assert expected > 0
+    shown = app.dataframe[0].value
+    assert len(shown) == min(expected, 500)
+    assert "@" not in shown.to_csv()  # no emails on screen
+    assert list(shown["score"]) == sorted(shown["score"], reverse=True)

@@ -23,16 +23,20 @@ LAST = [f"{a}{b}{c}" for a in "bdgklmnprst" for b in ("ar", "en", "is", "ov") fo
 
 def synthetic(n: int, organizations: int, seed: int = 1) -> tuple[list, list, list]:
     rng = random.Random(seed)
-    orgs = [Organization(f"Org {i}", (f"org{i}.com",), (f"org{i}",), (f"Org {i} Inc.",))
-            for i in range(organizations)]
+    orgs = [
+        Organization(f"Org {i}", (f"org{i}.com",), (f"org{i}",), (f"Org {i} Inc.",))
+        for i in range(organizations)
+    ]
     people = n // 2
     refs, persons, facts = [], [], []
     for i in range(n):
         who = rng.randrange(people)  # about two accounts per person
         source = rng.choice(SOURCES)
         # Mostly distinct names, as in a real community (a few collide).
-        name = (f"{FIRST[who % len(FIRST)]} {LAST[(who // len(FIRST)) % len(LAST)]}"
-                f"{LAST[(who // 7) % len(LAST)]}")
+        name = (
+            f"{FIRST[who % len(FIRST)]} {LAST[(who // len(FIRST)) % len(LAST)]}"
+            f"{LAST[(who // 7) % len(LAST)]}"
+        )
         domain = f"org{who % organizations}.com" if who % 3 else "gmail.com"
         email = f"p{who}@{domain}" if rng.random() < 0.35 else None
         key = f"{source}:{i}"
@@ -51,8 +55,9 @@ def main(n: int = 200_000, organizations: int = 1_000) -> None:
     suggested = time.perf_counter()
     members: dict[str, MemberFacts] = {}
     for key, email, company in facts:
-        member = members.setdefault(assignments[key].member_id,
-                                    MemberFacts(assignments[key].member_id))
+        member = members.setdefault(
+            assignments[key].member_id, MemberFacts(assignments[key].member_id)
+        )
         member.identity_keys.append(key)
         if email:
             member.emails.append(email)
@@ -61,12 +66,16 @@ def main(n: int = 200_000, organizations: int = 1_000) -> None:
     affiliations, _ = affiliate(members.values(), orgs, [])
     done = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{n:,} identities, {organizations:,} organizations -> "
-          f"{len({a.member_id for a in assignments.values()}):,} members, "
-          f"{len(found):,} suggestions, {len(affiliations):,} affiliations")
-    print(f"  merge {resolved - started:.2f} s, suggestions {suggested - resolved:.2f} s, "
-          f"organizations {done - suggested:.2f} s; total {done - started:.2f} s "
-          f"(target < 10 s); peak memory {peak:.0f} MB")
+    print(
+        f"{n:,} identities, {organizations:,} organizations -> "
+        f"{len({a.member_id for a in assignments.values()}):,} members, "
+        f"{len(found):,} suggestions, {len(affiliations):,} affiliations"
+    )
+    print(
+        f"  merge {resolved - started:.2f} s, suggestions {suggested - resolved:.2f} s, "
+        f"organizations {done - suggested:.2f} s; total {done - started:.2f} s "
+        f"(target < 10 s); peak memory {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
