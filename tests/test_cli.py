@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -108,3 +109,37 @@ def test_a_missing_reddit_client_id_is_named(tmp_path, fake_github, fake_reddit,
         "sources.reddit.client_id_env: the environment variable ACACIA_TEST_REDDIT_ID"
         in result.output
     )
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path):
+    import yaml
+
+    # A config that reads the synced data but keeps its rules file here.
+    settings = yaml.safe_load(synced["config"].path.read_text())
+    settings["storage"]["data_dir"] = str(synced["config"].storage.data_dir)
+    settings["identity"]["rules_file"] = str(tmp_path / "identities.yml")
+    settings["identity"]["organizations_file"] = str(
+        synced["config"].path.parent / "organizations.yml"
+    )
+    config = tmp_path / "acacia.yml"
+    config.write_text(yaml.safe_dump(settings))
+
+    listed = runner.invoke(app, ["suggestions", "--config", str(config), "--limit", "2"])
+    assert listed.exit_code == 0, listed.output
+    first, second = [
+        line.split()[0] for line in listed.output.splitlines() if line.startswith("s_")
+    ][:2]
+    accepted = runner.invoke(app, ["accept", first, "--config", str(config)])
+    assert accepted.exit_code == 0 and "merged" in accepted.output
+    rejected = runner.invoke(app, ["reject", second, "--config", str(config)])
+    assert rejected.exit_code == 0 and "different people" in rejected.output
+    rules = yaml.safe_load((tmp_path / "identities.yml").read_text())
+    assert len(rules["merge"]) == 1 and len(rules["not_same"]) == 1
+    undone = runner.invoke(app, ["unmerge", rules["merge"][0][1], "--config", str(config)])
+    assert undone.exit_code == 0
+    rules = yaml.safe_load((tmp_path / "identities.yml").read_text())
+    assert rules["merge"] == [] and rules["split"]
+    missing = runner.invoke(app, ["accept", "s_nope", "--config", str(config)])
+    assert missing.exit_code == 1 and "acacia suggestions" in missing.output
