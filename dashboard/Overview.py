@@ -29,8 +29,8 @@ def main() -> None:
     prev_start, prev_end = data.previous_window(start)
     st.caption(
         f"Last 90 days: {start:%d %b %Y} – {end:%d %b %Y} (UTC). Data published "
-        f"{data.published_at(path):%d %b %Y %H:%M} UTC. Bots are left out; until accounts "
-        "are merged into people, someone active in several sources counts once per account."
+        f"{data.published_at(path):%d %b %Y %H:%M} UTC. Bots are left out. Accounts are merged "
+        "into one person by shared email or by the team's decisions (see Suggestions)."
     )
 
     now, before = data.headline(path, start, end), data.headline(path, prev_start, prev_end)

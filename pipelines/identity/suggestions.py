@@ -89,7 +89,8 @@ def suggest(
     by_username: dict[str, list[Person]] = defaultdict(list)
     by_name: dict[str, list[Person]] = defaultdict(list)
     for person in people:
-        if person.username and len(person.username) >= 3:
+        # A handle, not a display name (events and Stack Exchange have only names).
+        if person.username and len(person.username) >= 3 and " " not in person.username:
             by_username[person.username.lower()].append(person)
         name = normalize_name(person.name)
         if len(name.split()) >= 2:
