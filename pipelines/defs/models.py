@@ -58,33 +58,24 @@ def dbt_vars(config: Any) -> str:
     )
 
 
+def _dbt_step(name: str, select: str) -> Any:
+    """One dbt build over the models ``select`` picks, as Dagster assets."""
+
+    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name=name, select=select)
+    def step(
+        context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
+    ) -> Iterator[Any]:
+        config = acacia.export_paths()
+        yield from dbt.cli(["build", "--vars", dbt_vars(config)], context=context).stream()
+
+    return step
+
+
 def build_model_assets() -> tuple[Any, Any]:
     """Two dbt steps around identity resolution: staging and intermediate models first
     (what resolution reads), then the marts (which read its results)."""
     ensure_manifest()
-
-    @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
-        name="acacia_staging",
-        select="path:models/staging path:models/intermediate",
+    return (
+        _dbt_step("acacia_staging", "path:models/staging path:models/intermediate"),
+        _dbt_step("acacia_marts", "path:models/marts"),
     )
-    def acacia_staging(
-        context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
-    ) -> Iterator[Any]:
-        config = acacia.export_paths()
-        yield from dbt.cli(["build", "--vars", dbt_vars(config)], context=context).stream()
-
-    @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
-        name="acacia_marts",
-        select="path:models/marts",
-    )
-    def acacia_marts(
-        context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
-    ) -> Iterator[Any]:
-        config = acacia.export_paths()
-        yield from dbt.cli(["build", "--vars", dbt_vars(config)], context=context).stream()
-
-    return acacia_staging, acacia_marts
