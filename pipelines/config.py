@@ -228,6 +228,29 @@ class IdentitySettings(_Strict):
     bots: list[str] = Field(default_factory=list)
 
 
+class Scoring(_Strict):
+    """scoring: how activity becomes scores and engagement levels (README, Scores)."""
+
+    #: An activity's weight halves every this many days in the activity score.
+    half_life_days: float = Field(30, gt=0)
+    #: Activities older than this do not count in the activity score at all.
+    score_window_days: int = Field(365, ge=1)
+    #: The window engagement levels are computed over (and the previous one before it).
+    level_window_days: int = Field(90, ge=1)
+    #: Contributions in the window that make a member Core.
+    core_contributions: int = Field(10, ge=1)
+    #: Contributions in the window that make a member a Contributor.
+    contributor_contributions: int = Field(1, ge=1)
+    #: Conversations in the window that make a member a Participant (below: Observer).
+    participant_conversations: int = Field(3, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scoring:
+        if self.core_contributions < self.contributor_contributions:
+            raise ValueError("core_contributions must be at least contributor_contributions")
+        return self
+
+
 class Schedule(_Strict):
     nightly_cron: str = "0 2 * * *"
     timezone: str = "UTC"
@@ -241,6 +264,7 @@ class AcaciaConfig(_Strict):
     sources: Sources = Sources()
     weights: dict[str, float] = Field(default_factory=dict)
     identity: IdentitySettings = IdentitySettings()
+    scoring: Scoring = Scoring()
     schedule: Schedule = Schedule()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)

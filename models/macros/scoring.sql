@@ -26,3 +26,29 @@
     'pr_opened', 'pr_merged', 'pr_review', 'answer', 'answer_accepted',
     'solution_accepted', 'event_spoke', 'event_organized'
 {%- endmacro %}
+
+{#
+  An activity's decayed points on the as-of day: its weight halved every
+  scoring.half_life_days days of age.
+#}
+{% macro decayed(weight_col, date_col) -%}
+    {{ weight_col }} * pow(0.5, date_diff('day', {{ date_col }}, {{ as_of_date() }})
+        / {{ var('scoring')['half_life_days'] }})
+{%- endmacro %}
+
+{# The days of a window of `days` days ending on the as-of day `offset` windows ago. #}
+{% macro in_window(date_col, days, offset=0) -%}
+    ({{ date_col }} > {{ as_of_date() }} - {{ days * (offset + 1) }}
+     and {{ date_col }} <= {{ as_of_date() }} - {{ days * offset }})
+{%- endmacro %}
+
+{# The engagement level from a window's contributions and conversations. #}
+{% macro engagement_level(contributions, conversations, activities) -%}
+    {%- set s = var('scoring') -%}
+    case
+        when {{ contributions }} >= {{ s['core_contributions'] }} then 'Core'
+        when {{ contributions }} >= {{ s['contributor_contributions'] }} then 'Contributor'
+        when {{ conversations }} >= {{ s['participant_conversations'] }} then 'Participant'
+        when {{ activities }} > 0 then 'Observer'
+    end
+{%- endmacro %}

@@ -27,6 +27,8 @@ MARTS = (
     "organization_suggestions",
     "daily_activity",
     "daily_members",
+    "member_scores",
+    "score_breakdown",
 )
 
 

@@ -54,6 +54,7 @@ def dbt_vars(config: Any) -> str:
             "activity_weights": config.activity_weights(),
             "landing_path": str(config.storage.landing()),
             "resolution_path": str(config.storage.resolution()),
+            "scoring": config.scoring.model_dump(),
         }
     )
 

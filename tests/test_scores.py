@@ -1,0 +1,104 @@
+"""Scores and engagement levels on the sample community, worked out independently from the
+drawn data (the account-to-member mapping comes from the identities mart, whose rules
+test_identity.py checks)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from connectors.records import CONTRIBUTION_TYPES
+from pipelines.config import DEFAULT_WEIGHTS
+from pipelines.publish import current_snapshot
+from tests.conftest import community_activities, members_by_identity
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+
+def level(contributions: int, conversations: int, activities: int) -> str | None:
+    """The default thresholds of acacia.yml's scoring section."""
+    if contributions >= 10:
+        return "Core"
+    if contributions >= 1:
+        return "Contributor"
+    if conversations >= 3:
+        return "Participant"
+    return "Observer" if activities else None
+
+
+def expected_scores(synced) -> dict[str, dict]:
+    today = datetime.now(UTC).date()
+    member_of = members_by_identity(synced["config"])
+    out: dict[str, dict] = defaultdict(lambda: defaultdict(float))
+    for kind, key, when, is_bot in community_activities(synced["data"]):
+        if is_bot:
+            continue
+        day, weight = when.date(), DEFAULT_WEIGHTS[kind]
+        age = (today - day).days
+        if age < 0:
+            continue
+        row = out[member_of[key]]
+        if age < 365:
+            row["score"] += weight * 0.5 ** (age / 30)
+        if age < 30:
+            row["points_30d"] += weight
+        for window, prefix in ((range(0, 90), ""), (range(90, 180), "prev_")):
+            if age in window:
+                row[prefix + "activities"] += 1
+                row[
+                    prefix + ("contributions" if kind in CONTRIBUTION_TYPES else "conversations")
+                ] += 1
+    return out
+
+
+def shown(synced) -> dict[str, tuple]:
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        rows = con.execute(
+            "select member_id, activity_score, points_30d, engagement_level, "
+            "previous_level, level_change from member_scores"
+        ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_activity_scores_and_points_match_the_community(synced):
+    expected, got = expected_scores(synced), shown(synced)
+    top = sorted(expected, key=lambda m: -expected[m]["score"])[:25]
+    for member in top:
+        score, points_30d, *_ = got[member]
+        assert score == pytest.approx(expected[member]["score"], abs=1e-3)
+        assert points_30d == pytest.approx(expected[member]["points_30d"])
+
+
+def test_levels_and_their_changes_match_the_community(synced):
+    expected, got = expected_scores(synced), shown(synced)
+    changed = 0
+    for member, row in expected.items():
+        now = level(int(row["contributions"]), int(row["conversations"]), int(row["activities"]))
+        before = level(
+            int(row["prev_contributions"]),
+            int(row["prev_conversations"]),
+            int(row["prev_activities"]),
+        )
+        if member not in got:
+            assert now is None and before is None  # no activity in either window
+            continue
+        assert got[member][2:4] == (now, before), member
+        changed += now != before
+    assert changed > 0  # the sample has people moving up and down
+    assert {row[4] for row in got.values()} >= {"up", "down", "same"}
+
+
+def test_the_breakdown_adds_up_to_the_score(synced):
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        rows = con.execute("""
+            select s.member_id, s.activity_score, sum(b.decayed_points)
+            from member_scores s join score_breakdown b using (member_id)
+            group by all""").fetchall()
+    assert rows
+    for _, score, parts in rows:
+        assert score == pytest.approx(parts, abs=0.01)
