@@ -102,3 +102,46 @@ def test_the_breakdown_adds_up_to_the_score(synced):
     assert rows
     for _, score, parts in rows:
         assert score == pytest.approx(parts, abs=0.01)
+
+
+def test_partner_ranking_matches_the_community(synced):
+    """Points per organization worked out from the drawn activities, each credited to the
+    organization its member was with that day (affiliations from member_organizations,
+    whose rules test_identity.py checks)."""
+    today = datetime.now(UTC).date()
+    member_of = members_by_identity(synced["config"])
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        affiliations = con.execute(
+            "select member_id, organization, is_staff_organization, rule_rank, valid_from, "
+            "valid_to from member_organizations"
+        ).fetchall()
+        ranking = con.execute(
+            "select rank, organization, score, active_members from partner_ranking order by rank"
+        ).fetchall()
+    by_member: dict[str, list] = defaultdict(list)
+    for member, org, staff, rank, start, end in affiliations:
+        by_member[member].append((start is None, rank, org, start, end, staff))
+    points: dict[str, float] = defaultdict(float)
+    members: dict[str, set] = defaultdict(set)
+    staff_orgs = {a[1] for a in affiliations if a[2]}
+    for kind, key, when, is_bot in community_activities(synced["data"]):
+        age = (today - when.date()).days
+        if is_bot or not 0 <= age < 90:
+            continue
+        member = member_of[key]
+        covering = sorted(
+            a
+            for a in by_member.get(member, [])
+            if (a[3] is None or when.date() >= a[3]) and (a[4] is None or when.date() <= a[4])
+        )
+        if covering and covering[0][2] not in staff_orgs:
+            points[covering[0][2]] += DEFAULT_WEIGHTS[kind]
+            members[covering[0][2]].add(member)
+    expected = sorted(points, key=lambda o: (-round(points[o], 2), -len(members[o]), o))
+    assert [row[1] for row in ranking][: len(expected)] == expected
+    for _rank, org, score, active in ranking:
+        if org in points:
+            assert score == pytest.approx(points[org], abs=0.01)
+            assert active == len(members[org])
+    assert "Acacia Foundation" not in [row[1] for row in ranking]  # staff never ranked

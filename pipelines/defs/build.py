@@ -29,6 +29,9 @@ MARTS = (
     "daily_members",
     "member_scores",
     "score_breakdown",
+    "organization_scores",
+    "organization_breakdown",
+    "partner_ranking",
 )
 
 

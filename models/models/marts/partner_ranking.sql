@@ -1,0 +1,37 @@
+-- The partner ranking: organizations by 90-day points, the project's own (staff)
+-- organization and the unaffiliated left out; ties broken by active members, then
+-- contributors, then name, so the order never depends on chance.
+with scores as (
+    select * from {{ ref('organization_scores') }}
+    where not is_staff and not is_unaffiliated
+),
+
+by_source as (
+    select organization, to_json(map(list(source), list(points))) as points_by_source
+    from (
+        select organization, source, round(sum(points), 2) as points
+        from {{ ref('organization_breakdown') }}
+        group by all
+        order by organization, source
+    )
+    group by organization
+)
+
+select
+    row_number() over (
+        order by s.points_90d desc, s.active_members desc, s.contributors desc, s.organization
+    ) as rank,
+    s.organization,
+    s.points_90d as score,
+    s.previous_points_90d as previous_score,
+    round(s.points_90d - s.previous_points_90d, 2) as change,
+    case when s.previous_points_90d > 0
+        then round((s.points_90d - s.previous_points_90d) / s.previous_points_90d, 4)
+    end as change_ratio,
+    s.active_members,
+    s.contributors,
+    s.contributions_90d,
+    coalesce(b.points_by_source, '{}') as points_by_source
+from scores as s
+left join by_source as b using (organization)
+where s.points_90d > 0 or s.previous_points_90d > 0
