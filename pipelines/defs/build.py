@@ -32,6 +32,9 @@ MARTS = (
     "organization_scores",
     "organization_breakdown",
     "partner_ranking",
+    "response_times",
+    "response_times_weekly",
+    "health_factors",
 )
 
 

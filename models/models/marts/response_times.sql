@@ -1,0 +1,57 @@
+-- Time to first response (CHAOSS): for every issue, pull request, forum topic, Stack
+-- Exchange question and Slack thread, the first reply by someone other than its author,
+-- bots left out. Items still without a response have no first_response_at.
+with activities as (
+    select * from {{ ref('activities') }} where not is_bot
+),
+
+items as (
+    select *
+    from activities
+    where activity_type in ('issue_opened', 'pr_opened', 'topic_created', 'question')
+        -- A Slack thread: a message that others replied to in a thread.
+        or (source = 'slack' and activity_type = 'message'
+            and source || ':' || thread_id = activity_key
+            and exists (select 1 from activities as r where r.source = 'slack'
+                        and r.thread_id = activities.thread_id
+                        and r.activity_type = 'thread_reply'))
+),
+
+replies as (
+    select source, thread_id, member_id, occurred_at
+    from activities
+    where activity_type in ('issue_comment', 'review_comment', 'pr_review', 'post_reply',
+                            'answer', 'comment', 'thread_reply')
+),
+
+first_responses as (
+    select
+        i.activity_key,
+        r.occurred_at as first_response_at,
+        r.member_id as responder_id
+    from items as i
+    join replies as r
+        on r.source = i.source and r.thread_id = i.thread_id
+        and r.member_id <> i.member_id and r.occurred_at > i.occurred_at
+    qualify row_number() over (partition by i.activity_key
+                               order by r.occurred_at, r.member_id) = 1
+)
+
+select
+    i.activity_key as item_key,
+    i.source,
+    case i.activity_type when 'issue_opened' then 'issue' when 'pr_opened' then 'pull request'
+        when 'topic_created' then 'forum topic' when 'question' then 'question'
+        else 'chat thread' end as item_type,
+    i.channel,
+    i.title,
+    i.url,
+    i.member_id as author_id,
+    i.occurred_at as opened_at,
+    cast(date_trunc('week', i.occurred_at) as date) as opened_week,
+    f.first_response_at,
+    f.responder_id,
+    round(date_diff('second', i.occurred_at, f.first_response_at) / 3600.0, 2)
+        as hours_to_first_response
+from items as i
+left join first_responses as f using (activity_key)
