@@ -243,6 +243,10 @@ class Scoring(_Strict):
     contributor_contributions: int = Field(1, ge=1)
     #: Conversations in the window that make a member a Participant (below: Observer).
     participant_conversations: int = Field(3, ge=1)
+    #: A member active again after at least this many silent days is "returning".
+    returning_gap_days: int = Field(30, ge=1)
+    #: A Core member or Contributor silent for this many days is "at risk".
+    at_risk_days: int = Field(30, ge=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Scoring:

@@ -145,3 +145,27 @@ def test_partner_ranking_matches_the_community(synced):
             assert score == pytest.approx(points[org], abs=0.01)
             assert active == len(members[org])
     assert "Acacia Foundation" not in [row[1] for row in ranking]  # staff never ranked
+
+
+def test_newcomers_and_first_contributions_match_the_community(synced):
+    today = datetime.now(UTC).date()
+    member_of = members_by_identity(synced["config"])
+    first_day, first_contribution = {}, {}
+    for kind, key, when, is_bot in community_activities(synced["data"]):
+        if is_bot or when.date() > today:
+            continue
+        member, day = member_of[key], when.date()
+        first_day[member] = min(day, first_day.get(member, day))
+        if kind in CONTRIBUTION_TYPES:
+            first_contribution[member] = min(day, first_contribution.get(member, day))
+    in_window = lambda day: 0 <= (today - day).days < 90  # noqa: E731
+    new = {m for m, day in first_day.items() if in_window(day)}
+    first_time = {m for m, day in first_contribution.items() if in_window(day)}
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        rows = con.execute(
+            "select member_id, is_new, is_first_contribution, cohort from member_cohorts"
+        ).fetchall()
+    assert {m for m, is_new, _, _ in rows if is_new} == new
+    assert {m for m, _, first, _ in rows if first} == first_time
+    assert {m for m, _, _, cohort in rows if cohort == "new"} == new

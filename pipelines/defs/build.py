@@ -35,6 +35,10 @@ MARTS = (
     "response_times",
     "response_times_weekly",
     "health_factors",
+    "member_cohorts",
+    "weekly_activity",
+    "organization_weekly",
+    "monthly_summary",
 )
 
 

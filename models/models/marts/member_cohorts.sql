@@ -1,0 +1,77 @@
+-- Who to welcome and who to reach out to, over the level window (default 90 days):
+-- new (first activity ever in the window), first contribution (first contribution ever in
+-- the window), returning (active again after a silence of at least returning_gap_days),
+-- at risk (Core or Contributor, silent for at_risk_days), inactive (nothing in the window).
+{% set s = var('scoring') %}
+{% set w = s['level_window_days'] %}
+with activities as (
+    select member_id, activity_date, category
+    from {{ ref('activities') }}
+    where not is_bot and activity_date <= {{ as_of_date() }}
+),
+
+days as (
+    select distinct member_id, activity_date from activities
+),
+
+gaps as (
+    select
+        member_id,
+        activity_date,
+        date_diff('day', lag(activity_date) over (partition by member_id
+                                                  order by activity_date), activity_date)
+            as days_since_previous
+    from days
+),
+
+per_member as (
+    select
+        a.member_id,
+        min(a.activity_date) as first_activity_date,
+        min(a.activity_date) filter (where a.category = 'contribution')
+            as first_contribution_date,
+        max(a.activity_date) as last_activity_date
+    from activities as a
+    group by a.member_id
+),
+
+returners as (
+    select distinct member_id
+    from gaps
+    where {{ in_window('activity_date', w) }}
+        and days_since_previous >= {{ s['returning_gap_days'] }}
+)
+
+select
+    p.member_id,
+    m.display_name,
+    m.organization,
+    s.engagement_level,
+    s.previous_level,
+    p.first_activity_date,
+    p.first_contribution_date,
+    p.last_activity_date,
+    {{ in_window('p.first_activity_date', w) }} as is_new,
+    coalesce({{ in_window('p.first_contribution_date', w) }}, false) as is_first_contribution,
+    r.member_id is not null as is_returning,
+    (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
+        or s.previous_level in ('Core', 'Contributor'))
+        and p.last_activity_date <= {{ as_of_date() }} - {{ s['at_risk_days'] }}
+        as is_at_risk,
+    not {{ in_window('p.last_activity_date', w) }} as is_inactive,
+    case
+        when {{ in_window('p.first_activity_date', w) }} then 'new'
+        when {{ in_window('p.first_contribution_date', w) }} then 'first contribution'
+        when r.member_id is not null then 'returning'
+        when (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
+              or s.previous_level in ('Core', 'Contributor'))
+            and p.last_activity_date <= {{ as_of_date() }} - {{ s['at_risk_days'] }}
+            then 'at risk'
+        when not {{ in_window('p.last_activity_date', w) }} then 'inactive'
+        else 'active'
+    end as cohort
+from per_member as p
+join {{ ref('members') }} as m using (member_id)
+left join {{ ref('member_scores') }} as s using (member_id)
+left join returners as r using (member_id)
+where not m.is_bot
