@@ -1,0 +1,39 @@
+"""The synthetic community generator used by the scale benchmarks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from connectors.fake_apis.synthetic import write_synthetic_community
+from connectors.records import SOURCE_ACTIVITY_TYPES
+
+
+def test_writes_the_landing_contract_deterministically(tmp_path):
+    end = datetime(2026, 6, 1, tzinfo=UTC)
+    written = write_synthetic_community(tmp_path / "a", 6_000, end=end)
+    write_synthetic_community(tmp_path / "b", 6_000, end=end)
+    assert sum(written.values()) == 6_000
+    with duckdb.connect() as con:
+
+        def rows(root, table):
+            return con.execute(
+                f"select * exclude (fetched_at) from read_parquet('{root}/*/{table}/*.parquet') "
+                "order by all"
+            ).fetchall()
+
+        assert rows(tmp_path / "a", "activities") == rows(tmp_path / "b", "activities")
+        types = dict(
+            con.execute(
+                f"select source, list(distinct type) from read_parquet("
+                f"'{tmp_path / 'a'}/*/activities/*.parquet') group by 1"
+            ).fetchall()
+        )
+        actors = con.execute(
+            f"select count(*) from read_parquet('{tmp_path / 'a'}/*/activities/*.parquet') "
+            f"where actor = 'u0'"
+        ).fetchone()[0]
+    for source, found in types.items():
+        assert set(found) <= set(SOURCE_ACTIVITY_TYPES[source])
+    assert actors > 6_000 / 120 * 5  # long tail: the first person is far above average
