@@ -61,6 +61,12 @@ def test_weights_override_defaults(tmp_path):
         ("weights: {stars: 1}\n", "weights", "unknown activity type 'stars'"),
         ("weights: {star: -1}\n", "weights", "zero or more"),
         (
+            "scoring: {core_contributions: 1, contributor_contributions: 2}\n",
+            "scoring",
+            "core_contributions must be at least contributor_contributions",
+        ),
+        ("scoring: {half_life_days: 0}\n", "scoring.half_life_days", "greater than 0"),
+        (
             "sources: {github: {repositories: [a/b], backfill_days: 0}}\n",
             "sources.github.backfill_days",
             "greater than or equal to 1",
