@@ -93,6 +93,9 @@ def test_nightly_job_lands_models_and_publishes(synced):
         "system",
     }
     assert orphans == 0
+    # dbt's artifacts stay with the workspace, one folder per step (not under models/).
+    for step in ("acacia_staging", "acacia_marts"):
+        assert (config.storage.data_dir / "dbt" / step / "run_results.json").exists()
     # dbt tests ran as asset checks and passed.
     checks = synced["result"].get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)

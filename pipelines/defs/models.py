@@ -67,7 +67,12 @@ def _dbt_step(name: str, select: str) -> Any:
         context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
     ) -> Iterator[Any]:
         config = acacia.export_paths()
-        yield from dbt.cli(["build", "--vars", dbt_vars(config)], context=context).stream()
+        # One artifacts folder per step, beside the workspace's data and overwritten each
+        # run (dagster-dbt would otherwise add a folder under models/target every night).
+        target = config.storage.data_dir / "dbt" / name
+        yield from dbt.cli(
+            ["build", "--vars", dbt_vars(config)], context=context, target_path=target
+        ).stream()
 
     return step
 
