@@ -6,7 +6,12 @@ import re
 
 from dagster import DagsterInstance
 
-from connectors.records import ACTIVITY_COLUMNS, CONTRIBUTION_TYPES, IDENTITY_COLUMNS
+from connectors.records import (
+    ACTIVITY_COLUMNS,
+    CONTRIBUTION_TYPES,
+    IDENTITY_COLUMNS,
+    SOURCE_ACTIVITY_TYPES,
+)
 from pipelines.config import load_config
 from pipelines.landing import SCHEMAS
 from pipelines.run import REPO_ROOT, dagster_environment
@@ -46,3 +51,15 @@ def test_dagster_instance_settings_load(tmp_path, monkeypatch):
     # dagster.yaml put the run history beside Acacia's data, not in the repository.
     written = {p.name for p in (tmp_path / "data" / "dagster").rglob("*.db")}
     assert "runs.db" in written
+
+
+def test_the_models_union_every_source():
+    import yaml
+
+    project = yaml.safe_load((REPO_ROOT / "models" / "dbt_project.yml").read_text())
+    assert project["vars"]["acacia_sources"] == list(SOURCE_ACTIVITY_TYPES)
+    for source in SOURCE_ACTIVITY_TYPES:
+        for kind in ("activities", "identities"):
+            assert (
+                REPO_ROOT / "models" / "models" / "staging" / source / f"stg_{source}__{kind}.sql"
+            ).exists()

@@ -63,3 +63,11 @@ select
     timezone('UTC', fetched_at) as fetched_at
 from latest
 {% endmacro %}
+
+{# Every source's staging model of one kind (activities or identities), in one relation. #}
+{% macro union_staging(kind) %}
+  {%- for source_name in var('acacia_sources') %}
+    select * from {{ ref('stg_' ~ source_name ~ '__' ~ kind) }}
+    {% if not loop.last %}union all by name{% endif %}
+  {%- endfor %}
+{% endmacro %}

@@ -18,7 +18,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -142,10 +142,3 @@ def _pairs(group: list[Person]) -> Iterable[tuple[Person, Person]]:
     for i, a in enumerate(group):
         for b in group[i + 1 :]:
             yield a, b
-
-
-def members_of(people: Iterable[Person]) -> Mapping[str, list[str]]:
-    members: dict[str, list[str]] = defaultdict(list)
-    for person in people:
-        members[person.member_id].append(person.key)
-    return members

@@ -1,12 +1,3 @@
--- Every source's activities in one vocabulary. Each new source adds one line.
-select * from {{ ref('stg_github__activities') }}
-union all by name
-select * from {{ ref('stg_slack__activities') }}
-union all by name
-select * from {{ ref('stg_discourse__activities') }}
-union all by name
-select * from {{ ref('stg_reddit__activities') }}
-union all by name
-select * from {{ ref('stg_stackexchange__activities') }}
-union all by name
-select * from {{ ref('stg_events__activities') }}
+-- Every source's activities in one vocabulary (the sources are listed once, in the
+-- acacia_sources var of dbt_project.yml).
+{{ union_staging('activities') }}

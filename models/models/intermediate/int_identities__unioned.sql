@@ -1,17 +1,7 @@
 -- Every source's identities, plus a bare identity for any actor whose account was never
 -- landed (so no activity is ever without a member).
 with identities as (
-    select * from {{ ref('stg_github__identities') }}
-    union all by name
-    select * from {{ ref('stg_slack__identities') }}
-    union all by name
-    select * from {{ ref('stg_discourse__identities') }}
-    union all by name
-    select * from {{ ref('stg_reddit__identities') }}
-    union all by name
-    select * from {{ ref('stg_stackexchange__identities') }}
-    union all by name
-    select * from {{ ref('stg_events__identities') }}
+    {{ union_staging('identities') }}
 ),
 
 actors_without_identity as (
