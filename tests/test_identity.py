@@ -45,7 +45,7 @@ def groups(assignments: dict) -> set[frozenset[str]]:
     return {frozenset(keys) for keys in by_member.values()}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(identities_strategy, st.randoms(use_true_random=False))
 def test_order_does_not_matter(identities, rnd):
     shuffled = list(identities)
@@ -53,7 +53,7 @@ def test_order_does_not_matter(identities, rnd):
     assert resolve(identities) == resolve(shuffled)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(identities_strategy)
 def test_shared_email_merges_and_merging_is_transitive(identities):
     result = resolve(identities)
@@ -72,7 +72,7 @@ def test_shared_email_merges_and_merging_is_transitive(identities):
     assert len({a.member_id for a in resolve(chain, manual=manual).values()}) == 1
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(identities_strategy, identities_strategy)
 def test_adding_identities_never_changes_an_existing_members_id(before, added):
     first = resolve(before)
@@ -89,7 +89,7 @@ def test_adding_identities_never_changes_an_existing_members_id(before, added):
             assert len(absorbed_by) >= len(group)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(identities_strategy, st.data())
 def test_manual_rules_win_over_automatic_ones(identities, data):
     if len(identities) < 2:

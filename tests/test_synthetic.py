@@ -37,3 +37,20 @@ def test_writes_the_landing_contract_deterministically(tmp_path):
     for source, found in types.items():
         assert set(found) <= set(SOURCE_ACTIVITY_TYPES[source])
     assert actors > 6_000 / 120 * 5  # long tail: the first person is far above average
+
+
+def test_people_look_like_a_real_community(tmp_path):
+    """Mostly distinct names (a few shared, as in life), handles kept across sources only
+    some of the time: identity resolution gets realistic work, not millions of pairs."""
+    write_synthetic_community(tmp_path, 500_000, end=datetime(2026, 6, 1, tzinfo=UTC))
+    with duckdb.connect() as con:
+        people, names, nameless, handles = con.execute(
+            f"""
+            select count(distinct source_user_id), count(distinct display_name),
+                   count(*) filter (where display_name is null) / count(*),
+                   count(distinct username) / count(distinct source_user_id)
+            from read_parquet('{tmp_path}/*/identities/*.parquet')"""
+        ).fetchone()
+    assert names > 0.95 * people  # 10,000 people: a handful share a name
+    assert 0.02 < nameless < 0.08  # one identity in twenty has no display name
+    assert 1.2 < handles < 3  # a person's handle differs on some sources

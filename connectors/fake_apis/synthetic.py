@@ -1,8 +1,13 @@
 """A large synthetic community written straight into the landing zone (no APIs), for
 benchmarks: ``n`` activities across the six sources, long-tailed over about ``n / 50``
-people, a third of whom share an email across two sources. Built with DuckDB SQL (hashes
-of row numbers instead of a random generator), so ten million rows take seconds and the
-same size always gives the same community."""
+people. Built with DuckDB SQL (hashes of row numbers instead of a random generator), so
+ten million rows take seconds and the same size always gives the same community.
+
+People look like a real community's, so identity resolution does realistic work: names
+are made of syllables (1,600 first names, 64,000 last names, so a few people share a
+name, as in life); a third of the people use one email on several sources; on each
+source a person keeps their usual handle six times in ten, otherwise adds digits; one
+identity in twenty has no display name."""
 
 from __future__ import annotations
 
@@ -14,9 +19,27 @@ import duckdb
 
 from connectors.records import SOURCE_ACTIVITY_TYPES
 
+SYLLABLES = [
+    *("ka", "lo", "mi", "ra", "ne", "to", "su", "vi", "da", "el", "an", "jo", "ri", "ma"),
+    *("le", "sa", "ni", "ko", "be", "ta", "ho", "li", "me", "ro", "za", "fe", "gu", "pa"),
+    *("de", "si", "mo", "ju", "wa", "ye", "xi", "bo", "cu", "ga", "ha", "te"),
+]
+
 
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _draw(column: str, salt: int, modulo: int) -> str:
+    """SQL for a number in [0, modulo) drawn from ``column``: a different, independent
+    draw for every salt (hashing the row's hash plus the salt)."""
+    return f"cast(hash(hash({column}) // 2 + {salt}) % {modulo} as bigint)"
+
+
+def _pick(words: list[str], column: str, salt: int) -> str:
+    """SQL picking one of ``words`` by a draw from ``column``."""
+    listed = "[" + ", ".join(f"'{w}'" for w in words) + "]"
+    return f"{listed}[1 + {_draw(column, salt, len(words))}]"
 
 
 def write_synthetic_community(
@@ -35,27 +58,39 @@ def write_synthetic_community(
     per_source = activities // len(SOURCE_ACTIVITY_TYPES)
     written = {}
     with duckdb.connect() as con:
+        con.execute(f"""
+            create temp table people as
+            with named as (
+                select p,
+                    {_pick(SYLLABLES, "p", 1)} || {_pick(SYLLABLES, "p", 2)} as first_name,
+                    {_pick(SYLLABLES, "p", 3)} || {_pick(SYLLABLES, "p", 4)}
+                        || {_pick(SYLLABLES, "p", 5)} as last_name
+                from range({people}) as t(p)
+            )
+            select p,
+                upper(first_name[1]) || first_name[2:] || ' '
+                    || upper(last_name[1]) || last_name[2:] as name,
+                first_name || last_name as handle
+            from named""")
         for number, (source, types) in enumerate(SOURCE_ACTIVITY_TYPES.items()):
             folder = landing / source
             (folder / "activities").mkdir(parents=True, exist_ok=True)
             (folder / "identities").mkdir(parents=True, exist_ok=True)
-            type_list = "[" + ", ".join(f"'{t}'" for t in types) + "]"
             offset = number * per_source + zlib.crc32(part.encode()) * 1_000_000_000
             con.execute(f"""
                 copy (
                     select
                         '{source}' as source,
                         '{part}-' || i as activity_id,
-                        {type_list}[1 + cast(hash(i, 1) % {len(types)} as bigint)] as type,
+                        {_pick(list(types), "i", 1)} as type,
                         timestamptz '{end.isoformat()}'
-                            - to_seconds(cast(hash(i, 2) % {days * 86400} as bigint))
-                            as occurred_at,
+                            - to_seconds({_draw("i", 2, days * 86400)}) as occurred_at,
                         -- Long tail: a few people do most of the work.
-                        'u' || cast(floor(pow(cast(hash(i, 3) % 1000000 as bigint) / 1e6, 3)
-                                          * {people}) as bigint) as actor,
-                        'channel-' || cast(hash(i, 4) % 20 as bigint) as channel,
+                        'u' || cast(floor(pow({_draw("i", 3, 1_000_000)} / 1e6, 3) * {people})
+                                    as bigint) as actor,
+                        'channel-' || {_draw("i", 4, 20)} as channel,
                         null::varchar as url, null::varchar as title,
-                        '{source}-thread-' || cast(hash(i, 5) % {max(per_source // 8, 1)} as bigint)
+                        '{source}-thread-' || {_draw("i", 5, max(per_source // 8, 1))}
                             as thread_id,
                         null::varchar as parent_id, null::varchar as body,
                         '{{}}' as extra,
@@ -66,9 +101,11 @@ def write_synthetic_community(
                 copy (
                     select
                         '{source}' as source, 'u' || p as source_user_id,
-                        'user' || p as username,
-                        'Person ' || p || ' ' || chr(cast(65 + p % 26 as integer))
-                            || chr(cast(97 + p % 23 as integer)) as display_name,
+                        case when {_draw("p", number * 100 + 7, 10)} < 6 then handle
+                             else handle || {_draw("p", number * 100 + 8, 1000)}
+                        end as username,
+                        case when {_draw("p", number * 100 + 9, 20)} > 0 then name
+                        end as display_name,
                         case when p % 3 = 0 then 'p' || p || '@org' || p % 1000 || '.com'
                         end as email,
                         case when p % 10 = 0 then 'Org ' || p % 1000 end as company,
@@ -77,9 +114,9 @@ def write_synthetic_community(
                         null::varchar as profile_url, null::varchar as avatar_url,
                         true as has_profile, '{{}}' as extra,
                         now() as fetched_at, '{part}' as run_id
-                    from range({people}) as t(p)
+                    from people
                     -- each person is on some of the sources
-                    where cast(hash(p, {number}) % 3 as bigint) <> 0
+                    where {_draw("p", number * 100, 3)} <> 0
                 ) to {_quote(folder / "identities" / f"{part}.parquet")} (format parquet)""")
             written[source] = per_source
     return written

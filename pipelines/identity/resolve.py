@@ -12,15 +12,23 @@ Rules, in order of strength:
 Member ids: a member keeps the id it had in the previous run as long as any of its
 identities are still together; when two earlier members meet, the one with more
 identities (then the smaller id) keeps its id; identities split off get new ids.
+
+The work is done in DuckDB (a million identities resolve in seconds): connected
+components by label propagation over the identity-to-match-key graph, then the id
+rules as window functions. ``resolve`` wraps it for lists of identities; the pipeline
+calls ``resolve_tables`` on tables it has already loaded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
 
 NOREPLY = re.compile(r"^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$")
 
@@ -50,24 +58,6 @@ class Assignment:
     rule: str  # why this identity is in its member: "alone", "email", "manual", ...
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        parent = self.parent.setdefault(item, item)
-        if parent != item:
-            parent = self.parent[item] = self.find(parent)
-        return parent
-
-    def union(self, a: str, b: str) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            # The smaller root wins: the structure does not depend on the order of unions.
-            low, high = sorted((root_a, root_b))
-            self.parent[high] = low
-
-
 def email_key(identity: IdentityRef) -> str | None:
     """The matching key of an identity's email, or None. Noreply maps to the login."""
     if not identity.email:
@@ -89,6 +79,17 @@ def _new_id(seed: str, taken: set[str]) -> str:
         salt += 1
 
 
+_local = threading.local()
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB per thread for small resolutions (tests, the CLI): opening
+    one costs more than resolving a few hundred identities."""
+    if not hasattr(_local, "con"):
+        _local.con = duckdb.connect()
+    return _local.con
+
+
 def resolve(
     identities: Iterable[IdentityRef],
     previous: Mapping[str, str] | None = None,
@@ -96,74 +97,169 @@ def resolve(
 ) -> dict[str, Assignment]:
     """Assign every identity to a member. ``previous`` maps identity keys to the member
     ids of the last run."""
+    refs = sorted(set(identities), key=lambda i: i.key)
     previous = previous or {}
-    manual = manual or ManualRules()
-    identities = sorted(set(identities), key=lambda i: i.key)
-    keys = {i.key for i in identities}
-    links = _UnionFind()
-    rule: dict[str, str] = {}
-    for identity in identities:
-        links.find(identity.key)
-
-    # Automatic: shared email keys (GitHub logins stand for their noreply addresses).
-    by_email: dict[str, list[str]] = defaultdict(list)
-    for identity in identities:
-        if identity.key in manual.splits:
-            continue
-        if identity.source == "github" and identity.username:
-            by_email[f"github-login:{identity.username.lower()}"].append(identity.key)
-        if (key := email_key(identity)) is not None:
-            by_email[key].append(identity.key)
-    for group in by_email.values():
-        for other in group[1:]:
-            links.union(group[0], other)
-            rule[other] = rule[group[0]] = "email"
-
-    # Manual merges win over everything (splits included).
-    for group in manual.merges:
-        present = [k for k in group if k in keys]
-        for other in present[1:]:
-            links.union(present[0], other)
-        for k in present if len(present) > 1 else []:
-            rule[k] = "manual"
-
-    components: dict[str, list[str]] = defaultdict(list)
-    for key in sorted(keys):
-        components[links.find(key)].append(key)
-    return _stable_ids(components, previous, manual.splits, rule)
+    con = scratch_connection()
+    con.register(
+        "refs_input",
+        pa.table(
+            {
+                "key": [i.key for i in refs],
+                "email": [i.email for i in refs],
+                "username": [i.username for i in refs],
+            },
+            schema=pa.schema(
+                [("key", pa.string()), ("email", pa.string()), ("username", pa.string())]
+            ),
+        ),
+    )
+    con.register(
+        "previous_input",
+        pa.table(
+            {"key": list(previous), "member_id": list(previous.values())},
+            schema=pa.schema([("key", pa.string()), ("member_id", pa.string())]),
+        ),
+    )
+    resolve_tables(con, "refs_input", "previous_input", manual or ManualRules())
+    rows = con.execute("select key, member_id, rule from resolved").fetchall()
+    return {key: Assignment(member_id, rule) for key, member_id, rule in rows}
 
 
-def _stable_ids(
-    components: dict[str, list[str]],
-    previous: Mapping[str, str],
-    splits: set[str],
-    rule: dict[str, str],
-) -> dict[str, Assignment]:
+def resolve_tables(
+    con: duckdb.DuckDBPyConnection, refs: str, previous: str, manual: ManualRules
+) -> int:
+    """Resolve the identities of relation ``refs`` (key, email, username) against the
+    member ids of relation ``previous`` (key, member_id), into the temp table
+    ``resolved`` (key, member_id, rule). Returns the number of propagation rounds."""
+    groups = [(n, key) for n, group in enumerate(manual.merges) for key in group]
+    con.execute("create or replace temp table manual_merges (grp integer, key varchar)")
+    con.execute("create or replace temp table manual_splits (key varchar)")
+    if groups:
+        con.executemany("insert into manual_merges values (?, ?)", groups)
+    if manual.splits:
+        con.executemany("insert into manual_splits values (?)", [[k] for k in manual.splits])
+    con.execute(f"""
+        create or replace temp table nodes as
+        select key, split_part(key, ':', 1) as source, email, username,
+               key in (select key from manual_splits) as is_split,
+               (row_number() over (order by key) - 1)::bigint as n
+        from (select distinct on (key) * from {refs} order by key)""")
+    # Match keys: shared emails (a GitHub noreply address stands for the login), the
+    # GitHub login itself, and manual merge groups of two or more present identities.
+    con.execute(r"""
+        create or replace temp table edges as
+        with emails as (
+            select n, is_split, source, username, lower(trim(email)) as email from nodes
+        ),
+        automatic as (
+            select n, 'github-login:' || lower(username) as k
+            from emails where source = 'github' and coalesce(username, '') <> '' and not is_split
+            union all
+            select n, case
+                when regexp_matches(email, '^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$')
+                then 'github-login:' || regexp_extract(
+                    email, '^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$', 1)
+                when email like '%@%' then 'email:' || email
+            end as k
+            from emails where coalesce(email, '') <> '' and not is_split
+        ),
+        present as (
+            select m.grp, nodes.n from manual_merges as m join nodes using (key)
+        ),
+        manual as (
+            select n, 'manual:' || grp as k from present
+            where grp in (select grp from present group by grp having count(distinct n) > 1)
+        )
+        select distinct n, k from automatic where k is not null
+        union
+        select n, k from manual""")
+    con.execute("create or replace temp table labels as select n, n as label from nodes")
+    rounds = 0
+    while True:
+        rounds += 1
+        changed = con.execute("""
+            with key_labels as (
+                select e.k, min(l.label) as label from edges as e join labels as l using (n)
+                group by e.k
+            ),
+            best as (
+                select e.n, min(kl.label) as label
+                from edges as e join key_labels as kl using (k) group by e.n
+            )
+            update labels set label = best.label from best
+            where labels.n = best.n and best.label < labels.label""").fetchone()[0]
+        if not changed:
+            break
+    _stable_ids(con, previous)
+    return rounds
+
+
+def _stable_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
     """Give each component a member id, keeping earlier ids where the rules say so."""
-    counts: dict[str, dict[str, int]] = {}  # root -> old id -> identities carrying it
-    claims: dict[str, list[tuple[tuple, str]]] = defaultdict(list)
-    for root, members in components.items():
-        counts[root] = defaultdict(int)
-        for key in members:
-            if key in previous:
-                counts[root][previous[key]] += 1
-        split_off = all(k in splits for k in members)
-        for old_id, count in counts[root].items():
-            # The component that keeps an old id: most of its identities, not a split-off
-            # identity, the larger component, then the smallest identity key.
-            claims[old_id].append(((-count, split_off, -len(members), members[0]), root))
-    won: dict[str, list[str]] = defaultdict(list)
-    for old_id, contenders in claims.items():
-        won[min(contenders)[1]].append(old_id)
-    # Where earlier members meet, the one with more identities here (then the smaller
-    # id) keeps its id.
-    kept = {root: min(ids, key=lambda old: (-counts[root][old], old)) for root, ids in won.items()}
-    taken = set(previous.values())
-    result: dict[str, Assignment] = {}
-    for root, members in sorted(components.items()):
-        member_id = kept.get(root) or _new_id(members[0], taken)
-        taken.add(member_id)
-        for key in members:
-            how = rule.get(key, "alone" if len(members) == 1 else "email")
-            result[key] = Assignment(member_id, how)
-    return result
+    con.execute("""
+        create or replace temp table components as
+        select l.label as root, count(*) as size, bool_and(nodes.is_split) as split_off,
+               min(nodes.key) as first_key
+        from labels as l join nodes using (n) group by l.label""")
+    # The component that keeps an old id: most of its identities, not a split-off
+    # identity, the larger component, then the smallest identity key. Where earlier
+    # members meet, the one with more identities here (then the smaller id) wins.
+    con.execute(f"""
+        create or replace temp table kept as
+        with carried as (
+            select l.label as root, p.member_id as old, count(*) as carried
+            from labels as l join nodes using (n) join {previous} as p using (key)
+            group by all
+        ),
+        won as (
+            select c.*
+            from carried as c join components as comp using (root)
+            qualify row_number() over (
+                partition by c.old
+                order by c.carried desc, comp.split_off, comp.size desc, comp.first_key
+            ) = 1
+        )
+        select root, old as member_id
+        from won
+        qualify row_number() over (partition by root order by carried desc, old) = 1""")
+    con.execute("""
+        create or replace temp table member_ids as
+        select c.root, c.first_key, k.member_id as kept,
+               'm_' || sha256(c.first_key)[1:16] as candidate
+        from components as c left join kept as k using (root)""")
+    clash = con.execute(f"""
+        select count(*) from member_ids
+        where kept is null and (
+            candidate in (select member_id from {previous})
+            or candidate in (select kept from member_ids where kept is not null)
+            or candidate in (select candidate from member_ids where kept is null
+                             group by candidate having count(*) > 1))""").fetchone()[0]
+    if clash:  # 64-bit ids practically never clash; when they do, salt them in order
+        taken = {r[0] for r in con.execute(f"select member_id from {previous}").fetchall()}
+        rows = con.execute("select root, first_key, kept from member_ids order by first_key")
+        fixed = []
+        for root, first_key, kept in rows.fetchall():
+            member_id = kept or _new_id(first_key, taken)
+            taken.add(member_id)
+            fixed.append((root, member_id))
+        con.execute("create or replace temp table fixed (root bigint, member_id varchar)")
+        con.executemany("insert into fixed values (?, ?)", fixed)
+        con.execute("""update member_ids set kept = fixed.member_id from fixed
+                       where member_ids.root = fixed.root""")
+    con.execute("""
+        create or replace temp table resolved as
+        with linked as (
+            select distinct e.n, e.k like 'manual:%' as manual
+            from edges as e
+            join (select k from edges group by k having count(distinct n) > 1) using (k)
+        )
+        select nodes.key, coalesce(m.kept, m.candidate) as member_id,
+               case when bool_or(linked.manual) then 'manual'
+                    when bool_or(not linked.manual) then 'email'
+                    when any_value(c.size) = 1 then 'alone'
+                    else 'email' end as rule
+        from nodes join labels using (n)
+        join member_ids as m on m.root = labels.label
+        join components as c on c.root = labels.label
+        left join linked using (n)
+        group by nodes.key, m.kept, m.candidate""")

@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.config import AcaciaConfig
-from pipelines.identity.organizations import MemberFacts, affiliate
-from pipelines.identity.resolve import IdentityRef, resolve
+from pipelines.identity.organizations import ManualAffiliation, MemberFacts, affiliate
+from pipelines.identity.resolve import resolve_tables
 from pipelines.identity.rules import load_identity_rules, load_organizations
-from pipelines.identity.suggestions import Person, suggest
+from pipelines.identity.suggestions import suggest_tables
 
 _S, _B, _D, _F, _I = pa.string(), pa.bool_(), pa.date32(), pa.float64(), pa.int64()
 SCHEMAS = {
@@ -78,79 +78,104 @@ class ResolutionReport:
     suggested_organizations: int
 
 
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def write_table(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
     """Replace ``folder/name.parquet`` atomically."""
+    return _replace(
+        folder,
+        name,
+        lambda tmp: pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), tmp),
+    )
+
+
+def _replace(folder: Path, name: str, write: Any) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.parquet"
     tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), tmp)
+    write(tmp)
     os.replace(tmp, target)
     return target
 
 
-def previous_members(folder: Path) -> dict[str, str]:
-    path = folder / "identity_members.parquet"
-    if not path.exists():
-        return {}
-    table = pq.read_table(path, columns=["identity_key", "member_id"])
-    return dict(zip(table["identity_key"].to_pylist(), table["member_id"].to_pylist(), strict=True))
+def copy_table(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str) -> Path:
+    """Write the result of ``query`` as ``folder/name.parquet`` (atomically), with the
+    columns of SCHEMAS[name]."""
+    columns = ", ".join(f'"{field.name}"' for field in SCHEMAS[name])
+    return _replace(
+        folder,
+        name,
+        lambda tmp: con.execute(
+            f"copy (select {columns} from ({query})) to {_quote(tmp)} (format parquet)"
+        ),
+    )
 
 
-def read_identities(warehouse: Path) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(
-            "select source, source_user_id, username, display_name, email, company, is_bot "
-            "from intermediate.int_identities__unioned"
-        ).fetchall()
+def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> ResolutionReport:
+    """Resolve the identities in the warehouse and write the results.
 
-
-def run_resolution(config: AcaciaConfig, rows: list[tuple] | None = None) -> ResolutionReport:
-    """Resolve the identities in the warehouse (or ``rows``) and write the results."""
-    rows = read_identities(config.storage.warehouse()) if rows is None else rows
+    Everything per identity happens in an in-memory DuckDB attached to the warehouse;
+    Python sees only the members that have something to be affiliated by."""
     folder = config.storage.resolution()
     manual, rejected = load_identity_rules(config.identity.rules_file)
     organizations, manual_affiliations = load_organizations(config.identity.organizations_file)
-    bots = {name.lower() for name in config.identity.bots}
-
-    refs, people, facts_rows = [], [], []
-    for source, user_id, username, name, email, company, is_bot in rows:
-        key = f"{source}:{user_id}"
-        bot = bool(is_bot) or (username or "").lower() in bots or (username or "").endswith("[bot]")
+    bots = sorted({name.lower() for name in config.identity.bots})
+    with duckdb.connect() as con:
+        con.execute(
+            f"attach {_quote(warehouse or config.storage.warehouse())} as warehouse (read_only)"
+        )
         # Bots never merge by email: a shared deploy address is not a person.
-        refs.append(
-            IdentityRef(key, None if bot else email, username if source == "github" else None)
+        con.execute(
+            """
+            create temp table identities as
+            select source || ':' || source_user_id as key, source, source_user_id, username,
+                   display_name as name, email, company,
+                   coalesce(
+                       is_bot or lower(username) in (select unnest(?::varchar[]))
+                       or username like '%[bot]', false) as is_bot
+            from warehouse.intermediate.int_identities__unioned""",
+            [bots],
         )
-        facts_rows.append((key, email, company, bot, username, name))
-    assignments = resolve(refs, previous_members(folder), manual)
-
-    identity_rows, facts = [], {}
-    for (key, email, company, bot, username, name), (source, user_id, *_rest) in zip(
-        facts_rows, rows, strict=True
-    ):
-        assignment = assignments[key]
-        identity_rows.append(
-            {
-                "identity_key": key,
-                "source": source,
-                "source_user_id": user_id,
-                "member_id": assignment.member_id,
-                "rule": assignment.rule,
-                "is_bot": bot,
-            }
+        con.execute("detach warehouse")
+        previous = folder / "identity_members.parquet"
+        if previous.exists():
+            con.execute(
+                "create temp table previous as select identity_key as key, member_id "
+                f"from read_parquet({_quote(previous)})"
+            )
+        else:
+            con.execute("create temp table previous (key varchar, member_id varchar)")
+        con.execute("""
+            create temp view refs as
+            select key, if(is_bot, null, email) as email,
+                   if(source = 'github', username, null) as username
+            from identities""")
+        resolve_tables(con, "refs", "previous", manual)
+        con.execute("""
+            create temp table assigned as
+            select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")
+        copy_table(
+            con,
+            folder,
+            "identity_members",
+            "select key as identity_key, *, from assigned order by key",
         )
-        people.append(Person(key, assignment.member_id, username, name, bot))
-        member = facts.setdefault(assignment.member_id, MemberFacts(assignment.member_id))
-        member.identity_keys.append(key)
-        if email:
-            member.emails.append(email.lower())
-        if company and source == "github":
-            member.companies.append(company)
-    write_table(folder, "identity_members", identity_rows)
 
-    suggestions = suggest(people, rejected)
-    write_table(folder, "identity_suggestions", [vars(s) for s in suggestions])
+        suggest_tables(con, "assigned", rejected)
+        copy_table(
+            con,
+            folder,
+            "identity_suggestions",
+            "select * from suggestions order by score desc, suggestion_id",
+        )
 
-    affiliations, suggested_orgs = affiliate(facts.values(), organizations, manual_affiliations)
+        affiliations, suggested_orgs = affiliate(
+            _member_facts(con, manual_affiliations), organizations, manual_affiliations
+        )
+        counts = con.execute("select count(*), count(distinct member_id) from assigned").fetchone()
+        suggestions = con.execute("select count(*) from suggestions").fetchone()[0]
     write_table(folder, "member_organizations", [vars(a) for a in affiliations])
     write_table(
         folder,
@@ -170,12 +195,36 @@ def run_resolution(config: AcaciaConfig, rows: list[tuple] | None = None) -> Res
     write_table(
         folder, "organization_suggestions", [{"domain": d, "members": n} for d, n in suggested_orgs]
     )
-    members = {a.member_id for a in assignments.values()}
+    identities, members = counts
     return ResolutionReport(
-        identities=len(identity_rows),
-        members=len(members),
-        merged_identities=len(identity_rows) - len(members),
-        suggestions=len(suggestions),
+        identities=identities,
+        members=members,
+        merged_identities=identities - members,
+        suggestions=suggestions,
         affiliations=len(affiliations),
         suggested_organizations=len(suggested_orgs),
     )
+
+
+def _member_facts(
+    con: duckdb.DuckDBPyConnection, manual: list[ManualAffiliation]
+) -> list[MemberFacts]:
+    """What affiliation needs of each member that has an email, a GitHub company, or an
+    entry in organizations.yml (the others cannot be affiliated)."""
+    handles = sorted({entry.identity.lower() for entry in manual})
+    rows = con.execute(
+        """
+        select member_id, list(key order by key), list(lower(email) order by key)
+                   filter (where email is not null),
+               list(company order by key) filter (where company is not null and source = 'github')
+        from assigned
+        group by member_id
+        having count(email) > 0 or count(company) filter (where source = 'github') > 0
+            or bool_or(lower(key) in (select unnest(?::varchar[])))
+        order by member_id""",
+        [handles],
+    ).fetchall()
+    return [
+        MemberFacts(member_id, keys, emails or [], companies or [])
+        for member_id, keys, emails, companies in rows
+    ]

@@ -5,25 +5,37 @@ members and different sources:
 
 - the same username (``adal`` on GitHub and on the forum);
 - the same full name (accents, case and spacing aside);
-- names written differently but close (``Ada Lovelace`` and ``Ada L.``, ``Jonas Müller``
-  and ``Jonas Mueller``), scored with rapidfuzz within blocks of names that share the
-  first two letters of the first name and the initial of the last, so 200,000
-  identities do not mean 40 billion comparisons.
+- names written differently but close (``Jonas Müller`` and ``Jonas Mueller``,
+  ``Ada Lovelace`` and ``Ada Lovelance``), scored with rapidfuzz within blocks of names
+  that share the first two letters of the first and of the last word, so 200,000
+  identities do not mean 40 billion comparisons (a typo in those letters goes
+  unnoticed).
+
+A username or name shared by more than ``COMMON`` identities ("admin", "John Smith") is
+too weak to suggest anything. Pairs are found with DuckDB joins (a million identities
+take seconds); only the near-match scoring runs in Python, over distinct names. Between
+two identities the strongest evidence wins (same username, then same name, then the
+closest similar name); ids are a hash of the two identity keys, so a suggestion keeps
+its id from one run to the next.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import duckdb
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from pipelines.identity.resolve import scratch_connection
+
 NEAR_MATCH = 88  # token_sort_ratio at or above which two names are "close"
+COMMON = 50  # a username or name on more identities than this suggests nothing
 
 
 @dataclass(frozen=True)
@@ -35,10 +47,6 @@ class Person:
     username: str | None = None
     name: str | None = None
     is_bot: bool = False
-
-    @functools.cached_property
-    def source(self) -> str:
-        return self.key.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -65,80 +73,138 @@ def normalize_name(name: str | None) -> str:
     return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
 
 
-def _suggestion(a: Person, b: Person, rule: str, evidence: str, score: float) -> Suggestion:
-    a, b = sorted((a, b), key=lambda p: p.key)
-    # 64 bits: no collision among millions of suggestions (40 bits collided at 4.8M).
-    digest = hashlib.sha256(f"{a.key}|{b.key}".encode()).hexdigest()[:16]
-    return Suggestion(f"s_{digest}", a.key, b.key, a.member_id, b.member_id, rule, evidence, score)
+def _strings(**columns: list) -> pa.Table:
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
 def suggest(
     people: Iterable[Person], rejected: set[frozenset[str]] | None = None
 ) -> list[Suggestion]:
-    """Pairs of identities (of different members and sources) that may be one person."""
-    rejected = rejected or set()
-    people = [p for p in people if not p.is_bot]
-    found: dict[frozenset[str], Suggestion] = {}
+    """Pairs of identities (of different members and sources) that may be one person,
+    strongest first."""
+    people = list(people)
+    con = scratch_connection()
+    table = _strings(
+        key=[p.key for p in people],
+        member_id=[p.member_id for p in people],
+        username=[p.username for p in people],
+        name=[p.name for p in people],
+    ).append_column("is_bot", pa.array([p.is_bot for p in people], pa.bool_()))
+    con.register("people_input", table)
+    suggest_tables(con, "people_input", rejected or set())
+    rows = con.execute(
+        "select suggestion_id, identity_a, identity_b, member_a, member_b, rule, evidence, "
+        "score from suggestions order by score desc, suggestion_id"
+    ).fetchall()
+    return [Suggestion(*row) for row in rows]
 
-    def offer(a: Person, b: Person, rule: str, evidence: str, score: float) -> None:
-        pair = frozenset((a.key, b.key))
-        if a.member_id == b.member_id or a.source == b.source or pair in rejected:
-            return
-        if pair not in found or found[pair].score < score:
-            found[pair] = _suggestion(a, b, rule, evidence, score)
 
-    by_username: dict[str, list[Person]] = defaultdict(list)
-    by_name: dict[str, list[Person]] = defaultdict(list)
-    for person in people:
-        # A handle, not a display name (events and Stack Exchange have only names).
-        if person.username and len(person.username) >= 3 and " " not in person.username:
-            by_username[person.username.lower()].append(person)
-        name = normalize_name(person.name)
-        if len(name.split()) >= 2:
-            by_name[name].append(person)
-    for username, group in by_username.items():
-        for a, b in _pairs(group):
-            offer(
-                a,
-                b,
-                "same_username",
-                f"same username '{username}' on {a.source} and {b.source}",
-                100.0,
-            )
-    for name, group in by_name.items():
-        for a, b in _pairs(group):
-            offer(a, b, "same_name", f"same name '{name}' on {a.source} and {b.source}", 95.0)
+def suggest_tables(
+    con: duckdb.DuckDBPyConnection, people: str, rejected: set[frozenset[str]]
+) -> None:
+    """Suggestions for relation ``people`` (key, member_id, username, name, is_bot) into
+    the temp table ``suggestions``."""
+    con.execute(f"""
+        create or replace temp table suggest_people as
+        select key, split_part(key, ':', 1) as source, member_id,
+               lower(username) as username, name
+        from {people} where not coalesce(is_bot, false)""")
+    names = [
+        row[0]
+        for row in con.execute(
+            "select distinct name from suggest_people where name is not null"
+        ).fetchall()
+    ]
+    con.register(
+        "normalized_names",
+        _strings(name=names, normalized=[normalize_name(n) for n in names]),
+    )
+    con.execute("create or replace temp table rejected_pairs (a varchar, b varchar)")
+    pairs = [sorted(pair) for pair in rejected if len(pair) == 2]
+    if pairs:
+        con.executemany("insert into rejected_pairs values (?, ?)", pairs)
+    # Handles (events and Stack Exchange have only names, with spaces) and full names of
+    # two words or more.
+    con.execute(f"""
+        create or replace temp table by_username as
+        select key, source, member_id, username as value from suggest_people
+        where length(username) >= 3 and username not like '% %'
+        qualify count(*) over (partition by username) <= {COMMON}""")
+    con.execute(f"""
+        create or replace temp table by_name as
+        select p.key, p.source, p.member_id, n.normalized as value
+        from suggest_people as p join normalized_names as n using (name)
+        where n.normalized like '% %'
+        qualify count(*) over (partition by n.normalized) <= {COMMON}""")
+    distinct_names = con.execute("select distinct value from by_name").fetchall()
+    close = _close_names([row[0] for row in distinct_names])
+    con.register(
+        "close_names",
+        _strings(name_a=[c[0] for c in close], name_b=[c[1] for c in close]).append_column(
+            "score", pa.array([c[2] for c in close], pa.float64())
+        ),
+    )
+    con.execute("""
+        create or replace temp table suggestions as
+        with found as (
+            select a.key as key_a, b.key as key_b, a.member_id as member_a,
+                   b.member_id as member_b, a.source as source_a, b.source as source_b,
+                   'same_username' as rule, 1 as priority, 100.0 as score,
+                   'same username ''' || a.value || '''' as what
+            from by_username as a join by_username as b
+              on a.value = b.value and a.key < b.key
+            union all
+            select a.key, b.key, a.member_id, b.member_id, a.source, b.source,
+                   'same_name', 2, 95.0, 'same name ''' || a.value || ''''
+            from by_name as a join by_name as b on a.value = b.value and a.key < b.key
+            union all
+            select a.key, b.key, a.member_id, b.member_id, a.source, b.source,
+                   'similar_name', 3, c.score,
+                   'similar names ''' || c.name_a || ''' and ''' || c.name_b || ''''
+            from close_names as c
+            join by_name as a on a.value = c.name_a
+            join by_name as b on b.value = c.name_b
+        ),
+        ordered as (  -- each pair once, its identities in key order
+            select
+                least(key_a, key_b) as identity_a, greatest(key_a, key_b) as identity_b,
+                if(key_a < key_b, member_a, member_b) as member_a,
+                if(key_a < key_b, member_b, member_a) as member_b,
+                if(key_a < key_b, source_a, source_b) as source_a,
+                if(key_a < key_b, source_b, source_a) as source_b,
+                rule, priority, score, what
+            from found
+            where member_a <> member_b and source_a <> source_b
+        )
+        select
+            's_' || sha256(identity_a || '|' || identity_b)[1:16] as suggestion_id,
+            identity_a, identity_b, member_a, member_b, rule,
+            what || ' on ' || source_a || ' and ' || source_b as evidence, score
+        from ordered
+        anti join rejected_pairs as r on r.a = identity_a and r.b = identity_b
+        qualify row_number() over (
+            partition by identity_a, identity_b order by score desc, priority
+        ) = 1""")
 
-    # Near matches, within blocks: same two first letters, same last-name initial.
+
+def _close_names(names: list[str]) -> list[tuple[str, str, float]]:
+    """Pairs of distinct names scoring at least NEAR_MATCH, compared within blocks (the
+    same first two letters of the first and of the last word)."""
     blocks: dict[str, list[str]] = defaultdict(list)
-    for name in by_name:
+    for name in names:
         tokens = name.split()
-        blocks[f"{tokens[0][:2]} {tokens[-1][:1]}"].append(name)
-    for names in blocks.values():
-        if len(names) < 2:
+        blocks[f"{tokens[0][:2]} {tokens[-1][:2]}"].append(name)
+    close = []
+    for block in blocks.values():
+        if len(block) < 2:
             continue
+        # token_sort_ratio is the ratio of the token-sorted strings: sort once per name.
+        sorted_tokens = [" ".join(sorted(name.split())) for name in block]
         scores = process.cdist(
-            names, names, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_MATCH, workers=-1
+            sorted_tokens, sorted_tokens, scorer=fuzz.ratio, score_cutoff=NEAR_MATCH, workers=1
         )
         rows, cols = scores.nonzero()
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            if i >= j:
-                continue
-            for a in by_name[names[i]]:
-                for b in by_name[names[j]]:
-                    offer(
-                        a,
-                        b,
-                        "similar_name",
-                        f"similar names '{names[i]}' and '{names[j]}' on {a.source} and {b.source}",
-                        float(scores[i, j]),
-                    )
-    return sorted(found.values(), key=lambda s: (-s.score, s.suggestion_id))
-
-
-def _pairs(group: list[Person]) -> Iterable[tuple[Person, Person]]:
-    if len(group) > 50:  # a common name ("admin", "John Smith"): too weak to suggest
-        return
-    for i, a in enumerate(group):
-        for b in group[i + 1 :]:
-            yield a, b
+            if i < j:
+                close.append((block[i], block[j], float(scores[i, j])))
+    return close

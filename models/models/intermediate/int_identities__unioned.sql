@@ -4,9 +4,20 @@ with identities as (
     {{ union_staging('identities') }}
 ),
 
+-- The actors of the landed files themselves (no need to deduplicate ten million
+-- activities to know who acted).
+actors as (
+    {%- for source_name in var('acacia_sources') %}
+    select distinct source, actor as source_user_id
+    from {{ landed(source_name, 'activities') }}
+    where actor is not null
+    {% if not loop.last %}union{% endif %}
+    {%- endfor %}
+),
+
 actors_without_identity as (
-    select distinct a.source, a.source_user_id
-    from {{ ref('int_activities__unioned') }} as a
+    select a.source, a.source_user_id
+    from actors as a
     anti join identities as i using (source, source_user_id)
 )
 

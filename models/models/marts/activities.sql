@@ -26,14 +26,26 @@ with_member as (
     left join identities as i using (source, source_user_id)
 ),
 
--- A dated (manual) affiliation covering the day wins; then the strongest undated rule.
+-- A dated (manual) affiliation covering the day wins; then the member's strongest
+-- undated one (one per member, so ten million activities need no window over joins).
+undated as (
+    select member_id, organization
+    from affiliations
+    where valid_from is null and valid_to is null
+    qualify row_number() over (partition by member_id order by rule_rank, organization) = 1
+),
+
+dated as (
+    select * from affiliations where valid_from is not null or valid_to is not null
+),
+
 organization_on_the_day as (
     select
         m.source,
         m.activity_id,
         f.organization
     from with_member as m
-    join affiliations as f
+    join dated as f
         on f.member_id = m.member_id
         and (f.valid_from is null or m.activity_date >= f.valid_from)
         and (f.valid_to is null or m.activity_date <= f.valid_to)
@@ -55,7 +67,7 @@ select
     m.member_id,
     m.source_user_id,
     m.is_bot,
-    o.organization,
+    coalesce(o.organization, u.organization) as organization,
     m.channel,
     m.url,
     m.title,
@@ -64,4 +76,5 @@ select
     coalesce(w.weight, 0) as weight
 from with_member as m
 left join organization_on_the_day as o using (source, activity_id)
+left join undated as u on u.member_id = m.member_id
 left join weights as w using (activity_type)
