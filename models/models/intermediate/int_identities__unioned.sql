@@ -1,5 +1,6 @@
 -- Every source's identities, plus a bare identity for any actor whose account was never
--- landed (so no activity is ever without a member).
+-- landed (so no activity is ever without a member). A view, like the activities union:
+-- the warehouse stores only marts, and the published snapshot is a copy of it.
 with identities as (
     {{ union_staging('identities') }}
 ),
