@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from connectors.errors import RateLimitStop, SourceError
 from connectors.events import RowProblem
 from pipelines.config import AcaciaConfig
-from pipelines.landing import CursorStore, Lander, LandingZone
+from pipelines.landing import CursorStore, Lander, LandingZone, SyncStatus
 from pipelines.sources import SOURCES, Secrets
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,37 @@ def sync_source(
         )
     zone = LandingZone(config.storage.landing())
     lander = Lander(zone, CursorStore(config.storage.state()), source, flush_rows=flush_rows)
-    connector = SOURCES[source].build(settings, secrets, zone)
+    status = SyncStatus(config.storage.state())
     report = SyncReport(source)
+    try:
+        connector = SOURCES[source].build(settings, secrets, zone)
+        _run(connector, lander, report, progress)
+    except SourceError as error:
+        status.record(
+            source, status="failed", message=str(error), activities=lander.landed["activities"]
+        )
+        raise
+    except Exception as error:
+        # Name the kind of failure only: an unexpected exception's text could quote a
+        # request or a response.
+        status.record(
+            source,
+            status="failed",
+            message=f"unexpected {type(error).__name__}; see the sync log",
+            activities=lander.landed["activities"],
+        )
+        raise
+    status.record(
+        source,
+        status="failed" if report.failed else "rate_limited" if report.rate_limited else "ok",
+        message="; ".join(str(p) for p in report.problems),
+        activities=report.activities,
+    )
+    log.info(report.summary())
+    return report
+
+
+def _run(connector, lander: Lander, report: SyncReport, progress: Progress | None) -> None:
     current = None
     try:
         for batch in connector.sync(dict(lander.state)):
@@ -76,7 +105,7 @@ def sync_source(
                 report.streams += 1
                 if progress:
                     progress(
-                        f"{source} {batch.scope} {batch.stream} "
+                        f"{report.source} {batch.scope} {batch.stream} "
                         f"({lander.landed['activities']} activities so far)"
                     )
             lander.add(batch.activities, batch.identities, batch.key, batch.state)
@@ -84,11 +113,9 @@ def sync_source(
         # Whole batches only ever sit in the buffer, so landing them is safe even when
         # the sync was interrupted; their cursors commit with them.
         lander.flush()
-    report.activities = lander.landed["activities"]
-    report.identities = lander.landed["identities"]
-    report.files = len(lander.files)
-    report.requests = connector.requests
-    report.problems = connector.problems
-    report.cursors = {key: value.get("cursor") for key, value in lander.state.items()}
-    log.info(report.summary())
-    return report
+        report.activities = lander.landed["activities"]
+        report.identities = lander.landed["identities"]
+        report.files = len(lander.files)
+        report.requests = connector.requests
+        report.problems = connector.problems
+        report.cursors = {key: value.get("cursor") for key, value in lander.state.items()}

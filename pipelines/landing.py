@@ -127,6 +127,50 @@ class CursorStore:
         )
 
 
+class SyncStatus:
+    """When each source last synced, and how it went, in ``<state_dir>/sync_status.json``.
+
+    Written after every sync attempt (by the Dagster asset and ``acacia sync`` alike) and
+    published with the marts, so every page of the dashboard can say how fresh its data
+    is and which source failed. Messages are the connectors' own errors, which never
+    carry secrets."""
+
+    FILE = "sync_status.json"
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / self.FILE
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def record(
+        self,
+        source: str,
+        *,
+        status: str,
+        message: str = "",
+        activities: int = 0,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Record one attempt: ``status`` is ok, rate_limited or failed."""
+        entries = self.load()
+        when = (at or datetime.now(UTC)).isoformat()
+        entry = entries.get(source, {})
+        entry.update(
+            source=source,
+            last_attempt_at=when,
+            status=status,
+            message=message,
+            activities_landed=activities,
+        )
+        if status != "failed":
+            entry["last_success_at"] = when
+        entry.setdefault("last_success_at", None)
+        entries[source] = entry
+        _atomic_write_text(self.path, json.dumps(entries, indent=1, sort_keys=True))
+        return entry
+
+
 class LandingZone:
     """Appends records of one source to new Parquet files; never rewrites old ones."""
 

@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -27,9 +28,25 @@ POINTER = "CURRENT"
 KEEP_SECONDS = 15 * 60
 
 
-def publish(warehouse: Path, serving_dir: Path, schema: str = "marts") -> Path:
+SYNC_STATUS_COLUMNS = {
+    "source": "varchar",
+    "last_attempt_at": "timestamptz",
+    "last_success_at": "timestamptz",
+    "status": "varchar",
+    "message": "varchar",
+    "activities_landed": "bigint",
+}
+
+
+def publish(
+    warehouse: Path,
+    serving_dir: Path,
+    schema: str = "marts",
+    sync_status: list[dict[str, Any]] | None = None,
+) -> Path:
     """Copy the warehouse, keeping only ``schema``, into a new snapshot and point CURRENT
-    at it."""
+    at it. ``sync_status`` (pipelines.landing.SyncStatus entries) goes in as the
+    ``_sync_status`` table, for the freshness line of every dashboard page."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     snapshot = serving_dir / f"acacia-{stamp}-{uuid.uuid4().hex[:6]}.duckdb"
@@ -65,6 +82,12 @@ def publish(warehouse: Path, serving_dir: Path, schema: str = "marts") -> Path:
                 "create table main._snapshot as select ?::timestamptz as published_at",
                 [datetime.now(UTC)],
             )
+            columns = ", ".join(f"{n} {t}" for n, t in SYNC_STATUS_COLUMNS.items())
+            con.execute(f"create table main._sync_status ({columns})")
+            rows = [[entry.get(n) for n in SYNC_STATUS_COLUMNS] for entry in sync_status or []]
+            marks = ", ".join("?" * len(SYNC_STATUS_COLUMNS))
+            if rows:
+                con.executemany(f"insert into main._sync_status values ({marks})", rows)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

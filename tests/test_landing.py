@@ -10,7 +10,7 @@ from connectors.github import GitHubConnector
 from connectors.records import Activity, Identity
 from pipelines.config import load_config
 from pipelines.ingest import sync_source
-from pipelines.landing import CursorStore, Lander, LandingZone
+from pipelines.landing import CursorStore, Lander, LandingZone, SyncStatus
 from pipelines.sources import Secrets
 from tests.conftest import write_config
 
@@ -108,3 +108,24 @@ def test_actors_without_profile_are_found(tmp_path):
     lander.flush()
     assert zone.actors_without_profile("slack") == {"U2", "U3"}
     assert zone.actors_without_profile("discourse") == set()
+
+
+def test_every_sync_records_when_and_how_it_went(tmp_path, fake_github):
+    config = load_config(write_config(tmp_path, fake_github.url))
+    config = config.model_copy(
+        update={"storage": config.storage.model_copy(update={"data_dir": tmp_path})}
+    )
+    status = SyncStatus(config.storage.state())
+    report = sync_source(config, "github", Secrets(token="test-token-0123456789"))
+    first = status.load()["github"]
+    assert first["status"] == "ok" and first["message"] == ""
+    assert first["activities_landed"] == report.activities > 0
+    assert first["last_success_at"] == first["last_attempt_at"]
+
+    assert sync_source(config, "github", Secrets(token="not-the-right-token-42")).failed
+    failed = status.load()["github"]
+    assert failed["status"] == "failed" and "Bad credentials" in failed["message"]
+    assert "not-the-right-token-42" not in status.path.read_text()
+    # The last success is kept, so the dashboard can say how old the data is.
+    assert failed["last_success_at"] == first["last_success_at"]
+    assert failed["last_attempt_at"] > first["last_attempt_at"]

@@ -6,6 +6,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.defs.resources import AcaciaResource
+from pipelines.landing import SyncStatus
 from pipelines.publish import publish
 
 
@@ -22,7 +23,11 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
         context: AssetExecutionContext, acacia: AcaciaResource
     ) -> MaterializeResult:
         config = acacia.load()
-        snapshot = publish(config.storage.warehouse(), config.storage.serving())
+        snapshot = publish(
+            config.storage.warehouse(),
+            config.storage.serving(),
+            sync_status=list(SyncStatus(config.storage.state()).load().values()),
+        )
         with duckdb.connect(str(snapshot), read_only=True) as con:
             counts = {
                 table: con.execute(f'select count(*) from "{table}"').fetchone()[0]

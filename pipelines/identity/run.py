@@ -122,7 +122,7 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
     manual, rejected = load_identity_rules(config.identity.rules_file)
     organizations, manual_affiliations = load_organizations(config.identity.organizations_file)
     bots = sorted({name.lower() for name in config.identity.bots})
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"memory_limit": "2GB"}) as con:
         con.execute(
             f"attach {_quote(warehouse or config.storage.warehouse())} as warehouse (read_only)"
         )
