@@ -50,11 +50,34 @@ SOURCE_COLORS = {
     "Events": "#2e7d32",
 }
 
+LEVEL_COLORS = {
+    "Core": "#08519c",
+    "Contributor": "#3182bd",
+    "Participant": "#6baed6",
+    "Observer": "#bdd7e7",
+    "Inactive": "#d9d9d9",
+}
+
+
+def type_label(name: str) -> str:
+    return TYPE_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def source_label(name: str) -> str:
+    return SOURCE_LABELS.get(name, name)
+
+
 LAYOUT = {
     "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
     "hovermode": "x unified",
     "legend": {"orientation": "h", "y": -0.15},
 }
+
+
+def _titled(figure: go.Figure, title: str) -> go.Figure:
+    figure.update_layout(**LAYOUT)
+    figure.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, margin_t=50)
+    return figure
 
 
 def active_members(daily: pd.DataFrame) -> go.Figure:
@@ -113,3 +136,155 @@ def activities_by_source(by_source: pd.DataFrame) -> go.Figure:
     )
     figure.update_layout(**LAYOUT, barmode="stack")
     return figure
+
+
+def trend_by_source(trend: pd.DataFrame, grain: str) -> go.Figure:
+    """Activities per day or week, stacked by source."""
+    frame = trend.assign(source=trend["source"].map(source_label))
+    figure = px.bar(
+        frame,
+        x="period",
+        y="activities",
+        color="source",
+        color_discrete_map=SOURCE_COLORS,
+        labels={"period": grain, "activities": "activities", "source": "source"},
+    )
+    figure.update_layout(barmode="stack")
+    return _titled(figure, f"Activities per {grain}, by source")
+
+
+def new_and_returning(weekly: pd.DataFrame) -> go.Figure:
+    """Weekly active members: new (first activity ever that week) and returning."""
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=weekly["week"],
+                y=weekly["returning_members"],
+                name="Returning (seen before)",
+                marker_color="#9ecae1",
+            ),
+            go.Bar(x=weekly["week"], y=weekly["new_members"], name="New", marker_color="#e6550d"),
+        ]
+    )
+    figure.update_layout(barmode="stack", xaxis_title="week starting", yaxis_title="members")
+    return _titled(figure, "Active members per week: new and returning")
+
+
+def level_funnel(funnel: pd.DataFrame) -> go.Figure:
+    """Members per engagement level, the widest (Observer) on top. The levels exclude
+    each other, so each bar's share is of all members with a level."""
+    order = ["Observer", "Participant", "Contributor", "Core"]
+    counts = funnel.set_index("level")["members"].reindex(order, fill_value=0)
+    figure = go.Figure(
+        go.Funnel(
+            y=order,
+            x=counts.tolist(),
+            marker={"color": [LEVEL_COLORS[level] for level in order]},
+            textinfo="value+percent total",
+        )
+    )
+    return _titled(figure, "Engagement levels (members in the level window)")
+
+
+def level_movements(movements: pd.DataFrame) -> go.Figure:
+    """From the previous window's level (rows) to this window's (columns)."""
+    order = ["Core", "Contributor", "Participant", "Observer", "Inactive"]
+    grid = (
+        movements.pivot_table(
+            index="previous_level", columns="level", values="members", aggfunc="sum"
+        )
+        .reindex(index=order, columns=order)
+        .fillna(0)
+        .astype(int)
+    )
+    figure = px.imshow(
+        grid,
+        text_auto=True,
+        color_continuous_scale="Blues",
+        labels={"x": "level now", "y": "level in the previous window", "color": "members"},
+        aspect="auto",
+    )
+    return _titled(figure, "Movements between levels")
+
+
+def response_times(weekly: pd.DataFrame) -> go.Figure:
+    """Median hours to first response per week, one line per source."""
+    frame = weekly.assign(source=weekly["source"].map(source_label))
+    figure = px.line(
+        frame,
+        x="week",
+        y="median_hours",
+        color="source",
+        color_discrete_map=SOURCE_COLORS,
+        markers=True,
+        labels={"week": "week opened", "median_hours": "median hours", "source": "source"},
+    )
+    return _titled(figure, "Time to first response (median, hours)")
+
+
+def organization_trend(weekly: pd.DataFrame) -> go.Figure:
+    figure = px.line(
+        weekly,
+        x="week",
+        y="points",
+        color="organization",
+        markers=True,
+        labels={"week": "week starting", "points": "points", "organization": "organization"},
+    )
+    return _titled(figure, "Weekly points of the top organizations")
+
+
+def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Points by activity type, coloured by source."""
+    frame = frame.assign(
+        source=frame["source"].map(source_label),
+        activity_type=frame["activity_type"].map(type_label),
+    )
+    figure = px.bar(
+        frame,
+        x="points",
+        y="activity_type",
+        color="source",
+        orientation="h",
+        color_discrete_map=SOURCE_COLORS,
+        labels={"points": "points", "activity_type": "", "source": "source"},
+    )
+    figure.update_layout(yaxis={"categoryorder": "total ascending"})
+    return _titled(figure, title)
+
+
+def channels(frame: pd.DataFrame) -> go.Figure:
+    top = frame.head(20).assign(
+        place=lambda f: f["source"].map(source_label) + " · " + f["channel"]
+    )
+    figure = px.bar(
+        top,
+        x="activities",
+        y="place",
+        orientation="h",
+        color=top["source"].map(source_label),
+        color_discrete_map=SOURCE_COLORS,
+        labels={"activities": "activities", "place": "", "color": "source"},
+    )
+    figure.update_layout(yaxis={"categoryorder": "total ascending"})
+    return _titled(figure, "Busiest places (top 20)")
+
+
+def regions(frame: pd.DataFrame) -> go.Figure:
+    figure = px.bar(
+        frame,
+        x="region",
+        y="members",
+        labels={"region": "region", "members": "active members"},
+        color_discrete_sequence=["#3182bd"],
+    )
+    return _titled(figure, "Active members by region")
+
+
+def level_history(history: pd.DataFrame) -> go.Figure:
+    order = ["Inactive", "Observer", "Participant", "Contributor", "Core"]
+    figure = px.line(
+        history, x="as of", y="level", markers=True, line_shape="hv", labels={"as of": "as of"}
+    )
+    figure.update_layout(yaxis={"categoryorder": "array", "categoryarray": order})
+    return _titled(figure, "Engagement level, month by month")

@@ -4,12 +4,17 @@ The dashboard never opens the warehouse that dbt writes. It resolves the publish
 snapshot (see pipelines/publish.py), opens it read-only for one query and closes it, so
 a sync never waits for the dashboard and the dashboard never waits for a sync. Results
 are cached per snapshot file: a new publication is picked up on the next page load.
+
+Every filter value reaches DuckDB as a query parameter (``?``), never inside the SQL
+text; the only SQL built in Python is the choice between fixed fragments.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -19,6 +24,7 @@ from pipelines.config import AcaciaConfig, config_path, load_config
 from pipelines.publish import current_snapshot
 
 WINDOW_DAYS = 90
+LEVELS = ["Core", "Contributor", "Participant", "Observer"]
 
 
 def config() -> AcaciaConfig:
@@ -40,15 +46,31 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
 def query(snapshot_path: str, sql: str, params: tuple = ()) -> pd.DataFrame:
-    """Run one parameterized query on a snapshot, opened read-only just for it."""
+    """Run one parameterized query on a snapshot, opened read-only just for it. Tuples
+    among the parameters are passed as lists (``? :: varchar[]``)."""
+    values = [list(p) if isinstance(p, tuple) else p for p in params]
     with duckdb.connect(snapshot_path, read_only=True) as con:
-        return con.execute(sql, list(params)).df()
+        return con.execute(sql, values).df()
 
 
 def published_at(snapshot_path: str) -> datetime:
     return query(snapshot_path, "select published_at from _snapshot")["published_at"][0]
+
+
+def sync_status(snapshot_path: str) -> pd.DataFrame:
+    """When each source last synced and how (empty for snapshots older than this)."""
+    try:
+        return query(
+            snapshot_path,
+            "select source, last_attempt_at, last_success_at, status, message "
+            "from _sync_status order by source",
+        )
+    except duckdb.CatalogException:
+        return pd.DataFrame(
+            columns=["source", "last_attempt_at", "last_success_at", "status", "message"]
+        )
 
 
 def window(end: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
@@ -61,85 +83,505 @@ def previous_window(start: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
     return window(start - timedelta(days=1), days)
 
 
-def daily_members(snapshot_path: str, start: date, end: date) -> pd.DataFrame:
-    """Active and new members per day, a row for every day of the window."""
-    return query(
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selects; every page applies it. Empty tuples mean "all"."""
+
+    start: date
+    end: date
+    sources: tuple[str, ...] = ()
+    activity_types: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    include_bots: bool = False
+    include_staff: bool = True
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Filters:
+        """The same filters over the window of the same length just before."""
+        start, end = previous_window(self.start, self.days)
+        return replace(self, start=start, end=end)
+
+    def where(self, alias: str = "a", dates: bool = True) -> tuple[str, tuple]:
+        """A WHERE condition on the activities mart (as ``alias``) and its parameters."""
+        clauses, params = ["true"], []
+        if dates:
+            clauses.append(f"{alias}.activity_date between ? and ?")
+            params += [self.start, self.end]
+        for column, values in (
+            ("source", self.sources),
+            ("activity_type", self.activity_types),
+            ("organization", self.organizations),
+        ):
+            if values:
+                clauses.append(f"list_contains(?::varchar[], {alias}.{column})")
+                params.append(tuple(values))
+        if not self.include_bots:
+            clauses.append(f"not {alias}.is_bot")
+        if not self.include_staff:
+            clauses.append(f"not {alias}.is_staff")
+        return " and ".join(clauses), tuple(params)
+
+    def member_where(self, alias: str = "m") -> tuple[str, tuple]:
+        """The filters that apply to the members mart (no dates or types)."""
+        clauses, params = ["true"], []
+        if self.sources:
+            clauses.append(f"list_has_any({alias}.sources, ?::varchar[])")
+            params.append(tuple(self.sources))
+        if self.organizations:
+            clauses.append(f"list_contains(?::varchar[], {alias}.organization)")
+            params.append(tuple(self.organizations))
+        if not self.include_bots:
+            clauses.append(f"not {alias}.is_bot")
+        if not self.include_staff:
+            clauses.append(f"not ({alias}.is_staff or {alias}.is_staff_organization)")
+        return " and ".join(clauses), tuple(params)
+
+
+# ---------------------------------------------------------------- choices for filters
+
+
+def choices(snapshot_path: str) -> dict[str, list[str]]:
+    """The values the filters offer: sources, activity types and organizations present."""
+    found = query(
         snapshot_path,
         """
-        select d.day as activity_date,
-               coalesce(m.active_members, 0) as active_members,
-               coalesce(m.new_members, 0) as new_members
-        from (select cast(range as date) as day
-              from range(?::date, ?::date + interval 1 day, interval 1 day)) as d
-        left join daily_members as m on m.activity_date = d.day
-        order by d.day""",
-        (start, end),
+        select 'source' as kind, source as value from (select distinct source from daily_activity)
+        union all
+        select 'activity_type', activity_type
+        from (select distinct activity_type from daily_activity)
+        union all
+        select 'organization', organization from organizations
+        order by 1, 2""",
     )
-
-
-def weekly_activities(snapshot_path: str, start: date, end: date, by: str) -> pd.DataFrame:
-    """Activities (people only) per week (starting Monday) and ``by``: "source" or
-    "activity_type"."""
-    if by not in ("source", "activity_type"):
-        raise ValueError(f"cannot break activities down by {by!r}")
-    return query(
-        snapshot_path,
-        f"""
-        select date_trunc('week', activity_date)::date as week, {by},
-               sum(activities) as activities
-        from daily_activity
-        where activity_date between ? and ? and activities > 0
-        group by 1, 2 order by 1, 2""",
-        (start, end),
-    )
-
-
-def headline(snapshot_path: str, start: date, end: date) -> dict[str, int]:
-    """Active members, activities, contributors and new members in a window (no bots)."""
-    row = query(
-        snapshot_path,
-        """
-        select count(distinct member_id) as active_members,
-               count(*) as activities,
-               count(distinct member_id) filter (where category = 'contribution')
-                   as contributors
-        from activities
-        where not is_bot and activity_date between ? and ?""",
-        (start, end),
-    ).iloc[0]
-    new = query(
-        snapshot_path,
-        """
-        select count(*) as n from (
-            select member_id, min(activity_date) as first_day
-            from activities where not is_bot group by member_id)
-        where first_day between ? and ?""",
-        (start, end),
-    )["n"][0]
     return {
-        "active_members": int(row.active_members),
-        "activities": int(row.activities),
-        "contributors": int(row.contributors),
-        "new_members": int(new),
+        kind: list(found.loc[found["kind"] == kind, "value"])
+        for kind in ("source", "activity_type", "organization")
     }
 
 
-def top_members(snapshot_path: str, start: date, end: date, limit: int = 10) -> pd.DataFrame:
-    """The most active people of the window, by points (weights of acacia.yml)."""
+# ------------------------------------------------------------------------ overview
+
+
+def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
+    """Active members, new members (first activity ever in the window), contributions,
+    contributors and activities."""
+    where, params = f.where()
+    row = query(
+        snapshot_path,
+        f"""
+        select count(distinct a.member_id) as active_members,
+               count(distinct a.member_id) filter (
+                   where cast(m.first_seen_at as date) >= ?) as new_members,
+               count(*) filter (where a.category = 'contribution') as contributions,
+               count(distinct a.member_id) filter (where a.category = 'contribution')
+                   as contributors,
+               count(*) as activities
+        from activities as a join members as m using (member_id)
+        where {where}""",
+        (f.start, *params),
+    ).iloc[0]
+    return {key: int(row[key]) for key in row.index}
+
+
+def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
+    """Activities and active members per day or week (``grain``) and ``by`` (source,
+    activity_type or category); every period of the window is a row."""
+    if grain not in ("day", "week") or by not in ("source", "activity_type", "category"):
+        raise ValueError(f"no trend by {grain!r} and {by!r}")
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        select date_trunc('{grain}', a.activity_date)::date as period, a.{by} as {by},
+               count(*) as activities, count(distinct a.member_id) as active_members
+        from activities as a
+        where {where}
+        group by all order by 1, 2""",
+        params,
+    )
+
+
+def daily_members(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """Active members per day, a row for every day of the window."""
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        with active as (
+            select a.activity_date, count(distinct a.member_id) as active_members
+            from activities as a where {where} group by 1
+        )
+        select cast(d.range as date) as activity_date,
+               coalesce(active.active_members, 0) as active_members
+        from range(?::date, ?::date + interval 1 day, interval 1 day) as d
+        left join active on active.activity_date = cast(d.range as date)
+        order by 1""",
+        (*params, f.start, f.end),
+    )
+
+
+def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """Per week: members active for the first time ever, and members seen before."""
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        select date_trunc('week', a.activity_date)::date as week,
+               count(distinct a.member_id) filter (
+                   where cast(m.first_seen_at as date)
+                         >= date_trunc('week', a.activity_date)) as new_members,
+               count(distinct a.member_id) filter (
+                   where cast(m.first_seen_at as date)
+                         < date_trunc('week', a.activity_date)) as returning_members
+        from activities as a join members as m using (member_id)
+        where {where}
+        group by 1 order by 1""",
+        params,
+    )
+
+
+# ------------------------------------------------------------------------- members
+
+
+def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 200):
+    """Members by points in the window, with their score, level, organization, sources
+    and last activity. ``search`` matches names and usernames (any case)."""
+    where, params = f.where()
+    pattern = f"%{search.strip()}%" if search.strip() else None
+    return query(
+        snapshot_path,
+        f"""
+        with window_points as (
+            select a.member_id, sum(a.weight) as points, count(*) as activities,
+                   count(*) filter (where a.category = 'contribution') as contributions
+            from activities as a where {where} group by 1
+        )
+        select m.member_id, m.display_name as member, s.engagement_level as level,
+               round(s.activity_score, 1) as score, round(w.points, 1) as points,
+               w.activities, w.contributions, m.organization,
+               array_to_string(m.sources, ', ') as sources,
+               cast(m.last_seen_at as date) as last_seen
+        from window_points as w
+        join members as m using (member_id)
+        left join member_scores as s using (member_id)
+        where ?::varchar is null
+           or m.display_name ilike ?
+           or m.member_id in (select member_id from identities where username ilike ?)
+        order by w.points desc, w.activities desc, m.display_name, m.member_id
+        limit ?""",
+        (*params, pattern, pattern, pattern, limit),
+    )
+
+
+def member(snapshot_path: str, member_id: str) -> dict[str, Any] | None:
+    found = query(
+        snapshot_path,
+        """
+        select m.*, s.activity_score, s.points_30d, s.engagement_level, s.previous_level,
+               s.level_change, c.cohort
+        from members as m
+        left join member_scores as s using (member_id)
+        left join member_cohorts as c using (member_id)
+        where m.member_id = ?""",
+        (member_id,),
+    )
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+def member_identities(snapshot_path: str, member_id: str) -> pd.DataFrame:
     return query(
         snapshot_path,
         """
-        select m.display_name as member, array_to_string(m.sources, ', ') as sources,
-               coalesce(m.organization, '') as organization,
-               sum(a.weight) as points, count(*) as activities,
-               count(*) filter (where a.category = 'contribution') as contributions
-        from activities as a join members as m using (member_id)
-        where not a.is_bot and a.activity_date between ? and ?
-        group by all
-        order by points desc, activities desc, member
-        limit ?""",
-        (start, end, limit),
+        select source, username, display_name, profile_url, merge_rule as "merged by"
+        from identities where member_id = ? order by source, username""",
+        (member_id,),
     )
+
+
+def score_breakdown(snapshot_path: str, member_id: str) -> pd.DataFrame:
+    """Why the member's score is what it is: per activity type, the weight, how many,
+    the plain points and the points left after decay."""
+    return query(
+        snapshot_path,
+        """
+        select activity_type, category, weight, activities, points,
+               round(decayed_points, 2) as decayed_points, last_activity_date
+        from score_breakdown where member_id = ?
+        order by decayed_points desc, activity_type""",
+        (member_id,),
+    )
+
+
+def level_history(
+    snapshot_path: str, member_id: str, config: AcaciaConfig, months: int = 12
+) -> pd.DataFrame:
+    """The member's engagement level at the end of each of the last ``months`` months
+    (and today), by the rule of member_scores (models/macros/scoring.sql): the level
+    window's contributions and conversations against the thresholds of acacia.yml."""
+    s = config.scoring
+    return query(
+        snapshot_path,
+        """
+        with ends as (
+            select least(cast(date_trunc('month', ?::date) + to_months(i) - interval 1 day
+                              as date), ?::date) as end_day
+            from range(?, 2) as t(i)
+        ),
+        counts as (
+            select e.end_day,
+                   count(a.activity_key) filter (where a.category = 'contribution')
+                       as contributions,
+                   count(a.activity_key) filter (where a.category = 'conversation')
+                       as conversations,
+                   count(a.activity_key) as activities
+            from ends as e
+            left join activities as a
+              on a.member_id = ? and a.activity_date > e.end_day - ?::integer
+             and a.activity_date <= e.end_day
+            group by 1
+        )
+        select end_day as "as of", contributions, conversations,
+               case when contributions >= ? then 'Core'
+                    when contributions >= ? then 'Contributor'
+                    when conversations >= ? then 'Participant'
+                    when activities > 0 then 'Observer'
+                    else 'Inactive' end as level
+        from counts order by 1""",
+        (
+            today(),
+            today(),
+            1 - months,
+            member_id,
+            s.level_window_days,
+            s.core_contributions,
+            s.contributor_contributions,
+            s.participant_conversations,
+        ),
+    )
+
+
+def timeline(snapshot_path: str, member_id: str, limit: int = 300) -> pd.DataFrame:
+    """The member's latest activities across sources, with links back to each item."""
+    return query(
+        snapshot_path,
+        """
+        select occurred_at, source, activity_type, channel, title, url, weight
+        from activities where member_id = ?
+        order by occurred_at desc, activity_key limit ?""",
+        (member_id, limit),
+    )
+
+
+# ------------------------------------------------------------------- organizations
+
+
+def partner_ranking(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    clauses, params = "true", ()
+    if f.organizations:
+        clauses, params = "list_contains(?::varchar[], organization)", (tuple(f.organizations),)
+    return query(
+        snapshot_path,
+        f"""
+        select rank, organization, round(score, 1) as score,
+               round(previous_score, 1) as previous_score, round(change, 1) as change,
+               active_members, contributors, contributions_90d,
+               points_by_source
+        from partner_ranking where {clauses} order by rank""",
+        params,
+    )
+
+
+def organization_trend(snapshot_path: str, f: Filters, organizations: list[str]):
+    """Weekly points of ``organizations`` over the window (from the activities mart, so
+    the sidebar's filters apply)."""
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        select date_trunc('week', a.activity_date)::date as week, a.organization,
+               round(sum(a.weight), 1) as points, count(distinct a.member_id) as members
+        from activities as a
+        where {where} and list_contains(?::varchar[], a.organization)
+        group by all order by 1, 2""",
+        (*params, tuple(organizations)),
+    )
+
+
+def organization_breakdown(snapshot_path: str, f: Filters, organization: str):
+    """An organization's activities and points by source and type in the window."""
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        select a.source, a.activity_type, count(*) as activities,
+               round(sum(a.weight), 1) as points, count(distinct a.member_id) as members
+        from activities as a
+        where {where} and a.organization = ?
+        group by all order by points desc, activities desc""",
+        (*params, organization),
+    )
+
+
+def organization_members(snapshot_path: str, f: Filters, organization: str):
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        select m.member_id, m.display_name as member, s.engagement_level as level,
+               round(sum(a.weight), 1) as points, count(*) as activities,
+               cast(max(a.activity_date) as date) as last_active
+        from activities as a
+        join members as m using (member_id)
+        left join member_scores as s using (member_id)
+        where {where} and a.organization = ?
+        group by all order by points desc, member""",
+        (*params, organization),
+    )
+
+
+# ---------------------------------------------------------------------- engagement
+
+
+def level_funnel(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    where, params = f.member_where()
+    return query(
+        snapshot_path,
+        f"""
+        select s.engagement_level as level, count(*) as members
+        from member_scores as s join members as m using (member_id)
+        where {where} and s.engagement_level is not null
+        group by 1""",
+        params,
+    )
+
+
+def level_movements(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """How many members moved from each level of the previous window to each level of
+    this one (inactive when they had none)."""
+    where, params = f.member_where()
+    return query(
+        snapshot_path,
+        f"""
+        select coalesce(s.previous_level, 'Inactive') as previous_level,
+               coalesce(s.engagement_level, 'Inactive') as level, count(*) as members
+        from member_scores as s join members as m using (member_id)
+        where {where}
+          and (s.engagement_level is not null or s.previous_level is not null)
+        group by all""",
+        params,
+    )
+
+
+def cohort(snapshot_path: str, f: Filters, flag: str) -> pd.DataFrame:
+    """Members of one cohort (``is_new``, ``is_first_contribution``, ``is_returning``,
+    ``is_at_risk``), most recently active first."""
+    if flag not in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
+        raise ValueError(f"unknown cohort {flag!r}")
+    where, params = f.member_where()
+    return query(
+        snapshot_path,
+        f"""
+        select c.member_id, c.display_name as member, c.organization,
+               c.engagement_level as level, c.previous_level,
+               c.first_activity_date as first_activity,
+               c.first_contribution_date as first_contribution,
+               c.last_activity_date as last_activity,
+               array_to_string(m.sources, ', ') as sources
+        from member_cohorts as c join members as m using (member_id)
+        where {where} and c.{flag}
+        order by c.last_activity_date desc, member""",
+        params,
+    )
+
+
+# ------------------------------------------------------------------ responsiveness
+
+
+def response_times(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """Median and 90th-percentile hours to first response per source and week."""
+    clauses, params = "opened_week between date_trunc('week', ?::date) and ?", (f.start, f.end)
+    if f.sources:
+        clauses += " and list_contains(?::varchar[], source)"
+        params += (tuple(f.sources),)
+    return query(
+        snapshot_path,
+        f"""
+        select source, opened_week as week, items, responded, without_response,
+               round(median_hours, 1) as median_hours, round(p90_hours, 1) as p90_hours
+        from response_times_weekly where {clauses} order by week, source""",
+        params,
+    )
+
+
+def unanswered(snapshot_path: str, f: Filters, limit: int = 500) -> pd.DataFrame:
+    """Items opened in the window still without a response, oldest first."""
+    clauses, params = (
+        "first_response_at is null and cast(opened_at as date) between ? and ?",
+        (
+            f.start,
+            f.end,
+        ),
+    )
+    if f.sources:
+        clauses += " and list_contains(?::varchar[], source)"
+        params += (tuple(f.sources),)
+    return query(
+        snapshot_path,
+        f"""
+        select opened_at, source, item_type, channel, title, url,
+               date_diff('day', opened_at, now()) as days_waiting
+        from response_times where {clauses}
+        order by opened_at, item_key limit ?""",
+        (*params, limit),
+    )
+
+
+# -------------------------------------------------------------- channels and places
+
+
+def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
+    """Activity per place within each source: repository, Slack channel, forum
+    category, subreddit, tag or event."""
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        select a.source, coalesce(a.channel, '(none)') as channel, count(*) as activities,
+               count(distinct a.member_id) as members,
+               count(*) filter (where a.category = 'contribution') as contributions
+        from activities as a where {where}
+        group by all order by activities desc, a.source, channel limit ?""",
+        (*params, limit),
+    )
+
+
+def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """Members active in the window by region: the continent of their time zone, or
+    the last part of their location ("Berlin, Germany" -> Germany) when there is none."""
+    where, params = f.where()
+    return query(
+        snapshot_path,
+        f"""
+        with active as (
+            select distinct a.member_id from activities as a where {where}
+        )
+        select case
+                 when m.timezone like '%/%' then split_part(m.timezone, '/', 1)
+                 when nullif(trim(m.location), '') is not null
+                   then trim(list_last(string_split(m.location, ',')))
+                 else 'Unknown'
+               end as region,
+               count(*) as members
+        from active join members as m using (member_id)
+        group by 1 order by members desc, region""",
+        params,
+    )
+
+
+# --------------------------------------------------------------------- suggestions
 
 
 def identity_suggestions(snapshot_path: str, limit: int = 500) -> pd.DataFrame:

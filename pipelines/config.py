@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import yaml
 from dotenv import load_dotenv
@@ -260,6 +260,21 @@ class Schedule(_Strict):
     timezone: str = "UTC"
 
 
+class DashboardSettings(_Strict):
+    """How the dashboard is shown."""
+
+    #: Public mode: no names, no emails, no member pages (safe to share outside the team).
+    public: bool = False
+    #: The environment variable holding the password of the private dashboard; when it is
+    #: set, the dashboard asks for it first. Unset means no password (a trusted network).
+    password_env: str = "ACACIA_DASHBOARD_PASSWORD"
+    #: The default window, in days.
+    default_window_days: Literal[30, 90, 180, 365] = 90
+
+    def password(self) -> str:
+        return os.environ.get(self.password_env, "")
+
+
 class AcaciaConfig(_Strict):
     """The whole acacia.yml."""
 
@@ -270,6 +285,7 @@ class AcaciaConfig(_Strict):
     identity: IdentitySettings = IdentitySettings()
     scoring: Scoring = Scoring()
     schedule: Schedule = Schedule()
+    dashboard: DashboardSettings = DashboardSettings()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

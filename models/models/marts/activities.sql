@@ -16,6 +16,16 @@ weights as (
     select * from {{ activity_weights() }}
 ),
 
+-- Staff: an account marked staff in its source (forum moderators, …), or anyone working
+-- for the staff organization (organizations.yml) at the time.
+staff_members as (
+    select member_id from identities group by member_id having bool_or(is_staff)
+),
+
+staff_organizations as (
+    select distinct organization from affiliations where is_staff_organization
+),
+
 with_member as (
     select
         a.*,
@@ -68,6 +78,9 @@ select
     m.source_user_id,
     m.is_bot,
     coalesce(o.organization, u.organization) as organization,
+    m.member_id in (select member_id from staff_members)
+        or coalesce(o.organization, u.organization) in (select organization from staff_organizations)
+        as is_staff,
     m.channel,
     m.url,
     m.title,

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, page
 
 
 def main() -> None:
-    st.set_page_config(page_title="Acacia · Suggestions", page_icon="🌳", layout="wide")
-    st.title("Suggestions")
-    snapshot = data.snapshot()
-    if snapshot is None:
-        st.info("No data has been published yet. Run `acacia sync` first.")
+    p = page.setup("Suggestions", private_only=True)
+    if p is None:
         return
-    path = str(snapshot)
     st.caption(
         "Acacia never merges these by itself. Accept or reject each one from the "
         "command line; the decision is written to identities.yml (under version "
@@ -23,20 +19,20 @@ def main() -> None:
     )
 
     st.subheader("Accounts that may be the same person")
-    people = data.identity_suggestions(path)
+    people = data.identity_suggestions(p.path)
     if people.empty:
         st.success("No merge suggestions waiting.")
     else:
-        st.dataframe(people, hide_index=True, width="stretch")
+        page.table(people, "merge-suggestions")
         st.code("acacia accept <suggestion>   # or: acacia reject <suggestion>", language="bash")
 
     st.subheader("Email domains that may be an organization")
-    domains = data.organization_suggestions(path)
+    domains = data.organization_suggestions(p.path)
     if domains.empty:
         st.success("No unknown corporate domains shared by several members.")
     else:
         st.caption("Add them to organizations.yml (name, domains) to attribute their members.")
-        st.dataframe(domains, hide_index=True, width="stretch")
+        page.table(domains, "organization-suggestions")
 
 
 main()

@@ -1,0 +1,231 @@
+"""What every page shares: the password gate, the sidebar filters (kept across pages),
+the data-freshness line, the before-the-first-sync message, and downloadable tables."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from pipelines.config import AcaciaConfig
+
+WINDOWS = {"Last 30 days": 30, "Last 90 days": 90, "Last 180 days": 180, "Last 365 days": 365}
+CUSTOM = "A date range"
+#: Widget keys of the filters. Streamlit forgets a widget's value when a page without it
+#: runs; re-assigning them at the top of every page keeps them across pages.
+FILTER_KEYS = (
+    "filter_window",
+    "filter_range",
+    "filter_sources",
+    "filter_types",
+    "filter_organizations",
+    "filter_bots",
+    "filter_staff",
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page's context: the snapshot to read, the filters, the configuration."""
+
+    path: str
+    filters: data.Filters
+    config: AcaciaConfig
+
+    @property
+    def public(self) -> bool:
+        return self.config.dashboard.public
+
+
+def setup(title: str, *, private_only: bool = False) -> Page | None:
+    """Start a page: config, password, filters, freshness. None when the page has
+    nothing to show (no data yet, not signed in, or private in public mode); the page
+    then simply returns."""
+    st.set_page_config(page_title=f"Acacia · {title}", page_icon="🌳", layout="wide")
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    config = data.config()
+    if not _signed_in(config):
+        return None
+    st.title(title if title != "Overview" else config.community_name)
+    if private_only and config.dashboard.public:
+        st.info(
+            "This page shows people by name, so it is hidden in public mode "
+            "(`dashboard: public: true` in acacia.yml)."
+        )
+        return None
+    snapshot = data.snapshot()
+    if snapshot is None:
+        st.info(
+            "No data has been published yet. Run a first sync with `acacia sync` (or "
+            "`make demo` for the sample community), then reload this page."
+        )
+        return None
+    path = str(snapshot)
+    filters = _sidebar(path, config)
+    freshness(path)
+    return Page(path, filters, config)
+
+
+def _signed_in(config: AcaciaConfig) -> bool:
+    """The private dashboard's password gate (only when its variable is set)."""
+    expected = config.dashboard.password()
+    if config.dashboard.public or not expected or st.session_state.get("signed_in"):
+        return True
+    st.title("Acacia")
+    given = st.text_input("Password", type="password", key="password")
+    if given and hmac.compare_digest(given.encode(), expected.encode()):
+        st.session_state["signed_in"] = True
+        del st.session_state["password"]
+        st.rerun()
+    if given:
+        st.error("That is not the password.")
+    st.caption(
+        f"This dashboard is private. The password is the value of "
+        f"{config.dashboard.password_env} on the machine that serves it."
+    )
+    return False
+
+
+def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
+    options = data.choices(path)
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    default = next(
+        (name for name, days in WINDOWS.items() if days == config.dashboard.default_window_days),
+        "Last 90 days",
+    )
+    names = [*WINDOWS, CUSTOM]
+    choice = sidebar.selectbox("Window", names, index=names.index(default), key="filter_window")
+    end = data.today()
+    if choice == CUSTOM:
+        picked = sidebar.date_input(
+            "From – to", value=data.window(end, 90), max_value=end, key="filter_range"
+        )
+        start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) else (picked,) * 2
+    else:
+        start, end = data.window(end, WINDOWS[choice])
+    sources = sidebar.multiselect(
+        "Sources",
+        options["source"],
+        format_func=lambda s: charts.SOURCE_LABELS.get(s, s),
+        placeholder="All sources",
+        key="filter_sources",
+    )
+    types = sidebar.multiselect(
+        "Activity types",
+        options["activity_type"],
+        format_func=charts.type_label,
+        placeholder="All types",
+        key="filter_types",
+    )
+    organizations = sidebar.multiselect(
+        "Organizations",
+        options["organization"],
+        placeholder="All organizations (and none)",
+        key="filter_organizations",
+    )
+    bots = sidebar.toggle("Include bots", value=False, key="filter_bots")
+    staff = sidebar.toggle("Include staff", value=True, key="filter_staff")
+    if config.dashboard.public:
+        sidebar.caption("Public mode: names and member pages are hidden.")
+    return data.Filters(
+        start=start,
+        end=end,
+        sources=tuple(sources),
+        activity_types=tuple(types),
+        organizations=tuple(organizations),
+        include_bots=bots,
+        include_staff=staff,
+    )
+
+
+def _ago(when: datetime, now: datetime) -> str:
+    seconds = (now - when).total_seconds()
+    if seconds < 3600:
+        return f"{max(int(seconds // 60), 0)} min ago"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def freshness_text(path: str, now: datetime | None = None) -> tuple[str, list[str]]:
+    """The freshness line (publication and each source's last sync) and a warning per
+    source whose last attempt failed."""
+    now = now or datetime.now(UTC)
+    parts = [f"Data published {data.published_at(path):%d %b %Y %H:%M} UTC"]
+    warnings = []
+    for row in data.sync_status(path).itertuples():
+        label = charts.SOURCE_LABELS.get(row.source, row.source)
+        if pd.notna(row.last_success_at):
+            parts.append(f"{label} synced {_ago(row.last_success_at, now)}")
+        else:
+            parts.append(f"{label} never synced")
+        if row.status == "failed":
+            since = (
+                f"its data is from {row.last_success_at:%d %b %H:%M} UTC"
+                if pd.notna(row.last_success_at)
+                else "no data from it yet"
+            )
+            warnings.append(
+                f"{label}: the last sync ({_ago(row.last_attempt_at, now)}) failed: "
+                f"{row.message} — {since}."
+            )
+        elif row.status == "rate_limited":
+            warnings.append(
+                f"{label}: the last sync stopped at the API's rate limit; the next one "
+                "continues where it stopped."
+            )
+    return " · ".join(parts), warnings
+
+
+def freshness(path: str) -> None:
+    line, warnings = freshness_text(path)
+    st.caption(line)
+    for warning in warnings:
+        st.warning(warning, icon="⚠️")
+
+
+def window_caption(f: data.Filters) -> str:
+    return f"{f.start:%d %b %Y} – {f.end:%d %b %Y} (UTC, {f.days} days)"
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates read as dates: timestamp columns that are all midnights become days."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values) and values.dropna().dt.normalize().equals(
+            values.dropna()
+        ):
+            frame[column] = values.dt.date
+    return frame
+
+
+def table(frame: pd.DataFrame, name: str, **kwargs) -> None:
+    """A table with a CSV download button under it."""
+    frame = tidy(frame)
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    st.download_button(
+        "Download CSV",
+        frame.to_csv(index=False).encode(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"download_{name}",
+    )
+
+
+def delta(now: float, before: float, days: int) -> str | None:
+    """The change against the previous window, as a percentage (None when it had 0)."""
+    if before == 0:
+        return None
+    return f"{(now - before) / before:+.0%} vs previous {days} days"
+
+
+def today() -> date:
+    return data.today()

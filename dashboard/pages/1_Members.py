@@ -1,0 +1,117 @@
+"""Members: who is most active, and for one member, everything behind their numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, page
+
+
+def leaderboard(p: page.Page) -> None:
+    f = p.filters
+    st.caption(
+        f"Points in the window ({page.window_caption(f)}): the sum of the weights of each "
+        "activity (acacia.yml `weights`). Score: every point halves in value every "
+        f"{p.config.scoring.half_life_days} days. Level: over the last "
+        f"{p.config.scoring.level_window_days} days (see README, Scores)."
+    )
+    search = "" if p.public else st.text_input("Search a name or username", key="member_search")
+    board = data.leaderboard(p.path, f, search)
+    if board.empty:
+        st.info("Nobody matches.")
+        return
+    if p.public:
+        board = board.drop(columns=["member_id", "member"]).reset_index(drop=True)
+        board.insert(0, "rank", range(1, len(board) + 1))
+        page.table(board, "leaderboard")
+        return
+    shown = page.tidy(board.drop(columns=["member_id"]))
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="leaderboard",
+    )
+    st.download_button(
+        "Download CSV",
+        shown.to_csv(index=False).encode(),
+        file_name="leaderboard.csv",
+        mime="text/csv",
+    )
+    rows = event.selection.rows if event else []
+    if rows:
+        st.query_params["member"] = board.iloc[rows[0]]["member_id"]
+        st.rerun()
+    st.caption("Select a row to open the member's page.")
+
+
+def member_page(p: page.Page, member_id: str) -> None:
+    found = data.member(p.path, member_id)
+    if found is None:
+        st.warning("No such member in the current data (they may have been merged).")
+        if st.button("Back to the leaderboard"):
+            del st.query_params["member"]
+            st.rerun()
+        return
+    if st.button("← All members"):
+        del st.query_params["member"]
+        st.rerun()
+    st.header(found["display_name"] or member_id)
+    facts = [
+        found["organization"] and f"Organization: {found['organization']}",
+        f"Level: {found['engagement_level'] or 'Inactive'}"
+        + (f" (was {found['previous_level']})" if found["previous_level"] else ""),
+        found["cohort"] and f"Cohort: {found['cohort'].replace('_', ' ')}",
+        found["location"] and f"Location: {found['location']}",
+        f"First seen {found['first_seen_at']:%d %b %Y}" if found["first_seen_at"] else None,
+        f"last seen {found['last_seen_at']:%d %b %Y}" if found["last_seen_at"] else None,
+    ]
+    st.caption(" · ".join(fact for fact in facts if fact))
+    left, middle, right = st.columns(3)
+    left.metric("Activity score", f"{found['activity_score'] or 0:,.1f}")
+    middle.metric("Points, last 30 days", f"{found['points_30d'] or 0:,.1f}")
+    right.metric("Points, last 90 days", f"{found['points_90d'] or 0:,.1f}")
+
+    st.subheader("Accounts")
+    st.dataframe(
+        data.member_identities(p.path, member_id),
+        hide_index=True,
+        width="stretch",
+        column_config={"profile_url": st.column_config.LinkColumn("profile")},
+    )
+
+    st.subheader("Why the score is what it is")
+    st.caption(
+        "Each activity is worth its type's weight; the score counts each point at half its "
+        f"value after {p.config.scoring.half_life_days} days, a quarter after twice that, "
+        f"and so on (activities of the last {p.config.scoring.score_window_days} days). "
+        "Decayed points add up to the score."
+    )
+    page.table(data.score_breakdown(p.path, member_id), f"score-{member_id}")
+
+    st.plotly_chart(
+        charts.level_history(data.level_history(p.path, member_id, p.config)), width="stretch"
+    )
+
+    st.subheader("Activity across sources")
+    page.table(
+        data.timeline(p.path, member_id),
+        f"activities-{member_id}",
+        column_config={"url": st.column_config.LinkColumn("link")},
+    )
+
+
+def main() -> None:
+    p = page.setup("Members")
+    if p is None:
+        return
+    member_id = st.query_params.get("member")
+    if member_id and not p.public:
+        member_page(p, member_id)
+    else:
+        leaderboard(p)
+
+
+main()

@@ -1,0 +1,72 @@
+"""Organizations: the partner ranking, and for one organization its people and work."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, page
+
+
+def ranking(p: page.Page) -> None:
+    st.caption(
+        "Partner ranking: organizations by the points of their members' activities over "
+        "the last 90 days, counted while each member was with the organization. Bots and "
+        "the staff organization are left out; ties go to more active members, then the "
+        "name (see README, Scores)."
+    )
+    board = data.partner_ranking(p.path, p.filters)
+    if board.empty:
+        st.info("No organization has activity yet. Add organizations to organizations.yml.")
+        return
+    page.table(board, "partner-ranking")
+    top = board["organization"].head(8).tolist()
+    trend = data.organization_trend(p.path, p.filters, top)
+    if not trend.empty:
+        st.plotly_chart(charts.organization_trend(trend), width="stretch")
+    chosen = st.selectbox("Open an organization", ["—", *board["organization"]], key="org_pick")
+    if chosen != "—":
+        st.query_params["organization"] = chosen
+        st.rerun()
+
+
+def organization_page(p: page.Page, organization: str) -> None:
+    if st.button("← All organizations"):
+        del st.query_params["organization"]
+        st.rerun()
+    st.header(organization)
+    f = p.filters
+    st.caption(page.window_caption(f))
+    breakdown = data.organization_breakdown(p.path, f, organization)
+    if breakdown.empty:
+        st.info("No activity of this organization in the window.")
+        return
+    people = data.organization_members(p.path, f, organization)
+    left, middle, right = st.columns(3)
+    left.metric("Points", f"{breakdown['points'].sum():,.1f}")
+    middle.metric("Activities", f"{breakdown['activities'].sum():,}")
+    right.metric("Active members", f"{len(people):,}")
+    st.plotly_chart(
+        charts.breakdown(breakdown, "Points by activity type and source"), width="stretch"
+    )
+    trend = data.organization_trend(p.path, f, [organization])
+    st.plotly_chart(charts.organization_trend(trend), width="stretch")
+    st.subheader("Members")
+    if p.public:
+        st.caption("Names are hidden in public mode.")
+        page.table(people.drop(columns=["member_id", "member"]), f"members-{organization}")
+    else:
+        page.table(people.drop(columns=["member_id"]), f"members-{organization}")
+
+
+def main() -> None:
+    p = page.setup("Organizations")
+    if p is None:
+        return
+    organization = st.query_params.get("organization")
+    if organization:
+        organization_page(p, organization)
+    else:
+        ranking(p)
+
+
+main()

@@ -1,0 +1,37 @@
+"""Responsiveness: how long people wait for a first answer, and who is still waiting."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, page
+
+
+def main() -> None:
+    p = page.setup("Responsiveness")
+    if p is None:
+        return
+    f = p.filters
+    st.caption(
+        "Time to first response (CHAOSS): from an issue, PR, forum topic, Stack Overflow "
+        "question or Slack thread being opened to the first reply by someone else, bots "
+        f"left out. Items opened {page.window_caption(f)}; the sidebar's sources apply."
+    )
+    weekly = data.response_times(p.path, f)
+    if weekly.empty:
+        st.info("Nothing was opened in this window.")
+    else:
+        st.plotly_chart(charts.response_times(weekly), width="stretch")
+        page.table(weekly, "response-times")
+    st.subheader("Still waiting for a first response")
+    waiting = data.unanswered(p.path, f)
+    if waiting.empty:
+        st.success("Everything opened in this window has had a response.")
+    else:
+        st.caption(f"{len(waiting):,} items, oldest first.")
+        page.table(
+            waiting, "unanswered", column_config={"url": st.column_config.LinkColumn("link")}
+        )
+
+
+main()
