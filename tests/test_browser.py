@@ -1,0 +1,204 @@
+"""The served dashboard in a real browser: Debian's headless Chromium, driven by
+Playwright (which never downloads a browser here). Clicks through every page, saves
+screenshots, and checks that a sync running while the dashboard serves does not disturb
+it and that the dashboard then shows the new data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = ["Members", "Organizations", "Engagement", "Responsiveness", "Channels and places"]
+
+
+def find_chromium() -> str:
+    """Debian's chromium: found on the PATH, or installed with apt-get when we may."""
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=False, env=env, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"], check=True, env=env, capture_output=True
+        )
+        if found := shutil.which("chromium"):
+            return found
+    pytest.fail("Chromium is needed for the browser tests: apt-get install chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=find_chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield chromium
+        chromium.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(config: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run` the dashboard on a free local port, as `acacia dashboard` does."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "dashboard" / "Overview.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+        ],
+        env={**os.environ, "ACACIA_CONFIG": str(config), "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.25)
+    process.kill()
+    raise RuntimeError("the dashboard did not start")
+
+
+def settle(page) -> None:
+    """Wait until the page's script has finished running."""
+    page.wait_for_selector("[data-testid=stApp]")
+    page.wait_for_timeout(500)
+    deadline = time.monotonic() + 60
+    while page.locator("[data-testid=stStatusWidget]").count() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(500)
+
+
+def metric(page, label: str) -> int:
+    box = page.locator("[data-testid=stMetric]").filter(has_text=label).first
+    return int(box.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
+
+
+def test_clicking_through_every_page(synced, browser, tmp_path):
+    process, url = serve(synced["config"].path)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(url)
+        settle(page)
+        shots = tmp_path / "screenshots"
+        shots.mkdir()
+        page.screenshot(path=shots / "overview.png", full_page=True)
+        assert page.locator("h1").first.inner_text() == "Test community"
+        assert metric(page, "Active members") > 0
+        for name in PAGES:
+            page.locator("[data-testid=stSidebarNav] a").filter(has_text=name).first.click()
+            settle(page)
+            assert page.locator("[data-testid=stException]").count() == 0, name
+            assert page.locator("h1").first.inner_text() == name
+            assert "synced" in page.locator("[data-testid=stCaptionContainer]").first.inner_text()
+            page.screenshot(path=shots / f"{name.lower().replace(' ', '-')}.png", full_page=True)
+        # A member's page, opened from the leaderboard's first row.
+        page.locator("[data-testid=stSidebarNav] a").filter(has_text="Members").first.click()
+        settle(page)
+        page.locator("[data-testid=stDataFrame]").first.click(position={"x": 20, "y": 55})
+        settle(page)
+        assert "member=" in page.url
+        assert page.get_by_text("Why the score is what it is").count() == 1
+        page.screenshot(path=shots / "member.png", full_page=True)
+        assert sorted(p.name for p in shots.iterdir()) == sorted(
+            ["overview.png", "member.png", *(f"{n.lower().replace(' ', '-')}.png" for n in PAGES)]
+        )
+        assert all(p.stat().st_size > 10_000 for p in shots.iterdir())
+    finally:
+        process.kill()
+
+
+def attendance(rows: list[tuple[str, str, str, str]]) -> str:
+    lines = ["event,date,location,name,email,role"]
+    lines += [f"{event},{day},Berlin,{name},,{role}" for event, day, name, role in rows]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_sync_while_serving_then_the_new_data(tmp_path, browser):
+    """Events only (no API): a first sync publishes; with the dashboard serving, a second
+    sync lands ten more attendances; the page keeps working throughout and then shows
+    them."""
+    from pipelines.run import run_job
+
+    (tmp_path / "events").mkdir()
+    today = datetime.now(UTC).date()
+    day = (today - timedelta(days=3)).isoformat()
+    (tmp_path / "events" / "first.csv").write_text(
+        attendance([("Meetup 1", day, f"Person {n}", "attendee") for n in range(5)])
+    )
+    config = tmp_path / "acacia.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "community_name": "Live",
+                "storage": {"data_dir": "data"},
+                "sources": {"events": {"folder": "events"}},
+            }
+        )
+    )
+    assert run_job(config, "nightly_sync", ephemeral=True).success
+    process, url = serve(config)
+    try:
+        page = browser.new_page()
+        page.goto(url)
+        settle(page)
+        before = metric(page, "Activities")
+        assert before == 5
+
+        later = (today - timedelta(days=1)).isoformat()
+        (tmp_path / "events" / "second.csv").write_text(
+            attendance([("Meetup 2", later, f"Person {n}", "attendee") for n in range(10)])
+        )
+        outcome: dict[str, object] = {}
+        worker = threading.Thread(
+            target=lambda: outcome.update(
+                result=run_job(config, "nightly_sync", ephemeral=True).success
+            )
+        )
+        worker.start()
+        loads = 0
+        while worker.is_alive():  # the dashboard keeps answering during the sync
+            page.reload()
+            settle(page)
+            assert page.locator("[data-testid=stException]").count() == 0
+            assert metric(page, "Activities") in (before, before + 10)
+            loads += 1
+        worker.join()
+        assert outcome["result"] is True and loads > 0
+        page.reload()
+        settle(page)
+        assert metric(page, "Activities") == before + 10
+    finally:
+        process.kill()
