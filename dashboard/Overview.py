@@ -31,9 +31,7 @@ def main() -> None:
     )
     now, before = data.headline(p.path, f), data.headline(p.path, f.previous())
     for column, (key, label, help_text) in zip(st.columns(len(METRICS)), METRICS, strict=True):
-        column.metric(
-            label, f"{now[key]:,}", page.delta(now[key], before[key], f.days), help=help_text
-        )
+        column.metric(label, f"{now[key]:,}", page.delta(now[key], before[key]), help=help_text)
 
     grain = "day" if f.days <= 90 else "week"
     grain = st.radio(

@@ -220,11 +220,12 @@ def table(frame: pd.DataFrame, name: str, **kwargs) -> None:
     )
 
 
-def delta(now: float, before: float, days: int) -> str | None:
-    """The change against the previous window, as a percentage (None when it had 0)."""
+def delta(now: float, before: float) -> str | None:
+    """The change against the previous window, as a percentage (None when it had 0);
+    the page's caption says which window that is."""
     if before == 0:
         return None
-    return f"{(now - before) / before:+.0%} vs previous {days} days"
+    return f"{(now - before) / before:+.0%}"
 
 
 def today() -> date:

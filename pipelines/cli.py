@@ -208,14 +208,18 @@ def forget(
 
 @app.command()
 def dashboard(
-    config: ConfigOption = None, port: Annotated[int, typer.Option(help="Port to serve on")] = 8501
+    config: ConfigOption = None,
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8501,
+    address: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 for every network")
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the dashboard (reads the published snapshot only)."""
     settings = _load(config)
-    serve_dashboard(settings.path, port)
+    serve_dashboard(settings.path, port, address)
 
 
-def serve_dashboard(config_path: Path, port: int) -> None:
+def serve_dashboard(config_path: Path, port: int, address: str = "127.0.0.1") -> None:
     app_file = Path(__file__).resolve().parents[1] / "dashboard" / "Overview.py"
     typer.secho(f"Dashboard: http://localhost:{port}  (Ctrl-C to stop)", fg=typer.colors.GREEN)
     env = {**os.environ, "ACACIA_CONFIG": str(config_path)}
@@ -227,6 +231,8 @@ def serve_dashboard(config_path: Path, port: int) -> None:
         str(app_file),
         "--server.port",
         str(port),
+        "--server.address",
+        address,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",

@@ -5,10 +5,11 @@ open the warehouse that dbt writes: after a successful build the warehouse file 
 copied to a new file under ``serving/`` (a file copy: re-writing ten million rows table
 by table took 25 seconds), everything but the marts is dropped from the copy (the
 warehouse stores only views besides them), the marts are made visible under their bare
-names, and the ``CURRENT`` pointer is replaced atomically. A
-reader resolves the pointer, opens that snapshot read-only for one query, and closes it.
-Older snapshots are kept for a grace period so that a reader who resolved the pointer
-just before a swap still finds its file, then removed. A failed build publishes
+names, and the ``CURRENT`` pointer is replaced atomically. A reader resolves the
+pointer and opens that snapshot read-only (a snapshot is never written again, so a
+reader may keep it open). Older snapshots are kept for a grace period so that a reader
+who resolved the pointer just before a swap still finds its file, then removed (on
+Linux, a reader that still has one open keeps reading it). A failed build publishes
 nothing, so the last good snapshot stays in place.
 """
 

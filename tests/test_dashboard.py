@@ -91,7 +91,8 @@ def test_overview_shows_the_communitys_real_numbers(synced, monkeypatch):
     shown = {metric.label: metric for metric in app.metric}
     assert {label: int(m.value.replace(",", "")) for label, m in shown.items()} == expected
     change = (expected["Active members"] - previous["Active members"]) / previous["Active members"]
-    assert shown["Active members"].delta == f"{change:+.0%} vs previous 90 days"
+    assert shown["Active members"].delta == f"{change:+.0%}"
+    assert "compared with the 90 days before" in app.caption[1].value
     assert app.title[0].value == "Test community"
     assert "GitHub synced" in app.caption[0].value and "Slack synced" in app.caption[0].value
     assert [s.value for s in app.subheader] == ["Activities by type"]
@@ -111,7 +112,7 @@ def test_the_window_and_source_filters_change_the_numbers(synced, monkeypatch):
     )
     shown = {m.label: int(m.value.replace(",", "")) for m in app.metric}
     assert shown["Activities"] == expected > 0
-    assert "vs previous 30 days" in app.metric[0].delta
+    assert "compared with the 30 days before" in app.caption[1].value
 
     # The filters stay when moving to another page.
     app.switch_page("pages/1_Members.py").run()

@@ -1,0 +1,103 @@
+"""Benchmark (not a test): each dashboard page's queries on a large community.
+
+Runs the queries every page makes with the default filters (last 90 days, everything
+included but bots) on a published snapshot, with the query cache cleared, and prints
+each page's total. Target: under 300 ms per page on the 10-million-activity synthetic
+community. Run with `python -m tests.benchmarks.dashboard_queries <acacia.yml>` on a
+workspace built by `python -m tests.benchmarks.full_rebuild` (or any real one).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from dashboard import data
+from pipelines.config import load_config
+from pipelines.publish import current_snapshot
+
+
+def pages(path: str, f: data.Filters, config) -> dict[str, list[Callable[[], object]]]:
+    """The queries of each page, as the page calls them."""
+    board = data.leaderboard(path, f)
+    member_id = board["member_id"].iloc[0] if not board.empty else "none"
+    ranking = data.partner_ranking(path, f)
+    top = ranking["organization"].head(8).tolist()
+    return {
+        "every page (filters, freshness)": [
+            lambda: data.choices(path),
+            lambda: data.published_at(path),
+            lambda: data.sync_status(path),
+        ],
+        "Overview": [
+            lambda: data.headline(path, f),
+            lambda: data.headline(path, f.previous()),
+            lambda: data.trend(path, f, "day", "source"),
+            lambda: data.new_and_returning(path, f),
+            lambda: data.trend(path, f, "week", "activity_type"),
+        ],
+        "Members (leaderboard)": [lambda: data.leaderboard(path, f)],
+        "Members (a member)": [
+            lambda: data.member(path, member_id),
+            lambda: data.member_identities(path, member_id),
+            lambda: data.score_breakdown(path, member_id),
+            lambda: data.level_history(path, member_id, config),
+            lambda: data.timeline(path, member_id),
+        ],
+        "Organizations": [
+            lambda: data.partner_ranking(path, f),
+            lambda: data.organization_trend(path, f, top),
+        ],
+        "Organizations (one)": [
+            lambda: data.organization_breakdown(path, f, top[0] if top else ""),
+            lambda: data.organization_members(path, f, top[0] if top else ""),
+            lambda: data.organization_trend(path, f, top[:1]),
+        ],
+        "Engagement": [
+            lambda: data.level_funnel(path, f),
+            lambda: data.level_movements(path, f),
+            *(
+                (lambda flag=flag: data.cohort(path, f, flag))
+                for flag in ("is_new", "is_first_contribution", "is_at_risk", "is_returning")
+            ),
+        ],
+        "Responsiveness": [
+            lambda: data.response_times(path, f),
+            lambda: data.unanswered(path, f),
+        ],
+        "Channels and places": [
+            lambda: data.channels(path, f),
+            lambda: data.regions(path, f),
+        ],
+        "Suggestions": [
+            lambda: data.identity_suggestions(path),
+            lambda: data.organization_suggestions(path),
+        ],
+    }
+
+
+def main(config_path: str) -> None:
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    config = load_config(config_path)
+    snapshot = current_snapshot(config.storage.serving())
+    if snapshot is None:
+        raise SystemExit(f"{config_path}: nothing published yet")
+    path = str(snapshot)
+    rows = data.query(path, "select count(*) as n from activities")["n"][0]
+    start, end = data.window(data.today(), 90)
+    f = data.Filters(start, end)
+    print(f"{rows:,} activities in {Path(path).name} (target: < 300 ms per page)")
+    for page, queries in pages(path, f, config).items():
+        data.query.clear()
+        started = time.perf_counter()
+        for run in queries:
+            run()
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"  {page:<34} {len(queries):>2} queries {elapsed:>7.0f} ms")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "acacia.yml")
