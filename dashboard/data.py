@@ -497,9 +497,10 @@ def level_movements(snapshot_path: str, f: Filters) -> pd.DataFrame:
     )
 
 
-def cohort(snapshot_path: str, f: Filters, flag: str) -> pd.DataFrame:
+def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.DataFrame:
     """Members of one cohort (``is_new``, ``is_first_contribution``, ``is_returning``,
-    ``is_at_risk``), most recently active first."""
+    ``is_at_risk``), most recently active first: the first ``limit`` of them, and how
+    many there are in all (column ``total``)."""
     if flag not in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
         raise ValueError(f"unknown cohort {flag!r}")
     where, params = f.member_where()
@@ -511,11 +512,13 @@ def cohort(snapshot_path: str, f: Filters, flag: str) -> pd.DataFrame:
                c.first_activity_date as first_activity,
                c.first_contribution_date as first_contribution,
                c.last_activity_date as last_activity,
-               array_to_string(m.sources, ', ') as sources
+               array_to_string(m.sources, ', ') as sources,
+               count(*) over () as total
         from member_cohorts as c join members as m using (member_id)
         where {where} and c.{flag}
-        order by c.last_activity_date desc, member""",
-        params,
+        order by c.last_activity_date desc, member, c.member_id
+        limit ?""",
+        (*params, limit),
     )
 
 

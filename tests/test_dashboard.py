@@ -235,6 +235,14 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
     names = dict(mart(synced, "select member_id, display_name from members"))
     assert sorted(shown["member"]) == sorted(names[m] for m in newcomers)
 
+    # Long lists stop at a limit (the most recently active first) but count everyone.
+    from dashboard import data
+
+    f = data.Filters(today - timedelta(days=89), today)
+    few = data.cohort(snapshot_of(synced), f, "is_new", limit=3)
+    assert len(few) == 3 and set(few["total"]) == {len(newcomers)}
+    assert list(few["last_activity"].dt.date) == sorted(shown["last_activity"], reverse=True)[:3]
+
 
 def test_responsiveness_lists_what_still_waits_oldest_first(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch, PAGES["Responsiveness"])

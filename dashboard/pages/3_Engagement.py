@@ -56,13 +56,16 @@ def main() -> None:
             )
         )
         members = data.cohort(p.path, p.filters, flag)
+        total = int(members["total"].iloc[0]) if not members.empty else 0
         if p.public:
-            st.metric("Members", f"{len(members):,}")
+            st.metric("Members", f"{total:,}")
             continue
         if members.empty:
             st.info("Nobody right now.")
-        else:
-            page.table(members.drop(columns=["member_id"]), flag.removeprefix("is_"))
+            continue
+        if total > len(members):
+            st.caption(f"{total:,} members; the {len(members):,} most recently active:")
+        page.table(members.drop(columns=["member_id", "total"]), flag.removeprefix("is_"))
 
 
 main()
