@@ -245,6 +245,25 @@ def serve_dashboard(config_path: Path, port: int, address: str = "127.0.0.1") ->
 
 
 @app.command()
+def directory(
+    config: ConfigOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: <data_dir>/directory)")
+    ] = None,
+) -> None:
+    """Export the partner directory (CSV, JSON, Markdown, HTML) from the published data."""
+    from pipelines.directory import export
+
+    settings = _load(config)
+    try:
+        files = export(settings, out)
+    except RuntimeError as error:
+        _fail(str(error))
+    for path in files:
+        typer.echo(str(path))
+
+
+@app.command()
 def ui(config: ConfigOption = None) -> None:
     """Open the Dagster UI (asset graph, runs, the nightly schedule running by itself)."""
     from pipelines.run import dagster_environment

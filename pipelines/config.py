@@ -218,6 +218,10 @@ class Storage(_Strict):
     def resolution(self) -> Path:
         return self.data_dir / "resolution"
 
+    def directory(self) -> Path:
+        """The partner directory's files (partners.csv, .json, .md, .html)."""
+        return self.data_dir / "directory"
+
 
 class IdentitySettings(_Strict):
     """identity: the rules files (relative to the config) and extra bot accounts."""

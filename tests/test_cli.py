@@ -143,3 +143,12 @@ def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path
     assert rules["merge"] == [] and rules["split"]
     missing = runner.invoke(app, ["accept", "s_nope", "--config", str(config)])
     assert missing.exit_code == 1 and "acacia suggestions" in missing.output
+
+
+def test_directory_before_the_first_sync_says_what_to_do(tmp_path):
+    config = tmp_path / "acacia.yml"
+    config.write_text("community_name: Fresh\n")
+    result = runner.invoke(app, ["directory", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "Nothing is published yet: run `acacia sync` first." in result.output
+    assert not (tmp_path / "data" / "directory").exists()

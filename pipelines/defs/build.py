@@ -14,7 +14,7 @@ from pipelines.defs.identity import build_identity_asset
 from pipelines.defs.ingest import build_ingest_asset
 from pipelines.defs.jobs import nightly_schedule, nightly_sync, rebuild, source_sync_job
 from pipelines.defs.models import build_model_assets, dbt_resource
-from pipelines.defs.publish import build_publish_asset
+from pipelines.defs.publish import build_directory_asset, build_publish_asset
 from pipelines.defs.resources import AcaciaResource, SourceCredentials
 
 MARTS = (
@@ -63,7 +63,7 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
         "acacia": AcaciaResource(config_path=str(config_path(path))),
         "dbt": dbt_resource(),
     }
-    assets = [staging, identity, marts, publish]
+    assets = [staging, identity, marts, publish, build_directory_asset()]
     jobs = [nightly_sync, rebuild]
     for source in config.enabled_sources():
         assets.append(build_ingest_asset(source))

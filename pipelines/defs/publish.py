@@ -6,6 +6,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.defs.resources import AcaciaResource
+from pipelines.directory import export as export_directory
 from pipelines.landing import SyncStatus
 from pipelines.publish import publish
 
@@ -40,3 +41,22 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
         )
 
     return serving_snapshot
+
+
+def build_directory_asset() -> Any:
+    @asset(
+        key="partner_directory",
+        group_name="publish",
+        kinds={"csv", "json", "html"},
+        deps=["serving_snapshot"],
+        description="The partner ranking as files a website can publish as is "
+        "(data/directory/partners.csv, .json, .md, .html), with period and method.",
+    )
+    def partner_directory(
+        context: AssetExecutionContext, acacia: AcaciaResource
+    ) -> MaterializeResult:
+        files = export_directory(acacia.load())
+        context.log.info("partner directory: " + ", ".join(str(f) for f in files))
+        return MaterializeResult(metadata={"files": [str(f) for f in files]})
+
+    return partner_directory
