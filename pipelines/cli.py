@@ -264,6 +264,34 @@ def directory(
 
 
 @app.command()
+def update(
+    config: ConfigOption = None,
+    month: Annotated[
+        str | None, typer.Option(help="The month, YYYY-MM (default: last month)")
+    ] = None,
+    post: Annotated[bool, typer.Option("--post", help="Post it to Slack (once)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Block Kit blocks")] = False,
+) -> None:
+    """Preview the monthly Slack update (or post it with --post)."""
+    import json
+
+    from pipelines import monthly_update as updates
+
+    settings = _load(config)
+    try:
+        chosen = updates.parse_month(month) if month else updates.last_month()
+        if post:
+            result = updates.post(settings, chosen)
+            done = "posted" if result.status == "posted" else "was already posted"
+            typer.echo(f"The {result.month} update {done} in {result.channel} (ts {result.ts}).")
+            return
+        message = updates.build(settings, chosen)
+    except updates.UpdateError as error:
+        _fail(str(error))
+    typer.echo(json.dumps(message["blocks"], indent=1) if as_json else message["text"])
+
+
+@app.command()
 def ui(config: ConfigOption = None) -> None:
     """Open the Dagster UI (asset graph, runs, the nightly schedule running by itself)."""
     from pipelines.run import dagster_environment

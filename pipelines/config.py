@@ -279,6 +279,30 @@ class DashboardSettings(_Strict):
         return os.environ.get(self.password_env, "")
 
 
+class MonthlyUpdateSettings(_Strict):
+    """The monthly update posted to Slack (``acacia update``, the monthly schedule)."""
+
+    #: The channel to post to (name or id); unset: preview only, nothing is posted.
+    channel: str | None = None
+    #: The variable holding a bot token with chat:write and channels:history.
+    token_env: str = "SLACK_BOT_TOKEN"
+    base_url: str = "https://slack.com/api/"
+    #: Linked at the bottom of the update.
+    dashboard_url: str | None = None
+    top_contributors: int = Field(5, ge=0, le=50)
+    top_organizations: int = Field(5, ge=0, le=50)
+    newcomers: int = Field(10, ge=0, le=100)
+    first_contributions: int = Field(10, ge=0, le=100)
+    include_staff: bool = False
+    include_bots: bool = False
+    #: When the schedule posts last month's update (default: the 1st, 09:00).
+    cron: str = "0 9 1 * *"
+    timezone: str = "UTC"
+
+    def token(self) -> str:
+        return os.environ.get(self.token_env, "").strip()
+
+
 class AcaciaConfig(_Strict):
     """The whole acacia.yml."""
 
@@ -290,6 +314,7 @@ class AcaciaConfig(_Strict):
     scoring: Scoring = Scoring()
     schedule: Schedule = Schedule()
     dashboard: DashboardSettings = DashboardSettings()
+    monthly_update: MonthlyUpdateSettings = MonthlyUpdateSettings()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

@@ -73,7 +73,7 @@ SCHEMAS = {
 }
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     with open(tmp, "w") as handle:
@@ -102,7 +102,7 @@ class SuppressionList:
     def add(self, identity_keys: set[str], emails: set[str]) -> None:
         self.hashes |= {fingerprint("identity", k) for k in identity_keys}
         self.hashes |= {fingerprint("email", e) for e in emails}
-        _atomic_write_text(self.path, json.dumps({"hashes": sorted(self.hashes)}, indent=1))
+        atomic_write_text(self.path, json.dumps({"hashes": sorted(self.hashes)}, indent=1))
 
     def identity(self, source: str, user_id: str) -> bool:
         return bool(self.hashes) and fingerprint("identity", f"{source}:{user_id}") in self.hashes
@@ -122,7 +122,7 @@ class CursorStore:
         return json.loads(path.read_text()) if path.exists() else {}
 
     def save(self, source: str, state: dict[str, dict[str, Any]]) -> None:
-        _atomic_write_text(
+        atomic_write_text(
             self.state_dir / f"{source}.json", json.dumps(state, indent=1, sort_keys=True)
         )
 
@@ -167,7 +167,7 @@ class SyncStatus:
             entry["last_success_at"] = when
         entry.setdefault("last_success_at", None)
         entries[source] = entry
-        _atomic_write_text(self.path, json.dumps(entries, indent=1, sort_keys=True))
+        atomic_write_text(self.path, json.dumps(entries, indent=1, sort_keys=True))
         return entry
 
 

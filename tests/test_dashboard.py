@@ -123,6 +123,23 @@ def test_the_window_and_source_filters_change_the_numbers(synced, monkeypatch):
     assert set(board["sources"].str.contains("slack")) == {True}
 
 
+def test_leaving_staff_out_removes_exactly_their_activities(synced, monkeypatch):
+    app = render(synced["config"].path, monkeypatch)
+    everyone = {m.label: int(m.value.replace(",", "")) for m in app.metric}
+    app.toggle(key="filter_staff").set_value(False).run()
+    without = {m.label: int(m.value.replace(",", "")) for m in app.metric}
+    today = datetime.now(UTC).date()
+    staff, staff_members = mart(
+        synced,
+        "select count(*), count(distinct member_id) from activities "
+        "where is_staff and not is_bot and activity_date between ? and ?",
+        [today - timedelta(days=89), today],
+    )[0]
+    assert staff > 0
+    assert without["Activities"] == everyone["Activities"] - staff
+    assert without["Active members"] == everyone["Active members"] - staff_members
+
+
 def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     from pipelines.config import DEFAULT_WEIGHTS
 

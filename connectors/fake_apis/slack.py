@@ -9,6 +9,8 @@ is not in answers ``not_in_channel``; rate limits answer 429 with ``Retry-After`
 from __future__ import annotations
 
 import base64
+import json
+import time
 from typing import Any
 
 from werkzeug.routing import Rule
@@ -35,6 +37,8 @@ class FakeSlack(FakeAPI):
         super().__init__()
         self.data = data
         self.tokens = tokens
+        #: Messages posted with chat.postMessage, as Slack stores them (with metadata).
+        self.posted: list[dict[str, Any]] = []
 
     def rules(self) -> list[Rule]:
         return [Rule("/api/<method>", endpoint="method", methods=["POST", "GET"])]
@@ -50,6 +54,8 @@ class FakeSlack(FakeAPI):
 
     def on_method(self, request: Request, method: str) -> Response:
         args = {**request.args.to_dict(), **request.form.to_dict()}
+        if request.is_json:  # slack_sdk sends chat.postMessage as JSON
+            args.update(request.get_json(silent=True) or {})
         if self.tokens is not None:
             token = request.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in self.tokens:
@@ -174,7 +180,43 @@ class FakeSlack(FakeAPI):
             if r.subtype == "thread_broadcast" and oldest < float(r.ts) < latest
         ]
         messages.sort(key=lambda m: float(m.ts), reverse=True)
-        return self._page([self._message_json(m) for m in messages], args, "messages")
+        found = [self._message_json(m) for m in messages]
+        metadata = args.get("include_all_metadata") in ("1", "true", True)
+        found += [
+            {k: v for k, v in post.items() if k != "metadata" or metadata}
+            for post in self.posted
+            if post["channel"] == channel.id and oldest < float(post["ts"]) < latest
+        ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return self._page(found, args, "messages")
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = next(
+            (
+                c
+                for c in self.data.channels.values()
+                if args.get("channel") in (c.id, c.name, f"#{c.name}")
+            ),
+            None,
+        )
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not channel.is_member:
+            return {"ok": False, "error": "not_in_channel"}
+        blocks = args.get("blocks")
+        metadata = args.get("metadata")
+        post = {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B_ACACIA",
+            "channel": channel.id,
+            "ts": f"{time.time():.6f}",
+            "text": args.get("text", ""),
+            "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+            "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
+        }
+        self.posted.append(post)
+        return {"ok": True, "channel": channel.id, "ts": post["ts"], "message": post}
 
     def m_conversations_replies(self, args: dict[str, str]) -> dict[str, Any]:
         channel = self._channel(args)

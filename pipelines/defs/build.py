@@ -12,7 +12,14 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.config import config_path, load_config
 from pipelines.defs.identity import build_identity_asset
 from pipelines.defs.ingest import build_ingest_asset
-from pipelines.defs.jobs import nightly_schedule, nightly_sync, rebuild, source_sync_job
+from pipelines.defs.jobs import (
+    monthly_schedule,
+    monthly_update,
+    nightly_schedule,
+    nightly_sync,
+    rebuild,
+    source_sync_job,
+)
 from pipelines.defs.models import build_model_assets, dbt_resource
 from pipelines.defs.publish import build_directory_asset, build_publish_asset
 from pipelines.defs.resources import AcaciaResource, SourceCredentials
@@ -64,11 +71,14 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
         "dbt": dbt_resource(),
     }
     assets = [staging, identity, marts, publish, build_directory_asset()]
-    jobs = [nightly_sync, rebuild]
+    jobs = [nightly_sync, rebuild, monthly_update]
     for source in config.enabled_sources():
         assets.append(build_ingest_asset(source))
         jobs.append(source_sync_job(source))
         resources[f"{source}_credentials"] = credentials(getattr(config.sources, source))
     return Definitions(
-        assets=assets, jobs=jobs, schedules=[nightly_schedule(config)], resources=resources
+        assets=assets,
+        jobs=jobs,
+        schedules=[nightly_schedule(config), monthly_schedule(config)],
+        resources=resources,
     )

@@ -1,12 +1,15 @@
 """The nightly job and its schedule."""
 
-from __future__ import annotations
-
 from dagster import (
     AssetSelection,
+    Backoff,
     DefaultScheduleStatus,
+    OpExecutionContext,
+    RetryPolicy,
     ScheduleDefinition,
     define_asset_job,
+    job,
+    op,
 )
 
 from pipelines.config import AcaciaConfig
@@ -42,4 +45,37 @@ def nightly_schedule(config: AcaciaConfig) -> ScheduleDefinition:
         execution_timezone=config.schedule.timezone,
         # The sync is meant to run by itself once deployed.
         default_status=DefaultScheduleStatus.RUNNING,
+    )
+
+
+@op(
+    required_resource_keys={"acacia"},
+    # post() already retries a failed post within the run; a rerun later is safe too,
+    # as a month is only ever posted once.
+    retry_policy=RetryPolicy(max_retries=2, delay=300, backoff=Backoff.EXPONENTIAL),
+)
+def post_monthly_update(context: OpExecutionContext) -> None:
+    """Post last month's update to the configured Slack channel (once)."""
+    from pipelines.monthly_update import last_month, post
+
+    result = post(context.resources.acacia.load(), last_month())
+    context.log.info(f"monthly update {result.month}: {result.status} ({result.ts})")
+
+
+@job(description="Post last month's update to Slack (once per month, however often it runs).")
+def monthly_update():
+    post_monthly_update()
+
+
+def monthly_schedule(config: AcaciaConfig) -> ScheduleDefinition:
+    settings = config.monthly_update
+    return ScheduleDefinition(
+        name="monthly_update_schedule",
+        job=monthly_update,
+        cron_schedule=settings.cron,
+        execution_timezone=settings.timezone,
+        # On by itself only once there is a channel to post to.
+        default_status=DefaultScheduleStatus.RUNNING
+        if settings.channel
+        else DefaultScheduleStatus.STOPPED,
     )

@@ -78,9 +78,12 @@ select
     m.source_user_id,
     m.is_bot,
     coalesce(o.organization, u.organization) as organization,
-    m.member_id in (select member_id from staff_members)
-        or coalesce(o.organization, u.organization) in (select organization from staff_organizations)
-        as is_staff,
+    coalesce(
+        m.member_id in (select member_id from staff_members)
+        or coalesce(o.organization, u.organization)
+            in (select organization from staff_organizations),
+        false
+    ) as is_staff,
     m.channel,
     m.url,
     m.title,

@@ -1,0 +1,351 @@
+"""The monthly Slack update: its figures and exact blocks on the sample community
+(worked out from the drawn community), and posting to the fake Slack exactly once."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from connectors.fake_apis.base import FakeServer
+from connectors.fake_apis.slack import FakeSlack
+from connectors.fake_apis.slack_data import CLOSED_CHANNELS, SlackData
+from connectors.records import CONTRIBUTION_TYPES
+from pipelines.cli import app
+from pipelines.config import DEFAULT_WEIGHTS, load_config
+from pipelines.defs.build import build_definitions
+from pipelines.monthly_update import (
+    EVENT_TYPE,
+    PostedRecord,
+    UpdateError,
+    build,
+    figures,
+    last_month,
+    post,
+)
+from pipelines.publish import current_snapshot
+from tests.conftest import (
+    SLACK_TOKEN,
+    community_activities,
+    members_by_identity,
+    small_community,
+    write_config,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+
+def month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def expected_figures(synced, month: date) -> dict:
+    """The update's figures from the drawn community (people only, staff included)."""
+    member_of = members_by_identity(synced["config"])
+    rows = [
+        (kind, member_of[key], when.date())
+        for kind, key, when, is_bot in community_activities(synced["data"])
+        if not is_bot
+    ]
+    first_day: dict[str, date] = {}
+    first_contribution: dict[str, date] = {}
+    for kind, member, day in rows:
+        first_day[member] = min(day, first_day.get(member, day))
+        if kind in CONTRIBUTION_TYPES:
+            first_contribution[member] = min(day, first_contribution.get(member, day))
+
+    def headline(first: date) -> dict[str, int]:
+        inside = [(k, m) for k, m, d in rows if first <= d <= month_end(first)]
+        active = {m for _, m in inside}
+        return {
+            "active_members": len(active),
+            "new_members": sum(first <= first_day[m] for m in active),
+            "contributions": sum(k in CONTRIBUTION_TYPES for k, _ in inside),
+            "contributors": len({m for k, m in inside if k in CONTRIBUTION_TYPES}),
+        }
+
+    points: dict[str, float] = {}
+    contributions: dict[str, int] = {}
+    for kind, member, day in rows:
+        if month <= day <= month_end(month):
+            points[member] = points.get(member, 0) + DEFAULT_WEIGHTS[kind]
+            contributions[member] = contributions.get(member, 0) + (kind in CONTRIBUTION_TYPES)
+    return {
+        "now": headline(month),
+        "before": headline(last_month(month)),
+        "points": points,
+        "contributions": contributions,
+        "newcomers": {m for m, d in first_day.items() if month <= d <= month_end(month)},
+        "first_contributions": {
+            m for m, d in first_contribution.items() if month <= d <= month_end(month)
+        },
+    }
+
+
+def settings_with(config, **changes):
+    return config.model_copy(
+        update={"monthly_update": config.monthly_update.model_copy(update=changes)}
+    )
+
+
+def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
+    import duckdb
+
+    month = last_month()
+    config = settings_with(
+        synced["config"],
+        include_staff=True,
+        top_contributors=3,
+        top_organizations=2,
+        newcomers=4,
+        first_contributions=4,
+        dashboard_url="https://community.example.org/dashboard",
+    )
+    snapshot = current_snapshot(config.storage.serving())
+    found = figures(snapshot, month, config.monthly_update)
+    expected = expected_figures(synced, month)
+    assert found.now == expected["now"] and found.before == expected["before"]
+    assert found.now["active_members"] > 0
+
+    # The same figures as the monthly_summary mart (staff included there).
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        names = dict(con.execute("select member_id, display_name from members").fetchall())
+        summary = con.execute(
+            "select active_members, new_members, contributions, contributors "
+            "from monthly_summary where month = ?",
+            [month],
+        ).fetchone()
+        organizations = con.execute(
+            "select organization, sum(weight), count(distinct member_id) from activities "
+            "where not is_bot and organization is not null and activity_date between ? and ? "
+            "group by 1 order by 2 desc, 3 desc, 1 limit 2",
+            [month, month_end(month)],
+        ).fetchall()
+    assert summary == tuple(expected["now"].values())
+
+    top = sorted(
+        expected["points"],
+        key=lambda m: (-expected["points"][m], -expected["contributions"][m], names[m], m),
+    )[:3]
+    newcomers = sorted(expected["newcomers"])
+    assert sorted(found.newcomers) == sorted(names[m] for m in newcomers)[:4] or (
+        len(newcomers) > 4 and set(found.newcomers) <= {names[m] for m in newcomers}
+    )
+    assert found.newcomers_total == len(newcomers)
+    assert found.first_contributions_total == len(expected["first_contributions"])
+
+    def change(key: str) -> str:
+        now, before = expected["now"][key], expected["before"][key]
+        previous = f"{last_month(month):%B}"
+        return (
+            f"none in {previous}"
+            if before == 0
+            else f"{(now - before) / before:+.0%} vs {previous}"
+        )
+
+    def listing(names_shown: list[str], total: int) -> str:
+        more = total - len(names_shown)
+        if more > 0:
+            return ", ".join(names_shown) + f" and {more} more"
+        return (
+            ", ".join(names_shown[:-1]) + " and " + names_shown[-1]
+            if len(names_shown) > 1
+            else names_shown[0]
+        )
+
+    blocks = build(config, month)["blocks"]
+    expected_blocks = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"Test community: {month:%B %Y}"},
+        },
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{label}*\n{expected['now'][key]:,} ({change(key)})"}
+                for key, label in (
+                    ("active_members", "Active members"),
+                    ("new_members", "New members"),
+                    ("contributions", "Contributions"),
+                    ("contributors", "Contributors"),
+                )
+            ],
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*Top contributors*\n"
+                + "\n".join(
+                    f"{n}. {names[m]} — {expected['points'][m]:,.0f} points"
+                    for n, m in enumerate(top, 1)
+                ),
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*Top organizations*\n"
+                + "\n".join(
+                    f"{n}. {org} — {points:,.0f} points, {members} active members"
+                    for n, (org, points, members) in enumerate(organizations, 1)
+                ),
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*Welcome to our newcomers :wave:*\n"
+                + listing(found.newcomers, len(newcomers)),
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "*First contributions :tada:*\n"
+                + listing(found.first_contributions, len(expected["first_contributions"])),
+            },
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Bots are not counted. "
+                    "<https://community.example.org/dashboard|Open the dashboard>",
+                }
+            ],
+        },
+    ]
+    if not newcomers:
+        expected_blocks = [b for b in expected_blocks if "newcomers" not in str(b)]
+    if not expected["first_contributions"]:
+        expected_blocks = [b for b in expected_blocks if "First contributions" not in str(b)]
+    assert blocks == expected_blocks
+
+
+def test_staff_are_left_out_by_default(synced):
+    import duckdb
+
+    month = last_month()
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    everyone = figures(
+        snapshot, month, settings_with(synced["config"], include_staff=True).monthly_update
+    )
+    without = figures(snapshot, month, synced["config"].monthly_update)
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        staff = con.execute(
+            "select count(distinct member_id) from activities where is_staff and not is_bot "
+            "and activity_date between ? and ?",
+            [month, month_end(month)],
+        ).fetchone()[0]
+    assert staff > 0
+    assert without.now["active_members"] == everyone.now["active_members"] - staff
+
+
+@pytest.fixture
+def posting(synced, tmp_path):
+    """A workspace with a copy of the synced snapshot, and a fake Slack to post to."""
+    serving = tmp_path / "data" / "serving"
+    shutil.copytree(synced["config"].storage.serving(), serving)
+    data = SlackData(small_community(), messages_per_day=1)
+    channel = next(c.name for c in data.channels.values() if c.is_member)
+    with FakeServer(FakeSlack(data, tokens={SLACK_TOKEN})) as server:
+        raw = {
+            "community_name": "Test community",
+            "storage": {"data_dir": "data"},
+            "monthly_update": {
+                "channel": channel,
+                "base_url": f"{server.url}/api/",
+                "token_env": "ACACIA_TEST_UPDATE_TOKEN",
+            },
+        }
+        (tmp_path / "acacia.yml").write_text(yaml.safe_dump(raw))
+        yield load_config(tmp_path / "acacia.yml"), server.api, channel
+
+
+def test_posting_twice_posts_once(posting, monkeypatch):
+    config, slack, _ = posting
+    monkeypatch.setenv("ACACIA_TEST_UPDATE_TOKEN", SLACK_TOKEN)
+    month = last_month()
+    first = post(config, month, backoff_seconds=0)
+    assert first.status == "posted" and len(slack.posted) == 1
+    message = slack.posted[0]
+    assert message["blocks"] == build(config, month)["blocks"]
+    assert message["text"].startswith(f"Test community: {month:%B %Y}")
+    assert message["metadata"] == {
+        "event_type": EVENT_TYPE,
+        "event_payload": {"month": f"{month:%Y-%m}"},
+    }
+
+    assert post(config, month).status == "already_posted"  # the job reran
+    PostedRecord(config.storage.state()).path.unlink()  # the record is lost
+    again = post(config, month, backoff_seconds=0)
+    assert again.status == "already_posted" and again.ts == first.ts  # found in the channel
+    assert len(slack.posted) == 1
+
+
+def test_a_failed_post_is_retried_never_duplicated_then_reported(posting, monkeypatch):
+    config, slack, _ = posting
+    monkeypatch.setenv("ACACIA_TEST_UPDATE_TOKEN", SLACK_TOKEN)
+    month = last_month()
+    slack.inject("server_error", path="chat.postMessage", times=1)
+    result = post(config, month, backoff_seconds=0)
+    assert result.status == "posted" and result.attempts == 2 and len(slack.posted) == 1
+
+    earlier = last_month(month)
+    slack.inject("server_error", path="chat.postMessage", times=5)
+    with pytest.raises(UpdateError, match="failed 3 times") as error:
+        post(config, earlier, backoff_seconds=0)
+    assert "Nothing was posted twice" in str(error.value)
+    assert (
+        len(slack.posted) == 1
+        and f"{earlier:%Y-%m}" not in PostedRecord(config.storage.state()).load()
+    )
+
+
+def test_posting_problems_name_the_fix(posting, monkeypatch):
+    config, slack, _ = posting
+    monkeypatch.setenv("ACACIA_TEST_UPDATE_TOKEN", "xoxb-not-the-right-one")
+    with pytest.raises(UpdateError, match="not valid") as error:
+        post(config, last_month(), backoff_seconds=0)
+    assert "xoxb-not-the-right-one" not in str(error.value)
+    monkeypatch.setenv("ACACIA_TEST_UPDATE_TOKEN", SLACK_TOKEN)
+    closed = config.model_copy(
+        update={
+            "monthly_update": config.monthly_update.model_copy(
+                update={"channel": CLOSED_CHANNELS[0]}
+            )
+        }
+    )
+    with pytest.raises(UpdateError, match="/invite"):
+        post(closed, last_month(), backoff_seconds=0)
+    assert slack.posted == []
+
+
+def test_the_command_previews_any_month(posting):
+    config, _, _ = posting
+    result = CliRunner().invoke(app, ["update", "--config", str(config.path), "--month", "2026-02"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Test community: February 2026\nActive members: ")
+    bad = CliRunner().invoke(app, ["update", "--config", str(config.path), "--month", "Feb"])
+    assert bad.exit_code == 1 and "YYYY-MM" in bad.output
+
+
+def test_the_monthly_schedule_runs_by_itself_once_a_channel_is_set(tmp_path):
+    urls = ("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9")
+    path = write_config(tmp_path, *urls)
+    schedule = build_definitions(path).resolve_schedule_def("monthly_update_schedule")
+    assert schedule.job_name == "monthly_update" and schedule.cron_schedule == "0 9 1 * *"
+    assert schedule.default_status.value == "STOPPED"
+    raw = yaml.safe_load(path.read_text())
+    raw["monthly_update"] = {"channel": "community", "cron": "0 8 2 * *"}
+    path.write_text(yaml.safe_dump(raw))
+    schedule = build_definitions(path).resolve_schedule_def("monthly_update_schedule")
+    assert schedule.default_status.value == "RUNNING" and schedule.cron_schedule == "0 8 2 * *"
