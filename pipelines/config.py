@@ -262,6 +262,10 @@ class Scoring(_Strict):
 class Schedule(_Strict):
     nightly_cron: str = "0 2 * * *"
     timezone: str = "UTC"
+    #: A failing source sync is retried this many times, waiting retry_delay_seconds,
+    #: then twice that, …, before the run goes on without it.
+    retries: int = Field(2, ge=0, le=10)
+    retry_delay_seconds: float = Field(30, ge=0)
 
 
 class DashboardSettings(_Strict):

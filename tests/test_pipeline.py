@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
+from pipelines.config import load_config
 from pipelines.defs.build import build_definitions
 from pipelines.publish import current_snapshot, publish
 from pipelines.run import run_job
@@ -174,3 +177,53 @@ def test_failed_build_keeps_the_last_good_snapshot(tmp_path):
     with pytest.raises(RuntimeError, match="nothing to publish"):
         publish(empty, serving)
     assert current_snapshot(serving) == first
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
+    tmp_path, fake_github, monkeypatch
+):
+    """GitHub refuses the token; the events land, the models rebuild and publish, and
+    the failure shows as a failed check (and in the sync status the dashboard reads)."""
+    from connectors.fake_apis.community import build_community
+    from connectors.fake_apis.events_data import write_event_files
+    from pipelines.landing import SyncStatus
+
+    monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", "not-the-right-token-0000")
+    write_event_files(build_community(datetime.now(UTC), people=30), tmp_path / "events")
+    path = write_config(tmp_path, fake_github.url, events_folder=tmp_path / "events")
+    raw = yaml.safe_load(path.read_text())
+    raw["schedule"] = {"retries": 1, "retry_delay_seconds": 0}
+    path.write_text(yaml.safe_dump(raw))
+
+    from pipelines.ingest import sync_source
+    from pipelines.sources import Secrets
+
+    fake_github.api.reset_log()
+    sync_source(load_config(path), "github", Secrets(token="not-the-right-token-0000"))
+    one_attempt = len(fake_github.api.requests_to())
+    fake_github.api.reset_log()
+
+    result = run_job(path, "nightly_sync", ephemeral=True)
+    assert result.success  # the run goes on without the failing source
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    synced_github = checks[("github_landing", "synced")]
+    assert not synced_github.passed and "Bad credentials" in synced_github.description
+    assert checks[("events_landing", "synced")].passed
+    assert not checks[("serving_snapshot", "sources_are_fresh")].passed
+    assert "github" in checks[("serving_snapshot", "sources_are_fresh")].description
+    assert checks[("serving_snapshot", "activities_are_sound")].passed
+    # Retried once before giving up: twice the requests of one attempt.
+    assert len(fake_github.api.requests_to()) == 2 * one_attempt > 0
+
+    config = load_config(path)
+    status = SyncStatus(config.storage.state()).load()
+    assert status["github"]["status"] == "failed" and status["events"]["status"] == "ok"
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        sources = dict(con.execute("select source, count(*) from activities group by 1").fetchall())
+    assert set(sources) == {"events"} and sources["events"] > 0
+    assert "not-the-right-token-0000" not in status["github"]["message"]

@@ -21,7 +21,11 @@ from pipelines.defs.jobs import (
     source_sync_job,
 )
 from pipelines.defs.models import build_model_assets, dbt_resource
-from pipelines.defs.publish import build_directory_asset, build_publish_asset
+from pipelines.defs.publish import (
+    build_directory_asset,
+    build_publish_asset,
+    build_snapshot_checks,
+)
 from pipelines.defs.resources import AcaciaResource, SourceCredentials
 
 MARTS = (
@@ -73,11 +77,14 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
     assets = [staging, identity, marts, publish, build_directory_asset()]
     jobs = [nightly_sync, rebuild, monthly_update]
     for source in config.enabled_sources():
-        assets.append(build_ingest_asset(source))
+        assets.append(
+            build_ingest_asset(source, config.schedule.retries, config.schedule.retry_delay_seconds)
+        )
         jobs.append(source_sync_job(source))
         resources[f"{source}_credentials"] = credentials(getattr(config.sources, source))
     return Definitions(
         assets=assets,
+        asset_checks=build_snapshot_checks(),
         jobs=jobs,
         schedules=[nightly_schedule(config), monthly_schedule(config)],
         resources=resources,

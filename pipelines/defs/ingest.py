@@ -1,6 +1,9 @@
 """Ingest assets: one per source, each landing new records as Parquet files."""
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
     Backoff,
@@ -11,6 +14,7 @@ from dagster import (
     asset,
 )
 
+from connectors.errors import SourceError
 from pipelines.ingest import sync_source
 from pipelines.sources import Secrets
 
@@ -24,8 +28,15 @@ DESCRIPTIONS = {
 }
 
 
-def build_ingest_asset(source: str) -> AssetsDefinition:
-    """The asset that syncs ``source`` into the landing zone."""
+def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -> AssetsDefinition:
+    """The asset that syncs ``source`` into the landing zone.
+
+    A failing sync (bad token, API down, rate limit exhausted) is retried ``retries``
+    times with exponential backoff. If the last attempt fails too, the asset still
+    materializes what was landed, its ``synced`` check fails (red in the Dagster UI,
+    with the error), and the run goes on: the other sources land and the models rebuild
+    on what there is. The sync status (published with the snapshot) says the same on
+    every dashboard page."""
 
     @asset(
         name=f"{source}_landing",
@@ -33,13 +44,35 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         kinds={source, "parquet"},
         description=DESCRIPTIONS[source] + " Landed as Parquet, incrementally.",
         required_resource_keys={"acacia", f"{source}_credentials"},
-        retry_policy=RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL),
+        retry_policy=RetryPolicy(
+            max_retries=retries, delay=retry_delay, backoff=Backoff.EXPONENTIAL
+        ),
+        check_specs=[
+            AssetCheckSpec(
+                "synced",
+                asset=f"{source}_landing",
+                description="The last sync read everything new (after its retries).",
+            )
+        ],
     )
     def landing(context: AssetExecutionContext) -> MaterializeResult:
         config = context.resources.acacia.load()
         credentials = getattr(context.resources, f"{source}_credentials")
         secrets = Secrets(token=credentials.token, client_id=credentials.client_id)
-        report = sync_source(config, source, secrets, progress=context.log.info)
+        last_attempt = context.retry_number >= retries
+        try:
+            report = sync_source(config, source, secrets, progress=context.log.info)
+        except Exception as error:
+            if not last_attempt:
+                raise
+            # sync_source recorded the failure; SourceErrors carry no secrets, others
+            # are named by their type only.
+            problem = str(error) if isinstance(error, SourceError) else type(error).__name__
+            context.log.error(f"{source}: the sync failed after {retries} retries: {problem}")
+            return MaterializeResult(
+                metadata={"failed": True, "problems": MetadataValue.md(f"- {problem}")},
+                check_results=[_synced(False, problem)],
+            )
         metadata = {
             "activities_landed": report.activities,
             "identities_landed": report.identities,
@@ -50,9 +83,25 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
             "cursors": MetadataValue.json(report.cursors),
             "problems": MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
         }
-        if report.failed:
-            # What was read is landed with its cursors; the retry (or next run) resumes there.
+        if report.failed and not last_attempt:
+            # What was read is landed with its cursors; the retry resumes there.
             raise Failure(description=report.summary(), metadata=metadata)
-        return MaterializeResult(metadata=metadata)
+        if report.failed:
+            context.log.error(f"the sync failed after {retries} retries: {report.summary()}")
+        return MaterializeResult(
+            metadata={**metadata, "failed": bool(report.failed)},
+            check_results=[
+                _synced(not report.failed, report.summary() if report.failed else "complete")
+            ],
+        )
 
     return landing
+
+
+def _synced(passed: bool, description: str) -> AssetCheckResult:
+    return AssetCheckResult(
+        check_name="synced",
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=description,
+    )

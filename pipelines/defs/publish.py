@@ -1,14 +1,24 @@
 """The publish step: a read-only snapshot of the marts for the dashboard."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
 
 from pipelines.defs.resources import AcaciaResource
 from pipelines.directory import export as export_directory
 from pipelines.landing import SyncStatus
-from pipelines.publish import publish
+from pipelines.publish import current_snapshot, publish
 
 
 def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
@@ -60,3 +70,57 @@ def build_directory_asset() -> Any:
         return MaterializeResult(metadata={"files": [str(f) for f in files]})
 
     return partner_directory
+
+
+FRESH_HOURS = 26
+
+
+def build_snapshot_checks() -> list[Any]:
+    """Checks on what the dashboard and the exports read: fresh sources, sound data."""
+
+    @asset_check(
+        asset="serving_snapshot",
+        description=f"Every enabled source synced successfully in the last {FRESH_HOURS} hours.",
+    )
+    def sources_are_fresh(acacia: AcaciaResource) -> AssetCheckResult:
+        config = acacia.load()
+        status = SyncStatus(config.storage.state()).load()
+        since = datetime.now(UTC) - timedelta(hours=FRESH_HOURS)
+        stale = {}
+        for source in config.enabled_sources():
+            last = (status.get(source) or {}).get("last_success_at")
+            if last is None or datetime.fromisoformat(last) < since:
+                stale[source] = last or "never"
+        return AssetCheckResult(
+            passed=not stale,
+            severity=AssetCheckSeverity.WARN,
+            description=(
+                "stale: " + ", ".join(f"{s} (last success {w})" for s, w in stale.items())
+                if stale
+                else "every source synced in time"
+            ),
+            metadata={"stale_sources": MetadataValue.json(stale)},
+        )
+
+    @asset_check(
+        asset="serving_snapshot",
+        description="No activity twice, and none without a member.",
+    )
+    def activities_are_sound(acacia: AcaciaResource) -> AssetCheckResult:
+        snapshot = current_snapshot(acacia.load().storage.serving())
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            duplicates, orphans = con.execute(
+                """
+                select count(*) - count(distinct activity_key),
+                       count(*) filter (where member_id is null
+                           or member_id not in (select member_id from members))
+                from activities"""
+            ).fetchone()
+        return AssetCheckResult(
+            passed=duplicates == 0 and orphans == 0,
+            severity=AssetCheckSeverity.ERROR,
+            description=f"{duplicates} duplicate activities, {orphans} without a member",
+            metadata={"duplicate_activities": duplicates, "activities_without_member": orphans},
+        )
+
+    return [sources_are_fresh, activities_are_sound]
