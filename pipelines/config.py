@@ -307,6 +307,16 @@ class MonthlyUpdateSettings(_Strict):
         return os.environ.get(self.token_env, "").strip()
 
 
+class AlertSettings(_Strict):
+    """Where a failing sync is reported, besides the Dagster UI and the dashboard."""
+
+    #: A Slack channel (name or id); unset: no Slack alerts.
+    slack_channel: str | None = None
+    #: The variable holding a bot token with chat:write (the monthly update's bot will do).
+    token_env: str = "SLACK_BOT_TOKEN"
+    base_url: str = "https://slack.com/api/"
+
+
 class AcaciaConfig(_Strict):
     """The whole acacia.yml."""
 
@@ -319,6 +329,7 @@ class AcaciaConfig(_Strict):
     schedule: Schedule = Schedule()
     dashboard: DashboardSettings = DashboardSettings()
     monthly_update: MonthlyUpdateSettings = MonthlyUpdateSettings()
+    alerts: AlertSettings = AlertSettings()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

@@ -182,19 +182,33 @@ def test_failed_build_keeps_the_last_good_snapshot(tmp_path):
 @pytest.mark.slow
 @pytest.mark.xdist_group("pipeline")
 def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
-    tmp_path, fake_github, monkeypatch
+    tmp_path, fake_github, monkeypatch, request
 ):
     """GitHub refuses the token; the events land, the models rebuild and publish, and
     the failure shows as a failed check (and in the sync status the dashboard reads)."""
+    from connectors.fake_apis.base import FakeServer
     from connectors.fake_apis.community import build_community
     from connectors.fake_apis.events_data import write_event_files
+    from connectors.fake_apis.slack import FakeSlack
+    from connectors.fake_apis.slack_data import SlackData
     from pipelines.landing import SyncStatus
+    from tests.conftest import SLACK_TOKEN, small_community
 
     monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", "not-the-right-token-0000")
     write_event_files(build_community(datetime.now(UTC), people=30), tmp_path / "events")
     path = write_config(tmp_path, fake_github.url, events_folder=tmp_path / "events")
+    slack = FakeSlack(SlackData(small_community(), messages_per_day=1), tokens={SLACK_TOKEN})
+    alerts = FakeServer(slack).start()
+    request.addfinalizer(alerts.stop)
+    channel = next(c for c in slack.data.channels.values() if c.is_member)
+    monkeypatch.setenv("ACACIA_TEST_ALERT_TOKEN", SLACK_TOKEN)
     raw = yaml.safe_load(path.read_text())
     raw["schedule"] = {"retries": 1, "retry_delay_seconds": 0}
+    raw["alerts"] = {
+        "slack_channel": channel.name,
+        "base_url": f"{alerts.url}/api/",
+        "token_env": "ACACIA_TEST_ALERT_TOKEN",
+    }
     path.write_text(yaml.safe_dump(raw))
 
     from pipelines.ingest import sync_source
@@ -227,3 +241,8 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
         sources = dict(con.execute("select source, count(*) from activities group by 1").fetchall())
     assert set(sources) == {"events"} and sources["events"] > 0
     assert "not-the-right-token-0000" not in status["github"]["message"]
+    # Reported to the alerts channel, once, with the error and without the token.
+    assert len(slack.posted) == 1 and slack.posted[0]["channel"] == channel.id
+    assert "the github sync failed after 1 retries" in slack.posted[0]["text"]
+    assert "Bad credentials" in slack.posted[0]["text"]
+    assert "not-the-right-token-0000" not in slack.posted[0]["text"]

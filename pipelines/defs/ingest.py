@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from connectors.errors import SourceError
+from pipelines.alerts import sync_failed
 from pipelines.ingest import sync_source
 from pipelines.sources import Secrets
 
@@ -69,6 +70,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
             # are named by their type only.
             problem = str(error) if isinstance(error, SourceError) else type(error).__name__
             context.log.error(f"{source}: the sync failed after {retries} retries: {problem}")
+            sync_failed(config, source, problem, retries)
             return MaterializeResult(
                 metadata={"failed": True, "problems": MetadataValue.md(f"- {problem}")},
                 check_results=[_synced(False, problem)],
@@ -88,6 +90,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
             raise Failure(description=report.summary(), metadata=metadata)
         if report.failed:
             context.log.error(f"the sync failed after {retries} retries: {report.summary()}")
+            sync_failed(config, source, "; ".join(str(p) for p in report.failed), retries)
         return MaterializeResult(
             metadata={**metadata, "failed": bool(report.failed)},
             check_results=[
