@@ -126,6 +126,18 @@ class Filters:
         start, end = previous_window(self.start, self.days)
         return replace(self, start=start, end=end)
 
+    @property
+    def plain(self) -> bool:
+        """The default filters (people only, staff included, nothing narrowed): the
+        precomputed marts (daily_activity, weekly_members, window_summary) answer."""
+        return not (
+            self.sources
+            or self.activity_types
+            or self.organizations
+            or self.include_bots
+            or not self.include_staff
+        )
+
     def where(self, alias: str = "a", dates: bool = True) -> tuple[str, tuple]:
         """A WHERE condition on the activities mart (as ``alias``) and its parameters."""
         clauses, params = ["true"], []
@@ -189,7 +201,20 @@ def choices(snapshot_path: str) -> dict[str, list[str]]:
 
 def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
     """Active members, new members (first activity ever in the window), contributions,
-    contributors and activities."""
+    contributors and activities. A standard window ending on the build day, with the
+    default filters, is read from the window_summary mart; anything else is counted
+    from the activities."""
+    if f.plain:
+        found = query(
+            snapshot_path,
+            """
+            select active_members, new_members, contributions, contributors, activities
+            from window_summary where start_date = ? and end_date = ?""",
+            (f.start, f.end),
+        )
+        if not found.empty:
+            row = found.iloc[0]
+            return {key: int(row[key]) for key in row.index}
     where, params = f.where()
     row = query(
         snapshot_path,
@@ -209,16 +234,27 @@ def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
 
 
 def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
-    """Activities and active members per day or week (``grain``) and ``by`` (source,
-    activity_type or category); every period of the window is a row."""
+    """Activities per day or week (``grain``) and ``by`` (source, activity_type or
+    category), from the daily_activity mart with the default filters."""
     if grain not in ("day", "week") or by not in ("source", "activity_type", "category"):
         raise ValueError(f"no trend by {grain!r} and {by!r}")
+    if f.plain:
+        return query(
+            snapshot_path,
+            f"""
+            select date_trunc('{grain}', activity_date)::date as period, {by},
+                   sum(activities)::bigint as activities
+            from daily_activity
+            where activity_date between ? and ? and activities > 0
+            group by all order by 1, 2""",
+            (f.start, f.end),
+        )
     where, params = f.where()
     return query(
         snapshot_path,
         f"""
         select date_trunc('{grain}', a.activity_date)::date as period, a.{by} as {by},
-               count(*) as activities, count(distinct a.member_id) as active_members
+               count(*) as activities
         from activities as a
         where {where}
         group by all order by 1, 2""",
@@ -246,8 +282,19 @@ def daily_members(snapshot_path: str, f: Filters) -> pd.DataFrame:
 
 
 def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """Per week: members active for the first time ever, and members seen before."""
-    where, params = f.where()
+    """Per week of the window (whole weeks, from the Monday of its first day): members
+    active for the first time ever, and members seen before."""
+    if f.plain:
+        return query(
+            snapshot_path,
+            """
+            select week, new_members, active_members - new_members as returning_members
+            from weekly_members
+            where week between date_trunc('week', ?::date) and ?
+            order by week""",
+            (f.start, f.end),
+        )
+    where, params = f.where(dates=False)
     return query(
         snapshot_path,
         f"""
@@ -260,8 +307,9 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
                          < date_trunc('week', a.activity_date)) as returning_members
         from activities as a join members as m using (member_id)
         where {where}
+          and a.activity_date between date_trunc('week', ?::date) and ?
         group by 1 order by 1""",
-        params,
+        (*params, f.start, f.end),
     )
 
 

@@ -128,6 +128,8 @@ def test_clicking_through_every_page(synced, browser, tmp_path):
         page.locator("[data-testid=stSidebarNav] a").filter(has_text="Members").first.click()
         settle(page)
         page.locator("[data-testid=stDataFrame]").first.click(position={"x": 20, "y": 55})
+        # The selection reruns the page with ?member=…; wait for the member's page.
+        page.get_by_text("Why the score is what it is").wait_for(timeout=60_000)
         settle(page)
         assert "member=" in page.url
         assert page.get_by_text("Why the score is what it is").count() == 1

@@ -381,3 +381,28 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
     assert len(shown) == min(expected, 500)
     assert "@" not in shown.to_csv()  # no emails on screen
     assert list(shown["score"]) == sorted(shown["score"], reverse=True)
+
+
+def test_precomputed_figures_equal_counting_the_activities(synced):
+    """With the default filters the Overview reads window_summary, daily_activity and
+    weekly_members; the same filters spelled out (every source listed) count from the
+    activities. Both must agree, for every standard window."""
+    from dataclasses import replace
+
+    from dashboard import data
+
+    path = snapshot_of(synced)
+    sources = tuple(row[0] for row in mart(synced, "select distinct source from activities"))
+    today = datetime.now(UTC).date()
+    for days in (30, 90, 180, 365):
+        fast = data.Filters(*data.window(today, days))
+        slow = replace(fast, sources=sources)
+        assert fast.plain and not slow.plain
+        for f, g in ((fast, slow), (fast.previous(), slow.previous())):
+            assert data.headline(path, f) == data.headline(path, g)
+        for grain, by in (("day", "source"), ("week", "activity_type")):
+            a, b = data.trend(path, fast, grain, by), data.trend(path, slow, grain, by)
+            assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+        a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
+        assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+    assert mart(synced, "select count(*) from window_summary")[0][0] == 8

@@ -50,6 +50,8 @@ MARTS = (
     "weekly_activity",
     "organization_weekly",
     "monthly_summary",
+    "window_summary",
+    "weekly_members",
 )
 
 
