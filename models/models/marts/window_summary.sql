@@ -1,34 +1,50 @@
 -- The dashboard's headline figures for its standard windows (the last 30, 90, 180 and
 -- 365 days, and the same length just before), people only, staff included: what the
 -- Overview shows with its default filters, computed once per build instead of from
--- every activity on every page load.
-with windows as (
-    select
-        days,
-        windows_ago,
-        {{ as_of_date() }} - days * (windows_ago + 1) + 1 as start_date,
-        {{ as_of_date() }} - days * windows_ago as end_date
-    from (values (30), (90), (180), (365)) as d(days)
-    cross join (values (0), (1)) as o(windows_ago)
-),
-
-humans as (
+-- every activity on every page load. One pass over the activities: per member, their
+-- activities and contributions in each window; then the windows from those.
+{%- set windows = [] -%}
+{%- for days in [30, 90, 180, 365] -%}
+  {%- for ago in [0, 1] -%}
+    {%- do windows.append((days, ago)) -%}
+  {%- endfor -%}
+{%- endfor %}
+with humans as (
     select a.member_id, a.activity_date, a.category, cast(m.first_seen_at as date) as first_day
     from {{ ref('activities') }} as a
     join {{ ref('members') }} as m using (member_id)
     where not a.is_bot and a.activity_date > {{ as_of_date() }} - 730
+),
+
+per_member as (
+    select
+        member_id,
+        first_day
+        {%- for days, ago in windows %},
+        count(*) filter (where {{ in_window('activity_date', days, ago) }})
+            as activities_{{ days }}_{{ ago }},
+        count(*) filter (
+            where category = 'contribution' and {{ in_window('activity_date', days, ago) }}
+        ) as contributions_{{ days }}_{{ ago }}
+        {%- endfor %}
+    from humans
+    group by member_id, first_day
 )
 
+{% for days, ago in windows %}
 select
-    w.days,
-    w.windows_ago,
-    w.start_date,
-    w.end_date,
-    count(distinct h.member_id) as active_members,
-    count(distinct h.member_id) filter (where h.first_day >= w.start_date) as new_members,
-    count(h.member_id) filter (where h.category = 'contribution') as contributions,
-    count(distinct h.member_id) filter (where h.category = 'contribution') as contributors,
-    count(h.member_id) as activities
-from windows as w
-left join humans as h on h.activity_date between w.start_date and w.end_date
-group by all
+    {{ days }} as days,
+    {{ ago }} as windows_ago,
+    {{ as_of_date() }} - {{ days * (ago + 1) }} + 1 as start_date,
+    {{ as_of_date() }} - {{ days * ago }} as end_date,
+    count(*) filter (where activities_{{ days }}_{{ ago }} > 0) as active_members,
+    count(*) filter (
+        where activities_{{ days }}_{{ ago }} > 0
+          and first_day > {{ as_of_date() }} - {{ days * (ago + 1) }}
+    ) as new_members,
+    coalesce(sum(contributions_{{ days }}_{{ ago }}), 0) as contributions,
+    count(*) filter (where contributions_{{ days }}_{{ ago }} > 0) as contributors,
+    coalesce(sum(activities_{{ days }}_{{ ago }}), 0) as activities
+from per_member
+{% if not loop.last %}union all{% endif %}
+{% endfor %}
