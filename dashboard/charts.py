@@ -222,7 +222,9 @@ def response_times(weekly: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Time to first response (median, hours)")
 
 
-def organization_trend(weekly: pd.DataFrame) -> go.Figure:
+def organization_trend(
+    weekly: pd.DataFrame, title: str = "Weekly points of the top organizations"
+) -> go.Figure:
     figure = px.line(
         weekly,
         x="week",
@@ -231,7 +233,7 @@ def organization_trend(weekly: pd.DataFrame) -> go.Figure:
         markers=True,
         labels={"week": "week starting", "points": "points", "organization": "organization"},
     )
-    return _titled(figure, "Weekly points of the top organizations")
+    return _titled(figure, title)
 
 
 def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:

@@ -49,7 +49,9 @@ def organization_page(p: page.Page, organization: str) -> None:
         charts.breakdown(breakdown, "Points by activity type and source"), width="stretch"
     )
     trend = data.organization_trend(p.path, f, [organization])
-    st.plotly_chart(charts.organization_trend(trend), width="stretch")
+    st.plotly_chart(
+        charts.organization_trend(trend, f"Weekly points of {organization}"), width="stretch"
+    )
     st.subheader("Members")
     if p.public:
         st.caption("Names are hidden in public mode.")
