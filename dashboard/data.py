@@ -316,19 +316,35 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
 # ------------------------------------------------------------------------- members
 
 
+def standard_window(snapshot_path: str, f: Filters) -> bool:
+    """Whether the window is one the marts precompute (30, 90, 180 or 365 days ending
+    on the build date)."""
+    return not query(
+        snapshot_path,
+        "select 1 from window_summary where windows_ago = 0 and start_date = ? and end_date = ?",
+        (f.start, f.end),
+    ).empty
+
+
 def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 200):
     """Members by points in the window, with their score, level, organization, sources
     and last activity. ``search`` matches names and usernames (any case)."""
     where, params = f.where()
+    window_points = f"""
+        select a.member_id, sum(a.weight) as points, count(*) as activities,
+               count(*) filter (where a.category = 'contribution') as contributions
+        from activities as a where {where} group by 1"""
+    if f.plain and standard_window(snapshot_path, f):
+        # Precomputed per member for the standard windows (the member_windows mart).
+        window_points = """
+            select member_id, points, activities, contributions
+            from member_windows where start_date = ? and end_date = ?"""
+        params = (f.start, f.end)
     pattern = f"%{search.strip()}%" if search.strip() else None
     return query(
         snapshot_path,
         f"""
-        with window_points as (
-            select a.member_id, sum(a.weight) as points, count(*) as activities,
-                   count(*) filter (where a.category = 'contribution') as contributions
-            from activities as a where {where} group by 1
-        )
+        with window_points as ({window_points})
         select m.member_id, m.display_name as member, s.engagement_level as level,
                round(s.activity_score, 1) as score, round(w.points, 1) as points,
                w.activities, w.contributions, m.organization,

@@ -385,8 +385,9 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
 
 def test_precomputed_figures_equal_counting_the_activities(synced):
     """With the default filters the Overview reads window_summary, daily_activity and
-    weekly_members; the same filters spelled out (every source listed) count from the
-    activities. Both must agree, for every standard window."""
+    weekly_members, and the leaderboard member_windows; the same filters spelled out
+    (every source listed) count from the activities. Both must agree, for every
+    standard window."""
     from dataclasses import replace
 
     from dashboard import data
@@ -405,4 +406,6 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
             assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
         a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
         assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+        a, b = data.leaderboard(path, fast), data.leaderboard(path, slow)
+        assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
     assert mart(synced, "select count(*) from window_summary")[0][0] == 8

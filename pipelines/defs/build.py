@@ -52,6 +52,7 @@ MARTS = (
     "monthly_summary",
     "window_summary",
     "weekly_members",
+    "member_windows",
 )
 
 
