@@ -35,6 +35,16 @@ SOURCE_ACTIVITY_TYPES: dict[str, tuple[str, ...]] = {
     "events": ("event_attended", "event_spoke", "event_organized"),
 }
 
+#: How each source reads to a person (dashboard, exports, the Slack update).
+SOURCE_LABELS = {
+    "github": "GitHub",
+    "slack": "Slack",
+    "discourse": "Forum",
+    "reddit": "Reddit",
+    "stackexchange": "Stack Overflow",
+    "events": "Events",
+}
+
 #: Contributions; every other type is a conversation (the split Savannah uses for
 #: engagement levels).
 CONTRIBUTION_TYPES = frozenset(

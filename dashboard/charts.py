@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from connectors.records import SOURCE_LABELS
+
 #: How activity types read to a person.
 TYPE_LABELS = {
     "issue_opened": "Issue opened",
@@ -32,15 +34,7 @@ TYPE_LABELS = {
     "event_organized": "Organized an event",
 }
 
-#: How sources read to a person, and their colours (the same on every chart).
-SOURCE_LABELS = {
-    "github": "GitHub",
-    "slack": "Slack",
-    "discourse": "Forum",
-    "reddit": "Reddit",
-    "stackexchange": "Stack Overflow",
-    "events": "Events",
-}
+#: Each source's colour, the same on every chart (keyed by its label).
 SOURCE_COLORS = {
     "GitHub": "#24292f",
     "Slack": "#4a154b",
@@ -80,29 +74,6 @@ def _titled(figure: go.Figure, title: str) -> go.Figure:
     return figure
 
 
-def active_members(daily: pd.DataFrame) -> go.Figure:
-    """Daily active members with a 7-day average, so weekends don't hide the trend."""
-    smoothed = daily["active_members"].rolling(7, min_periods=1).mean()
-    figure = go.Figure(
-        [
-            go.Bar(
-                x=daily["activity_date"],
-                y=daily["active_members"],
-                name="Active that day",
-                marker_color="#9ecae1",
-            ),
-            go.Scatter(
-                x=daily["activity_date"],
-                y=smoothed,
-                name="7-day average",
-                line={"color": "#08519c", "width": 3},
-            ),
-        ]
-    )
-    figure.update_layout(**LAYOUT, yaxis_title="members")
-    return figure
-
-
 def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
     """Weekly activities stacked by activity type."""
     by_type = by_type.assign(
@@ -116,23 +87,6 @@ def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
         y="activities",
         color="activity_type",
         labels={"week": "week starting", "activities": "activities", "activity_type": "type"},
-    )
-    figure.update_layout(**LAYOUT, barmode="stack")
-    return figure
-
-
-def activities_by_source(by_source: pd.DataFrame) -> go.Figure:
-    """Weekly activities per source, so quiet and busy platforms compare at a glance."""
-    by_source = by_source.assign(
-        source=by_source["source"].map(lambda name: SOURCE_LABELS.get(name, name))
-    )
-    figure = px.bar(
-        by_source,
-        x="week",
-        y="activities",
-        color="source",
-        color_discrete_map=SOURCE_COLORS,
-        labels={"week": "week starting", "activities": "activities", "source": "source"},
     )
     figure.update_layout(**LAYOUT, barmode="stack")
     return figure

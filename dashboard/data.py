@@ -28,7 +28,6 @@ from pipelines.config import AcaciaConfig, config_path, load_config
 from pipelines.publish import current_snapshot
 
 WINDOW_DAYS = 90
-LEVELS = ["Core", "Contributor", "Participant", "Observer"]
 
 
 def config() -> AcaciaConfig:
@@ -105,6 +104,14 @@ def previous_window(start: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
     return window(start - timedelta(days=1), days)
 
 
+def one_of(column: str, values: tuple[str, ...]) -> tuple[str, tuple]:
+    """A condition that ``column`` is one of ``values`` (true when there are none), and
+    its parameter."""
+    if not values:
+        return "true", ()
+    return f"list_contains(?::varchar[], {column})", (tuple(values),)
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the sidebar selects; every page applies it. Empty tuples mean "all"."""
@@ -149,9 +156,9 @@ class Filters:
             ("activity_type", self.activity_types),
             ("organization", self.organizations),
         ):
-            if values:
-                clauses.append(f"list_contains(?::varchar[], {alias}.{column})")
-                params.append(tuple(values))
+            clause, values = one_of(f"{alias}.{column}", values)
+            clauses.append(clause)
+            params += values
         if not self.include_bots:
             clauses.append(f"not {alias}.is_bot")
         if not self.include_staff:
@@ -164,9 +171,9 @@ class Filters:
         if self.sources:
             clauses.append(f"list_has_any({alias}.sources, ?::varchar[])")
             params.append(tuple(self.sources))
-        if self.organizations:
-            clauses.append(f"list_contains(?::varchar[], {alias}.organization)")
-            params.append(tuple(self.organizations))
+        clause, values = one_of(f"{alias}.organization", self.organizations)
+        clauses.append(clause)
+        params += values
         if not self.include_bots:
             clauses.append(f"not {alias}.is_bot")
         if not self.include_staff:
@@ -259,25 +266,6 @@ def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
         where {where}
         group by all order by 1, 2""",
         params,
-    )
-
-
-def daily_members(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """Active members per day, a row for every day of the window."""
-    where, params = f.where()
-    return query(
-        snapshot_path,
-        f"""
-        with active as (
-            select a.activity_date, count(distinct a.member_id) as active_members
-            from activities as a where {where} group by 1
-        )
-        select cast(d.range as date) as activity_date,
-               coalesce(active.active_members, 0) as active_members
-        from range(?::date, ?::date + interval 1 day, interval 1 day) as d
-        left join active on active.activity_date = cast(d.range as date)
-        order by 1""",
-        (*params, f.start, f.end),
     )
 
 
@@ -465,9 +453,7 @@ def timeline(snapshot_path: str, member_id: str, limit: int = 300) -> pd.DataFra
 
 
 def partner_ranking(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    clauses, params = "true", ()
-    if f.organizations:
-        clauses, params = "list_contains(?::varchar[], organization)", (tuple(f.organizations),)
+    clauses, params = one_of("organization", f.organizations)
     return query(
         snapshot_path,
         f"""
@@ -591,40 +577,32 @@ def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.Da
 
 def response_times(snapshot_path: str, f: Filters) -> pd.DataFrame:
     """Median and 90th-percentile hours to first response per source and week."""
-    clauses, params = "opened_week between date_trunc('week', ?::date) and ?", (f.start, f.end)
-    if f.sources:
-        clauses += " and list_contains(?::varchar[], source)"
-        params += (tuple(f.sources),)
+    sources, params = one_of("source", f.sources)
     return query(
         snapshot_path,
         f"""
         select source, opened_week as week, items, responded, without_response,
                round(median_hours, 1) as median_hours, round(p90_hours, 1) as p90_hours
-        from response_times_weekly where {clauses} order by week, source""",
-        params,
+        from response_times_weekly
+        where opened_week between date_trunc('week', ?::date) and ? and {sources}
+        order by week, source""",
+        (f.start, f.end, *params),
     )
 
 
 def unanswered(snapshot_path: str, f: Filters, limit: int = 500) -> pd.DataFrame:
     """Items opened in the window still without a response, oldest first."""
-    clauses, params = (
-        "first_response_at is null and cast(opened_at as date) between ? and ?",
-        (
-            f.start,
-            f.end,
-        ),
-    )
-    if f.sources:
-        clauses += " and list_contains(?::varchar[], source)"
-        params += (tuple(f.sources),)
+    sources, params = one_of("source", f.sources)
     return query(
         snapshot_path,
         f"""
         select opened_at, source, item_type, channel, title, url,
                date_diff('day', opened_at, now()) as days_waiting
-        from response_times where {clauses}
+        from response_times
+        where first_response_at is null and cast(opened_at as date) between ? and ?
+          and {sources}
         order by opened_at, item_key limit ?""",
-        (*params, limit),
+        (f.start, f.end, *params, limit),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -113,7 +113,7 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     sources = sidebar.multiselect(
         "Sources",
         options["source"],
-        format_func=lambda s: charts.SOURCE_LABELS.get(s, s),
+        format_func=lambda s: charts.source_label(s),
         placeholder="All sources",
         key="filter_sources",
     )
@@ -161,7 +161,7 @@ def freshness_text(path: str, now: datetime | None = None) -> tuple[str, list[st
     parts = [f"Data published {data.published_at(path):%d %b %Y %H:%M} UTC"]
     warnings = []
     for row in data.sync_status(path).itertuples():
-        label = charts.SOURCE_LABELS.get(row.source, row.source)
+        label = charts.source_label(row.source)
         if pd.notna(row.last_success_at):
             parts.append(f"{label} synced {_ago(row.last_success_at, now)}")
         else:
@@ -226,7 +226,3 @@ def delta(now: float, before: float) -> str | None:
     if before == 0:
         return None
     return f"{(now - before) / before:+.0%}"
-
-
-def today() -> date:
-    return data.today()

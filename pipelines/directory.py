@@ -23,17 +23,10 @@ from typing import Any
 
 import duckdb
 
+from connectors.records import SOURCE_LABELS
 from pipelines.publish import current_snapshot
 
 FORMATS = ("csv", "json", "md", "html")
-SOURCE_NAMES = {
-    "github": "GitHub",
-    "slack": "Slack",
-    "discourse": "Forum",
-    "reddit": "Reddit",
-    "stackexchange": "Stack Overflow",
-    "events": "Events",
-}
 WINDOW_DAYS = 90
 
 
@@ -61,7 +54,7 @@ class Directory:
     @property
     def sources(self) -> list[str]:
         found = {s for org in self.organizations for s in org["points_by_source"]}
-        return [s for s in SOURCE_NAMES if s in found] + sorted(found - set(SOURCE_NAMES))
+        return [s for s in SOURCE_LABELS if s in found] + sorted(found - set(SOURCE_LABELS))
 
 
 def load(snapshot: Path, community: str) -> Directory:
@@ -161,7 +154,7 @@ def to_markdown(directory: Directory) -> str:
         directory.method,
         "",
         "| Rank | Organization | Score | Change | Active members | Contributors | "
-        + " | ".join(SOURCE_NAMES.get(s, s) for s in sources)
+        + " | ".join(SOURCE_LABELS.get(s, s) for s in sources)
         + " |",
         "| ---: | --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in sources) + " |",
     ]
@@ -182,7 +175,7 @@ def to_markdown(directory: Directory) -> str:
 def to_html(directory: Directory) -> str:
     esc = html.escape
     sources = directory.sources
-    head = "".join(f"<th>{esc(SOURCE_NAMES.get(s, s))}</th>" for s in sources)
+    head = "".join(f"<th>{esc(SOURCE_LABELS.get(s, s))}</th>" for s in sources)
     rows = "".join(
         "<tr>"
         f"<td>{org['rank']}</td><td>{esc(org['organization'])}</td>"
