@@ -329,25 +329,43 @@ def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 2
             from member_windows where start_date = ? and end_date = ?"""
         params = (f.start, f.end)
     pattern = f"%{search.strip()}%" if search.strip() else None
+    # Without a search, only members at least as far up as the limit-th can be on the
+    # board (``cut``): the names and scores of a million members are not read to show
+    # two hundred. Sources become text for the chosen rows only.
     return query(
         snapshot_path,
         f"""
-        with window_points as ({window_points})
-        select m.member_id, m.display_name as member, s.engagement_level as level,
-               round(s.activity_score, 1) as score, round(w.points, 1) as points,
-               w.activities, w.contributions, m.organization,
-               array_to_string(m.sources, ', ') as sources,
-               cast(m.last_seen_at as date) as last_seen
-        from window_points as w
-        join members as m using (member_id)
-        left join member_scores as s using (member_id)
-        where ?::varchar is null
-           or m.display_name ilike ?
-           or m.member_id in (select member_id from identities where username ilike ?)
-        order by w.points desc, w.activities desc, m.display_name, m.member_id
-        limit ?""",
-        (*params, pattern, pattern, pattern, limit),
-    )
+        with window_points as materialized ({window_points}),
+        cut as (
+            select points, activities from window_points
+            order by points desc, activities desc limit 1 offset ?
+        ),
+        candidates as (
+            select * from window_points as w
+            where ?::varchar is not null
+               or not exists (select 1 from cut)
+               or w.points > (select points from cut)
+               or (w.points = (select points from cut)
+                   and w.activities >= (select activities from cut))
+        )
+        select * replace (array_to_string(sources, ', ') as sources)
+        from (
+            select m.member_id, m.display_name as member, s.engagement_level as level,
+                   round(s.activity_score, 1) as score, round(w.points, 1) as points,
+                   w.activities, w.contributions, m.organization, m.sources,
+                   cast(m.last_seen_at as date) as last_seen, w.points as exact_points
+            from candidates as w
+            join members as m using (member_id)
+            left join member_scores as s using (member_id)
+            where ?::varchar is null
+               or m.display_name ilike ?
+               or m.member_id in (select member_id from identities where username ilike ?)
+            order by w.points desc, w.activities desc, m.display_name, m.member_id
+            limit ?
+        )
+        order by exact_points desc, activities desc, member, member_id""",
+        (*params, limit - 1, pattern, pattern, pattern, pattern, limit),
+    ).drop(columns="exact_points")
 
 
 def member(snapshot_path: str, member_id: str) -> dict[str, Any] | None:
@@ -518,12 +536,12 @@ def organization_members(snapshot_path: str, f: Filters, organization: str):
 
 
 def level_funnel(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    where, params = f.member_where()
+    where, params = f.member_where("s")
     return query(
         snapshot_path,
         f"""
         select s.engagement_level as level, count(*) as members
-        from member_scores as s join members as m using (member_id)
+        from member_scores as s
         where {where} and s.engagement_level is not null
         group by 1""",
         params,
@@ -533,13 +551,13 @@ def level_funnel(snapshot_path: str, f: Filters) -> pd.DataFrame:
 def level_movements(snapshot_path: str, f: Filters) -> pd.DataFrame:
     """How many members moved from each level of the previous window to each level of
     this one (inactive when they had none)."""
-    where, params = f.member_where()
+    where, params = f.member_where("s")
     return query(
         snapshot_path,
         f"""
         select coalesce(s.previous_level, 'Inactive') as previous_level,
                coalesce(s.engagement_level, 'Inactive') as level, count(*) as members
-        from member_scores as s join members as m using (member_id)
+        from member_scores as s
         where {where}
           and (s.engagement_level is not null or s.previous_level is not null)
         group by all""",
@@ -553,22 +571,28 @@ def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.Da
     many there are in all (column ``total``)."""
     if flag not in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
         raise ValueError(f"unknown cohort {flag!r}")
-    where, params = f.member_where()
+    where, params = f.member_where("c")
+    # The ordering and limit run on the raw columns, the total is a plain count, and
+    # sources are joined into text for the chosen rows only: a window count or a
+    # formatted column over every row of a large cohort cost ten times more.
     return query(
         snapshot_path,
         f"""
-        select c.member_id, c.display_name as member, c.organization,
-               c.engagement_level as level, c.previous_level,
-               c.first_activity_date as first_activity,
-               c.first_contribution_date as first_contribution,
-               c.last_activity_date as last_activity,
-               array_to_string(m.sources, ', ') as sources,
-               count(*) over () as total
-        from member_cohorts as c join members as m using (member_id)
-        where {where} and c.{flag}
-        order by c.last_activity_date desc, member, c.member_id
-        limit ?""",
-        (*params, limit),
+        select * replace (array_to_string(sources, ', ') as sources),
+               (select count(*) from member_cohorts as c where {where} and c.{flag}) as total
+        from (
+            select c.member_id, c.display_name as member, c.organization,
+                   c.engagement_level as level, c.previous_level,
+                   c.first_activity_date as first_activity,
+                   c.first_contribution_date as first_contribution,
+                   c.last_activity_date as last_activity, c.sources
+            from member_cohorts as c
+            where {where} and c.{flag}
+            order by c.last_activity_date desc, member, c.member_id
+            limit ?
+        )
+        order by last_activity desc, member, member_id""",
+        (*params, *params, limit),
     )
 
 
@@ -612,6 +636,16 @@ def unanswered(snapshot_path: str, f: Filters, limit: int = 500) -> pd.DataFrame
 def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
     """Activity per place within each source: repository, Slack channel, forum
     category, subreddit, tag or event."""
+    if f.plain and standard_window(snapshot_path, f):
+        # Precomputed for the standard windows (the channel_windows mart).
+        return query(
+            snapshot_path,
+            """
+            select source, channel, activities, members, contributions
+            from channel_windows where start_date = ? and end_date = ?
+            order by activities desc, source, channel limit ?""",
+            (f.start, f.end, limit),
+        )
     where, params = f.where()
     return query(
         snapshot_path,
@@ -626,8 +660,18 @@ def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
 
 
 def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """Members active in the window by region: the continent of their time zone, or
-    the last part of their location ("Berlin, Germany" -> Germany) when there is none."""
+    """Members active in the window by region (members.region: the continent of their
+    time zone, or the last part of their location, "Berlin, Germany" -> Germany)."""
+    if f.plain and standard_window(snapshot_path, f):
+        # Precomputed for the standard windows (the region_windows mart).
+        return query(
+            snapshot_path,
+            """
+            select region, members from region_windows
+            where start_date = ? and end_date = ?
+            order by members desc, region""",
+            (f.start, f.end),
+        )
     where, params = f.where()
     return query(
         snapshot_path,
@@ -635,13 +679,7 @@ def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
         with active as (
             select distinct a.member_id from activities as a where {where}
         )
-        select case
-                 when m.timezone like '%/%' then split_part(m.timezone, '/', 1)
-                 when nullif(trim(m.location), '') is not null
-                   then trim(list_last(string_split(m.location, ',')))
-                 else 'Unknown'
-               end as region,
-               count(*) as members
+        select m.region, count(*) as members
         from active join members as m using (member_id)
         group by 1 order by members desc, region""",
         params,
@@ -659,9 +697,10 @@ def identity_suggestions(snapshot_path: str, limit: int = 500) -> pd.DataFrame:
         select suggestion_id as suggestion, name_a as "first account",
                split_part(identity_a, ':', 1) as "source", name_b as "second account",
                split_part(identity_b, ':', 1) as "other source", evidence, score
-        from identity_suggestions
-        order by score desc, suggestion_id
-        limit ?""",
+        from (
+            select * from identity_suggestions order by score desc, suggestion_id limit ?
+        )
+        order by score desc, suggestion_id""",
         (limit,),
     )
 

@@ -186,6 +186,23 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     assert mart(synced, "select count(*) from members")[0][0] > 0
 
 
+def test_a_shorter_leaderboard_is_the_top_of_a_longer_one(synced):
+    """The leaderboard only reads members as far up as its limit-th (ties included):
+    every length must be exactly the head of the full board, in the sample community
+    where many members share the same points."""
+    from dashboard import data
+
+    path = snapshot_of(synced)
+    today = datetime.now(UTC).date()
+    for f in (data.Filters(*data.window(today, 90)), data.Filters(*data.window(today, 30))):
+        full = data.leaderboard(path, f, limit=100_000)
+        assert full["points"].duplicated().any(), "no ties to check"
+        for limit in (1, 2, 3, 5, 8, 13, 21, 34, 55, len(full) - 1):
+            short = data.leaderboard(path, f, limit=limit)
+            head = full.head(limit)
+            assert short.astype(str).values.tolist() == head.astype(str).values.tolist()
+
+
 def test_a_member_page_explains_the_score(synced, monkeypatch):
     member_id, score, name = mart(
         synced,
@@ -385,9 +402,9 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
 
 def test_precomputed_figures_equal_counting_the_activities(synced):
     """With the default filters the Overview reads window_summary, daily_activity and
-    weekly_members, and the leaderboard member_windows; the same filters spelled out
-    (every source listed) count from the activities. Both must agree, for every
-    standard window."""
+    weekly_members, the leaderboard member_windows, Channels and places channel_windows
+    and region_windows; the same filters spelled out (every source listed) count from
+    the activities. Both must agree, for every standard window."""
     from dataclasses import replace
 
     from dashboard import data
@@ -406,6 +423,7 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
             assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
         a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
         assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
-        a, b = data.leaderboard(path, fast), data.leaderboard(path, slow)
-        assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
+        for figures in (data.leaderboard, data.channels, data.regions):
+            a, b = figures(path, fast), figures(path, slow)
+            assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
     assert mart(synced, "select count(*) from window_summary")[0][0] == 8

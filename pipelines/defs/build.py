@@ -53,6 +53,8 @@ MARTS = (
     "window_summary",
     "weekly_members",
     "member_windows",
+    "channel_windows",
+    "region_windows",
 )
 
 

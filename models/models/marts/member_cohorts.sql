@@ -46,6 +46,11 @@ select
     p.member_id,
     m.display_name,
     m.organization,
+    -- The members' own filter columns, so the dashboard filters without a join.
+    m.sources,
+    m.is_bot,
+    m.is_staff,
+    m.is_staff_organization,
     s.engagement_level,
     s.previous_level,
     p.first_activity_date,

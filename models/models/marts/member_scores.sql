@@ -56,6 +56,11 @@ select
     r.member_id,
     m.display_name,
     m.organization,
+    -- The members' own filter columns, so the dashboard filters without a join.
+    m.sources,
+    m.is_bot,
+    m.is_staff,
+    m.is_staff_organization,
     round(r.activity_score, 4) as activity_score,
     r.points_30d,
     r.points_90d,

@@ -67,6 +67,15 @@ select
     p.company,
     p.location,
     p.timezone,
+    -- Where they are, to compare local communities: the continent of their time zone
+    -- (Europe/Berlin -> Europe), else the last part of their location (Berlin, Germany
+    -- -> Germany).
+    case
+        when p.timezone like '%/%' then split_part(p.timezone, '/', 1)
+        when nullif(trim(p.location), '') is not null
+            then trim(list_last(string_split(p.location, ',')))
+        else 'Unknown'
+    end as region,
     p.is_bot,
     p.is_deleted,
     p.is_staff,

@@ -1,0 +1,12 @@
+-- Active members per region (see members.region) and standard window (the last 30, 90,
+-- 180 and 365 days up to the build date), people only, staff included: the Channels
+-- and places page's regions with its default filters.
+select
+    w.days,
+    w.start_date,
+    w.end_date,
+    m.region,
+    count(*) as members
+from {{ ref('member_windows') }} as w
+join {{ ref('members') }} as m using (member_id)
+group by all
