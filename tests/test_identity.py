@@ -4,13 +4,14 @@ the sample community's hard cases landing right."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connectors.fake_apis.community import SECONDMENTS
 from pipelines.identity.organizations import (
     ManualAffiliation,
     MemberFacts,
@@ -248,20 +249,9 @@ def test_hard_cases_land_right(synced):
         ).fetchone()[0]
         mover, moved_on, old, new = cases["changed_employer"]
         member = members[f"github:{1000 + mover.key}"]
-        by_org = dict(
-            con.execute(
-                "select organization, max(activity_date) from activities where member_id = ? "
-                "and activity_date < ? group by 1",
-                [member, moved_on],
-            ).fetchall()
-        )
-        after = dict(
-            con.execute(
-                "select organization, min(activity_date) from activities where member_id = ? "
-                "and activity_date >= ? group by 1",
-                [member, moved_on],
-            ).fetchall()
-        )
+        credited = con.execute(
+            "select activity_date, organization from activities where member_id = ?", [member]
+        ).fetchall()
         staff = con.execute(
             "select bool_and(is_staff_organization) from members "
             "where organization = 'Acacia Foundation'"
@@ -277,8 +267,21 @@ def test_hard_cases_land_right(synced):
     assert bot is True
 
     # The person who changed employer: activities before the move belong to the old
-    # organization, after it to the new one.
-    assert set(by_org) == {old} and set(after) == {new}
+    # organization, after it to the new one; while seconded before the move (a dated
+    # start beats the old employer's open start) to the secondment; while seconded after
+    # it still to the new one (both dated: the name decides).
+    seconded_before = (moved_on - timedelta(days=85), moved_on - timedelta(days=72))
+    seconded_after = (moved_on + timedelta(days=30), moved_on + timedelta(days=60))
+
+    def expected(day: date) -> str:
+        if seconded_before[0] <= day <= seconded_before[1]:
+            return SECONDMENTS[0]
+        return old if day < moved_on else new
+
+    assert [org for _, org in credited] == [expected(day) for day, _ in credited]
+    days = [day for day, _ in credited]
+    assert {old, new, SECONDMENTS[0]} == {org for _, org in credited}
+    assert any(seconded_after[0] <= day <= seconded_after[1] for day in days)
     assert staff is True
 
 

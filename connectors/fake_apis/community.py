@@ -361,9 +361,13 @@ def _add_hard_cases(community: Community) -> None:
     )
 
 
+# Where the ``changed_employer`` hard case is seconded (overlapping dated affiliations).
+SECONDMENTS = ("Hooli", "Umbrella Cloud")
+
+
 def organizations_file(community: Community) -> dict:
     """The organizations.yml a team would write for the sample community (with the dated
-    move of the ``changed_employer`` hard case)."""
+    move of the ``changed_employer`` hard case, and two secondments overlapping it)."""
     entries = [
         {
             "name": org.name,
@@ -388,6 +392,20 @@ def organizations_file(community: Community) -> dict:
                 "identity": f"github:{1000 + mover.key}",
                 "organization": new,
                 "from": moved_on.isoformat(),
+            },
+            # Two secondments overlapping those: before the move one with a start beats
+            # the old employer's open start; after it the new employer wins by name.
+            {
+                "identity": f"github:{1000 + mover.key}",
+                "organization": SECONDMENTS[0],
+                "from": (moved_on - timedelta(days=85)).isoformat(),
+                "until": (moved_on - timedelta(days=72)).isoformat(),
+            },
+            {
+                "identity": f"github:{1000 + mover.key}",
+                "organization": SECONDMENTS[1],
+                "from": (moved_on + timedelta(days=30)).isoformat(),
+                "until": (moved_on + timedelta(days=60)).isoformat(),
             },
         ]
     return {"organizations": entries, "affiliations": affiliations}

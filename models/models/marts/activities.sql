@@ -26,7 +26,9 @@ staff_organizations as (
     select distinct organization from affiliations where is_staff_organization
 ),
 
-with_member as (
+-- Materialized: the final sort then reads a buffer DuckDB can spill to disk; sorting
+-- straight off the joins ran out of memory at ten million activities.
+with_member as materialized (
     select
         a.*,
         i.member_id,
@@ -49,19 +51,36 @@ dated as (
     select * from affiliations where valid_from is not null or valid_to is not null
 ),
 
-organization_on_the_day as (
+-- Dated affiliations may overlap, so each member's dated days are cut into periods at
+-- every start and end; within a period the same affiliations apply every day, and the
+-- one that wins (a start over an open start, then the rule, then the name) is decided
+-- once per period instead of once per activity. Periods do not overlap, so an activity
+-- joins at most one.
+bounds as (
+    select member_id, coalesce(valid_from, date '0001-01-01') as day from dated
+    union
+    select member_id, valid_to + 1 from dated where valid_to is not null
+),
+
+periods as (
     select
-        m.source,
-        m.activity_id,
-        f.organization
-    from with_member as m
-    join dated as f
-        on f.member_id = m.member_id
-        and (f.valid_from is null or m.activity_date >= f.valid_from)
-        and (f.valid_to is null or m.activity_date <= f.valid_to)
+        member_id,
+        day as period_start,
+        coalesce(lead(day) over (partition by member_id order by day) - 1, date '9999-12-31')
+            as period_end
+    from bounds
+),
+
+dated_periods as (
+    select p.member_id, p.period_start, p.period_end, d.organization
+    from periods as p
+    join dated as d
+        on d.member_id = p.member_id
+        and (d.valid_from is null or d.valid_from <= p.period_start)
+        and (d.valid_to is null or p.period_start <= d.valid_to)
     qualify row_number() over (
-        partition by m.source, m.activity_id
-        order by f.valid_from is null, f.rule_rank, f.organization
+        partition by p.member_id, p.period_start
+        order by d.valid_from is null, d.rule_rank, d.organization
     ) = 1
 )
 
@@ -91,7 +110,8 @@ select
     m.parent_id,
     coalesce(w.weight, 0) as weight
 from with_member as m
-left join organization_on_the_day as o using (source, activity_id)
+left join dated_periods as o
+    on o.member_id = m.member_id and m.activity_date between o.period_start and o.period_end
 left join undated as u on u.member_id = m.member_id
 left join weights as w using (activity_type)
 -- Stored by organization, then member: DuckDB keeps each column's min and max per block

@@ -1,19 +1,24 @@
 -- Active and new members per day, every day from the first activity to the as-of date
--- (days without activity are rows with zeros, so trends never skip a day).
-with humans as (
-    select member_id, activity_date, category
+-- (days without activity are rows with zeros, so trends never skip a day). Per member
+-- and day first (one grouping of the activities), then the days from those.
+with member_days as (
+    select
+        member_id,
+        activity_date,
+        bool_or(category = 'contribution') as contributed
     from {{ ref('activities') }}
     where not is_bot
+    group by all
 ),
 
 first_days as (
-    select member_id, min(activity_date) as first_day from humans group by member_id
+    select member_id, min(activity_date) as first_day from member_days group by member_id
 ),
 
 days as (
     select cast(range as date) as activity_date
     from range(
-        (select coalesce(min(activity_date), {{ as_of_date() }}) from humans),
+        (select coalesce(min(activity_date), {{ as_of_date() }}) from member_days),
         {{ as_of_date() }} + interval 1 day,
         interval 1 day
     )
@@ -22,9 +27,9 @@ days as (
 per_day as (
     select
         activity_date,
-        count(distinct member_id) as active_members,
-        count(distinct member_id) filter (where category = 'contribution') as active_contributors
-    from humans
+        count(*) as active_members,
+        count(*) filter (where contributed) as active_contributors
+    from member_days
     group by activity_date
 ),
 

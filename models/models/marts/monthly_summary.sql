@@ -1,28 +1,47 @@
--- One row per calendar month: what the monthly Slack update reports.
+-- One row per calendar month: what the monthly Slack update reports. Per member and
+-- month first (one grouping of the activities), then the months from those.
 with activities as (
-    select * from {{ ref('activities') }} where not is_bot
+    select member_id, activity_date, category, organization
+    from {{ ref('activities') }}
+    where not is_bot
+),
+
+member_months as (
+    select
+        member_id,
+        cast(date_trunc('month', activity_date) as date) as month,
+        count(*) as activities,
+        count(*) filter (where category = 'contribution') as contributions
+    from activities
+    group by all
 ),
 
 firsts as (
-    select member_id, min(activity_date) as first_day,
-           min(activity_date) filter (where category = 'contribution') as first_contribution
-    from activities
+    select
+        member_id,
+        min(month) as first_month,
+        min(month) filter (where contributions > 0) as first_contribution_month
+    from member_months
     group by member_id
+),
+
+organizations as (
+    select cast(date_trunc('month', activity_date) as date) as month,
+           count(distinct organization) as active_organizations
+    from activities
+    group by all
 )
 
 select
-    cast(date_trunc('month', a.activity_date) as date) as month,
-    count(*) as activities,
-    count(*) filter (where a.category = 'contribution') as contributions,
-    count(distinct a.member_id) as active_members,
-    count(distinct a.member_id) filter (where a.category = 'contribution') as contributors,
-    count(distinct a.member_id) filter (
-        where date_trunc('month', f.first_day) = date_trunc('month', a.activity_date)
-    ) as new_members,
-    count(distinct a.member_id) filter (
-        where date_trunc('month', f.first_contribution) = date_trunc('month', a.activity_date)
-    ) as first_time_contributors,
-    count(distinct a.organization) as active_organizations
-from activities as a
+    m.month,
+    sum(m.activities)::bigint as activities,
+    sum(m.contributions)::bigint as contributions,
+    count(*) as active_members,
+    count(*) filter (where m.contributions > 0) as contributors,
+    count(*) filter (where m.month = f.first_month) as new_members,
+    count(*) filter (where m.month = f.first_contribution_month) as first_time_contributors,
+    any_value(o.active_organizations) as active_organizations
+from member_months as m
 join firsts as f using (member_id)
-group by 1
+join organizations as o using (month)
+group by m.month

@@ -1,12 +1,16 @@
 -- Active members per week (weeks start on Monday), people only: those active for the
--- first time ever that week, and the others (seen before).
+-- first time ever that week, and the others (seen before). Per member and week first.
+with member_weeks as (
+    select member_id, date_trunc('week', activity_date)::date as week
+    from {{ ref('activities') }}
+    where not is_bot
+    group by all
+)
+
 select
-    date_trunc('week', a.activity_date)::date as week,
-    count(distinct a.member_id) as active_members,
-    count(distinct a.member_id) filter (
-        where cast(m.first_seen_at as date) >= date_trunc('week', a.activity_date)
-    ) as new_members
-from {{ ref('activities') }} as a
+    w.week,
+    count(*) as active_members,
+    count(*) filter (where cast(m.first_seen_at as date) >= w.week) as new_members
+from member_weeks as w
 join {{ ref('members') }} as m using (member_id)
-where not a.is_bot
 group by 1
