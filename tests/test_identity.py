@@ -4,7 +4,7 @@ the sample community's hard cases landing right."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import pytest
@@ -270,18 +270,20 @@ def test_hard_cases_land_right(synced):
     # organization, after it to the new one; while seconded before the move (a dated
     # start beats the old employer's open start) to the secondment; while seconded after
     # it still to the new one (both dated: the name decides).
-    seconded_before = (moved_on - timedelta(days=85), moved_on - timedelta(days=72))
-    seconded_after = (moved_on + timedelta(days=30), moved_on + timedelta(days=60))
+    (before, *seconded_before), (after, *seconded_after) = SECONDMENTS
+    assert new < after and seconded_before[1] < 0 < seconded_after[0]  # as the rules need
+
+    def seconded(day: date, days: list[int]) -> bool:
+        return days[0] <= (day - moved_on).days <= days[1]
 
     def expected(day: date) -> str:
-        if seconded_before[0] <= day <= seconded_before[1]:
-            return SECONDMENTS[0]
+        if seconded(day, seconded_before):
+            return before
         return old if day < moved_on else new
 
     assert [org for _, org in credited] == [expected(day) for day, _ in credited]
-    days = [day for day, _ in credited]
-    assert {old, new, SECONDMENTS[0]} == {org for _, org in credited}
-    assert any(seconded_after[0] <= day <= seconded_after[1] for day in days)
+    assert {org for _, org in credited} == {old, new, before}
+    assert any(seconded(day, seconded_after) for day, _ in credited)
     assert staff is True
 
 

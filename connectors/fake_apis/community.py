@@ -361,8 +361,9 @@ def _add_hard_cases(community: Community) -> None:
     )
 
 
-# Where the ``changed_employer`` hard case is seconded (overlapping dated affiliations).
-SECONDMENTS = ("Hooli", "Umbrella Cloud")
+# Where the ``changed_employer`` hard case is seconded, from and until how many days
+# after the move (dated affiliations overlapping the old and the new employer's).
+SECONDMENTS = (("Hooli", -85, -72), ("Umbrella Cloud", 30, 60))
 
 
 def organizations_file(community: Community) -> dict:
@@ -395,17 +396,14 @@ def organizations_file(community: Community) -> dict:
             },
             # Two secondments overlapping those: before the move one with a start beats
             # the old employer's open start; after it the new employer wins by name.
-            {
-                "identity": f"github:{1000 + mover.key}",
-                "organization": SECONDMENTS[0],
-                "from": (moved_on - timedelta(days=85)).isoformat(),
-                "until": (moved_on - timedelta(days=72)).isoformat(),
-            },
-            {
-                "identity": f"github:{1000 + mover.key}",
-                "organization": SECONDMENTS[1],
-                "from": (moved_on + timedelta(days=30)).isoformat(),
-                "until": (moved_on + timedelta(days=60)).isoformat(),
-            },
+            *(
+                {
+                    "identity": f"github:{1000 + mover.key}",
+                    "organization": organization,
+                    "from": (moved_on + timedelta(days=start)).isoformat(),
+                    "until": (moved_on + timedelta(days=end)).isoformat(),
+                }
+                for organization, start, end in SECONDMENTS
+            ),
         ]
     return {"organizations": entries, "affiliations": affiliations}
