@@ -28,6 +28,8 @@ from pipelines.config import AcaciaConfig, config_path, load_config
 from pipelines.publish import current_snapshot
 
 WINDOW_DAYS = 90
+# How many members of each cohort the cohort_lists mart keeps (models/marts).
+COHORT_LIST_LENGTH = 500
 
 
 def config() -> AcaciaConfig:
@@ -222,20 +224,26 @@ def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
         if not found.empty:
             row = found.iloc[0]
             return {key: int(row[key]) for key in row.index}
+    # Per member first, then the figures: new members are the active ones first seen in
+    # the window (a small set to look up, rather than every activity joined to members).
     where, params = f.where()
     row = query(
         snapshot_path,
         f"""
-        select count(distinct a.member_id) as active_members,
-               count(distinct a.member_id) filter (
-                   where cast(m.first_seen_at as date) >= ?) as new_members,
-               count(*) filter (where a.category = 'contribution') as contributions,
-               count(distinct a.member_id) filter (where a.category = 'contribution')
-                   as contributors,
-               count(*) as activities
-        from activities as a join members as m using (member_id)
-        where {where}""",
-        (f.start, *params),
+        with per_member as (
+            select a.member_id, count(*) as activities,
+                   count(*) filter (where a.category = 'contribution') as contributions
+            from activities as a where {where} group by 1
+        )
+        select count(*) as active_members,
+               count(*) filter (where member_id in (
+                   select member_id from members where cast(first_seen_at as date) >= ?
+               )) as new_members,
+               coalesce(sum(contributions), 0) as contributions,
+               count(*) filter (where contributions > 0) as contributors,
+               coalesce(sum(activities), 0) as activities
+        from per_member""",
+        (*params, f.start),
     ).iloc[0]
     return {key: int(row[key]) for key in row.index}
 
@@ -282,22 +290,29 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
             order by week""",
             (f.start, f.end),
         )
+    # A member active in a week is new when first seen that same week; only members
+    # first seen since the first week are looked up.
     where, params = f.where(dates=False)
     return query(
         snapshot_path,
         f"""
-        select date_trunc('week', a.activity_date)::date as week,
-               count(distinct a.member_id) filter (
-                   where cast(m.first_seen_at as date)
-                         >= date_trunc('week', a.activity_date)) as new_members,
-               count(distinct a.member_id) filter (
-                   where cast(m.first_seen_at as date)
-                         < date_trunc('week', a.activity_date)) as returning_members
-        from activities as a join members as m using (member_id)
-        where {where}
-          and a.activity_date between date_trunc('week', ?::date) and ?
+        with member_weeks as (
+            select distinct date_trunc('week', a.activity_date)::date as week, a.member_id
+            from activities as a
+            where {where}
+              and a.activity_date between date_trunc('week', ?::date) and ?
+        ),
+        first_weeks as (
+            select member_id, date_trunc('week', first_seen_at)::date as first_week
+            from members where first_seen_at >= date_trunc('week', ?::date)
+        )
+        select w.week,
+               count(*) filter (where f.first_week = w.week) as new_members,
+               count(*) filter (where f.first_week is distinct from w.week)
+                   as returning_members
+        from member_weeks as w left join first_weeks as f using (member_id)
         group by 1 order by 1""",
-        (*params, f.start, f.end),
+        (*params, f.start, f.end, f.start),
     )
 
 
@@ -322,12 +337,16 @@ def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 2
         select a.member_id, sum(a.weight) as points, count(*) as activities,
                count(*) filter (where a.category = 'contribution') as contributions
         from activities as a where {where} group by 1"""
+    # Counted from the activities, the points are kept for the two reads below;
+    # precomputed, reading the mart twice is cheaper than copying it.
+    materialized = "materialized"
     if f.plain and standard_window(snapshot_path, f):
         # Precomputed per member for the standard windows (the member_windows mart).
         window_points = """
             select member_id, points, activities, contributions
             from member_windows where start_date = ? and end_date = ?"""
         params = (f.start, f.end)
+        materialized = "not materialized"
     pattern = f"%{search.strip()}%" if search.strip() else None
     # Without a search, only members at least as far up as the limit-th can be on the
     # board (``cut``): the names and scores of a million members are not read to show
@@ -335,7 +354,7 @@ def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 2
     return query(
         snapshot_path,
         f"""
-        with window_points as materialized ({window_points}),
+        with window_points as {materialized} ({window_points}),
         cut as (
             select points, activities from window_points
             order by points desc, activities desc limit 1 offset ?
@@ -571,6 +590,19 @@ def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.Da
     many there are in all (column ``total``)."""
     if flag not in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
         raise ValueError(f"unknown cohort {flag!r}")
+    if f.plain and limit <= COHORT_LIST_LENGTH:
+        # Precomputed with the default filters (the cohort_lists mart).
+        return query(
+            snapshot_path,
+            """
+            select member_id, display_name as member, organization,
+                   engagement_level as level, previous_level,
+                   first_activity_date as first_activity,
+                   first_contribution_date as first_contribution,
+                   last_activity_date as last_activity, sources, total
+            from cohort_lists where cohort = ? order by position limit ?""",
+            (flag, limit),
+        )
     where, params = f.member_where("c")
     # The ordering and limit run on the raw columns, the total is a plain count, and
     # sources are joined into text for the chosen rows only: a window count or a

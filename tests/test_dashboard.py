@@ -403,8 +403,9 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
 def test_precomputed_figures_equal_counting_the_activities(synced):
     """With the default filters the Overview reads window_summary, daily_activity and
     weekly_members, the leaderboard member_windows, Channels and places channel_windows
-    and region_windows; the same filters spelled out (every source listed) count from
-    the activities. Both must agree, for every standard window."""
+    and region_windows, Engagement cohort_lists; the same filters spelled out (every
+    source listed) count from the activities. Both must agree, for every standard
+    window."""
     from dataclasses import replace
 
     from dashboard import data
@@ -425,5 +426,12 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
         assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
         for figures in (data.leaderboard, data.channels, data.regions):
             a, b = figures(path, fast), figures(path, slow)
+            assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
+    # The Engagement lists (cohort_lists), whole and cut short.
+    fast = data.Filters(*data.window(today, 90))
+    slow = replace(fast, sources=sources)
+    for flag in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
+        for limit in (500, 3):
+            a, b = data.cohort(path, fast, flag, limit), data.cohort(path, slow, flag, limit)
             assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
     assert mart(synced, "select count(*) from window_summary")[0][0] == 8

@@ -55,6 +55,7 @@ MARTS = (
     "member_windows",
     "channel_windows",
     "region_windows",
+    "cohort_lists",
 )
 
 

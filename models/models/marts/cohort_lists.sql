@@ -1,0 +1,24 @@
+-- The Engagement page's lists with its default filters: for each cohort flag of
+-- member_cohorts, the 500 most recently active members (in the page's order) and how
+-- many there are in all. Other filters read member_cohorts itself.
+{%- set flags = ['is_new', 'is_first_contribution', 'is_returning', 'is_at_risk'] %}
+{% for flag in flags %}
+select
+    '{{ flag }}' as cohort,
+    row_number() over (order by last_activity_date desc, display_name, member_id)
+        as position,
+    count(*) over () as total,
+    member_id,
+    display_name,
+    organization,
+    engagement_level,
+    previous_level,
+    first_activity_date,
+    first_contribution_date,
+    last_activity_date,
+    array_to_string(sources, ', ') as sources
+from {{ ref('member_cohorts') }}
+where {{ flag }}
+qualify position <= 500
+{% if not loop.last %}union all{% endif %}
+{% endfor %}
