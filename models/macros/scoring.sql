@@ -42,6 +42,25 @@
      and {{ date_col }} <= {{ as_of_date() }} - {{ days * offset }})
 {%- endmacro %}
 
+{# The dashboard's standard windows: the last 30, 90, 180 and 365 days up to the as-of day. #}
+{% macro standard_windows() -%}
+    {{ return([30, 90, 180, 365]) }}
+{%- endmacro %}
+
+{#
+  For each window of `windows` (days up to the as-of day), the grouped activities'
+  count (activities_<days>) and contribution count (contributions_<days>), each column
+  preceded by a comma.
+#}
+{% macro window_counts(windows) -%}
+    {%- for days in windows %},
+        count(*) filter (where {{ in_window('activity_date', days) }}) as activities_{{ days }},
+        count(*) filter (
+            where category = 'contribution' and {{ in_window('activity_date', days) }}
+        ) as contributions_{{ days }}
+    {%- endfor %}
+{%- endmacro %}
+
 {# The engagement level from a window's contributions and conversations. #}
 {% macro engagement_level(contributions, conversations, activities) -%}
     {%- set s = var('scoring') -%}

@@ -4,7 +4,7 @@
 -- reads it with its default filters. A member counts in a window when their last
 -- activity in the place falls in it, so one grouping per member and place serves every
 -- window.
-{%- set windows = [30, 90, 180, 365] %}
+{%- set windows = standard_windows() %}
 with humans as (
     select source, coalesce(channel, '(none)') as channel, member_id, activity_date, category
     from {{ ref('activities') }}
@@ -18,12 +18,7 @@ per_member as (
         channel,
         member_id,
         max(activity_date) as last_date
-        {%- for days in windows %},
-        count(*) filter (where {{ in_window('activity_date', days) }}) as activities_{{ days }},
-        count(*) filter (
-            where category = 'contribution' and {{ in_window('activity_date', days) }}
-        ) as contributions_{{ days }}
-        {%- endfor %}
+        {{- window_counts(windows) }}
     from humans
     group by source, channel, member_id
 )

@@ -2,7 +2,7 @@
 -- date): points, activities and contributions, people only, staff included. The
 -- dashboard's leaderboard reads it with its default filters; one pass over the
 -- activities.
-{%- set windows = [30, 90, 180, 365] %}
+{%- set windows = standard_windows() %}
 with humans as (
     select member_id, activity_date, category, weight
     from {{ ref('activities') }}
@@ -13,12 +13,9 @@ per_member as (
     select
         member_id
         {%- for days in windows %},
-        sum(weight) filter (where {{ in_window('activity_date', days) }}) as points_{{ days }},
-        count(*) filter (where {{ in_window('activity_date', days) }}) as activities_{{ days }},
-        count(*) filter (
-            where category = 'contribution' and {{ in_window('activity_date', days) }}
-        ) as contributions_{{ days }}
+        sum(weight) filter (where {{ in_window('activity_date', days) }}) as points_{{ days }}
         {%- endfor %}
+        {{- window_counts(windows) }}
     from humans
     group by member_id
 )

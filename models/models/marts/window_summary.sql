@@ -4,7 +4,7 @@
 -- every activity on every page load. One pass over the activities: per member, their
 -- activities and contributions in each window; then the windows from those.
 {%- set windows = [] -%}
-{%- for days in [30, 90, 180, 365] -%}
+{%- for days in standard_windows() -%}
   {%- for ago in [0, 1] -%}
     {%- do windows.append((days, ago)) -%}
   {%- endfor -%}
