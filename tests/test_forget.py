@@ -96,9 +96,12 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
         assert "Later syncs will skip them" in report.summary()
         assert traces(config.storage.data_dir, tokens) == []
 
-        # They come back to GitHub and the forum; a full re-read of GitHub happens too.
+        # They come back to GitHub and the forum; a full re-read of GitHub happens too,
+        # which lands every GitHub activity again, one issue with a new title.
         later = community_end() + timedelta(hours=3)
         github.add_issue_comment("acacia-sample/core", 1, person, later)
+        renamed = github.repos["acacia-sample/core"].issues[2]
+        renamed.title = "Renamed while nobody was looking"
         forum.reply(next(iter(forum.topics)), forum_user, later)
         (config.storage.state() / "github.json").unlink()
         assert run_job(path, "nightly_sync", ephemeral=True).success
@@ -108,7 +111,13 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
 
         # Everyone else is untouched.
         with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
-            assert con.execute("select count(*) from activities").fetchone()[0] >= others
+            # Re-read activities count once, with what was fetched last.
+            assert con.execute("select count(*) from activities").fetchone()[0] == others
+            kind = "pull" if renamed.is_pr else "issues"
+            assert con.execute(
+                "select title from activities where url = ? and activity_type like '%_opened'",
+                [f"https://github.com/acacia-sample/core/{kind}/2"],
+            ).fetchall() == [(renamed.title,)]
             assert (
                 con.execute(
                     "select count(*) from identities where member_id = ?", [member_id]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import duckdb
 import pytest
@@ -169,3 +170,24 @@ def test_newcomers_and_first_contributions_match_the_community(synced):
     assert {m for m, is_new, _, _ in rows if is_new} == new
     assert {m for m, _, first, _ in rows if first} == first_time
     assert {m for m, _, _, cohort in rows if cohort == "new"} == new
+
+
+def test_returning_members_match_the_community(synced):
+    """Returning: active on a day of the 90-day window at least 30 days (the default gap)
+    after their previous active day, which may lie before the window."""
+    today = datetime.now(UTC).date()
+    member_of = members_by_identity(synced["config"])
+    days: dict[str, set] = defaultdict(set)
+    for _, key, when, is_bot in community_activities(synced["data"]):
+        if not is_bot and when.date() <= today:
+            days[member_of[key]].add(when.date())
+    returning = set()
+    for member, active in days.items():
+        for previous, day in pairwise(sorted(active)):
+            if (today - day).days < 90 and (day - previous).days >= 30:
+                returning.add(member)
+    assert returning, "the sample community should have members coming back"
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        rows = con.execute("select member_id, is_returning from member_cohorts").fetchall()
+    assert {m for m, is_returning in rows if is_returning} == returning

@@ -10,8 +10,27 @@ with activities as (
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 
+per_member as (
+    select
+        member_id,
+        min(activity_date) as first_activity_date,
+        min(activity_date) filter (where category = 'contribution') as first_contribution_date,
+        max(activity_date) as last_activity_date,
+        max(activity_date) filter (where activity_date <= {{ as_of_date() }} - {{ w }})
+            as last_before_window
+    from activities
+    group by member_id
+),
+
+-- Returning: a day in the window at least returning_gap_days after the member's previous
+-- active day. Only the window's days and each member's last day before it are compared
+-- (not every day of the year: ten million activities have nine million member-days).
 days as (
-    select distinct member_id, activity_date from activities
+    select distinct member_id, activity_date
+    from activities
+    where {{ in_window('activity_date', w) }}
+    union all
+    select member_id, last_before_window from per_member where last_before_window is not null
 ),
 
 gaps as (
@@ -22,17 +41,6 @@ gaps as (
                                                   order by activity_date), activity_date)
             as days_since_previous
     from days
-),
-
-per_member as (
-    select
-        a.member_id,
-        min(a.activity_date) as first_activity_date,
-        min(a.activity_date) filter (where a.category = 'contribution')
-            as first_contribution_date,
-        max(a.activity_date) as last_activity_date
-    from activities as a
-    group by a.member_id
 ),
 
 returners as (
