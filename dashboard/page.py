@@ -196,7 +196,9 @@ def window_caption(f: data.Filters) -> str:
 
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates read as dates: timestamp columns that are all midnights become days."""
+    """Tables read as a person expects: timestamp columns that are all midnights become
+    days, and missing text (no organization, no previous level) is an empty cell rather
+    than Streamlit's grey "None"."""
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
@@ -204,6 +206,8 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
             values.dropna()
         ):
             frame[column] = values.dt.date
+        elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            frame[column] = values.where(values.notna(), "")
     return frame
 
 

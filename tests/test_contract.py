@@ -63,3 +63,35 @@ def test_the_models_union_every_source():
             assert (
                 REPO_ROOT / "models" / "models" / "staging" / source / f"stg_{source}__{kind}.sql"
             ).exists()
+
+
+def test_the_views_are_rebuilt_when_what_they_are_made_of_changes(tmp_path, monkeypatch):
+    """The staging step skips dbt only while the project files, the variables and the
+    views in the warehouse are what the last build left."""
+    import shutil
+
+    import duckdb
+    from dagster import AssetKey
+
+    from pipelines.defs import models
+
+    project = tmp_path / "models"
+    shutil.copytree(models.MODELS_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(models, "MODELS_DIR", project)
+    before = models.views_fingerprint('{"landing_path": "/a"}')
+    assert models.views_fingerprint('{"landing_path": "/a"}') == before
+    assert models.views_fingerprint('{"landing_path": "/b"}') != before
+    macro = project / "macros" / "staging.sql"
+    macro.write_text(macro.read_text() + "\n-- changed\n")
+    assert models.views_fingerprint('{"landing_path": "/a"}') != before
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    keys = [AssetKey(["staging", "stg_github__activities"]), AssetKey(["intermediate", "int_x"])]
+    assert not models.views_exist(warehouse, keys)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema staging; create schema intermediate")
+        con.execute("create view staging.stg_github__activities as select 1 as x")
+    assert not models.views_exist(warehouse, keys)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create view intermediate.int_x as select 1 as x")
+    assert models.views_exist(warehouse, keys)

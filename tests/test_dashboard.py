@@ -154,6 +154,8 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     best = max(points.values())
     assert float(board["points"].iloc[0]) == pytest.approx(best)
     assert list(board["points"]) == sorted(board["points"], reverse=True)
+    # A member without an organization shows an empty cell, not a grey "None".
+    assert (board["organization"] == "").any() and board["organization"].notna().all()
     name = board["member"].iloc[0]
 
     # Searching narrows the board; a hostile search is only ever a parameter.

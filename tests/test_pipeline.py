@@ -121,6 +121,15 @@ def test_daily_members_match_the_community(synced):
     assert rows == {day: len(people) for day, people in expected.items()}
 
 
+def views_reported_unchanged(result) -> set[bool]:
+    """For each staging or intermediate view a run materialized: was it reported unchanged?"""
+    return {
+        "unchanged" in e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path[0] in ("staging", "intermediate")
+    }
+
+
 def test_second_sync_lands_nothing_and_changes_nothing(synced):
     config = synced["config"]
     before = marts(current_snapshot(config.storage.serving()))
@@ -144,6 +153,10 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
         "stackexchange": 2,
     }
     assert marts(current_snapshot(config.storage.serving())) == before
+    # The staging views were built by dbt on the first sync and are reported unchanged
+    # (dbt not started) on the second.
+    assert views_reported_unchanged(synced["result"]) == {False}
+    assert views_reported_unchanged(result) == {True}
 
 
 def test_publish_never_waits_for_readers_and_readers_never_wait_for_builds(synced):

@@ -76,7 +76,7 @@ def member_page(p: page.Page, member_id: str) -> None:
 
     st.subheader("Accounts")
     st.dataframe(
-        data.member_identities(p.path, member_id),
+        page.tidy(data.member_identities(p.path, member_id)),
         hide_index=True,
         width="stretch",
         column_config={"profile_url": st.column_config.LinkColumn("profile")},
