@@ -113,6 +113,21 @@ def dbt_vars(config: Any) -> str:
     )
 
 
+def _unchanged_views(
+    context: AssetExecutionContext, stamp: Path, fingerprint: str, warehouse: Path
+) -> list[AssetKey]:
+    """The step's views, dependencies first (the order Dagster expects them reported),
+    when the last build's fingerprint matches and they are all in the warehouse; else
+    nothing."""
+    if not stamp.exists() or stamp.read_text() != fingerprint:
+        return []
+    selected = context.selected_asset_keys
+    deps = context.assets_def.asset_deps
+    graph = {key: deps.get(key, set()) & selected for key in sorted(selected)}
+    keys = list(TopologicalSorter(graph).static_order())
+    return keys if views_exist(warehouse, keys) else []
+
+
 def _dbt_step(name: str, select: str, *, views_only: bool = False) -> Any:
     """One dbt build over the models ``select`` picks, as Dagster assets.
 
@@ -131,25 +146,14 @@ def _dbt_step(name: str, select: str, *, views_only: bool = False) -> Any:
         # run (dagster-dbt would otherwise add a folder under models/target every night).
         target = config.storage.data_dir / "dbt" / name
         stamp = target / "views.sha256"
-        # Dependencies first, as Dagster expects them reported.
-        deps = context.assets_def.asset_deps
-        keys = list(
-            TopologicalSorter(
-                {
-                    key: deps.get(key, set()) & context.selected_asset_keys
-                    for key in sorted(context.selected_asset_keys)
-                }
-            ).static_order()
-        )
         if views_only:
             fingerprint = views_fingerprint(variables)
-            if (
-                stamp.exists()
-                and stamp.read_text() == fingerprint
-                and views_exist(config.storage.warehouse(), keys)
-            ):
-                context.log.info(f"{len(keys)} views unchanged since the last build; dbt not run")
-                for key in keys:
+            unchanged = _unchanged_views(context, stamp, fingerprint, config.storage.warehouse())
+            if unchanged:
+                context.log.info(
+                    f"{len(unchanged)} views unchanged since the last build; dbt not run"
+                )
+                for key in unchanged:
                     yield MaterializeResult(asset_key=key, metadata={"unchanged": True})
                 return
             stamp.unlink(missing_ok=True)
