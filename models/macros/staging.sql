@@ -3,7 +3,7 @@
   of each natural key, type the columns. Each source's staging models call these.
 #}
 {% macro stage_activities(source_name) %}
--- Read where it is used (the files are read twice, the second time one column only).
+-- Read where it is used (the files are cheap to read again; the grouping reads one column).
 with landed as not materialized (
     select * from {{ landed(source_name, 'activities') }}
 ),
