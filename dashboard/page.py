@@ -197,16 +197,21 @@ def window_caption(f: data.Filters) -> str:
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """Tables read as a person expects: timestamp columns that are all midnights become
-    days, and missing text (no organization, no previous level) is an empty cell rather
-    than Streamlit's grey "None"."""
+    days, and a missing text or day (no organization, no first contribution yet) is an
+    empty cell rather than Streamlit's grey "None"."""
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values) and values.dropna().dt.normalize().equals(
             values.dropna()
         ):
-            frame[column] = values.dt.date
-        elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            if values.isna().any():  # days as text: Arrow takes no "" in a date column
+                frame[column] = values.dt.strftime("%Y-%m-%d").where(values.notna(), "")
+            else:
+                frame[column] = values.dt.date
+        elif values.isna().any() and (
+            pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        ):
             frame[column] = values.where(values.notna(), "")
     return frame
 

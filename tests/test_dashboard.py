@@ -437,3 +437,29 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
             a, b = data.cohort(path, fast, flag, limit), data.cohort(path, slow, flag, limit)
             assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
     assert mart(synced, "select count(*) from window_summary")[0][0] == 8
+
+
+def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():
+    import pandas as pd
+
+    from dashboard.page import tidy
+
+    frame = pd.DataFrame(
+        {
+            "first_contribution": pd.to_datetime(["2026-01-05", None]),
+            "last_activity": pd.to_datetime(["2026-01-05", "2026-02-01"]),
+            "opened_at": pd.to_datetime(["2026-01-05 10:30", None]),
+            "organization": ["Hooli", None],
+            "hours": [1.5, None],
+        }
+    )
+    shown = tidy(frame)
+    assert list(shown["first_contribution"]) == ["2026-01-05", ""]
+    assert list(shown["last_activity"]) == [
+        datetime(2026, 1, 5).date(),
+        datetime(2026, 2, 1).date(),
+    ]
+    assert shown["opened_at"].iloc[0] == pd.Timestamp("2026-01-05 10:30")  # a time stays
+    assert list(shown["organization"]) == ["Hooli", ""]
+    assert shown["hours"].isna().iloc[1]  # numbers stay numbers
+    assert frame["organization"].isna().iloc[1]  # the caller's frame is left as it was
