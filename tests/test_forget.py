@@ -115,7 +115,8 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
             assert con.execute("select count(*) from activities").fetchone()[0] == others
             kind = "pull" if renamed.is_pr else "issues"
             assert con.execute(
-                "select title from activities where url = ? and activity_type like '%_opened'",
+                "select title from activities where url = ? "
+                "and activity_type in ('issue_opened', 'pr_opened')",
                 [f"https://github.com/acacia-sample/core/{kind}/2"],
             ).fetchall() == [(renamed.title,)]
             assert (
