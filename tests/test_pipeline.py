@@ -259,3 +259,50 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
     assert "the github sync failed after 1 retries" in slack.posted[0]["text"]
     assert "Bad credentials" in slack.posted[0]["text"]
     assert "not-the-right-token-0000" not in slack.posted[0]["text"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_dbt_failing_says_why_and_the_next_run_in_the_process_builds(tmp_path):
+    """dbt runs inside the Dagster process: when it fails (here another program holds
+    the warehouse), the step fails with dbt's own reason, and the next run in the same
+    process builds and publishes (dbt's database handle did not outlive its run)."""
+    import subprocess
+    import sys
+
+    from connectors.fake_apis.synthetic import write_organizations, write_synthetic_community
+
+    (tmp_path / "acacia.yml").write_text(yaml.safe_dump({"storage": {"data_dir": "data"}}))
+    write_organizations(tmp_path / "organizations.yml", 3)
+    write_synthetic_community(tmp_path / "data" / "landing", 600)
+    config = load_config(tmp_path / "acacia.yml")
+    warehouse = config.storage.warehouse()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " time.sleep(300)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        failed = run_job(config.path, "rebuild", ephemeral=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not failed.success
+    (failure,) = failed.get_step_failure_events()
+    assert failure.step_key == "acacia_staging"
+    message = failure.event_specific_data.error.message
+    assert "dbt build failed" in message and "lock" in message.lower()
+    assert str(config.storage.data_dir / "dbt" / "acacia_staging" / "dbt.log") in message
+
+    rebuilt = run_job(config.path, "rebuild", ephemeral=True)
+    assert rebuilt.success
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        assert con.execute("select count(*) from activities").fetchone()[0] == 600

@@ -4,6 +4,7 @@ import fcntl
 import hashlib
 import importlib.metadata
 import json
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -13,7 +14,14 @@ from typing import Any
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult
+from dagster._utils import pushd
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import (
+    get_manifest_and_translator_from_dbt_assets,
+    get_updated_cli_invocation_params_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
 from pipelines.defs.resources import AcaciaResource
@@ -23,12 +31,14 @@ dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
 
 
 class AcaciaDbtResource(DbtCliResource):
-    """dagster-dbt's dbt resource without two start-up costs Acacia has no use for,
-    about 5 s of every run: asking the dbt executable for its version (a subprocess; the
-    installed dbt-core, pinned in requirements.lock, is the one that runs) and building
-    an in-process dbt adapter, which dagster-dbt only uses to fetch row counts and
-    column metadata that Acacia does not fetch. Both override private methods of the
-    pinned dagster-dbt; every pipeline test runs through them."""
+    """dagster-dbt's dbt resource, with the builds run in this process (``build``).
+
+    ``cli()`` remains for the one-time ``dbt parse`` of ``ensure_manifest``, without two
+    start-up costs Acacia has no use for: asking the dbt executable for its version (a
+    subprocess; the installed dbt-core, pinned in requirements.lock, is the one that
+    runs) and building an in-process dbt adapter, which dagster-dbt only uses to fetch
+    row counts and column metadata that Acacia does not fetch. Both override private
+    methods of the pinned dagster-dbt."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -37,8 +47,89 @@ class AcaciaDbtResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
         return None
 
+    def build(
+        self, context: AssetExecutionContext, args: Sequence[str], target: Path
+    ) -> Iterator[Any]:
+        """Run ``dbt <args>`` over the step's selection in this process and yield its
+        models as materializations and its tests as asset checks, as ``cli().stream()``
+        would. In this process rather than a dbt subprocess: a new dbt process costs about
+        4 s to start and parses the project again (1-4 s), twice a run.
 
-def dbt_resource() -> DbtCliResource:
+        dagster-dbt still decides what to select and turns dbt's results into Dagster
+        events; only the subprocess is gone. dbt-duckdb keeps its database open after a
+        run, so it is closed here: the steps after dbt open the warehouse themselves."""
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+        from dbt.cli.main import dbtRunner
+        from dbt_common.events.functions import msg_to_dict
+
+        manifest, translator, project = get_manifest_and_translator_from_dbt_assets(
+            [context.assets_def]
+        )
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest=manifest, dagster_dbt_translator=translator
+        )
+        target.mkdir(parents=True, exist_ok=True)
+        _seed_partial_parse(target)
+        argv = [
+            *args,
+            *params.selection_args,
+            *(
+                ["--indirect-selection", params.indirect_selection]
+                if params.indirect_selection
+                else []
+            ),
+            *("--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)),
+            *("--target-path", str(target), "--log-path", str(target), "--no-use-colors"),
+        ]
+        results: list[dict[str, Any]] = []
+        errors: list[str] = []
+
+        def collect(event: Any) -> None:
+            if event.info.name in ("LogModelResult", "LogTestResult"):
+                results.append(msg_to_dict(event))
+            elif event.info.level == "error":
+                errors.append(event.info.msg)
+
+        context.log.info(f"Running dbt in this process: dbt {' '.join(argv)}")
+        try:
+            with pushd(str(MODELS_DIR)):
+                outcome = dbtRunner(callbacks=[collect]).invoke(argv)
+        finally:
+            with DuckDBConnectionManager._LOCK:
+                if DuckDBConnectionManager._ENV is not None:
+                    DuckDBConnectionManager._ENV.close()
+                    DuckDBConnectionManager._ENV = None
+        for raw in results:
+            yield from DbtCoreCliEventMessage(
+                raw_event=raw, event_history_metadata={}
+            ).to_default_asset_events(
+                manifest=params.manifest,
+                dagster_dbt_translator=params.dagster_dbt_translator,
+                context=context,
+                target_path=target,
+                project=project,
+            )
+        if not outcome.success:
+            reasons = errors or [str(outcome.exception or "dbt reported a failure")]
+            raise DagsterDbtCliRuntimeError(
+                description=f"dbt {args[0]} failed (its log: {target / 'dbt.log'}):\n"
+                + "\n".join(reasons)
+            )
+
+
+def _seed_partial_parse(target: Path) -> None:
+    """Give a step's first dbt run the parse state of another step of the same workspace
+    (same variables and profile), so it parses only what changed; dbt checks that the
+    state matches and parses everything when it does not."""
+    seed = target / "partial_parse.msgpack"
+    if seed.exists():
+        return
+    others = sorted(target.parent.glob("*/partial_parse.msgpack"), key=lambda p: p.stat().st_mtime)
+    if others:
+        shutil.copyfile(others[-1], seed)
+
+
+def dbt_resource() -> AcaciaDbtResource:
     """dbt from this environment's bin/ (works without an activated virtualenv)."""
     executable = Path(sys.executable).parent / "dbt"
     return AcaciaDbtResource(
@@ -138,7 +229,7 @@ def _dbt_step(name: str, select: str, *, views_only: bool = False) -> Any:
 
     @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name=name, select=select)
     def step(
-        context: AssetExecutionContext, dbt: DbtCliResource, acacia: AcaciaResource
+        context: AssetExecutionContext, dbt: AcaciaDbtResource, acacia: AcaciaResource
     ) -> Iterator[Any]:
         config = acacia.export_paths()
         variables = dbt_vars(config)
@@ -157,9 +248,7 @@ def _dbt_step(name: str, select: str, *, views_only: bool = False) -> Any:
                     yield MaterializeResult(asset_key=key, metadata={"unchanged": True})
                 return
             stamp.unlink(missing_ok=True)
-        yield from dbt.cli(
-            ["build", "--vars", variables], context=context, target_path=target
-        ).stream()
+        yield from dbt.build(context, ["build", "--vars", variables], target)
         if views_only:
             stamp.write_text(fingerprint)
 
