@@ -31,7 +31,16 @@ def main() -> None:
     )
     now, before = data.headline(p.path, f), data.headline(p.path, f.previous())
     for column, (key, label, help_text) in zip(st.columns(len(METRICS)), METRICS, strict=True):
-        column.metric(label, f"{now[key]:,}", page.delta(now[key], before[key]), help=help_text)
+        change = page.delta(now[key], before[key])
+        steady = change == page.NO_CHANGE  # grey and without an arrow, not a green "+0%"
+        column.metric(
+            label,
+            f"{now[key]:,}",
+            change,
+            help=help_text,
+            delta_color="off" if steady else "normal",
+            delta_arrow="off" if steady else "auto",
+        )
 
     grain = "day" if f.days <= 90 else "week"
     grain = st.radio(

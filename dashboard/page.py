@@ -229,9 +229,14 @@ def table(frame: pd.DataFrame, name: str, **kwargs) -> None:
     )
 
 
+NO_CHANGE = "no change"
+
+
 def delta(now: float, before: float) -> str | None:
-    """The change against the previous window, as a percentage (None when it had 0);
-    the page's caption says which window that is."""
+    """The change against the previous window, as a percentage (None when it had 0, and
+    NO_CHANGE when it rounds to 0%, which should show no arrow); the page's caption says
+    which window that is."""
     if before == 0:
         return None
-    return f"{(now - before) / before:+.0%}"
+    change = f"{(now - before) / before:+.0%}"
+    return NO_CHANGE if change in ("+0%", "-0%") else change

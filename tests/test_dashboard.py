@@ -91,7 +91,10 @@ def test_overview_shows_the_communitys_real_numbers(synced, monkeypatch):
     shown = {metric.label: metric for metric in app.metric}
     assert {label: int(m.value.replace(",", "")) for label, m in shown.items()} == expected
     change = (expected["Active members"] - previous["Active members"]) / previous["Active members"]
-    assert shown["Active members"].delta == f"{change:+.0%}"
+    shown_change = f"{change:+.0%}"
+    assert shown["Active members"].delta == (
+        "no change" if shown_change in ("+0%", "-0%") else shown_change
+    )
     assert "compared with the 90 days before" in app.caption[1].value
     assert app.title[0].value == "Test community"
     assert "GitHub synced" in app.caption[0].value and "Slack synced" in app.caption[0].value
@@ -463,3 +466,10 @@ def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():
     assert list(shown["organization"]) == ["Hooli", ""]
     assert shown["hours"].isna().iloc[1]  # numbers stay numbers
     assert frame["organization"].isna().iloc[1]  # the caller's frame is left as it was
+
+
+def test_a_change_that_rounds_to_nothing_says_so_instead_of_a_green_plus_zero():
+    from dashboard.page import NO_CHANGE, delta
+
+    assert delta(81, 81) == delta(81, 80.9) == delta(80.9, 81) == NO_CHANGE
+    assert (delta(90, 81), delta(72, 81), delta(5, 0)) == ("+11%", "-11%", None)
