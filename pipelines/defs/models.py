@@ -56,8 +56,10 @@ class AcaciaDbtResource(DbtCliResource):
         4 s to start and parses the project again (1-4 s), twice a run.
 
         dagster-dbt still decides what to select and turns dbt's results into Dagster
-        events; only the subprocess is gone. dbt-duckdb keeps its database open after a
-        run, so it is closed here: the steps after dbt open the warehouse themselves."""
+        events; only the subprocess is gone (dbt's callbacks run on its worker threads,
+        so the events are yielded once dbt is done; its log lines still print as they
+        happen). dbt-duckdb keeps its database open after a run, so it is closed here:
+        the steps after dbt open the warehouse themselves."""
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
         from dbt.cli.main import dbtRunner
         from dbt_common.events.functions import msg_to_dict
