@@ -95,3 +95,27 @@ def test_the_views_are_rebuilt_when_what_they_are_made_of_changes(tmp_path, monk
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create view intermediate.int_x as select 1 as x")
     assert models.views_exist(warehouse, keys)
+
+
+def test_a_steps_first_dbt_run_starts_from_the_newest_parse_state_of_the_workspace(tmp_path):
+    """A new step folder gets the most recently written parse state of another step;
+    a folder that has its own keeps it."""
+    import os
+
+    from pipelines.defs.models import _seed_partial_parse
+
+    for step, content, mtime in (("staging", b"old", 1_000), ("marts", b"new", 2_000)):
+        (tmp_path / step).mkdir()
+        state = tmp_path / step / "partial_parse.msgpack"
+        state.write_bytes(content)
+        os.utime(state, (mtime, mtime))
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    _seed_partial_parse(fresh)
+    assert (fresh / "partial_parse.msgpack").read_bytes() == b"new"
+    _seed_partial_parse(tmp_path / "staging")
+    assert (tmp_path / "staging" / "partial_parse.msgpack").read_bytes() == b"old"
+    alone = tmp_path / "elsewhere" / "step"
+    alone.mkdir(parents=True)
+    _seed_partial_parse(alone)
+    assert not (alone / "partial_parse.msgpack").exists()

@@ -7,7 +7,6 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
-from packaging import version
 
 from pipelines.defs.resources import AcaciaResource
 
@@ -30,43 +28,42 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
 
 
+def run_dbt(argv: Sequence[str], callbacks: Sequence[Any] = ()) -> Any:
+    """``dbt <argv>`` in this process (dbt's ``dbtRunner``), from the project folder.
+
+    A dbt subprocess cost about 4 s to start and parsed the project again, twice a run.
+    dbt-duckdb keeps its database open after a run, so it is closed here: the steps
+    after dbt open the warehouse themselves."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    try:
+        with pushd(str(MODELS_DIR)):
+            return dbtRunner(callbacks=list(callbacks)).invoke(
+                [*argv, "--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)]
+            )
+    finally:
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
+
+
 class AcaciaDbtResource(DbtCliResource):
-    """dagster-dbt's dbt resource, with the builds run in this process (``build``).
-
-    ``cli()`` remains for the one-time ``dbt parse`` of ``ensure_manifest``, without two
-    start-up costs Acacia has no use for: asking the dbt executable for its version (a
-    subprocess; the installed dbt-core, pinned in requirements.lock, is the one that
-    runs) and building an in-process dbt adapter, which dagster-dbt only uses to fetch
-    row counts and column metadata that Acacia does not fetch. Both override private
-    methods of the pinned dagster-dbt."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
-        return None
+    """dagster-dbt's dbt resource, with builds run in this process (``build``)."""
 
     def build(
         self, context: AssetExecutionContext, args: Sequence[str], target: Path
     ) -> Iterator[Any]:
-        """Run ``dbt <args>`` over the step's selection in this process and yield its
-        models as materializations and its tests as asset checks, as ``cli().stream()``
-        would. In this process rather than a dbt subprocess: a new dbt process costs about
-        4 s to start and parses the project again (1-4 s), twice a run.
-
-        dagster-dbt still decides what to select and turns dbt's results into Dagster
-        events; only the subprocess is gone (dbt's callbacks run on its worker threads,
-        so the events are yielded once dbt is done; its log lines still print as they
-        happen). dbt-duckdb keeps its database open after a run, so it is closed here:
-        the steps after dbt open the warehouse themselves."""
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-        from dbt.cli.main import dbtRunner
+        """Run ``dbt <args>`` over the step's selection in this process (``run_dbt``) and
+        yield its models as materializations and its tests as asset checks, as
+        ``cli().stream()`` would: dagster-dbt still decides what to select and turns
+        dbt's results into Dagster events; only the subprocess is gone. dbt's callbacks
+        run on its worker threads, so the events are yielded once dbt is done; its log
+        lines still print as they happen."""
         from dbt_common.events.functions import msg_to_dict
 
-        manifest, translator, project = get_manifest_and_translator_from_dbt_assets(
-            [context.assets_def]
-        )
+        manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
         params = get_updated_cli_invocation_params_for_context(
             context=context, manifest=manifest, dagster_dbt_translator=translator
         )
@@ -80,7 +77,6 @@ class AcaciaDbtResource(DbtCliResource):
                 if params.indirect_selection
                 else []
             ),
-            *("--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)),
             *("--target-path", str(target), "--log-path", str(target), "--no-use-colors"),
         ]
         results: list[dict[str, Any]] = []
@@ -93,14 +89,7 @@ class AcaciaDbtResource(DbtCliResource):
                 errors.append(event.info.msg)
 
         context.log.info(f"Running dbt in this process: dbt {' '.join(argv)}")
-        try:
-            with pushd(str(MODELS_DIR)):
-                outcome = dbtRunner(callbacks=[collect]).invoke(argv)
-        finally:
-            with DuckDBConnectionManager._LOCK:
-                if DuckDBConnectionManager._ENV is not None:
-                    DuckDBConnectionManager._ENV.close()
-                    DuckDBConnectionManager._ENV = None
+        outcome = run_dbt(argv, [collect])
         for raw in results:
             yield from DbtCoreCliEventMessage(
                 raw_event=raw, event_history_metadata={}
@@ -109,7 +98,7 @@ class AcaciaDbtResource(DbtCliResource):
                 dagster_dbt_translator=params.dagster_dbt_translator,
                 context=context,
                 target_path=target,
-                project=project,
+                project=params.dbt_project,
             )
         if not outcome.success:
             reasons = errors or [str(outcome.exception or "dbt reported a failure")]
@@ -132,7 +121,8 @@ def _seed_partial_parse(target: Path) -> None:
 
 
 def dbt_resource() -> AcaciaDbtResource:
-    """dbt from this environment's bin/ (works without an activated virtualenv)."""
+    """The resource; DbtCliResource checks that a dbt executable exists, so it gets this
+    environment's (works without an activated virtualenv)."""
     executable = Path(sys.executable).parent / "dbt"
     return AcaciaDbtResource(
         project_dir=dbt_project, dbt_executable=str(executable) if executable.exists() else "dbt"
@@ -190,7 +180,10 @@ def ensure_manifest() -> Path:
     with open(manifest.parent / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest.exists() or manifest.stat().st_mtime < newest:
-            dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+            target = str(dbt_project.target_path)
+            outcome = run_dbt(["parse", "--quiet", "--target-path", target, "--log-path", target])
+            if not outcome.success:
+                raise RuntimeError(f"dbt could not parse {MODELS_DIR}: {outcome.exception}")
     return manifest
 
 
