@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.config import AcaciaConfig, config_path, load_config
-from pipelines.publish import current_snapshot
+from pipelines.publish import current_snapshot, open_snapshot
 
 WINDOW_DAYS = 90
 # How many members of each cohort the cohort_lists mart keeps (models/marts).
@@ -47,8 +47,10 @@ def snapshot() -> Path | None:
     return current_snapshot(config().storage.serving())
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
+def as_of(snapshot_path: str) -> date:
+    """The day the snapshot's marts end on (build_info): the dashboard's "today", so its
+    windows are the marts' windows whatever day it is viewed on."""
+    return query(snapshot_path, "select as_of_date from build_info")["as_of_date"][0].date()
 
 
 _connections: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -59,7 +61,7 @@ def _connection(snapshot_path: str) -> duckdb.DuckDBPyConnection:
     """The shared read-only connection of a snapshot (the two latest stay open)."""
     with _connections_lock:
         if snapshot_path not in _connections:
-            _connections[snapshot_path] = duckdb.connect(snapshot_path, read_only=True)
+            _connections[snapshot_path] = open_snapshot(snapshot_path)
             while len(_connections) > 2:
                 _connections.pop(next(iter(_connections))).close()
         return _connections[snapshot_path]
@@ -462,8 +464,8 @@ def level_history(
                     else 'Inactive' end as level
         from counts order by 1""",
         (
-            today(),
-            today(),
+            as_of(snapshot_path),
+            as_of(snapshot_path),
             1 - months,
             member_id,
             s.level_window_days,
@@ -653,12 +655,12 @@ def unanswered(snapshot_path: str, f: Filters, limit: int = 500) -> pd.DataFrame
         snapshot_path,
         f"""
         select opened_at, source, item_type, channel, title, url,
-               date_diff('day', opened_at, now()) as days_waiting
+               date_diff('day', cast(opened_at as date), ?::date) as days_waiting
         from response_times
         where first_response_at is null and cast(opened_at as date) between ? and ?
           and {sources}
         order by opened_at, item_key limit ?""",
-        (f.start, f.end, *params, limit),
+        (as_of(snapshot_path), f.start, f.end, *params, limit),
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
+from connectors import clock
 from dashboard import charts, data
 from pipelines.config import AcaciaConfig
 
@@ -102,7 +103,7 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     )
     names = [*WINDOWS, CUSTOM]
     choice = sidebar.selectbox("Window", names, index=names.index(default), key="filter_window")
-    end = data.today()
+    end = data.as_of(path)
     if choice == CUSTOM:
         picked = sidebar.date_input(
             "From – to", value=data.window(end, 90), max_value=end, key="filter_range"
@@ -157,7 +158,7 @@ def _ago(when: datetime, now: datetime) -> str:
 def freshness_text(path: str, now: datetime | None = None) -> tuple[str, list[str]]:
     """The freshness line (publication and each source's last sync) and a warning per
     source whose last attempt failed."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     parts = [f"Data published {data.published_at(path):%d %b %Y %H:%M} UTC"]
     warnings = []
     for row in data.sync_status(path).itertuples():

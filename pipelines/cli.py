@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from connectors import clock
 from pipelines.config import ConfigError, load_config
 
 app = typer.Typer(
@@ -24,6 +25,27 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="acacia.yml (default: $ACACIA_CONFIG or ./acacia.yml)"),
 ]
+
+
+@app.callback()
+def main(
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Pin the clock to this instant (ISO 8601, e.g. 2026-06-30 or "
+            "2026-06-30T23:55:00Z): syncs, builds, updates and the dashboard act as if it "
+            "were now. Default: $ACACIA_NOW, else the real time. See docs/clock.md.",
+        ),
+    ] = None,
+) -> None:
+    """Acacia: community analytics for open-source teams."""
+    if now is not None:
+        os.environ[clock.NOW_ENV] = now  # children (Dagster, dbt, Streamlit) inherit it
+    try:
+        clock.pinned()
+    except clock.ClockError as error:
+        _fail(str(error))
 
 
 def _fail(message: str) -> None:
@@ -104,14 +126,12 @@ def rebuild(config: ConfigOption = None) -> None:
 
 
 def _snapshot_rows(settings, sql: str, params: list | None = None) -> list[tuple]:
-    import duckdb
-
-    from pipelines.publish import current_snapshot
+    from pipelines.publish import current_snapshot, open_snapshot
 
     snapshot = current_snapshot(settings.storage.serving())
     if snapshot is None:
         _fail("Nothing is published yet: run `acacia sync` first.")
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with open_snapshot(snapshot) as con:
         return con.execute(sql, params or []).fetchall()
 
 

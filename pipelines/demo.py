@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import shutil
 import socket
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
+from connectors import clock
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.community import build_community, organizations_file
 from connectors.fake_apis.discourse import FakeDiscourse
@@ -55,8 +56,9 @@ def start_fake_apis(
     end: datetime | None = None, ports: dict[str, int] | None = None
 ) -> dict[str, FakeServer]:
     """Serve the sample community's GitHub, Slack, forum, subreddit and Stack Exchange
-    site on 127.0.0.1 (threads)."""
-    end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    site on 127.0.0.1 (threads). The community ends at ``end`` (default: the clock's now);
+    its shape is the same whatever the date."""
+    end = end or clock.now()
     community = build_community(end)
     ports = ports or PORTS
     apis = {
@@ -72,7 +74,7 @@ def start_fake_apis(
 def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -> Path:
     """A fresh demo folder with an acacia.yml pointing at the fake APIs."""
     if folder.exists():
-        shutil.rmtree(folder)  # the community is redrawn up to today; start clean
+        shutil.rmtree(folder)  # the community is drawn again up to now; start clean
     folder.mkdir(parents=True)
     config = {
         "community_name": "Acacia sample community",

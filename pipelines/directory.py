@@ -21,10 +21,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from connectors.records import SOURCE_LABELS
-from pipelines.publish import current_snapshot
+from pipelines.publish import current_snapshot, open_snapshot
 
 FORMATS = ("csv", "json", "md", "html")
 WINDOW_DAYS = 90
@@ -59,13 +57,13 @@ class Directory:
 
 def load(snapshot: Path, community: str) -> Directory:
     """The directory as of a published snapshot."""
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with open_snapshot(snapshot) as con:
         published = con.execute("select published_at from _snapshot").fetchone()[0]
+        end = con.execute("select as_of_date from build_info").fetchone()[0]
         rows = con.execute(
             "select rank, organization, score, previous_score, change, active_members, "
             "contributors, points_by_source from partner_ranking order by rank"
         ).fetchall()
-    end = published.date()
     organizations = [
         {
             "rank": rank,

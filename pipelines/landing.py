@@ -19,7 +19,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from connectors import clock
 from connectors.records import Activity, Identity, as_row
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
@@ -154,7 +155,7 @@ class SyncStatus:
     ) -> dict[str, Any]:
         """Record one attempt: ``status`` is ok, rate_limited or failed."""
         entries = self.load()
-        when = (at or datetime.now(UTC)).isoformat()
+        when = (at or clock.now()).isoformat()
         entry = entries.get(source, {})
         entry.update(
             source=source,
@@ -245,7 +246,8 @@ class Lander:
         self.flush_rows = flush_rows
         self.state = cursors.load(source)
         self.suppressed = SuppressionList(cursors.state_dir)
-        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+        # Named by arrival, so that files sort in the order they were fetched.
+        self.run_id = f"{clock.arrival_time():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         self.landed = {"activities": 0, "identities": 0}
         self.files: list[Path] = []
         self._rows: dict[str, list[dict[str, Any]]] = {"activities": [], "identities": []}
@@ -267,7 +269,7 @@ class Lander:
                 if not self.suppressed.identity(i.source, i.source_user_id)
                 and not self.suppressed.email(i.email)
             ]
-        now = datetime.now(UTC)
+        now = clock.arrival_time()
         for table, records in (("activities", activities), ("identities", identities)):
             for record in records:
                 row = as_row(record)

@@ -25,11 +25,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from connectors import clock
 from pipelines.config import AcaciaConfig, MonthlyUpdateSettings
 from pipelines.landing import atomic_write_text
-from pipelines.publish import current_snapshot
+from pipelines.publish import current_snapshot, open_snapshot
 
 EVENT_TYPE = "acacia_monthly_update"
 HEADLINE = (
@@ -58,8 +57,8 @@ class MonthlyFigures:
 
 
 def last_month(today: date | None = None) -> date:
-    """The first day of the month before ``today``'s."""
-    first = (today or datetime.now(UTC).date()).replace(day=1)
+    """The first day of the month before ``today``'s (default: the clock's today)."""
+    first = (today or clock.today()).replace(day=1)
     return (first - timedelta(days=1)).replace(day=1)
 
 
@@ -82,7 +81,7 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
     if not settings.include_staff:
         keep.append("not a.is_staff")
     where = " and ".join(keep)
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with open_snapshot(snapshot) as con:
         con.execute(
             f"""
             create temp table firsts as
@@ -262,7 +261,7 @@ class PostedRecord:
 
     def add(self, month: str, channel: str, ts: str) -> None:
         posted = self.load()
-        posted[month] = {"channel": channel, "ts": ts, "recorded_at": datetime.now(UTC).isoformat()}
+        posted[month] = {"channel": channel, "ts": ts, "recorded_at": clock.now().isoformat()}
         atomic_write_text(self.path, json.dumps(posted, indent=1, sort_keys=True))
 
 
@@ -317,8 +316,9 @@ def _channel_id(client: Any, channel: str, settings: MonthlyUpdateSettings) -> s
 
 
 def _find_posted(client: Any, channel: str, month: str) -> str | None:
-    """The ts of this month's update if the channel already has it."""
-    oldest = (datetime.now(UTC) - timedelta(days=62)).timestamp()
+    """The ts of this month's update if the channel already has it (only messages since
+    the month began can be it, whatever the date is now)."""
+    oldest = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC).timestamp()
     cursor = None
     while True:
         page = client.conversations_history(

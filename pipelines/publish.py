@@ -19,11 +19,12 @@ import os
 import shutil
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from connectors import clock
 
 POINTER = "CURRENT"
 KEEP_SECONDS = 15 * 60
@@ -49,8 +50,8 @@ def publish(
     at it. ``sync_status`` (pipelines.landing.SyncStatus entries) goes in as the
     ``_sync_status`` table, for the freshness line of every dashboard page."""
     serving_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    snapshot = serving_dir / f"acacia-{stamp}-{uuid.uuid4().hex[:6]}.duckdb"
+    published_at = clock.now()
+    snapshot = serving_dir / f"acacia-{published_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}.duckdb"
     tmp = serving_dir / f".{snapshot.name}.tmp"
     # A consistent file to copy: anything still in the write-ahead log goes into it.
     with duckdb.connect(str(warehouse)) as con:
@@ -81,7 +82,7 @@ def publish(
                 con.execute(f'create view main."{table}" as select * from {schema}."{table}"')
             con.execute(
                 "create table main._snapshot as select ?::timestamptz as published_at",
-                [datetime.now(UTC)],
+                [published_at],
             )
             columns = ", ".join(f"{n} {t}" for n, t in SYNC_STATUS_COLUMNS.items())
             con.execute(f"create table main._sync_status ({columns})")
@@ -98,6 +99,14 @@ def publish(
     os.replace(pointer_tmp, serving_dir / POINTER)
     remove_old_snapshots(serving_dir)
     return snapshot
+
+
+def open_snapshot(snapshot: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a snapshot, in UTC: a timestamp's day is its UTC day
+    whatever the machine's time zone (DuckDB would otherwise use the local one)."""
+    con = duckdb.connect(str(snapshot), read_only=True)
+    con.execute("set TimeZone = 'UTC'")  # not in connect's config: ICU loads after it
+    return con
 
 
 def current_snapshot(serving_dir: Path) -> Path | None:

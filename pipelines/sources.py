@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
+from connectors import clock
 from connectors.batch import Batch
 from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
 from connectors.errors import SourceError
@@ -63,7 +64,8 @@ def _github(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
             seconds_between_requests=settings.seconds_between_requests,
         )
     )
-    fresh_after = datetime.now(UTC) - timedelta(days=settings.profile_refresh_days)
+    # Profiles are refreshed by how long ago they really arrived (landing's fetched_at).
+    fresh_after = clock.arrival_time() - timedelta(days=settings.profile_refresh_days)
     return GitHubConnector(
         client,
         organizations=settings.organizations,

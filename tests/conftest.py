@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from connectors import clock
 from connectors.batch import Batch
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.community import Community, build_community
@@ -31,18 +32,21 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_pro
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
 
+# The suite's clock (docs/clock.md): the instant the caller pinned with ACACIA_NOW (the
+# date matrix of tests/dates.py does), else this one. Set in the environment, so Dagster,
+# dbt, the dashboard and every subprocess of a test read the same instant.
+SUITE_NOW = "2026-06-17T12:00:00Z"
+os.environ.setdefault(clock.NOW_ENV, SUITE_NOW)
+
 TOKEN = "test-token-0123456789"
-SLACK_TOKEN = "xoxb-test-0123456789"
-DISCOURSE_KEY = "discourse-key-0123456789"
-REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"
 REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 
 
 def community_end() -> datetime:
-    """Midnight UTC today: the models' 90-day windows end today, so the community does."""
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    """The clock's now: the sample community ends when the models' windows do."""
+    return clock.now()
 
 
 def small_community() -> Community:

@@ -14,11 +14,13 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+
+from connectors import clock
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -155,7 +157,7 @@ def test_a_sync_while_serving_then_the_new_data(tmp_path, browser):
     from pipelines.run import run_job
 
     (tmp_path / "events").mkdir()
-    today = datetime.now(UTC).date()
+    today = clock.today()
     day = (today - timedelta(days=3)).isoformat()
     (tmp_path / "events" / "first.csv").write_text(
         attendance([("Meetup 1", day, f"Person {n}", "attendee") for n in range(5)])

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from connectors import clock
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
@@ -82,7 +83,7 @@ def expected_headline(data, member_of, start, end) -> dict[str, int]:
 def test_overview_shows_the_communitys_real_numbers(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch)
     member_of = members_by_identity(synced["config"])
-    today = datetime.now(UTC).date()
+    today = clock.today()
     start = today - timedelta(days=89)
     expected = expected_headline(synced["data"], member_of, start, today)
     previous = expected_headline(
@@ -106,7 +107,7 @@ def test_the_window_and_source_filters_change_the_numbers(synced, monkeypatch):
     app.selectbox(key="filter_window").select("Last 30 days").run()
     app.multiselect(key="filter_sources").select("slack").run()
     assert not app.exception, app.exception
-    today = datetime.now(UTC).date()
+    today = clock.today()
     start = today - timedelta(days=29)
     expected = sum(
         1
@@ -131,7 +132,7 @@ def test_leaving_staff_out_removes_exactly_their_activities(synced, monkeypatch)
     everyone = {m.label: int(m.value.replace(",", "")) for m in app.metric}
     app.toggle(key="filter_staff").set_value(False).run()
     without = {m.label: int(m.value.replace(",", "")) for m in app.metric}
-    today = datetime.now(UTC).date()
+    today = clock.today()
     staff, staff_members = mart(
         synced,
         "select count(*), count(distinct member_id) from activities "
@@ -149,7 +150,7 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch, PAGES["Members"])
     board = app.dataframe[0].value
     member_of = members_by_identity(synced["config"])
-    today = datetime.now(UTC).date()
+    today = clock.today()
     points: dict[str, float] = {}
     for kind, key, when, is_bot in community_activities(synced["data"]):
         if not is_bot and today - timedelta(days=89) <= when.date() <= today:
@@ -165,7 +166,7 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     word = name.split()[0].lower()
     app.text_input(key="member_search").input(word).run()
     found = app.dataframe[0].value
-    today = datetime.now(UTC).date()
+    today = clock.today()
     active = {
         row[0]
         for row in mart(
@@ -198,7 +199,7 @@ def test_a_shorter_leaderboard_is_the_top_of_a_longer_one(synced):
     from dashboard import data
 
     path = snapshot_of(synced)
-    today = datetime.now(UTC).date()
+    today = clock.today()
     for f in (data.Filters(*data.window(today, 90)), data.Filters(*data.window(today, 30))):
         full = data.leaderboard(path, f, limit=100_000)
         assert full["points"].duplicated().any(), "no ties to check"
@@ -243,7 +244,7 @@ def test_organizations_page_ranks_partners_and_opens_one(synced, monkeypatch):
     app = render(
         synced["config"].path, monkeypatch, PAGES["Organizations"], {"organization": first}
     )
-    today = datetime.now(UTC).date()
+    today = clock.today()
     points, people = mart(
         synced,
         "select sum(weight), count(distinct member_id) from activities where organization = ? "
@@ -268,7 +269,7 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
     for _, key, when, is_bot in community_activities(synced["data"]):
         if not is_bot:
             first_day[member_of[key]] = min(when.date(), first_day.get(member_of[key], when.date()))
-    today = datetime.now(UTC).date()
+    today = clock.today()
     newcomers = {m for m, day in first_day.items() if day > today - timedelta(days=90)}
     shown = app.dataframe[0].value
     names = dict(mart(synced, "select member_id, display_name from members"))
@@ -286,7 +287,7 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
 def test_responsiveness_lists_what_still_waits_oldest_first(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch, PAGES["Responsiveness"])
     weekly, waiting = (d.value for d in app.dataframe)
-    today = datetime.now(UTC).date()
+    today = clock.today()
     expected = mart(
         synced,
         "select count(*) from response_times where first_response_at is null "
@@ -303,7 +304,7 @@ def test_channels_page_counts_each_slack_channel(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch, PAGES["Channels_and_places"])
     app.multiselect(key="filter_sources").select("slack").run()
     places = app.dataframe[0].value
-    today = datetime.now(UTC).date()
+    today = clock.today()
     start = today - timedelta(days=89)
     expected: dict[str, int] = {}
     slack = synced["data"]["slack"]
@@ -417,7 +418,7 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
 
     path = snapshot_of(synced)
     sources = tuple(row[0] for row in mart(synced, "select distinct source from activities"))
-    today = datetime.now(UTC).date()
+    today = clock.today()
     for days in (30, 90, 180, 365):
         fast = data.Filters(*data.window(today, days))
         slow = replace(fast, sources=sources)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import duckdb
 import pytest
 
+from connectors import clock
 from pipelines.directory import load, to_csv, to_html, to_json, to_markdown, write
 from pipelines.publish import current_snapshot, publish
 
+AS_OF = clock.today() - timedelta(days=3)
 RANKING = [
     # rank, organization, score, previous, change, members, contributors, by source
     (1, "Pipe|Works <GmbH>", 120.0, 100.0, 20.0, 7, 3, {"github": 80.0, "slack": 40.0}),
@@ -31,6 +33,8 @@ def snapshot(tmp_path):
             "organization varchar, score double, previous_score double, change double, "
             "active_members bigint, contributors bigint, points_by_source json)"
         )
+        # Built on another day than today: the directory's period is the build's.
+        con.execute("create table marts.build_info as select ?::date as as_of_date", [AS_OF])
         # Inserted out of order: the exports follow the rank, not the table's order.
         for row in reversed(RANKING):
             con.execute(
@@ -42,7 +46,7 @@ def snapshot(tmp_path):
 
 def test_csv_and_json_carry_rank_period_method_and_breakdown(snapshot):
     directory = load(snapshot, "Test community")
-    today = datetime.now(UTC).date()
+    today = AS_OF
     assert directory.period_end == today and (today - directory.period_start).days == 89
 
     rows = list(csv.DictReader(io.StringIO(to_csv(directory))))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
 
 import duckdb
 import pytest
 
+from connectors import clock
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
@@ -86,7 +86,7 @@ def fewest_for_half(counts: Counter) -> int | None:
 
 
 def test_contributor_absence_and_elephant_factors(synced):
-    today = datetime.now(UTC).date()
+    today = clock.today()
     member_of = members_by_identity(synced["config"])
     affiliations = snapshot_rows(
         synced,

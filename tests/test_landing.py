@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from connectors import clock
 from connectors.github import GitHubConnector
 from connectors.records import Activity, Identity
 from pipelines.config import load_config
@@ -110,7 +111,7 @@ def test_actors_without_profile_are_found(tmp_path):
     assert zone.actors_without_profile("discourse") == set()
 
 
-def test_every_sync_records_when_and_how_it_went(tmp_path, fake_github):
+def test_every_sync_records_when_and_how_it_went(tmp_path, fake_github, monkeypatch):
     config = load_config(write_config(tmp_path, fake_github.url))
     config = config.model_copy(
         update={"storage": config.storage.model_copy(update={"data_dir": tmp_path})}
@@ -122,10 +123,13 @@ def test_every_sync_records_when_and_how_it_went(tmp_path, fake_github):
     assert first["activities_landed"] == report.activities > 0
     assert first["last_success_at"] == first["last_attempt_at"]
 
+    # An hour later, on the clock every sync reads.
+    later = clock.now() + timedelta(hours=1)
+    monkeypatch.setenv(clock.NOW_ENV, later.isoformat())
     assert sync_source(config, "github", Secrets(token="not-the-right-token-42")).failed
     failed = status.load()["github"]
     assert failed["status"] == "failed" and "Bad credentials" in failed["message"]
     assert "not-the-right-token-42" not in status.path.read_text()
     # The last success is kept, so the dashboard can say how old the data is.
     assert failed["last_success_at"] == first["last_success_at"]
-    assert failed["last_attempt_at"] > first["last_attempt_at"]
+    assert failed["last_attempt_at"] == later.isoformat() > first["last_attempt_at"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
+from connectors import clock
 from pipelines.config import load_config
 from pipelines.defs.build import build_definitions
 from pipelines.publish import current_snapshot, publish
@@ -208,7 +208,7 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
     from tests.conftest import SLACK_TOKEN, small_community
 
     monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", "not-the-right-token-0000")
-    write_event_files(build_community(datetime.now(UTC), people=30), tmp_path / "events")
+    write_event_files(build_community(clock.now(), people=30), tmp_path / "events")
     path = write_config(tmp_path, fake_github.url, events_folder=tmp_path / "events")
     slack = FakeSlack(SlackData(small_community(), messages_per_day=1), tokens={SLACK_TOKEN})
     alerts = FakeServer(slack).start()

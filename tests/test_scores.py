@@ -5,12 +5,12 @@ test_identity.py checks)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 from itertools import pairwise
 
 import duckdb
 import pytest
 
+from connectors import clock
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.config import DEFAULT_WEIGHTS
 from pipelines.publish import current_snapshot
@@ -31,7 +31,7 @@ def level(contributions: int, conversations: int, activities: int) -> str | None
 
 
 def expected_scores(synced) -> dict[str, dict]:
-    today = datetime.now(UTC).date()
+    today = clock.today()
     member_of = members_by_identity(synced["config"])
     out: dict[str, dict] = defaultdict(lambda: defaultdict(float))
     for kind, key, when, is_bot in community_activities(synced["data"]):
@@ -109,7 +109,7 @@ def test_partner_ranking_matches_the_community(synced):
     """Points per organization worked out from the drawn activities, each credited to the
     organization its member was with that day (affiliations from member_organizations,
     whose rules test_identity.py checks)."""
-    today = datetime.now(UTC).date()
+    today = clock.today()
     member_of = members_by_identity(synced["config"])
     snapshot = current_snapshot(synced["config"].storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
@@ -149,7 +149,7 @@ def test_partner_ranking_matches_the_community(synced):
 
 
 def test_newcomers_and_first_contributions_match_the_community(synced):
-    today = datetime.now(UTC).date()
+    today = clock.today()
     member_of = members_by_identity(synced["config"])
     first_day, first_contribution = {}, {}
     for kind, key, when, is_bot in community_activities(synced["data"]):
@@ -175,7 +175,7 @@ def test_newcomers_and_first_contributions_match_the_community(synced):
 def test_returning_members_match_the_community(synced):
     """Returning: active on a day of the 90-day window at least 30 days (the default gap)
     after their previous active day, which may lie before the window."""
-    today = datetime.now(UTC).date()
+    today = clock.today()
     member_of = members_by_identity(synced["config"])
     days: dict[str, set] = defaultdict(set)
     for _, key, when, is_bot in community_activities(synced["data"]):

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors import clock
 from connectors.batch import Batch
 from connectors.discourse.client import DiscourseClient
 from connectors.errors import SourceError
@@ -54,7 +55,7 @@ class DiscourseConnector:
     ) -> None:
         self.client = client
         self.only = {c.lower() for c in categories or []}
-        self.floor = iso((now or datetime.now(UTC)) - timedelta(days=backfill_days))
+        self.floor = iso((now or clock.now()) - timedelta(days=backfill_days))
         self.admin_emails = admin_emails
         self.store_bodies = store_bodies
         self.known_users = set(known_users or ())

@@ -194,6 +194,29 @@ class Community:
             moment = after + timedelta(seconds=self.rng.expovariate(1 / (span * 86400 / 3)) + 60)
         return moment.replace(microsecond=0)
 
+    def regulars(self) -> list[tuple[Person, list[datetime]]]:
+        """The people of the hard cases, each with moments at which they are surely
+        active: every source's data adds one of their activities at each moment in each
+        source where they have an account, so the hard cases hold whatever the rest of
+        the draw (the bot posing as a user too, on GitHub)."""
+        cases = self.hard_cases
+        if not cases:
+            return []
+        start, end = self.start, self.end
+        steady = [start + timedelta(days=30, hours=12), end - timedelta(days=20, hours=12)]
+        mover, moved_on, *_ = cases["changed_employer"]
+        move = datetime.combine(moved_on, datetime.min.time(), start.tzinfo) + timedelta(hours=12)
+        # Before the move, seconded before it, seconded after it, after it (SECONDMENTS).
+        around_move = [move + timedelta(days=d) for d in (-100, -78, 45, 100)]
+        bot = next(b for b in self.bots if b.login == cases["fake_user_bot"])
+        return [
+            (cases["two_emails"], steady),
+            (cases["noreply"], steady),
+            *((twin, steady[:1]) for twin in cases["same_name"]),
+            (mover, around_move),
+            (bot, steady[:1]),
+        ]
+
     def pick(
         self, when: datetime, *, staff_bias: float = 1.0, exclude: Person | None = None
     ) -> Person:
@@ -231,14 +254,29 @@ def _login(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
     return login
 
 
+def _email(local: str, domain: str, taken: set[str]) -> str:
+    """``local@domain``, numbered as people do when it is taken (an address is one
+    person's: two people never share one)."""
+    email, n = f"{local}@{domain}", 2
+    while email in taken:
+        email, n = f"{local}{n}@{domain}", n + 1
+    taken.add(email)
+    return email
+
+
 def build_community(
     end: datetime, *, people: int = 300, days: int = 365, seed: int = 7
 ) -> Community:
-    """The deterministic sample community of ``people`` people over ``days`` before ``end``."""
+    """The deterministic sample community of ``people`` people over ``days`` before ``end``.
+
+    Every draw is made relative to ``end``, from a seed that does not depend on it: the
+    community (people, accounts, activity, events) is the same whenever it is drawn,
+    only shifted in time."""
     rng = random.Random(seed)
     end = end.replace(microsecond=0)
     start = end - timedelta(days=days)
     taken: set[str] = set()
+    emails: set[str] = set()
     members: list[Person] = []
     for key in range(people):
         first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -263,7 +301,7 @@ def build_community(
                 key=key,
                 login=login,
                 name=f"{first} {last}",
-                email=f"{first.lower()}.{last.lower()}@{domain}",
+                email=_email(f"{first.lower()}.{last.lower()}", domain, emails),
                 organization=org,
                 company=rng.choice(org.company_spellings) if org and rng.random() < 0.7 else None,
                 location=location,
@@ -291,11 +329,11 @@ def build_community(
         for i, login in enumerate(("dependabot[bot]", "github-actions[bot]", "release-helper"))
     ]
     community = Community(end=end, days=days, people=members, bots=bots, rng=rng)
-    _add_hard_cases(community)
+    _add_hard_cases(community, emails)
     return community
 
 
-def _add_hard_cases(community: Community) -> None:
+def _add_hard_cases(community: Community, emails: set[str]) -> None:
     """Edit a few people so that the sample holds the hard cases of identity resolution:
 
     - ``two_emails``: known by a work address on GitHub and the forum, and a personal one
@@ -320,7 +358,7 @@ def _add_hard_cases(community: Community) -> None:
     first, last = people[20].name.lower().split(" ", 1)
     two_emails = swap(
         20,
-        other_email=f"{first}.{last}.home@gmail.com",
+        other_email=_email(f"{first}.{last}.home", "gmail.com", emails),
         propensity=max(people[20].propensity, 10.0),
         active_from=community.start,
         active_until=community.end,
@@ -328,7 +366,10 @@ def _add_hard_cases(community: Community) -> None:
     twin = people[31]
     own_domain = people[30].email.split("@", 1)[1]
     local = twin.email.split("@", 1)[0]
-    same_name = (swap(30, name=twin.name, email=f"{local}.{people[30].key}@{own_domain}"), twin)
+    same_name = (
+        swap(30, name=twin.name, email=_email(f"{local}.{people[30].key}", own_domain, emails)),
+        twin,
+    )
     noreply = swap(
         25,
         forum_email=f"{1000 + people[25].key}+{people[25].login}@users.noreply.github.com",
@@ -341,7 +382,7 @@ def _add_hard_cases(community: Community) -> None:
     mover = swap(
         40,
         organization=old,
-        email=f"{first}.{last}@{old.domain}",
+        email=_email(f"{first}.{last}", old.domain, emails),
         company=old.company_spellings[0],
         active_from=community.start,
         active_until=community.end,

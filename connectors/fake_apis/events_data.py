@@ -15,11 +15,14 @@ CITIES = ("Berlin", "Lagos", "São Paulo", "Bangalore", "Toronto")
 
 def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
     """Rows per file name: ``meetups.csv`` and ``summit.csv``."""
-    rng = random.Random(f"events-{community.end.isoformat()}")
+    rng = random.Random("events")
     staff = [p for p in community.people if p.organization and p.organization.is_staff]
     files: dict[str, list[dict[str, str]]] = {"meetups.csv": [], "summit.csv": []}
+    # Event days count back from the community's last day, so that every event lies in
+    # the year up to it (the first day included) whatever the time of day it ends at.
+    last_day = community.end.date()
     for month in range(0, community.days // 30):
-        day = (community.start + timedelta(days=30 * month + rng.randint(0, 20))).date()
+        day = last_day - timedelta(days=community.days - 1 - 30 * month - rng.randint(0, 20))
         city = rng.choice(CITIES)
         event = f"{city} meetup #{month + 1}"
         people = rng.sample(community.people, rng.randint(8, 25))
@@ -36,7 +39,7 @@ def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
                     "role": role,
                 }
             )
-    day = (community.end - timedelta(days=rng.randint(20, 60))).date()
+    day = last_day - timedelta(days=rng.randint(20, 60))
     attendees = rng.sample(community.people, min(60, len(community.people)))
     for number, person in enumerate(attendees):
         role = "organizer" if number < 3 else "speaker" if number < 10 else "attendee"

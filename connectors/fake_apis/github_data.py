@@ -8,7 +8,7 @@ new happen between two syncs and check that only that is fetched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
 
 from connectors.fake_apis.community import Community, Person
@@ -121,6 +121,7 @@ class GitHubData:
             for number in range(1, n_issues + 1):
                 self._draw_issue(repo, number, comments_per_issue)
             self._draw_stars(repo, n_issues // 2)
+        self._add_regulars()
 
     # -- drawing ----------------------------------------------------------------------
     def _draw_issue(self, repo: Repo, number: int, comments_per_issue: float) -> None:
@@ -181,6 +182,20 @@ class GitHubData:
                 self._close(repo, issue, closed, c.pick(closed, staff_bias=8))
                 moments.append(closed)
         issue.updated_at = max(moments)
+
+    def _add_regulars(self) -> None:
+        """An "Introduce yourself" issue a staff member opens as the year starts, where the
+        hard cases' people comment at their moments (Community.regulars)."""
+        regulars = self.community.regulars()
+        if not regulars:
+            return
+        repo = next(iter(self.repos.values()))
+        opened = self.community.start + timedelta(hours=1)
+        issue = self.add_issue(repo.full_name, self.community.people[0], opened)
+        issue.title = "Introduce yourself"
+        for person, moments in regulars:
+            for when in moments:
+                self.add_issue_comment(repo.full_name, issue.number, person, when)
 
     def _close(self, repo: Repo, issue: Issue, when: datetime, who: Person) -> None:
         issue.closed_at, issue.closed_by = when, who

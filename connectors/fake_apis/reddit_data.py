@@ -51,7 +51,7 @@ class RedditData:
     ) -> None:
         self.community = community
         self.subreddit = subreddit
-        rng = self.rng = random.Random(f"reddit-{community.end.isoformat()}")
+        rng = self.rng = random.Random("reddit")
         self._ids = iter(range(36**4, 36**6))
         self.users: dict[int, Redditor] = {}
         for person in community.people:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
 from werkzeug.routing import Rule
@@ -210,7 +209,8 @@ class FakeSlack(FakeAPI):
             "subtype": "bot_message",
             "bot_id": "B_ACACIA",
             "channel": channel.id,
-            "ts": f"{time.time():.6f}",
+            # The fake workspace's now is the community's end: posts come right after it.
+            "ts": f"{int(self.data.community.end.timestamp()) + len(self.posted) + 1}.000000",
             "text": args.get("text", ""),
             "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
             "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,

@@ -66,7 +66,7 @@ class StackExchangeData:
     ) -> None:
         self.community = community
         self.tag = tag
-        rng = self.rng = random.Random(f"stackexchange-{community.end.isoformat()}")
+        rng = self.rng = random.Random("stackexchange")
         self._ids = iter(range(70_000_000, 90_000_000))
         self.users: dict[int, SEUser] = {}
         for person in community.people:

@@ -12,11 +12,12 @@ identity in twenty has no display name."""
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from connectors import clock
 from connectors.records import SOURCE_ACTIVITY_TYPES
 
 SYLLABLES = [
@@ -53,7 +54,7 @@ def write_synthetic_community(
     """Write ``activities`` activities (and their people) under ``landing``; returns the
     activities written per source. ``part`` names the files, so a later call with another
     part appends (a nightly increment)."""
-    end = end or datetime.now(UTC)
+    end = end or clock.now()
     people = max(activities // 50, 10)
     per_source = activities // len(SOURCE_ACTIVITY_TYPES)
     written = {}

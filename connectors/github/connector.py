@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors import clock
 from connectors.batch import Batch, Watermark
 from connectors.errors import RateLimitStop, SourceError
 from connectors.github.client import STAR_MEDIA_TYPE, GitHubClient
@@ -87,7 +88,7 @@ class GitHubConnector:
         self.client = client
         self.organizations = organizations or []
         self.explicit_repositories = repositories or []
-        self.backfill_start = iso((now or datetime.now(UTC)) - timedelta(days=backfill_days))
+        self.backfill_start = iso((now or clock.now()) - timedelta(days=backfill_days))
         self.store_bodies = store_bodies
         self.known_profiles = set(known_profiles or ())
         self._identified: set[str] = set()

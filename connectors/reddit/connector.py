@@ -25,6 +25,7 @@ from typing import Any
 import praw
 import prawcore
 
+from connectors import clock
 from connectors.batch import Batch
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
@@ -79,7 +80,7 @@ class RedditConnector:
         self.reddit = reddit
         self.settings = settings
         self.subreddits = subreddits
-        self.floor = ((now or datetime.now(UTC)) - timedelta(days=backfill_days)).timestamp()
+        self.floor = ((now or clock.now()) - timedelta(days=backfill_days)).timestamp()
         self.store_bodies = store_bodies
         self.known_users = set(known_users or ())
         self.requests = 0

@@ -23,6 +23,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from connectors import clock
 from connectors.batch import Batch
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
@@ -77,7 +78,7 @@ class SlackConnector:
     ) -> None:
         self.client = client
         self.channels = channels or []
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         self.floor = ts_of(now - timedelta(days=backfill_days))
         self.lookback = ts_of(now - timedelta(days=thread_lookback_days))
         self.store_bodies = store_bodies

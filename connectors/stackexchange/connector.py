@@ -23,6 +23,7 @@ from typing import Any
 
 from stackapi import StackAPI, StackAPIError
 
+from connectors import clock
 from connectors.batch import Batch, Watermark
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
@@ -58,7 +59,7 @@ class StackExchangeConnector:
     ) -> None:
         self.settings = settings
         self.tags = tags
-        self.floor = int(((now or datetime.now(UTC)) - timedelta(days=backfill_days)).timestamp())
+        self.floor = int(((now or clock.now()) - timedelta(days=backfill_days)).timestamp())
         self.known_users = set(known_users or ())
         self.requests = 0
         self.quota_remaining: int | None = None

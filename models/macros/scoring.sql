@@ -12,8 +12,17 @@
   {%- endif -%}
 {% endmacro %}
 
+{#
+  The day every window and decayed score ends on: the clock's today (connectors/clock.py),
+  passed by the pipeline. Never the database's current_date, which is a second clock (and
+  follows the session's time zone).
+#}
 {% macro as_of_date() -%}
-  {%- if var('as_of_date') -%} date '{{ var("as_of_date") }}' {%- else -%} current_date {%- endif -%}
+  {%- set day = var('as_of_date') -%}
+  {%- if execute and not day -%}
+    {{ exceptions.raise_compiler_error("as_of_date is not set: build through acacia (acacia rebuild), or pass --vars '{as_of_date: YYYY-MM-DD, ...}'") }}
+  {%- endif -%}
+  date '{{ day }}'
 {%- endmacro %}
 
 {# A member's id: stable across runs because it only depends on the identity. #}

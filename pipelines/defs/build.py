@@ -29,6 +29,7 @@ from pipelines.defs.publish import (
 from pipelines.defs.resources import AcaciaResource, SourceCredentials
 
 MARTS = (
+    "build_info",
     "activities",
     "members",
     "identities",

@@ -22,6 +22,7 @@ from dagster_dbt.asset_utils import (
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from connectors import clock
 from pipelines.defs.resources import AcaciaResource
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -188,9 +189,10 @@ def ensure_manifest() -> Path:
 
 
 def dbt_vars(config: Any) -> str:
-    """The dbt variables of a run, from acacia.yml."""
+    """The dbt variables of a run, from acacia.yml and the clock (the as-of day)."""
     return json.dumps(
         {
+            "as_of_date": clock.today().isoformat(),
             "activity_weights": config.activity_weights(),
             "landing_path": str(config.storage.landing()),
             "resolution_path": str(config.storage.resolution()),

@@ -1,9 +1,8 @@
 """The publish step: a read-only snapshot of the marts for the dashboard."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -15,10 +14,11 @@ from dagster import (
     asset_check,
 )
 
+from connectors import clock
 from pipelines.defs.resources import AcaciaResource
 from pipelines.directory import export as export_directory
 from pipelines.landing import SyncStatus
-from pipelines.publish import current_snapshot, publish
+from pipelines.publish import current_snapshot, open_snapshot, publish
 
 
 def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
@@ -39,7 +39,7 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
             config.storage.serving(),
             sync_status=list(SyncStatus(config.storage.state()).load().values()),
         )
-        with duckdb.connect(str(snapshot), read_only=True) as con:
+        with open_snapshot(snapshot) as con:
             counts = {
                 table: con.execute(f'select count(*) from "{table}"').fetchone()[0]
                 for (table,) in con.execute("show tables").fetchall()
@@ -85,7 +85,7 @@ def build_snapshot_checks() -> list[Any]:
     def sources_are_fresh(acacia: AcaciaResource) -> AssetCheckResult:
         config = acacia.load()
         status = SyncStatus(config.storage.state()).load()
-        since = datetime.now(UTC) - timedelta(hours=FRESH_HOURS)
+        since = clock.now() - timedelta(hours=FRESH_HOURS)
         stale = {}
         for source in config.enabled_sources():
             last = (status.get(source) or {}).get("last_success_at")
@@ -108,7 +108,7 @@ def build_snapshot_checks() -> list[Any]:
     )
     def activities_are_sound(acacia: AcaciaResource) -> AssetCheckResult:
         snapshot = current_snapshot(acacia.load().storage.serving())
-        with duckdb.connect(str(snapshot), read_only=True) as con:
+        with open_snapshot(snapshot) as con:
             duplicates, orphans = con.execute(
                 """
                 select count(*) - count(distinct activity_key),
