@@ -97,17 +97,26 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     options = data.choices(path)
     sidebar = st.sidebar
     sidebar.header("Filters")
-    default = next(
+    end = data.as_of(path)
+    # Defaults go into the session state once, never into the widgets: a widget given a
+    # default while its value also comes from the session state (as the filters kept
+    # across pages do) makes Streamlit log a warning with a stack trace.
+    window = next(
         (name for name, days in WINDOWS.items() if days == config.dashboard.default_window_days),
         "Last 90 days",
     )
-    names = [*WINDOWS, CUSTOM]
-    choice = sidebar.selectbox("Window", names, index=names.index(default), key="filter_window")
-    end = data.as_of(path)
+    defaults = {
+        "filter_window": window,
+        "filter_range": data.window(end, 90),
+        "filter_bots": False,
+        "filter_staff": True,
+    }
+    for key, value in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    choice = sidebar.selectbox("Window", [*WINDOWS, CUSTOM], key="filter_window")
     if choice == CUSTOM:
-        picked = sidebar.date_input(
-            "From – to", value=data.window(end, 90), max_value=end, key="filter_range"
-        )
+        picked = sidebar.date_input("From – to", max_value=end, key="filter_range")
         start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) else (picked,) * 2
     else:
         start, end = data.window(end, WINDOWS[choice])
@@ -131,8 +140,8 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
         placeholder="All organizations (and none)",
         key="filter_organizations",
     )
-    bots = sidebar.toggle("Include bots", value=False, key="filter_bots")
-    staff = sidebar.toggle("Include staff", value=True, key="filter_staff")
+    bots = sidebar.toggle("Include bots", key="filter_bots")
+    staff = sidebar.toggle("Include staff", key="filter_staff")
     if config.dashboard.public:
         sidebar.caption("Public mode: names and member pages are hidden.")
     return data.Filters(

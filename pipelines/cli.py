@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Annotated
 import typer
 
 from connectors import clock
+from pipelines import processes
 from pipelines.config import ConfigError, load_config
 
 app = typer.Typer(
@@ -20,6 +19,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+#: The exit code of a sync that published, but where a source failed after its retries:
+#: a cron job or systemd unit can tell it from a failed run (1) or a usage error (2).
+SOURCE_FAILED = 3
 
 ConfigOption = Annotated[
     Path | None,
@@ -55,9 +58,27 @@ def _fail(message: str) -> None:
 
 def _load(config: Path | None):
     try:
-        return load_config(config)
+        return load_config(config or _demo_config())
     except ConfigError as error:
         _fail(str(error))
+
+
+def _demo_config() -> Path | None:
+    """The demo's configuration, when no other is named (no --config, no $ACACIA_CONFIG,
+    no acacia.yml here) and `acacia demo` has written one: the commands a new user tries
+    after the demo work on it without a flag. Said on stderr, so output stays clean."""
+    from pipelines.config import CONFIG_ENV, DEFAULT_CONFIG
+    from pipelines.demo import DEMO_DIR
+
+    demo = DEMO_DIR / DEFAULT_CONFIG
+    if os.environ.get(CONFIG_ENV) or Path(DEFAULT_CONFIG).exists() or not demo.exists():
+        return None
+    typer.secho(
+        f"No {DEFAULT_CONFIG} here: using the demo's, {demo} (--config names another).",
+        err=True,
+        dim=True,
+    )
+    return demo
 
 
 @app.command()
@@ -68,6 +89,7 @@ def check(config: ConfigOption = None) -> None:
 
     settings = _load(config)
     try:
+        settings.check_sources()
         settings.check_secrets()
     except ConfigError as error:
         _fail(str(error))
@@ -102,6 +124,8 @@ def sync(
 
 
 def _run(config_path: Path, job: str) -> None:
+    """Run a job; exit 1 when it failed (nothing new published), SOURCE_FAILED when it
+    published but a source's sync failed after its retries."""
     from pipelines.run import run_job
 
     started = time.monotonic()
@@ -109,12 +133,29 @@ def _run(config_path: Path, job: str) -> None:
         result = run_job(config_path, job)
     except ConfigError as error:
         _fail(str(error))
+    took = f"{time.monotonic() - started:.0f} s"
     if not result.success:
         _fail(
-            f"{job} failed after {time.monotonic() - started:.0f} s; what was fetched is "
-            "landed and the next sync resumes from there. See the messages above."
+            f"{job} failed after {took}; what was fetched is landed and the next sync "
+            "resumes from there. See the messages above."
         )
-    typer.secho(f"{job} finished in {time.monotonic() - started:.0f} s.", fg=typer.colors.GREEN)
+    failed = {
+        check.asset_key.to_user_string().removesuffix("_landing"): check.description
+        for check in result.get_asset_check_evaluations()
+        if check.check_name == "synced" and not check.passed
+    }
+    if failed:
+        typer.secho(
+            f"{job} finished in {took} and published, but "
+            f"{len(failed)} source(s) failed after their retries:\n"
+            + "".join(f"  {source}: {why}\n" for source, why in sorted(failed.items()))
+            + "The other sources' data is landed and published; fix the above and sync "
+            "again (it resumes where it stopped).",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        raise typer.Exit(SOURCE_FAILED)
+    typer.secho(f"{job} finished in {took}.", fg=typer.colors.GREEN)
 
 
 @app.command()
@@ -260,8 +301,7 @@ def serve_dashboard(config_path: Path, port: int, address: str = "127.0.0.1") ->
         "--client.toolbarMode",
         "viewer",
     ]
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(command, env=env, check=False)
+    processes.serve(command, env)
 
 
 @app.command()
@@ -312,37 +352,49 @@ def update(
 
 
 @app.command()
-def ui(config: ConfigOption = None) -> None:
+def ui(
+    config: ConfigOption = None,
+    port: Annotated[int, typer.Option(help="Port of the web UI")] = 3000,
+) -> None:
     """Open the Dagster UI (asset graph, runs, the nightly schedule running by itself)."""
     from pipelines.run import dagster_environment
 
     settings = _load(config)
     env = {**os.environ, **dagster_environment(settings)}
     dagster = Path(sys.executable).parent / "dagster"
-    subprocess.run([str(dagster), "dev", "-m", "pipelines.definitions"], env=env, check=False)
+    command = [str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(port)]
+    processes.serve(command, env)
 
 
 @app.command()
 def demo(
     serve: Annotated[bool, typer.Option(help="Serve the dashboard afterwards")] = True,
     port: Annotated[int, typer.Option(help="Dashboard port")] = 8501,
+    folder: Annotated[
+        Path | None, typer.Option(help="Where the demo's workspace goes (default: data/demo)")
+    ] = None,
 ) -> None:
     """Sync the bundled sample community from local fake APIs, then serve the dashboard."""
-    from pipelines.demo import start_fake_apis, write_demo_config
+    from pipelines.demo import DEMO_DIR, start_fake_apis, write_demo_config
 
-    servers = start_fake_apis()
-    for name, server in servers.items():
-        typer.echo(f"Fake {name} API with the sample community on {server.url}")
-    config_path = write_demo_config(servers)
-    _run(config_path, "nightly_sync")
-    if serve:
-        typer.echo(
-            "The fake APIs stay up while the dashboard runs, so `acacia ui "
-            f"--config {config_path}` can sync them again."
-        )
-        serve_dashboard(config_path, port)
-    for server in servers.values():
-        server.stop()
+    with processes.stop_on_signals():
+        servers = start_fake_apis()
+        try:
+            for name, server in servers.items():
+                typer.echo(f"Fake {name} API with the sample community on {server.url}")
+            config_path = write_demo_config(servers, folder or DEMO_DIR)
+            _run(config_path, "nightly_sync")
+            if serve:
+                typer.echo(
+                    "The fake APIs stay up while the dashboard runs, so `acacia ui "
+                    f"--config {config_path}` can sync them again."
+                )
+                serve_dashboard(config_path, port)
+        except KeyboardInterrupt:
+            typer.echo("Stopped.")
+        finally:
+            for server in servers.values():
+                server.stop()
 
 
 @app.command("fake-apis")
@@ -350,13 +402,16 @@ def fake_apis() -> None:
     """Serve the sample community's fake APIs until Ctrl-C (for trying things by hand)."""
     from pipelines.demo import start_fake_apis
 
-    servers = start_fake_apis()
-    for name, server in servers.items():
-        typer.echo(f"Fake {name} API on {server.url} (any token works).")
-    typer.echo("Ctrl-C to stop.")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        for server in servers.values():
-            server.stop()
+    with processes.stop_on_signals():
+        servers = start_fake_apis()
+        for name, server in servers.items():
+            typer.echo(f"Fake {name} API on {server.url} (any token works).")
+        typer.echo("Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            typer.echo("Stopped.")
+        finally:
+            for server in servers.values():
+                server.stop()

@@ -374,9 +374,21 @@ class AcaciaConfig(_Strict):
             )
         return value
 
-    def check_secrets(self) -> None:
-        """Fail before any API call if an enabled source lacks a required secret."""
-        for source in self.enabled_sources():
+    def check_sources(self) -> None:
+        """Fail when no source is enabled: a sync would do nothing, silently."""
+        if not self.enabled_sources():
+            raise ConfigError(
+                f"{self.path or DEFAULT_CONFIG}: no source is enabled, so there is nothing "
+                "to sync. Fix: add a source under `sources:`, for instance\n"
+                "  sources:\n    github:\n      repositories: [your-org/your-repo]\n"
+                "(acacia.example.yml shows every source and its keys; a source with "
+                "`enabled: false` is skipped)."
+            )
+
+    def check_secrets(self, sources: list[str] | None = None) -> None:
+        """Fail before any API call if one of ``sources`` (default: every enabled one)
+        lacks a required secret."""
+        for source in self.enabled_sources() if sources is None else sources:
             settings = getattr(self.sources, source)
             for key in (settings.secret_key, *settings.other_env_keys):
                 if key:
@@ -393,7 +405,8 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
     if not path.is_file():
         raise ConfigError(
             f"{path}: no configuration file here. Fix: copy acacia.example.yml "
-            f"to {path.name}, or set {CONFIG_ENV} to the path of yours."
+            f"to {path.name}, or set {CONFIG_ENV} to the path of yours (or run "
+            "`make demo` first to try everything on the sample community)."
         )
     load_dotenv(path.parent / ".env", override=False)
     try:

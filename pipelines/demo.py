@@ -110,6 +110,11 @@ def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -
         },
         "identity": {"bots": ["release-helper"]},
     }
+    # The sample community is a year long, drawn up to a moment a little before the sync
+    # reads its clock: a longer backfill reads all of it, its first seconds too.
+    for name, source in config["sources"].items():
+        if name != "events":
+            source["backfill_days"] = 400
     community = servers["github"].api.data.community
     write_event_files(community, folder / "events")
     (folder / "organizations.yml").write_text(

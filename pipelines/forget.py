@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.config import AcaciaConfig
-from pipelines.landing import SuppressionList
+from pipelines.landing import LandingZone, SuppressionList
 
 
 @dataclass
@@ -113,10 +113,10 @@ def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: Fo
     for key in keys:
         source, user_id = key.split(":", 1)
         by_source.setdefault(source, set()).add(user_id)
-    landing = config.storage.landing()
+    zone = LandingZone(config.storage.landing())
     for source, user_ids in by_source.items():
         for table, column in (("activities", "actor"), ("identities", "source_user_id")):
-            for path in sorted((landing / source / table).glob("*.parquet")):
+            for path in zone.files(source, table):
                 data = pq.read_table(path, columns=[column])
                 keep = pc.invert(pc.is_in(data[column], value_set=_array(user_ids)))
                 removed = _rewrite(path, keep)

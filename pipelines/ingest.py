@@ -20,7 +20,8 @@ Progress = Callable[[str], None]
 
 @dataclass
 class SyncReport:
-    """What one sync of one source did."""
+    """What one sync of one source did: every attempt of it together (a retry resumes
+    where the attempt before it stopped, so both attempts' rows are the sync's)."""
 
     source: str
     activities: int = 0
@@ -28,6 +29,7 @@ class SyncReport:
     requests: int = 0
     streams: int = 0
     files: int = 0
+    attempts: int = 1
     problems: list[SourceError] = field(default_factory=list)
     cursors: dict[str, object] = field(default_factory=dict)
 
@@ -41,10 +43,29 @@ class SyncReport:
         reported, and neither loses anything)."""
         return [p for p in self.problems if not isinstance(p, RateLimitStop | RowProblem)]
 
+    def counts(self) -> dict[str, int]:
+        """The counts as the sync status keeps them (SyncStatus.COUNTS)."""
+        return {
+            "activities_landed": self.activities,
+            "identities_landed": self.identities,
+            "files_written": self.files,
+            "api_requests": self.requests,
+            "attempts": self.attempts,
+        }
+
+    def add_earlier(self, earlier: dict[str, int]) -> None:
+        """Count the earlier attempts of the same sync in (SyncStatus.so_far)."""
+        self.activities += earlier["activities_landed"]
+        self.identities += earlier["identities_landed"]
+        self.files += earlier["files_written"]
+        self.requests += earlier["api_requests"]
+        self.attempts += earlier["attempts"]
+
     def summary(self) -> str:
+        tries = f" over {self.attempts} attempts" if self.attempts > 1 else ""
         text = (
             f"{self.source}: landed {self.activities} activities and {self.identities} "
-            f"identities in {self.files} files using {self.requests} API requests"
+            f"identities in {self.files} files using {self.requests} API requests{tries}"
         )
         return text + "".join(f"\n  ! {problem}" for problem in self.problems)
 
@@ -55,8 +76,12 @@ def sync_source(
     secrets: Secrets,
     progress: Progress | None = None,
     flush_rows: int = 20_000,
+    sync_id: str | None = None,
 ) -> SyncReport:
-    """Fetch what is new in ``source`` since the last run and land it."""
+    """Fetch what is new in ``source`` since the last run and land it.
+
+    Attempts with the same ``sync_id`` (the Dagster run: its retries) are one sync: the
+    report and the sync status count all of them together."""
     settings = getattr(config.sources, source, None)
     if settings is None or not settings.enabled:
         raise SourceError(
@@ -68,29 +93,27 @@ def sync_source(
     lander = Lander(zone, CursorStore(config.storage.state()), source, flush_rows=flush_rows)
     status = SyncStatus(config.storage.state())
     report = SyncReport(source)
+    report.add_earlier(status.so_far(source, sync_id))
+
+    def record(state: str, message: str) -> None:
+        status.record(
+            source, status=state, message=message, counts=report.counts(), sync_id=sync_id
+        )
+
     try:
         connector = SOURCES[source].build(settings, secrets, zone)
         _run(connector, lander, report, progress)
     except SourceError as error:
-        status.record(
-            source, status="failed", message=str(error), activities=lander.landed["activities"]
-        )
+        record("failed", str(error))
         raise
     except Exception as error:
         # Name the kind of failure only: an unexpected exception's text could quote a
         # request or a response.
-        status.record(
-            source,
-            status="failed",
-            message=f"unexpected {type(error).__name__}; see the sync log",
-            activities=lander.landed["activities"],
-        )
+        record("failed", f"unexpected {type(error).__name__}; see the sync log")
         raise
-    status.record(
-        source,
-        status="failed" if report.failed else "rate_limited" if report.rate_limited else "ok",
-        message="; ".join(str(p) for p in report.problems),
-        activities=report.activities,
+    record(
+        "failed" if report.failed else "rate_limited" if report.rate_limited else "ok",
+        "; ".join(str(p) for p in report.problems),
     )
     log.info(report.summary())
     return report
@@ -113,9 +136,9 @@ def _run(connector, lander: Lander, report: SyncReport, progress: Progress | Non
         # Whole batches only ever sit in the buffer, so landing them is safe even when
         # the sync was interrupted; their cursors commit with them.
         lander.flush()
-        report.activities = lander.landed["activities"]
-        report.identities = lander.landed["identities"]
-        report.files = len(lander.files)
-        report.requests = connector.requests
+        report.activities += lander.landed["activities"]
+        report.identities += lander.landed["identities"]
+        report.files += len(lander.files)
+        report.requests += connector.requests
         report.problems = connector.problems
         report.cursors = {key: value.get("cursor") for key, value in lander.state.items()}

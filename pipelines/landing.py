@@ -144,26 +144,40 @@ class SyncStatus:
     def load(self) -> dict[str, dict[str, Any]]:
         return json.loads(self.path.read_text()) if self.path.exists() else {}
 
+    #: What a sync counts, summed over its attempts (a retry adds to the first try).
+    COUNTS = ("activities_landed", "identities_landed", "files_written", "api_requests")
+
+    def so_far(self, source: str, sync_id: str | None) -> dict[str, int]:
+        """What the earlier attempts of the sync ``sync_id`` did (its counts and how many
+        attempts there were); nothing for a new sync."""
+        entry = self.load().get(source, {})
+        same = sync_id is not None and entry.get("sync_id") == sync_id
+        return {key: int(entry.get(key) or 0) if same else 0 for key in (*self.COUNTS, "attempts")}
+
     def record(
         self,
         source: str,
         *,
         status: str,
         message: str = "",
-        activities: int = 0,
+        counts: dict[str, int] | None = None,
+        sync_id: str | None = None,
         at: datetime | None = None,
     ) -> dict[str, Any]:
-        """Record one attempt: ``status`` is ok, rate_limited or failed."""
+        """Record an attempt of the sync ``sync_id``: ``status`` is ok, rate_limited or
+        failed; ``counts`` (keys of COUNTS, and attempts) are the whole sync's so far."""
         entries = self.load()
         when = (at or clock.now()).isoformat()
         entry = entries.get(source, {})
         entry.update(
+            {key: 0 for key in self.COUNTS},
             source=source,
+            sync_id=sync_id,
             last_attempt_at=when,
             status=status,
             message=message,
-            activities_landed=activities,
         )
+        entry.update(counts or {})
         if status != "failed":
             entry["last_success_at"] = when
         entry.setdefault("last_success_at", None)
@@ -178,8 +192,28 @@ class LandingZone:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    #: The zero-row file every table folder holds (see ``prepare``).
+    CONTRACT_FILE = "_contract.parquet"
+
     def files(self, source: str, table: str) -> list[Path]:
-        return sorted((self.root / source / table).glob("*.parquet"))
+        """The table's landed files (the zero-row contract file not among them)."""
+        folder = self.root / source / table
+        return sorted(p for p in folder.glob("*.parquet") if p.name != self.CONTRACT_FILE)
+
+    def prepare(self, sources: Iterable[str]) -> None:
+        """Give every table of ``sources`` a zero-row file with the record contract's
+        columns. The staging views read ``<source>/<table>/*.parquet``; with this file
+        there is always something to read, so a view means the same whether its source
+        has landed nothing yet (a new source, a first sync that failed) or years of data,
+        and a view built before the first rows landed shows them once they do."""
+        for source in sources:
+            for table, schema in SCHEMAS.items():
+                path = self.root / source / table / self.CONTRACT_FILE
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+                    pq.write_table(schema.empty_table(), tmp)
+                    os.replace(tmp, path)
 
     def write(self, source: str, table: str, rows: list[dict[str, Any]], name: str) -> Path:
         folder = self.root / source / table

@@ -105,7 +105,9 @@ def open_snapshot(snapshot: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a snapshot, in UTC: a timestamp's day is its UTC day
     whatever the machine's time zone (DuckDB would otherwise use the local one)."""
     con = duckdb.connect(str(snapshot), read_only=True)
-    con.execute("set TimeZone = 'UTC'")  # not in connect's config: ICU loads after it
+    # Global, so that its cursors (the dashboard's queries) are in UTC too; not in
+    # connect's config, which is read before ICU loads.
+    con.execute("set global TimeZone = 'UTC'")
     return con
 
 

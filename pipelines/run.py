@@ -9,22 +9,39 @@ from pathlib import Path
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from pipelines.config import CONFIG_ENV, AcaciaConfig, load_config
+from pipelines.landing import atomic_write_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def dagster_environment(config: AcaciaConfig) -> dict[str, str]:
-    """Environment for Dagster: the instance settings of dagster.yaml, storage in data/."""
-    storage = config.storage.data_dir / "dagster"
-    storage.mkdir(parents=True, exist_ok=True)
+    """Environment for Dagster, whose home is ``<data_dir>/dagster``: its dagster.yaml is
+    the repository's (written there again whenever it differs, so the repository's stays
+    the one to edit), and what Dagster writes beside it (run history, ``.nux``,
+    ``.telemetry``) stays with the workspace's data, out of the repository."""
+    home = config.storage.data_dir / "dagster"
+    settings = (REPO_ROOT / "dagster.yaml").read_text()
+    instance = home / "dagster.yaml"
+    if not instance.exists() or instance.read_text() != settings:
+        atomic_write_text(instance, settings)
     return {
-        "DAGSTER_HOME": str(REPO_ROOT),
-        "ACACIA_DAGSTER_STORAGE": str(storage),
+        "DAGSTER_HOME": str(home),
+        "ACACIA_DAGSTER_STORAGE": str(home),
         CONFIG_ENV: str(config.path),
         "ACACIA_WAREHOUSE": str(config.storage.warehouse()),
         "ACACIA_LANDING": str(config.storage.landing()),
         "DAGSTER_TELEMETRY_DISABLED": "1",
     }
+
+
+def synced_sources(config: AcaciaConfig, job_name: str) -> list[str] | None:
+    """The sources a job syncs (so needs the secrets of), or None for a job that calls no
+    source's API (a rebuild, the monthly update)."""
+    if job_name == "nightly_sync":
+        return config.enabled_sources()
+    if job_name.startswith("sync_"):
+        return [job_name.removeprefix("sync_")]
+    return None
 
 
 def run_job(
@@ -34,7 +51,10 @@ def run_job(
     from pipelines.defs.build import build_definitions  # loads dbt; keep CLI start fast
 
     config = load_config(config_path)
-    config.check_secrets()
+    syncs = synced_sources(config, job_name)
+    if syncs is not None:  # a job that calls APIs: sources and their secrets first
+        config.check_sources()
+        config.check_secrets(syncs)
     os.environ.update(dagster_environment(config))
     job = build_definitions(config.path).resolve_job_def(job_name)
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}

@@ -152,3 +152,23 @@ def test_directory_before_the_first_sync_says_what_to_do(tmp_path):
     assert result.exit_code == 1
     assert "Nothing is published yet: run `acacia sync` first." in result.output
     assert not (tmp_path / "data" / "directory").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_after_the_demo_the_next_commands_work_without_a_flag(synced, tmp_path, monkeypatch):
+    """The README's next steps after `make demo` (update, suggestions, directory, check,
+    rebuild), run where a new user is: in the repository, with no acacia.yml there and
+    no flag. Here the synced workspace stands in for the demo's."""
+    import pipelines.demo
+
+    monkeypatch.setattr(pipelines.demo, "DEMO_DIR", synced["config"].path.parent)
+    monkeypatch.delenv("ACACIA_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for command in (["update"], ["suggestions"], ["directory"], ["check"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (command, result.output)
+        assert "using the demo's" in result.output
+    # A configuration of one's own always wins.
+    (tmp_path / "acacia.yml").write_text("community_name: Ours\n")
+    assert "no source is enabled" in runner.invoke(app, ["check"]).output

@@ -16,7 +16,7 @@ from connectors.records import CONTRIBUTION_TYPES
 from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 PAGE = str(DASHBOARD / "Overview.py")
@@ -125,6 +125,28 @@ def test_the_window_and_source_filters_change_the_numbers(synced, monkeypatch):
     assert app.selectbox(key="filter_window").value == "Last 30 days"
     board = app.dataframe[0].value
     assert set(board["sources"].str.contains("slack")) == {True}
+
+
+def test_changing_filters_and_pages_logs_no_streamlit_warning(synced, monkeypatch, caplog):
+    """A filter kept across pages must not also get a default: Streamlit then logs
+    "created with a default value but also had its value set via the Session State
+    API", with a stack trace, in the dashboard's output."""
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # once a process
+    app = render(synced["config"].path, monkeypatch)
+    with caplog.at_level("WARNING", logger=policies.__name__):
+        app.selectbox(key="filter_window").select("Last 30 days").run()
+        app.toggle(key="filter_bots").set_value(True).run()
+        app.toggle(key="filter_staff").set_value(False).run()
+        app.selectbox(key="filter_window").select("A date range").run()
+        for page in ("pages/1_Members.py", "Overview.py", "pages/3_Engagement.py"):
+            app.switch_page(page).run()
+            assert not app.exception, app.exception
+    assert [r.getMessage() for r in caplog.records if r.name == policies.__name__] == []
+    assert app.selectbox(key="filter_window").value == "A date range"
+    assert app.toggle(key="filter_bots").value is True
+    assert app.toggle(key="filter_staff").value is False
 
 
 def test_leaving_staff_out_removes_exactly_their_activities(synced, monkeypatch):

@@ -16,6 +16,8 @@ from pipelines.directory import load, to_csv, to_html, to_json, to_markdown, wri
 from pipelines.publish import current_snapshot, publish
 
 AS_OF = clock.today() - timedelta(days=3)
+pytestmark = pytest.mark.dates
+
 RANKING = [
     # rank, organization, score, previous, change, members, contributors, by source
     (1, "Pipe|Works <GmbH>", 120.0, 100.0, 20.0, 7, 3, {"github": 80.0, "slack": 40.0}),

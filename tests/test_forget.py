@@ -21,7 +21,7 @@ from pipelines.publish import current_snapshot
 from pipelines.run import run_job
 from tests.conftest import DISCOURSE_KEY, TOKEN, community_end, small_community, write_config
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("forget")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("forget")]
 
 
 def cells(path: Path) -> list[tuple]:

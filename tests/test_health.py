@@ -12,7 +12,7 @@ from connectors.records import CONTRIBUTION_TYPES
 from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
 
 def snapshot_rows(synced, sql: str) -> list[tuple]:

@@ -35,7 +35,7 @@ from tests.conftest import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
 
 def month_end(first: date) -> date:

@@ -68,6 +68,7 @@ def test_definitions_load_with_jobs_schedule_and_assets(tmp_path):
     assert "unique_activities_activity_key" in checks
 
 
+@pytest.mark.dates
 def test_nightly_job_lands_models_and_publishes(synced):
     assert synced["result"].success
     config = synced["config"]
@@ -104,6 +105,7 @@ def test_nightly_job_lands_models_and_publishes(synced):
     assert checks and all(c.passed for c in checks)
 
 
+@pytest.mark.dates
 def test_daily_members_match_the_community(synced):
     """Active members per day, worked out from the drawn data, not from the output."""
     expected: dict = {}

@@ -16,7 +16,7 @@ from pipelines.config import DEFAULT_WEIGHTS
 from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
 
 def level(contributions: int, conversations: int, activities: int) -> str | None:
@@ -46,6 +46,8 @@ def expected_scores(synced) -> dict[str, dict]:
             row["score"] += weight * 0.5 ** (age / 30)
         if age < 30:
             row["points_30d"] += weight
+        if age < 90:
+            row["points_90d"] += weight
         for window, prefix in ((range(0, 90), ""), (range(90, 180), "prev_")):
             if age in window:
                 row[prefix + "activities"] += 1
@@ -72,6 +74,18 @@ def test_activity_scores_and_points_match_the_community(synced):
         score, points_30d, *_ = got[member]
         assert score == pytest.approx(expected[member]["score"], abs=1e-3)
         assert points_30d == pytest.approx(expected[member]["points_30d"])
+    # "Points, last 90 days" is one figure wherever it is shown (member page, leaderboard).
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        pages = dict(
+            con.execute("select member_id, points_90d from members where not is_bot").fetchall()
+        )
+        boards = dict(
+            con.execute("select member_id, points from member_windows where days = 90").fetchall()
+        )
+    for member, row in expected.items():
+        assert pages[member] == pytest.approx(row["points_90d"]), member
+        assert boards.get(member, 0) == pytest.approx(row["points_90d"]), member
 
 
 def test_levels_and_their_changes_match_the_community(synced):

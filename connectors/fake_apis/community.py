@@ -204,8 +204,8 @@ class Community:
             return []
         start, end = self.start, self.end
         steady = [start + timedelta(days=30, hours=12), end - timedelta(days=20, hours=12)]
-        mover, moved_on, *_ = cases["changed_employer"]
-        move = datetime.combine(moved_on, datetime.min.time(), start.tzinfo) + timedelta(hours=12)
+        mover = cases["changed_employer"][0]
+        move = start + timedelta(days=self.days // 2)  # the instant whose day is the move's
         # Before the move, seconded before it, seconded after it, after it (SECONDMENTS).
         around_move = [move + timedelta(days=d) for d in (-100, -78, 45, 100)]
         bot = next(b for b in self.bots if b.login == cases["fake_user_bot"])

@@ -1,7 +1,8 @@
 {#
-  The landed files of one source and table, or an empty relation with the same columns
-  when nothing is landed yet (a new source, a fresh install), so the models always build.
-  The column list is the record contract of connectors/records.py.
+  The landed files of one source and table, typed as the record contract
+  (connectors/records.py). Every table folder holds a zero-row contract file
+  (LandingZone.prepare, run before the staging step), so the glob always matches and a
+  view reads whatever has landed when it is queried, not what had landed when it was built.
 #}
 {% macro landing_columns(table) %}
   {% if table == 'activities' %}
@@ -23,8 +24,9 @@
 {% endmacro %}
 
 {% macro landed(source_name, table) %}
-  {{ return(read_or_empty(var('landing_path') ~ '/' ~ source_name ~ '/' ~ table ~ '/*.parquet',
-                          landing_columns(table))) }}
+  {%- set pattern = var('landing_path') ~ '/' ~ source_name ~ '/' ~ table ~ '/*.parquet' -%}
+  {{ return("(select " ~ typed_columns(landing_columns(table), true) ~ " from read_parquet('"
+            ~ pattern | replace("'", "''") ~ "', union_by_name = true))") }}
 {% endmacro %}
 
 {#

@@ -62,7 +62,10 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
         secrets = Secrets(token=credentials.token, client_id=credentials.client_id)
         last_attempt = context.retry_number >= retries
         try:
-            report = sync_source(config, source, secrets, progress=context.log.info)
+            # The run's attempts are one sync: the report counts them all.
+            report = sync_source(
+                config, source, secrets, progress=context.log.info, sync_id=context.run_id
+            )
         except Exception as error:
             if not last_attempt:
                 raise
@@ -80,6 +83,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
             "identities_landed": report.identities,
             "files_written": report.files,
             "api_requests": report.requests,
+            "attempts": report.attempts,
             "streams_read": report.streams,
             "rate_limited": report.rate_limited,
             "cursors": MetadataValue.json(report.cursors),

@@ -29,10 +29,13 @@ rebuild = define_asset_job(
 
 
 def source_sync_job(source: str):
-    """One source's ingest and everything downstream of it."""
+    """One source's ingest, then the whole rebuild: every model reads every source (the
+    members and marts join them all), so a rebuild after one source's sync is the same
+    rebuild as after all of them."""
     return define_asset_job(
         f"sync_{source}",
-        selection=AssetSelection.assets(f"{source}_landing").downstream(),
+        selection=AssetSelection.assets(f"{source}_landing")
+        | (AssetSelection.all() - AssetSelection.groups("ingest")),
         description=f"Sync {source} only, then rebuild and publish.",
     )
 

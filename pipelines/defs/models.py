@@ -24,6 +24,8 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from connectors import clock
 from pipelines.defs.resources import AcaciaResource
+from pipelines.landing import LandingZone
+from pipelines.sources import SOURCES
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
@@ -235,6 +237,8 @@ def _dbt_step(name: str, select: str, *, views_only: bool = False) -> Any:
         target = config.storage.data_dir / "dbt" / name
         stamp = target / "views.sha256"
         if views_only:
+            # Every source's views read files, landed or not (LandingZone.prepare).
+            LandingZone(config.storage.landing()).prepare(SOURCES)
             fingerprint = views_fingerprint(variables)
             unchanged = _unchanged_views(context, stamp, fingerprint, config.storage.warehouse())
             if unchanged:

@@ -49,10 +49,11 @@ activity_summary as (
         max(occurred_at) as last_seen_at,
         count(*) as activity_count,
         count(*) filter (where category = 'contribution') as contribution_count,
-        count(*) filter (where occurred_at >= {{ as_of_date() }} - interval 90 day)
-            as activities_90d,
-        coalesce(sum(weight) filter (where occurred_at >= {{ as_of_date() }} - interval 90 day),
-                 0) as points_90d
+        -- The 90 days up to the as-of day, as every other mart counts them (in_window);
+        -- a timestamp comparison here counted 91 days, and later ones too.
+        count(*) filter (where {{ in_window('activity_date', 90) }}) as activities_90d,
+        coalesce(sum(weight) filter (where {{ in_window('activity_date', 90) }}), 0)
+            as points_90d
     from {{ ref('activities') }}
     group by member_id
 )

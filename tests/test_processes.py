@@ -1,0 +1,152 @@
+"""The long-running commands stop on SIGTERM (what `systemctl stop` and `docker stop`
+send), within a few seconds, and leave nothing of theirs serving: each runs as a real
+`acacia` process, as a service manager would start it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
+
+REPO = Path(__file__).resolve().parents[1]
+ACACIA = str(Path(sys.executable).parent / "acacia")
+#: What "within a few seconds" means for the whole process tree.
+STOP_SECONDS = 12
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, set[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, set()).add(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"exited with {process.returncode} before serving"
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stops_on_sigterm(process: subprocess.Popen, ports: list[int]) -> None:
+    """SIGTERM to the command: it exits cleanly, and none of its processes or ports
+    are left."""
+    tree = descendants(process.pid)
+    assert tree, "a served command has a child (Streamlit, dagster dev)"
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=STOP_SECONDS)
+    deadline = started + STOP_SECONDS
+    while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert code == 0
+    assert [pid for pid in tree if alive(pid)] == []
+    assert [port for port in ports if listening(port)] == []
+
+
+def start(*args: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [ACACIA, *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_the_dashboard_stops_on_sigterm(tmp_path):
+    (tmp_path / "acacia.yml").write_text("community_name: Stopping\n")
+    port = free_port()
+    process = start("dashboard", "--port", str(port), cwd=tmp_path)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, 60)
+        stops_on_sigterm(process, [port])
+    finally:
+        process.kill()
+
+
+def git_status() -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_the_dagster_ui_stops_on_sigterm_and_writes_nothing_into_the_repository(tmp_path):
+    (tmp_path / "acacia.yml").write_text("community_name: Stopping\n")
+    before = {line for line in git_status().splitlines() if ".nux" in line or "telemetry" in line}
+    port = free_port()
+    process = start("ui", "--port", str(port), cwd=tmp_path)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/server_info", process, 180)
+        stops_on_sigterm(process, [port])
+    finally:
+        process.kill()
+    after = {line for line in git_status().splitlines() if ".nux" in line or "telemetry" in line}
+    assert after == before  # Dagster's home is the workspace's data folder
+    assert (tmp_path / "data" / "dagster" / "dagster.yaml").read_text() == (
+        REPO / "dagster.yaml"
+    ).read_text()
+
+
+def test_the_demo_stops_on_sigterm_with_its_fake_apis(tmp_path):
+    port = free_port()
+    process = start("demo", "--port", str(port), "--folder", str(tmp_path / "demo"), cwd=tmp_path)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, 400)
+        config = (tmp_path / "demo" / "acacia.yml").read_text()
+        apis = sorted({int(port) for port in re.findall(r"127\.0\.0\.1:(\d+)", config)})
+        assert apis and all(listening(api) for api in apis)
+        stops_on_sigterm(process, [port, *apis])
+    finally:
+        process.kill()
