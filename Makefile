@@ -27,11 +27,15 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/acacia demo
 
-## Sets up and runs lint plus the whole test suite (slow tests included)
+## Sets up and runs lint, the whole test suite (slow tests included; Chromium for the
+## browser tests is installed first when missing), then the date-sensitive tests again at
+## each instant of the date matrix (tests/dates.py, docs/clock.md)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m tests.chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m tests.dates
 
 ## Re-pins requirements.lock after a change to pyproject.toml
 lock: $(STAMP)

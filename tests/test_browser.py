@@ -6,7 +6,6 @@ it and that the dashboard then shows the new data."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,19 +28,13 @@ PAGES = ["Members", "Organizations", "Engagement", "Responsiveness", "Channels a
 
 
 def find_chromium() -> str:
-    """Debian's chromium: found on the PATH, or installed with apt-get when we may."""
-    for name in ("chromium", "chromium-browser"):
-        if found := shutil.which(name):
-            return found
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=False, env=env, capture_output=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "chromium"], check=True, env=env, capture_output=True
-        )
-        if found := shutil.which("chromium"):
-            return found
-    pytest.fail("Chromium is needed for the browser tests: apt-get install chromium")
+    """Debian's chromium (`make test` installs it before pytest starts: tests/chromium.py)."""
+    from tests.chromium import ChromiumMissing, install
+
+    try:
+        return install()
+    except ChromiumMissing as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,14 @@ def stops_on_sigterm(process: subprocess.Popen, ports: list[int]) -> None:
 
 
 def start(*args: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    """``acacia <args>`` in ``cwd``, in the environment a service manager would give it
+    (none of the variables other tests' in-process runs left behind but the clock)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key == "ACACIA_NOW" or not key.startswith(("ACACIA_", "DAGSTER_HOME"))
+    }
+    env["PYTHONPATH"] = str(REPO)
     return subprocess.Popen(
         [ACACIA, *args],
         cwd=cwd,
