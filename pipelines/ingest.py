@@ -18,6 +18,16 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
+#: A report's counts (its fields) and their names in the sync status (SyncStatus.COUNTS).
+STATUS_NAMES = {
+    "activities": "activities_landed",
+    "identities": "identities_landed",
+    "files": "files_written",
+    "requests": "api_requests",
+    "attempts": "attempts",
+}
+
+
 @dataclass
 class SyncReport:
     """What one sync of one source did: every attempt of it together (a retry resumes
@@ -44,22 +54,13 @@ class SyncReport:
         return [p for p in self.problems if not isinstance(p, RateLimitStop | RowProblem)]
 
     def counts(self) -> dict[str, int]:
-        """The counts as the sync status keeps them (SyncStatus.COUNTS)."""
-        return {
-            "activities_landed": self.activities,
-            "identities_landed": self.identities,
-            "files_written": self.files,
-            "api_requests": self.requests,
-            "attempts": self.attempts,
-        }
+        """The counts by the names the sync status keeps them under."""
+        return {name: getattr(self, count) for count, name in STATUS_NAMES.items()}
 
     def add_earlier(self, earlier: dict[str, int]) -> None:
         """Count the earlier attempts of the same sync in (SyncStatus.so_far)."""
-        self.activities += earlier["activities_landed"]
-        self.identities += earlier["identities_landed"]
-        self.files += earlier["files_written"]
-        self.requests += earlier["api_requests"]
-        self.attempts += earlier["attempts"]
+        for count, name in STATUS_NAMES.items():
+            setattr(self, count, getattr(self, count) + earlier[name])
 
     def summary(self) -> str:
         tries = f" over {self.attempts} attempts" if self.attempts > 1 else ""

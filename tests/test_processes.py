@@ -119,19 +119,17 @@ def test_the_dashboard_stops_on_sigterm(tmp_path):
         process.kill()
 
 
-def git_status() -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+#: What Dagster writes into its home (DAGSTER_HOME) besides dagster.yaml.
+DAGSTER_FILES = (".nux", ".telemetry", "history", "schedules", "storage", "logs")
+
+
+def dagster_files(folder: Path) -> dict[str, float]:
+    return {n: (folder / n).stat().st_mtime for n in DAGSTER_FILES if (folder / n).exists()}
 
 
 def test_the_dagster_ui_stops_on_sigterm_and_writes_nothing_into_the_repository(tmp_path):
     (tmp_path / "acacia.yml").write_text("community_name: Stopping\n")
-    before = {line for line in git_status().splitlines() if ".nux" in line or "telemetry" in line}
+    before = dagster_files(REPO)
     port = free_port()
     process = start("ui", "--port", str(port), cwd=tmp_path)
     try:
@@ -139,11 +137,11 @@ def test_the_dagster_ui_stops_on_sigterm_and_writes_nothing_into_the_repository(
         stops_on_sigterm(process, [port])
     finally:
         process.kill()
-    after = {line for line in git_status().splitlines() if ".nux" in line or "telemetry" in line}
-    assert after == before  # Dagster's home is the workspace's data folder
-    assert (tmp_path / "data" / "dagster" / "dagster.yaml").read_text() == (
-        REPO / "dagster.yaml"
-    ).read_text()
+    # Dagster's home is the workspace's data folder, with the repository's settings.
+    home = tmp_path / "data" / "dagster"
+    assert dagster_files(REPO) == before
+    assert dagster_files(home)  # run history, schedules, logs: all here
+    assert (home / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
 
 
 def test_the_demo_stops_on_sigterm_with_its_fake_apis(tmp_path):
