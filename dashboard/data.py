@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.config import AcaciaConfig, config_path, load_config
-from pipelines.publish import current_snapshot, open_snapshot
+from pipelines.publish import as_of_date, current_snapshot, open_snapshot
 
 WINDOW_DAYS = 90
 # How many members of each cohort the cohort_lists mart keeps (models/marts).
@@ -47,10 +47,15 @@ def snapshot() -> Path | None:
     return current_snapshot(config().storage.serving())
 
 
+@st.cache_data(ttl=600, show_spinner=False)
 def as_of(snapshot_path: str) -> date:
     """The day the snapshot's marts end on (build_info): the dashboard's "today", so its
     windows are the marts' windows whatever day it is viewed on."""
-    return query(snapshot_path, "select as_of_date from build_info")["as_of_date"][0].date()
+    cursor = _connection(snapshot_path).cursor()
+    try:
+        return as_of_date(cursor)
+    finally:
+        cursor.close()
 
 
 _connections: dict[str, duckdb.DuckDBPyConnection] = {}

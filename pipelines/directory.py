@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.records import SOURCE_LABELS
-from pipelines.publish import current_snapshot, open_snapshot
+from pipelines.publish import as_of_date, current_snapshot, open_snapshot
 
 FORMATS = ("csv", "json", "md", "html")
 WINDOW_DAYS = 90
@@ -59,7 +59,7 @@ def load(snapshot: Path, community: str) -> Directory:
     """The directory as of a published snapshot."""
     with open_snapshot(snapshot) as con:
         published = con.execute("select published_at from _snapshot").fetchone()[0]
-        end = con.execute("select as_of_date from build_info").fetchone()[0]
+        end = as_of_date(con)
         rows = con.execute(
             "select rank, organization, score, previous_score, change, active_members, "
             "contributors, points_by_source from partner_ranking order by rank"

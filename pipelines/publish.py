@@ -19,6 +19,7 @@ import os
 import shutil
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,15 @@ def open_snapshot(snapshot: Path | str) -> duckdb.DuckDBPyConnection:
     # connect's config, which is read before ICU loads.
     con.execute("set global TimeZone = 'UTC'")
     return con
+
+
+def as_of_date(con: duckdb.DuckDBPyConnection) -> date:
+    """The day a snapshot's windows end on (its build_info mart); for a snapshot
+    published before that mart existed, the day it was published."""
+    try:
+        return con.execute("select as_of_date from build_info").fetchone()[0]
+    except duckdb.CatalogException:
+        return con.execute("select published_at from _snapshot").fetchone()[0].date()
 
 
 def current_snapshot(serving_dir: Path) -> Path | None:

@@ -101,6 +101,20 @@ def test_markdown_and_html_escape_names(snapshot):
     assert "<script" not in page and "http" not in page  # self-contained
 
 
+def test_a_snapshot_published_before_build_info_ends_on_its_publication_day(tmp_path):
+    """Snapshots of an earlier version have no build_info mart; until the next build the
+    period ends on the day they were published (the clock's today here)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create schema marts; create table marts.partner_ranking as select 1 as rank, "
+            "'Zeta' as organization, 4.0 as score, 0.0 as previous_score, 4.0 as change, "
+            "1 as active_members, 0 as contributors, '{}'::json as points_by_source"
+        )
+    directory = load(publish(warehouse, tmp_path / "serving"), "Test")
+    assert directory.period_end == clock.today()
+
+
 def test_files_are_written_for_every_format(snapshot, tmp_path):
     files = write(load(snapshot, "Test"), tmp_path / "out")
     assert sorted(f.name for f in files) == [

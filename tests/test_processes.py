@@ -108,15 +108,20 @@ def start(*args: str, cwd: Path) -> subprocess.Popen:
     )
 
 
-def test_the_dashboard_stops_on_sigterm(tmp_path):
-    (tmp_path / "acacia.yml").write_text("community_name: Stopping\n")
+def serve_then_stop(command: str, path: str, cwd: Path, seconds: float) -> None:
+    """``acacia <command> --port P`` in ``cwd`` until ``path`` answers; then SIGTERM."""
+    (cwd / "acacia.yml").write_text("community_name: Stopping\n")
     port = free_port()
-    process = start("dashboard", "--port", str(port), cwd=tmp_path)
+    process = start(command, "--port", str(port), cwd=cwd)
     try:
-        wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, 60)
+        wait_for(f"http://127.0.0.1:{port}{path}", process, seconds)
         stops_on_sigterm(process, [port])
     finally:
         process.kill()
+
+
+def test_the_dashboard_stops_on_sigterm(tmp_path):
+    serve_then_stop("dashboard", "/_stcore/health", tmp_path, 60)
 
 
 #: What Dagster writes into its home (DAGSTER_HOME) besides dagster.yaml.
@@ -128,15 +133,8 @@ def dagster_files(folder: Path) -> dict[str, float]:
 
 
 def test_the_dagster_ui_stops_on_sigterm_and_writes_nothing_into_the_repository(tmp_path):
-    (tmp_path / "acacia.yml").write_text("community_name: Stopping\n")
     before = dagster_files(REPO)
-    port = free_port()
-    process = start("ui", "--port", str(port), cwd=tmp_path)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/server_info", process, 180)
-        stops_on_sigterm(process, [port])
-    finally:
-        process.kill()
+    serve_then_stop("ui", "/server_info", tmp_path, 180)
     # Dagster's home is the workspace's data folder, with the repository's settings.
     home = tmp_path / "data" / "dagster"
     assert dagster_files(REPO) == before
