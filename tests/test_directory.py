@@ -26,8 +26,9 @@ RANKING = [
 ]
 
 
-@pytest.fixture
-def snapshot(tmp_path):
+def published(tmp_path, as_of=AS_OF):
+    """A snapshot of a warehouse holding only the ranking (and build_info, unless
+    ``as_of`` is None: a snapshot of an earlier version)."""
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
@@ -35,8 +36,8 @@ def snapshot(tmp_path):
             "organization varchar, score double, previous_score double, change double, "
             "active_members bigint, contributors bigint, points_by_source json)"
         )
-        # Built on another day than today: the directory's period is the build's.
-        con.execute("create table marts.build_info as select ?::date as as_of_date", [AS_OF])
+        if as_of is not None:
+            con.execute("create table marts.build_info as select ?::date as as_of_date", [as_of])
         # Inserted out of order: the exports follow the rank, not the table's order.
         for row in reversed(RANKING):
             con.execute(
@@ -44,6 +45,12 @@ def snapshot(tmp_path):
                 [*row[:7], json.dumps(row[7])],
             )
     return publish(warehouse, tmp_path / "serving")
+
+
+@pytest.fixture
+def snapshot(tmp_path):
+    # Built on another day than today: the directory's period is the build's.
+    return published(tmp_path)
 
 
 def test_csv_and_json_carry_rank_period_method_and_breakdown(snapshot):
@@ -104,14 +111,7 @@ def test_markdown_and_html_escape_names(snapshot):
 def test_a_snapshot_published_before_build_info_ends_on_its_publication_day(tmp_path):
     """Snapshots of an earlier version have no build_info mart; until the next build the
     period ends on the day they were published (the clock's today here)."""
-    warehouse = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "create schema marts; create table marts.partner_ranking as select 1 as rank, "
-            "'Zeta' as organization, 4.0 as score, 0.0 as previous_score, 4.0 as change, "
-            "1 as active_members, 0 as contributors, '{}'::json as points_by_source"
-        )
-    directory = load(publish(warehouse, tmp_path / "serving"), "Test")
+    directory = load(published(tmp_path, as_of=None), "Test")
     assert directory.period_end == clock.today()
 
 
