@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from connectors.redact import redact
+
 
 class SourceError(Exception):
     """A source could not be read. The message names the source and the fix."""
 
     def __init__(self, source: str, problem: str, fix: str = "") -> None:
-        self.source, self.problem, self.fix = source, problem, fix
+        # Text from an SDK or a server (a URL with a key in it) is redacted here.
+        self.source, self.problem, self.fix = source, redact(problem), redact(fix)
+        problem, fix = self.problem, self.fix
         super().__init__(f"[{source}] {problem}" + (f" Fix: {fix}" if fix else ""))
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from connectors import text
 from connectors.records import SOURCE_LABELS
 
 #: How activity types read to a person.
@@ -68,12 +73,39 @@ LAYOUT = {
 }
 
 
+def _as_text(chart: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Every text a chart gets (its frame's text columns, its title) shown as text:
+    Plotly reads a few HTML tags in labels and hovers, links among them, and a name
+    or a channel comes from whoever chose it."""
+
+    def escaped(value: Any) -> Any:
+        if isinstance(value, str):
+            return text.label(value)
+        if isinstance(value, pd.DataFrame):
+            value = value.copy()
+            for column in value.columns:
+                if pd.api.types.is_object_dtype(value[column]) or pd.api.types.is_string_dtype(
+                    value[column]
+                ):
+                    value[column] = value[column].map(
+                        lambda v: text.label(v) if isinstance(v, str) else v
+                    )
+        return value
+
+    @functools.wraps(chart)
+    def wrapper(*args: Any, **kwargs: Any) -> go.Figure:
+        return chart(*map(escaped, args), **{k: escaped(v) for k, v in kwargs.items()})
+
+    return wrapper
+
+
 def _titled(figure: go.Figure, title: str) -> go.Figure:
     figure.update_layout(**LAYOUT)
     figure.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, margin_t=50)
     return figure
 
 
+@_as_text
 def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
     """Weekly activities stacked by activity type."""
     by_type = by_type.assign(
@@ -92,6 +124,7 @@ def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
     return figure
 
 
+@_as_text
 def trend_by_source(trend: pd.DataFrame, grain: str) -> go.Figure:
     """Activities per day or week, stacked by source."""
     frame = trend.assign(source=trend["source"].map(source_label))
@@ -107,6 +140,7 @@ def trend_by_source(trend: pd.DataFrame, grain: str) -> go.Figure:
     return _titled(figure, f"Activities per {grain}, by source")
 
 
+@_as_text
 def new_and_returning(weekly: pd.DataFrame) -> go.Figure:
     """Weekly active members: new (first activity ever that week) and returning."""
     figure = go.Figure(
@@ -124,6 +158,7 @@ def new_and_returning(weekly: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Active members per week: new and returning")
 
 
+@_as_text
 def level_funnel(funnel: pd.DataFrame) -> go.Figure:
     """Members per engagement level, the widest (Observer) on top. The levels exclude
     each other, so each bar's share is of all members with a level."""
@@ -140,6 +175,7 @@ def level_funnel(funnel: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Engagement levels (members in the level window)")
 
 
+@_as_text
 def level_movements(movements: pd.DataFrame) -> go.Figure:
     """From the previous window's level (rows) to this window's (columns)."""
     order = ["Core", "Contributor", "Participant", "Observer", "Inactive"]
@@ -161,6 +197,7 @@ def level_movements(movements: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Movements between levels")
 
 
+@_as_text
 def response_times(weekly: pd.DataFrame) -> go.Figure:
     """Median hours to first response per week, one line per source."""
     frame = weekly.assign(source=weekly["source"].map(source_label))
@@ -176,6 +213,7 @@ def response_times(weekly: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Time to first response (median, hours)")
 
 
+@_as_text
 def organization_trend(
     weekly: pd.DataFrame, title: str = "Weekly points of the top organizations"
 ) -> go.Figure:
@@ -190,6 +228,7 @@ def organization_trend(
     return _titled(figure, title)
 
 
+@_as_text
 def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:
     """Points by activity type, coloured by source."""
     frame = frame.assign(
@@ -209,6 +248,7 @@ def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:
     return _titled(figure, title)
 
 
+@_as_text
 def channels(frame: pd.DataFrame) -> go.Figure:
     top = frame.head(20).assign(
         place=lambda f: f["source"].map(source_label) + " · " + f["channel"]
@@ -226,6 +266,7 @@ def channels(frame: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Busiest places (top 20)")
 
 
+@_as_text
 def regions(frame: pd.DataFrame) -> go.Figure:
     figure = px.bar(
         frame,
@@ -237,6 +278,7 @@ def regions(frame: pd.DataFrame) -> go.Figure:
     return _titled(figure, "Active members by region")
 
 
+@_as_text
 def level_history(history: pd.DataFrame) -> go.Figure:
     order = ["Inactive", "Observer", "Participant", "Contributor", "Core"]
     figure = px.line(

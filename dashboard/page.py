@@ -10,7 +10,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from connectors import clock
+from connectors import clock, text
 from dashboard import charts, data
 from pipelines.config import AcaciaConfig
 
@@ -53,7 +53,7 @@ def setup(title: str, *, private_only: bool = False) -> Page | None:
     config = data.config()
     if not _signed_in(config):
         return None
-    st.title(title if title != "Overview" else config.community_name)
+    st.title(title if title != "Overview" else text.markdown(config.community_name))
     if private_only and config.dashboard.public:
         st.info(
             "This page shows people by name, so it is hidden in public mode "
@@ -184,7 +184,7 @@ def freshness_text(path: str, now: datetime | None = None) -> tuple[str, list[st
             )
             warnings.append(
                 f"{label}: the last sync ({_ago(row.last_attempt_at, now)}) failed: "
-                f"{row.message} — {since}."
+                f"{text.markdown(row.message)} — {since}."
             )
         elif row.status == "rate_limited":
             warnings.append(

@@ -85,6 +85,7 @@ def _demo_config() -> Path | None:
 def check(config: ConfigOption = None) -> None:
     """Validate the configuration and every enabled source's credentials (no sync)."""
     from connectors.errors import SourceError
+    from connectors.redact import redact
     from pipelines.sources import SOURCES, secrets_for
 
     settings = _load(config)
@@ -104,6 +105,14 @@ def check(config: ConfigOption = None) -> None:
         except SourceError as error:
             failures += 1
             typer.secho(str(error), fg=typer.colors.RED, err=True)
+        except Exception as error:  # a check must report every source, whatever fails
+            failures += 1
+            typer.secho(
+                f"[{source}] the check failed unexpectedly ({type(error).__name__}: "
+                f"{redact(str(error))}).",
+                fg=typer.colors.RED,
+                err=True,
+            )
     if failures:
         raise typer.Exit(1)
 

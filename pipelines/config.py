@@ -17,6 +17,7 @@ import yaml
 from dotenv import load_dotenv
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connectors import redact
 from connectors.records import ACTIVITY_TYPES
 
 CONFIG_ENV = "ACACIA_CONFIG"
@@ -81,7 +82,19 @@ class _Source(_Strict):
         return getattr(self, self.secret_key) if self.secret_key else None
 
 
-class GitHubSource(_Source):
+class _ApiSource(_Source):
+    """A source read over HTTP: how patient to be with its API (a slow self-hosted forum
+    may need more)."""
+
+    #: Seconds to wait for a connection or an answer before the request counts as failed.
+    request_timeout_seconds: float = Field(30, gt=0)
+    #: How often a failed request (connection, timeout, 5xx, malformed body) is retried
+    #: within one sync attempt, waiting retry_backoff_seconds, doubling each time.
+    request_retries: int = Field(3, ge=0, le=10)
+    retry_backoff_seconds: float = Field(1, ge=0)
+
+
+class GitHubSource(_ApiSource):
     """sources.github: which repositories to read and how to reach GitHub."""
 
     organizations: list[str] = Field(default_factory=list)
@@ -111,7 +124,7 @@ class GitHubSource(_Source):
         return self
 
 
-class SlackSource(_Source):
+class SlackSource(_ApiSource):
     """sources.slack: which channels to read and how to reach Slack."""
 
     channels: list[str] = Field(default_factory=list)
@@ -125,7 +138,7 @@ class SlackSource(_Source):
     _http = field_validator("base_url")(lambda cls, v: _check_url(v))
 
 
-class DiscourseSource(_Source):
+class DiscourseSource(_ApiSource):
     """sources.discourse: which forum to read and with which API key."""
 
     base_url: str
@@ -142,7 +155,7 @@ class DiscourseSource(_Source):
     secret_key: ClassVar[str] = "api_key_env"
 
 
-class RedditSource(_Source):
+class RedditSource(_ApiSource):
     """sources.reddit: which subreddits to read, with a read-only app's credentials."""
 
     subreddits: list[str] = Field(min_length=1)
@@ -165,7 +178,7 @@ class RedditSource(_Source):
         return [name.removeprefix("r/").removeprefix("/r/").strip("/") for name in value]
 
 
-class StackExchangeSource(_Source):
+class StackExchangeSource(_ApiSource):
     """sources.stackexchange: which site and tags to read."""
 
     site: str = "stackoverflow"
@@ -436,7 +449,34 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
         update["sources"] = config.sources.model_copy(
             update={"events": events.model_copy(update={"folder": folder})}
         )
-    return config.model_copy(update=update)
+    config = config.model_copy(update=update)
+    register_secrets(config)
+    return config
+
+
+def secret_variables(model: BaseModel) -> list[tuple[str, str]]:
+    """(key path, environment variable) of every ``*_env`` key of the configuration:
+    each names a variable holding a secret (or, for Reddit, the client id)."""
+    found: list[tuple[str, str]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            found += [(f"{name}.{key}", env) for key, env in secret_variables(value)]
+        elif name.endswith("_env") and isinstance(value, str):
+            found.append((name, value))
+    return found
+
+
+def register_secrets(config: AcaciaConfig) -> None:
+    """Make every secret the configuration names known to the redaction (connectors.
+    redact) before anything runs, and redact this process's logs and output."""
+    redact.register(*(os.environ.get(env) for _, env in secret_variables(config)))
+    reddit = config.sources.reddit
+    if reddit is not None:
+        redact.register_basic_auth(
+            os.environ.get(reddit.client_id_env), os.environ.get(reddit.client_secret_env)
+        )
+    redact.install()
 
 
 def _explain(path: Path, error: ValidationError) -> str:

@@ -11,7 +11,6 @@ them never reads half a file.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import os
@@ -21,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors import text
 from connectors.records import SOURCE_LABELS
 from pipelines.publish import as_of_date, current_snapshot, open_snapshot
 
@@ -134,8 +134,9 @@ def to_json(directory: Directory) -> str:
     )
 
 
-def _markdown_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _markdown_cell(value: object) -> str:
+    """An organization's or the community's name in Markdown: text, never a link."""
+    return text.markdown(value)
 
 
 def _signed(value: float) -> str:
@@ -171,7 +172,7 @@ def to_markdown(directory: Directory) -> str:
 
 
 def to_html(directory: Directory) -> str:
-    esc = html.escape
+    esc = text.html_text
     sources = directory.sources
     head = "".join(f"<th>{esc(SOURCE_LABELS.get(s, s))}</th>" for s in sources)
     rows = "".join(

@@ -7,7 +7,15 @@
 3. Every landed file holding one of their rows is rewritten without it (the one
    exception to the append-only landing zone), and the resolution files too.
 4. The warehouse is deleted and rebuilt from the landing zone, a new snapshot is
-   published, and every older snapshot is removed at once.
+   published, and every older snapshot is removed at once, with whatever an interrupted
+   write left anywhere in the data folder (``.*.tmp`` files: a half-published snapshot,
+   a landed file never renamed, DuckDB's spill folder).
+5. No identifier of theirs is written anywhere on the way: the rebuild's dbt run records
+   its own command, not ``acacia forget <email>``.
+
+What forget cannot reach is the team's own input: an events CSV that lists them is
+named in the report, to be edited by hand (the next sync would otherwise skip their
+rows anyway: the suppression list holds their emails' hashes).
 
 Other members' data is untouched, including their replies to the forgotten person.
 """
@@ -15,6 +23,7 @@ Other members' data is untouched, including their replies to the forgotten perso
 from __future__ import annotations
 
 import os
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +43,9 @@ class ForgetReport:
     rows_removed: Counter = field(default_factory=Counter)
     files_rewritten: int = 0
     snapshots_removed: int = 0
+    unfinished_removed: int = 0
+    #: The team's own files that still name them (events CSVs), to edit by hand.
+    input_files: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         rows = ", ".join(f"{n} {what}" for what, n in sorted(self.rows_removed.items()))
@@ -41,7 +53,11 @@ class ForgetReport:
             f"Forgot member {self.member_id} ({len(self.identities)} accounts: "
             f"{', '.join(self.identities)}). Removed {rows or 'no rows'} in "
             f"{self.files_rewritten} landed files; rebuilt the warehouse; removed "
-            f"{self.snapshots_removed} older snapshots. Later syncs will skip them."
+            f"{self.snapshots_removed} older snapshots and {self.unfinished_removed} "
+            "unfinished files. Later syncs will skip them."
+        ) + "".join(
+            f"\n  ! {path} still names them: it is your own input, edit it by hand."
+            for path in self.input_files
         )
 
 
@@ -145,11 +161,39 @@ def _array(values: set[str]):
 
 def drop_old_snapshots(serving: Path, keep: Path | None) -> int:
     removed = 0
-    for path in serving.glob("acacia-*.duckdb"):
-        if path != keep:
+    for path in serving.glob("acacia-*.duckdb*"):
+        if keep is None or not path.name.startswith(keep.name):
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def remove_unfinished(data_dir: Path) -> int:
+    """Remove what interrupted writes left under ``data_dir``: every ``.*.tmp`` file
+    (each writer writes one, then renames it) and DuckDB's spill folders
+    (``*.duckdb.tmp``)."""
+    removed = 0
+    for path in data_dir.rglob("*.tmp*"):
+        if path.is_file() and path.name.startswith("."):
+            path.unlink(missing_ok=True)
+            removed += 1
+        elif path.is_dir() and path.name.endswith(".duckdb.tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def input_files_naming(config: AcaciaConfig, needles: set[str]) -> list[str]:
+    """The team's own input files (events CSVs) that contain one of ``needles``."""
+    events = config.sources.events
+    if events is None or not events.folder.is_dir():
+        return []
+    lowered = {n.lower() for n in needles if n}
+    return [
+        str(path)
+        for path in sorted(events.folder.glob("*.csv"))
+        if any(n in path.read_bytes().decode("utf-8", "replace").lower() for n in lowered)
+    ]
 
 
 def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetReport:
@@ -161,10 +205,13 @@ def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetRepo
     report = ForgetReport(member_id, sorted(keys))
     SuppressionList(config.storage.state()).add(keys, emails)
     scrub_files(config, keys, member_id, report)
+    report.unfinished_removed = remove_unfinished(config.storage.data_dir)
     warehouse = config.storage.warehouse()
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)  # freed pages could still hold their rows
     rebuild()  # type: ignore[operator]
     serving = config.storage.serving()
     report.snapshots_removed = drop_old_snapshots(serving, current_snapshot(serving))
+    report.unfinished_removed += remove_unfinished(config.storage.data_dir)
+    report.input_files = input_files_naming(config, emails)
     return report

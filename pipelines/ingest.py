@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from connectors.errors import RateLimitStop, SourceError
 from connectors.events import RowProblem
+from connectors.redact import scrubbed
 from pipelines.config import AcaciaConfig
 from pipelines.landing import CursorStore, Lander, LandingZone, SyncStatus
 from pipelines.sources import SOURCES, Secrets
@@ -106,12 +107,12 @@ def sync_source(
         _run(connector, lander, report, progress)
     except SourceError as error:
         record("failed", str(error))
-        raise
+        raise scrubbed(error) from None
     except Exception as error:
         # Name the kind of failure only: an unexpected exception's text could quote a
         # request or a response.
         record("failed", f"unexpected {type(error).__name__}; see the sync log")
-        raise
+        raise scrubbed(error) from None
     record(
         "failed" if report.failed else "rate_limited" if report.rate_limited else "ok",
         "; ".join(str(p) for p in report.problems),

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from connectors import clock
 from connectors.records import Activity, Identity, as_row
+from connectors.redact import redact
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
 SCHEMAS = {
@@ -175,7 +176,7 @@ class SyncStatus:
             sync_id=sync_id,
             last_attempt_at=when,
             status=status,
-            message=message,
+            message=redact(message),
         )
         entry.update(counts or {})
         if status != "failed":

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors import clock
+from connectors.text import slack as slack_text
 from pipelines.config import AcaciaConfig, MonthlyUpdateSettings
 from pipelines.landing import atomic_write_text
 from pipelines.publish import current_snapshot, open_snapshot
@@ -147,9 +148,9 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
     return result
 
 
-def _escape(text: str) -> str:
-    """Slack mrkdwn: &, < and > are control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(name: str) -> str:
+    """A name in Slack mrkdwn: text, never a link, a mention or formatting."""
+    return slack_text(name)
 
 
 def _change(now: int, before: int, previous_month: str) -> str:

@@ -15,10 +15,13 @@ nothing, so the last good snapshot stays in place.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,8 +52,40 @@ def publish(
 ) -> Path:
     """Copy the warehouse, keeping only ``schema``, into a new snapshot and point CURRENT
     at it. ``sync_status`` (pipelines.landing.SyncStatus entries) goes in as the
-    ``_sync_status`` table, for the freshness line of every dashboard page."""
+    ``_sync_status`` table, for the freshness line of every dashboard page.
+
+    One publish at a time (a lock file): what an interrupted one left (a half-written
+    copy of the warehouse, with every member's data in it) is removed first."""
     serving_dir.mkdir(parents=True, exist_ok=True)
+    with publishing(serving_dir):
+        remove_unfinished(serving_dir)
+        return _publish(warehouse, serving_dir, schema, sync_status)
+
+
+@contextmanager
+def publishing(serving_dir: Path) -> Iterator[None]:
+    """Hold the serving folder's publish lock (released when the process dies)."""
+    with open(serving_dir / ".publish.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def remove_unfinished(serving_dir: Path) -> list[Path]:
+    """Remove the copies an interrupted publish left (``.acacia-….duckdb.tmp`` and its
+    write-ahead log). Call with the publish lock held: then none of them is in use."""
+    removed = []
+    for path in serving_dir.glob(".acacia-*.tmp*"):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _publish(
+    warehouse: Path, serving_dir: Path, schema: str, sync_status: list[dict[str, Any]] | None
+) -> Path:
     published_at = clock.now()
     snapshot = serving_dir / f"acacia-{published_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}.duckdb"
     tmp = serving_dir / f".{snapshot.name}.tmp"

@@ -5,6 +5,7 @@ Adding a source means a connector package, a config model and one entry here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,15 +56,31 @@ def _known_users(zone: LandingZone, source: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _github(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
-    client = GitHubClient(
-        GitHubSettings(
-            token=secrets.token,
-            base_url=settings.base_url,
-            max_rate_limit_wait=settings.max_rate_limit_wait,
-            seconds_between_requests=settings.seconds_between_requests,
-        )
+def patience(settings: Any, **overrides: Any) -> dict[str, Any]:
+    """A source's request timeout and retries, as its client's settings name them."""
+    return {
+        "timeout": settings.request_timeout_seconds,
+        "retries": settings.request_retries,
+        "backoff": settings.retry_backoff_seconds,
+        **overrides,
+    }
+
+
+def _github_settings(settings: Any, secrets: Secrets, **overrides: Any) -> GitHubSettings:
+    values = patience(settings, **overrides)
+    return GitHubSettings(
+        token=secrets.token,
+        base_url=settings.base_url,
+        max_rate_limit_wait=settings.max_rate_limit_wait,
+        seconds_between_requests=settings.seconds_between_requests,
+        timeout=math.ceil(values["timeout"]),  # PyGithub takes whole seconds only
+        retries=values["retries"],
+        backoff_factor=values["backoff"],
     )
+
+
+def _github(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
+    client = GitHubClient(_github_settings(settings, secrets))
     # Profiles are refreshed by how long ago they really arrived (landing's fetched_at).
     fresh_after = clock.arrival_time() - timedelta(days=settings.profile_refresh_days)
     return GitHubConnector(
@@ -82,6 +99,7 @@ def _slack(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
             token=secrets.token,
             base_url=settings.base_url,
             max_rate_limit_wait=settings.max_rate_limit_wait,
+            **patience(settings),
         )
     )
     return SlackConnector(
@@ -102,6 +120,7 @@ def _discourse(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
             api_key=secrets.token,
             api_username=settings.api_username,
             max_rate_limit_wait=settings.max_rate_limit_wait,
+            **patience(settings),
         )
     )
     return DiscourseConnector(
@@ -116,9 +135,7 @@ def _discourse(settings: Any, secrets: Secrets, zone: LandingZone) -> Connector:
 
 
 def _check_github(settings: Any, secrets: Secrets) -> str:
-    client = GitHubClient(
-        GitHubSettings(token=secrets.token, base_url=settings.base_url, retries=1)
-    )
+    client = GitHubClient(_github_settings(settings, secrets, retries=1))
     page = client.get("/user")
     limit = client.get("/rate_limit").items["resources"]["core"]
     scopes = page.headers.get("x-oauth-scopes", "(fine-grained token: no scope list)")
@@ -130,7 +147,11 @@ def _check_github(settings: Any, secrets: Secrets) -> str:
 
 def _check_slack(settings: Any, secrets: Secrets) -> str:
     connector = SlackConnector(
-        make_client(SlackSettings(token=secrets.token, base_url=settings.base_url, retries=1))
+        make_client(
+            SlackSettings(
+                token=secrets.token, base_url=settings.base_url, **patience(settings, retries=1)
+            )
+        )
     )
     who = connector.call("auth.test")
     channels = connector.call("conversations.list", types="public_channel", limit=200)
@@ -147,7 +168,7 @@ def _check_discourse(settings: Any, secrets: Secrets) -> str:
             base_url=settings.base_url,
             api_key=secrets.token,
             api_username=settings.api_username,
-            retries=1,
+            **patience(settings, retries=1),
         )
     )
     user = client.get("/session/current.json").get("current_user") or {}
@@ -163,6 +184,7 @@ def _reddit_settings(settings: Any, secrets: Secrets) -> RedditSettings:
         oauth_url=settings.oauth_url,
         reddit_url=settings.reddit_url,
         max_rate_limit_wait=settings.max_rate_limit_wait,
+        **patience(settings),
     )
 
 
@@ -195,6 +217,7 @@ def _stackexchange_settings(settings: Any, secrets: Secrets) -> StackExchangeSet
         base_url=settings.base_url,
         max_pages=settings.max_pages,
         quota_reserve=settings.quota_reserve,
+        **patience(settings),
     )
 
 

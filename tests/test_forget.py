@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.community import organizations_file
@@ -15,8 +19,8 @@ from connectors.fake_apis.discourse import FakeDiscourse
 from connectors.fake_apis.discourse_data import DiscourseData
 from connectors.fake_apis.github import FakeGitHub
 from connectors.fake_apis.github_data import GitHubData
+from pipelines.cli import app
 from pipelines.config import load_config
-from pipelines.forget import forget_member
 from pipelines.publish import current_snapshot
 from pipelines.run import run_job
 from tests.conftest import DISCOURSE_KEY, TOKEN, community_end, small_community, write_config
@@ -31,7 +35,7 @@ def cells(path: Path) -> list[tuple]:
         if path.suffix == ".duckdb"
         else duckdb.connect() as con
     ):
-        if path.suffix == ".parquet":
+        if path.suffix != ".duckdb":
             return con.execute("select * from read_parquet(?)", [str(path)]).fetchall()
         tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
         return [
@@ -42,15 +46,37 @@ def cells(path: Path) -> list[tuple]:
 
 
 def traces(data_dir: Path, tokens: set[str]) -> list[str]:
-    """Files holding a cell equal to one of ``tokens`` (or containing an email of them)."""
+    """Every trace of ``tokens`` in the data folder: a Parquet or DuckDB cell equal to
+    one (or containing an email of them), whatever such files are called (a snapshot
+    left half-published ends in .tmp), and the bytes of every other file (dbt's
+    artifacts and logs, Dagster's storage and compute logs, state, exports)."""
     found = []
     lowered = {t.lower() for t in tokens}
-    for path in [*data_dir.rglob("*.parquet"), *data_dir.rglob("*.duckdb")]:
-        for row in cells(path):
-            for cell in row:
-                text = str(cell).lower()
-                if text in lowered or any("@" in t and t in text for t in lowered):
-                    found.append(f"{path.relative_to(data_dir)}: {cell}")
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        name = path.relative_to(data_dir)
+        if ".parquet" in path.name or (".duckdb" in path.name and ".wal" not in path.name):
+            if ".duckdb" in path.name and path.suffix != ".duckdb":
+                copy = path.with_name(path.name + ".read.duckdb")
+                copy.write_bytes(path.read_bytes())
+                found += [f"{name}: {t}" for t in traces_in(copy, lowered)]
+                copy.unlink()
+            else:
+                found += [f"{name}: {t}" for t in traces_in(path, lowered)]
+            continue
+        text = path.read_bytes().decode("latin-1").lower()
+        found += [f"{name}: {t}" for t in lowered if t in text]
+    return found
+
+
+def traces_in(path: Path, lowered: set[str]) -> list[str]:
+    found = []
+    for row in cells(path):
+        for cell in row:
+            text = str(cell).lower()
+            if text in lowered or any(
+                ("@" in t or t.startswith("m_")) and t in text for t in lowered
+            ):
+                found.append(str(cell))
     return found
 
 
@@ -66,7 +92,8 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
         monkeypatch.setenv("ACACIA_TEST_DISCOURSE_KEY", DISCOURSE_KEY)
         path = write_config(tmp_path, servers[0].url, discourse_url=servers[1].url)
         (tmp_path / "organizations.yml").write_text(yaml.safe_dump(organizations_file(community)))
-        assert run_job(path, "nightly_sync", ephemeral=True).success
+        # Recorded in the workspace's Dagster instance: its storage is searched too.
+        assert run_job(path, "nightly_sync").success
         config = load_config(path)
 
         # The person with a GitHub account and a forum account merged by noreply address.
@@ -82,19 +109,25 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
             others = con.execute(
                 "select count(*) from activities where member_id <> ?", [member_id]
             ).fetchone()[0]
+        tokens.add(member_id)
+        # A sync killed while publishing left its half-written copy of the warehouse.
+        serving = config.storage.serving()
+        interrupted = serving / ".acacia-20260101T000000Z-dead00.duckdb.tmp"
+        shutil.copyfile(current_snapshot(serving), interrupted)
 
-        report = forget_member(
-            config, f"github:{1000 + person.key}", lambda: run_job(path, "rebuild", ephemeral=True)
-        )
-        assert report.member_id == member_id
-        assert set(report.identities) == {
-            f"github:{1000 + person.key}",
-            f"discourse:{forum_user.id}",
-        }
-        assert report.rows_removed["github activities"] > 0
-        assert report.rows_removed["discourse identities"] >= 1
-        assert "Later syncs will skip them" in report.summary()
+        # From the command line, by email: the process's own command names them.
+        command = ["acacia", "forget", person.forum_email, "--yes", "--config", str(path)]
+        monkeypatch.setattr(sys, "argv", command)
+        forgotten = CliRunner().invoke(app, command[1:])
+        assert forgotten.exit_code == 0, forgotten.output
+        assert "Later syncs will skip them" in forgotten.output
+        assert not interrupted.exists()
         assert traces(config.storage.data_dir, tokens) == []
+        output = " ".join(forgotten.output.split())
+        assert f"Forgot member {member_id} (2 accounts:" in output
+        assert f"github:{1000 + person.key}" in output and f"discourse:{forum_user.id}" in output
+        assert re.search(r"Removed .*\d+ discourse identities.*\d+ github activities", output)
+        assert "1 unfinished files" in output
 
         # They come back to GitHub and the forum; a full re-read of GitHub happens too,
         # which lands every GitHub activity again, one issue with a new title.
@@ -104,7 +137,7 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
         renamed.title = "Renamed while nobody was looking"
         forum.reply(next(iter(forum.topics)), forum_user, later)
         (config.storage.state() / "github.json").unlink()
-        assert run_job(path, "nightly_sync", ephemeral=True).success
+        assert run_job(path, "nightly_sync").success
         assert traces(config.storage.data_dir, tokens) == []
         suppressed = (config.storage.state() / "suppressed.json").read_text()
         assert person.login not in suppressed and "@" not in suppressed  # hashes only

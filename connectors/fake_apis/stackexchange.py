@@ -29,11 +29,24 @@ class FakeStackExchange(FakeAPI):
 
     name = "stackexchange"
 
-    def __init__(self, data: StackExchangeData, quota: int = 10_000) -> None:
+    def __init__(
+        self, data: StackExchangeData, quota: int = 10_000, key: str | None = None
+    ) -> None:
         super().__init__()
         self.data = data
         self.quota = quota
+        #: When set, a request with another app key is refused as the API refuses one:
+        #: HTTP 400, ``bad_parameter``, the parameter's name as the message.
+        self.key = key
         self.backoff_next: int | None = None
+
+    def dispatch(self, request: Request) -> Response:
+        given = request.args.get("key")
+        if self.key and given is not None and given != self.key:
+            return self.json(
+                {"error_id": 400, "error_name": "bad_parameter", "error_message": "key"}, 400
+            )
+        return super().dispatch(request)
 
     def rules(self) -> list[Rule]:
         return [

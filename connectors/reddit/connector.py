@@ -116,12 +116,18 @@ class RedditConnector:
                     ) from None
                 log.info("Reddit rate limit on %s: waiting %.0f s", path, wait)
                 time.sleep(wait)
-            except (prawcore.ServerError, prawcore.BadJSON) as error:
-                # 5xx (after prawcore's own two retries) or a truncated body.
+            except (prawcore.ServerError, prawcore.BadJSON, ValueError, TypeError) as error:
+                # 5xx (after prawcore's own two retries), a truncated body (the token
+                # endpoint's raises JSONDecodeError), or a body praw cannot read.
                 if attempt == self.settings.retries:
+                    what = (
+                        "a malformed answer"
+                        if isinstance(error, ValueError | TypeError | prawcore.BadJSON)
+                        else str(error)
+                    )
                     raise SourceError(
                         SOURCE,
-                        f"Reddit kept failing on {path} ({error}).",
+                        f"Reddit kept failing on {path} ({what}).",
                         "Usually Reddit is having a bad moment; the next run resumes here.",
                     ) from None
                 time.sleep(self.settings.backoff * 2**attempt)

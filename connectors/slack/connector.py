@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -99,6 +100,14 @@ class SlackConnector:
                 return self.client.api_call(method, params=params).data
             except json.JSONDecodeError:
                 error = "malformed JSON"
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                # slack-sdk already retried the connection (its retry handler).
+                reason = "timed out" if isinstance(exc, TimeoutError) else "could not connect"
+                raise SourceError(
+                    SOURCE,
+                    f"Could not reach Slack at {self.client.base_url} for {method} ({reason}).",
+                    "Check sources.slack.base_url and the network; the next run resumes here.",
+                ) from None
             except SlackApiError as exc:
                 error = exc.response.get("error", "unknown_error")
                 malformed = error.startswith("Received a response in a non-JSON format")

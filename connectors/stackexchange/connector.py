@@ -14,13 +14,17 @@ with a message, before the daily quota (10,000 requests with an app key) runs ou
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
+import stackapi.stackapi as _sdk
 from stackapi import StackAPI, StackAPIError
 
 from connectors import clock
@@ -33,6 +37,46 @@ SOURCE = "stackexchange"
 CHUNK = 100
 TRANSIENT = {"throttle_violation", "temporarily_unavailable", "internal_error"}
 
+_timeout: contextvars.ContextVar[float] = contextvars.ContextVar("timeout", default=30.0)
+
+
+class _RequestsWithTimeout:
+    """StackAPI calls ``requests.get`` with no timeout, so a server that accepts the
+    connection and never answers would hang the sync for ever. StackAPI's module sees
+    this instead of ``requests``: the same, with the connector's timeout on ``get``."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(requests, name)
+
+    @staticmethod
+    def get(*args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", _timeout.get())
+        return requests.get(*args, **kwargs)
+
+
+_sdk.requests = _RequestsWithTimeout()  # type: ignore[assignment]
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _reason(error: BaseException) -> str:
+    """What kind of failure, without the text (which quotes the URL and its key)."""
+    if isinstance(error, StackAPIError):
+        text = str(error.error)
+        if "Expecting value" in text or "JSON" in text:
+            return "the answer was not JSON: a proxy's error page or a cut-off body"
+        if "timed out" in text.lower():
+            return "timed out"
+        return "could not connect"
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.ConnectionError):
+        return "could not connect"
+    return type(error).__name__
+
 
 @dataclass(frozen=True)
 class StackExchangeSettings:
@@ -43,6 +87,7 @@ class StackExchangeSettings:
     quota_reserve: int = 100
     retries: int = 3
     backoff: float = 2.0
+    timeout: float = 30.0
 
 
 class StackExchangeConnector:
@@ -67,16 +112,38 @@ class StackExchangeConnector:
         self.api: StackAPI | None = None
 
     # -- requests ---------------------------------------------------------------------
+    @contextmanager
+    def _patience(self) -> Iterator[None]:
+        token = _timeout.set(self.settings.timeout)
+        try:
+            yield
+        finally:
+            _timeout.reset(token)
+
     def connect(self) -> StackAPI:
+        """StackAPI for the site (its constructor reads /sites), with retries."""
+        for attempt in range(self.settings.retries + 1):
+            try:
+                return self._connect()
+            except _Transient as error:
+                if attempt == self.settings.retries:
+                    raise self._unreachable("sites", error.reason) from None
+                time.sleep(self.settings.backoff * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _connect(self) -> StackAPI:
         self.requests += 1
         try:
-            api = StackAPI(
-                self.settings.site,
-                key=self.settings.key,
-                base_url=self.settings.base_url.rstrip("/"),
-                max_pages=self.settings.max_pages,
-                page_size=100,
-            )
+            with self._patience():
+                api = StackAPI(
+                    self.settings.site,
+                    key=self.settings.key,
+                    base_url=self.settings.base_url.rstrip("/"),
+                    max_pages=self.settings.max_pages,
+                    page_size=100,
+                )
+        except requests.RequestException as error:
+            raise _Transient(type(error).__name__) from None
         except ValueError:
             raise SourceError(
                 SOURCE,
@@ -85,6 +152,8 @@ class StackExchangeConnector:
                 "'stackoverflow' or 'superuser'.",
             ) from None
         except StackAPIError as error:
+            if not str(error.error).isdigit():  # no API answer: connection, bad body
+                raise _Transient(_reason(error)) from None
             raise self._error("sites", error) from None
         self.api = api
         return api
@@ -105,14 +174,20 @@ class StackExchangeConnector:
         for attempt in range(self.settings.retries + 1):
             self.requests += 1
             try:
-                result = self.api.fetch(endpoint, **params)
-            except StackAPIError as error:
-                transient = error.code in TRANSIENT or not str(error.error).isdigit()
-                if not transient or attempt == self.settings.retries:
+                with self._patience():
+                    result = self.api.fetch(endpoint, **params)
+            except (StackAPIError, requests.RequestException) as error:
+                answered = isinstance(error, StackAPIError) and str(error.error).isdigit()
+                transient = not answered or error.code in TRANSIENT
+                if not transient:
                     raise self._error(endpoint, error) from None
+                if attempt == self.settings.retries:
+                    if answered:
+                        raise self._error(endpoint, error) from None
+                    raise self._unreachable(endpoint, _reason(error)) from None
                 log.warning(
                     "Stack Exchange %s on %s (try %d); backing off",
-                    error.code,
+                    getattr(error, "code", None) if answered else _reason(error),
                     endpoint,
                     attempt + 1,
                 )
@@ -136,11 +211,26 @@ class StackExchangeConnector:
                 return items
             page = result["page"] + 1
 
+    def _unreachable(self, endpoint: str, reason: str) -> SourceError:
+        return SourceError(
+            SOURCE,
+            f"{endpoint}: no usable answer from {self.settings.base_url} after "
+            f"{self.settings.retries} retries ({reason}).",
+            "Check sources.stackexchange.base_url and this machine's network; the next "
+            "run resumes from the last saved cursor.",
+        )
+
     @staticmethod
     def _error(endpoint: str, error: StackAPIError) -> SourceError:
-        # StackAPIError's URL carries the key: never show it.
+        # StackAPIError's URL carries the key: never show it (redaction would hide it
+        # anyway; the URL says nothing a person needs).
+        key = "Check the app key in the variable named by sources.stackexchange.key_env."
         fix = {
-            "key_invalid": "Check the key in the variable named by sources.stackexchange.key_env.",
+            "bad_parameter": key
+            if error.message == "key"
+            else "Check sources.stackexchange (site, tags).",
+            "key_required": key,
+            "access_denied": key,
             "throttle_violation": "Too many requests from this address; the next run resumes.",
         }.get(str(error.code), "Check sources.stackexchange; the next run retries.")
         return SourceError(SOURCE, f"{endpoint} failed: {error.code} ({error.message}).", fix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from connectors import text
 from dashboard import charts, data, page
 
 
@@ -58,13 +59,14 @@ def member_page(p: page.Page, member_id: str) -> None:
     if st.button("← All members"):
         del st.query_params["member"]
         st.rerun()
-    st.header(found["display_name"] or member_id)
+    # A display name is whatever its owner chose: shown as text, never as Markdown.
+    st.header(text.markdown(found["display_name"] or member_id))
     facts = [
-        found["organization"] and f"Organization: {found['organization']}",
+        found["organization"] and f"Organization: {text.markdown(found['organization'])}",
         f"Level: {found['engagement_level'] or 'Inactive'}"
         + (f" (was {found['previous_level']})" if found["previous_level"] else ""),
         found["cohort"] and f"Cohort: {found['cohort'].replace('_', ' ')}",
-        found["location"] and f"Location: {found['location']}",
+        found["location"] and f"Location: {text.markdown(found['location'])}",
         f"First seen {found['first_seen_at']:%d %b %Y}" if found["first_seen_at"] else None,
         f"last seen {found['last_seen_at']:%d %b %Y}" if found["last_seen_at"] else None,
     ]

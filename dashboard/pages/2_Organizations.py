@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from connectors import text
 from dashboard import charts, data, page
 
 
@@ -33,7 +34,7 @@ def organization_page(p: page.Page, organization: str) -> None:
     if st.button("← All organizations"):
         del st.query_params["organization"]
         st.rerun()
-    st.header(organization)
+    st.header(text.markdown(organization))  # from the URL: anyone can write one
     f = p.filters
     st.caption(page.window_caption(f))
     breakdown = data.organization_breakdown(p.path, f, organization)

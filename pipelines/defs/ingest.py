@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from connectors.errors import SourceError
+from connectors.redact import redact, redact_data, scrubbed
 from pipelines.alerts import sync_failed
 from pipelines.ingest import sync_source
 from pipelines.sources import Secrets
@@ -68,9 +69,10 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
             )
         except Exception as error:
             if not last_attempt:
-                raise
-            # sync_source recorded the failure; SourceErrors carry no secrets, others
-            # are named by their type only.
+                # Dagster stores and shows the error (and what it was chained to).
+                raise scrubbed(error) from None
+            # sync_source recorded the failure; a SourceError's text is redacted, other
+            # errors are named by their type only.
             problem = str(error) if isinstance(error, SourceError) else type(error).__name__
             context.log.error(f"{source}: the sync failed after {retries} retries: {problem}")
             sync_failed(config, source, problem, retries)
@@ -86,12 +88,14 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
             "attempts": report.attempts,
             "streams_read": report.streams,
             "rate_limited": report.rate_limited,
-            "cursors": MetadataValue.json(report.cursors),
-            "problems": MetadataValue.md("\n".join(f"- {p}" for p in report.problems) or "none"),
+            "cursors": MetadataValue.json(redact_data(report.cursors)),
+            "problems": MetadataValue.md(
+                redact("\n".join(f"- {p}" for p in report.problems) or "none")
+            ),
         }
         if report.failed and not last_attempt:
             # What was read is landed with its cursors; the retry resumes there.
-            raise Failure(description=report.summary(), metadata=metadata)
+            raise Failure(description=redact(report.summary()), metadata=metadata)
         if report.failed:
             context.log.error(f"the sync failed after {retries} retries: {report.summary()}")
             sync_failed(config, source, "; ".join(str(p) for p in report.failed), retries)

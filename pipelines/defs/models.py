@@ -36,16 +36,20 @@ def run_dbt(argv: Sequence[str], callbacks: Sequence[Any] = ()) -> Any:
 
     A dbt subprocess cost about 4 s to start and parsed the project again, twice a run.
     dbt-duckdb keeps its database open after a run, so it is closed here: the steps
-    after dbt open the warehouse themselves."""
+    after dbt open the warehouse themselves. dbt records ``sys.argv`` as the run's
+    command (run_results.json, dbt.log): for the run it is ``dbt <argv>``, never the
+    command that started it (``acacia forget <email>`` would land the email there)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
+    command = [*argv, "--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)]
+    started_as = sys.argv
     try:
+        sys.argv = ["dbt", *command]
         with pushd(str(MODELS_DIR)):
-            return dbtRunner(callbacks=list(callbacks)).invoke(
-                [*argv, "--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)]
-            )
+            return dbtRunner(callbacks=list(callbacks)).invoke(command)
     finally:
+        sys.argv = started_as
         with DuckDBConnectionManager._LOCK:
             if DuckDBConnectionManager._ENV is not None:
                 DuckDBConnectionManager._ENV.close()
@@ -71,6 +75,8 @@ class AcaciaDbtResource(DbtCliResource):
             context=context, manifest=manifest, dagster_dbt_translator=translator
         )
         target.mkdir(parents=True, exist_ok=True)
+        # dbt appends to its log; it holds the last run only, like the other artifacts.
+        (target / "dbt.log").unlink(missing_ok=True)
         _seed_partial_parse(target)
         argv = [
             *args,

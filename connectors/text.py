@@ -1,0 +1,48 @@
+"""Text from outside is text: names, titles, channel and organization names, URL query
+parameters. Anyone can choose a display name, so each place that shows one escapes it
+for its format, here, once: Streamlit's Markdown, Plotly's labels (which take a few
+HTML tags, links among them), Slack's mrkdwn, Markdown and HTML files. Each escape
+also redacts (connectors.redact): a page never shows a secret either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from connectors.redact import redact
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; these are
+# the ones Markdown, Streamlit's extensions (``:red[...]``, ``:material/x:``, ``$math$``)
+# or a table could read as syntax.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: a newline in a name must not start a heading or a list."""
+    return " ".join(redact(str(text)).split())
+
+
+def markdown(text: object) -> str:
+    """``text`` for a Markdown context (Streamlit headings, captions, alerts; a
+    Markdown file): shown exactly as written, never as a link, image or formatting."""
+    return _MARKDOWN.sub(r"\\\1", one_line(text))
+
+
+def label(text: object) -> str:
+    """``text`` for a Plotly label, legend, title or hover (Plotly reads ``<a>``,
+    ``<b>``, ``<br>`` in them; entities show as their character)."""
+    return html.escape(one_line(text), quote=False)
+
+
+def slack(text: object) -> str:
+    """``text`` for Slack mrkdwn: ``&``, ``<`` and ``>`` escaped as Slack asks, so no
+    link, mention (``<!channel>``) or user reference can be made of it; and the
+    formatting characters kept from pairing up (a zero-width space after each)."""
+    escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([*_~`])", "\\1\u200b", escaped)
+
+
+def html_text(text: object) -> str:
+    """``text`` for HTML, in an element or an attribute."""
+    return html.escape(one_line(text), quote=True)
