@@ -354,7 +354,8 @@ def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 2
             from member_windows where start_date = ? and end_date = ?"""
         params = (f.start, f.end)
         materialized = "not materialized"
-    pattern = f"%{search.strip()}%" if search.strip() else None
+    # What was typed is matched as typed: % and _ are LIKE's wildcards, escaped here.
+    pattern = f"%{like_literal(search.strip())}%" if search.strip() else None
     # Without a search, only members at least as far up as the limit-th can be on the
     # board (``cut``): the names and scores of a million members are not read to show
     # two hundred. Sources become text for the chosen rows only.
@@ -384,14 +385,21 @@ def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 2
             join members as m using (member_id)
             left join member_scores as s using (member_id)
             where ?::varchar is null
-               or m.display_name ilike ?
-               or m.member_id in (select member_id from identities where username ilike ?)
+               or m.display_name ilike ? escape '\\'
+               or m.member_id in (
+                   select member_id from identities where username ilike ? escape '\\'
+               )
             order by w.points desc, w.activities desc, m.display_name, m.member_id
             limit ?
         )
         order by exact_points desc, activities desc, member, member_id""",
         (*params, limit - 1, pattern, pattern, pattern, pattern, limit),
     ).drop(columns="exact_points")
+
+
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern (with ``escape '\\'``), matching only itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def member(snapshot_path: str, member_id: str) -> dict[str, Any] | None:

@@ -3,7 +3,6 @@ the data-freshness line, the before-the-first-sync message, and downloadable tab
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from connectors import clock, text
-from dashboard import charts, data
+from dashboard import charts, data, gate
 from pipelines.config import AcaciaConfig
 
 WINDOWS = {"Last 30 days": 30, "Last 90 days": 90, "Last 180 days": 180, "Last 365 days": 365}
@@ -74,23 +73,41 @@ def setup(title: str, *, private_only: bool = False) -> Page | None:
 
 
 def _signed_in(config: AcaciaConfig) -> bool:
-    """The private dashboard's password gate (only when its variable is set)."""
+    """The private dashboard's password gate (only when its variable is set); wrong
+    guesses slow down, then lock out (dashboard.gate)."""
     expected = config.dashboard.password()
     if config.dashboard.public or not expected or st.session_state.get("signed_in"):
         return True
     st.title("Acacia")
     given = st.text_input("Password", type="password", key="password")
-    if given and hmac.compare_digest(given.encode(), expected.encode()):
-        st.session_state["signed_in"] = True
-        del st.session_state["password"]
-        st.rerun()
+    address = st.context.ip_address  # None when Streamlit cannot tell
+    client = address if isinstance(address, str) and address else "unknown"
     if given:
-        st.error("That is not the password.")
+        outcome = _throttle().check(client, given, expected)
+        del st.session_state["password"]  # a guess is checked once
+        if outcome is True:
+            st.session_state["signed_in"] = True
+            st.rerun()
+        elif outcome:
+            st.error(
+                "Not signed in: after several wrong passwords each try must wait longer. "
+                f"Wait {gate.wait_text(outcome)} before the next one."
+            )
+        else:
+            st.error("That is not the password.")
+    elif wait := _throttle().wait(client):
+        st.error(f"Too many wrong passwords: wait {gate.wait_text(wait)} before trying again.")
     st.caption(
         f"This dashboard is private. The password is the value of "
         f"{config.dashboard.password_env} on the machine that serves it."
     )
     return False
+
+
+@st.cache_resource
+def _throttle() -> gate.Throttle:
+    """One count of wrong guesses for the whole dashboard process (every session)."""
+    return gate.Throttle()
 
 
 def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:

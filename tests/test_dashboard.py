@@ -4,11 +4,13 @@ straight from the mart rows, for figures that only re-group them)."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from connectors import clock
@@ -212,6 +214,24 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     app.text_input(key="member_search").input("'; drop table members; --").run()
     assert not app.exception and app.info[0].value == "Nobody matches."
     assert mart(synced, "select count(*) from members")[0][0] > 0
+    # LIKE's wildcards are matched as typed: % is in nobody's name, and _ finds only
+    # the members with a _ in a name or a username.
+    app.text_input(key="member_search").input("%").run()
+    assert app.info[0].value == "Nobody matches."
+    with_underscore = {
+        m
+        for m, n, u in mart(
+            synced,
+            "select member_id, m.display_name, i.username from members m "
+            "join identities i using (member_id)",
+        )
+        if "_" in (n or "") + (u or "")
+    }
+    app.text_input(key="member_search").input("_").run()
+    found = app.dataframe[0].value if app.dataframe else None
+    shown = set() if found is None else set(found["member"])
+    names = dict(mart(synced, "select member_id, display_name from members"))
+    assert shown and shown <= {names[m] for m in with_underscore}
 
 
 def test_a_shorter_leaderboard_is_the_top_of_a_longer_one(synced):
@@ -377,6 +397,47 @@ def test_a_password_guards_the_private_dashboard(synced, monkeypatch):
     assert len(app.metric) == 5
 
 
+def test_wrong_passwords_slow_down_then_lock_out(synced, monkeypatch):
+    """Counted across sessions (each AppTest is a new one): after the free guesses each
+    must wait, even the right password, and the page says how long."""
+    from dashboard import gate
+    from dashboard.page import _throttle
+
+    _throttle.clear()
+    monkeypatch.setattr(gate, "CLOCK", lambda: 5000.0)  # time stands still
+    monkeypatch.setenv("ACACIA_DASHBOARD_PASSWORD", "correct horse")
+    try:
+        for guess in range(1, 5):
+            app = render(synced["config"].path, monkeypatch)
+            app.text_input(key="password").input(f"wrong {guess}").run()
+        assert "Wait 2 seconds before the next one." in app.error[0].value
+        app = render(synced["config"].path, monkeypatch)  # a new session: still waiting
+        assert "Too many wrong passwords: wait 2 seconds" in app.error[0].value
+        app.text_input(key="password").input("correct horse").run()
+        assert not app.metric and "Wait" in app.error[0].value
+    finally:
+        _throttle.clear()
+
+
+def test_the_password_throttle_doubles_the_wait_then_locks_out():
+    from dashboard import gate
+
+    now = [1000.0]
+    throttle = gate.Throttle(clock=lambda: now[0])
+    assert [throttle.check("a", "x", "secret") for _ in range(gate.FREE)] == [0.0] * gate.FREE
+    waits = []
+    for _ in range(gate.FREE, gate.LOCK_AFTER):
+        waits.append(throttle.check("a", "x", "secret"))
+        assert throttle.check("a", "secret", "secret") == waits[-1]  # too soon: not compared
+        if waits[-1] < gate.LOCKOUT:
+            now[0] += waits[-1]
+    assert waits == [2.0, 4.0, 8.0, 16.0, 32.0, 64.0, gate.LOCKOUT]
+    assert throttle.wait("a") == gate.LOCKOUT and throttle.wait("b") == 0  # per client
+    now[0] += gate.LOCKOUT
+    assert throttle.check("a", "secret", "secret") is True and throttle.wait("a") == 0
+    assert gate.wait_text(gate.LOCKOUT) == "15 minutes" and gate.wait_text(0.2) == "1 second"
+
+
 def test_the_freshness_line_reports_a_failed_source(tmp_path):
     from dashboard.page import freshness_text
     from pipelines.publish import publish
@@ -404,10 +465,13 @@ def test_the_freshness_line_reports_a_failed_source(tmp_path):
     snapshot = publish(warehouse, tmp_path / "serving", sync_status=status)
     line, warnings = freshness_text(str(snapshot), now=now)
     assert "GitHub synced 3 h ago" in line and "Reddit synced 3 days ago" in line
-    assert warnings == [
+    # The message is shown as written (escaped for Markdown: a status is outside text).
+    assert len(warnings) == 1
+    shown = MarkdownIt("commonmark").renderInline(warnings[0])
+    assert html.unescape(shown) == (
         "Reddit: the last sync (2 h ago) failed: reddit: 401 Unauthorized. Fix: check "
         "REDDIT_CLIENT_SECRET. — its data is from 26 Nov 12:00 UTC."
-    ]
+    )
 
 
 def test_overview_before_the_first_sync_says_what_to_do(tmp_path, monkeypatch):

@@ -66,3 +66,37 @@ def test_a_missing_column_is_reported(tmp_path):
     connector = EventsConnector(tmp_path)
     assert drive(connector, {})[0].activities == []
     assert "line 1: missing column(s) role" in str(connector.problems[0])
+
+
+def test_a_row_that_is_not_utf8_is_reported_never_imported_garbled(tmp_path):
+    """A file saved by a spreadsheet in Latin-1: its "Jörg" row would read "J\ufffdrg".
+    That row is set aside with its line and how to re-save the file; a quoted name over
+    two lines is one row; the UTF-8 rows import."""
+    (tmp_path / "summit.csv").write_bytes(
+        HEADER.encode()
+        + "Summit,2026-03-02,Porto,Ana Sá,ana@example.org,speaker\n".encode()
+        + "Summit,2026-03-02,Porto,Jörg Müller,jorg@example.org,attendee\n".encode("latin-1")
+        + 'Summit,2026-03-02,Porto,"Zoë\nvan Dijk",zoe@example.org,attendee\n'.encode("latin-1")
+        + "Summit,2026-03-02,Porto,Chloé,chloe@example.org,attendee\n".encode()
+    )
+    connector = EventsConnector(tmp_path)
+    batches = drive(connector, {})
+    problems = [str(p) for p in connector.problems]
+    assert len(problems) == 2 and all(isinstance(p, RowProblem) for p in connector.problems)
+    assert problems[0].startswith("[events] summit.csv: line 3: not UTF-8 text")
+    assert problems[1].startswith("[events] summit.csv: line 5: not UTF-8 text")
+    assert "Re-save the file as UTF-8" in problems[0]
+    names = sorted(i.display_name for b in batches for i in b.identities)
+    assert names == ["Ana Sá", "Chloé"]
+    assert not any("\ufffd" in (i.display_name or "") for b in batches for i in b.identities)
+
+
+def test_a_header_that_is_not_utf8_stops_only_that_file(tmp_path):
+    (tmp_path / "a.csv").write_bytes("évent,date,location,name,email,role\n".encode("latin-1"))
+    (tmp_path / "b.csv").write_text(
+        HEADER + "Meetup,2026-01-10,Berlin,Ada,ada@example.org,attendee\n"
+    )
+    connector = EventsConnector(tmp_path)
+    batches = drive(connector, {})
+    assert [str(p).split(":")[0:2] for p in connector.problems] == [["[events] a.csv", " line 1"]]
+    assert [a.type for b in batches for a in b.activities] == ["event_attended"]

@@ -32,6 +32,26 @@ COLUMNS = ("event", "date", "location", "name", "email", "role")
 ROLES = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
 
 
+NOT_UTF8 = "not UTF-8 text (the file was probably saved as Latin-1 or Windows-1252)."
+RESAVE = (
+    "Re-save the file as UTF-8 (Excel: Save As > CSV UTF-8; LibreOffice: Save As > "
+    "Text CSV, character set Unicode (UTF-8)); its other rows imported."
+)
+
+
+def _decode(content: bytes) -> tuple[str, set[int]]:
+    """The file's text, and the numbers of the lines that are not valid UTF-8 (their
+    rows are set aside, not imported with replacement characters)."""
+    lines = content.split(b"\n")
+    bad = set()
+    for number, raw in enumerate(lines, 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(number)
+    return content.decode("utf-8-sig", errors="replace"), bad
+
+
 class RowProblem(SourceError):
     """A row that could not be imported; the rest of its file was."""
 
@@ -73,7 +93,10 @@ class EventsConnector:
             yield Batch("rows", path.name, activities, identities, {"sha256": digest})
 
     def _read(self, path: Path, content: bytes) -> tuple[list[Activity], list[Identity]]:
-        text = content.decode("utf-8-sig", errors="replace")
+        text, not_utf8 = _decode(content)
+        if 1 in not_utf8:
+            self.problems.append(RowProblem(SOURCE, f"{path.name}: line 1: {NOT_UTF8}", RESAVE))
+            return [], []
         reader = csv.DictReader(io.StringIO(text))
         header = [h.strip().lower() for h in reader.fieldnames or []]
         missing = [c for c in COLUMNS if c not in header and c not in ("location", "email")]
@@ -88,8 +111,15 @@ class EventsConnector:
             return [], []
         reader.fieldnames = header
         activities, identities = {}, {}
+        last_line = reader.line_num
         for row in reader:
-            line = reader.line_num
+            line, first_line, last_line = reader.line_num, last_line + 1, reader.line_num
+            if not_utf8 & set(range(first_line, line + 1)):
+                # Imported, it would read "J�rg": set aside and said, never silently.
+                self.problems.append(
+                    RowProblem(SOURCE, f"{path.name}: line {line}: {NOT_UTF8}", RESAVE)
+                )
+                continue
             try:
                 activity, identity = self._row(path.name, row)
             except ValueError as error:
