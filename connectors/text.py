@@ -23,10 +23,16 @@ def one_line(text: object) -> str:
     return " ".join(redact(str(text)).split())
 
 
+#: GitHub-flavoured Markdown (Streamlit's) turns a bare ``https://…``, ``www.…`` or
+#: email address into a link, escaped or not; an invisible word joiner breaks the pattern.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=\\?:/)|(?<=www)(?=\\?\.)|(?=@)")
+JOINER = "\u2060"
+
+
 def markdown(text: object) -> str:
     """``text`` for a Markdown context (Streamlit headings, captions, alerts; a
     Markdown file): shown exactly as written, never as a link, image or formatting."""
-    return _MARKDOWN.sub(r"\\\1", one_line(text))
+    return _AUTOLINK.sub(JOINER, _MARKDOWN.sub(r"\\\1", one_line(text)))
 
 
 def label(text: object) -> str:
@@ -37,10 +43,12 @@ def label(text: object) -> str:
 
 def slack(text: object) -> str:
     """``text`` for Slack mrkdwn: ``&``, ``<`` and ``>`` escaped as Slack asks, so no
-    link, mention (``<!channel>``) or user reference can be made of it; and the
-    formatting characters kept from pairing up (a zero-width space after each)."""
+    link, mention (``<!channel>``) or user reference can be made of it; the
+    formatting characters kept from pairing up (a zero-width space after each); a bare
+    address kept from being linked (a word joiner)."""
     escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([*_~`])", "\\1\u200b", escaped)
+    # Slack links a bare address too: the word joiner keeps it text.
+    return _AUTOLINK.sub(JOINER, re.sub(r"([*_~`])", "\\1\u200b", escaped))
 
 
 def html_text(text: object) -> str:

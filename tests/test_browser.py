@@ -199,3 +199,28 @@ def test_a_sync_while_serving_then_the_new_data(tmp_path, browser):
         assert metric(page, "Activities") == before + 10
     finally:
         process.kill()
+
+
+def test_a_hostile_query_parameter_is_shown_as_text(synced, browser):
+    """The real renderer (Streamlit's, in Chromium): a Markdown link and image in the
+    organization parameter become a heading of exactly those characters, no link, no
+    image, no request to the other site."""
+    from urllib.parse import quote, urlparse
+
+    hostile = "[Log in again](https://evil.example/login) ![x](https://evil.example/p.png) :red[x]"
+    process, url = serve(synced["config"].path)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{url}/Organizations?organization={quote(hostile)}")
+        settle(page)
+        heading = page.locator("[data-testid=stMain] h2").first
+        # As written (an invisible word joiner keeps the address from becoming a link).
+        assert heading.inner_text().replace("\u2060", "") == hostile
+        found = page.locator('a[href*="evil"]:not([href^="#"]), img[src*="evil"]')
+        assert found.count() == 0, found.first.evaluate("e => e.outerHTML")
+        assert not [r for r in requested if urlparse(r).hostname == "evil.example"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
