@@ -38,6 +38,19 @@ os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
 SUITE_NOW = "2026-06-17T12:00:00Z"
 os.environ.setdefault(clock.NOW_ENV, SUITE_NOW)
 
+#: The AppTest element kinds Streamlit renders as Markdown.
+MARKDOWN_ELEMENTS = (
+    "markdown",
+    "title",
+    "header",
+    "subheader",
+    "caption",
+    "warning",
+    "info",
+    "error",
+    "success",
+)
+
 TOKEN = "test-token-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"

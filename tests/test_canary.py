@@ -41,7 +41,7 @@ from connectors.fake_apis.stackexchange import FakeStackExchange
 from connectors.fake_apis.stackexchange_data import StackExchangeData
 from pipelines.config import load_config, secret_variables
 from pipelines.sources import SOURCES
-from tests.conftest import small_community, write_config
+from tests.conftest import MARKDOWN_ELEMENTS, small_community, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -201,20 +201,7 @@ def page_texts(app: AppTest) -> list[str]:
     """Everything a page shows as text: markdown, headings, captions, alerts, metrics,
     tables' cells, chart figures."""
     texts = []
-    for kind in (
-        "markdown",
-        "title",
-        "header",
-        "subheader",
-        "caption",
-        "warning",
-        "info",
-        "error",
-        "success",
-        "metric",
-        "exception",
-        "text",
-    ):
+    for kind in (*MARKDOWN_ELEMENTS, "metric", "exception", "text"):
         for element in getattr(app, kind, []):
             texts.append(repr(element.proto))
     for frame in app.dataframe:

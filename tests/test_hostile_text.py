@@ -35,6 +35,7 @@ from pipelines.publish import current_snapshot
 from pipelines.run import run_job
 from tests.conftest import (
     DISCOURSE_KEY,
+    MARKDOWN_ELEMENTS,
     SLACK_TOKEN,
     TOKEN,
     small_community,
@@ -129,18 +130,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def markdown_bodies(app: AppTest) -> list[str]:
     """The Markdown of every element Streamlit renders as Markdown."""
-    kinds = (
-        "markdown",
-        "title",
-        "header",
-        "subheader",
-        "caption",
-        "warning",
-        "info",
-        "error",
-        "success",
-    )
-    return [element.value for kind in kinds for element in getattr(app, kind)]
+    return [element.value for kind in MARKDOWN_ELEMENTS for element in getattr(app, kind)]
 
 
 def charts(app: AppTest) -> list[str]:
