@@ -41,14 +41,23 @@ def label(text: object) -> str:
     return html.escape(one_line(text), quote=False)
 
 
+_OPENING = re.compile(r"(?:^|(?<=\s))([*_~`]+)(?=\S)")
+_CLOSING = re.compile(r"(?<=\S)([*_~`]+)(?=\s|$)")
+
+
 def slack(text: object) -> str:
     """``text`` for Slack mrkdwn: ``&``, ``<`` and ``>`` escaped as Slack asks, so no
     link, mention (``<!channel>``) or user reference can be made of it; the
-    formatting characters kept from pairing up (a zero-width space after each); a bare
-    address kept from being linked (a word joiner)."""
+    formatting characters kept from pairing up; a bare address kept from being linked
+    (a word joiner)."""
     escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Slack formats *x*, _x_, ~x~ and `x` only between a marker at the start of a word
+    # and one at its end: a zero-width space between such a marker and its word keeps
+    # it a character (one inside a word, as in throwaway_sofia, is left as it is).
+    escaped = _OPENING.sub(lambda m: "".join(c + "\u200b" for c in m[1]), escaped)
+    escaped = _CLOSING.sub(lambda m: "".join("\u200b" + c for c in m[1]), escaped)
     # Slack links a bare address too: the word joiner keeps it text.
-    return _AUTOLINK.sub(JOINER, re.sub(r"([*_~`])", "\\1\u200b", escaped))
+    return _AUTOLINK.sub(JOINER, escaped)
 
 
 def html_text(text: object) -> str:
