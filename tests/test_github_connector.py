@@ -251,3 +251,74 @@ def test_sample_community_is_deterministic():
         (k, p.login, w) for k, p, w in second.activities()
     ]
     assert [p.login for p in first.community.people] != [p.login for p in other.community.people]
+
+
+def test_deleted_accounts_are_the_ghost_and_their_activities_count():
+    """Shapes of GitHub's documented payloads for a deleted account: a review comment
+    whose ``user`` is null (``nullable-simple-user``) and whose review id is null, an
+    issue whose user is ``{}``, an issue event without an actor. Each is credited to
+    GitHub's ghost (one identity, flagged deleted); none stops the sync."""
+    from connectors.github.connector import GHOST, GitHubConnector
+
+    connector = GitHubConnector(None, repositories=["o/r"])  # no request is made
+    comment = {
+        "id": 11,
+        "pull_request_review_id": None,
+        "user": None,
+        "created_at": "2026-05-01T10:00:00Z",
+        "html_url": "https://github.com/o/r/pull/3#discussion_r11",
+        "pull_request_url": "https://api.github.com/repos/o/r/pulls/3",
+        "body": "old comment",
+    }
+    (activity,) = connector._comment_activities("o/r", comment)
+    assert activity.actor == str(GHOST["id"]) and activity.parent_id is None
+    assert activity.type == "review_comment" and activity.thread_id == "o/r#3"
+    issue = {
+        "id": 5,
+        "number": 4,
+        "user": {},
+        "state": "open",
+        "title": "From someone gone",
+        "created_at": "2026-05-02T10:00:00Z",
+        "html_url": "https://github.com/o/r/issues/4",
+    }
+    assert [a.actor for a in connector._issue_activities("o/r", issue)] == [str(GHOST["id"])]
+    identities = connector._identities([comment, issue, {"actor": None}], "user")
+    assert len(identities) == 1  # one ghost, however many items
+    ghost = identities[0]
+    assert ghost.source_user_id == str(GHOST["id"]) and ghost.username == "ghost"
+    assert ghost.is_deleted and not ghost.has_profile
+    comment["pull_request_review_id"] = 77
+    assert connector._comment_activities("o/r", comment)[0].parent_id == "pr_review:77"
+
+
+def test_a_review_by_a_deleted_account_counts_for_the_ghost():
+    """GraphQL gives a deleted reviewer as ``"author": null`` (documented): the review
+    still counts, credited to the ghost, instead of being dropped."""
+    from connectors.github.connector import GHOST, GitHubConnector
+
+    class GraphQLOnly:
+        requests = 0
+
+        def graphql(self, query, variables):
+            review = {
+                "databaseId": 9,
+                "author": None,
+                "submittedAt": "2026-05-03T08:00:00Z",
+                "state": "APPROVED",
+                "url": "https://github.com/o/r/pull/3#pullrequestreview-9",
+            }
+            pull = {
+                "number": 3,
+                "updatedAt": "2026-05-03T08:00:00Z",
+                "url": "https://github.com/o/r/pull/3",
+                "reviews": {"nodes": [review]},
+            }
+            page = {"nodes": [pull], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+            return {"repository": {"pullRequests": page}}
+
+    connector = GitHubConnector(GraphQLOnly(), repositories=["o/r"])
+    batches = list(connector._reviews("o/r", {}))
+    activities = [a for b in batches for a in b.activities]
+    assert [(a.type, a.actor) for a in activities] == [("pr_review", str(GHOST["id"]))]
+    assert [i.username for b in batches for i in b.identities] == ["ghost"]

@@ -58,6 +58,18 @@ query($owner: String!, $name: String!, $cursor: String) {
 """
 
 
+#: GitHub's own stand-in for deleted accounts (https://github.com/ghost). A payload whose
+#: user is gone carries it, ``null``, ``{}`` or no user at all; every one of those is this
+#: one identity, flagged deleted, and its activities still count.
+GHOST = {"id": 10137, "login": "ghost", "type": "User", "html_url": "https://github.com/ghost"}
+
+
+def user_of(item: dict[str, Any], key: str = "user") -> dict[str, Any]:
+    """The user behind ``item[key]``, or :data:`GHOST` when it is missing or empty."""
+    user = item.get(key)
+    return user if isinstance(user, dict) and user.get("id") is not None else GHOST
+
+
 def is_bot(user: dict[str, Any]) -> bool:
     return user.get("type") == "Bot" or user.get("login", "").endswith("[bot]")
 
@@ -196,7 +208,7 @@ class GitHubConnector:
                             f"issue_closed:{event['id']}",
                             "issue_closed",
                             utc(event["created_at"]),
-                            str(event["actor"]["id"]),
+                            str(user_of(event, "actor")["id"]),
                             repo,
                             url=event["issue"]["html_url"],
                             title=event["issue"]["title"],
@@ -231,14 +243,18 @@ class GitHubConnector:
                     break
                 top = max(top or "", pr["updatedAt"])
                 for review in pr["reviews"]["nodes"]:
-                    author = review.get("author")
-                    if not author or not review.get("submittedAt"):
-                        continue  # a deleted account ("ghost") or a pending review
-                    user = {
-                        "id": author["databaseId"],
-                        "login": author["login"],
-                        "type": author["__typename"],
-                    }
+                    if not review.get("submittedAt"):
+                        continue  # a pending review
+                    author = review.get("author") or {}  # null: a deleted account
+                    user = user_of(
+                        {
+                            "user": {
+                                "id": author.get("databaseId"),
+                                "login": author.get("login"),
+                                "type": author.get("__typename"),
+                            }
+                        }
+                    )
                     activities.append(
                         Activity(
                             SOURCE,
@@ -275,16 +291,16 @@ class GitHubConnector:
                 # Unstars moved the end of the list back a page: read from there.
                 yield from self._stargazers(repo, {**state, "page": start - 1, "etag": None})
                 return
-            fresh = [s for s in page.items if mark.is_new(s["starred_at"], str(s["user"]["id"]))]
+            fresh = [s for s in page.items if mark.is_new(s["starred_at"], str(user_of(s)["id"]))]
             for star in page.items:
-                mark.advance(star["starred_at"], str(star["user"]["id"]))
+                mark.advance(star["starred_at"], str(user_of(star)["id"]))
             activities = [
                 Activity(
                     SOURCE,
                     f"star:{repo}:{s['user']['id']}",
                     "star",
                     utc(s["starred_at"]),
-                    str(s["user"]["id"]),
+                    str(user_of(s)["id"]),
                     repo,
                     url=f"https://github.com/{repo}/stargazers",
                 )
@@ -304,7 +320,7 @@ class GitHubConnector:
     # -- records ------------------------------------------------------------------------
     def _issue_activities(self, repo: str, issue: dict[str, Any]) -> list[Activity]:
         is_pr = "pull_request" in issue
-        actor, thread = str(issue["user"]["id"]), f"{repo}#{issue['number']}"
+        actor, thread = str(user_of(issue)["id"]), f"{repo}#{issue['number']}"
         extra = {
             "number": issue["number"],
             "state": issue["state"],
@@ -346,6 +362,7 @@ class GitHubConnector:
 
     def _comment_activities(self, repo: str, comment: dict[str, Any]) -> list[Activity]:
         review = "pull_request_review_id" in comment
+        review_id = comment.get("pull_request_review_id")  # null on some old comments
         parent_url = comment["pull_request_url" if review else "issue_url"]
         number = parent_url.rstrip("/").rsplit("/", 1)[1]
         kind = "review_comment" if review else "issue_comment"
@@ -355,11 +372,11 @@ class GitHubConnector:
                 f"{kind}:{comment['id']}",
                 kind,
                 utc(comment["created_at"]),
-                str(comment["user"]["id"]),
+                str(user_of(comment)["id"]),
                 repo,
                 url=comment["html_url"],
                 thread_id=f"{repo}#{number}",
-                parent_id=f"pr_review:{comment['pull_request_review_id']}" if review else None,
+                parent_id=f"pr_review:{review_id}" if review_id is not None else None,
                 body=comment.get("body") if self.store_bodies else None,
             )
         ]
@@ -370,14 +387,15 @@ class GitHubConnector:
         accounts whose profile is gone."""
         identities = []
         for item in items:
-            user = item.get(user_key)
-            if not user:
-                continue
+            user = user_of(item, user_key)
             user_id = str(user["id"])
             if user_id in self._identified:
                 continue
             self._identified.add(user_id)
             if user_id in self.known_profiles:
+                continue
+            if user is GHOST:
+                identities.append(self._identity(GHOST, has_profile=False, deleted=True))
                 continue
             profile = None if is_bot(user) else self._profile(user["login"])
             identities.append(self._identity(profile or user, has_profile=profile is not None))
@@ -392,7 +410,7 @@ class GitHubConnector:
             raise
 
     @staticmethod
-    def _identity(user: dict[str, Any], *, has_profile: bool) -> Identity:
+    def _identity(user: dict[str, Any], *, has_profile: bool, deleted: bool = False) -> Identity:
         return Identity(
             source=SOURCE,
             source_user_id=str(user["id"]),
@@ -405,4 +423,5 @@ class GitHubConnector:
             profile_url=user.get("html_url"),
             avatar_url=user.get("avatar_url"),
             has_profile=has_profile,
+            is_deleted=deleted or user.get("login") == GHOST["login"],
         )
