@@ -119,3 +119,44 @@ def test_sync_stops_cleanly_before_the_daily_quota_runs_out(fake_stackexchange, 
 def test_an_unknown_site_is_explained(fake_stackexchange):
     _, connector = run(fake_stackexchange, {}, site="stackoverfloww")
     assert "not a Stack Exchange site" in str(connector.problems[0])
+
+
+def test_real_shapes_links_entities_moderators_and_repeats():
+    """Shapes from the API's documentation: a question on a dotted site (pt.stackoverflow)
+    carries its own link; titles and names are HTML-encoded; a moderator is staff; the
+    same question on two pages of one fetch is read once."""
+    from connectors.stackexchange.connector import StackExchangeConnector, StackExchangeSettings
+
+    owner = {"user_id": 5, "display_name": "J&#246;rg", "user_type": "moderator"}
+    question = {
+        "question_id": 1,
+        "title": "Why &quot;x&quot; fails in S&#227;o Paulo",
+        "link": "https://pt.stackoverflow.com/questions/1/why-x-fails",
+        "owner": owner,
+        "creation_date": 1_780_000_000,
+        "last_activity_date": 1_780_000_100,
+    }
+    profile = {
+        **owner,
+        "location": "S&#227;o Paulo",
+        "link": "https://pt.stackoverflow.com/users/5",
+    }
+
+    class Recorded(StackExchangeConnector):
+        def fetch(self, endpoint, **params):
+            if endpoint == "questions":
+                return {"items": [question, dict(question)], "has_more": False}
+            raise AssertionError(endpoint)
+
+        def fetch_all(self, endpoint, **params):
+            return [profile] if endpoint == "users/{ids}" else []
+
+    connector = Recorded(StackExchangeSettings(site="pt.stackoverflow"), tags=["python"])
+    batches = list(connector._tag("python", {}))
+    activities = [a for b in batches for a in b.activities]
+    assert [a.activity_id for a in activities] == ["question:1"]  # once, not per page
+    assert activities[0].url == question["link"]
+    assert activities[0].title == 'Why "x" fails in São Paulo'
+    (person,) = [i for b in batches for i in b.identities]
+    assert person.display_name == "Jörg" and person.location == "São Paulo"
+    assert person.is_staff

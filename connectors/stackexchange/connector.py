@@ -15,6 +15,7 @@ with a message, before the daily quota (10,000 requests with an app key) runs ou
 from __future__ import annotations
 
 import contextvars
+import html
 import logging
 import time
 from collections.abc import Iterator
@@ -60,6 +61,11 @@ _sdk.requests = _RequestsWithTimeout()  # type: ignore[assignment]
 class _Transient(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+def _text(value: str | None) -> str | None:
+    """The API's text fields are HTML-encoded (``J&#246;rg``, ``&quot;``)."""
+    return html.unescape(value) if value else None
 
 
 def _reason(error: BaseException) -> str:
@@ -249,9 +255,12 @@ class StackExchangeConnector:
         while True:
             since = int(mark.value) if mark.value else self.floor
             result = self.fetch("questions", tagged=tag, sort="activity", order="asc", min=since)
+            # The same question can come back on two pages of one fetch (its activity
+            # moved while we paged): it is read once.
+            unique = {q["question_id"]: q for q in result["items"]}.values()
             fresh = [
                 q
-                for q in result["items"]
+                for q in unique
                 if mark.is_new(f"{q['last_activity_date']:012d}", str(q["question_id"]))
             ]
             for start in range(0, len(fresh), CHUNK):
@@ -269,7 +278,10 @@ class StackExchangeConnector:
         self, tag: str, questions: list[dict[str, Any]]
     ) -> tuple[list[Activity], dict[str, dict[str, Any]]]:
         ids = [q["question_id"] for q in questions]
-        titles = {q["question_id"]: q["title"] for q in questions}
+        # Titles come HTML-encoded (&quot;, &#231;); each question carries its own link
+        # (the site's host is not always "<site>.com": pt.stackoverflow.com, askubuntu.com).
+        titles = {q["question_id"]: html.unescape(q.get("title") or "") for q in questions}
+        links = {q["question_id"]: q.get("link") for q in questions}
         answers = self.fetch_all("questions/{ids}/answers", ids=ids)
         comments = self.fetch_all("questions/{ids}/comments", ids=ids)
         answer_ids = [a["answer_id"] for a in answers]
@@ -297,7 +309,7 @@ class StackExchangeConnector:
                     datetime.fromtimestamp(item["creation_date"], UTC),
                     user,
                     tag,
-                    url=f"{self.site_url}/questions/{question}",
+                    url=links.get(question) or f"{self.site_url}/questions/{question}",
                     title=titles.get(question),
                     thread_id=f"question:{question}",
                     parent_id=parent,
@@ -346,12 +358,14 @@ class StackExchangeConnector:
                 Identity(
                     SOURCE,
                     user,
-                    profile.get("display_name") or user,
-                    display_name=profile.get("display_name"),
-                    location=profile.get("location"),
+                    _text(profile.get("display_name")) or user,
+                    display_name=_text(profile.get("display_name")),
+                    location=_text(profile.get("location")),
                     profile_url=profile.get("link"),
                     avatar_url=profile.get("profile_image"),
                     has_profile=user in profiles,
+                    # A site's moderators are its staff (user_type: moderator).
+                    is_staff=profile.get("user_type") == "moderator",
                     extra={"reputation": profile.get("reputation")},
                 )
             )
