@@ -184,3 +184,48 @@ def test_actors_left_without_identity_are_identified_on_a_quiet_run(fake_slack):
     assert ids(batches) == []
     assert sorted(i.source_user_id for b in batches for i in b.identities) == missing
     assert fake_slack.api.requests_to("users.list")
+
+
+def test_legacy_shapes_file_comments_and_bots_without_a_profile():
+    """Documented message shapes the fakes never sent: a ``file_comment`` (older
+    workspaces; the commenter in ``comment.user``), a ``bot_message`` with only a
+    ``username`` (an incoming webhook), and one with a ``bot_id`` but no ``bot_profile``.
+    Each is an activity; each bot gets an identity flagged as a bot, so users.list is
+    not read again for it on every run."""
+    from connectors.slack.connector import SlackConnector
+
+    connector = SlackConnector(None)
+    connector.workspace_url = "https://acme.slack.com"
+    channel = {"id": "C1", "name": "general"}
+    messages = [
+        {
+            "type": "message",
+            "subtype": "file_comment",
+            "ts": "1780000000.000100",
+            "text": "<@U2> commented on a file",
+            "comment": {"id": "Fc1", "user": "U2", "comment": "nice"},
+        },
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "ts": "1780000001.000100",
+            "username": "deploy-hook",
+            "text": "deployed",
+        },
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "ts": "1780000002.000100",
+            "bot_id": "B9",
+            "username": "ci",
+            "text": "green",
+        },
+    ]
+    actors = [a.actor for m in messages for a in connector._message_activities(channel, m)]
+    assert actors == ["U2", "bot:deploy-hook", "B9"]
+    bots = [i for m in messages for i in connector._bot_identity(m)]
+    assert [(b.source_user_id, b.display_name, b.is_bot) for b in bots] == [
+        ("bot:deploy-hook", "deploy-hook", True),
+        ("B9", "ci", True),
+    ]
+    assert {"bot:deploy-hook", "B9"} <= connector.known_users

@@ -34,7 +34,16 @@ log = logging.getLogger(__name__)
 SOURCE = "slack"
 #: Message subtypes that are someone's message; every other subtype (joins aside) is a
 #: system event (topic changes, leaves, deletions, tombstones) and is not an activity.
-MESSAGE_SUBTYPES = {None, "thread_broadcast", "bot_message", "file_share", "me_message"}
+#: ``file_comment``: a comment on a file, from older workspaces (the commenter is in
+#: ``comment.user``).
+MESSAGE_SUBTYPES = {
+    None,
+    "thread_broadcast",
+    "bot_message",
+    "file_share",
+    "me_message",
+    "file_comment",
+}
 FIXES = {
     "not_in_channel": "Invite the app to the channel (/invite @your-app), or remove it from "
     "sources.slack.channels.",
@@ -54,6 +63,19 @@ def ts_of(when: datetime) -> str:
 
 def utc_ts(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), UTC)
+
+
+def actor_of(message: dict[str, Any]) -> str | None:
+    """Who wrote a message: its user; a file comment's commenter; a bot's id; for a bot
+    message with only a ``username`` (a legacy webhook), ``bot:<username>``."""
+    comment = message.get("comment") or {}
+    username = message.get("username")
+    return (
+        message.get("user")
+        or comment.get("user")
+        or message.get("bot_id")
+        or (f"bot:{username}" if username and message.get("subtype") == "bot_message" else None)
+    )
 
 
 class SlackConnector:
@@ -286,7 +308,7 @@ class SlackConnector:
             kind = "thread_reply" if thread_ts and thread_ts != ts else "message"
         else:
             return []  # edits, deletions, tombstones, topic changes: not activities
-        actor = message.get("user") or message.get("bot_id")
+        actor = actor_of(message)
         if not actor:
             return []
         self._actors.add(actor)
@@ -308,19 +330,23 @@ class SlackConnector:
         ]
 
     def _bot_identity(self, message: dict[str, Any]) -> list[Identity]:
-        profile = message.get("bot_profile")
-        if message.get("subtype") != "bot_message" or message.get("user") or not profile:
+        """A bot's identity from its message: ``bot_profile`` when there is one, else the
+        message's ``username`` (legacy integrations and webhooks have no profile; they
+        are not in users.list either, so waiting for it would re-read it every run)."""
+        if message.get("subtype") != "bot_message" or message.get("user"):
             return []
-        bot_id = message["bot_id"]
-        if bot_id in self.known_users:
+        bot_id = actor_of(message)
+        if not bot_id or bot_id in self.known_users:
             return []
         self.known_users.add(bot_id)
+        profile = message.get("bot_profile") or {}
+        name = profile.get("name") or message.get("username") or bot_id
         return [
             Identity(
                 SOURCE,
                 bot_id,
-                profile.get("name", bot_id),
-                display_name=profile.get("name"),
+                name,
+                display_name=name,
                 is_bot=True,
                 is_deleted=bool(profile.get("deleted")),
                 has_profile=True,
