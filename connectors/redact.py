@@ -40,8 +40,8 @@ _pattern: re.Pattern[str] | None = None
 
 
 def forms(value: str) -> set[str]:
-    """The forms a secret takes in text: as is, percent-encoded (path and query),
-    JSON-escaped, and in a Basic authorization header."""
+    """The forms a secret takes in text: as is, percent-encoded (path and query) and
+    JSON-escaped (a Basic authorization pair: register_basic_auth)."""
     return {
         value,
         quote(value, safe=""),
@@ -71,11 +71,6 @@ def register_basic_auth(user: str | None, password: str | None) -> None:
     if user and password:
         pair = base64.b64encode(f"{user}:{password}".encode()).decode()
         register(pair)
-
-
-def known() -> int:
-    """How many secrets are registered (for tests and ``acacia check``)."""
-    return len(_values)
 
 
 def redact(text: Any) -> Any:

@@ -395,7 +395,7 @@ class GitHubConnector:
             if user_id in self.known_profiles:
                 continue
             if user is GHOST:
-                identities.append(self._identity(GHOST, has_profile=False, deleted=True))
+                identities.append(self._identity(GHOST, has_profile=False))
                 continue
             profile = None if is_bot(user) else self._profile(user["login"])
             identities.append(self._identity(profile or user, has_profile=profile is not None))
@@ -410,7 +410,7 @@ class GitHubConnector:
             raise
 
     @staticmethod
-    def _identity(user: dict[str, Any], *, has_profile: bool, deleted: bool = False) -> Identity:
+    def _identity(user: dict[str, Any], *, has_profile: bool) -> Identity:
         return Identity(
             source=SOURCE,
             source_user_id=str(user["id"]),
@@ -423,5 +423,5 @@ class GitHubConnector:
             profile_url=user.get("html_url"),
             avatar_url=user.get("avatar_url"),
             has_profile=has_profile,
-            is_deleted=deleted or user.get("login") == GHOST["login"],
+            is_deleted=user.get("login") == GHOST["login"],
         )
