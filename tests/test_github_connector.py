@@ -12,6 +12,7 @@ from connectors.fake_apis.github_data import GitHubData
 from connectors.github import GitHubClient, GitHubConnector
 from connectors.github.connector import STREAMS, Batch
 from tests.conftest import community_end, drive, fast_settings
+from tests.shapes import shape
 
 
 def run(client: GitHubClient, state: dict, **kwargs: object) -> tuple[list[Batch], GitHubConnector]:
@@ -322,3 +323,67 @@ def test_a_review_by_a_deleted_account_counts_for_the_ghost():
     activities = [a for b in batches for a in b.activities]
     assert [(a.type, a.actor) for a in activities] == [("pr_review", str(GHOST["id"]))]
     assert [i.username for b in batches for i in b.identities] == ["ghost"]
+
+
+#: The users in tests/github/*.json, as if their profiles were landed already.
+KNOWN = {"583231", "480938", "2"}
+
+
+class ScriptedGraphQL:
+    """A client that answers GraphQL from recorded shapes and counts what was asked."""
+
+    requests = 0
+
+    def __init__(self, pulls: dict, more: dict | None = None) -> None:
+        self.pulls, self.more, self.asked = pulls, more, []
+
+    def graphql(self, query, variables):
+        self.asked.append(variables)
+        if "pullRequests" in query:
+            return shape("github", "pull_requests_with_reviews")["data"] if self.pulls else {}
+        return self.more["data"]
+
+
+def test_reviews_past_the_first_hundred_of_a_pull_request_are_paged():
+    """A pull request with more reviews than ``reviews(first: 100)`` returns has
+    ``reviews.pageInfo.hasNextPage``: the rest are read from its endCursor."""
+    client = ScriptedGraphQL(True, shape("github", "more_reviews"))
+    connector = GitHubConnector(
+        client, repositories=["o/r"], backfill_days=10_000, known_profiles=KNOWN
+    )
+    batches = list(connector._reviews("o/r", {}))
+    ids = sorted(a.activity_id for b in batches for a in b.activities)
+    # 702 is pending (no submittedAt), so not an activity.
+    assert ids == [f"pr_review:{n}" for n in (501, 601, 602, 701, 703)]
+    (more,) = [v for v in client.asked if "number" in v]
+    assert more["number"] == 7 and more["cursor"].startswith("Y3Vyc29y")
+
+
+def test_a_pull_request_updated_in_the_cursors_second_is_not_skipped():
+    """Timestamps are whole seconds: PR 5 was updated in the same second as PR 6. A run
+    that had read only PR 6 (the saved cursor) reads PR 5 on the next run, and a run that
+    had read both reads neither again."""
+    client = ScriptedGraphQL(True, shape("github", "more_reviews"))
+    connector = GitHubConnector(
+        client, repositories=["o/r"], backfill_days=10_000, known_profiles=KNOWN
+    )
+    saved = {"cursor": "2026-05-01T10:00:00Z", "seen": ["6"]}
+    batches = list(connector._reviews("o/r", saved))
+    ids = sorted(a.activity_id for b in batches for a in b.activities)
+    assert ids == ["pr_review:501", "pr_review:701", "pr_review:703"]
+    assert batches[-1].state == {"cursor": "2026-05-03T09:00:00Z", "seen": ["7"]}
+    again = GitHubConnector(
+        client, repositories=["o/r"], backfill_days=10_000, known_profiles=KNOWN
+    )
+    batches = list(again._reviews("o/r", {"cursor": "2026-05-01T10:00:00Z", "seen": ["5", "6"]}))
+    assert sorted(a.activity_id for b in batches for a in b.activities) == [
+        "pr_review:701",
+        "pr_review:703",
+    ]
+    # Nothing newer than a cursor already at the newest pull request: nothing again.
+    quiet = GitHubConnector(
+        client, repositories=["o/r"], backfill_days=10_000, known_profiles=KNOWN
+    )
+    batches = list(quiet._reviews("o/r", batches[-1].state))
+    assert [a for b in batches for a in b.activities] == []
+    assert batches[-1].state == {"cursor": "2026-05-03T09:00:00Z", "seen": ["7"]}

@@ -162,6 +162,8 @@ class Person:
     other_email: str | None = None
     #: The address the forum knows them by, when not ``email`` (e.g. a GitHub noreply).
     forum_email: str | None = None
+    #: The account was deleted: every platform shows its activity under its own ghost.
+    is_deleted: bool = False
 
     def active_at(self, when: datetime) -> bool:
         return self.active_from <= when <= self.active_until

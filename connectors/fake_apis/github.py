@@ -350,11 +350,12 @@ class FakeGitHub(FakeAPI):
         return self.page(request, repo.stars, lambda s, r: self.user_json(s[0], r))
 
     def on_graphql(self, request: Request) -> Response:
-        """The one GraphQL query the connector sends: pull requests with their reviews,
-        most recently updated first."""
+        """The GraphQL queries the connector sends: pull requests with their first
+        reviews, most recently updated first, and the rest of one pull request's reviews.
+        Connections page the way GitHub's do (``first``, ``after``, ``pageInfo``)."""
         spec = request.get_json(force=True)
         query, variables = spec.get("query", ""), spec.get("variables") or {}
-        if "pullRequests" not in query or "reviews" not in query:
+        if "reviews" not in query:
             return self.json({"errors": [{"message": "fake GitHub: unsupported query"}]})
         repo = self.data.repos.get(f"{variables.get('owner')}/{variables.get('name')}")
         if repo is None:
@@ -366,55 +367,70 @@ class FakeGitHub(FakeAPI):
                     ],
                 }
             )
+        reviews_by_pr: dict[int, list] = {}
+        for review in repo.reviews:
+            reviews_by_pr.setdefault(review.pr_number, []).append(review)
+        review_first = int(re.search(r"reviews\(first:\s*(\d+)", query).group(1))
+
+        def reviews(number: int, after: str | None) -> dict:
+            return _connection(
+                reviews_by_pr.get(number, []),
+                review_first,
+                after,
+                lambda rv: {
+                    "databaseId": rv.id,
+                    "state": rv.state,
+                    "submittedAt": iso(rv.submitted_at),
+                    "url": f"https://github.com/{repo.full_name}/pull/{number}"
+                    f"#pullrequestreview-{rv.id}",
+                    "author": self.graphql_author(rv.author),
+                },
+            )
+
+        if "pullRequests" not in query:  # one pull request's further reviews
+            number = int(variables.get("number"))
+            found = any(i.is_pr and i.number == number for i in repo.issues.values())
+            pull = {"reviews": reviews(number, variables.get("cursor"))} if found else None
+            return self.json({"data": {"repository": {"pullRequest": pull}}})
         first = int(re.search(r"pullRequests\(first:\s*(\d+)", query).group(1))
         prs = sorted(
             (i for i in repo.issues.values() if i.is_pr),
             key=lambda i: (i.updated_at, i.id),
             reverse=True,
         )
-        offset = int(variables.get("cursor") or 0)
-        chunk = prs[offset : offset + first]
-        reviews_by_pr: dict[int, list] = {}
-        for review in repo.reviews:
-            reviews_by_pr.setdefault(review.pr_number, []).append(review)
-        nodes = [
-            {
+        pulls = _connection(
+            prs,
+            first,
+            variables.get("cursor"),
+            lambda pr: {
                 "number": pr.number,
                 "updatedAt": iso(pr.updated_at),
                 "url": f"https://github.com/{repo.full_name}/pull/{pr.number}",
-                "reviews": {
-                    "nodes": [
-                        {
-                            "databaseId": rv.id,
-                            "state": rv.state,
-                            "submittedAt": iso(rv.submitted_at),
-                            "url": f"https://github.com/{repo.full_name}/pull/{pr.number}"
-                            f"#pullrequestreview-{rv.id}",
-                            "author": {
-                                "__typename": "Bot" if rv.author.is_bot else "User",
-                                "login": rv.author.login,
-                                "databaseId": 1000 + rv.author.key,
-                            },
-                        }
-                        for rv in reviews_by_pr.get(pr.number, [])
-                    ]
-                },
-            }
-            for pr in chunk
-        ]
-        has_next = offset + first < len(prs)
-        return self.json(
-            {
-                "data": {
-                    "repository": {
-                        "pullRequests": {
-                            "pageInfo": {
-                                "hasNextPage": has_next,
-                                "endCursor": str(offset + first) if has_next else None,
-                            },
-                            "nodes": nodes,
-                        }
-                    }
-                }
-            }
+                "reviews": reviews(pr.number, None),
+            },
         )
+        return self.json({"data": {"repository": {"pullRequests": pulls}}})
+
+    def graphql_author(self, person) -> dict | None:
+        """A review's author as GraphQL gives it: null for a deleted account."""
+        if person.is_deleted:
+            return None
+        return {
+            "__typename": "Bot" if person.is_bot else "User",
+            "login": person.login,
+            "databaseId": 1000 + person.key,
+        }
+
+
+def _connection(items: list, first: int, after: str | None, node) -> dict:
+    """A GraphQL connection over ``items``: ``first`` nodes after the opaque cursor."""
+    offset = int(after or 0)
+    chunk = items[offset : offset + first]
+    has_next = offset + first < len(items)
+    return {
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "endCursor": str(offset + first) if has_next else None,
+        },
+        "nodes": [node(item) for item in chunk],
+    }

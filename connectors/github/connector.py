@@ -38,24 +38,46 @@ log = logging.getLogger(__name__)
 SOURCE = "github"
 STREAMS = ("issues", "issue_events", "issue_comments", "review_comments", "reviews", "stargazers")
 
-REVIEWS_QUERY = """
+REVIEW_FIELDS = """
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    databaseId state submittedAt url
+    author { __typename login ... on User { databaseId } ... on Bot { databaseId } }
+  }
+"""
+
+REVIEWS_QUERY = (
+    """
 query($owner: String!, $name: String!, $cursor: String) {
   repository(owner: $owner, name: $name) {
     pullRequests(first: 100, after: $cursor, orderBy: {field: UPDATED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
       nodes {
         number updatedAt url
-        reviews(first: 100) {
-          nodes {
-            databaseId state submittedAt url
-            author { __typename login ... on User { databaseId } ... on Bot { databaseId } }
-          }
-        }
+        reviews(first: 100) {"""
+    + REVIEW_FIELDS
+    + """}
       }
     }
   }
 }
 """
+)
+
+#: The rest of one pull request's reviews, when it has more than the first 100.
+MORE_REVIEWS_QUERY = (
+    """
+query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviews(first: 100, after: $cursor) {"""
+    + REVIEW_FIELDS
+    + """}
+    }
+  }
+}
+"""
+)
 
 
 #: GitHub's own stand-in for deleted accounts (https://github.com/ghost). A payload whose
@@ -222,9 +244,14 @@ class GitHubConnector:
         yield Batch("issue_events", repo, state={"cursor": top, "etag": first_etag})
 
     def _reviews(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
+        """Pull requests newest-updated first, down to the saved cursor. Pull requests
+        updated in the cursor's own second are read again unless they were read then
+        (``seen``): GitHub's timestamps are whole seconds."""
         owner, name = repo.split("/", 1)
         done_until = state.get("cursor") or self.backfill_start
-        top, cursor = state.get("cursor"), None
+        done = {int(n) for n in state.get("seen", [])} if state.get("cursor") else set()
+        mark = Watermark(state.get("cursor"), {str(n) for n in done})
+        cursor = None
         while True:
             data = self.client.graphql(
                 REVIEWS_QUERY, {"owner": owner, "name": name, "cursor": cursor}
@@ -238,11 +265,13 @@ class GitHubConnector:
             connection = data["repository"]["pullRequests"]
             older, activities, authors = False, [], []
             for pr in connection["nodes"]:
-                if pr["updatedAt"] <= done_until:
+                if pr["updatedAt"] < done_until:
                     older = True
                     break
-                top = max(top or "", pr["updatedAt"])
-                for review in pr["reviews"]["nodes"]:
+                if pr["updatedAt"] == done_until and pr["number"] in done:
+                    continue
+                mark.advance(pr["updatedAt"], str(pr["number"]))
+                for review in self._all_reviews(owner, name, pr):
                     if not review.get("submittedAt"):
                         continue  # a pending review
                     author = review.get("author") or {}  # null: a deleted account
@@ -273,7 +302,24 @@ class GitHubConnector:
             if older or not connection["pageInfo"]["hasNextPage"]:
                 break
             cursor = connection["pageInfo"]["endCursor"]
-        yield Batch("reviews", repo, state={"cursor": top})
+        yield Batch("reviews", repo, state={**mark.as_state()})
+
+    def _all_reviews(self, owner: str, name: str, pr: dict[str, Any]) -> list[dict[str, Any]]:
+        """A pull request's reviews: the first 100 came with it, the rest page by page."""
+        reviews = pr["reviews"]
+        nodes = list(reviews["nodes"])
+        page = reviews.get("pageInfo") or {}
+        while page.get("hasNextPage"):
+            data = self.client.graphql(
+                MORE_REVIEWS_QUERY,
+                {"owner": owner, "name": name, "number": pr["number"], "cursor": page["endCursor"]},
+            )
+            more = ((data.get("repository") or {}).get("pullRequest") or {}).get("reviews")
+            if not more:
+                break  # the pull request went away between the two reads
+            nodes += more["nodes"]
+            page = more.get("pageInfo") or {}
+        return nodes
 
     # -- stars: oldest first, new ones at the end ------------------------------------------
     def _stargazers(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
