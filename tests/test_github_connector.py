@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -70,13 +71,44 @@ def test_identities_carry_profiles_and_bots_are_flagged(github_client, github_da
 
 def test_profiles_are_looked_up_once_and_not_again_when_known(github_client, fake_github):
     batches, _ = run(github_client, {})
-    profile_calls = fake_github.api.requests_to("/users/")
-    assert len(profile_calls) == len({r.path for r in profile_calls})
+    # Profiles come 100 at a time through GraphQL's nodes(ids:), each id asked once.
+    assert fake_github.api.requests_to("/users/") == []
+    asked = [
+        node_id
+        for r in profile_queries(fake_github)
+        for node_id in json.loads(r.body)["variables"]["ids"]
+    ]
+    assert asked and len(asked) == len(set(asked))
+    assert all(
+        len(json.loads(r.body)["variables"]["ids"]) <= 100 for r in profile_queries(fake_github)
+    )
     known = {i.source_user_id for b in batches for i in b.identities if i.has_profile}
+    assert len(known) == len(asked)
     fake_github.api.reset_log()
     state: dict = {}
     run(github_client, state, known_profiles=known)
-    assert fake_github.api.requests_to("/users/") == []
+    assert profile_queries(fake_github) == []
+
+
+def profile_queries(fake_github) -> list:
+    return [r for r in fake_github.api.requests_to("/graphql") if "nodes(ids:" in r.body]
+
+
+def test_profiles_fall_back_to_rest_where_graphql_refuses(github_client, github_data, fake_github):
+    """A GitHub Enterprise whose GraphQL lacks ``nodes(ids:)`` (or refuses it): the
+    profiles are read through REST's ``/users/{login}``, and are the same."""
+    batches, _ = run(github_client, {})
+    by_graphql = {i.source_user_id: i for b in batches for i in b.identities}
+    fake_github.api.inject("graphql_refused", path="/graphql", body="nodes(ids:")
+    fake_github.api.reset_log()
+    batches, connector = run(github_client, {})
+    by_rest = {i.source_user_id: i for b in batches for i in b.identities}
+    assert connector.problems == []
+    assert len(profile_queries(fake_github)) == 1  # tried once, then REST for the run
+    assert len(fake_github.api.requests_to("/users/")) == sum(
+        i.has_profile for i in by_rest.values()
+    )
+    assert by_rest == by_graphql
 
 
 def test_second_sync_with_nothing_new_costs_one_request_per_stream(github_client, fake_github):
@@ -387,3 +419,22 @@ def test_a_pull_request_updated_in_the_cursors_second_is_not_skipped():
     batches = list(quiet._reviews("o/r", batches[-1].state))
     assert [a for b in batches for a in b.activities] == []
     assert batches[-1].state == {"cursor": "2026-05-03T09:00:00Z", "seen": ["7"]}
+
+
+def test_a_run_killed_mid_stream_leaves_no_activity_without_its_actor(github_client, github_data):
+    """Profiles are read 100 at a time, so a page's users can wait for a later request.
+    A run killed in between must not have moved the cursor past activities whose actors
+    were never landed: the next run reads those pages again."""
+    state: dict = {}
+    first = drive(
+        GitHubConnector(github_client, organizations=["acacia-sample"], backfill_days=400),
+        state,
+        limit=1,
+    )
+    assert first[0].activities and first[0].state is None  # its users' profiles pending
+    assert state == {}
+    landed = {i.source_user_id for b in first for i in b.identities}
+    second, _ = run(github_client, state, known_profiles=landed)
+    landed |= {i.source_user_id for b in second for i in b.identities}
+    actors = {a.actor for b in first + second for a in b.activities}
+    assert actors <= landed

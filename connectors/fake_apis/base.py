@@ -19,7 +19,8 @@ class Fault:
     """A failure to serve instead of (or before) the real answer.
 
     ``kind`` is one of the kinds the API knows (see ``FakeAPI.fault_response``);
-    ``path`` limits it to requests whose path contains that text; ``times`` is how many
+    ``path`` limits it to requests whose path contains that text, and a ``body`` param
+    to requests whose body does (one GraphQL query among others); ``times`` is how many
     requests it hits before it is used up.
     """
 
@@ -36,6 +37,8 @@ class LoggedRequest:
     query: str
     status: int
     headers: dict[str, str]
+    #: A POST's body (GraphQL queries, form posts), as text.
+    body: str = ""
 
 
 class FakeAPI:
@@ -101,6 +104,9 @@ class FakeAPI:
     def _take_fault(self, request: Request) -> Fault | None:
         with self._lock:
             for fault in self.faults:
+                body = fault.params.get("body")
+                if body and body not in request.get_data(as_text=True):
+                    continue
                 if fault.path in request.path and fault.times > 0:
                     fault.times -= 1
                     if fault.times == 0:
@@ -138,6 +144,7 @@ class FakeAPI:
                         request.query_string.decode(),
                         response.status_code,
                         dict(request.headers),
+                        request.get_data(as_text=True) if request.method == "POST" else "",
                     )
                 )
         return response(environ, start_response)

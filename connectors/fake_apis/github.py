@@ -110,6 +110,11 @@ class FakeGitHub(FakeAPI):
             self.used = self.rate_limit
             self.window_reset = int(time.time()) + int(fault.params.get("reset_in", 3600))
             return self.json({"message": "API rate limit exceeded for user ID 1."}, 403)
+        if fault.kind == "graphql_refused":
+            # An older GitHub Enterprise: the query's field does not exist there.
+            return self.json(
+                {"errors": [{"message": "Field 'nodes' doesn't exist on type 'Query'"}]}
+            )
         return super().fault_response(fault, request)
 
     def page(
@@ -236,17 +241,12 @@ class FakeGitHub(FakeAPI):
 
     def on_user(self, request: Request, login: str) -> Response:
         person = self.data.users.get(login)
-        if person is None:
+        if person is None or person.is_deleted:
             return self.json({"message": "Not Found"}, 404)
-        payload = self.user_json(person, request)
-        show_email = not person.is_bot and person.key % 3 == 0  # a third make it public
+        payload = {**self.user_json(person, request), **self.profile_fields(person)}
         payload.update(
             {
-                "name": None if person.is_bot else person.name,
-                "company": person.company,
-                "location": person.location,
-                "email": person.email if show_email else None,
-                "blog": "",
+                "blog": payload["blog"] or "",
                 "bio": None,
                 "public_repos": person.key % 17,
                 "created_at": "2015-03-02T10:00:00Z",
@@ -254,6 +254,18 @@ class FakeGitHub(FakeAPI):
             }
         )
         return self.conditional(request, json.dumps(payload), {})
+
+    @staticmethod
+    def profile_fields(person: Person) -> dict[str, Any]:
+        """What a profile adds to the short user object (REST's names)."""
+        show_email = not person.is_bot and person.key % 3 == 0  # a third make it public
+        return {
+            "name": None if person.is_bot else person.name,
+            "company": person.company,
+            "location": person.location,
+            "email": person.email if show_email else None,
+            "blog": None,
+        }
 
     def on_org_repos(self, request: Request, org: str) -> Response:
         repos = [r for r in self.data.repos.values() if r.owner == org]
@@ -355,6 +367,8 @@ class FakeGitHub(FakeAPI):
         Connections page the way GitHub's do (``first``, ``after``, ``pageInfo``)."""
         spec = request.get_json(force=True)
         query, variables = spec.get("query", ""), spec.get("variables") or {}
+        if "nodes(ids:" in query:
+            return self.graphql_nodes(variables.get("ids") or [])
         if "reviews" not in query:
             return self.json({"errors": [{"message": "fake GitHub: unsupported query"}]})
         repo = self.data.repos.get(f"{variables.get('owner')}/{variables.get('name')}")
@@ -411,12 +425,56 @@ class FakeGitHub(FakeAPI):
         )
         return self.json({"data": {"repository": {"pullRequests": pulls}}})
 
+    def graphql_nodes(self, ids: list[str]) -> Response:
+        """``nodes(ids:)``: at most 100 ids; a null node and a NOT_FOUND error for each id
+        that resolves to nothing (a deleted account), as GitHub answers."""
+        if len(ids) > 100:
+            return self.json(
+                {"errors": [{"type": "EXCESSIVE_PAGINATION", "message": "too many ids"}]}
+            )
+        by_node = {f"U_{p.key}": p for p in self.data.users.values() if not p.is_deleted}
+        nodes, errors = [], []
+        for index, node_id in enumerate(ids):
+            person = by_node.get(node_id)
+            if person is None:
+                nodes.append(None)
+                errors.append(
+                    {
+                        "type": "NOT_FOUND",
+                        "path": ["nodes", index],
+                        "message": "Could not resolve to a node with the global id of "
+                        f"'{node_id}'.",
+                    }
+                )
+                continue
+            node = {
+                "__typename": "Bot" if person.is_bot and not person.claims_to_be_user else "User",
+                "id": node_id,
+                "databaseId": 1000 + person.key,
+                "login": person.login,
+                "url": f"https://github.com/{person.login}",
+                "avatarUrl": f"https://avatars.example/u/{1000 + person.key}",
+            }
+            if node["__typename"] == "User":
+                fields = self.profile_fields(person)
+                node.update(
+                    name=fields["name"],
+                    email=fields["email"] or "",  # GraphQL gives "" for a private address
+                    company=fields["company"],
+                    location=fields["location"],
+                    websiteUrl=fields["blog"],
+                    twitterUsername=None,
+                )
+            nodes.append(node)
+        return self.json({"data": {"nodes": nodes}, **({"errors": errors} if errors else {})})
+
     def graphql_author(self, person) -> dict | None:
         """A review's author as GraphQL gives it: null for a deleted account."""
         if person.is_deleted:
             return None
         return {
             "__typename": "Bot" if person.is_bot else "User",
+            "id": f"U_{person.key}",
             "login": person.login,
             "databaseId": 1000 + person.key,
         }

@@ -110,9 +110,33 @@ class GitHubClient:
         response_headers, items = data
         return Page(items, response_headers, not_modified=items is None and etag is not None)
 
-    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """Run a GraphQL query; returns its ``data``."""
-        _, payload = self._call(lambda: self.requester.graphql_query(query, variables), "graphql")
+    def graphql(
+        self, query: str, variables: dict[str, Any], *, partial: bool = False
+    ) -> dict[str, Any]:
+        """Run a GraphQL query; returns its ``data``.
+
+        With ``partial``, ``NOT_FOUND`` errors are the answer, not a failure: ``nodes(ids:)``
+        gives ``null`` and one such error for each id that is gone (a deleted account)."""
+        if not partial:
+            _, payload = self._call(
+                lambda: self.requester.graphql_query(query, variables), "graphql"
+            )
+            return payload["data"]
+        _, payload = self._call(
+            lambda: self.requester.requestJsonAndCheck(
+                "POST", self.requester.graphql_url, input={"query": query, "variables": variables}
+            ),
+            "graphql",
+        )
+        errors = [e for e in payload.get("errors") or [] if e.get("type") != "NOT_FOUND"]
+        if errors or payload.get("data") is None:
+            message = errors[0].get("message") if errors else "no data"
+            raise SourceError(
+                "github",
+                f"GitHub's GraphQL API refused a query ({message}).",
+                "Check the token's scopes; a GitHub Enterprise without this query is read "
+                "through REST instead.",
+            )
         return payload["data"]
 
     def _call(self, send: Any, what: str, attempts: int = 3) -> Any:

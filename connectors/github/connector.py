@@ -42,9 +42,23 @@ REVIEW_FIELDS = """
   pageInfo { hasNextPage endCursor }
   nodes {
     databaseId state submittedAt url
-    author { __typename login ... on User { databaseId } ... on Bot { databaseId } }
+    author { __typename login ... on User { id databaseId } ... on Bot { id databaseId } }
   }
 """
+
+#: Up to 100 users' profiles in one request, by the ``node_id`` every REST user carries.
+PROFILES_QUERY = """
+query($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    __typename
+    ... on User {
+      id databaseId login name email company location websiteUrl twitterUsername url avatarUrl
+    }
+    ... on Bot { id databaseId login url avatarUrl }
+  }
+}
+"""
+PROFILES_PER_QUERY = 100
 
 REVIEWS_QUERY = (
     """
@@ -126,6 +140,9 @@ class GitHubConnector:
         self.store_bodies = store_bodies
         self.known_profiles = set(known_profiles or ())
         self._identified: set[str] = set()
+        #: Users seen in the current stream whose profile is still to be read.
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._graphql_profiles = True
         self.problems: list[SourceError] = []
 
     @property
@@ -153,14 +170,38 @@ class GitHubConnector:
             return
         for repo in repositories:
             for stream in streams:
+                batches = getattr(self, f"_{stream}")(repo, state.get(f"{repo}:{stream}", {}))
                 try:
-                    yield from getattr(self, f"_{stream}")(repo, state.get(f"{repo}:{stream}", {}))
+                    yield from self._profiled(batches)
                 except RateLimitStop as error:
                     self.problems.append(error)
                     return
                 except SourceError as error:
                     log.warning("%s (stream %s of %s skipped)", error, stream, repo)
                     self.problems.append(error)
+                finally:
+                    # Profiles not read: their pages' cursors did not move, so the next
+                    # run reads those pages, and their users, again.
+                    self._identified -= set(self._pending)
+                    self._pending.clear()
+
+    def _profiled(self, batches: Iterator[Batch]) -> Iterator[Batch]:
+        """A stream's batches with their users' profiles, read 100 at a time.
+
+        A batch whose users still wait for their profiles lands without moving the cursor;
+        the batch that brings the profiles carries the newest cursor. So an interrupted
+        stream never leaves an activity behind a cursor without its actor's identity."""
+        held, last = None, None
+        for batch in batches:
+            last = batch
+            batch.identities += self._read_profiles(force=False)
+            if batch.state is not None:
+                held = None
+                if self._pending:
+                    held, batch.state = batch.state, None
+            yield batch
+        if last is not None and (self._pending or held is not None):
+            yield Batch(last.stream, last.scope, [], self._read_profiles(force=True), held)
 
     # -- ascending streams with an inclusive `since` -----------------------------------
     def _since_stream(
@@ -279,6 +320,7 @@ class GitHubConnector:
                         {
                             "user": {
                                 "id": author.get("databaseId"),
+                                "node_id": author.get("id"),
                                 "login": author.get("login"),
                                 "type": author.get("__typename"),
                             }
@@ -428,9 +470,9 @@ class GitHubConnector:
         ]
 
     def _identities(self, items: list[dict[str, Any]], user_key: str) -> list[Identity]:
-        """Identities for the users behind ``items`` not yet landed in this run: the full
-        profile (one cached look-up per person), or the short user object for bots and
-        accounts whose profile is gone."""
+        """Identities for the users behind ``items`` not yet landed in this run: the short
+        user object for bots and accounts whose profile is gone, now; everyone else waits
+        for their full profile (:meth:`_profiled` reads them, once per person)."""
         identities = []
         for item in items:
             user = user_of(item, user_key)
@@ -440,14 +482,56 @@ class GitHubConnector:
             self._identified.add(user_id)
             if user_id in self.known_profiles:
                 continue
-            if user is GHOST:
-                identities.append(self._identity(GHOST, has_profile=False))
-                continue
-            profile = None if is_bot(user) else self._profile(user["login"])
-            identities.append(self._identity(profile or user, has_profile=profile is not None))
+            if user is GHOST or is_bot(user):
+                identities.append(self._identity(user, has_profile=False))
+            else:
+                self._pending[user_id] = user
         return identities
 
-    def _profile(self, login: str) -> dict[str, Any] | None:
+    def _read_profiles(self, *, force: bool) -> list[Identity]:
+        """Identities of the users waiting for a profile, in full requests of 100 (and the
+        rest too when ``force``)."""
+        ready = len(self._pending) // PROFILES_PER_QUERY * PROFILES_PER_QUERY
+        waiting = list(self._pending.values())[: len(self._pending) if force else ready]
+        if not waiting:
+            return []
+        profiles = self._profiles(waiting)
+        identities = []
+        for user in waiting:
+            profile = profiles.get(str(user["id"]))
+            identities.append(self._identity(profile or user, has_profile=profile is not None))
+            del self._pending[str(user["id"])]
+        return identities
+
+    def _profiles(self, users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Profiles by user id, as REST's ``/users/{login}`` shapes them. GraphQL's
+        ``nodes(ids:)`` reads 100 a request; a user without a ``node_id``, or a GitHub
+        Enterprise whose GraphQL refuses the query, is read through REST one by one."""
+        profiles: dict[str, dict[str, Any]] = {}
+        by_node = [u for u in users if u.get("node_id")] if self._graphql_profiles else []
+        for start in range(0, len(by_node), PROFILES_PER_QUERY):
+            chunk = by_node[start : start + PROFILES_PER_QUERY]
+            try:
+                data = self.client.graphql(
+                    PROFILES_QUERY, {"ids": [u["node_id"] for u in chunk]}, partial=True
+                )
+            except RateLimitStop:
+                raise
+            except SourceError as error:
+                log.warning("%s Reading profiles through REST instead.", error)
+                self._graphql_profiles = False
+                break
+            for node in data.get("nodes") or []:
+                if node and node.get("databaseId") is not None:
+                    profiles[str(node["databaseId"])] = _as_rest_user(node)
+            # An id GraphQL could not resolve (null) is an account gone since: no profile.
+            profiles.update({str(u["id"]): {} for u in chunk if str(u["id"]) not in profiles})
+        for user in users:
+            if str(user["id"]) not in profiles:
+                profiles[str(user["id"])] = self._rest_profile(user["login"]) or {}
+        return {user_id: profile for user_id, profile in profiles.items() if profile}
+
+    def _rest_profile(self, login: str) -> dict[str, Any] | None:
         try:
             return self.client.get(f"/users/{login}").items
         except SourceError as error:
@@ -470,4 +554,24 @@ class GitHubConnector:
             avatar_url=user.get("avatar_url"),
             has_profile=has_profile,
             is_deleted=user.get("login") == GHOST["login"],
+            # Links to the person's other accounts (identity evidence), when public.
+            extra={k: user[k] for k in ("blog", "twitter_username") if user.get(k)},
         )
+
+
+def _as_rest_user(node: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL User or Bot node under the names of REST's user object."""
+    return {
+        "id": node["databaseId"],
+        "node_id": node.get("id"),
+        "login": node["login"],
+        "type": node.get("__typename", "User"),
+        "name": node.get("name"),
+        "email": node.get("email") or None,  # "" when the address is not public
+        "company": node.get("company"),
+        "location": node.get("location"),
+        "blog": node.get("websiteUrl"),
+        "twitter_username": node.get("twitterUsername"),
+        "html_url": node.get("url"),
+        "avatar_url": node.get("avatarUrl"),
+    }
