@@ -229,3 +229,19 @@ def test_legacy_shapes_file_comments_and_bots_without_a_profile():
         ("B9", "ci", True),
     ]
     assert {"bot:deploy-hook", "B9"} <= connector.known_users
+
+
+def test_history_with_has_more_but_no_cursor_is_paged_by_timestamp(fake_slack, slack_data):
+    """Slack can answer ``"has_more": true`` without ``response_metadata.next_cursor``
+    (its older timestamp paging). The walk goes on from the page's oldest message with
+    ``latest`` instead of stopping there and committing the cursor past the rest."""
+    fake_slack.api.history_without_cursor = True
+    try:
+        state: dict = {}
+        batches, connector = run(fake_slack, state)
+    finally:
+        fake_slack.api.history_without_cursor = False
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(slack_data)
+    history = fake_slack.api.requests_to("conversations.history")
+    assert any("latest=" in r.query or "latest=" in r.body for r in history)

@@ -133,6 +133,8 @@ class FakeAPI:
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
+        # Read (and keep) the body first: parsing a form would consume it.
+        body = request.get_data(cache=True, as_text=True) if request.method == "POST" else ""
         response = self.dispatch(request)
         if not request.path.startswith("/_fake"):
             self.extra_headers(request, response)
@@ -144,7 +146,7 @@ class FakeAPI:
                         request.query_string.decode(),
                         response.status_code,
                         dict(request.headers),
-                        request.get_data(as_text=True) if request.method == "POST" else "",
+                        body,
                     )
                 )
         return response(environ, start_response)

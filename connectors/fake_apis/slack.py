@@ -38,6 +38,9 @@ class FakeSlack(FakeAPI):
         self.tokens = tokens
         #: Messages posted with chat.postMessage, as Slack stores them (with metadata).
         self.posted: list[dict[str, Any]] = []
+        #: History pages say ``has_more`` without a ``next_cursor`` (Slack's older,
+        #: timestamp paging, still seen): the next page is asked for with ``latest``.
+        self.history_without_cursor = False
 
     def rules(self) -> list[Rule]:
         return [Rule("/api/<method>", endpoint="method", methods=["POST", "GET"])]
@@ -187,7 +190,10 @@ class FakeSlack(FakeAPI):
             if post["channel"] == channel.id and oldest < float(post["ts"]) < latest
         ]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)
-        return self._page(found, args, "messages")
+        page = self._page(found, args, "messages")
+        if self.history_without_cursor:
+            del page["response_metadata"]
+        return page
 
     def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = next(

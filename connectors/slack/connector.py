@@ -165,13 +165,30 @@ class SlackConnector:
         )
 
     def pages(self, method: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a list: by ``next_cursor``, or, when Slack says ``has_more``
+        without one (its older paging, still answered), by timestamp from the page's last
+        message. A list that has more but gives no way on is an error, so the walk is
+        not committed as complete."""
         cursor = None
         while True:
             data = self.call(method, **params, **({"cursor": cursor} if cursor else {}))
             yield data
             cursor = (data.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return
+            if cursor or not data.get("has_more"):
+                if not cursor:
+                    return
+                continue
+            stamps = [m["ts"] for m in data.get("messages") or [] if m.get("ts")]
+            # History is newest first (next: older than the oldest); replies oldest first.
+            bound, edge = ("latest", min) if method == "conversations.history" else ("oldest", max)
+            if not stamps or params.get(bound) == edge(stamps):
+                raise SourceError(
+                    SOURCE,
+                    f"{method} said it has more but gave no next_cursor and no message to "
+                    "page from.",
+                    "Nothing is lost: the next run reads this list again.",
+                )
+            params[bound] = edge(stamps)
 
     # -- orchestration -----------------------------------------------------------------
     def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
