@@ -10,6 +10,7 @@ from connectors.errors import RateLimitStop
 from connectors.fake_apis import FakeServer
 from connectors.fake_apis.discourse_data import DiscourseData
 from tests.conftest import DISCOURSE_KEY, community_end, drive
+from tests.shapes import shape
 
 
 def run(
@@ -157,3 +158,80 @@ def test_an_edited_title_is_picked_up_through_the_bump(fake_discourse, discourse
     topic.bumped_at = community_end() + timedelta(hours=2)
     batches, _ = run(fake_discourse, state)
     assert unique(batches)[f"topic:{topic.id}"].title == "Renamed: how to configure webhooks"
+
+
+class ScriptedForum:
+    """A client that answers from recorded shapes (tests/discourse/)."""
+
+    requests = 0
+
+    def __init__(self, answers: dict) -> None:
+        self.answers, self.asked = answers, []
+        self.settings = DiscourseSettings(base_url="https://forum.example.org", api_key="k")
+
+    def get(self, path, params=None):
+        self.asked.append(path)
+        return self.answers[path]
+
+
+def scripted(answers: dict) -> DiscourseConnector:
+    connector = DiscourseConnector(ScriptedForum(answers), backfill_days=10_000)
+    connector.categories = {2: "support"}
+    return connector
+
+
+def test_a_creator_missing_from_the_listing_is_named_by_the_topic():
+    """/latest.json does not always carry the users it mentions: the creator is read
+    from the topic's ``details.created_by`` (one request, only then), not landed as a
+    user whose username is their numeric id."""
+    connector = scripted(
+        {
+            "/latest.json": shape("discourse", "latest_without_creator"),
+            "/t/41.json": shape("discourse", "topic_41"),
+        }
+    )
+    batches = list(connector._topics({}))
+    identities = {i.source_user_id: i for b in batches for i in b.identities}
+    carla = identities["77"]
+    assert (carla.username, carla.display_name) == ("carla_q", "Carla Quispe")
+    assert carla.profile_url == "https://forum.example.org/u/carla_q"
+    assert carla.avatar_url == (
+        "https://forum.example.org/user_avatar/forum.example.org/carla_q/96/88_2.png"
+    )
+    assert connector.client.asked.count("/t/41.json") == 1
+    activities = {a.activity_id: a for b in batches for a in b.activities}
+    assert activities["topic:41"].actor == "77"
+    assert activities["topic:41"].title == "Import fails on “é” in a column name"
+
+
+def test_avatar_templates_absolute_relative_and_without_a_slash():
+    connector = scripted({"/latest.json": shape("discourse", "latest_without_creator")})
+    connector.known_users = {"77"}  # no topic view needed
+    batches = list(connector._topics({}))
+    avatars = {i.username: i.avatar_url for b in batches for i in b.identities}
+    assert avatars == {
+        "bo": "https://forum.example.org/user_avatar/forum.example.org/bo/96/12_2.png",
+    }
+    ana = connector._identity("5", shape("discourse", "latest_without_creator")["users"][0], {})
+    assert ana.avatar_url == "https://avatars.discourse-cdn.com/v4/letter/a/8c91f0/96.png"
+    sub = DiscourseConnector(ScriptedForum({}))
+    sub.client.settings = DiscourseSettings(base_url="https://example.org/forum", api_key="k")
+    assert sub._identity(
+        "6", {"avatar_template": "/forum/user_avatar/x/bo/{size}/1.png"}, {}
+    ).avatar_url == ("https://example.org/forum/user_avatar/x/bo/96/1.png")
+
+
+def test_a_post_by_a_deleted_user_counts_for_the_forums_ghost():
+    """A deleted user's kept posts have ``user_id: null``: the post still counts,
+    for one identity flagged deleted, and the walk goes on."""
+    page = shape("discourse", "posts_deleted_author")
+    connector = scripted({"/posts.json": page})
+    connector.client.answers["/posts.json"] = page
+    batches = []
+    for batch in connector._posts({}):
+        batches.append(batch)
+        connector.client.answers["/posts.json"] = {"latest_posts": []}
+    (activity,) = [a for b in batches for a in b.activities]
+    assert activity.actor == "deleted" and activity.type == "post_reply"
+    (ghost,) = [i for b in batches for i in b.identities]
+    assert ghost.is_deleted and ghost.source_user_id == "deleted" and not ghost.is_bot

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 from connectors import clock
 from connectors.batch import Batch
@@ -27,6 +28,26 @@ from connectors.records import Activity, Identity, utc
 
 SOURCE = "discourse"
 TOPIC_PAGE = 20
+
+
+#: Posts whose author was deleted keep the post with no ``user_id`` (Discourse's
+#: UserDestroyer, posts kept). They all count for this one identity, flagged deleted.
+GHOST_ID = "deleted"
+
+
+def user_id_of(item: dict[str, Any]) -> str:
+    """The author of a post or answer, or :data:`GHOST_ID` when the user is gone."""
+    user_id = item.get("user_id")
+    return GHOST_ID if user_id is None else str(user_id)
+
+
+def avatar_url(forum: str, template: str | None, size: int = 96) -> str | None:
+    """An avatar from Discourse's ``avatar_template``: relative to the forum (with or
+    without a leading slash; a subfolder forum's templates carry the subfolder),
+    protocol-relative, or absolute (an avatar CDN)."""
+    if not template:
+        return None
+    return urljoin(forum.rstrip("/") + "/", template.replace("{size}", str(size)))
 
 
 def iso(when: datetime) -> str:
@@ -135,7 +156,7 @@ class DiscourseConnector:
             f"topic:{topic}" if first else f"post:{post['id']}",
             "topic_created" if first else "post_reply",
             utc(post["created_at"]),
-            str(post["user_id"]),
+            user_id_of(post),
             self.categories.get(post.get("category_id"), "uncategorized"),
             url=f"{self.forum}/t/{post.get('topic_slug', topic)}/{topic}"
             + ("" if first else f"/{post['post_number']}"),
@@ -200,7 +221,13 @@ class DiscourseConnector:
         )
         if op is None:
             return []
-        self._note_user({"user_id": op, **users.get(op, {})})
+        if op in users or str(op) in self.known_users or str(op) in self._seen_users:
+            self._note_user({"user_id": op, **users.get(op, {})})
+        else:
+            # The listing left its creator out of ``users``: the topic names them.
+            view = self.client.get(f"/t/{topic['id']}.json")
+            creator = (view.get("details") or {}).get("created_by") or {}
+            self._note_user({**creator, "user_id": op})
         return [
             Activity(
                 SOURCE,
@@ -238,7 +265,7 @@ class DiscourseConnector:
                 f"solution:{topic['id']}",
                 "solution_accepted",
                 utc(answer["created_at"]),
-                str(answer["user_id"]),
+                user_id_of(answer),
                 self.categories.get(topic.get("category_id"), "uncategorized"),
                 url=f"{self.forum}/t/{topic['slug']}/{topic['id']}/{answer['post_number']}",
                 title=topic.get("title"),
@@ -251,7 +278,7 @@ class DiscourseConnector:
     def _note_user(self, post: dict[str, Any]) -> None:
         """Queue a short identity for a user first seen in this run; it lands with the
         batch that mentions them, so no activity ever lands without its identity."""
-        user_id = str(post["user_id"])
+        user_id = user_id_of(post)
         if user_id in self.known_users or user_id in self._seen_users:
             return
         self._seen_users[user_id] = post
@@ -262,20 +289,22 @@ class DiscourseConnector:
         return queued
 
     def _identity(self, user_id: str, seen: dict[str, Any], full: dict[str, Any]) -> Identity:
-        username = full.get("username") or seen.get("username") or user_id
-        avatar = seen.get("avatar_template")
+        if user_id == GHOST_ID:
+            return Identity(SOURCE, GHOST_ID, GHOST_ID, is_deleted=True)
+        username = full.get("username") or seen.get("username")
+        avatar = full.get("avatar_template") or seen.get("avatar_template")
         return Identity(
             SOURCE,
             user_id,
-            username,
+            username or f"user {user_id}",
             display_name=full.get("name") or seen.get("name"),
             email=full.get("email"),
-            is_bot=int(user_id) <= 0,  # system (-1), discobot (-2)
+            is_bot=user_id.lstrip("-").isdigit() and int(user_id) <= 0,  # system, discobot
             is_staff=any(
                 bool(d.get(k)) for d in (full, seen) for k in ("admin", "moderator", "staff")
             ),
-            profile_url=f"{self.forum}/u/{username}",
-            avatar_url=self.forum + avatar.replace("{size}", "96") if avatar else None,
+            profile_url=f"{self.forum}/u/{username}" if username else None,
+            avatar_url=avatar_url(self.forum, avatar),
             has_profile=bool(full),
         )
 

@@ -80,6 +80,22 @@ class FakeDiscourse(FakeAPI):
         """Deleted users' posts stay, under an anonymized name (as Discourse does)."""
         return (f"anon{user.id}", None) if user.deleted else (user.username, user.name)
 
+    @staticmethod
+    def avatar_template(user: ForumUser, username: str) -> str:
+        """As forums send them: mostly relative, letter avatars from the CDN absolute."""
+        if user.id % 5 == 0:
+            return f"https://avatars.discourse-cdn.com/v4/letter/{username[:1]}/8c91f0/{{size}}.png"
+        return f"/user_avatar/forum/{username}/{{size}}/1.png"
+
+    def user_json(self, user: ForumUser) -> dict[str, Any]:
+        username, name = self.shown_user(user)
+        return {
+            "id": user.id,
+            "username": username,
+            "name": name,
+            "avatar_template": self.avatar_template(user, username),
+        }
+
     def post_json(self, post: Post, topic: Topic) -> dict[str, Any]:
         username, name = self.shown_user(post.user)
         return {
@@ -87,7 +103,7 @@ class FakeDiscourse(FakeAPI):
             "name": name,
             "username": username,
             "user_id": post.user.id,
-            "avatar_template": f"/user_avatar/forum/{username}/{{size}}/1.png",
+            "avatar_template": self.avatar_template(post.user, username),
             "created_at": iso(post.created_at),
             "updated_at": iso(post.updated_at),
             "post_number": post.post_number,
@@ -142,8 +158,8 @@ class FakeDiscourse(FakeAPI):
         rows = []
         for topic in chunk:
             op = topic.posts[0].user
-            username, name = self.shown_user(op)
-            users[op.id] = {"id": op.id, "username": username, "name": name}
+            if topic.id % 7:  # the listing does not always carry the users it mentions
+                users[op.id] = self.user_json(op)
             rows.append(
                 {
                     "id": topic.id,
@@ -187,6 +203,10 @@ class FakeDiscourse(FakeAPI):
                 "post_stream": {
                     "posts": [self.post_json(p, topic) for p in topic.posts[:20]],
                     "stream": [p.id for p in topic.posts],
+                },
+                "details": {
+                    "created_by": self.user_json(topic.posts[0].user),
+                    "last_poster": self.user_json(topic.posts[-1].user),
                 },
                 "accepted_answer": {
                     "post_number": accepted.post_number,
