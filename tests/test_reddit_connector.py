@@ -127,3 +127,17 @@ def test_wrong_app_credentials_are_reported(fake_reddit):
     _, connector = run(fake_reddit, {}, client_id="someone-else")
     message = str(connector.problems[0])
     assert "client_id_env" in message and REDDIT_SECRET not in message
+
+
+def test_malformed_bodies_in_a_row_are_retried_under_the_one_policy(fake_reddit, reddit_data):
+    """Two cut-off bodies in a row are retried like any transient failure (not an
+    "unexpected JSONDecodeError"); past the retries, a clear report names the listing."""
+    fake_reddit.api.inject("malformed", path="/r/acacia/new", times=2)
+    batches, connector = run(fake_reddit, {})
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)
+    fake_reddit.api.inject("malformed", path="/r/acacia/new", times=50)
+    _, connector = run(fake_reddit, {})
+    assert connector.problems, "a listing that is never readable must be reported"
+    assert all("unexpected" not in str(p) for p in connector.problems)
+    assert any("malformed" in p.problem or "not JSON" in p.problem for p in connector.problems)

@@ -160,3 +160,29 @@ def test_real_shapes_links_entities_moderators_and_repeats():
     (person,) = [i for b in batches for i in b.identities]
     assert person.display_name == "Jörg" and person.location == "São Paulo"
     assert person.is_staff
+
+
+def test_a_throttle_or_a_malformed_body_on_the_first_call_is_retried(
+    fake_stackexchange, stackexchange_data
+):
+    """The first call (``/sites``, made by StackAPI's constructor) gets the same retries
+    as every other: a throttle answer (HTTP 400, ``error_id`` 502) or a cut-off body
+    there does not fail the attempt."""
+    api = fake_stackexchange.api
+    api.inject("throttle", path="/sites", times=1)
+    api.inject("malformed", path="/sites", times=1)
+    batches, connector = run(fake_stackexchange, {})
+    assert connector.problems == []
+    assert api.faults == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(stackexchange_data)
+
+
+def test_a_persistent_503_is_reported_as_such(fake_stackexchange):
+    """A proxy's 503 page is not JSON; the report says what happened, not StackAPI's
+    "Expecting value: line 1 column 1"."""
+    fake_stackexchange.api.inject("server_error", path="/questions", times=20, status=503)
+    _, connector = run(fake_stackexchange, {}, retries=2)
+    (problem,) = connector.problems
+    assert "Expecting value" not in str(problem) and "JSON" not in problem.problem[:20]
+    assert "not JSON" in problem.problem and "after 2 retries" in problem.problem
+    assert problem.fix

@@ -160,6 +160,8 @@ class StackExchangeConnector:
         except StackAPIError as error:
             if not str(error.error).isdigit():  # no API answer: connection, bad body
                 raise _Transient(_reason(error)) from None
+            if error.code in TRANSIENT:  # a throttle answer: back off and ask again
+                raise _Transient(f"{error.code}: {error.message}") from None
             raise self._error("sites", error) from None
         self.api = api
         return api
