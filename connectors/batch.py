@@ -2,10 +2,63 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.records import Activity, Identity
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: What normalizing code raises on an item shaped unlike the API's documented one.
+UNREADABLE = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+@dataclass
+class Reject:
+    """An item a connector could not normalize: landed raw, with why, and the stream
+    goes on (one bad item never stops a sync)."""
+
+    stream: str
+    scope: str
+    reason: str
+    item: Any
+
+    def as_row(self, source: str) -> dict[str, Any]:
+        return {
+            "source": source,
+            "stream": self.stream,
+            "scope": self.scope,
+            "reason": self.reason,
+            "item": json.dumps(self.item, sort_keys=True, default=str),
+        }
+
+
+def why(error: BaseException) -> str:
+    """A reason a person can read: which field was missing or what was wrong."""
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}" if error.args else "missing field"
+    return f"{type(error).__name__}: {error}"
+
+
+def read_each(
+    items: Iterable[Any], read: Callable[[Any], list[T]], stream: str, scope: str
+) -> tuple[list[T], list[Reject]]:
+    """``read(item)`` for each item, collected; an item it cannot read is set aside as a
+    :class:`Reject` with the reason, and the others are read."""
+    records: list[T] = []
+    rejects: list[Reject] = []
+    for item in items:
+        try:
+            records += read(item)
+        except UNREADABLE as error:
+            log.warning("set aside an item of %s %s: %s", scope, stream, why(error))
+            rejects.append(Reject(stream, scope, why(error), item))
+    return records, rejects
 
 
 @dataclass
@@ -21,6 +74,7 @@ class Batch:
     activities: list[Activity] = field(default_factory=list)
     identities: list[Identity] = field(default_factory=list)
     state: dict[str, Any] | None = None
+    rejects: list[Reject] = field(default_factory=list)
 
     @property
     def key(self) -> str:

@@ -91,16 +91,20 @@ def published_at(snapshot_path: str) -> datetime:
 
 def sync_status(snapshot_path: str) -> pd.DataFrame:
     """When each source last synced and how (empty for snapshots older than this)."""
+    columns = ["source", "last_attempt_at", "last_success_at", "status", "message"]
     try:
         return query(
             snapshot_path,
-            "select source, last_attempt_at, last_success_at, status, message "
+            f"select {', '.join(columns)}, coalesce(items_rejected, 0) as items_rejected "
             "from _sync_status order by source",
         )
-    except duckdb.CatalogException:
-        return pd.DataFrame(
-            columns=["source", "last_attempt_at", "last_success_at", "status", "message"]
+    except duckdb.BinderException:  # a snapshot from before items were set aside
+        return query(
+            snapshot_path,
+            f"select {', '.join(columns)}, 0 as items_rejected from _sync_status order by source",
         )
+    except duckdb.CatalogException:
+        return pd.DataFrame(columns=[*columns, "items_rejected"])
 
 
 def window(end: date, days: int = WINDOW_DAYS) -> tuple[date, date]:

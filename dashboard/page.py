@@ -193,6 +193,10 @@ def freshness_text(path: str, now: datetime | None = None) -> tuple[str, list[st
             parts.append(f"{label} synced {_ago(row.last_success_at, now)}")
         else:
             parts.append(f"{label} never synced")
+        if row.items_rejected:
+            # Unreadable items are set aside (the rejects files), never the end of a sync.
+            count = int(row.items_rejected)
+            parts[-1] += f" ({count} unreadable item{'s' if count != 1 else ''} set aside)"
         if row.status == "failed":
             since = (
                 f"its data is from {row.last_success_at:%d %b %H:%M} UTC"

@@ -23,6 +23,7 @@ Progress = Callable[[str], None]
 STATUS_NAMES = {
     "activities": "activities_landed",
     "identities": "identities_landed",
+    "rejected": "items_rejected",
     "files": "files_written",
     "requests": "api_requests",
     "attempts": "attempts",
@@ -37,6 +38,9 @@ class SyncReport:
     source: str
     activities: int = 0
     identities: int = 0
+    #: Items set aside in the rejects files (each with its reason), by stream.
+    rejected: int = 0
+    rejected_by_stream: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     streams: int = 0
     files: int = 0
@@ -69,6 +73,9 @@ class SyncReport:
             f"{self.source}: landed {self.activities} activities and {self.identities} "
             f"identities in {self.files} files using {self.requests} API requests{tries}"
         )
+        if self.rejected:
+            streams = ", ".join(f"{n} in {s}" for s, n in sorted(self.rejected_by_stream.items()))
+            text += f"; set aside {self.rejected} unreadable items ({streams})"
         return text + "".join(f"\n  ! {problem}" for problem in self.problems)
 
 
@@ -133,13 +140,17 @@ def _run(connector, lander: Lander, report: SyncReport, progress: Progress | Non
                         f"{report.source} {batch.scope} {batch.stream} "
                         f"({lander.landed['activities']} activities so far)"
                     )
-            lander.add(batch.activities, batch.identities, batch.key, batch.state)
+            lander.add(batch.activities, batch.identities, batch.key, batch.state, batch.rejects)
+            for reject in batch.rejects:
+                stream = f"{reject.scope} {reject.stream}"
+                report.rejected_by_stream[stream] = report.rejected_by_stream.get(stream, 0) + 1
     finally:
         # Whole batches only ever sit in the buffer, so landing them is safe even when
         # the sync was interrupted; their cursors commit with them.
         lander.flush()
         report.activities += lander.landed["activities"]
         report.identities += lander.landed["identities"]
+        report.rejected += lander.landed["rejects"]
         report.files += len(lander.files)
         report.requests += connector.requests
         report.problems = connector.problems

@@ -4,6 +4,8 @@ Layout under ``data/landing``::
 
     <source>/activities/<run>-<seq>.parquet
     <source>/identities/<run>-<seq>.parquet
+    <source>/rejects/<run>-<seq>.parquet     items a connector could not read, raw
+
 
 Each flush writes new files (to a temporary name, then an atomic rename) and only then
 commits the cursors of the batches inside them (``data/state/<source>.json``, also
@@ -28,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from connectors import clock
+from connectors.batch import Reject
 from connectors.records import Activity, Identity, as_row
 from connectors.redact import redact
 
@@ -73,6 +76,22 @@ SCHEMAS = {
         ]
     ),
 }
+
+
+#: Items set aside (connectors.batch.Reject): not part of the models' contract, kept for
+#: a person to look at (``acacia rejects``) and counted in the sync status.
+REJECTS_SCHEMA = pa.schema(
+    [
+        ("source", _TEXT),
+        ("stream", _TEXT),
+        ("scope", _TEXT),
+        ("reason", _TEXT),
+        ("item", _TEXT),  # the item as the API sent it, as JSON
+        ("fetched_at", _TIME),
+        ("run_id", _TEXT),
+    ]
+)
+TABLE_SCHEMAS = {**SCHEMAS, "rejects": REJECTS_SCHEMA}
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -146,7 +165,13 @@ class SyncStatus:
         return json.loads(self.path.read_text()) if self.path.exists() else {}
 
     #: What a sync counts, summed over its attempts (a retry adds to the first try).
-    COUNTS = ("activities_landed", "identities_landed", "files_written", "api_requests")
+    COUNTS = (
+        "activities_landed",
+        "identities_landed",
+        "items_rejected",
+        "files_written",
+        "api_requests",
+    )
 
     def so_far(self, source: str, sync_id: str | None) -> dict[str, int]:
         """What the earlier attempts of the sync ``sync_id`` did (its counts and how many
@@ -221,7 +246,8 @@ class LandingZone:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{name}.parquet"
         tmp = folder / f".{name}.parquet.tmp"
-        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), tmp, compression="zstd")
+        table_data = pa.Table.from_pylist(rows, schema=TABLE_SCHEMAS[table])
+        pq.write_table(table_data, tmp, compression="zstd")
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -283,9 +309,9 @@ class Lander:
         self.suppressed = SuppressionList(cursors.state_dir)
         # Named by arrival, so that files sort in the order they were fetched.
         self.run_id = f"{clock.arrival_time():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        self.landed = {"activities": 0, "identities": 0}
+        self.landed = {"activities": 0, "identities": 0, "rejects": 0}
         self.files: list[Path] = []
-        self._rows: dict[str, list[dict[str, Any]]] = {"activities": [], "identities": []}
+        self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.landed}
         self._pending_state: dict[str, dict[str, Any]] = {}
         self._seq = 0
 
@@ -295,6 +321,7 @@ class Lander:
         identities: Iterable[Identity],
         key: str | None = None,
         state: dict[str, Any] | None = None,
+        rejects: Iterable[Reject] = (),
     ) -> None:
         if self.suppressed.hashes:  # forgotten people never land again
             activities = [a for a in activities if not self.suppressed.identity(a.source, a.actor)]
@@ -310,6 +337,10 @@ class Lander:
                 row = as_row(record)
                 row["fetched_at"], row["run_id"] = now, self.run_id
                 self._rows[table].append(row)
+        for reject in rejects:
+            row = reject.as_row(self.source)
+            row["fetched_at"], row["run_id"] = now, self.run_id
+            self._rows["rejects"].append(row)
         if key is not None and state is not None:
             self._pending_state[key] = state
         if sum(len(rows) for rows in self._rows.values()) >= self.flush_rows:

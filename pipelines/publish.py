@@ -41,6 +41,7 @@ SYNC_STATUS_COLUMNS = {
     "status": "varchar",
     "message": "varchar",
     "activities_landed": "bigint",
+    "items_rejected": "bigint",
 }
 
 

@@ -453,6 +453,7 @@ def test_the_freshness_line_reports_a_failed_source(tmp_path):
             "last_success_at": now - timedelta(hours=3),
             "status": "ok",
             "message": "",
+            "items_rejected": 2,
         },
         {
             "source": "reddit",
@@ -464,7 +465,8 @@ def test_the_freshness_line_reports_a_failed_source(tmp_path):
     ]
     snapshot = publish(warehouse, tmp_path / "serving", sync_status=status)
     line, warnings = freshness_text(str(snapshot), now=now)
-    assert "GitHub synced 3 h ago" in line and "Reddit synced 3 days ago" in line
+    assert "GitHub synced 3 h ago (2 unreadable items set aside)" in line
+    assert "Reddit synced 3 days ago" in line and "Reddit synced 3 days ago (" not in line
     # The message is shown as written (escaped for Markdown: a status is outside text).
     assert len(warnings) == 1
     shown = MarkdownIt("commonmark").renderInline(warnings[0])

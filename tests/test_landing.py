@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -133,3 +134,46 @@ def test_every_sync_records_when_and_how_it_went(tmp_path, fake_github, monkeypa
     # The last success is kept, so the dashboard can say how old the data is.
     assert failed["last_success_at"] == first["last_success_at"]
     assert failed["last_attempt_at"] == later.isoformat() > first["last_attempt_at"]
+
+
+def test_an_unreadable_item_is_set_aside_and_the_sync_goes_on(tmp_path, fake_github, github_data):
+    """One issue on the first page has no ``created_at``, one review comment no ``id``:
+    both are landed raw in the rejects files with the reason and stream, counted in the
+    report and the sync status; the rest of their pages and every later stream land."""
+    config = load_config(write_config(tmp_path, fake_github.url))
+    config = config.model_copy(
+        update={"storage": config.storage.model_copy(update={"data_dir": tmp_path})}
+    )
+    fake_github.api.inject(
+        "broken_item", path="/repos/acacia-sample/core/issues", drop="created_at", index=3
+    )
+    fake_github.api.inject(
+        "broken_item", path="/repos/acacia-sample/docs/pulls/comments", drop="id"
+    )
+    report = sync_source(config, "github", Secrets(token="test-token-0123456789"))
+    assert not report.failed and report.problems == []
+    assert report.rejected == 2
+    assert report.rejected_by_stream == {
+        "acacia-sample/core issues": 1,
+        "acacia-sample/docs review_comments": 1,
+    }
+    zone = LandingZone(config.storage.landing())
+    rows = zone.query("github", "rejects", "select stream, scope, reason, item from landed")
+    reasons = {(stream, scope, reason) for stream, scope, reason, _ in rows}
+    assert reasons == {
+        ("issues", "acacia-sample/core", "missing field 'created_at'"),
+        ("review_comments", "acacia-sample/docs", "missing field 'id'"),
+    }
+    assert all('"html_url"' in item for *_, item in rows)  # the item as it came
+    # Everything else landed: every activity but the broken issue's own.
+    expected = sum(github_data.expected_counts().values())
+    issue = next(json.loads(item) for stream, *_, item in rows if stream == "issues")
+    merged = bool((issue.get("pull_request") or {}).get("merged_at"))
+    lost = 1 + merged + 1  # the issue's opened (and merged) activity, the comment
+    assert len(set(landed_activity_ids(zone))) == expected - lost
+    assert {"issue_comment", "review_comment", "pr_review", "star", "issue_closed"} <= {
+        row[0] for row in zone.query("github", "activities", "select distinct type from landed")
+    }
+    status = SyncStatus(config.storage.state()).load()["github"]
+    assert status["status"] == "ok" and status["items_rejected"] == 2
+    assert "set aside 2 unreadable items" in report.summary()

@@ -121,6 +121,8 @@ class FakeAPI:
             if endpoint.startswith("_"):
                 return getattr(self, f"control{endpoint}")(request)
             fault = self._take_fault(request)
+            if fault is not None and fault.kind == "broken_item":
+                return self._break_item(fault, getattr(self, f"on_{endpoint}")(request, **values))
             if fault is not None:
                 response = self.fault_response(fault, request)
                 if response is not None:
@@ -130,6 +132,18 @@ class FakeAPI:
             return self.json({"message": "Not Found"}, status=404)
         except HTTPException as error:
             return error.get_response()
+
+    @staticmethod
+    def _break_item(fault: Fault, response: Response) -> Response:
+        """The normal answer with one item unreadable: ``drop`` removed from the item at
+        ``index`` of the list (the body itself, or under ``key``)."""
+        payload = json.loads(response.get_data(as_text=True))
+        items = payload if isinstance(payload, list) else payload[fault.params["key"]]
+        if items:
+            items[int(fault.params.get("index", 0))].pop(fault.params["drop"], None)
+        response.set_data(json.dumps(payload))
+        response.headers.pop("ETag", None)
+        return response
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)

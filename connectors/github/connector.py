@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors import clock
-from connectors.batch import Batch, Watermark
+from connectors.batch import Batch, Watermark, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.github.client import STAR_MEDIA_TYPE, GitHubClient
 from connectors.records import Activity, Identity, utc
@@ -223,16 +223,25 @@ class GitHubConnector:
             if page.not_modified:
                 return
             first_etag = first_etag or page.headers.get("etag")
-            fresh = [i for i in page.items if mark.is_new(i["updated_at"], str(i["id"]))]
-            for item in page.items:
-                mark.advance(item["updated_at"], str(item["id"]))
-            activities = [a for item in fresh for a in to_activities(repo, item)]
+            fresh: list[dict[str, Any]] = []
+
+            def read(item: dict[str, Any], fresh: list = fresh) -> list[Activity]:
+                at, item_id = item["updated_at"], str(item["id"])
+                if not mark.is_new(at, item_id):
+                    return []
+                activities = to_activities(repo, item)
+                mark.advance(at, item_id)
+                fresh.append(item)
+                return activities
+
+            activities, rejects = read_each(page.items, read, stream, repo)
             yield Batch(
                 stream,
                 repo,
                 activities,
                 self._identities(fresh, "user"),
                 {**mark.as_state(), "etag": first_etag, "etag_since": since},
+                rejects,
             )
 
     def _issues(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
@@ -256,30 +265,46 @@ class GitHubConnector:
             if page.not_modified:
                 return
             first_etag = first_etag or page.headers.get("etag")
-            older, activities, actors = False, [], []
+            older, actors = False, []
+            walked = []
             for event in page.items:
-                if (newest_done is not None and event["id"] <= newest_done) or event[
-                    "created_at"
-                ] < self.backfill_start:
+                stamp = event.get("id"), event.get("created_at")
+                if None not in stamp and (
+                    (newest_done is not None and stamp[0] <= newest_done)
+                    or stamp[1] < self.backfill_start
+                ):
                     older = True
                     break
+                walked.append(event)
+
+            def read(event: dict[str, Any], actors: list = actors) -> list[Activity]:
+                nonlocal top
+                if event["event"] != "closed" or "pull_request" in event["issue"]:
+                    top = max(top or 0, event["id"])
+                    return []
+                activity = Activity(
+                    SOURCE,
+                    f"issue_closed:{event['id']}",
+                    "issue_closed",
+                    utc(event["created_at"]),
+                    str(user_of(event, "actor")["id"]),
+                    repo,
+                    url=event["issue"]["html_url"],
+                    title=event["issue"]["title"],
+                    thread_id=f"{repo}#{event['issue']['number']}",
+                )
                 top = max(top or 0, event["id"])
-                if event["event"] == "closed" and "pull_request" not in event["issue"]:
-                    activities.append(
-                        Activity(
-                            SOURCE,
-                            f"issue_closed:{event['id']}",
-                            "issue_closed",
-                            utc(event["created_at"]),
-                            str(user_of(event, "actor")["id"]),
-                            repo,
-                            url=event["issue"]["html_url"],
-                            title=event["issue"]["title"],
-                            thread_id=f"{repo}#{event['issue']['number']}",
-                        )
-                    )
-                    actors.append(event)
-            yield Batch("issue_events", repo, activities, self._identities(actors, "actor"))
+                actors.append(event)
+                return [activity]
+
+            activities, rejects = read_each(walked, read, "issue_events", repo)
+            yield Batch(
+                "issue_events",
+                repo,
+                activities,
+                self._identities(actors, "actor"),
+                rejects=rejects,
+            )
             if older:
                 break
         yield Batch("issue_events", repo, state={"cursor": top, "etag": first_etag})
@@ -304,7 +329,7 @@ class GitHubConnector:
                     "Check the repository name and the token's access.",
                 )
             connection = data["repository"]["pullRequests"]
-            older, activities, authors = False, [], []
+            older, activities, authors, rejects = False, [], [], []
             for pr in connection["nodes"]:
                 if pr["updatedAt"] < done_until:
                     older = True
@@ -312,9 +337,10 @@ class GitHubConnector:
                 if pr["updatedAt"] == done_until and pr["number"] in done:
                     continue
                 mark.advance(pr["updatedAt"], str(pr["number"]))
-                for review in self._all_reviews(owner, name, pr):
+
+                def read(review: dict, pr: dict = pr, authors: list = authors) -> list[Activity]:
                     if not review.get("submittedAt"):
-                        continue  # a pending review
+                        return []  # a pending review
                     author = review.get("author") or {}  # null: a deleted account
                     user = user_of(
                         {
@@ -326,21 +352,28 @@ class GitHubConnector:
                             }
                         }
                     )
-                    activities.append(
-                        Activity(
-                            SOURCE,
-                            f"pr_review:{review['databaseId']}",
-                            "pr_review",
-                            utc(review["submittedAt"]),
-                            str(user["id"]),
-                            repo,
-                            url=review["url"],
-                            thread_id=f"{repo}#{pr['number']}",
-                            extra={"state": review["state"]},
-                        )
+                    activity = Activity(
+                        SOURCE,
+                        f"pr_review:{review['databaseId']}",
+                        "pr_review",
+                        utc(review["submittedAt"]),
+                        str(user["id"]),
+                        repo,
+                        url=review["url"],
+                        thread_id=f"{repo}#{pr['number']}",
+                        extra={"state": review["state"]},
                     )
                     authors.append({"user": user})
-            yield Batch("reviews", repo, activities, self._identities(authors, "user"))
+                    return [activity]
+
+                read_activities, read_rejects = read_each(
+                    self._all_reviews(owner, name, pr), read, "reviews", repo
+                )
+                activities += read_activities
+                rejects += read_rejects
+            yield Batch(
+                "reviews", repo, activities, self._identities(authors, "user"), rejects=rejects
+            )
             if older or not connection["pageInfo"]["hasNextPage"]:
                 break
             cursor = connection["pageInfo"]["endCursor"]
@@ -379,22 +412,28 @@ class GitHubConnector:
                 # Unstars moved the end of the list back a page: read from there.
                 yield from self._stargazers(repo, {**state, "page": start - 1, "etag": None})
                 return
-            fresh = [s for s in page.items if mark.is_new(s["starred_at"], str(user_of(s)["id"]))]
-            for star in page.items:
-                mark.advance(star["starred_at"], str(user_of(star)["id"]))
-            activities = [
-                Activity(
+            fresh: list[dict[str, Any]] = []
+
+            def read(star: dict[str, Any], fresh: list = fresh) -> list[Activity]:
+                at, user_id = star["starred_at"], str(user_of(star)["id"])
+                if not mark.is_new(at, user_id):
+                    return []
+                mark.advance(at, user_id)
+                fresh.append(star)
+                if at < self.backfill_start:
+                    return []
+                activity = Activity(
                     SOURCE,
-                    f"star:{repo}:{s['user']['id']}",
+                    f"star:{repo}:{user_id}",
                     "star",
-                    utc(s["starred_at"]),
-                    str(user_of(s)["id"]),
+                    utc(at),
+                    user_id,
                     repo,
                     url=f"https://github.com/{repo}/stargazers",
                 )
-                for s in fresh
-                if s["starred_at"] >= self.backfill_start
-            ]
+                return [activity]
+
+            activities, rejects = read_each(page.items, read, "stargazers", repo)
             # The next run starts at the last page, conditionally: new stars land there.
             yield Batch(
                 "stargazers",
@@ -402,6 +441,7 @@ class GitHubConnector:
                 activities,
                 self._identities(fresh, "user"),
                 {**mark.as_state(), "page": number, "etag": page.headers.get("etag")},
+                rejects,
             )
             number += 1
 

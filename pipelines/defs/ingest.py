@@ -83,6 +83,9 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
         metadata = {
             "activities_landed": report.activities,
             "identities_landed": report.identities,
+            # Items the connector could not read, landed raw in <source>/rejects/.
+            "items_rejected": report.rejected,
+            "rejected_by_stream": MetadataValue.json(report.rejected_by_stream),
             "files_written": report.files,
             "api_requests": report.requests,
             "attempts": report.attempts,
