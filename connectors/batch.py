@@ -42,6 +42,8 @@ def why(error: BaseException) -> str:
     """A reason a person can read: which field was missing or what was wrong."""
     if isinstance(error, KeyError):
         return f"missing field {error.args[0]!r}" if error.args else "missing field"
+    if isinstance(error, AttributeError) and error.name:  # an SDK object without it
+        return f"missing field {error.name!r}"
     return f"{type(error).__name__}: {error}"
 
 

@@ -282,7 +282,7 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     from connectors.events.connector import person_id
 
     out = [
-        (kind, f"github:{1000 + p.key}", when, p.is_bot)
+        (kind, f"github:{data['github'].user_id(p)}", when, p.is_bot)
         for kind, p, when in data["github"].activities()
     ]
     out += [
@@ -295,12 +295,12 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     ]
     if "reddit" in data:
         out += [
-            (kind, f"reddit:t2_{u.id}", when, False)
+            (kind, f"reddit:{u.user_id}", when, False)
             for kind, u, when in data["reddit"].activities()
         ]
     if "stackexchange" in data:
         out += [
-            (kind, f"stackexchange:{u.user_id}", when, False)
+            (kind, f"stackexchange:{u.landed_id}", when, False)
             for kind, u, when in data["stackexchange"].activities()
         ]
     roles = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}

@@ -38,6 +38,9 @@ def test_full_sync_reads_every_page_of_every_stream(github_client, github_data, 
     assert type_counts(batches) == github_data.expected_counts()
     ids = activity_ids(batches)
     assert len(ids) == len(set(ids)), "an activity was yielded twice"
+    # Deleted accounts' work counts for GitHub's ghost (the sample holds two).
+    ghost = sum(a.actor == "10137" for b in batches for a in b.activities)
+    assert ghost == sum(p.is_deleted for _, p, _ in github_data.activities()) > 0
     # Several pages were followed through Link headers (150 issues > 100 per page).
     issue_pages = [
         r

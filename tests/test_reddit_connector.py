@@ -43,14 +43,21 @@ def expected(data: RedditData) -> Counter:
     return Counter(kind for kind, _, _ in data.activities())
 
 
-def test_full_sync_reads_posts_and_comments_without_deleted_authors(fake_reddit, reddit_data):
+def test_full_sync_reads_posts_and_comments_deleted_authors_under_the_ghost(
+    fake_reddit, reddit_data
+):
     batches, connector = run(fake_reddit, {})
     assert connector.problems == []
     assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)
     assert len(ids(batches)) == len(set(ids(batches)))
-    assert any(t.author is None for t in reddit_data.things)  # deleted authors were there
-    names = {i.username for b in batches for i in b.identities}
-    assert names == {t.author.name for t in reddit_data.things if t.author}
+    deleted = sum(t.author is None for t in reddit_data.things)
+    assert deleted  # deleted authors were there, and their items count for the ghost
+    assert sum(a.actor == "[deleted]" for b in batches for a in b.activities) == deleted
+    identities = {i.username: i for b in batches for i in b.identities}
+    assert set(identities) == {t.author.name for t in reddit_data.things if t.author} | {
+        "[deleted]"
+    }
+    assert identities["[deleted]"].is_deleted and not identities["[deleted]"].has_profile
     comment = next(a for b in batches for a in b.activities if a.type == "comment")
     assert comment.thread_id.startswith("t3_") and comment.parent_id
     # praw asked for a token first, with the client credentials.

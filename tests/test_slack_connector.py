@@ -53,6 +53,15 @@ def test_full_sync_reads_every_channel_thread_and_user(fake_slack, slack_data):
     assert {i for i, x in identities.items() if x.is_deleted} == deleted
     bot = next(i for i in identities.values() if i.username == "deploybot")
     assert bot.is_bot
+    # Legacy shapes the sample workspace holds: file comments count for their commenter,
+    # a webhook's messages (only a username) for a bot identity of their own.
+    activities = [a for b in batches for a in b.activities]
+    assert any(a.extra.get("subtype") == "file_comment" for a in activities)
+    webhook = identities["bot:release-notes"]
+    assert webhook.is_bot and webhook.username == "release-notes"
+    assert sum(a.actor == "bot:release-notes" for a in activities) == sum(
+        u.id == "bot:release-notes" for _, u, _ in slack_data.activities()
+    )
     person = next(u for u in slack_data.users.values() if u.person and u.email)
     assert identities[person.id].email == person.email
     assert identities[person.id].timezone == person.tz

@@ -47,6 +47,13 @@ def test_full_sync_reads_questions_answers_acceptances_and_comments(
         user.reputation,
     )
     assert identity.profile_url.endswith(f"/users/{user.user_id}")
+    # Deleted accounts' posts count for one ghost; titles arrive HTML-encoded, land decoded.
+    deleted = [u for u in stackexchange_data.users.values() if u.deleted]
+    assert deleted and identities["deleted"].is_deleted
+    assert not any(str(u.user_id) in identities for u in deleted)
+    titles = {a.title for b in batches for a in b.activities if a.type == "question"}
+    truth = {q.title for q in stackexchange_data.questions.values()}
+    assert titles == truth and any('"' in t or "&" in t for t in titles)
     # The question list took more than one page (pagesize 100).
     pages = [
         r

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from connectors import clock
-from connectors.batch import Batch
+from connectors.batch import Batch, read_each
 from connectors.discourse.client import DiscourseClient
 from connectors.errors import SourceError
 from connectors.records import Activity, Identity, utc
@@ -123,25 +123,40 @@ class DiscourseConnector:
             page = self.client.get("/posts.json", {"before": before} if before else None)
             posts = page.get("latest_posts") or []
             done = not posts
-            activities = []
+            walked = []
             for post in posts:
-                if (cursor is not None and post["id"] <= cursor) or post["created_at"] < self.floor:
+                post_id, created = post.get("id"), post.get("created_at")
+                known = post_id is not None and created is not None
+                if known and ((cursor is not None and post_id <= cursor) or created < self.floor):
                     done = True
                     break
-                top = max(top or post["id"], post["id"])
-                if landed(post["id"]):
-                    continue
-                bottom = min(bottom or post["id"], post["id"])
+                walked.append(post)
+
+            def read(post: dict[str, Any]) -> list[Activity]:
+                nonlocal top, bottom
+                post_id = int(post["id"])
+                if landed(post_id):
+                    top = max(top or post_id, post_id)
+                    return []
+                activity = self._post_activity(post)
+                top, bottom = max(top or post_id, post_id), min(bottom or post_id, post_id)
                 self._note_user(post)
-                if self._wanted(post.get("category_id")):
-                    activities.append(self._post_activity(post))
+                return [activity] if self._wanted(post.get("category_id")) else []
+
+            activities, rejects = read_each(walked, read, "posts", "forum")
             ranges = pending + ([(bottom, top)] if bottom else [])
             yield Batch(
-                "posts", "forum", activities, self._drain(), {"cursor": cursor, "pending": ranges}
+                "posts",
+                "forum",
+                activities,
+                self._drain(),
+                {"cursor": cursor, "pending": ranges},
+                rejects,
             )
-            if done:
+            ids = [p["id"] for p in posts if isinstance(p.get("id"), int)]
+            if done or not ids:
                 break
-            before = posts[-1]["id"]
+            before = min(ids)
         yield Batch(
             "posts",
             "forum",
@@ -174,28 +189,39 @@ class DiscourseConnector:
         top, page_number = None, 0
         while True:
             listing = self.client.get("/latest.json", {"order": "activity", "page": page_number})
-            users = {u["id"]: u for u in listing.get("users", [])}
+            users = {u["id"]: u for u in listing.get("users", []) if "id" in u}
             topics = listing["topic_list"]["topics"]
-            activities, done = [], False
+            done, walked = False, []
             for topic in topics:
-                if topic.get("pinned") and topic["bumped_at"] <= cursor:
-                    continue  # pinned topics sit on top whatever their age
-                if topic["bumped_at"] <= cursor:
+                bumped = topic.get("bumped_at")
+                if bumped is not None and bumped <= cursor:
+                    if topic.get("pinned"):
+                        continue  # pinned topics sit on top whatever their age
                     done = True
                     break
-                top = max(top or topic["bumped_at"], topic["bumped_at"])
+                walked.append(topic)
+
+            def read(topic: dict[str, Any], users: dict = users) -> list[Activity]:
+                nonlocal top
+                bumped = topic["bumped_at"]
                 if not self._wanted(topic.get("category_id")):
-                    continue
-                activities += self._topic_created(topic, users)
+                    top = max(top or bumped, bumped)
+                    return []
+                found = self._topic_created(topic, users)
                 if topic.get("has_accepted_answer") and topic["id"] not in accepted:
-                    activities += self._solution(topic)
+                    found += self._solution(topic)
                     accepted.add(topic["id"])
+                top = max(top or bumped, bumped)
+                return found
+
+            activities, rejects = read_each(walked, read, "topics", "forum")
             yield Batch(
                 "topics",
                 "forum",
                 activities,
                 self._drain(),
                 {"cursor": state.get("cursor"), "accepted": sorted(accepted)},
+                rejects,
             )
             if done or not listing["topic_list"].get("more_topics_url"):
                 break

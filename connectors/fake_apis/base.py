@@ -135,12 +135,19 @@ class FakeAPI:
 
     @staticmethod
     def _break_item(fault: Fault, response: Response) -> Response:
-        """The normal answer with one item unreadable: ``drop`` removed from the item at
-        ``index`` of the list (the body itself, or under ``key``)."""
+        """The normal answer with one item unreadable: ``drop`` (a dotted path) removed
+        from the item at ``index`` of the list (the body itself, or under the dotted
+        ``key``)."""
         payload = json.loads(response.get_data(as_text=True))
-        items = payload if isinstance(payload, list) else payload[fault.params["key"]]
+        items = payload
+        for part in fault.params.get("key", "").split(".") if fault.params.get("key") else []:
+            items = items[part]
         if items:
-            items[int(fault.params.get("index", 0))].pop(fault.params["drop"], None)
+            item = items[int(fault.params.get("index", 0))]
+            *path, field = fault.params["drop"].split(".")
+            for part in path:
+                item = item[part]
+            item.pop(field, None)
         response.set_data(json.dumps(payload))
         response.headers.pop("ETag", None)
         return response

@@ -162,7 +162,7 @@ class Person:
     other_email: str | None = None
     #: The address the forum knows them by, when not ``email`` (e.g. a GitHub noreply).
     forum_email: str | None = None
-    #: The account was deleted: every platform shows its activity under its own ghost.
+    #: Deleted their GitHub account: GitHub shows their work as its ghost user.
     is_deleted: bool = False
 
     def active_at(self, when: datetime) -> bool:
@@ -390,6 +390,10 @@ def _add_hard_cases(community: Community, emails: set[str]) -> None:
         active_until=community.end,
         propensity=max(people[40].propensity, 20.0),
     )
+    # Two people deleted their GitHub accounts since: GitHub shows their work as the ghost.
+    for index in (52, 57):
+        if index < len(people):
+            swap(index, is_deleted=True, propensity=max(people[index].propensity, 6.0))
     moved_on = (community.start + timedelta(days=community.days // 2)).date()
     bot = next(b for b in community.bots if b.login == "release-helper")
     community.bots[community.bots.index(bot)] = replace(bot, claims_to_be_user=True)

@@ -156,6 +156,17 @@ class FakeGitHub(FakeAPI):
     # -- payloads ------------------------------------------------------------------
     def user_json(self, person: Person, request: Request) -> dict[str, Any]:
         host = request.host_url.rstrip("/")
+        if person.is_deleted:  # most payloads carry GitHub's ghost for a deleted account
+            return {
+                "login": "ghost",
+                "id": 10137,
+                "node_id": "MDQ6VXNlcjEwMTM3",
+                "avatar_url": "https://avatars.githubusercontent.com/u/10137?v=4",
+                "url": f"{host}/users/ghost",
+                "html_url": "https://github.com/ghost",
+                "type": "User",
+                "site_admin": False,
+            }
         return {
             "login": person.login,
             "id": 1000 + person.key,
@@ -201,7 +212,10 @@ class FakeGitHub(FakeAPI):
         kind = "pull" if issue.is_pr else "issues"
         payload = {
             "id": comment.id,
-            "user": self.user_json(comment.author, request),
+            # A review comment by a deleted account: ``user: null`` (nullable-simple-user).
+            "user": None
+            if comment.author.is_deleted and comment.review_id is not None
+            else self.user_json(comment.author, request),
             "created_at": iso(comment.created_at),
             "updated_at": iso(comment.updated_at),
             "body": "Thanks, I looked into this.",
@@ -343,7 +357,7 @@ class FakeGitHub(FakeAPI):
             lambda e, r: {
                 "id": e.id,
                 "event": e.event,
-                "actor": self.user_json(e.actor, r),
+                "actor": None if e.actor.is_deleted else self.user_json(e.actor, r),
                 "created_at": iso(e.created_at),
                 "commit_id": None,
                 "issue": self.issue_json(repo, repo.issues[e.issue_number], r),
@@ -352,14 +366,15 @@ class FakeGitHub(FakeAPI):
 
     def on_stargazers(self, request: Request, owner: str, name: str) -> Response:
         repo = self.repo_or_404(owner, name)
+        stars = [(p, when) for p, when in repo.stars if not p.is_deleted]  # gone with them
         if STAR_MEDIA_TYPE in request.headers.get("Accept", ""):
             return self.page(
                 request,
-                repo.stars,
+                stars,
                 lambda s, r: {"starred_at": iso(s[1]), "user": self.user_json(s[0], r)},
                 STAR_MEDIA_TYPE,
             )
-        return self.page(request, repo.stars, lambda s, r: self.user_json(s[0], r))
+        return self.page(request, stars, lambda s, r: self.user_json(s[0], r))
 
     def on_graphql(self, request: Request) -> Response:
         """The GraphQL queries the connector sends: pull requests with their first

@@ -256,8 +256,14 @@ class GitHubData:
             out += [("issue_comment", c.author, c.created_at) for c in repo.issue_comments]
             out += [("review_comment", c.author, c.created_at) for c in repo.review_comments]
             out += [("pr_review", r.author, r.submitted_at) for r in repo.reviews]
-            out += [("star", person, when) for person, when in repo.stars]
+            # A deleted account's stars go with it.
+            out += [("star", p, when) for p, when in repo.stars if not p.is_deleted]
         return out
+
+    @staticmethod
+    def user_id(person: Person) -> int:
+        """The id the connector lands for ``person``: GitHub's ghost once deleted."""
+        return 10137 if person.is_deleted else 1000 + person.key
 
     def expected_counts(self) -> dict[str, int]:
         """How many activities of each type the connector should produce."""

@@ -25,6 +25,15 @@ class Redditor:
     name: str
     person: Person | None = None
 
+    @property
+    def user_id(self) -> str:
+        """The account's id as the connector lands it (``[deleted]`` for the ghost)."""
+        return f"t2_{self.id}" if self.id else "[deleted]"
+
+
+#: Who a deleted account's items are by, as Reddit shows them.
+DELETED = Redditor("", "[deleted]")
+
 
 @dataclass
 class Thing:
@@ -126,9 +135,8 @@ class RedditData:
         return thing
 
     def activities(self) -> list[tuple[str, Redditor, datetime]]:
-        """Every activity as (type, who, when); deleted authors are not people."""
+        """Every activity as (type, who, when); a deleted author's count for DELETED."""
         return [
-            ("post" if t.kind == "t3" else "comment", t.author, t.created)
+            ("post" if t.kind == "t3" else "comment", t.author or DELETED, t.created)
             for t in self.things
-            if t.author is not None
         ]

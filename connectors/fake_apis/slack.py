@@ -120,8 +120,23 @@ class FakeSlack(FakeAPI):
 
     def _message_json(self, message: Message, with_thread: bool = True) -> dict[str, Any]:
         payload: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text}
-        user = self.data.users[message.user]
-        if message.subtype == "bot_message":
+        user = self.data.who(message.user)
+        if message.subtype == "bot_message" and message.user in self.data.integrations:
+            payload.update({"subtype": "bot_message", "username": user.name})
+        elif message.subtype == "file_comment":
+            payload.update(
+                {
+                    "subtype": "file_comment",
+                    "file": {"id": f"F{message.ts.replace('.', '')}", "name": "log.txt"},
+                    "comment": {
+                        "id": f"Fc{message.ts.replace('.', '')}",
+                        "user": message.user,
+                        "comment": message.text,
+                        "created": int(float(message.ts)),
+                    },
+                }
+            )
+        elif message.subtype == "bot_message":
             payload.update(
                 {
                     "subtype": "bot_message",

@@ -113,6 +113,8 @@ class SlackData:
         )
         self.users[self.bot.id] = self.bot
         self.by_person = {u.person.key: u for u in self.users.values() if u.person}
+        #: Legacy integrations (webhooks): they post, but are not users.
+        self.integrations: dict[str, SlackUser] = {}
 
         start = community.start
         self.channels: dict[str, Channel] = {}
@@ -151,8 +153,40 @@ class SlackData:
             if (user := self.by_person.get(person.key)) is not None:
                 for when in moments:
                     general.messages.append(Message(self._ts(when), user.id, "Hello all!"))
+        self._add_legacy_shapes()
         for channel in self.channels.values():
             channel.messages.sort(key=lambda m: m.ts)
+
+    def _add_legacy_shapes(self) -> None:
+        """What older workspaces hold (no draw from the generator, so nothing else moves):
+        comments on shared files (``file_comment``, the commenter in ``comment.user``), and
+        release notes from a legacy webhook: ``bot_message`` with only a ``username``,
+        no ``bot_id`` and no ``bot_profile``, and no entry in users.list."""
+        channels = {c.name: c for c in self.channels.values()}
+        top_level = [m for m in channels["help"].messages if m.subtype is None and not m.deleted]
+        for message in top_level[7::40]:
+            channels["help"].messages.append(
+                Message(
+                    self._ts(message.when + timedelta(seconds=40)),
+                    message.user,
+                    "See the log I attached.",
+                    subtype="file_comment",
+                )
+            )
+        webhook = SlackUser(
+            "bot:release-notes", "release-notes", "", "release-notes", None, None, is_bot=True
+        )
+        self.integrations[webhook.id] = webhook
+        start = self.community.start
+        for day in range(15, self.community.days, 30):
+            when = start + timedelta(days=day, hours=9)
+            channels["announcements"].messages.append(
+                Message(self._ts(when), webhook.id, "Release notes", subtype="bot_message")
+            )
+
+    def who(self, user_id: str) -> SlackUser:
+        """A message's author: a user, or a legacy integration (not in users.list)."""
+        return self.users.get(user_id) or self.integrations[user_id]
 
     def _ts(self, when: datetime) -> str:
         self._seq += 1
@@ -227,7 +261,7 @@ class SlackData:
             if readable_only and not channel.is_member:
                 continue
             for message in channel.messages:
-                user = self.users[message.user]
+                user = self.who(message.user)
                 if message.subtype == "channel_join":
                     out.append(("channel_join", user, message.ts))
                 elif not message.deleted:

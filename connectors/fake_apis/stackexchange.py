@@ -9,6 +9,7 @@ with ``sort=activity``/``order``/``min``, vectorized ``questions/{ids}/answers``
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from werkzeug.routing import Rule
@@ -82,6 +83,10 @@ class FakeStackExchange(FakeAPI):
         size = min(int(request.args.get("pagesize", 30)), 100)
         page = int(request.args.get("page", 1))
         chunk = items[(page - 1) * size : page * size]
+        if page > 1 and chunk and request.path == "/2.3/questions":
+            # Activity-sorted pages repeat an item whose activity moved between two page
+            # requests: the last question of the page before comes again.
+            chunk = [items[(page - 1) * size - 1], *chunk]
         body: dict[str, Any] = {
             "items": chunk,
             "has_more": page * size < len(items),
@@ -94,9 +99,11 @@ class FakeStackExchange(FakeAPI):
 
     @staticmethod
     def _owner(user: SEUser) -> dict[str, Any]:
+        if user.deleted:  # the API's shape for a deleted account: no id, no link
+            return {"user_type": "does_not_exist", "display_name": f"user{user.user_id}"}
         return {
             "user_id": user.user_id,
-            "display_name": user.display_name,
+            "display_name": html.escape(user.display_name),
             "reputation": user.reputation,
             "user_type": "registered",
             "link": f"https://stackoverflow.com/users/{user.user_id}",
@@ -107,7 +114,7 @@ class FakeStackExchange(FakeAPI):
         accepted = next((a.answer_id for a in q.answers if a.accepted), None)
         payload = {
             "question_id": q.question_id,
-            "title": q.title,
+            "title": html.escape(q.title),  # text fields come HTML-encoded
             "tags": q.tags,
             "owner": self._owner(q.owner),
             "creation_date": int(q.created.timestamp()),
@@ -218,6 +225,6 @@ class FakeStackExchange(FakeAPI):
             [
                 {**self._owner(u), "location": u.location}
                 for u in self.data.users.values()
-                if u.user_id in wanted
+                if u.user_id in wanted and not u.deleted
             ],
         )

@@ -17,6 +17,13 @@ class SEUser:
     reputation: int
     location: str | None
     person: Person | None = None
+    #: The account was deleted: its posts stay, owned by "does_not_exist".
+    deleted: bool = False
+
+    @property
+    def landed_id(self) -> str:
+        """The owner's id as the connector lands it (``deleted`` for the ghost)."""
+        return "deleted" if self.deleted else str(self.user_id)
 
 
 @dataclass
@@ -58,6 +65,10 @@ class Question:
         return max(moments)
 
 
+#: Endings of question titles; some with characters the API HTML-encodes.
+PLACES = ("on Windows", 'with "Docker"', "plugins & themes")
+
+
 class StackExchangeData:
     """Questions tagged for the project on one site, drawn deterministically."""
 
@@ -85,6 +96,12 @@ class StackExchangeData:
             for _ in range(int(rng.expovariate(1 / questions_per_day))):
                 when = community.start + timedelta(days=day, seconds=rng.uniform(0, 86400))
                 self._draw(when.replace(microsecond=0))
+        # Two accounts deleted since they posted (drawn after everything, so the rest of
+        # the draw does not move).
+        posters = sorted({q.owner.user_id for q in self.questions.values()})
+        for user in self.users.values():
+            if user.user_id in posters[3:5] and user.person and not user.person.is_bot:
+                user.deleted = True
 
     def _user(self, when: datetime, exclude: SEUser | None = None) -> SEUser:
         for _ in range(30):
@@ -104,8 +121,7 @@ class StackExchangeData:
         asker = self._user(when)
         question = Question(
             next(self._ids),
-            f"How to {rng.choice(('install', 'extend'))} "
-            f"Acacia {rng.choice(('on Windows', 'with Docker', 'plugins'))}?",
+            f"How to {rng.choice(('install', 'extend'))} Acacia {rng.choice(PLACES)}?",
             asker,
             when,
             [self.tag, rng.choice(("python", "api", "docker"))],

@@ -103,7 +103,9 @@ GHOST = {"id": 10137, "login": "ghost", "type": "User", "html_url": "https://git
 def user_of(item: dict[str, Any], key: str = "user") -> dict[str, Any]:
     """The user behind ``item[key]``, or :data:`GHOST` when it is missing or empty."""
     user = item.get(key)
-    return user if isinstance(user, dict) and user.get("id") is not None else GHOST
+    if not isinstance(user, dict) or user.get("id") is None or user.get("login") == "ghost":
+        return GHOST
+    return user
 
 
 def is_bot(user: dict[str, Any]) -> bool:

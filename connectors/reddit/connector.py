@@ -26,13 +26,16 @@ import praw
 import prawcore
 
 from connectors import clock
-from connectors.batch import Batch
+from connectors.batch import Batch, Reject, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 
 log = logging.getLogger(__name__)
 SOURCE = "reddit"
 LISTINGS = {"posts": "new", "comments": "comments"}
+#: Items of deleted accounts (``author: "[deleted]"``, no ``author_fullname``) all count
+#: for this one identity, flagged deleted.
+GHOST_ID = "[deleted]"
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,8 @@ class RedditConnector:
             if not things:
                 return
             cursor = max(things, key=lambda t: t.created_utc).fullname
-            yield Batch(stream, subreddit, *self._records(subreddit, things), {"cursor": cursor})
+            activities, identities, rejects = self._records(subreddit, stream, things)
+            yield Batch(stream, subreddit, activities, identities, {"cursor": cursor}, rejects)
 
     def _backfill(
         self, subreddit: str, stream: str, path: str, state: dict[str, Any]
@@ -190,55 +194,74 @@ class RedditConnector:
             top = top or listing.children[0].fullname
             after = listing.children[-1].fullname
             done = len(things) < len(listing.children) or not listing.after
+            activities, identities, rejects = self._records(subreddit, stream, things)
             yield Batch(
                 stream,
                 subreddit,
-                *self._records(subreddit, things),
+                activities,
+                identities,
                 {"cursor": top if done else None, "top": top, "after": after},
+                rejects,
             )
             if done:
                 return
         yield Batch(stream, subreddit, state={"cursor": top})
 
-    def _records(self, subreddit: str, things: list[Any]) -> tuple[list[Activity], list[Identity]]:
-        activities, identities = [], []
-        for thing in things:
-            # vars(): a missing attribute on a praw object triggers a fetch of the object.
-            fields = vars(thing)
-            author_id = fields.get("author_fullname")
-            if fields.get("author") is None or author_id is None:
-                continue  # a deleted account: not a person we can count
-            is_post = thing.fullname.startswith("t3_")
-            post = thing.fullname if is_post else thing.link_id
-            activities.append(
-                Activity(
-                    SOURCE,
-                    thing.fullname,
-                    "post" if is_post else "comment",
-                    datetime.fromtimestamp(thing.created_utc, UTC),
-                    author_id,
-                    subreddit,
-                    url=f"https://www.reddit.com{thing.permalink}",
-                    title=fields.get("title") if is_post else fields.get("link_title"),
-                    thread_id=post,
-                    parent_id=None if is_post else thing.parent_id,
-                    body=fields.get("selftext" if is_post else "body")
-                    if self.store_bodies
-                    else None,
-                )
-            )
-            if author_id not in self.known_users:
-                self.known_users.add(author_id)
-                name = thing.author.name
-                identities.append(
-                    Identity(
-                        SOURCE,
-                        author_id,
-                        name,
-                        display_name=name,
-                        profile_url=f"https://www.reddit.com/user/{name}",
-                        is_bot=name.lower() in {"automoderator"} or name.lower().endswith("bot"),
-                        has_profile=True,
-                    )
-                )
-        return activities, identities
+    def _records(
+        self, subreddit: str, stream: str, things: list[Any]
+    ) -> tuple[list[Activity], list[Identity], list[Reject]]:
+        """A page's activities, its new identities, and the things that could not be read."""
+        identities: list[Identity] = []
+
+        def read(thing: Any) -> list[Activity]:
+            activity, identity = self._record(subreddit, thing)
+            if identity is not None:
+                identities.append(identity)
+            return [activity]
+
+        activities, rejects = read_each(things, read, stream, subreddit)
+        for reject in rejects:  # the thing's fields as Reddit sent them, not praw's object
+            reject.item = {
+                k: v if isinstance(v, str | int | float | bool | None) else str(v)
+                for k, v in vars(reject.item).items()
+                if not k.startswith("_")
+            }
+        return activities, identities, rejects
+
+    def _record(self, subreddit: str, thing: Any) -> tuple[Activity, Identity | None]:
+        # vars(): a missing attribute on a praw object triggers a fetch of the object.
+        fields = vars(thing)
+        author_id = fields.get("author_fullname")
+        if fields.get("author") is None or author_id is None:
+            author_id = GHOST_ID  # a deleted account: its activity still counts
+        is_post = thing.fullname.startswith("t3_")
+        post = thing.fullname if is_post else thing.link_id
+        activity = Activity(
+            SOURCE,
+            thing.fullname,
+            "post" if is_post else "comment",
+            datetime.fromtimestamp(thing.created_utc, UTC),
+            author_id,
+            subreddit,
+            url=f"https://www.reddit.com{thing.permalink}",
+            title=fields.get("title") if is_post else fields.get("link_title"),
+            thread_id=post,
+            parent_id=None if is_post else thing.parent_id,
+            body=fields.get("selftext" if is_post else "body") if self.store_bodies else None,
+        )
+        if author_id in self.known_users:
+            return activity, None
+        self.known_users.add(author_id)
+        if author_id == GHOST_ID:
+            return activity, Identity(SOURCE, GHOST_ID, GHOST_ID, is_deleted=True)
+        name = thing.author.name
+        identity = Identity(
+            SOURCE,
+            author_id,
+            name,
+            display_name=name,
+            profile_url=f"https://www.reddit.com/user/{name}",
+            is_bot=name.lower() in {"automoderator"} or name.lower().endswith("bot"),
+            has_profile=True,
+        )
+        return activity, identity

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from connectors import clock
-from connectors.batch import Batch
+from connectors.batch import Batch, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 
@@ -112,6 +112,8 @@ class SlackConnector:
         self.problems: list[SourceError] = []
         self.workspace_url = ""
         self._actors: set[str] = set()
+        #: Thread replies that could not be read, landed with the page of their thread.
+        self._set_aside: list = []
 
     # -- calls ------------------------------------------------------------------------
     def call(self, method: str, attempts: int = 3, **params: Any) -> dict[str, Any]:
@@ -257,22 +259,29 @@ class SlackConnector:
         for page in self.pages(
             "conversations.history", channel=channel["id"], oldest=oldest, limit=self.page_size
         ):
-            activities, identities = [], []
-            for message in page["messages"]:
+            identities: list[Identity] = []
+
+            def read(message: dict[str, Any], identities: list = identities) -> list[Activity]:
+                nonlocal walk_top, walk_bottom
                 ts = message["ts"]
-                walk_top = max(walk_top or ts, ts)
-                if not landed(ts) and (walk_bottom is None or ts < walk_bottom):
-                    walk_bottom = ts
+                found = []
                 if not landed(ts):
-                    activities += self._message_activities(channel, message)
+                    found += self._message_activities(channel, message)
                     identities += self._bot_identity(message)
                 if message.get("reply_count") and message.get("thread_ts") == ts:
-                    activities += self._new_replies(
+                    found += self._new_replies(
                         channel,
                         message,
                         threads,
                         None if not landed(ts) else threads.get(ts, cursor),
                     )
+                walk_top = max(walk_top or ts, ts)
+                if not landed(ts) and (walk_bottom is None or ts < walk_bottom):
+                    walk_bottom = ts
+                return found
+
+            activities, rejects = read_each(page.get("messages", []), read, "messages", scope)
+            rejects, self._set_aside = self._set_aside + rejects, []
             ranges = pending + ([(walk_bottom, walk_top)] if walk_bottom else [])
             yield Batch(
                 "messages",
@@ -280,6 +289,7 @@ class SlackConnector:
                 activities,
                 identities,
                 {"cursor": cursor, "pending": ranges, "threads": threads},
+                rejects,
             )
         # Walk complete: everything up to its newest message is landed.
         newest = max(filter(None, [cursor, walk_top]), default=None)
@@ -303,16 +313,18 @@ class SlackConnector:
             for page in self.pages(
                 "conversations.replies", channel=channel["id"], ts=parent["ts"], limit=200, **params
             )
-            for m in page["messages"]
-            if m["ts"] != parent["ts"]
+            for m in page.get("messages", [])
+            if m.get("ts") != parent["ts"]
         ]
         threads[parent["ts"]] = latest
-        return [
-            a
-            for reply in replies
-            if reply.get("subtype") != "thread_broadcast"  # also in history
-            for a in self._message_activities(channel, reply)
-        ]
+        activities, rejects = read_each(
+            [r for r in replies if r.get("subtype") != "thread_broadcast"],  # also in history
+            lambda reply: self._message_activities(channel, reply),
+            "thread_replies",
+            channel["name"],
+        )
+        self._set_aside += rejects
+        return activities
 
     def _message_activities(
         self, channel: dict[str, Any], message: dict[str, Any]
@@ -376,11 +388,14 @@ class SlackConnector:
         if not (self._actors - self.known_users or self.unidentified) and self.known_users:
             return
         for page in self.pages("users.list", limit=200):
-            identities = [
-                self._identity(u) for u in page["members"] if u["id"] not in self.known_users
-            ]
+            identities, rejects = read_each(
+                page.get("members", []),
+                lambda u: [self._identity(u)] if u["id"] not in self.known_users else [],
+                "users",
+                "workspace",
+            )
             self.known_users.update(i.source_user_id for i in identities)
-            yield Batch("users", "workspace", [], identities)
+            yield Batch("users", "workspace", [], identities, rejects=rejects)
 
     def _identity(self, user: dict[str, Any]) -> Identity:
         profile = user.get("profile") or {}

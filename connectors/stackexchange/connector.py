@@ -29,13 +29,17 @@ import stackapi.stackapi as _sdk
 from stackapi import StackAPI, StackAPIError
 
 from connectors import clock
-from connectors.batch import Batch, Watermark
+from connectors.batch import Batch, Reject, Watermark, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 
 log = logging.getLogger(__name__)
 SOURCE = "stackexchange"
 CHUNK = 100
+#: Posts of deleted accounts (``owner.user_type: does_not_exist``, no ``user_id``) all
+#: count for this one identity, flagged deleted.
+GHOST_ID = "deleted"
+
 TRANSIENT = {"throttle_violation", "temporarily_unavailable", "internal_error"}
 
 _timeout: contextvars.ContextVar[float] = contextvars.ContextVar("timeout", default=30.0)
@@ -259,26 +263,36 @@ class StackExchangeConnector:
             result = self.fetch("questions", tagged=tag, sort="activity", order="asc", min=since)
             # The same question can come back on two pages of one fetch (its activity
             # moved while we paged): it is read once.
-            unique = {q["question_id"]: q for q in result["items"]}.values()
-            fresh = [
-                q
-                for q in unique
-                if mark.is_new(f"{q['last_activity_date']:012d}", str(q["question_id"]))
-            ]
+            readable, rejects = read_each(
+                result["items"],
+                lambda q: [(f"{int(q['last_activity_date']):012d}", int(q["question_id"]), q)],
+                "questions",
+                tag,
+            )
+            unique = {question_id: (at, q) for at, question_id, q in readable}
+            fresh = [(at, q) for at, q in unique.values() if mark.is_new(at, str(q["question_id"]))]
             for start in range(0, len(fresh), CHUNK):
                 chunk = fresh[start : start + CHUNK]
-                activities, owners = self._chunk(tag, chunk)
-                for question in chunk:
-                    mark.advance(
-                        f"{question['last_activity_date']:012d}", str(question["question_id"])
-                    )
-                yield Batch("questions", tag, activities, self._identities(owners), mark.as_state())
+                activities, owners, set_aside = self._chunk(tag, [q for _, q in chunk])
+                for at, question in chunk:
+                    mark.advance(at, str(question["question_id"]))
+                yield Batch(
+                    "questions",
+                    tag,
+                    activities,
+                    self._identities(owners),
+                    mark.as_state(),
+                    rejects + set_aside,
+                )
+                rejects = []
+            if rejects:
+                yield Batch("questions", tag, rejects=rejects)
             if not result.get("has_more") or not fresh:
                 return
 
     def _chunk(
         self, tag: str, questions: list[dict[str, Any]]
-    ) -> tuple[list[Activity], dict[str, dict[str, Any]]]:
+    ) -> tuple[list[Activity], dict[str, dict[str, Any]], list[Reject]]:
         ids = [q["question_id"] for q in questions]
         # Titles come HTML-encoded (&quot;, &#231;); each question carries its own link
         # (the site's host is not always "<site>.com": pt.stackoverflow.com, askubuntu.com).
@@ -286,11 +300,11 @@ class StackExchangeConnector:
         links = {q["question_id"]: q.get("link") for q in questions}
         answers = self.fetch_all("questions/{ids}/answers", ids=ids)
         comments = self.fetch_all("questions/{ids}/comments", ids=ids)
-        answer_ids = [a["answer_id"] for a in answers]
+        answer_ids = [a["answer_id"] for a in answers if a.get("answer_id") is not None]
         for start in range(0, len(answer_ids), CHUNK):
             chunk_ids = answer_ids[start : start + CHUNK]
             comments += self.fetch_all("answers/{ids}/comments", ids=chunk_ids)
-        question_of = {a["answer_id"]: a["question_id"] for a in answers}
+        question_of = {a.get("answer_id"): a.get("question_id") for a in answers}
         question_of.update({q: q for q in ids})
         owners: dict[str, dict[str, Any]] = {}
         activities: list[Activity] = []
@@ -299,9 +313,8 @@ class StackExchangeConnector:
             kind: str, item_id: str, item: dict[str, Any], question: int, parent: str | None = None
         ) -> None:
             owner = item.get("owner") or {}
-            if "user_id" not in owner:
-                return  # a deleted account ("does_not_exist"): not a person
-            user = str(owner["user_id"])
+            # A deleted account ("does_not_exist", no user_id) counts for the ghost.
+            user = str(owner["user_id"]) if "user_id" in owner else GHOST_ID
             owners[user] = owner
             activities.append(
                 Activity(
@@ -318,9 +331,11 @@ class StackExchangeConnector:
                 )
             )
 
-        for q in questions:
+        def question_read(q: dict[str, Any]) -> list[None]:
             add("question", f"question:{q['question_id']}", q, q["question_id"])
-        for a in answers:
+            return []
+
+        def answer_read(a: dict[str, Any]) -> list[None]:
             question = a["question_id"]
             add("answer", f"answer:{a['answer_id']}", a, question, f"question:{question}")
             if a.get("is_accepted"):
@@ -331,11 +346,22 @@ class StackExchangeConnector:
                     question,
                     f"answer:{a['answer_id']}",
                 )
-        for c in comments:
+            return []
+
+        def comment_read(c: dict[str, Any]) -> list[None]:
             question = question_of.get(c["post_id"], c["post_id"])
             kind = "question" if c["post_id"] == question else "answer"
             add("comment", f"comment:{c['comment_id']}", c, question, f"{kind}:{c['post_id']}")
-        return activities, owners
+            return []
+
+        rejects = []
+        for items, read, stream in (
+            (questions, question_read, "questions"),
+            (answers, answer_read, "answers"),
+            (comments, comment_read, "comments"),
+        ):
+            rejects += read_each(items, read, stream, tag)[1]
+        return activities, owners, rejects
 
     @property
     def site_url(self) -> str:
@@ -349,12 +375,16 @@ class StackExchangeConnector:
         """Profiles (location, reputation) of owners not seen before, 100 per request."""
         new = [user for user in owners if user not in self.known_users]
         profiles: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(new), CHUNK):
-            for user in self.fetch_all("users/{ids}", ids=new[start : start + CHUNK]):
+        asked = [user for user in new if user != GHOST_ID]
+        for start in range(0, len(asked), CHUNK):
+            for user in self.fetch_all("users/{ids}", ids=asked[start : start + CHUNK]):
                 profiles[str(user["user_id"])] = user
         self.known_users.update(new)
         identities = []
         for user in new:
+            if user == GHOST_ID:
+                identities.append(Identity(SOURCE, GHOST_ID, "deleted user", is_deleted=True))
+                continue
             profile = profiles.get(user) or owners[user]
             identities.append(
                 Identity(
