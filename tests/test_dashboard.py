@@ -356,7 +356,7 @@ def test_channels_page_counts_each_slack_channel(synced, monkeypatch):
         for message in channel.messages:
             stamps = [] if message.deleted and message.subtype != "channel_join" else [message]
             for item in [*stamps, *message.replies]:
-                user = slack.users[item.user]
+                user = slack.who(item.user)
                 day = datetime.fromtimestamp(float(item.ts), UTC).date()
                 if not user.is_bot and start <= day <= today:
                     expected[channel.name] = expected.get(channel.name, 0) + 1

@@ -26,7 +26,7 @@ def test_first_response_times_of_github_issues_and_pull_requests(synced):
     member_of = members_by_identity(synced["config"])
 
     def member(person) -> str:
-        return member_of[f"github:{1000 + person.key}"]
+        return member_of[f"github:{github.user_id(person)}"]
 
     expected: dict[str, float | None] = {}
     for repo in github.repos.values():
