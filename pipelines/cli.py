@@ -168,6 +168,43 @@ def _run(config_path: Path, job: str) -> None:
 
 
 @app.command()
+def rejects(
+    config: ConfigOption = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (e.g. github)")] = None,
+    show: Annotated[int, typer.Option(help="How many of the latest to print in full")] = 3,
+) -> None:
+    """Items a connector could not read and set aside (a sync never stops for one): how
+    many by source, stream and reason, and the latest as the API sent them."""
+    from pipelines.landing import LandingZone
+
+    settings = _load(config)
+    zone = LandingZone(settings.storage.landing())
+    sources = [source] if source else settings.enabled_sources()
+    total = 0
+    for name in sources:
+        counts = zone.query(
+            name,
+            "rejects",
+            "select scope, stream, reason, count(*), max(fetched_at) from landed "
+            "group by all order by count(*) desc",
+        )
+        for scope, stream, reason, count, last in counts:
+            total += count
+            typer.echo(
+                f"{name} {scope} {stream}: {count} set aside ({reason}); last {last:%Y-%m-%d}"
+            )
+        for scope, stream, reason, item in zone.query(
+            name,
+            "rejects",
+            "select scope, stream, reason, item from landed order by fetched_at desc limit ?",
+            [show],
+        ):
+            typer.echo(f"  {name} {scope} {stream} ({reason}): {item[:500]}")
+    if not total:
+        typer.echo("No item has been set aside: every item read so far was readable.")
+
+
+@app.command()
 def rebuild(config: ConfigOption = None) -> None:
     """Rebuild members and marts from what is landed, and publish (no API calls): after
     editing identities.yml, organizations.yml or the weights."""

@@ -23,6 +23,7 @@ Other members' data is untouched, including their replies to the forgotten perso
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -130,6 +131,7 @@ def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: Fo
         source, user_id = key.split(":", 1)
         by_source.setdefault(source, set()).add(user_id)
     zone = LandingZone(config.storage.landing())
+    scrub_rejects(zone, by_source, report)  # first: it reads their usernames and emails
     for source, user_ids in by_source.items():
         for table, column in (("activities", "actor"), ("identities", "source_user_id")):
             for path in zone.files(source, table):
@@ -151,6 +153,34 @@ def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: Fo
             values = keys if column != "member_id" else {member_id}
             data = pq.read_table(path, columns=[column])
             _rewrite(path, pc.invert(pc.is_in(data[column], value_set=_array(values))))
+
+
+def scrub_rejects(zone: LandingZone, by_source: dict[str, set[str]], report: ForgetReport) -> None:
+    """Items set aside raw (``<source>/rejects``, every source's) that name the member:
+    any JSON value that is one of their account ids, usernames or emails. Erring wide is
+    fine here: a reject is for a person to look at, never part of a figure."""
+    needles = set()
+    for source, user_ids in by_source.items():
+        needles |= user_ids
+        rows = zone.query(
+            source,
+            "identities",
+            "select username, email from landed where source_user_id in (select unnest(?))",
+            [sorted(user_ids)],
+        )
+        needles |= {value.lower() for row in rows for value in row if value}
+    if not needles:
+        return
+    alternatives = "|".join(re.escape(v) for v in sorted(needles, key=len, reverse=True))
+    # A JSON value: "<value>" or a bare number, after a colon.
+    pattern = rf'(?i):\s*"?({alternatives})"?\s*[,}}\]]'
+    for path in zone.root.glob("*/rejects/*.parquet"):
+        items = pq.read_table(path, columns=["item"])["item"]
+        named = pc.fill_null(pc.match_substring_regex(items, pattern), False)
+        removed = _rewrite(path, pc.invert(named))
+        if removed:
+            report.rows_removed[f"{path.parent.parent.name} rejects"] += removed
+            report.files_rewritten += 1
 
 
 def _array(values: set[str]):

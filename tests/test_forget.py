@@ -161,3 +161,54 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
     finally:
         for server in servers:
             server.stop()
+
+
+def test_forgetting_reaches_the_items_set_aside(tmp_path):
+    """A reject is the item as the API sent it: forgetting a member drops every reject
+    that names them (an account id, username or email as a JSON value), in any source,
+    and keeps the others."""
+    from datetime import UTC, datetime
+
+    from connectors.batch import Reject
+    from connectors.records import Identity
+    from pipelines.forget import ForgetReport, scrub_rejects
+    from pipelines.landing import CursorStore, Lander, LandingZone
+
+    zone = LandingZone(tmp_path / "landing")
+    cursors = CursorStore(tmp_path / "state")
+    github = Lander(zone, cursors, "github")
+    github.add(
+        [],
+        [Identity("github", "4242", "ada-l", email="ada@example.org", has_profile=True)],
+        rejects=[
+            Reject("issues", "o/r", "missing field 'id'", {"user": {"id": 4242}, "title": "x"}),
+            Reject("issues", "o/r", "missing field 'id'", {"user": {"id": 42421}}),
+            Reject("issues", "o/r", "missing field 'id'", {"user": {"login": "someone"}}),
+        ],
+    )
+    github.flush()
+    slack = Lander(zone, cursors, "slack")
+    when = datetime(2026, 5, 1, tzinfo=UTC).timestamp()
+    slack.add(
+        [],
+        [],
+        rejects=[
+            Reject(
+                "users",
+                "workspace",
+                "missing field 'id'",
+                {"profile": {"email": "Ada@Example.org"}},
+            ),
+            Reject("messages", "general", "missing field 'ts'", {"user": "U1", "at": when}),
+        ],
+    )
+    slack.flush()
+    report = ForgetReport("m1", ["github:4242"])
+    scrub_rejects(zone, {"github": {"4242"}}, report)
+    left = [
+        row[0]
+        for source in ("github", "slack")
+        for row in zone.query(source, "rejects", "select item from landed")
+    ]
+    assert len(left) == 3 and not any("4242}" in i or "xample.org" in i for i in left)
+    assert report.rows_removed == {"github rejects": 1, "slack rejects": 1}

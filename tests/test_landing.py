@@ -141,9 +141,6 @@ def test_an_unreadable_item_is_set_aside_and_the_sync_goes_on(tmp_path, fake_git
     both are landed raw in the rejects files with the reason and stream, counted in the
     report and the sync status; the rest of their pages and every later stream land."""
     config = load_config(write_config(tmp_path, fake_github.url))
-    config = config.model_copy(
-        update={"storage": config.storage.model_copy(update={"data_dir": tmp_path})}
-    )
     fake_github.api.inject(
         "broken_item", path="/repos/acacia-sample/core/issues", drop="created_at", index=3
     )
@@ -177,3 +174,14 @@ def test_an_unreadable_item_is_set_aside_and_the_sync_goes_on(tmp_path, fake_git
     status = SyncStatus(config.storage.state()).load()["github"]
     assert status["status"] == "ok" and status["items_rejected"] == 2
     assert "set aside 2 unreadable items" in report.summary()
+    # `acacia rejects` says what was set aside, and shows it.
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    shown = CliRunner().invoke(app, ["rejects", "--config", str(config.path), "--source", "github"])
+    assert shown.exit_code == 0, shown.output
+    assert "github acacia-sample/core issues: 1 set aside (missing field 'created_at')" in (
+        shown.output
+    )
+    assert sum(line.startswith("  github ") for line in shown.output.splitlines()) == 2
