@@ -11,60 +11,42 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
 Category = Literal["contribution", "conversation"]
 
-#: The activity types of each source (DESIGN.md). Extend with care: each type needs a
-#: default weight in the configuration.
-SOURCE_ACTIVITY_TYPES: dict[str, tuple[str, ...]] = {
-    "github": (
-        "issue_opened",
-        "issue_closed",
-        "pr_opened",
-        "pr_merged",
-        "pr_review",
-        "issue_comment",
-        "review_comment",
-        "star",
-    ),
-    "slack": ("message", "thread_reply", "channel_join"),
-    "discourse": ("topic_created", "post_reply", "solution_accepted"),
-    "reddit": ("post", "comment"),
-    "stackexchange": ("question", "answer", "answer_accepted", "comment"),
-    "events": ("event_attended", "event_spoke", "event_organized"),
-}
+#: Derived from each source's declaration (connectors/<source>/source.py) through
+#: connectors.registry, on first use: SOURCE_ACTIVITY_TYPES (each source's types),
+#: SOURCE_LABELS (how each source reads to a person), CONTRIBUTION_TYPES (the default
+#: contributions; every other type is a conversation) and ACTIVITY_TYPES.
+_DERIVED = ("SOURCE_ACTIVITY_TYPES", "SOURCE_LABELS", "CONTRIBUTION_TYPES", "ACTIVITY_TYPES")
 
-#: How each source reads to a person (dashboard, exports, the Slack update).
-SOURCE_LABELS = {
-    "github": "GitHub",
-    "slack": "Slack",
-    "discourse": "Forum",
-    "reddit": "Reddit",
-    "stackexchange": "Stack Overflow",
-    "events": "Events",
-}
 
-#: Contributions; every other type is a conversation (the split Savannah uses for
-#: engagement levels).
-CONTRIBUTION_TYPES = frozenset(
-    {
-        "pr_opened",
-        "pr_merged",
-        "pr_review",
-        "answer",
-        "answer_accepted",
-        "solution_accepted",
-        "event_spoke",
-        "event_organized",
+def __getattr__(name: str) -> Any:
+    if name not in _DERIVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from connectors import registry
+
+    derived = {
+        "SOURCE_ACTIVITY_TYPES": registry.source_activity_types(),
+        "SOURCE_LABELS": registry.labels(),
+        "CONTRIBUTION_TYPES": frozenset(
+            name
+            for name, kind in registry.activity_types().items()
+            if kind.category == "contribution"
+        ),
+        "ACTIVITY_TYPES": frozenset(registry.activity_types()),
     }
-)
-ACTIVITY_TYPES = frozenset(t for types in SOURCE_ACTIVITY_TYPES.values() for t in types)
+    globals().update(derived)
+    return derived[name]
 
 
 def category(activity_type: str) -> Category:
-    """Whether an activity type is a contribution or a conversation."""
-    return "contribution" if activity_type in CONTRIBUTION_TYPES else "conversation"
+    """Whether an activity type is, by default, a contribution or a conversation."""
+    from connectors import registry
+
+    return registry.activity_type(activity_type).category
 
 
 def utc(value: str | datetime | None) -> datetime | None:
@@ -117,8 +99,15 @@ class Activity:
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific fields
 
     def __post_init__(self) -> None:
-        if self.type not in SOURCE_ACTIVITY_TYPES.get(self.source, ()):
+        if self.type not in _types_of(self.source):
             raise ValueError(f"unknown activity type {self.type!r} for source {self.source!r}")
+
+
+@cache
+def _types_of(source: str) -> tuple[str, ...]:
+    from connectors import registry
+
+    return registry.source_activity_types().get(source, ())
 
 
 IDENTITY_COLUMNS = [f.name for f in fields(Identity)]

@@ -9,45 +9,34 @@ error names the file, the key and the fix.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import yaml
 from dotenv import load_dotenv
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from connectors import redact
-from connectors.records import ACTIVITY_TYPES
+from connectors import redact, registry
+from connectors.records import Category
+from connectors.source import Strict
 
 CONFIG_ENV = "ACACIA_CONFIG"
 DEFAULT_CONFIG = "acacia.yml"
 
-#: Default points per activity type (DESIGN.md, Scoring). Organizing or speaking at an
-#: event and a merged pull request weigh most; a chat message or a star least.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "issue_opened": 2,
-    "issue_closed": 1,
-    "pr_opened": 5,
-    "pr_merged": 8,
-    "pr_review": 4,
-    "issue_comment": 1,
-    "review_comment": 2,
-    "star": 0.5,
-    "message": 0.5,
-    "thread_reply": 1,
-    "channel_join": 0.2,
-    "topic_created": 2,
-    "post_reply": 1,
-    "solution_accepted": 6,
-    "post": 1,
-    "comment": 1,
-    "question": 1.5,
-    "answer": 4,
-    "answer_accepted": 6,
-    "event_attended": 3,
-    "event_spoke": 10,
-    "event_organized": 12,
+#: Default points per activity type, as each source declares them (connectors/<source>/
+#: source.py; DESIGN.md, Scoring). Organizing or speaking at an event and a merged pull
+#: request weigh most; a chat message or a star least.
+DEFAULT_WEIGHTS: dict[str, float] = {k.name: k.weight for k in registry.activity_types().values()}
+#: Whether each type is a contribution or a conversation, by default.
+DEFAULT_CATEGORIES: dict[str, Category] = {
+    k.name: k.category for k in registry.activity_types().values()
 }
 
 
@@ -55,160 +44,21 @@ class ConfigError(Exception):
     """The configuration is invalid or a secret is missing; the message says how to fix it."""
 
 
-def _check_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{value!r} must start with https:// (or http:// for a local server)")
-    return value
+_Strict = Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _sources_model() -> type[BaseModel]:
+    """The ``sources`` section: one optional key per registered source, with its own
+    settings model (connectors/<source>/source.py)."""
+    fields: dict[str, Any] = {
+        name: (definition.settings | None, None) for name, definition in registry.sources().items()
+    }
+    return create_model(
+        "Sources", __base__=Strict, __doc__="sources: one key per source to sync.", **fields
+    )
 
 
-class _Source(_Strict):
-    """What every source has: a switch and the environment variables of its secrets."""
-
-    enabled: bool = True
-    #: The key that names the environment variable holding the source's secret (None:
-    #: the source needs none).
-    secret_key: ClassVar[str | None] = "token_env"
-    #: Whether the sync can go on without that secret.
-    secret_required: ClassVar[bool] = True
-    #: Other keys naming environment variables the source needs (e.g. a client id).
-    other_env_keys: ClassVar[tuple[str, ...]] = ()
-
-    @property
-    def secret_env(self) -> str | None:
-        return getattr(self, self.secret_key) if self.secret_key else None
-
-
-class _ApiSource(_Source):
-    """A source read over HTTP: how patient to be with its API (a slow self-hosted forum
-    may need more)."""
-
-    #: Seconds to wait for a connection or an answer before the request counts as failed.
-    request_timeout_seconds: float = Field(30, gt=0)
-    #: How often a failed request (connection, timeout, 5xx, malformed body) is retried
-    #: within one sync attempt, waiting retry_backoff_seconds, doubling each time.
-    request_retries: int = Field(3, ge=0, le=10)
-    retry_backoff_seconds: float = Field(1, ge=0)
-
-
-class GitHubSource(_ApiSource):
-    """sources.github: which repositories to read and how to reach GitHub."""
-
-    organizations: list[str] = Field(default_factory=list)
-    repositories: list[str] = Field(default_factory=list)
-    base_url: str = "https://api.github.com"
-    token_env: str = "GITHUB_TOKEN"
-    backfill_days: int = Field(365, ge=1)
-    store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
-    profile_refresh_days: int = Field(30, ge=1)
-    seconds_between_requests: float = Field(0.25, ge=0)
-
-    @field_validator("repositories")
-    @classmethod
-    def _owner_slash_name(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
-                raise ValueError(f"{name!r} is not 'owner/name' (e.g. 'mautic/mautic')")
-        return value
-
-    _http = field_validator("base_url")(lambda cls, v: _check_url(v).rstrip("/"))
-
-    @model_validator(mode="after")
-    def _something_to_read(self) -> GitHubSource:
-        if self.enabled and not (self.organizations or self.repositories):
-            raise ValueError("list at least one of 'organizations' or 'repositories'")
-        return self
-
-
-class SlackSource(_ApiSource):
-    """sources.slack: which channels to read and how to reach Slack."""
-
-    channels: list[str] = Field(default_factory=list)
-    base_url: str = "https://slack.com/api/"
-    token_env: str = "SLACK_BOT_TOKEN"
-    backfill_days: int = Field(365, ge=1)
-    thread_lookback_days: int = Field(14, ge=0)
-    store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
-
-    _http = field_validator("base_url")(lambda cls, v: _check_url(v))
-
-
-class DiscourseSource(_ApiSource):
-    """sources.discourse: which forum to read and with which API key."""
-
-    base_url: str
-    api_key_env: str = "DISCOURSE_API_KEY"
-    api_username: str = "system"
-    categories: list[str] = Field(default_factory=list)
-    admin_emails: bool = True
-    backfill_days: int = Field(365, ge=1)
-    store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
-
-    _http = field_validator("base_url")(lambda cls, v: _check_url(v))
-
-    secret_key: ClassVar[str] = "api_key_env"
-
-
-class RedditSource(_ApiSource):
-    """sources.reddit: which subreddits to read, with a read-only app's credentials."""
-
-    subreddits: list[str] = Field(min_length=1)
-    client_id_env: str = "REDDIT_CLIENT_ID"
-    client_secret_env: str = "REDDIT_CLIENT_SECRET"
-    user_agent: str = "acacia-community-analytics/0.1 (by u/your_reddit_username)"
-    oauth_url: str = "https://oauth.reddit.com"
-    reddit_url: str = "https://www.reddit.com"
-    backfill_days: int = Field(365, ge=1)
-    store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
-
-    secret_key: ClassVar[str] = "client_secret_env"
-    other_env_keys: ClassVar[tuple[str, ...]] = ("client_id_env",)
-    _http = field_validator("oauth_url", "reddit_url")(lambda cls, v: _check_url(v))
-
-    @field_validator("subreddits")
-    @classmethod
-    def _bare_names(cls, value: list[str]) -> list[str]:
-        return [name.removeprefix("r/").removeprefix("/r/").strip("/") for name in value]
-
-
-class StackExchangeSource(_ApiSource):
-    """sources.stackexchange: which site and tags to read."""
-
-    site: str = "stackoverflow"
-    tags: list[str] = Field(min_length=1)
-    key_env: str = "STACKEXCHANGE_KEY"
-    base_url: str = "https://api.stackexchange.com"
-    backfill_days: int = Field(365, ge=1)
-    quota_reserve: int = Field(100, ge=0)
-    max_pages: int = Field(25, ge=1)
-
-    secret_key: ClassVar[str] = "key_env"
-    secret_required: ClassVar[bool] = False  # without a key: 300 requests a day
-    _http = field_validator("base_url")(lambda cls, v: _check_url(v))
-
-
-class EventsSource(_Source):
-    """sources.events: a folder of attendance CSV files (relative to the config)."""
-
-    folder: Path = Path("events")
-
-    secret_key: ClassVar[str | None] = None
-
-
-class Sources(_Strict):
-    github: GitHubSource | None = None
-    slack: SlackSource | None = None
-    discourse: DiscourseSource | None = None
-    reddit: RedditSource | None = None
-    stackexchange: StackExchangeSource | None = None
-    events: EventsSource | None = None
+Sources = _sources_model()
 
 
 class Storage(_Strict):
@@ -337,6 +187,9 @@ class AcaciaConfig(_Strict):
     storage: Storage = Storage()
     sources: Sources = Sources()
     weights: dict[str, float] = Field(default_factory=dict)
+    #: Counting an activity type as a contribution or a conversation, against its source's
+    #: default (a support question as a contribution, say).
+    categories: dict[str, Category] = Field(default_factory=dict)
     identity: IdentitySettings = IdentitySettings()
     scoring: Scoring = Scoring()
     schedule: Schedule = Schedule()
@@ -346,22 +199,29 @@ class AcaciaConfig(_Strict):
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 
-    @field_validator("weights")
+    @field_validator("weights", "categories")
     @classmethod
-    def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
-        for name, weight in value.items():
-            if name not in ACTIVITY_TYPES:
+    def _known_types(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, setting in value.items():
+            if name not in DEFAULT_WEIGHTS:
                 raise ValueError(
                     f"unknown activity type {name!r}; known types: "
-                    + ", ".join(sorted(ACTIVITY_TYPES))
+                    + ", ".join(sorted(DEFAULT_WEIGHTS))
                 )
-            if weight < 0:
-                raise ValueError(f"weight of {name!r} must be zero or more, not {weight}")
+            if not isinstance(setting, str) and setting < 0:
+                raise ValueError(f"weight of {name!r} must be zero or more, not {setting}")
         return value
 
     def activity_weights(self) -> dict[str, float]:
         """Every activity type's weight: the defaults, overridden by the file."""
         return {**DEFAULT_WEIGHTS, **self.weights}
+
+    def activity_categories(self) -> dict[str, Category]:
+        """Every activity type's category: the defaults, overridden by the file."""
+        return {**DEFAULT_CATEGORIES, **self.categories}
+
+    def contribution_types(self) -> list[str]:
+        return sorted(t for t, c in self.activity_categories().items() if c == "contribution")
 
     def enabled_sources(self) -> list[str]:
         return [
@@ -443,12 +303,18 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
             "organizations_file": (path.parent / identity.organizations_file).resolve(),
         }
     )
-    events = config.sources.events
-    if events is not None and not events.folder.is_absolute():
-        folder = (path.parent / events.folder).resolve()
-        update["sources"] = config.sources.model_copy(
-            update={"events": events.model_copy(update={"folder": folder})}
-        )
+    resolved = {}
+    for name in type(config.sources).model_fields:
+        settings = getattr(config.sources, name)
+        paths = {
+            key: (path.parent / getattr(settings, key)).resolve()
+            for key in getattr(settings, "path_keys", ())
+            if not getattr(settings, key).is_absolute()
+        }
+        if paths:
+            resolved[name] = settings.model_copy(update=paths)
+    if resolved:
+        update["sources"] = config.sources.model_copy(update=resolved)
     config = config.model_copy(update=update)
     register_secrets(config)
     return config
@@ -471,11 +337,14 @@ def register_secrets(config: AcaciaConfig) -> None:
     """Make every secret the configuration names known to the redaction (connectors.
     redact) before anything runs, and redact this process's logs and output."""
     redact.register(*(os.environ.get(env) for _, env in secret_variables(config)))
-    reddit = config.sources.reddit
-    if reddit is not None:
-        redact.register_basic_auth(
-            os.environ.get(reddit.client_id_env), os.environ.get(reddit.client_secret_env)
-        )
+    for name in type(config.sources).model_fields:
+        settings = getattr(config.sources, name)
+        if settings is not None and settings.basic_auth_keys:
+            user_key, secret_key = settings.basic_auth_keys
+            redact.register_basic_auth(
+                os.environ.get(getattr(settings, user_key)),
+                os.environ.get(getattr(settings, secret_key)),
+            )
     redact.install()
 
 

@@ -12,7 +12,7 @@ from connectors.events import RowProblem
 from connectors.redact import scrubbed
 from pipelines.config import AcaciaConfig
 from pipelines.landing import CursorStore, Lander, LandingZone, SyncStatus
-from pipelines.sources import SOURCES, Secrets
+from pipelines.sources import Secrets, build
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def sync_source(
         )
 
     try:
-        connector = SOURCES[source].build(settings, secrets, zone)
+        connector = build(source, settings, secrets, zone)
         _run(connector, lander, report, progress)
     except SourceError as error:
         record("failed", str(error))

@@ -6,24 +6,12 @@ import re
 
 from dagster import DagsterInstance
 
-from connectors.records import (
-    ACTIVITY_COLUMNS,
-    CONTRIBUTION_TYPES,
-    IDENTITY_COLUMNS,
-    SOURCE_ACTIVITY_TYPES,
-)
+from connectors.records import ACTIVITY_COLUMNS, IDENTITY_COLUMNS
 from pipelines.config import load_config
 from pipelines.landing import SCHEMAS
 from pipelines.run import REPO_ROOT, dagster_environment
 
 MACROS = REPO_ROOT / "models" / "macros"
-
-
-def test_contribution_types_match_the_models():
-    sql = (MACROS / "scoring.sql").read_text()
-    body = sql[sql.index("macro contribution_types") :]
-    body = body[: body.index("endmacro")]
-    assert set(re.findall(r"'(\w+)'", body)) == CONTRIBUTION_TYPES
 
 
 def test_landing_columns_are_the_record_fields_plus_bookkeeping():
@@ -53,18 +41,6 @@ def test_dagster_instance_settings_load(tmp_path, monkeypatch):
     assert "runs.db" in written
 
 
-def test_the_models_union_every_source():
-    import yaml
-
-    project = yaml.safe_load((REPO_ROOT / "models" / "dbt_project.yml").read_text())
-    assert project["vars"]["acacia_sources"] == list(SOURCE_ACTIVITY_TYPES)
-    for source in SOURCE_ACTIVITY_TYPES:
-        for kind in ("activities", "identities"):
-            assert (
-                REPO_ROOT / "models" / "models" / "staging" / source / f"stg_{source}__{kind}.sql"
-            ).exists()
-
-
 def test_the_views_are_rebuilt_when_what_they_are_made_of_changes(tmp_path, monkeypatch):
     """The staging step skips dbt only while the project files, the variables and the
     views in the warehouse are what the last build left."""
@@ -86,11 +62,11 @@ def test_the_views_are_rebuilt_when_what_they_are_made_of_changes(tmp_path, monk
     assert models.views_fingerprint('{"landing_path": "/a"}') != before
 
     warehouse = tmp_path / "warehouse.duckdb"
-    keys = [AssetKey(["staging", "stg_github__activities"]), AssetKey(["intermediate", "int_x"])]
+    keys = [AssetKey(["staging", "stg_landing__activities"]), AssetKey(["intermediate", "int_x"])]
     assert not models.views_exist(warehouse, keys)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema staging; create schema intermediate")
-        con.execute("create view staging.stg_github__activities as select 1 as x")
+        con.execute("create view staging.stg_landing__activities as select 1 as x")
     assert not models.views_exist(warehouse, keys)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create view intermediate.int_x as select 1 as x")

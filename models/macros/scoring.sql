@@ -30,10 +30,25 @@
     'm_' || substr(md5({{ source_col }} || ':' || {{ user_col }}), 1, 16)
 {%- endmacro %}
 
-{# Contribution types (connectors/records.py CONTRIBUTION_TYPES); the rest are conversations. #}
+{#
+  The activity types that count as contributions (each source's defaults, overridden by
+  acacia.yml's `categories`); the rest are conversations. Passed by the pipeline.
+#}
 {% macro contribution_types() -%}
-    'pr_opened', 'pr_merged', 'pr_review', 'answer', 'answer_accepted',
-    'solution_accepted', 'event_spoke', 'event_organized'
+    {%- for name in var('contribution_types') -%}
+    '{{ name }}'{% if not loop.last %}, {% endif %}
+    {%- else -%}
+    null
+    {%- endfor -%}
+{%- endmacro %}
+
+{# `types` (a list of activity type names) as an SQL list, `null` when empty. #}
+{% macro sql_list(types) -%}
+    {%- for name in types -%}
+    '{{ name }}'{% if not loop.last %}, {% endif %}
+    {%- else -%}
+    null
+    {%- endfor -%}
 {%- endmacro %}
 
 {#

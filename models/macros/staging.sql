@@ -75,10 +75,25 @@ select
 from latest
 {% endmacro %}
 
-{# Every source's staging model of one kind (activities or identities), in one relation. #}
-{% macro union_staging(kind) %}
-  {%- for source_name in var('acacia_sources') %}
-    select * from {{ ref('stg_' ~ source_name ~ '__' ~ kind) }}
+{#
+  The registered sources (connectors/registry.py), in the order their profiles are
+  preferred: the pipeline passes them as the acacia_sources var.
+#}
+{% macro acacia_sources() %}
+  {%- set names = var('acacia_sources') -%}
+  {%- if execute and names | length == 0 -%}
+    {{ exceptions.raise_compiler_error("acacia_sources is not set: build through acacia (acacia rebuild), or pass --vars with the registered sources") }}
+  {%- endif -%}
+  {{ return(names) }}
+{% endmacro %}
+
+{# Every source's staged activities or identities (`kind`), in one relation. #}
+{% macro for_each_source(kind) %}
+  {%- for source_name in acacia_sources() %}
+    select * from (
+      {%- if kind == 'activities' %}{{ stage_activities(source_name) }}
+      {%- else %}{{ stage_identities(source_name) }}{% endif %}
+    )
     {% if not loop.last %}union all by name{% endif %}
   {%- endfor %}
 {% endmacro %}

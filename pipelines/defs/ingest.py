@@ -18,16 +18,7 @@ from connectors.errors import SourceError
 from connectors.redact import redact, redact_data, scrubbed
 from pipelines.alerts import sync_failed
 from pipelines.ingest import sync_source
-from pipelines.sources import Secrets
-
-DESCRIPTIONS = {
-    "github": "New GitHub issues, pull requests, comments, reviews, stars and profiles.",
-    "slack": "New Slack messages, thread replies, channel joins and users.",
-    "discourse": "New forum topics, replies, accepted solutions and users.",
-    "reddit": "New subreddit posts and comments.",
-    "stackexchange": "New questions, answers, accepted answers and comments in the tags.",
-    "events": "Event attendance from new or changed CSV files.",
-}
+from pipelines.sources import SOURCES, Secrets
 
 
 def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -> AssetsDefinition:
@@ -44,7 +35,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
         name=f"{source}_landing",
         group_name="ingest",
         kinds={source, "parquet"},
-        description=DESCRIPTIONS[source] + " Landed as Parquet, incrementally.",
+        description=SOURCES[source].description + " Landed as Parquet, incrementally.",
         required_resource_keys={"acacia", f"{source}_credentials"},
         retry_policy=RetryPolicy(
             max_retries=retries, delay=retry_delay, backoff=Backoff.EXPONENTIAL

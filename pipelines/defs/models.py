@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
 from dagster._utils import pushd
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.asset_utils import (
     get_manifest_and_translator_from_dbt_assets,
     get_updated_cli_invocation_params_for_context,
@@ -22,7 +22,7 @@ from dagster_dbt.asset_utils import (
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from connectors import clock
+from connectors import clock, registry
 from pipelines.defs.resources import AcaciaResource
 from pipelines.landing import LandingZone
 from pipelines.sources import SOURCES
@@ -196,8 +196,27 @@ def ensure_manifest() -> Path:
     return manifest
 
 
+def registry_vars(config: Any) -> dict[str, Any]:
+    """What the models know of the sources, all from the registry (connectors/registry.py)
+    and acacia.yml's overrides: the sources (in the order their profiles are preferred),
+    the activity types, which count as contributions, and which open or answer a thread
+    (response times)."""
+    kinds = registry.activity_types().values()
+    return {
+        "acacia_sources": list(SOURCES),
+        "acacia_activity_types": sorted(k.name for k in kinds),
+        "contribution_types": config.contribution_types(),
+        "thread_openers": {k.name: k.item for k in kinds if k.thread == "opens"},
+        "thread_openers_if_replied": {
+            k.name: k.item for k in kinds if k.thread == "opens_if_replied"
+        },
+        "thread_replies": sorted(k.name for k in kinds if k.thread == "replies"),
+    }
+
+
 def dbt_vars(config: Any) -> str:
-    """The dbt variables of a run, from acacia.yml and the clock (the as-of day)."""
+    """The dbt variables of a run, from the registry, acacia.yml and the clock (the as-of
+    day)."""
     return json.dumps(
         {
             "as_of_date": clock.today().isoformat(),
@@ -205,8 +224,20 @@ def dbt_vars(config: Any) -> str:
             "landing_path": str(config.storage.landing()),
             "resolution_path": str(config.storage.resolution()),
             "scoring": config.scoring.model_dump(),
+            **registry_vars(config),
         }
     )
+
+
+class AcaciaTranslator(DagsterDbtTranslator):
+    """dagster-dbt's translator, with the staging models drawn downstream of every
+    registered source's ingest asset (they read each source's landed files)."""
+
+    def get_asset_spec(self, manifest: Any, unique_id: str, project: Any) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if manifest["nodes"].get(unique_id, {}).get("name", "").startswith("stg_landing__"):
+            spec = spec.merge_attributes(deps=[AssetKey(f"{source}_landing") for source in SOURCES])
+        return spec
 
 
 def _unchanged_views(
@@ -232,7 +263,13 @@ def _dbt_step(name: str, select: str, *, views_only: bool = False) -> Any:
     Otherwise the step reports them unchanged without starting dbt (about 7 s of every
     nightly run, most of it dbt starting up)."""
 
-    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name=name, select=select)
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        name=name,
+        select=select,
+        dagster_dbt_translator=AcaciaTranslator(),
+    )
     def step(
         context: AssetExecutionContext, dbt: AcaciaDbtResource, acacia: AcaciaResource
     ) -> Iterator[Any]:

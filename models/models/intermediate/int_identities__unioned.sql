@@ -2,13 +2,13 @@
 -- landed (so no activity is ever without a member). A view, like the activities union:
 -- the warehouse stores only marts, and the published snapshot is a copy of it.
 with identities as (
-    {{ union_staging('identities') }}
+    select * from {{ ref('stg_landing__identities') }}
 ),
 
 -- The actors of the landed files themselves (no need to deduplicate ten million
 -- activities to know who acted).
 actors as (
-    {%- for source_name in var('acacia_sources') %}
+    {%- for source_name in acacia_sources() %}
     select distinct source, actor as source_user_id
     from {{ landed(source_name, 'activities') }}
     where actor is not null

@@ -4,8 +4,10 @@ with identities as (
     select
         *,
         -- Which source's profile to prefer for names and places.
-        case source when 'github' then 1 when 'discourse' then 2 when 'stackexchange' then 3
-            when 'slack' then 4 when 'events' then 5 else 6 end as preference
+        -- (the registered sources' order: connectors/<source>/source.py, profile_rank)
+        case source
+            {%- for source_name in acacia_sources() %} when '{{ source_name }}' then {{ loop.index }}
+            {%- endfor %} else 999 end as preference
     from {{ ref('identities') }}
 ),
 

@@ -10,20 +10,19 @@ with activities as not materialized (
 items as (
     select *
     from activities
-    where activity_type in ('issue_opened', 'pr_opened', 'topic_created', 'question')
-        -- A Slack thread: a message that others replied to in a thread.
-        or (source = 'slack' and activity_type = 'message'
+    where activity_type in ({{ sql_list(var('thread_openers').keys() | list) }})
+        -- A chat thread: a message that others replied to in its thread.
+        or (activity_type in ({{ sql_list(var('thread_openers_if_replied').keys() | list) }})
             and source || ':' || thread_id = activity_key
-            and exists (select 1 from activities as r where r.source = 'slack'
+            and exists (select 1 from activities as r where r.source = activities.source
                         and r.thread_id = activities.thread_id
-                        and r.activity_type = 'thread_reply'))
+                        and r.activity_type in ({{ sql_list(var('thread_replies')) }})))
 ),
 
 replies as (
     select source, thread_id, member_id, occurred_at
     from activities
-    where activity_type in ('issue_comment', 'review_comment', 'pr_review', 'post_reply',
-                            'answer', 'comment', 'thread_reply')
+    where activity_type in ({{ sql_list(var('thread_replies')) }})
 ),
 
 first_responses as (
@@ -42,9 +41,11 @@ first_responses as (
 select
     i.activity_key as item_key,
     i.source,
-    case i.activity_type when 'issue_opened' then 'issue' when 'pr_opened' then 'pull request'
-        when 'topic_created' then 'forum topic' when 'question' then 'question'
-        else 'chat thread' end as item_type,
+    case i.activity_type
+        {%- for name, item in (var('thread_openers') | dictsort)
+                               + (var('thread_openers_if_replied') | dictsort) %}
+        when '{{ name }}' then '{{ item }}'
+        {%- endfor %} end as item_type,
     i.channel,
     i.title,
     i.url,

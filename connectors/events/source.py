@@ -1,0 +1,57 @@
+"""Event attendance (CSV files) as a source: its settings, activity types, and how to
+build and check it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from connectors.errors import SourceError
+from connectors.events.connector import EventsConnector
+from connectors.source import (
+    ActivityType,
+    Connector,
+    Landed,
+    Secrets,
+    SourceDefinition,
+    SourceSettings,
+)
+
+
+class EventsSource(SourceSettings):
+    """sources.events: a folder of attendance CSV files (relative to the config)."""
+
+    folder: Path = Path("events")
+
+    secret_key: ClassVar[str | None] = None
+    path_keys: ClassVar[tuple[str, ...]] = ("folder",)
+
+
+def build(settings: EventsSource, secrets: Secrets, landed: Landed) -> Connector:
+    return EventsConnector(settings.folder)
+
+
+def check(settings: EventsSource, secrets: Secrets) -> str:
+    if not settings.folder.is_dir():
+        raise SourceError(
+            "events",
+            f"the events folder {settings.folder} does not exist.",
+            "Create it, or fix sources.events.folder.",
+        )
+    return f"{len(list(settings.folder.glob('*.csv')))} CSV file(s) in {settings.folder}"
+
+
+SOURCE = SourceDefinition(
+    name="events",
+    label="Events",
+    description="Event attendance from new or changed CSV files.",
+    settings=EventsSource,
+    activity_types=(
+        ActivityType("event_attended", "conversation", 3),
+        ActivityType("event_spoke", "contribution", 10),
+        ActivityType("event_organized", "contribution", 12),
+    ),
+    build=build,
+    check=check,
+    profile_rank=5,
+)

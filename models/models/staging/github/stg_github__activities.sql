@@ -1,3 +1,0 @@
--- Github activities, one row per activity: the latest fetched version wins.
--- depends on: {{ source('landing', 'github') }}
-{{ stage_activities('github') }}

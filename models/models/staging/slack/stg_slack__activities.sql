@@ -1,3 +1,0 @@
--- Slack activities, one row per activity: the latest fetched version wins.
--- depends on: {{ source('landing', 'slack') }}
-{{ stage_activities('slack') }}

@@ -1,3 +1,0 @@
--- Slack accounts, one row per account id.
--- depends on: {{ source('landing', 'slack') }}
-{{ stage_identities('slack') }}

@@ -1,3 +1,0 @@
--- Stack Exchange activities, one row per activity: the latest fetched version wins.
--- depends on: {{ source('landing', 'stackexchange') }}
-{{ stage_activities('stackexchange') }}
