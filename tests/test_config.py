@@ -111,3 +111,22 @@ def test_token_is_read_from_a_dotenv_file_beside_the_config(tmp_path, monkeypatc
     )
     assert config.secret("github") == "from-dotenv"
     monkeypatch.delenv("MY_GH_TOKEN", raising=False)  # load_dotenv wrote it to os.environ
+
+
+def test_a_team_overrides_an_activity_types_category(tmp_path):
+    """Mautic's team counts a support question as a contribution: `categories` changes
+    what the models count as one; an unknown type or category is a clear error."""
+    path = tmp_path / "acacia.yml"
+    path.write_text("categories: {question: contribution}\n")
+    config = load_config(path)
+    assert config.activity_categories()["question"] == "contribution"
+    assert "question" in config.contribution_types()
+    assert "answer" in config.contribution_types() and "message" not in config.contribution_types()
+    path.write_text("categories: {question: contributon}\n")
+    with pytest.raises(
+        ConfigError, match=r"categories\.question.*'contribution' or 'conversation'"
+    ):
+        load_config(path)
+    path.write_text("categories: {questions: contribution}\n")
+    with pytest.raises(ConfigError, match="unknown activity type 'questions'"):
+        load_config(path)

@@ -211,6 +211,7 @@ def registry_vars(config: Any) -> dict[str, Any]:
             k.name: k.item for k in kinds if k.thread == "opens_if_replied"
         },
         "thread_replies": sorted(k.name for k in kinds if k.thread == "replies"),
+        "thread_items": sorted({k.item for k in kinds if k.item}),
     }
 
 
