@@ -14,20 +14,20 @@ from pathlib import Path
 import yaml
 
 from connectors import clock
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import build_community, organizations_file
-from connectors.fake_apis.discourse import FakeDiscourse
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.events_data import write_event_files
-from connectors.fake_apis.github import FakeGitHub
-from connectors.fake_apis.github_data import GitHubData
-from connectors.fake_apis.reddit import FakeReddit
-from connectors.fake_apis.reddit_data import RedditData
-from connectors.fake_apis.slack import FakeSlack
-from connectors.fake_apis.slack_data import SlackData
-from connectors.fake_apis.stackexchange import FakeStackExchange
-from connectors.fake_apis.stackexchange_data import StackExchangeData
 from pipelines.run import REPO_ROOT
+from pipelines.sample import FakeServer
+from pipelines.sample.community import build_community, organizations_file
+from pipelines.sample.discourse import FakeDiscourse
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.events_data import write_event_files
+from pipelines.sample.github import FakeGitHub
+from pipelines.sample.github_data import GitHubData
+from pipelines.sample.reddit import FakeReddit
+from pipelines.sample.reddit_data import RedditData
+from pipelines.sample.slack import FakeSlack
+from pipelines.sample.slack_data import SlackData
+from pipelines.sample.stackexchange import FakeStackExchange
+from pipelines.sample.stackexchange_data import StackExchangeData
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
 PORTS = {"github": 8765, "slack": 8766, "discourse": 8767, "reddit": 8768, "stackexchange": 8769}

@@ -12,19 +12,19 @@ import yaml
 
 from connectors import clock
 from connectors.batch import Batch
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import Community, build_community
-from connectors.fake_apis.discourse import FakeDiscourse
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.github import FakeGitHub
-from connectors.fake_apis.github_data import GitHubData
-from connectors.fake_apis.reddit import FakeReddit
-from connectors.fake_apis.reddit_data import RedditData
-from connectors.fake_apis.slack import FakeSlack
-from connectors.fake_apis.slack_data import SlackData
-from connectors.fake_apis.stackexchange import FakeStackExchange
-from connectors.fake_apis.stackexchange_data import StackExchangeData
 from connectors.github import GitHubClient, GitHubSettings
+from pipelines.sample import FakeServer
+from pipelines.sample.community import Community, build_community
+from pipelines.sample.discourse import FakeDiscourse
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.github import FakeGitHub
+from pipelines.sample.github_data import GitHubData
+from pipelines.sample.reddit import FakeReddit
+from pipelines.sample.reddit_data import RedditData
+from pipelines.sample.slack import FakeSlack
+from pipelines.sample.slack_data import SlackData
+from pipelines.sample.stackexchange import FakeStackExchange
+from pipelines.sample.stackexchange_data import StackExchangeData
 
 # The SDKs honour proxy variables, which would send loopback traffic elsewhere.
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
@@ -229,10 +229,10 @@ def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture(scope="session")
 def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
     """One workspace synced once from every source's fake API (shared by tests)."""
-    from connectors.fake_apis.community import organizations_file
-    from connectors.fake_apis.events_data import event_rows, write_event_files
     from pipelines.config import load_config
     from pipelines.run import run_job
+    from pipelines.sample.community import organizations_file
+    from pipelines.sample.events_data import event_rows, write_event_files
 
     community = small_community()
     data = {

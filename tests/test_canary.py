@@ -26,20 +26,20 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from connectors import redact
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.base import FakeAPI
-from connectors.fake_apis.discourse import FakeDiscourse
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.events_data import write_event_files
-from connectors.fake_apis.github import FakeGitHub
-from connectors.fake_apis.github_data import GitHubData
-from connectors.fake_apis.reddit import FakeReddit
-from connectors.fake_apis.reddit_data import RedditData
-from connectors.fake_apis.slack import FakeSlack
-from connectors.fake_apis.slack_data import SlackData
-from connectors.fake_apis.stackexchange import FakeStackExchange
-from connectors.fake_apis.stackexchange_data import StackExchangeData
 from pipelines.config import load_config, secret_variables
+from pipelines.sample import FakeServer
+from pipelines.sample.base import FakeAPI
+from pipelines.sample.discourse import FakeDiscourse
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.events_data import write_event_files
+from pipelines.sample.github import FakeGitHub
+from pipelines.sample.github_data import GitHubData
+from pipelines.sample.reddit import FakeReddit
+from pipelines.sample.reddit_data import RedditData
+from pipelines.sample.slack import FakeSlack
+from pipelines.sample.slack_data import SlackData
+from pipelines.sample.stackexchange import FakeStackExchange
+from pipelines.sample.stackexchange_data import StackExchangeData
 from pipelines.sources import SOURCES
 from tests.conftest import MARKDOWN_ELEMENTS, small_community, write_config
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
 from connectors.errors import RateLimitStop
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.discourse_data import DiscourseData
+from pipelines.sample import FakeServer
+from pipelines.sample.discourse_data import DiscourseData
 from tests.conftest import DISCOURSE_KEY, community_end, drive
 from tests.shapes import shape
 

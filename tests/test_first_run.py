@@ -67,7 +67,7 @@ def test_a_source_whose_first_sync_failed_shows_its_data_once_it_lands(
     """The first sync of GitHub fails (a wrong token) and lands nothing; the run still
     publishes the events, and says so with its own exit code. Once the token is fixed,
     GitHub's activities land and every one of them is published."""
-    from connectors.fake_apis.events_data import write_event_files
+    from pipelines.sample.events_data import write_event_files
     from tests.conftest import small_community
 
     write_event_files(small_community(), tmp_path / "events")

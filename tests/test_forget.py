@@ -13,16 +13,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import organizations_file
-from connectors.fake_apis.discourse import FakeDiscourse
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.github import FakeGitHub
-from connectors.fake_apis.github_data import GitHubData
 from pipelines.cli import app
 from pipelines.config import load_config
 from pipelines.publish import current_snapshot
 from pipelines.run import run_job
+from pipelines.sample import FakeServer
+from pipelines.sample.community import organizations_file
+from pipelines.sample.discourse import FakeDiscourse
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.github import FakeGitHub
+from pipelines.sample.github_data import GitHubData
 from tests.conftest import DISCOURSE_KEY, TOKEN, community_end, small_community, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("forget")]

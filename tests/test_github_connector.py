@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from connectors.errors import RateLimitStop, SourceError
-from connectors.fake_apis.github_data import GitHubData
 from connectors.github import GitHubClient, GitHubConnector
 from connectors.github.connector import STREAMS, Batch
+from pipelines.sample.github_data import GitHubData
 from tests.conftest import community_end, drive, fast_settings
 from tests.shapes import shape
 
@@ -275,7 +275,7 @@ def test_source_error_names_source_and_fix():
 
 
 def test_sample_community_is_deterministic():
-    from connectors.fake_apis.community import build_community
+    from pipelines.sample.community import build_community
 
     def draw(seed: int) -> GitHubData:
         return GitHubData(

@@ -18,21 +18,21 @@ import yaml
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import organizations_file
-from connectors.fake_apis.discourse import FakeDiscourse
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.github import FakeGitHub
-from connectors.fake_apis.github_data import GitHubData
-from connectors.fake_apis.slack import FakeSlack
-from connectors.fake_apis.slack_data import SlackData
-from connectors.fake_apis.stackexchange import FakeStackExchange
-from connectors.fake_apis.stackexchange_data import StackExchangeData
 from connectors.text import slack as slack_text
 from pipelines import directory, monthly_update
 from pipelines.config import load_config
 from pipelines.publish import current_snapshot
 from pipelines.run import run_job
+from pipelines.sample import FakeServer
+from pipelines.sample.community import organizations_file
+from pipelines.sample.discourse import FakeDiscourse
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.github import FakeGitHub
+from pipelines.sample.github_data import GitHubData
+from pipelines.sample.slack import FakeSlack
+from pipelines.sample.slack_data import SlackData
+from pipelines.sample.stackexchange import FakeStackExchange
+from pipelines.sample.stackexchange_data import StackExchangeData
 from tests.conftest import (
     DISCOURSE_KEY,
     MARKDOWN_ELEMENTS,

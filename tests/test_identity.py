@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.fake_apis.community import SECONDMENTS
 from pipelines.identity.organizations import (
     ManualAffiliation,
     MemberFacts,
@@ -23,6 +22,7 @@ from pipelines.identity.resolve import IdentityRef, ManualRules, resolve
 from pipelines.identity.rules import load_identity_rules, update_identity_rules
 from pipelines.identity.suggestions import Person, normalize_name, suggest
 from pipelines.publish import current_snapshot
+from pipelines.sample.community import SECONDMENTS
 
 SOURCES = ("github", "slack", "discourse", "events")
 EMAILS = ("ada@acme.com", "ADA@acme.com", "bo@x.org", "cy@y.net", None)

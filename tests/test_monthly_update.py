@@ -10,9 +10,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from connectors.fake_apis.base import FakeServer
-from connectors.fake_apis.slack import FakeSlack
-from connectors.fake_apis.slack_data import CLOSED_CHANNELS, SlackData
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.cli import app
 from pipelines.config import DEFAULT_WEIGHTS, load_config
@@ -27,6 +24,9 @@ from pipelines.monthly_update import (
     post,
 )
 from pipelines.publish import current_snapshot
+from pipelines.sample.base import FakeServer
+from pipelines.sample.slack import FakeSlack
+from pipelines.sample.slack_data import CLOSED_CHANNELS, SlackData
 from tests.conftest import (
     SLACK_TOKEN,
     community_activities,

@@ -202,12 +202,12 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
 ):
     """GitHub refuses the token; the events land, the models rebuild and publish, and
     the failure shows as a failed check (and in the sync status the dashboard reads)."""
-    from connectors.fake_apis.base import FakeServer
-    from connectors.fake_apis.community import build_community
-    from connectors.fake_apis.events_data import write_event_files
-    from connectors.fake_apis.slack import FakeSlack
-    from connectors.fake_apis.slack_data import SlackData
     from pipelines.landing import SyncStatus
+    from pipelines.sample.base import FakeServer
+    from pipelines.sample.community import build_community
+    from pipelines.sample.events_data import write_event_files
+    from pipelines.sample.slack import FakeSlack
+    from pipelines.sample.slack_data import SlackData
     from tests.conftest import SLACK_TOKEN, small_community
 
     monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", "not-the-right-token-0000")
@@ -273,7 +273,7 @@ def test_dbt_failing_says_why_and_the_next_run_in_the_process_builds(tmp_path):
     import subprocess
     import sys
 
-    from connectors.fake_apis.synthetic import write_organizations, write_synthetic_community
+    from pipelines.sample.synthetic import write_organizations, write_synthetic_community
 
     (tmp_path / "acacia.yml").write_text(yaml.safe_dump({"storage": {"data_dir": "data"}}))
     write_organizations(tmp_path / "organizations.yml", 3)

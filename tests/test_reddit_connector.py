@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import timedelta
 
 from connectors.errors import RateLimitStop
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.reddit import LISTING_CAP
-from connectors.fake_apis.reddit_data import RedditData
 from connectors.reddit import RedditConnector, RedditSettings, make_reddit
+from pipelines.sample import FakeServer
+from pipelines.sample.reddit import LISTING_CAP
+from pipelines.sample.reddit_data import RedditData
 from tests.conftest import REDDIT_ID, REDDIT_SECRET, community_end, drive
 
 

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.fake_apis.community import build_community
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.events_data import event_rows
-from connectors.fake_apis.github_data import GitHubData
-from connectors.fake_apis.reddit_data import RedditData
-from connectors.fake_apis.slack_data import SlackData
-from connectors.fake_apis.stackexchange_data import StackExchangeData
+from pipelines.sample.community import build_community
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.events_data import event_rows
+from pipelines.sample.github_data import GitHubData
+from pipelines.sample.reddit_data import RedditData
+from pipelines.sample.slack_data import SlackData
+from pipelines.sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_activities
 
 

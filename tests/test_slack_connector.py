@@ -6,9 +6,9 @@ from collections import Counter
 from datetime import timedelta
 
 from connectors.errors import RateLimitStop
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.slack_data import SlackData
 from connectors.slack import SlackConnector, SlackSettings, make_client
+from pipelines.sample import FakeServer
+from pipelines.sample.slack_data import SlackData
 from tests.conftest import SLACK_TOKEN, community_end, drive
 
 READABLE = 4  # general, help, dev, announcements: the public channels the app is in

@@ -7,9 +7,9 @@ from collections import Counter
 from datetime import timedelta
 
 from connectors.errors import RateLimitStop
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.stackexchange_data import StackExchangeData
 from connectors.stackexchange import StackExchangeConnector, StackExchangeSettings
+from pipelines.sample import FakeServer
+from pipelines.sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_end, drive
 
 

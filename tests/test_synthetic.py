@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from connectors.fake_apis.synthetic import write_synthetic_community
 from connectors.records import SOURCE_ACTIVITY_TYPES
+from pipelines.sample.synthetic import write_synthetic_community
 
 
 def test_writes_the_landing_contract_deterministically(tmp_path):

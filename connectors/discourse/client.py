@@ -9,13 +9,13 @@ asked for again. Waits longer than ``max_rate_limit_wait`` stop the sync cleanly
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from connectors.errors import RateLimitStop, SourceError
+from connectors.errors import SourceError
+from connectors.retry import RetryPolicy, retry_after
 
 log = logging.getLogger(__name__)
 SOURCE = "discourse"
@@ -46,14 +46,17 @@ class DiscourseClient:
             }
         )
         self.requests = 0
+        self.policy = RetryPolicy(
+            SOURCE, settings.retries, settings.backoff, settings.max_rate_limit_wait
+        )
 
     def get(self, path: str, params: Any = None) -> Any:
         """The JSON at ``path`` (relative to base_url)."""
         url = self.settings.base_url.rstrip("/") + path
         problem = ""
-        for attempt in range(self.settings.retries + 1):
-            if attempt:
-                time.sleep(self.settings.backoff * 2 ** (attempt - 1))
+        for attempt in self.policy.tries():
+            if attempt > 1:
+                self.policy.pause(attempt - 1, path, problem)
             self.requests += 1
             try:
                 response = self.session.get(url, params=params, timeout=self.settings.timeout)
@@ -84,16 +87,8 @@ class DiscourseClient:
             extras = response.json().get("extras") or {}
         except ValueError:
             extras = {}
-        wait = float(response.headers.get("Retry-After") or extras.get("wait_seconds") or 10)
-        if wait > self.settings.max_rate_limit_wait:
-            raise RateLimitStop(
-                SOURCE,
-                f"Discourse rate-limited {path} for {wait:.0f} s, more "
-                f"than max_rate_limit_wait ({self.settings.max_rate_limit_wait:.0f} s).",
-                "Nothing is lost: the next run resumes from the last landed page.",
-            )
-        log.info("Discourse rate limit on %s: waiting %.0f s", path, wait)
-        time.sleep(wait)
+        wait = retry_after(response.headers.get("Retry-After")) or extras.get("wait_seconds")
+        self.policy.honour(wait, path, default=10)
 
     @staticmethod
     def _client_error(response: requests.Response, path: str) -> SourceError:

@@ -23,6 +23,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import BadCredentialsException, RateLimitExceededExceedsMaxWait
 
 from connectors.errors import RateLimitStop, SourceError
+from connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,9 @@ class GitHubClient:
         )
         self.requester = self.github.requester
         self.requests = 0
+        self.policy = RetryPolicy(
+            "github", settings.retries, settings.backoff_factor, settings.max_rate_limit_wait
+        )
 
     # -- single requests ------------------------------------------------------------
     def get(
@@ -139,20 +143,17 @@ class GitHubClient:
             )
         return payload["data"]
 
-    def _call(self, send: Any, what: str, attempts: int = 3) -> Any:
-        for attempt in range(1, attempts + 1):
+    def _call(self, send: Any, what: str) -> Any:
+        """One request through PyGithub (whose GithubRetry retries connections, 5xx and
+        secondary limits); a malformed body is retried here, under the one policy."""
+        attempts = self.policy.retries + 1
+        for attempt in self.policy.tries():
             self._wait_if_exhausted()
             self.requests += 1
             try:
                 return send()
             except json.JSONDecodeError as error:
                 # A truncated body: the request itself is safe to repeat.
-                log.warning(
-                    "GitHub sent a malformed body for %s (try %d/%d)",
-                    _path(what),
-                    attempt,
-                    attempts,
-                )
                 if attempt == attempts:
                     raise SourceError(
                         "github",
@@ -160,7 +161,7 @@ class GitHubClient:
                         "Try again later; if it persists, check base_url "
                         "points at a GitHub API (not a web page or proxy).",
                     ) from error
-                time.sleep(self.settings.backoff_factor * attempt)
+                self.policy.pause(attempt, _path(what), "a malformed body")
             except RateLimitExceededExceedsMaxWait as error:
                 raise RateLimitStop(
                     "github",
@@ -216,8 +217,7 @@ class GitHubClient:
                 "Nothing is lost: the next run resumes from the last landed page.",
             )
         if wait > 0:
-            log.info("GitHub rate limit spent; waiting %.0f s for its reset", wait)
-            time.sleep(wait)
+            self.policy.honour(wait, "the next request (primary rate limit spent)")
 
     # -- pagination -----------------------------------------------------------------
     def pages(

@@ -16,7 +16,6 @@ go on, or stop cleanly when that is longer than ``max_rate_limit_wait``.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from connectors import clock
 from connectors.batch import Batch, Reject, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
+from connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 SOURCE = "reddit"
@@ -104,25 +104,19 @@ class RedditConnector:
 
     # -- requests -----------------------------------------------------------------------
     def get(self, path: str, params: dict[str, Any]) -> Any:
-        for attempt in range(self.settings.retries + 1):
+        policy = RetryPolicy(
+            SOURCE, self.settings.retries, self.settings.backoff, self.settings.max_rate_limit_wait
+        )
+        for attempt in policy.tries():
             self.requests += 1
             try:
                 return self.reddit.get(path, params=params)
             except prawcore.TooManyRequests as error:
-                wait = float(error.retry_after or 60)
-                if wait > self.settings.max_rate_limit_wait:
-                    raise RateLimitStop(
-                        SOURCE,
-                        f"Reddit rate-limited {path} for {wait:.0f} s, more than "
-                        "max_rate_limit_wait.",
-                        "Nothing is lost: the next run resumes from the last landed page.",
-                    ) from None
-                log.info("Reddit rate limit on %s: waiting %.0f s", path, wait)
-                time.sleep(wait)
+                policy.honour(float(error.retry_after) if error.retry_after else None, path)
             except (prawcore.ServerError, prawcore.BadJSON, ValueError, TypeError) as error:
                 # 5xx (after prawcore's own two retries), a truncated body (the token
                 # endpoint's raises JSONDecodeError), or a body praw cannot read.
-                if attempt == self.settings.retries:
+                if attempt == self.settings.retries + 1:
                     what = (
                         "a malformed answer"
                         if isinstance(error, ValueError | TypeError | prawcore.BadJSON)
@@ -133,7 +127,7 @@ class RedditConnector:
                         f"Reddit kept failing on {path} ({what}).",
                         "Usually Reddit is having a bad moment; the next run resumes here.",
                     ) from None
-                time.sleep(self.settings.backoff * 2**attempt)
+                policy.pause(attempt, path, type(error).__name__)
             except (prawcore.NotFound, prawcore.Redirect, prawcore.Forbidden) as error:
                 raise SourceError(
                     SOURCE,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from connectors import clock
 from connectors.batch import Batch, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
+from connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,12 @@ class SlackConnector:
         unidentified: set[str] | None = None,
         now: datetime | None = None,
         page_size: int = 200,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.client = client
+        #: Malformed answers are retried under it; slack_sdk retries connections and
+        #: rate limits itself (its retry handlers).
+        self.policy = policy or RetryPolicy(SOURCE, retries=2, backoff=0.5)
         self.channels = channels or []
         now = now or clock.now()
         self.floor = ts_of(now - timedelta(days=backfill_days))
@@ -116,9 +120,10 @@ class SlackConnector:
         self._set_aside: list = []
 
     # -- calls ------------------------------------------------------------------------
-    def call(self, method: str, attempts: int = 3, **params: Any) -> dict[str, Any]:
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
         """One Web API call; Slack's error codes become SourceErrors with a fix."""
-        for attempt in range(1, attempts + 1):
+        attempts = self.policy.retries + 1
+        for attempt in self.policy.tries():
             self.requests += 1
             try:
                 return self.client.api_call(method, params=params).data
@@ -137,8 +142,8 @@ class SlackConnector:
                 malformed = error.startswith("Received a response in a non-JSON format")
                 if exc.response.status_code != 200 or not malformed:
                     raise self._error(method, exc.response, error) from None
-            log.warning("Slack sent a malformed body for %s (try %d/%d)", method, attempt, attempts)
-            time.sleep(0.5 * attempt)
+            if attempt < attempts:
+                self.policy.pause(attempt, method, "a malformed body")
         raise SourceError(
             SOURCE,
             f"Slack sent malformed responses to {method} {attempts} times in a row.",

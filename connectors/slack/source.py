@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from connectors.retry import RetryPolicy
 from connectors.slack.client import SlackSettings, make_client
 from connectors.slack.connector import SlackConnector
 from connectors.source import (
@@ -49,6 +50,12 @@ def build(settings: SlackSource, secrets: Secrets, landed: Landed) -> Connector:
         store_bodies=settings.store_bodies,
         known_users=landed.known_users("slack"),
         unidentified=landed.actors_without_profile("slack"),
+        policy=RetryPolicy(
+            "slack",
+            settings.request_retries,
+            settings.retry_backoff_seconds,
+            settings.max_rate_limit_wait,
+        ),
     )
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextvars
 import html
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from connectors import clock
 from connectors.batch import Batch, Reject, Watermark, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
+from connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 SOURCE = "stackexchange"
@@ -120,6 +120,8 @@ class StackExchangeConnector:
         self.quota_remaining: int | None = None
         self.problems: list[SourceError] = []
         self.api: StackAPI | None = None
+        # StackAPI itself sleeps the ``backoff`` a body asks for.
+        self.policy = RetryPolicy(SOURCE, settings.retries, settings.backoff)
 
     # -- requests ---------------------------------------------------------------------
     @contextmanager
@@ -138,7 +140,7 @@ class StackExchangeConnector:
             except _Transient as error:
                 if attempt == self.settings.retries:
                     raise self._unreachable("sites", error.reason) from None
-                time.sleep(self.settings.backoff * 2**attempt)
+                self.policy.pause(attempt + 1, "sites", error.reason)
         raise AssertionError("unreachable")
 
     def _connect(self) -> StackAPI:
@@ -197,13 +199,8 @@ class StackExchangeConnector:
                     if answered:
                         raise self._error(endpoint, error) from None
                     raise self._unreachable(endpoint, _reason(error)) from None
-                log.warning(
-                    "Stack Exchange %s on %s (try %d); backing off",
-                    getattr(error, "code", None) if answered else _reason(error),
-                    endpoint,
-                    attempt + 1,
-                )
-                time.sleep(self.settings.backoff * 2**attempt)
+                reason = str(getattr(error, "code", None)) if answered else _reason(error)
+                self.policy.pause(attempt + 1, endpoint, reason)
                 continue
             if result.get("quota_remaining", -1) >= 0:
                 self.quota_remaining = result["quota_remaining"]

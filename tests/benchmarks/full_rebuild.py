@@ -1,7 +1,7 @@
 """Benchmark (not a test): rebuilding everything from the landing zone at scale.
 
 Writes a synthetic community of 1 million and 10 million activities straight into a
-landing zone (connectors/fake_apis/synthetic.py), then runs the ``rebuild`` job (dbt
+landing zone (pipelines/sample/synthetic.py), then runs the ``rebuild`` job (dbt
 staging, identity resolution, marts, publish) and prints wall time and peak memory; then
 adds 1% new activity and times the nightly rebuild. Targets on a 2-core machine: full
 rebuild of 10 million activities under 30 s and 4 GB peak.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from connectors.fake_apis.synthetic import write_organizations, write_synthetic_community
+from pipelines.sample.synthetic import write_organizations, write_synthetic_community
 
 
 def peak_mb() -> float:

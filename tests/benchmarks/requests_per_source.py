@@ -18,22 +18,22 @@ import time
 from collections import Counter
 
 from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
-from connectors.fake_apis import FakeServer
-from connectors.fake_apis.community import build_community
-from connectors.fake_apis.discourse import FakeDiscourse
-from connectors.fake_apis.discourse_data import DiscourseData
-from connectors.fake_apis.github import FakeGitHub
-from connectors.fake_apis.github_data import GitHubData
-from connectors.fake_apis.reddit import FakeReddit
-from connectors.fake_apis.reddit_data import RedditData
-from connectors.fake_apis.slack import FakeSlack
-from connectors.fake_apis.slack_data import SlackData
-from connectors.fake_apis.stackexchange import FakeStackExchange
-from connectors.fake_apis.stackexchange_data import StackExchangeData
 from connectors.github import GitHubClient, GitHubConnector, GitHubSettings
 from connectors.reddit import RedditConnector, RedditSettings, make_reddit
 from connectors.slack import SlackConnector, SlackSettings, make_client
 from connectors.stackexchange import StackExchangeConnector, StackExchangeSettings
+from pipelines.sample import FakeServer
+from pipelines.sample.community import build_community
+from pipelines.sample.discourse import FakeDiscourse
+from pipelines.sample.discourse_data import DiscourseData
+from pipelines.sample.github import FakeGitHub
+from pipelines.sample.github_data import GitHubData
+from pipelines.sample.reddit import FakeReddit
+from pipelines.sample.reddit_data import RedditData
+from pipelines.sample.slack import FakeSlack
+from pipelines.sample.slack_data import SlackData
+from pipelines.sample.stackexchange import FakeStackExchange
+from pipelines.sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_end  # also clears proxy variables for loopback
 
 

@@ -8,7 +8,7 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from connectors.fake_apis.community import Community
+from pipelines.sample.community import Community
 
 CITIES = ("Berlin", "Lagos", "São Paulo", "Bangalore", "Toronto")
 

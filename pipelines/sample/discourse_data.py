@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connectors.fake_apis.community import Community, Person
+from pipelines.sample.community import Community, Person
 
 CATEGORIES = (("Support", 1.0), ("Ideas", 0.4), ("Development", 0.5), ("Announcements", 0.1))
 

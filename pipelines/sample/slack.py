@@ -15,8 +15,8 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.fake_apis.base import FakeAPI, Fault
-from connectors.fake_apis.slack_data import Message, SlackData
+from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.slack_data import Message, SlackData
 
 
 def _cursor(offset: int) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
 
-from connectors.fake_apis.community import Community, Person
+from pipelines.sample.community import Community, Person
 
 TITLES = (
     "Crash when {x} is empty",

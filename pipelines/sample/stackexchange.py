@@ -15,8 +15,8 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.fake_apis.base import FakeAPI, Fault
-from connectors.fake_apis.stackexchange_data import (
+from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.stackexchange_data import (
     Answer,
     Comment,
     Question,

@@ -13,8 +13,8 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.fake_apis.base import FakeAPI, Fault
-from connectors.fake_apis.reddit_data import RedditData, Thing
+from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.reddit_data import RedditData, Thing
 
 LISTING_CAP = 1000
 

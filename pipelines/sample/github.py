@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.fake_apis.base import FakeAPI, Fault
-from connectors.fake_apis.community import Person
-from connectors.fake_apis.github_data import Comment, GitHubData, Issue, Repo
+from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.community import Person
+from pipelines.sample.github_data import Comment, GitHubData, Issue, Repo
 
 STAR_MEDIA_TYPE = "application/vnd.github.star+json"
 

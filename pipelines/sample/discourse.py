@@ -15,9 +15,9 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.fake_apis.base import FakeAPI, Fault
-from connectors.fake_apis.discourse_data import DiscourseData, ForumUser, Post, Topic
-from connectors.fake_apis.github import iso
+from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.discourse_data import DiscourseData, ForumUser, Post, Topic
+from pipelines.sample.github import iso
 
 
 class FakeDiscourse(FakeAPI):

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connectors.fake_apis.community import Community, Person
+from pipelines.sample.community import Community, Person
 
 
 @dataclass
