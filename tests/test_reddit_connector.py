@@ -148,3 +148,30 @@ def test_malformed_bodies_in_a_row_are_retried_under_the_one_policy(fake_reddit,
     assert connector.problems, "a listing that is never readable must be reported"
     assert all("unexpected" not in str(p) for p in connector.problems)
     assert any("malformed" in p.problem or "not JSON" in p.problem for p in connector.problems)
+
+
+def test_real_shapes_deleted_removed_and_unreadable_comments():
+    """A listing as Reddit sends it, turned into praw's own objects (praw's objector): a
+    deleted account's comment counts for the ghost, a removed one for its author, and a
+    comment without ``created_utc`` is set aside while the others are read."""
+    import praw
+
+    from connectors.reddit import RedditConnector, RedditSettings
+    from tests.shapes import shape
+
+    reddit = praw.Reddit(client_id="x", client_secret="y", user_agent="acacia tests")
+    listing = reddit._objector.objectify(shape("reddit", "comments_deleted_and_removed"))
+    settings = RedditSettings(client_id="x", client_secret="y")
+    connector = RedditConnector(reddit, settings, subreddits=["acacia"])
+    activities, identities, rejects = connector._records("acacia", "comments", listing.children)
+    assert [(a.activity_id, a.actor) for a in activities] == [
+        ("t1_c1", "[deleted]"),
+        ("t1_c2", "t2_abc"),
+    ]
+    assert activities[1].parent_id == "t1_c1" and activities[1].thread_id == "t3_p1"
+    assert {i.source_user_id: i.is_deleted for i in identities} == {
+        "[deleted]": True,
+        "t2_abc": False,
+    }
+    (reject,) = rejects
+    assert reject.reason == "missing field 'created_utc'" and reject.item["id"] == "c3"

@@ -10,6 +10,7 @@ from connectors.slack import SlackConnector, SlackSettings, make_client
 from pipelines.sample import FakeServer
 from pipelines.sample.slack_data import SlackData
 from tests.conftest import SLACK_TOKEN, community_end, drive
+from tests.shapes import shape
 
 READABLE = 4  # general, help, dev, announcements: the public channels the app is in
 
@@ -206,30 +207,7 @@ def test_legacy_shapes_file_comments_and_bots_without_a_profile():
     connector = SlackConnector(None)
     connector.workspace_url = "https://acme.slack.com"
     channel = {"id": "C1", "name": "general"}
-    messages = [
-        {
-            "type": "message",
-            "subtype": "file_comment",
-            "ts": "1780000000.000100",
-            "text": "<@U2> commented on a file",
-            "comment": {"id": "Fc1", "user": "U2", "comment": "nice"},
-        },
-        {
-            "type": "message",
-            "subtype": "bot_message",
-            "ts": "1780000001.000100",
-            "username": "deploy-hook",
-            "text": "deployed",
-        },
-        {
-            "type": "message",
-            "subtype": "bot_message",
-            "ts": "1780000002.000100",
-            "bot_id": "B9",
-            "username": "ci",
-            "text": "green",
-        },
-    ]
+    messages = shape("slack", "history_legacy_messages")["messages"]
     actors = [a.actor for m in messages for a in connector._message_activities(channel, m)]
     assert actors == ["U2", "bot:deploy-hook", "B9"]
     bots = [i for m in messages for i in connector._bot_identity(m)]

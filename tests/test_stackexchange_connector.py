@@ -11,6 +11,7 @@ from connectors.stackexchange import StackExchangeConnector, StackExchangeSettin
 from pipelines.sample import FakeServer
 from pipelines.sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_end, drive
+from tests.shapes import shape
 
 
 def run(server: FakeServer, state: dict, limit: int | None = None, **overrides: object):
@@ -134,29 +135,18 @@ def test_real_shapes_links_entities_moderators_and_repeats():
     same question on two pages of one fetch is read once."""
     from connectors.stackexchange.connector import StackExchangeConnector, StackExchangeSettings
 
-    owner = {"user_id": 5, "display_name": "J&#246;rg", "user_type": "moderator"}
-    question = {
-        "question_id": 1,
-        "title": "Why &quot;x&quot; fails in S&#227;o Paulo",
-        "link": "https://pt.stackoverflow.com/questions/1/why-x-fails",
-        "owner": owner,
-        "creation_date": 1_780_000_000,
-        "last_activity_date": 1_780_000_100,
-    }
-    profile = {
-        **owner,
-        "location": "S&#227;o Paulo",
-        "link": "https://pt.stackoverflow.com/users/5",
-    }
+    page = shape("stackexchange", "questions_dotted_site")
+    profiles = shape("stackexchange", "users_moderator")["items"]
+    question = page["items"][0]
 
     class Recorded(StackExchangeConnector):
         def fetch(self, endpoint, **params):
             if endpoint == "questions":
-                return {"items": [question, dict(question)], "has_more": False}
+                return page
             raise AssertionError(endpoint)
 
         def fetch_all(self, endpoint, **params):
-            return [profile] if endpoint == "users/{ids}" else []
+            return profiles if endpoint == "users/{ids}" else []
 
     connector = Recorded(StackExchangeSettings(site="pt.stackoverflow"), tags=["python"])
     batches = list(connector._tag("python", {}))
