@@ -160,7 +160,7 @@ def test_real_shapes_deleted_removed_and_unreadable_comments():
     from tests.shapes import shape
 
     reddit = praw.Reddit(client_id="x", client_secret="y", user_agent="acacia tests")
-    listing = reddit._objector.objectify(shape("reddit", "comments_deleted_and_removed"))
+    listing = reddit._objector.objectify(data=shape("reddit", "comments_deleted_and_removed"))
     settings = RedditSettings(client_id="x", client_secret="y")
     connector = RedditConnector(reddit, settings, subreddits=["acacia"])
     activities, identities, rejects = connector._records("acacia", "comments", listing.children)
