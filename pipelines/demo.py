@@ -6,6 +6,7 @@ unchanged against local servers that speak each platform's protocol.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import socket
 from datetime import datetime
@@ -13,32 +14,27 @@ from pathlib import Path
 
 import yaml
 
-from connectors import clock
+from connectors import clock, registry
 from pipelines.run import REPO_ROOT
 from pipelines.sample import FakeServer
-from pipelines.sample.community import build_community, organizations_file
-from pipelines.sample.discourse import FakeDiscourse
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.events_data import write_event_files
-from pipelines.sample.github import FakeGitHub
-from pipelines.sample.github_data import GitHubData
-from pipelines.sample.reddit import FakeReddit
-from pipelines.sample.reddit_data import RedditData
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import SlackData
-from pipelines.sample.stackexchange import FakeStackExchange
-from pipelines.sample.stackexchange_data import StackExchangeData
+from pipelines.sample.base import DemoSource
+from pipelines.sample.community import Community, build_community, organizations_file
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
-PORTS = {"github": 8765, "slack": 8766, "discourse": 8767, "reddit": 8768, "stackexchange": 8769}
-DEMO_SECRETS = {
-    "github": "ACACIA_DEMO_GITHUB_TOKEN",
-    "slack": "ACACIA_DEMO_SLACK_TOKEN",
-    "discourse": "ACACIA_DEMO_DISCOURSE_KEY",
-    "reddit_id": "ACACIA_DEMO_REDDIT_ID",
-    "reddit": "ACACIA_DEMO_REDDIT_SECRET",
-    "stackexchange": "ACACIA_DEMO_STACKEXCHANGE_KEY",
-}
+
+
+def demo_sources() -> dict[str, DemoSource]:
+    """Every registered source whose sample module (pipelines/sample/<source>.py)
+    declares how the demo serves it, in the registry's order."""
+    found = {}
+    for name in registry.sources():
+        try:
+            module = importlib.import_module(f"pipelines.sample.{name}")
+        except ModuleNotFoundError:
+            continue
+        if isinstance(getattr(module, "DEMO", None), DemoSource):
+            found[name] = module.DEMO
+    return found
 
 
 def _free(port: int) -> int:
@@ -55,20 +51,16 @@ def _free(port: int) -> int:
 def start_fake_apis(
     end: datetime | None = None, ports: dict[str, int] | None = None
 ) -> dict[str, FakeServer]:
-    """Serve the sample community's GitHub, Slack, forum, subreddit and Stack Exchange
-    site on 127.0.0.1 (threads). The community ends at ``end`` (default: the clock's now);
-    its shape is the same whatever the date."""
-    end = end or clock.now()
-    community = build_community(end)
-    ports = ports or PORTS
-    apis = {
-        "github": FakeGitHub(GitHubData(community)),
-        "slack": FakeSlack(SlackData(community)),
-        "discourse": FakeDiscourse(DiscourseData(community)),
-        "reddit": FakeReddit(RedditData(community)),
-        "stackexchange": FakeStackExchange(StackExchangeData(community)),
+    """Serve the sample community on every source's fake API on 127.0.0.1 (threads).
+    The community ends at ``end`` (default: the clock's now); its shape is the same
+    whatever the date."""
+    community = build_community(end or clock.now())
+    ports = ports or {}
+    return {
+        name: FakeServer(demo.api(community), port=_free(ports.get(name, demo.port))).start()
+        for name, demo in demo_sources().items()
+        if demo.api is not None
     }
-    return {name: FakeServer(api, port=_free(ports[name])).start() for name, api in apis.items()}
 
 
 def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -> Path:
@@ -76,47 +68,28 @@ def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -
     if folder.exists():
         shutil.rmtree(folder)  # the community is drawn again up to now; start clean
     folder.mkdir(parents=True)
+    community: Community = next(iter(servers.values())).api.data.community
+    sources: dict[str, dict] = {}
+    secrets: list[str] = []
+    for name, demo in demo_sources().items():
+        server = servers.get(name)
+        if demo.api is not None and server is None:
+            continue
+        section = {**demo.settings(server.url if server else None), **demo.secrets}
+        if server is not None:
+            # The sample community is a year long, drawn up to a moment a little before
+            # the sync reads its clock: a longer backfill reads all of it.
+            section["backfill_days"] = 400
+        if demo.prepare is not None:
+            demo.prepare(community, folder)
+        sources[name] = section
+        secrets += demo.secrets.values()
     config = {
         "community_name": "Acacia sample community",
         "storage": {"data_dir": "."},
-        "sources": {
-            "github": {
-                "organizations": ["acacia-sample"],
-                "base_url": servers["github"].url,
-                "token_env": DEMO_SECRETS["github"],
-                "seconds_between_requests": 0,
-            },
-            "slack": {
-                "base_url": servers["slack"].url + "/api/",
-                "token_env": DEMO_SECRETS["slack"],
-            },
-            "discourse": {
-                "base_url": servers["discourse"].url,
-                "api_key_env": DEMO_SECRETS["discourse"],
-            },
-            "reddit": {
-                "subreddits": ["acacia"],
-                "oauth_url": servers["reddit"].url,
-                "reddit_url": servers["reddit"].url,
-                "client_id_env": DEMO_SECRETS["reddit_id"],
-                "client_secret_env": DEMO_SECRETS["reddit"],
-            },
-            "stackexchange": {
-                "tags": ["acacia"],
-                "base_url": servers["stackexchange"].url,
-                "key_env": DEMO_SECRETS["stackexchange"],
-            },
-            "events": {"folder": "events"},
-        },
+        "sources": sources,
         "identity": {"bots": ["release-helper"]},
     }
-    # The sample community is a year long, drawn up to a moment a little before the sync
-    # reads its clock: a longer backfill reads all of it, its first seconds too.
-    for name, source in config["sources"].items():
-        if name != "events":
-            source["backfill_days"] = 400
-    community = servers["github"].api.data.community
-    write_event_files(community, folder / "events")
     (folder / "organizations.yml").write_text(
         "# The sample community's organizations (see README, Identity and organizations).\n"
         + yaml.safe_dump(organizations_file(community), sort_keys=False)
@@ -127,6 +100,6 @@ def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -
         + yaml.safe_dump(config, sort_keys=False)
     )
     (folder / ".env").write_text(
-        "".join(f"{env}=demo-secret-for-the-fake-api\n" for env in DEMO_SECRETS.values())
+        "".join(f"{env}=demo-secret-for-the-fake-api\n" for env in secrets)
     )
     return path

@@ -48,6 +48,10 @@ def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
         # The models read its landed files, and the check has something to call.
         assert name in variables["acacia_sources"]
         assert callable(source.check) and callable(source.build)
+    # The demo serves every source, from each one's own sample module.
+    from pipelines.demo import demo_sources
+
+    assert list(demo_sources()) == list(registry.sources())
     # No list of sources kept by hand in the dbt project.
     project = yaml.safe_load((REPO / "models" / "dbt_project.yml").read_text())
     assert project["vars"]["acacia_sources"] == []

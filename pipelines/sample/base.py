@@ -223,3 +223,21 @@ class FakeServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass(frozen=True)
+class DemoSource:
+    """How the demo serves and configures one source: each ``pipelines/sample/<source>.py``
+    declares one as ``DEMO``, so the demo (pipelines/demo.py) needs no list of sources.
+
+    ``api`` builds the fake API from the sample community (None for a source that is
+    files, like the events); ``settings`` is the source's section of the demo's
+    acacia.yml, given the fake's URL; ``secrets`` maps its ``*_env`` keys to the demo's
+    variables (their values are written to the demo's .env); ``prepare`` writes what a
+    file-based source reads into the demo folder."""
+
+    settings: Any
+    port: int = 0
+    api: Any = None
+    secrets: dict[str, str] = field(default_factory=dict)
+    prepare: Any = None

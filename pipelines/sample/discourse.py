@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.base import DemoSource, FakeAPI, Fault
 from pipelines.sample.discourse_data import DiscourseData, ForumUser, Post, Topic
 from pipelines.sample.github import iso
 
@@ -255,3 +255,11 @@ class FakeDiscourse(FakeAPI):
                 for u in users
             ]
         )
+
+
+DEMO = DemoSource(
+    port=8767,
+    api=lambda community: FakeDiscourse(DiscourseData(community)),
+    secrets={"api_key_env": "ACACIA_DEMO_DISCOURSE_KEY"},
+    settings=lambda url: {"base_url": url},
+)

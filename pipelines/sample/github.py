@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.base import DemoSource, FakeAPI, Fault
 from pipelines.sample.community import Person
 from pipelines.sample.github_data import Comment, GitHubData, Issue, Repo
 
@@ -507,3 +507,15 @@ def _connection(items: list, first: int, after: str | None, node) -> dict:
         },
         "nodes": [node(item) for item in chunk],
     }
+
+
+DEMO = DemoSource(
+    port=8765,
+    api=lambda community: FakeGitHub(GitHubData(community)),
+    secrets={"token_env": "ACACIA_DEMO_GITHUB_TOKEN"},
+    settings=lambda url: {
+        "organizations": ["acacia-sample"],
+        "base_url": url,
+        "seconds_between_requests": 0,
+    },
+)

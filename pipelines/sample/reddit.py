@@ -13,7 +13,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.base import DemoSource, FakeAPI, Fault
 from pipelines.sample.reddit_data import RedditData, Thing
 
 LISTING_CAP = 1000
@@ -131,3 +131,14 @@ class FakeReddit(FakeAPI):
 
     def on_comments(self, request: Request, sub: str) -> Response:
         return self._listing(request, "t1")
+
+
+DEMO = DemoSource(
+    port=8768,
+    api=lambda community: FakeReddit(RedditData(community)),
+    secrets={
+        "client_id_env": "ACACIA_DEMO_REDDIT_ID",
+        "client_secret_env": "ACACIA_DEMO_REDDIT_SECRET",
+    },
+    settings=lambda url: {"subreddits": ["acacia"], "oauth_url": url, "reddit_url": url},
+)

@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.base import DemoSource, FakeAPI, Fault
 from pipelines.sample.slack_data import Message, SlackData
 
 
@@ -271,3 +271,11 @@ class FakeSlack(FakeAPI):
             for u in self.data.users.values()
         ]
         return self._page(members, args, "members")
+
+
+DEMO = DemoSource(
+    port=8766,
+    api=lambda community: FakeSlack(SlackData(community)),
+    secrets={"token_env": "ACACIA_DEMO_SLACK_TOKEN"},
+    settings=lambda url: {"base_url": url + "/api/"},
+)

@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from pipelines.sample.base import FakeAPI, Fault
+from pipelines.sample.base import DemoSource, FakeAPI, Fault
 from pipelines.sample.stackexchange_data import (
     Answer,
     Comment,
@@ -228,3 +228,11 @@ class FakeStackExchange(FakeAPI):
                 if u.user_id in wanted and not u.deleted
             ],
         )
+
+
+DEMO = DemoSource(
+    port=8769,
+    api=lambda community: FakeStackExchange(StackExchangeData(community)),
+    secrets={"key_env": "ACACIA_DEMO_STACKEXCHANGE_KEY"},
+    settings=lambda url: {"tags": ["acacia"], "base_url": url},
+)
