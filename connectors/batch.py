@@ -104,3 +104,51 @@ class Watermark:
 
     def as_state(self) -> dict[str, Any]:
         return {"cursor": self.value, "seen": sorted(self.seen)}
+
+
+@dataclass
+class NewestFirstWalk:
+    """A walk from the newest item down to the cursor of the last complete walk, that
+    an interruption never makes land an item twice or lose one (Slack's history,
+    Discourse's posts).
+
+    The cursor only moves when the walk is complete. Until then, each page commits the
+    range it has landed so far (``pending``: from the oldest item landed to the newest
+    seen); the next run skips what lies in a pending range and walks on below it. Keys
+    are anything ordered the way the walk goes (Slack timestamps, post ids)."""
+
+    cursor: Any = None
+    pending: list[tuple[Any, Any]] = field(default_factory=list)
+    top: Any = None
+    bottom: Any = None
+
+    @classmethod
+    def resume(cls, state: dict[str, Any]) -> NewestFirstWalk:
+        return cls(state.get("cursor"), [tuple(r) for r in state.get("pending", [])])
+
+    def landed(self, key: Any) -> bool:
+        """Landed by an earlier walk: at or below the cursor, or in a pending range."""
+        return (self.cursor is not None and key <= self.cursor) or any(
+            low <= key <= high for low, high in self.pending
+        )
+
+    def saw(self, key: Any) -> None:
+        """An item met on the way (landed now or before)."""
+        self.top = key if self.top is None else max(self.top, key)
+
+    def took(self, key: Any) -> None:
+        """An item landed by this walk."""
+        self.saw(key)
+        self.bottom = key if self.bottom is None else min(self.bottom, key)
+
+    def progress(self) -> dict[str, Any]:
+        """The state to commit with a page of the walk: the cursor unmoved, and what this
+        walk has landed as one more pending range."""
+        mine = [(self.bottom, self.top)] if self.bottom is not None else []
+        return {"cursor": self.cursor, "pending": self.pending + mine}
+
+    def complete(self) -> dict[str, Any]:
+        """The state once the walk has reached the cursor: everything up to the newest item
+        seen is landed."""
+        newest = max(filter(lambda k: k is not None, [self.cursor, self.top]), default=None)
+        return {"cursor": newest, "pending": []}

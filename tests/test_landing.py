@@ -185,3 +185,38 @@ def test_an_unreadable_item_is_set_aside_and_the_sync_goes_on(tmp_path, fake_git
         shown.output
     )
     assert sum(line.startswith("  github ") for line in shown.output.splitlines()) == 2
+
+
+def test_a_newest_first_walk_interrupted_twice_lands_each_item_once():
+    """The walker Slack and Discourse share: a walk killed after some pages commits what
+    it landed as a pending range; the next walk skips that range, and only a complete
+    walk moves the cursor."""
+    from connectors.batch import NewestFirstWalk
+
+    items = list(range(100, 0, -1))  # newest first
+    landed: list[int] = []
+
+    def walk(state: dict, stop_after: int | None) -> dict:
+        walker = NewestFirstWalk.resume(state)
+        for count, key in enumerate(items, 1):
+            if walker.cursor is not None and key <= walker.cursor:
+                break
+            if walker.landed(key):
+                walker.saw(key)
+            else:
+                walker.took(key)
+                landed.append(key)
+            if stop_after is not None and count == stop_after:
+                return walker.progress()  # killed here: the page's state was committed
+        return walker.complete()
+
+    state = walk({}, stop_after=30)
+    assert state["cursor"] is None and state["pending"] == [(71, 100)]
+    state = walk(state, stop_after=60)
+    assert state["cursor"] is None and state["pending"] == [(71, 100), (41, 100)]
+    state = walk(state, stop_after=None)
+    assert state == {"cursor": 100, "pending": []}
+    assert sorted(landed) == list(range(1, 101))  # each once
+    items[:0] = [102, 101]  # two new items: the next walk takes them and stops
+    assert walk(state, stop_after=None) == {"cursor": 102, "pending": []}
+    assert landed[-2:] == [102, 101]

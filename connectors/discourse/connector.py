@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from connectors import clock
-from connectors.batch import Batch, read_each
+from connectors.batch import Batch, NewestFirstWalk, read_each
 from connectors.discourse.client import DiscourseClient
 from connectors.errors import SourceError
 from connectors.records import Activity, Identity, utc
@@ -109,16 +109,8 @@ class DiscourseConnector:
 
     # -- posts ------------------------------------------------------------------------
     def _posts(self, state: dict[str, Any]) -> Iterator[Batch]:
-        cursor = state.get("cursor")  # the newest post id of the last complete walk
-        pending = [tuple(r) for r in state.get("pending", [])]
-        top = bottom = None
+        walk = NewestFirstWalk.resume(state)  # cursor: the newest post id of the last walk
         before = None
-
-        def landed(post_id: int) -> bool:
-            return (cursor is not None and post_id <= cursor) or any(
-                lo <= post_id <= hi for lo, hi in pending
-            )
-
         while True:
             page = self.client.get("/posts.json", {"before": before} if before else None)
             posts = page.get("latest_posts") or []
@@ -127,41 +119,29 @@ class DiscourseConnector:
             for post in posts:
                 post_id, created = post.get("id"), post.get("created_at")
                 known = post_id is not None and created is not None
-                if known and ((cursor is not None and post_id <= cursor) or created < self.floor):
+                below = walk.cursor is not None and known and post_id <= walk.cursor
+                if below or (known and created < self.floor):
                     done = True
                     break
                 walked.append(post)
 
             def read(post: dict[str, Any]) -> list[Activity]:
-                nonlocal top, bottom
                 post_id = int(post["id"])
-                if landed(post_id):
-                    top = max(top or post_id, post_id)
+                if walk.landed(post_id):
+                    walk.saw(post_id)
                     return []
                 activity = self._post_activity(post)
-                top, bottom = max(top or post_id, post_id), min(bottom or post_id, post_id)
+                walk.took(post_id)
                 self._note_user(post)
                 return [activity] if self._wanted(post.get("category_id")) else []
 
             activities, rejects = read_each(walked, read, "posts", "forum")
-            ranges = pending + ([(bottom, top)] if bottom else [])
-            yield Batch(
-                "posts",
-                "forum",
-                activities,
-                self._drain(),
-                {"cursor": cursor, "pending": ranges},
-                rejects,
-            )
+            yield Batch("posts", "forum", activities, self._drain(), walk.progress(), rejects)
             ids = [p["id"] for p in posts if isinstance(p.get("id"), int)]
             if done or not ids:
                 break
             before = min(ids)
-        yield Batch(
-            "posts",
-            "forum",
-            state={"cursor": max(filter(None, [cursor, top]), default=None), "pending": []},
-        )
+        yield Batch("posts", "forum", state=walk.complete())
 
     def _post_activity(self, post: dict[str, Any]) -> Activity:
         first = post["post_number"] == 1

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from connectors import clock
-from connectors.batch import Batch, read_each
+from connectors.batch import Batch, NewestFirstWalk, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 from connectors.retry import RetryPolicy
@@ -249,17 +249,11 @@ class SlackConnector:
 
     # -- one channel -------------------------------------------------------------------
     def _channel(self, channel: dict[str, Any], state: dict[str, Any]) -> Iterator[Batch]:
-        cursor = state.get("cursor")
-        pending = [tuple(r) for r in state.get("pending", [])]
+        walk = NewestFirstWalk.resume(state)
+        cursor = walk.cursor
         threads: dict[str, str] = dict(state.get("threads", {}))
         oldest = self.floor if cursor is None else min(cursor, self.lookback)
-        walk_top, walk_bottom = None, None
         scope = channel["name"]
-
-        def landed(ts: str) -> bool:
-            return (cursor is not None and ts <= cursor) or any(
-                lo <= ts <= hi for lo, hi in pending
-            )
 
         for page in self.pages(
             "conversations.history", channel=channel["id"], oldest=oldest, limit=self.page_size
@@ -267,39 +261,34 @@ class SlackConnector:
             identities: list[Identity] = []
 
             def read(message: dict[str, Any], identities: list = identities) -> list[Activity]:
-                nonlocal walk_top, walk_bottom
                 ts = message["ts"]
-                found = []
-                if not landed(ts):
+                found, landed = [], walk.landed(ts)
+                if not landed:
                     found += self._message_activities(channel, message)
                     identities += self._bot_identity(message)
                 if message.get("reply_count") and message.get("thread_ts") == ts:
                     found += self._new_replies(
-                        channel,
-                        message,
-                        threads,
-                        None if not landed(ts) else threads.get(ts, cursor),
+                        channel, message, threads, threads.get(ts, cursor) if landed else None
                     )
-                walk_top = max(walk_top or ts, ts)
-                if not landed(ts) and (walk_bottom is None or ts < walk_bottom):
-                    walk_bottom = ts
+                if landed:
+                    walk.saw(ts)
+                else:
+                    walk.took(ts)
                 return found
 
             activities, rejects = read_each(page.get("messages", []), read, "messages", scope)
             rejects, self._set_aside = self._set_aside + rejects, []
-            ranges = pending + ([(walk_bottom, walk_top)] if walk_bottom else [])
             yield Batch(
                 "messages",
                 scope,
                 activities,
                 identities,
-                {"cursor": cursor, "pending": ranges, "threads": threads},
+                {**walk.progress(), "threads": threads},
                 rejects,
             )
         # Walk complete: everything up to its newest message is landed.
-        newest = max(filter(None, [cursor, walk_top]), default=None)
         threads = {ts: last for ts, last in threads.items() if ts >= self.lookback}
-        yield Batch("messages", scope, state={"cursor": newest, "pending": [], "threads": threads})
+        yield Batch("messages", scope, state={**walk.complete(), "threads": threads})
 
     def _new_replies(
         self,
