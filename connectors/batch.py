@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 
 log = logging.getLogger(__name__)
@@ -152,3 +153,20 @@ class NewestFirstWalk:
         seen is landed."""
         newest = max(filter(lambda k: k is not None, [self.cursor, self.top]), default=None)
         return {"cursor": newest, "pending": []}
+
+
+def each_stream(
+    streams: Iterable[tuple[str, Callable[[], Iterable[Batch]]]], problems: list[SourceError]
+) -> Iterator[Batch]:
+    """Every stream of a sync in turn, ``(where, read)``: a stream that fails is recorded
+    in ``problems``, named, and the others go on; a spent rate limit stops them all (what
+    was read is landed with its cursors; the next run resumes there)."""
+    for where, read in streams:
+        try:
+            yield from read()
+        except RateLimitStop as error:
+            problems.append(error.within(where))
+            return
+        except SourceError as error:
+            log.warning("%s (skipped; the other streams go on)", error.within(where))
+            problems.append(error)

@@ -11,8 +11,17 @@ class SourceError(Exception):
     def __init__(self, source: str, problem: str, fix: str = "") -> None:
         # Text from an SDK or a server (a URL with a key in it) is redacted here.
         self.source, self.problem, self.fix = source, redact(problem), redact(fix)
-        problem, fix = self.problem, self.fix
-        super().__init__(f"[{source}] {problem}" + (f" Fix: {fix}" if fix else ""))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        return f"[{self.source}] {self.problem}" + (f" Fix: {self.fix}" if self.fix else "")
+
+    def within(self, where: str) -> SourceError:
+        """The same error, saying which stream it stopped (``#general``, ``o/r issues``)."""
+        if not self.problem.startswith(f"{where}: "):
+            self.problem = f"{where}: {self.problem}"
+            self.args = (self._text(),)
+        return self
 
 
 class RateLimitStop(SourceError):

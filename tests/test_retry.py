@@ -37,3 +37,31 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after("Sun, 01 Mar 2026 00:00:00 GMT", now=now) == 30
     assert retry_after("Sat, 28 Feb 2026 23:00:00 GMT", now=now) == 0  # already past
     assert retry_after(None) is None and retry_after("soon") is None
+
+
+def test_each_stream_goes_on_past_a_failing_stream_and_stops_at_a_spent_limit():
+    """The one loop over a sync's streams: a failing stream is recorded, named, and the
+    others go on; a spent rate limit stops the sync (the next run resumes)."""
+    from connectors.batch import Batch, each_stream
+    from connectors.errors import SourceError
+
+    def ok(name):
+        return lambda: iter([Batch("s", name)])
+
+    def fails():
+        yield Batch("s", "half")
+        raise SourceError("slack", "channel_not_found.", "Invite the app.")
+
+    def limited():
+        raise RateLimitStop("slack", "rate-limited.", "Nothing is lost.")
+        yield
+
+    problems: list = []
+    streams = [("#a", ok("a")), ("#b", fails), ("#c", ok("c")), ("#d", limited), ("#e", ok("e"))]
+    scopes = [b.scope for b in each_stream(streams, problems)]
+    assert scopes == ["a", "half", "c"]
+    assert [str(p) for p in problems] == [
+        "[slack] #b: channel_not_found. Fix: Invite the app.",
+        "[slack] #d: rate-limited. Fix: Nothing is lost.",
+    ]
+    assert isinstance(problems[1], RateLimitStop)

@@ -25,10 +25,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from connectors import clock
-from connectors.batch import Batch, Watermark, read_each
+from connectors.batch import Batch, Watermark, each_stream, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.github.client import STAR_MEDIA_TYPE, GitHubClient
 from connectors.records import Activity, Identity, utc
@@ -170,22 +171,24 @@ class GitHubConnector:
         except SourceError as error:
             self.problems.append(error)
             return
-        for repo in repositories:
-            for stream in streams:
-                batches = getattr(self, f"_{stream}")(repo, state.get(f"{repo}:{stream}", {}))
-                try:
-                    yield from self._profiled(batches)
-                except RateLimitStop as error:
-                    self.problems.append(error)
-                    return
-                except SourceError as error:
-                    log.warning("%s (stream %s of %s skipped)", error, stream, repo)
-                    self.problems.append(error)
-                finally:
-                    # Profiles not read: their pages' cursors did not move, so the next
-                    # run reads those pages, and their users, again.
-                    self._identified -= set(self._pending)
-                    self._pending.clear()
+        yield from each_stream(
+            (
+                (f"{repo} {stream}", partial(self._stream, repo, stream, state))
+                for repo in repositories
+                for stream in streams
+            ),
+            self.problems,
+        )
+
+    def _stream(self, repo: str, stream: str, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
+        batches = getattr(self, f"_{stream}")(repo, state.get(f"{repo}:{stream}", {}))
+        try:
+            yield from self._profiled(batches)
+        finally:
+            # Profiles not read: their pages' cursors did not move, so the next run reads
+            # those pages, and their users, again.
+            self._identified -= set(self._pending)
+            self._pending.clear()
 
     def _profiled(self, batches: Iterator[Batch]) -> Iterator[Batch]:
         """A stream's batches with their users' profiles, read 100 at a time.

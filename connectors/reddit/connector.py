@@ -19,13 +19,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import praw
 import prawcore
 
 from connectors import clock
-from connectors.batch import Batch, Reject, read_each
+from connectors.batch import Batch, Reject, each_stream, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 from connectors.retry import RetryPolicy
@@ -90,17 +91,17 @@ class RedditConnector:
         self.problems: list[SourceError] = []
 
     def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
-        for subreddit in self.subreddits:
-            for stream in LISTINGS:
-                try:
-                    yield from self._listing(
-                        subreddit, stream, state.get(f"{subreddit}:{stream}", {})
-                    )
-                except RateLimitStop as error:
-                    self.problems.append(error)
-                    return
-                except SourceError as error:
-                    self.problems.append(error)
+        pairs = [(sub, stream) for sub in self.subreddits for stream in LISTINGS]
+        yield from each_stream(
+            (
+                (
+                    f"r/{sub} {stream}",
+                    partial(self._listing, sub, stream, state.get(f"{sub}:{stream}", {})),
+                )
+                for sub, stream in pairs
+            ),
+            self.problems,
+        )
 
     # -- requests -----------------------------------------------------------------------
     def get(self, path: str, params: dict[str, Any]) -> Any:

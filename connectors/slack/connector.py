@@ -18,13 +18,14 @@ import logging
 import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from connectors import clock
-from connectors.batch import Batch, NewestFirstWalk, read_each
+from connectors.batch import Batch, NewestFirstWalk, each_stream, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 from connectors.retry import RetryPolicy
@@ -206,17 +207,19 @@ class SlackConnector:
         except SourceError as error:
             self.problems.append(error)
             return
-        for channel in channels:
-            try:
-                yield from self._channel(channel, state.get(f"{channel['name']}:messages", {}))
-            except RateLimitStop as error:
-                self.problems.append(error)
-                return
-            except SourceError as error:
-                error.problem = f"#{channel['name']}: {error.problem}"
-                error.args = (f"[{SOURCE}] {error.problem} Fix: {error.fix}",)
-                log.warning("%s", error)
-                self.problems.append(error)
+        limited = len(self.problems)
+        yield from each_stream(
+            (
+                (
+                    f"#{c['name']}",
+                    partial(self._channel, c, state.get(f"{c['name']}:messages", {})),
+                )
+                for c in channels
+            ),
+            self.problems,
+        )
+        if any(isinstance(p, RateLimitStop) for p in self.problems[limited:]):
+            return
         try:
             yield from self._users()
         except SourceError as error:

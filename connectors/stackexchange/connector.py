@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import requests
@@ -28,7 +29,7 @@ import stackapi.stackapi as _sdk
 from stackapi import StackAPI, StackAPIError
 
 from connectors import clock
-from connectors.batch import Batch, Reject, Watermark, read_each
+from connectors.batch import Batch, Reject, Watermark, each_stream, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 from connectors.retry import RetryPolicy
@@ -248,10 +249,16 @@ class StackExchangeConnector:
     def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
         try:
             self.connect()
-            for tag in self.tags:
-                yield from self._tag(tag, state.get(f"{tag}:questions", {}))
         except SourceError as error:
             self.problems.append(error)
+            return
+        yield from each_stream(
+            (
+                (f"[{tag}]", partial(self._tag, tag, state.get(f"{tag}:questions", {})))
+                for tag in self.tags
+            ),
+            self.problems,
+        )
 
     def _tag(self, tag: str, state: dict[str, Any]) -> Iterator[Batch]:
         mark = Watermark(state.get("cursor"), set(state.get("seen", [])))
