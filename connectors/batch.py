@@ -106,6 +106,9 @@ class Watermark:
     def as_state(self) -> dict[str, Any]:
         return {"cursor": self.value, "seen": sorted(self.seen)}
 
+    def copy(self) -> Watermark:
+        return Watermark(self.value, set(self.seen))
+
 
 @dataclass
 class NewestFirstWalk:

@@ -441,3 +441,49 @@ def test_a_run_killed_mid_stream_leaves_no_activity_without_its_actor(github_cli
     landed |= {i.source_user_id for b in second for i in b.identities}
     actors = {a.actor for b in first + second for a in b.activities}
     assert actors <= landed
+
+
+def test_timestamps_with_and_without_fractions_and_zones_and_pages_out_of_order():
+    """GitHub sends whole seconds in ``Z``; other APIs (and GitHub Enterprise proxies)
+    send fractions or offsets. A page whose items are not in ``updated_at`` order lands
+    every item, and the cursor is the newest, with every item of its second."""
+    from connectors.github.client import Page
+    from connectors.records import utc
+
+    assert utc("2026-05-01T10:00:00Z") == utc("2026-05-01T10:00:00.000Z")
+    assert utc("2026-05-01T12:00:00+02:00") == utc("2026-05-01T10:00:00Z")
+    assert utc("2026-05-01T10:00:00.123456Z").microsecond == 123456
+    assert utc("2026-05-01T10:00:00").tzinfo is not None  # no zone: UTC
+
+    def comment(n: int, updated: str) -> dict:
+        return {
+            "id": n,
+            "user": {"id": 7, "login": "octocat", "type": "User"},
+            "created_at": updated,
+            "updated_at": updated,
+            "html_url": f"https://github.com/o/r/issues/1#issuecomment-{n}",
+            "issue_url": "https://api.github.com/repos/o/r/issues/1",
+        }
+
+    class OnePage:
+        requests = 0
+
+        def pages(self, url, params=None, etag=None, accept=None):
+            yield Page(
+                [
+                    comment(3, "2026-05-02T10:00:00Z"),
+                    comment(1, "2026-05-01T10:00:00Z"),
+                    comment(4, "2026-05-02T10:00:00Z"),
+                    comment(2, "2026-05-01T11:00:00Z"),
+                ],
+                {"etag": '"abc"'},
+            )
+
+    connector = GitHubConnector(OnePage(), repositories=["o/r"], known_profiles={"7"})
+    connector.backfill_start = "2026-01-01T00:00:00Z"
+    (batch,) = list(connector._issue_comments("o/r", {}))
+    assert sorted(a.activity_id for a in batch.activities) == [
+        f"issue_comment:{n}" for n in (1, 2, 3, 4)
+    ]
+    assert batch.state["cursor"] == "2026-05-02T10:00:00Z"
+    assert batch.state["seen"] == ["3", "4"]

@@ -229,10 +229,13 @@ class GitHubConnector:
                 return
             first_etag = first_etag or page.headers.get("etag")
             fresh: list[dict[str, Any]] = []
+            before = mark.copy()  # what is new is judged against the page's start
 
-            def read(item: dict[str, Any], fresh: list = fresh) -> list[Activity]:
+            def read(
+                item: dict[str, Any], fresh: list = fresh, before: Watermark = before
+            ) -> list[Activity]:
                 at, item_id = item["updated_at"], str(item["id"])
-                if not mark.is_new(at, item_id):
+                if not before.is_new(at, item_id):
                     return []
                 activities = to_activities(repo, item)
                 mark.advance(at, item_id)
@@ -418,10 +421,13 @@ class GitHubConnector:
                 yield from self._stargazers(repo, {**state, "page": start - 1, "etag": None})
                 return
             fresh: list[dict[str, Any]] = []
+            before = mark.copy()
 
-            def read(star: dict[str, Any], fresh: list = fresh) -> list[Activity]:
+            def read(
+                star: dict[str, Any], fresh: list = fresh, before: Watermark = before
+            ) -> list[Activity]:
                 at, user_id = star["starred_at"], str(user_of(star)["id"])
-                if not mark.is_new(at, user_id):
+                if not before.is_new(at, user_id):
                     return []
                 mark.advance(at, user_id)
                 fresh.append(star)
