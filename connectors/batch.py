@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from connectors.errors import RateLimitStop, SourceError
@@ -82,6 +82,29 @@ class Batch:
     @property
     def key(self) -> str:
         return f"{self.scope}:{self.stream}"
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """A stream's saved state, typed: each connector declares the fields of its streams'
+    states as a frozen dataclass of this kind, reads them with :meth:`load` and writes
+    them with :meth:`dump` (JSON in data/state/<source>.json; a field at its default is
+    not written, an unknown key is ignored). Lists are kept as tuples."""
+
+    @classmethod
+    def load(cls, raw: dict[str, Any]) -> Any:
+        known = {f.name: f for f in fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+        return cls(**values)
+
+    def dump(self, **changes: Any) -> dict[str, Any]:
+        state = replace(self, **changes)
+        defaults = type(self)()
+        return {
+            f.name: list(value) if isinstance(value, tuple) else value
+            for f in fields(state)
+            if (value := getattr(state, f.name)) != getattr(defaults, f.name)
+        }
 
 
 @dataclass

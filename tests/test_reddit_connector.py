@@ -123,7 +123,7 @@ def test_server_errors_and_malformed_bodies_are_retried(fake_reddit, reddit_data
 def test_an_interrupted_backfill_resumes_without_duplicates(fake_reddit, reddit_data):
     state: dict = {}
     first, _ = run(fake_reddit, state, limit=2)  # killed after two pages of posts
-    assert state["acacia:posts"]["after"] and state["acacia:posts"]["cursor"] is None
+    assert state["acacia:posts"]["after"] and state["acacia:posts"].get("cursor") is None
     second, _ = run(fake_reddit, state)
     both = ids(first) + ids(second)
     assert len(both) == len(set(both))

@@ -16,18 +16,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
 from connectors import clock
-from connectors.batch import Batch, NewestFirstWalk, read_each
+from connectors.batch import Batch, NewestFirstWalk, SavedState, read_each
 from connectors.discourse.client import DiscourseClient
 from connectors.errors import SourceError
 from connectors.records import Activity, Identity, utc
 
 SOURCE = "discourse"
 TOPIC_PAGE = 20
+
+
+@dataclass(frozen=True)
+class TopicsState(SavedState):
+    """The topics stream's saved state (``forum:topics``)."""
+
+    #: The newest ``bumped_at`` read: topics bumped since are read again (edits).
+    cursor: str | None = None
+    #: Topics whose accepted solution is landed (read once each).
+    accepted: tuple[int, ...] = ()
 
 
 #: Posts whose author was deleted keep the post with no ``user_id`` (Discourse's
@@ -164,8 +175,9 @@ class DiscourseConnector:
 
     # -- topics -----------------------------------------------------------------------
     def _topics(self, state: dict[str, Any]) -> Iterator[Batch]:
-        cursor = state.get("cursor") or self.floor
-        accepted = set(state.get("accepted", []))
+        saved = TopicsState.load(state)
+        cursor = saved.cursor or self.floor
+        accepted = set(saved.accepted)
         top, page_number = None, 0
         while True:
             listing = self.client.get("/latest.json", {"order": "activity", "page": page_number})
@@ -200,7 +212,7 @@ class DiscourseConnector:
                 "forum",
                 activities,
                 self._drain(),
-                {"cursor": state.get("cursor"), "accepted": sorted(accepted)},
+                saved.dump(accepted=tuple(sorted(accepted))),
                 rejects,
             )
             if done or not listing["topic_list"].get("more_topics_url"):
@@ -209,10 +221,10 @@ class DiscourseConnector:
         yield Batch(
             "topics",
             "forum",
-            state={
-                "cursor": max(filter(None, [state.get("cursor"), top]), default=None),
-                "accepted": sorted(accepted),
-            },
+            state=saved.dump(
+                cursor=max(filter(None, [saved.cursor, top]), default=None),
+                accepted=tuple(sorted(accepted)),
+            ),
         )
 
     def _topic_created(self, topic: dict[str, Any], users: dict[int, Any]) -> list[Activity]:

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from connectors import clock
-from connectors.batch import Batch, Watermark, each_stream, read_each
+from connectors.batch import Batch, SavedState, Watermark, each_stream, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.github.client import STAR_MEDIA_TYPE, GitHubClient
 from connectors.records import Activity, Identity, utc
@@ -115,6 +116,32 @@ def is_bot(user: dict[str, Any]) -> bool:
 
 def iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class StreamState(SavedState):
+    """One stream's saved state (``"<repo>:<stream>"`` in data/state/github.json). Each
+    stream uses the fields it needs."""
+
+    #: Since-streams, reviews and stars: the newest time read; issue events: the newest id.
+    cursor: str | int | None = None
+    #: The ids (pull request numbers, user ids) read at exactly the cursor's second.
+    seen: tuple[str, ...] = ()
+    #: The ETag of the page a quiet run asks for conditionally, and the ``since`` it
+    #: answered (since-streams).
+    etag: str | None = None
+    etag_since: str | None = None
+    #: Stars: the page new stars land on.
+    page: int = 1
+
+    def watermark(self, start: str | None = None) -> Watermark:
+        return Watermark(self.cursor or start, set(self.seen))
+
+    def marked(self, mark: Watermark, **changes: Any) -> dict[str, Any]:
+        """The state with ``mark`` as its cursor."""
+        return self.dump(
+            cursor=mark.value, seen=tuple(sorted(str(v) for v in mark.seen)), **changes
+        )
 
 
 class GitHubConnector:
@@ -217,9 +244,10 @@ class GitHubConnector:
         state: dict[str, Any],
         to_activities: Callable[[str, dict], list[Activity]],
     ) -> Iterator[Batch]:
-        mark = Watermark(state.get("cursor") or self.backfill_start, set(state.get("seen", [])))
+        saved = StreamState.load(state)
+        mark = saved.watermark(self.backfill_start)
         since = mark.value
-        etag = state.get("etag") if state.get("etag_since") == since else None
+        etag = saved.etag if saved.etag_since == since else None
         params = {"since": since, "sort": "updated", "direction": "asc"}
         if stream == "issues":
             params["state"] = "all"
@@ -248,7 +276,7 @@ class GitHubConnector:
                 repo,
                 activities,
                 self._identities(fresh, "user"),
-                {**mark.as_state(), "etag": first_etag, "etag_since": since},
+                saved.marked(mark, etag=first_etag, etag_since=since),
                 rejects,
             )
 
@@ -267,9 +295,10 @@ class GitHubConnector:
 
     # -- newest-first walks -----------------------------------------------------------
     def _issue_events(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
-        newest_done = state.get("cursor")
+        saved = StreamState.load(state)
+        newest_done = saved.cursor
         top, first_etag = newest_done, None
-        for page in self.client.pages(f"/repos/{repo}/issues/events", etag=state.get("etag")):
+        for page in self.client.pages(f"/repos/{repo}/issues/events", etag=saved.etag):
             if page.not_modified:
                 return
             first_etag = first_etag or page.headers.get("etag")
@@ -315,16 +344,17 @@ class GitHubConnector:
             )
             if older:
                 break
-        yield Batch("issue_events", repo, state={"cursor": top, "etag": first_etag})
+        yield Batch("issue_events", repo, state=saved.dump(cursor=top, etag=first_etag))
 
     def _reviews(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
         """Pull requests newest-updated first, down to the saved cursor. Pull requests
         updated in the cursor's own second are read again unless they were read then
         (``seen``): GitHub's timestamps are whole seconds."""
         owner, name = repo.split("/", 1)
-        done_until = state.get("cursor") or self.backfill_start
-        done = {int(n) for n in state.get("seen", [])} if state.get("cursor") else set()
-        mark = Watermark(state.get("cursor"), {str(n) for n in done})
+        saved = StreamState.load(state)
+        done_until = saved.cursor or self.backfill_start
+        done = {int(n) for n in saved.seen} if saved.cursor else set()
+        mark = Watermark(saved.cursor, {str(n) for n in done})
         cursor = None
         while True:
             data = self.client.graphql(
@@ -385,7 +415,7 @@ class GitHubConnector:
             if older or not connection["pageInfo"]["hasNextPage"]:
                 break
             cursor = connection["pageInfo"]["endCursor"]
-        yield Batch("reviews", repo, state={**mark.as_state()})
+        yield Batch("reviews", repo, state=saved.marked(mark))
 
     def _all_reviews(self, owner: str, name: str, pr: dict[str, Any]) -> list[dict[str, Any]]:
         """A pull request's reviews: the first 100 came with it, the rest page by page."""
@@ -406,19 +436,20 @@ class GitHubConnector:
 
     # -- stars: oldest first, new ones at the end ------------------------------------------
     def _stargazers(self, repo: str, state: dict[str, Any]) -> Iterator[Batch]:
-        mark = Watermark(state.get("cursor"), set(state.get("seen", [])))
-        number = start = max(int(state.get("page", 1)), 1)
+        saved = StreamState.load(state)
+        mark = saved.watermark()
+        number = start = max(int(saved.page), 1)
         for page in self.client.pages(
             f"/repos/{repo}/stargazers",
             {"page": start},
-            etag=state.get("etag"),
+            etag=saved.etag,
             accept=STAR_MEDIA_TYPE,
         ):
             if page.not_modified:
                 return
             if not page.items and start > 1:
                 # Unstars moved the end of the list back a page: read from there.
-                yield from self._stargazers(repo, {**state, "page": start - 1, "etag": None})
+                yield from self._stargazers(repo, saved.dump(page=start - 1, etag=None))
                 return
             fresh: list[dict[str, Any]] = []
             before = mark.copy()
@@ -451,7 +482,7 @@ class GitHubConnector:
                 repo,
                 activities,
                 self._identities(fresh, "user"),
-                {**mark.as_state(), "page": number, "etag": page.headers.get("etag")},
+                saved.marked(mark, page=number, etag=page.headers.get("etag")),
                 rejects,
             )
             number += 1

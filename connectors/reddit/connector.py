@@ -26,7 +26,7 @@ import praw
 import prawcore
 
 from connectors import clock
-from connectors.batch import Batch, Reject, each_stream, read_each
+from connectors.batch import Batch, Reject, SavedState, each_stream, read_each
 from connectors.errors import RateLimitStop, SourceError
 from connectors.records import Activity, Identity
 from connectors.retry import RetryPolicy
@@ -34,6 +34,20 @@ from connectors.retry import RetryPolicy
 log = logging.getLogger(__name__)
 SOURCE = "reddit"
 LISTINGS = {"posts": "new", "comments": "comments"}
+
+
+@dataclass(frozen=True)
+class ListingState(SavedState):
+    """A listing's saved state (``"<subreddit>:<stream>"``)."""
+
+    #: The fullname of the newest item landed; newer ones are read with ``before``.
+    cursor: str | None = None
+    #: A first walk back in progress: the newest item it started from, and the fullname
+    #: it had reached (``after``); the cursor is set once it is done.
+    top: str | None = None
+    after: str | None = None
+
+
 #: Items of deleted accounts (``author: "[deleted]"``, no ``author_fullname``) all count
 #: for this one identity, flagged deleted.
 GHOST_ID = "[deleted]"
@@ -163,7 +177,8 @@ class RedditConnector:
     # -- one listing ----------------------------------------------------------------------
     def _listing(self, subreddit: str, stream: str, state: dict[str, Any]) -> Iterator[Batch]:
         path = f"/r/{subreddit}/{LISTINGS[stream]}"
-        cursor = state.get("cursor")
+        saved = ListingState.load(state)
+        cursor = saved.cursor
         if cursor is None:
             yield from self._backfill(subreddit, stream, path, state)
             return
@@ -174,13 +189,15 @@ class RedditConnector:
                 return
             cursor = max(things, key=lambda t: t.created_utc).fullname
             activities, identities, rejects = self._records(subreddit, stream, things)
-            yield Batch(stream, subreddit, activities, identities, {"cursor": cursor}, rejects)
+            state = saved.dump(cursor=cursor)
+            yield Batch(stream, subreddit, activities, identities, state, rejects)
 
     def _backfill(
         self, subreddit: str, stream: str, path: str, state: dict[str, Any]
     ) -> Iterator[Batch]:
         """Walk back from the newest item; the cursor is set once the walk is done."""
-        top, after = state.get("top"), state.get("after")
+        saved = ListingState.load(state)
+        top, after = saved.top, saved.after
         while True:
             listing = self.get(path, {"limit": 100, **({"after": after} if after else {})})
             things = [t for t in listing.children if t.created_utc >= self.floor]
@@ -195,12 +212,12 @@ class RedditConnector:
                 subreddit,
                 activities,
                 identities,
-                {"cursor": top if done else None, "top": top, "after": after},
+                saved.dump(cursor=top if done else None, top=top, after=after),
                 rejects,
             )
             if done:
                 return
-        yield Batch(stream, subreddit, state={"cursor": top})
+        yield Batch(stream, subreddit, state=ListingState(cursor=top).dump())
 
     def _records(
         self, subreddit: str, stream: str, things: list[Any]
