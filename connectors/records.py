@@ -42,13 +42,6 @@ def __getattr__(name: str) -> Any:
     return derived[name]
 
 
-def category(activity_type: str) -> Category:
-    """Whether an activity type is, by default, a contribution or a conversation."""
-    from connectors import registry
-
-    return registry.activity_type(activity_type).category
-
-
 def utc(value: str | datetime | None) -> datetime | None:
     """Parse an ISO-8601 timestamp (``Z`` or offset) into an aware UTC datetime."""
     if value is None or value == "":

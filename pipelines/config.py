@@ -44,9 +44,6 @@ class ConfigError(Exception):
     """The configuration is invalid or a secret is missing; the message says how to fix it."""
 
 
-_Strict = Strict
-
-
 def _sources_model() -> type[BaseModel]:
     """The ``sources`` section: one optional key per registered source, with its own
     settings model (connectors/<source>/source.py)."""
@@ -61,7 +58,7 @@ def _sources_model() -> type[BaseModel]:
 Sources = _sources_model()
 
 
-class Storage(_Strict):
+class Storage(Strict):
     """storage: where Acacia keeps its files (relative paths are relative to the config)."""
 
     data_dir: Path = Path("data")
@@ -86,7 +83,7 @@ class Storage(_Strict):
         return self.data_dir / "directory"
 
 
-class IdentitySettings(_Strict):
+class IdentitySettings(Strict):
     """identity: the rules files (relative to the config) and extra bot accounts."""
 
     rules_file: Path = Path("identities.yml")
@@ -95,7 +92,7 @@ class IdentitySettings(_Strict):
     bots: list[str] = Field(default_factory=list)
 
 
-class Scoring(_Strict):
+class Scoring(Strict):
     """scoring: how activity becomes scores and engagement levels (README, Scores)."""
 
     #: An activity's weight halves every this many days in the activity score.
@@ -122,7 +119,7 @@ class Scoring(_Strict):
         return self
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     nightly_cron: str = "0 2 * * *"
     timezone: str = "UTC"
     #: A failing source sync is retried this many times, waiting retry_delay_seconds,
@@ -131,7 +128,7 @@ class Schedule(_Strict):
     retry_delay_seconds: float = Field(30, ge=0)
 
 
-class DashboardSettings(_Strict):
+class DashboardSettings(Strict):
     """How the dashboard is shown."""
 
     #: Public mode: no names, no emails, no member pages (safe to share outside the team).
@@ -146,7 +143,7 @@ class DashboardSettings(_Strict):
         return os.environ.get(self.password_env, "")
 
 
-class MonthlyUpdateSettings(_Strict):
+class MonthlyUpdateSettings(Strict):
     """The monthly update posted to Slack (``acacia update``, the monthly schedule)."""
 
     #: The channel to post to (name or id); unset: preview only, nothing is posted.
@@ -170,7 +167,7 @@ class MonthlyUpdateSettings(_Strict):
         return os.environ.get(self.token_env, "").strip()
 
 
-class AlertSettings(_Strict):
+class AlertSettings(Strict):
     """Where a failing sync is reported, besides the Dagster UI and the dashboard."""
 
     #: A Slack channel (name or id); unset: no Slack alerts.
@@ -180,7 +177,7 @@ class AlertSettings(_Strict):
     base_url: str = "https://slack.com/api/"
 
 
-class AcaciaConfig(_Strict):
+class AcaciaConfig(Strict):
     """The whole acacia.yml."""
 
     community_name: str = "Our community"

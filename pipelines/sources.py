@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from connectors import registry
-from connectors.source import Connector, Secrets, SourceDefinition, patience
+from connectors.source import Connector, Secrets, SourceDefinition
 from pipelines.landing import LandingZone
 
-__all__ = ["SOURCES", "Connector", "LandedUsers", "Secrets", "SourceDefinition", "patience"]
+__all__ = ["SOURCES", "LandedUsers", "Secrets", "build", "secrets_for"]
 
 #: Every registered source, by name.
 SOURCES: dict[str, SourceDefinition] = registry.sources()
