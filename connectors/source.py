@@ -143,3 +143,14 @@ class SourceDefinition:
     #: Whose profile wins when a member has accounts in several sources (name, avatar):
     #: the lowest rank.
     profile_rank: int = 50
+    #: What its identities' ``username`` is to identity resolution: ``"handle"``, an
+    #: account name people reuse elsewhere, or ``"name"``, a display name (Stack
+    #: Exchange's, an event row's).
+    username_is: str = "handle"
+    #: Whether one person has at most one identity here. False for a source whose
+    #: identities are rows (an attendee with an email in one file and none in another):
+    #: resolution then may merge two of its identities.
+    one_identity_per_person: bool = True
+    #: The id deleted accounts land as (GitHub's ghost, Reddit's ``[deleted]``): an
+    #: identity that is nobody, never matched with anyone.
+    ghost_id: str | None = None

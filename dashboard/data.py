@@ -740,19 +740,24 @@ def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
 # --------------------------------------------------------------------- suggestions
 
 
-def identity_suggestions(snapshot_path: str, limit: int = 500) -> pd.DataFrame:
-    """Pending merge suggestions, strongest first (names and sources, never emails)."""
+def identity_suggestions(
+    snapshot_path: str, decision: str = "review", limit: int = 500
+) -> pd.DataFrame:
+    """Merge suggestions waiting for review (or, with decision "automatic", the merges
+    made without asking), most confident first (names and sources, never emails)."""
     return query(
         snapshot_path,
         """
         select suggestion_id as suggestion, name_a as "first account",
                split_part(identity_a, ':', 1) as "source", name_b as "second account",
-               split_part(identity_b, ':', 1) as "other source", evidence, score
+               split_part(identity_b, ':', 1) as "other source", evidence,
+               score as confidence
         from (
-            select * from identity_suggestions order by score desc, suggestion_id limit ?
+            select * from identity_suggestions where decision = ?
+            order by score desc, suggestion_id limit ?
         )
-        order by score desc, suggestion_id""",
-        (limit,),
+        order by confidence desc, suggestion""",
+        (decision, limit),
     )
 
 

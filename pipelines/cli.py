@@ -224,22 +224,36 @@ def _snapshot_rows(settings, sql: str, params: list | None = None) -> list[tuple
 
 @app.command()
 def suggestions(
-    config: ConfigOption = None, limit: Annotated[int, typer.Option(help="How many to show")] = 20
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(help="How many to show")] = 20,
+    automatic: Annotated[
+        bool, typer.Option("--automatic", help="List the merges made without asking instead")
+    ] = False,
 ) -> None:
-    """List identity-merge suggestions waiting for a decision, strongest first."""
+    """List identity-merge suggestions waiting for a decision, most confident first (or,
+    with --automatic, the merges made without asking, each with its evidence)."""
     settings = _load(config)
+    decision = "automatic" if automatic else "review"
     rows = _snapshot_rows(
         settings,
-        "select suggestion_id, name_a, identity_a, name_b, "
-        "identity_b, evidence from identity_suggestions "
+        "select suggestion_id, name_a, identity_a, name_b, identity_b, evidence, score, "
+        "count(*) over () from identity_suggestions where decision = ? "
         "order by score desc, suggestion_id limit ?",
-        [limit],
+        [decision, limit],
     )
     if not rows:
-        typer.echo("No suggestions waiting.")
-    for sid, name_a, key_a, name_b, key_b, evidence in rows:
-        typer.echo(f"{sid}  {name_a} ({key_a})  ~  {name_b} ({key_b})\n    {evidence}")
-    typer.echo("Accept with `acacia accept <id>`, reject with `acacia reject <id>`.")
+        typer.echo("No automatic merges." if automatic else "No suggestions waiting.")
+        return
+    what = "merged automatically" if automatic else "waiting for a decision"
+    typer.echo(f"{rows[0][-1]} {what}, most confident first:")
+    for sid, name_a, key_a, name_b, key_b, evidence, score, _ in rows:
+        typer.echo(
+            f"{sid}  {score:.0f}%  {name_a} ({key_a})  ~  {name_b} ({key_b})\n    {evidence}"
+        )
+    if automatic:
+        typer.echo("Undo one with `acacia reject <id>`.")
+    else:
+        typer.echo("Accept with `acacia accept <id>`, reject with `acacia reject <id>`.")
 
 
 def _suggestion(settings, suggestion_id: str) -> tuple[str, str]:
@@ -269,7 +283,8 @@ def accept(suggestion_id: str, config: ConfigOption = None) -> None:
 
 @app.command()
 def reject(suggestion_id: str, config: ConfigOption = None) -> None:
-    """Reject a merge suggestion: it is not proposed again."""
+    """Reject a merge suggestion (or undo an automatic merge): the two accounts are
+    different people, and are not proposed or merged again."""
     from pipelines.identity.rules import update_identity_rules
 
     settings = _load(config)

@@ -90,6 +90,10 @@ class IdentitySettings(Strict):
     organizations_file: Path = Path("organizations.yml")
     #: Usernames treated as bots whatever their source says (a bot posing as a user).
     bots: list[str] = Field(default_factory=list)
+    #: Merge suggestions at or above this confidence (0-100) are merged without asking
+    #: (each listed with its evidence, and undone by rejecting it); below it they wait
+    #: for a person. 100 turns automatic merging off.
+    auto_merge_confidence: float = Field(95, ge=50, le=100)
 
 
 class Scoring(Strict):

@@ -143,6 +143,10 @@ def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path
     assert rules["merge"] == [] and rules["split"]
     missing = runner.invoke(app, ["accept", "s_nope", "--config", str(config)])
     assert missing.exit_code == 1 and "acacia suggestions" in missing.output
+    # The merges made without asking are listed with their evidence, to be undone.
+    automatic = runner.invoke(app, ["suggestions", "--automatic", "--config", str(config)])
+    assert automatic.exit_code == 0 and "merged automatically" in automatic.output
+    assert "Undo one with `acacia reject <id>`" in automatic.output
 
 
 def test_directory_before_the_first_sync_says_what_to_do(tmp_path):

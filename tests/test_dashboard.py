@@ -486,12 +486,24 @@ def test_overview_before_the_first_sync_says_what_to_do(tmp_path, monkeypatch):
 
 def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch, PAGES["Suggestions"])
-    expected = mart(synced, "select count(*) from identity_suggestions")[0][0]
-    assert expected > 0
-    shown = app.dataframe[0].value
-    assert len(shown) == min(expected, 500)
-    assert "@" not in shown.to_csv()  # no emails on screen
-    assert list(shown["score"]) == sorted(shown["score"], reverse=True)
+    waiting, merged = mart(
+        synced,
+        "select count(*) filter (where decision = 'review'), "
+        "count(*) filter (where decision = 'automatic') from identity_suggestions",
+    )[0]
+    assert waiting > 0 and merged > 0
+    shown, automatic = app.dataframe[0].value, app.dataframe[1].value
+    assert (len(shown), len(automatic)) == (min(waiting, 500), min(merged, 500))
+    headers = [h.value for h in app.subheader]
+    assert f"Accounts that may be the same person: {len(shown)} waiting" in headers
+    assert f"Merged automatically: {len(automatic)}" in headers
+    assert "@" not in shown.to_csv() + automatic.to_csv()  # no emails on screen
+    for table in (shown, automatic):
+        assert list(table["confidence"]) == sorted(table["confidence"], reverse=True)
+    # Below the threshold wait, at or above it were merged, each with its evidence.
+    assert shown["confidence"].max() < synced["config"].identity.auto_merge_confidence
+    assert automatic["confidence"].min() >= synced["config"].identity.auto_merge_confidence
+    assert automatic["evidence"].str.len().min() > 0
 
 
 def test_precomputed_figures_equal_counting_the_activities(synced):

@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from connectors.discourse.client import DiscourseClient, DiscourseSettings
-from connectors.discourse.connector import DiscourseConnector
+from connectors.discourse.connector import GHOST_ID, DiscourseConnector
 from connectors.source import (
     ActivityType,
     ApiSourceSettings,
@@ -80,4 +80,5 @@ SOURCE = SourceDefinition(
     build=build,
     check=check,
     profile_rank=2,
+    ghost_id=GHOST_ID,
 )

@@ -175,7 +175,7 @@ class EventsConnector:
             name or email.split("@")[0],
             display_name=name or None,
             email=email or None,
-            location=values.get("location") or None,
+            # The row's location is the event's (on the activity), not where they live.
             has_profile=True,
         )
         return activity, identity

@@ -54,4 +54,6 @@ SOURCE = SourceDefinition(
     build=build,
     check=check,
     profile_rank=5,
+    username_is="name",
+    one_identity_per_person=False,
 )

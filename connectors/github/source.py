@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from connectors import clock
 from connectors.github.client import GitHubClient, GitHubSettings
-from connectors.github.connector import GitHubConnector
+from connectors.github.connector import GHOST, GitHubConnector
 from connectors.source import (
     ActivityType,
     ApiSourceSettings,
@@ -110,4 +110,5 @@ SOURCE = SourceDefinition(
     build=build,
     check=check,
     profile_rank=1,
+    ghost_id=str(GHOST["id"]),
 )

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from connectors.reddit.connector import RedditConnector, RedditSettings, make_reddit
+from connectors.reddit.connector import GHOST_ID, RedditConnector, RedditSettings, make_reddit
 from connectors.source import (
     ActivityType,
     ApiSourceSettings,
@@ -89,4 +89,5 @@ SOURCE = SourceDefinition(
     build=build,
     check=check,
     profile_rank=6,
+    ghost_id=GHOST_ID,
 )

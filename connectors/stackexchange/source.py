@@ -17,7 +17,11 @@ from connectors.source import (
     check_url,
     patience,
 )
-from connectors.stackexchange.connector import StackExchangeConnector, StackExchangeSettings
+from connectors.stackexchange.connector import (
+    GHOST_ID,
+    StackExchangeConnector,
+    StackExchangeSettings,
+)
 
 
 class StackExchangeSource(ApiSourceSettings):
@@ -81,4 +85,6 @@ SOURCE = SourceDefinition(
     build=build,
     check=check,
     profile_rank=3,
+    ghost_id=GHOST_ID,
+    username_is="name",
 )

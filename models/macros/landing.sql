@@ -34,22 +34,12 @@
   identity_resolution asset before the marts build.
 #}
 {% macro resolution_columns(table) %}
-  {% set columns = {
-    'identity_members': [('identity_key', 'varchar'), ('source', 'varchar'),
-      ('source_user_id', 'varchar'), ('member_id', 'varchar'), ('rule', 'varchar'),
-      ('is_bot', 'boolean')],
-    'identity_suggestions': [('suggestion_id', 'varchar'), ('identity_a', 'varchar'),
-      ('identity_b', 'varchar'), ('member_a', 'varchar'), ('member_b', 'varchar'),
-      ('rule', 'varchar'), ('evidence', 'varchar'), ('score', 'double')],
-    'member_organizations': [('member_id', 'varchar'), ('organization', 'varchar'),
-      ('rule', 'varchar'), ('evidence', 'varchar'), ('valid_from', 'date'),
-      ('valid_to', 'date')],
-    'organizations': [('organization', 'varchar'), ('domains', 'varchar'),
-      ('github_orgs', 'varchar'), ('aliases', 'varchar'), ('website', 'varchar'),
-      ('is_staff', 'boolean')],
-    'organization_suggestions': [('domain', 'varchar'), ('members', 'bigint')],
-  } %}
-  {{ return(columns[table]) }}
+  {#- From pipelines/identity/run.py SCHEMAS, passed by the pipeline (dbt_vars). -#}
+  {%- set columns = var('resolution_columns') -%}
+  {%- if execute and table not in columns -%}
+    {{ exceptions.raise_compiler_error("resolution_columns has no " ~ table ~ ": run dbt through Acacia (acacia sync), which passes it.") }}
+  {%- endif -%}
+  {{ return(columns.get(table, [])) }}
 {% endmacro %}
 
 {% macro resolved(table) %}

@@ -212,6 +212,27 @@ def registry_vars(config: Any) -> dict[str, Any]:
         },
         "thread_replies": sorted(k.name for k in kinds if k.thread == "replies"),
         "thread_items": sorted({k.item for k in kinds if k.item}),
+        "resolution_columns": resolution_columns(),
+    }
+
+
+DUCKDB_TYPES = {
+    "string": "varchar",
+    "bool": "boolean",
+    "date32[day]": "date",
+    "double": "double",
+    "int64": "bigint",
+}
+
+
+def resolution_columns() -> dict[str, list[tuple[str, str]]]:
+    """The columns of identity resolution's results, as the models read them (one
+    definition: pipelines/identity/run.py SCHEMAS)."""
+    from pipelines.identity.run import SCHEMAS
+
+    return {
+        name: [(f.name, DUCKDB_TYPES[str(f.type)]) for f in schema]
+        for name, schema in SCHEMAS.items()
     }
 
 

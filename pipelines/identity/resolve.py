@@ -126,12 +126,22 @@ def resolve(
 
 
 def resolve_tables(
-    con: duckdb.DuckDBPyConnection, refs: str, previous: str, manual: ManualRules
+    con: duckdb.DuckDBPyConnection,
+    refs: str,
+    previous: str,
+    manual: ManualRules,
+    automatic: Iterable[tuple[str, str]] = (),
 ) -> int:
     """Resolve the identities of relation ``refs`` (key, email, username) against the
     member ids of relation ``previous`` (key, member_id), into the temp table
-    ``resolved`` (key, member_id, rule). Returns the number of propagation rounds."""
+    ``resolved`` (key, member_id, rule). ``automatic`` are pairs of identities merged
+    by confident evidence (:func:`~pipelines.identity.suggestions.automatic_merges`).
+    Returns the number of propagation rounds."""
     groups = [(n, key) for n, group in enumerate(manual.merges) for key in group]
+    con.execute("create or replace temp table automatic_merges (grp integer, key varchar)")
+    pairs = [(n, key) for n, pair in enumerate(automatic) for key in pair]
+    if pairs:
+        con.executemany("insert into automatic_merges values (?, ?)", pairs)
     con.execute("create or replace temp table manual_merges (grp integer, key varchar)")
     con.execute("create or replace temp table manual_splits (key varchar)")
     if groups:
@@ -169,10 +179,16 @@ def resolve_tables(
         manual as (
             select n, 'manual:' || grp as k from present
             where grp in (select grp from present group by grp having count(distinct n) > 1)
+        ),
+        confident as (
+            select nodes.n, 'automatic:' || a.grp as k
+            from automatic_merges as a join nodes using (key) where not nodes.is_split
         )
         select distinct n, k from automatic where k is not null
         union
-        select n, k from manual""")
+        select n, k from manual
+        union
+        select n, k from confident""")
     con.execute("create or replace temp table labels as select n, n as label from nodes")
     rounds = 0
     while True:
@@ -249,15 +265,16 @@ def _stable_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
     con.execute("""
         create or replace temp table resolved as
         with linked as (
-            select distinct e.n, e.k like 'manual:%' as manual
+            select distinct e.n, split_part(e.k, ':', 1) as kind
             from edges as e
             join (select k from edges group by k having count(distinct n) > 1) using (k)
         )
         select nodes.key, coalesce(m.kept, m.candidate) as member_id,
-               case when bool_or(linked.manual) then 'manual'
-                    when bool_or(not linked.manual) then 'email'
+               case when bool_or(linked.kind = 'manual') then 'manual'
+                    when bool_or(linked.kind in ('email', 'github-login')) then 'email'
+                    when bool_or(linked.kind = 'automatic') then 'automatic'
                     when any_value(c.size) = 1 then 'alone'
-                    else 'email' end as rule
+                    else 'automatic' end as rule
         from nodes join labels using (n)
         join member_ids as m on m.root = labels.label
         join components as c on c.root = labels.label

@@ -14,11 +14,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from connectors import registry
 from pipelines.config import AcaciaConfig
 from pipelines.identity.organizations import ManualAffiliation, MemberFacts, affiliate
 from pipelines.identity.resolve import resolve_tables
 from pipelines.identity.rules import load_identity_rules, load_organizations
-from pipelines.identity.suggestions import suggest_tables
+from pipelines.identity.suggestions import automatic_merges, suggest_tables
 
 _S, _B, _D, _F, _I = pa.string(), pa.bool_(), pa.date32(), pa.float64(), pa.int64()
 SCHEMAS = {
@@ -42,6 +43,7 @@ SCHEMAS = {
             ("rule", _S),
             ("evidence", _S),
             ("score", _F),
+            ("decision", _S),
         ]
     ),
     "member_organizations": pa.schema(
@@ -131,7 +133,7 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
             """
             create temp table identities as
             select source || ':' || source_user_id as key, source, source_user_id, username,
-                   display_name as name, email, company,
+                   display_name as name, email, company, location, timezone,
                    coalesce(
                        is_bot or lower(username) in (select unnest(?::varchar[]))
                        or username like '%[bot]', false) as is_bot
@@ -152,7 +154,24 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
             select key, if(is_bot, null, email) as email,
                    if(source = 'github', username, null) as username
             from identities""")
+        # Shared emails and the manual rules first; then the evidence between the
+        # members that leaves, merging what is confident enough without asking.
         resolve_tables(con, "refs", "previous", manual)
+        con.execute("""
+            create temp table first_pass as
+            select i.*, r.member_id from identities as i join resolved as r using (key)""")
+        suggest_tables(con, "first_pass", rejected, organizations)
+        merged = automatic_merges(
+            con.execute(
+                "select suggestion_id, identity_a, identity_b, score from suggestions"
+            ).fetchall(),
+            dict(con.execute("select key, member_id from first_pass").fetchall()),
+            config.identity.auto_merge_confidence,
+            single={s.name for s in registry.sources().values() if s.one_identity_per_person},
+            rejected=rejected,
+            frozen=manual.splits,
+        )
+        resolve_tables(con, "refs", "previous", manual, [(a, b) for _, a, b in merged])
         con.execute("""
             create temp table assigned as
             select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")
@@ -162,20 +181,34 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
             "identity_members",
             "select key as identity_key, *, from assigned order by key",
         )
-
-        suggest_tables(con, "assigned", rejected)
+        # The suggestions between members that are still apart wait for a person; the
+        # merged ones stay listed, to be undone.
+        con.register("merged_input", pa.table({"suggestion_id": [m[0] for m in merged]}))
+        con.execute("""
+            create temp table decided as
+            select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
+                   b.member_id as member_b, s.rule, s.evidence, s.score,
+                   if(s.suggestion_id in (select suggestion_id from merged_input),
+                      'automatic', 'review') as decision
+            from suggestions as s
+            join assigned as a on a.key = s.identity_a
+            join assigned as b on b.key = s.identity_b
+            where a.member_id <> b.member_id
+               or s.suggestion_id in (select suggestion_id from merged_input)""")
         copy_table(
             con,
             folder,
             "identity_suggestions",
-            "select * from suggestions order by score desc, suggestion_id",
+            "select * from decided order by score desc, suggestion_id",
         )
 
         affiliations, suggested_orgs = affiliate(
             _member_facts(con, manual_affiliations), organizations, manual_affiliations
         )
         counts = con.execute("select count(*), count(distinct member_id) from assigned").fetchone()
-        suggestions = con.execute("select count(*) from suggestions").fetchone()[0]
+        suggestions = con.execute(
+            "select count(*) from decided where decision = 'review'"
+        ).fetchone()[0]
     write_table(folder, "member_organizations", [vars(a) for a in affiliations])
     write_table(
         folder,

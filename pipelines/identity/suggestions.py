@@ -1,22 +1,45 @@
-"""Merge suggestions: accounts that look like the same person, for a person to decide.
+"""Which accounts may be one person: evidence, a confidence, and the merges it decides.
 
-Never applied automatically. Three kinds of evidence, between identities of different
-members and different sources:
+Shared emails merge accounts outright (:mod:`resolve`). Between the members that leaves,
+this module looks for evidence that two accounts are one person and weighs it, the way a
+person reviewing them would (and the way record linkage does, in bits of evidence):
 
-- the same username (``adal`` on GitHub and on the forum);
-- the same full name (accents, case and spacing aside);
-- names written differently but close (``Jonas Müller`` and ``Jonas Mueller``,
-  ``Ada Lovelace`` and ``Ada Lovelance``), scored with rapidfuzz within blocks of names
-  that share the first two letters of the first and of the last word, so 200,000
-  identities do not mean 40 billion comparisons (a typo in those letters goes
-  unnoticed).
+*What ties two accounts* (the strongest counts fully; a second counts half when it says
+something the first does not imply: equal handles beside equal names, not a handle that
+spells a name beside that name):
 
-A username or name shared by more than ``COMMON`` identities ("admin", "John Smith") is
-too weak to suggest anything. Pairs are found with DuckDB joins (a million identities
-take seconds); only the near-match scoring runs in Python, over distinct names. Between
-two identities the strongest evidence wins (same username, then same name, then the
-closest similar name); ids are a hash of the two identity keys, so a suggestion keeps
-its id from one run to the next.
+- ``same_username``: one handle on two platforms (``asilva`` on GitHub and the forum),
+  case and ``._-`` aside;
+- ``username_matches_name``: a handle that spells the other's full name (``ana_silva``
+  and "Ana Silva");
+- ``same_name``: one full name (accents, case and spacing aside);
+- ``username_matches_initials``: ``asilva`` and "Ana Silva";
+- ``similar_name``: names written a little differently (``Jonas Müller`` and ``Jonas
+  Mueller``), scored with rapidfuzz within blocks of names that share the first two
+  letters of the first and of the last word;
+- ``short_name``: "Sam D." and "Sam Dubois";
+- ``same_first_name``: one handle that is only a first name (``fernando``), weak.
+
+A handle shorter than ``SHORT_HANDLE`` letters is worth less (``ivan`` is many people).
+
+A value other accounts of the same platform carry too is weaker: each one costs
+``AMBIGUOUS_BITS`` (two "Ana Silva"s on Slack are two people, so a third "Ana Silva"
+elsewhere could be either). A value on more than ``COMMON`` accounts is no evidence.
+
+*What supports or contradicts it*, between the two members' facts (all their accounts):
+the same organization (from email domains and the GitHub company field), or two
+different ones; the same place (a location's city, or a time zone's); different time
+zones.
+
+The bits add to a prior (``PRIOR_BITS``: two accounts picked at random are rarely one
+person) and become a confidence from 0 to 100. Each suggestion reads as a sentence
+("same username 'asilva' on GitHub and Forum; same organization (Northwind Labs)").
+Between two members only their strongest pair of accounts is kept; ids are a hash of
+that pair's identity keys, so a suggestion keeps its id from one run to the next.
+
+:func:`automatic_merges` picks the suggestions at or above the configured confidence to
+merge without asking, strongest first, never joining two accounts of one platform into
+one member and never across a pair a person rejected.
 """
 
 from __future__ import annotations
@@ -25,17 +48,43 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from pipelines.identity.organizations import PUBLIC_MAIL, Organization, normalize_company
 from pipelines.identity.resolve import scratch_connection
 
 NEAR_MATCH = 88  # token_sort_ratio at or above which two names are "close"
-COMMON = 50  # a username or name on more identities than this suggests nothing
+COMMON = 50  # a value on more identities than this is no evidence
+PRIOR_BITS = -8.0  # two accounts at random: about 1 in 250 are one person
+AMBIGUOUS_BITS = 4.0  # per other account of the same platform with the same value
+#: What each kind of tie is worth, in bits: about log2 of how unlikely it is that a
+#: different person carries the same value (a full name, a handle of seven letters or
+#: more, each roughly one in ten thousand).
+EVIDENCE_BITS = {
+    "same_username": 13.0,
+    "username_matches_name": 13.0,
+    "same_name": 13.0,
+    "username_matches_initials": 11.0,
+    "similar_name": 9.0,
+    "short_name": 9.0,
+    "same_first_name": 4.0,  # a handle that is only a first name ("fernando")
+}
+SHORT_HANDLE = 7  # handles shorter than this are worth 2 bits less per missing letter
+#: What the two members' other facts add: how much likelier each is for one person
+#: than for two (a city or an organization is shared by a few percent of a community).
+SUPPORT_BITS = {
+    "same_organization": 4.0,
+    "other_organization": -3.0,
+    "same_place": 4.0,
+    "other_time_zone": -3.0,
+}
+#: Handles that name a role or nobody, never a person.
+NOT_A_HANDLE = frozenset({"admin", "deleted", "ghost", "root", "system", "test", "user"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +96,10 @@ class Person:
     username: str | None = None
     name: str | None = None
     is_bot: bool = False
+    email: str | None = None
+    company: str | None = None
+    location: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,9 +109,9 @@ class Suggestion:
     identity_b: str
     member_a: str
     member_b: str
-    rule: str  # same_username, same_name, similar_name
+    rule: str  # the strongest tie: same_username, same_name, ...
     evidence: str
-    score: float
+    score: float  # confidence, 0-100
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -73,25 +126,30 @@ def normalize_name(name: str | None) -> str:
     return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
 
 
+def confidence(bits: float) -> float:
+    """Bits of evidence (prior included) as a confidence from 0 to 100."""
+    return 100.0 / (1.0 + 2.0 ** (-bits))
+
+
 def _strings(**columns: list) -> pa.Table:
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
 def suggest(
-    people: Iterable[Person], rejected: set[frozenset[str]] | None = None
+    people: Iterable[Person],
+    rejected: set[frozenset[str]] | None = None,
+    organizations: list[Organization] | None = None,
 ) -> list[Suggestion]:
-    """Pairs of identities (of different members and sources) that may be one person,
-    strongest first."""
+    """Pairs of identities of different members that may be one person, strongest
+    first."""
     people = list(people)
     con = scratch_connection()
+    fields = ("key", "member_id", "username", "name", "email", "company", "location")
     table = _strings(
-        key=[p.key for p in people],
-        member_id=[p.member_id for p in people],
-        username=[p.username for p in people],
-        name=[p.name for p in people],
+        **{f: [getattr(p, f) for p in people] for f in (*fields, "timezone")}
     ).append_column("is_bot", pa.array([p.is_bot for p in people], pa.bool_()))
     con.register("people_input", table)
-    suggest_tables(con, "people_input", rejected or set())
+    suggest_tables(con, "people_input", rejected or set(), organizations or [])
     rows = con.execute(
         "select suggestion_id, identity_a, identity_b, member_a, member_b, rule, evidence, "
         "score from suggestions order by score desc, suggestion_id"
@@ -99,92 +157,409 @@ def suggest(
     return [Suggestion(*row) for row in rows]
 
 
-def suggest_tables(
-    con: duckdb.DuckDBPyConnection, people: str, rejected: set[frozenset[str]]
+def _source_facts() -> dict[str, list]:
+    from connectors import registry
+
+    defined = registry.sources().values()
+    return {
+        "source": [d.name for d in defined],
+        "label": [d.label for d in defined],
+        "names_only": [d.username_is == "name" for d in defined],
+        "many_per_person": [not d.one_identity_per_person for d in defined],
+        "ghost_id": [d.ghost_id for d in defined],
+    }
+
+
+def _name_forms(names: list[str]) -> pa.Table:
+    """The forms a name is matched by: its full form (two words or more), written
+    together, as initial and last word, and short (first word and last initial)."""
+    rows: dict[str, list] = defaultdict(list)
+    for name in names:
+        tokens = normalize_name(name).split()
+        full = len(tokens) >= 2 and len(tokens[-1]) > 1
+        short_only = len(tokens) >= 2 and len(tokens[-1]) == 1
+        rows["name"].append(name)
+        rows["normalized"].append(" ".join(tokens) if full else None)
+        rows["together"].append("".join(tokens) if full else None)
+        rows["initials"].append(tokens[0][0] + tokens[-1] if full else None)
+        rows["short"].append(f"{tokens[0]} {tokens[-1][0]}" if full or short_only else None)
+        rows["short_only"].append(short_only)
+        rows["first"].append(tokens[0] if len(tokens) >= 2 else None)
+    return pa.table(
+        {k: pa.array(v, pa.bool_() if k == "short_only" else pa.string()) for k, v in rows.items()}
+    )
+
+
+def _places(texts: list[str]) -> pa.Table:
+    """The city a location ("Berlin, Germany") or a time zone ("Europe/Berlin") names."""
+    cities = []
+    for text in texts:
+        part = text.rsplit("/", 1)[-1].replace("_", " ") if "/" in text else text.split(",")[0]
+        cities.append(normalize_name(part) or None)
+    return _strings(text=texts, city=cities)
+
+
+def _organization_tables(
+    con: duckdb.DuckDBPyConnection, organizations: list[Organization], companies: list[str]
 ) -> None:
-    """Suggestions for relation ``people`` (key, member_id, username, name, is_bot) into
-    the temp table ``suggestions``."""
+    by_company: dict[str, str] = {}
+    for org in organizations:
+        for alias in (org.name, *org.aliases, *org.github_orgs):
+            by_company[normalize_company(alias)] = org.name
+    con.register(
+        "org_domains",
+        _strings(
+            domain=[d.lower() for o in organizations for d in o.domains],
+            organization=[o.name for o in organizations for _ in o.domains],
+        ),
+    )
+    keys = [by_company.get(normalize_company(c), normalize_company(c)) or None for c in companies]
+    con.register("company_orgs", _strings(company=companies, organization=keys))
+    con.register("public_mail", _strings(domain=sorted(PUBLIC_MAIL)))
+
+
+def suggest_tables(
+    con: duckdb.DuckDBPyConnection,
+    people: str,
+    rejected: set[frozenset[str]],
+    organizations: list[Organization],
+) -> None:
+    """Suggestions for relation ``people`` (key, member_id, username, name, email,
+    company, location, timezone, is_bot) into the temp table ``suggestions``."""
+    con.register("source_facts", pa.table(_source_facts()))
     con.execute(f"""
         create or replace temp table suggest_people as
-        select key, split_part(key, ':', 1) as source, member_id,
-               lower(username) as username, name
-        from {people} where not coalesce(is_bot, false)""")
-    names = [
-        row[0]
-        for row in con.execute(
-            "select distinct name from suggest_people where name is not null"
-        ).fetchall()
-    ]
-    con.register(
-        "normalized_names",
-        _strings(name=names, normalized=[normalize_name(n) for n in names]),
-    )
+        select p.key, split_part(p.key, ':', 1) as source, p.member_id,
+               -- Where the username is a display name, one without a space is a handle
+               -- ("rafaelabbott" on Stack Exchange).
+               lower(if(f.names_only,
+                        if(coalesce(p.name, p.username) like '% %', null,
+                           coalesce(p.name, p.username)),
+                        p.username)) as username,
+               -- A display name that only repeats the handle (Reddit's) is no name.
+               if(f.names_only, coalesce(p.name, p.username),
+                  if(lower(p.name) = lower(p.username), null, p.name)) as name,
+               lower(trim(p.email)) as email, p.company, p.location, p.timezone
+        from {people} as p
+        join source_facts as f on f.source = split_part(p.key, ':', 1)
+        where not coalesce(p.is_bot, false)
+          and split_part(p.key, ':', 2) is distinct from f.ghost_id""")
+    distinct = functools.partial(_distinct, con)
+    con.register("name_forms", _name_forms(distinct("name")))
+    con.register("places", _places([*distinct("location"), *distinct("timezone")]))
+    _organization_tables(con, organizations, distinct("company"))
     con.execute("create or replace temp table rejected_pairs (a varchar, b varchar)")
     pairs = [sorted(pair) for pair in rejected if len(pair) == 2]
     if pairs:
         con.executemany("insert into rejected_pairs values (?, ?)", pairs)
-    # Handles (events and Stack Exchange have only names, with spaces) and full names of
-    # two words or more.
-    con.execute(f"""
-        create or replace temp table by_username as
-        select key, source, member_id, username as value from suggest_people
-        where length(username) >= 3 and username not like '% %'
-        qualify count(*) over (partition by username) <= {COMMON}""")
-    con.execute(f"""
-        create or replace temp table by_name as
-        select p.key, p.source, p.member_id, n.normalized as value
-        from suggest_people as p join normalized_names as n using (name)
-        where n.normalized like '% %'
-        qualify count(*) over (partition by n.normalized) <= {COMMON}""")
-    distinct_names = con.execute("select distinct value from by_name").fetchall()
-    close = _close_names([row[0] for row in distinct_names])
+
+    # Every value an identity can be matched by, with the most accounts one platform
+    # has with it (``carriers``: on a platform where each person has one account, two
+    # accounts with one value are two people) and how many in all.
+    con.execute(
+        f"""
+        create or replace temp table match_values as
+        with handles as (
+            select p.key, p.source, p.member_id, 'handle' as kind,
+                   regexp_replace(p.username, '[._-]', '', 'g') as value,
+                   false as short_only,
+                   regexp_replace(p.username, '[._-]', '', 'g') = n.first as first_name
+            from suggest_people as p left join name_forms as n using (name)
+            where p.username is not null
+        ),
+        names as (
+            select p.key, p.source, p.member_id, unnest([
+                {{'kind': 'name', 'value': n.together}},
+                {{'kind': 'initials', 'value': n.initials}},
+                {{'kind': 'short', 'value': n.short}}
+            ]) as v, n.short_only, false as first_name
+            from suggest_people as p join name_forms as n using (name)
+        ),
+        all_values as (
+            select * from handles
+            where length(value) >= 3 and value not in (select unnest(?::varchar[]))
+            union all
+            select key, source, member_id, v.kind, v.value, short_only, first_name
+            from names
+            where v.value is not null
+        ),
+        carried as (
+            select v.value, max(accounts) as carriers from (
+                select value, source, count(distinct key) as accounts
+                from all_values join source_facts as f using (source)
+                where not f.many_per_person group by all
+            ) as v group by v.value
+        )
+        select v.*, coalesce(c.carriers, 1) as carriers
+        from all_values as v left join carried as c using (value)
+        qualify count(*) over (partition by kind, value) <= {COMMON}""",
+        [sorted(NOT_A_HANDLE)],
+    )
+    full_names = [
+        r[0]
+        for r in con.execute(
+            "select distinct n.normalized from name_forms as n join suggest_people using (name) "
+            "where n.normalized is not null"
+        ).fetchall()
+    ]
+    close = _close_names(full_names)
     con.register(
         "close_names",
         _strings(name_a=[c[0] for c in close], name_b=[c[1] for c in close]).append_column(
             "score", pa.array([c[2] for c in close], pa.float64())
         ),
     )
-    con.execute("""
-        create or replace temp table suggestions as
-        with found as (
+    bits = EVIDENCE_BITS
+    con.execute(f"""
+        create or replace temp table ties as
+        with joined as (
             select a.key as key_a, b.key as key_b, a.member_id as member_a,
                    b.member_id as member_b, a.source as source_a, b.source as source_b,
-                   'same_username' as rule, 1 as priority, 100.0 as score,
-                   'same username ''' || a.value || '''' as what
-            from by_username as a join by_username as b
-              on a.value = b.value and a.key < b.key
-            union all
-            select a.key, b.key, a.member_id, b.member_id, a.source, b.source,
-                   'same_name', 2, 95.0, 'same name ''' || a.value || ''''
-            from by_name as a join by_name as b on a.value = b.value and a.key < b.key
-            union all
-            select a.key, b.key, a.member_id, b.member_id, a.source, b.source,
-                   'similar_name', 3, c.score,
-                   'similar names ''' || c.name_a || ''' and ''' || c.name_b || ''''
-            from close_names as c
-            join by_name as a on a.value = c.name_a
-            join by_name as b on b.value = c.name_b
+                   a.kind as kind_a, b.kind as kind_b, a.value,
+                   a.carriers - 1 as also_here, a.short_only or b.short_only as short,
+                   coalesce(a.first_name or b.first_name, false) as first_name
+            from match_values as a join match_values as b
+              on a.value = b.value and a.key < b.key and a.member_id <> b.member_id
         ),
-        ordered as (  -- each pair once, its identities in key order
-            select
-                least(key_a, key_b) as identity_a, greatest(key_a, key_b) as identity_b,
-                if(key_a < key_b, member_a, member_b) as member_a,
-                if(key_a < key_b, member_b, member_a) as member_b,
-                if(key_a < key_b, source_a, source_b) as source_a,
-                if(key_a < key_b, source_b, source_a) as source_b,
-                rule, priority, score, what
-            from found
-            where member_a <> member_b and source_a <> source_b
+        named as (
+            select *, case
+                when kind_a = 'handle' and kind_b = 'handle' and first_name
+                    then 'same_first_name'
+                when kind_a = 'handle' and kind_b = 'handle' then 'same_username'
+                when 'handle' in (kind_a, kind_b) and 'name' in (kind_a, kind_b)
+                    then 'username_matches_name'
+                when kind_a = 'name' and kind_b = 'name' then 'same_name'
+                when 'handle' in (kind_a, kind_b) and 'initials' in (kind_a, kind_b)
+                    then 'username_matches_initials'
+                when kind_a = 'short' and kind_b = 'short' and short then 'short_name'
+            end as tie
+            from joined
+        ),
+        close as (
+            select a.key as key_a, b.key as key_b, a.member_id as member_a,
+                   b.member_id as member_b, a.source as source_a, b.source as source_b,
+                   c.name_a || ''' and ''' || c.name_b as value, 0 as also_here,
+                   'similar_name' as tie, c.score
+            from close_names as c
+            join name_forms as na on na.normalized = c.name_a
+            join suggest_people as a on a.name = na.name
+            join name_forms as nb on nb.normalized = c.name_b
+            join suggest_people as b on b.name = nb.name
+            where a.member_id <> b.member_id
+        ),
+        found as (
+            select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
+                   also_here, 100.0 as score, length(value) as letters
+            from named where tie is not null
+            union all
+            select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
+                   also_here, score, 99 as letters
+            from close
+        )
+        select
+            least(key_a, key_b) as identity_a, greatest(key_a, key_b) as identity_b,
+            if(key_a < key_b, member_a, member_b) as member_a,
+            if(key_a < key_b, member_b, member_a) as member_b,
+            if(key_a < key_b, source_a, source_b) as source_a,
+            if(key_a < key_b, source_b, source_a) as source_b,
+            tie, value, also_here,
+            case tie
+                when 'same_username' then {bits["same_username"]}
+                    - 2 * greatest(0, {SHORT_HANDLE} - letters)
+                when 'same_first_name' then {bits["same_first_name"]}
+                when 'username_matches_name' then {bits["username_matches_name"]}
+                when 'same_name' then {bits["same_name"]}
+                when 'username_matches_initials' then {bits["username_matches_initials"]}
+                when 'short_name' then {bits["short_name"]}
+                else {bits["similar_name"]} * (score - {NEAR_MATCH - 12}) / {112 - NEAR_MATCH}
+            end - {AMBIGUOUS_BITS} * also_here as bits
+        from found
+        qualify row_number() over (
+            partition by least(key_a, key_b), greatest(key_a, key_b), tie order by bits desc
+        ) = 1""")
+    # Keep pairs of different platforms (or of a platform where one person can have
+    # several identities), and say each tie in words.
+    con.execute("""
+        create or replace temp table worded_ties as
+        select t.*, case t.tie
+                when 'same_username' then 'same username ''' || t.value || ''''
+                when 'same_first_name' then 'same first-name username ''' || t.value || ''''
+                when 'username_matches_name' then 'username spells the name ''' || t.value || ''''
+                when 'same_name' then 'same name'
+                when 'username_matches_initials' then 'username is the initial and surname'
+                when 'short_name' then 'same first name and initial'
+                else 'similar names ''' || t.value || ''''
+            end || ' on ' || if(t.source_a = t.source_b, fa.label,
+                                fa.label || ' and ' || fb.label)
+            || if(t.also_here > 0,
+                  ' (but ' || (t.also_here + 1) || ' accounts on one platform share it)', '')
+            as what
+        from ties as t
+        join source_facts as fa on fa.source = t.source_a
+        join source_facts as fb on fb.source = t.source_b
+        where t.source_a <> t.source_b or fa.many_per_person""")
+    # What each member's accounts say about where they work and live.
+    con.execute("""
+        create or replace temp table member_facts as
+        with orgs as (
+            select member_id, coalesce(d.organization, split_part(p.email, '@', 2)) as org
+            from suggest_people as p
+            left join org_domains as d on d.domain = split_part(p.email, '@', 2)
+            where p.email like '%@%'
+              and split_part(p.email, '@', 2) not in (select domain from public_mail)
+            union
+            select member_id, c.organization
+            from suggest_people join company_orgs as c using (company)
+            where c.organization is not null
+        ),
+        cities as (
+            select member_id, pl.city from suggest_people as p
+            join places as pl on pl.text in (p.location, p.timezone)
+            where pl.city is not null
+        )
+        select m.member_id,
+               (select list(distinct org) from orgs where orgs.member_id = m.member_id) as orgs,
+               (select list(distinct city) from cities where cities.member_id = m.member_id)
+                   as cities,
+               (select list(distinct timezone) from suggest_people as z
+                where z.member_id = m.member_id and z.timezone is not null) as zones
+        from (select distinct member_id from suggest_people) as m""")
+    support = SUPPORT_BITS
+    con.execute(f"""
+        create or replace temp table suggestions as
+        with families as (  -- a second tie adds only what the first does not imply
+            select *, case
+                when tie in ('same_username', 'same_first_name') then 'handles'
+                when tie in ('same_name', 'similar_name', 'short_name') then 'names'
+                else 'both' end as family
+            from worded_ties
+        ),
+        pair_ties as (
+            select *, row_number() over (
+                partition by identity_a, identity_b order by bits desc, tie) as rank,
+                first_value(family) over (
+                    partition by identity_a, identity_b order by bits desc, tie) as first
+            from families
+        ),
+        pairs as (
+            select identity_a, identity_b, any_value(member_a) as member_a,
+                   any_value(member_b) as member_b,
+                   arg_max(tie, bits) as rule,
+                   max(bits) + coalesce(max(bits / 2) filter (
+                       where rank > 1 and family <> first and 'both' not in (family, first)
+                   ), 0) as tie_bits,
+                   string_agg(what, '; ' order by rank) filter (where rank <= 2) as what
+            from pair_ties group by identity_a, identity_b
+        ),
+        supported as (
+            select p.*,
+                   list_intersect(fa.orgs, fb.orgs) as same_orgs,
+                   list_intersect(fa.cities, fb.cities) as same_cities,
+                   len(fa.orgs) > 0 and len(fb.orgs) > 0
+                       and len(list_intersect(fa.orgs, fb.orgs)) = 0 as other_org,
+                   len(fa.zones) > 0 and len(fb.zones) > 0
+                       and len(list_intersect(fa.zones, fb.zones)) = 0 as other_zone
+            from pairs as p
+            join member_facts as fa on fa.member_id = p.member_a
+            join member_facts as fb on fb.member_id = p.member_b
+        ),
+        scored as (
+            select *,
+                {PRIOR_BITS} + tie_bits
+                + if(len(same_orgs) > 0, {support["same_organization"]}, 0)
+                + if(other_org, {support["other_organization"]}, 0)
+                + if(len(same_cities) > 0, {support["same_place"]}, 0)
+                + if(other_zone, {support["other_time_zone"]}, 0) as bits,
+                concat_ws('; ', what,
+                    if(len(same_orgs) > 0,
+                       'same organization (' || array_to_string(list_sort(same_orgs), ', ')
+                       || ')', null),
+                    if(other_org, 'different organizations', null),
+                    if(len(same_cities) > 0,
+                       'same place (' || array_to_string(list_sort(same_cities), ', ') || ')',
+                       null),
+                    if(other_zone, 'different time zones', null)) as evidence
+            from supported
+        ),
+        rejected_members as (  -- a rejected pair keeps its two members apart
+            select least(pa.member_id, pb.member_id) as m1,
+                   greatest(pa.member_id, pb.member_id) as m2
+            from rejected_pairs as r
+            join suggest_people as pa on pa.key = r.a
+            join suggest_people as pb on pb.key = r.b
         )
         select
             's_' || sha256(identity_a || '|' || identity_b)[1:16] as suggestion_id,
-            identity_a, identity_b, member_a, member_b, rule,
-            what || ' on ' || source_a || ' and ' || source_b as evidence, score
-        from ordered
-        anti join rejected_pairs as r on r.a = identity_a and r.b = identity_b
+            identity_a, identity_b, member_a, member_b, rule, evidence,
+            round(100.0 / (1 + pow(2, -bits)), 1) as score
+        from scored
+        anti join rejected_members as r
+            on r.m1 = least(member_a, member_b) and r.m2 = greatest(member_a, member_b)
         qualify row_number() over (
-            partition by identity_a, identity_b order by score desc, priority
+            partition by least(member_a, member_b), greatest(member_a, member_b)
+            order by bits desc, identity_a, identity_b
         ) = 1""")
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
+    return [
+        row[0]
+        for row in con.execute(
+            f"select distinct {column} from suggest_people where {column} is not null"
+        ).fetchall()
+    ]
+
+
+def automatic_merges(
+    suggestions: Iterable[tuple[str, str, str, str, float]],
+    members: Mapping[str, str],
+    threshold: float,
+    single: set[str],
+    rejected: set[frozenset[str]],
+    frozen: set[str] = frozenset(),
+) -> list[tuple[str, str, str]]:
+    """The suggestions (id, identity_a, identity_b, score, ...) to merge without asking:
+    at or above ``threshold``, strongest first, unless the merge would put two
+    identities of one platform where a person has one (``single`` sources) in one
+    member, or join two members a rejected pair keeps apart, or touch an identity a
+    person split off (``frozen``). ``members`` maps every identity key to its member.
+    Returns (suggestion id, identity_a, identity_b) of the merges made."""
+    parent: dict[str, str] = {}
+    keys_of: dict[str, set[str]] = defaultdict(set)
+    for key, member in members.items():
+        keys_of[member].add(key)
+
+    def root(m: str) -> str:
+        while parent.get(m, m) != m:
+            m = parent[m]
+        return m
+
+    def sources(m: str) -> set[str]:
+        return {k.split(":", 1)[0] for k in keys_of[m]} & single
+
+    apart: dict[str, set[str]] = defaultdict(set)
+    for pair in rejected:
+        if len(pair) == 2:
+            a, b = sorted(pair)
+            apart[a].add(b)
+            apart[b].add(a)
+    made = []
+    ordered = sorted(suggestions, key=lambda s: (-s[3], s[0]))
+    for suggestion_id, a, b, score, *_ in ordered:
+        if score < threshold or a in frozen or b in frozen:
+            continue
+        if a not in members or b not in members:
+            continue
+        ra, rb = root(members[a]), root(members[b])
+        if ra == rb or sources(ra) & sources(rb):
+            continue
+        if any(apart[k] & keys_of[rb] for k in keys_of[ra]):
+            continue
+        keep, gone = min(ra, rb), max(ra, rb)
+        parent[gone] = keep
+        keys_of[keep] |= keys_of.pop(gone)
+        made.append((suggestion_id, a, b))
+    return made
 
 
 def _close_names(names: list[str]) -> list[tuple[str, str, float]]:

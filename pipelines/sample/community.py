@@ -16,96 +16,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-FIRST = [
-    "Ada",
-    "Alan",
-    "Amara",
-    "Ana",
-    "Arjun",
-    "Ben",
-    "Bianca",
-    "Carlos",
-    "Chen",
-    "Chloe",
-    "Dana",
-    "Daniel",
-    "Diego",
-    "Elena",
-    "Emeka",
-    "Fatima",
-    "Felix",
-    "Grace",
-    "Hana",
-    "Hugo",
-    "Ines",
-    "Ivan",
-    "Jamal",
-    "Jia",
-    "Jonas",
-    "Julia",
-    "Kai",
-    "Kenji",
-    "Lara",
-    "Leo",
-    "Lina",
-    "Luca",
-    "Maya",
-    "Mei",
-    "Mateo",
-    "Nadia",
-    "Nia",
-    "Noah",
-    "Olga",
-    "Omar",
-    "Priya",
-    "Rafael",
-    "Rosa",
-    "Sam",
-    "Sara",
-    "Sofia",
-    "Tariq",
-    "Tomas",
-    "Uma",
-    "Vera",
-    "Wei",
-    "Yara",
-    "Yusuf",
-    "Zoe",
-]
-LAST = [
-    "Abbott",
-    "Adeyemi",
-    "Bauer",
-    "Costa",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Garcia",
-    "Haddad",
-    "Ivanova",
-    "Jensen",
-    "Kim",
-    "Kowalski",
-    "Li",
-    "Mbeki",
-    "Moreau",
-    "Nakamura",
-    "Novak",
-    "Okafor",
-    "Petrov",
-    "Quinn",
-    "Rossi",
-    "Santos",
-    "Schmidt",
-    "Silva",
-    "Tanaka",
-    "Unger",
-    "Varga",
-    "Weber",
-    "Xu",
-    "Yilmaz",
-    "Zhang",
-]
+from pipelines.sample.names import FIRST, LAST, weights
+
 LOCATIONS = (
     ("Berlin, Germany", "Europe/Berlin"),
     ("Lagos, Nigeria", "Africa/Lagos"),
@@ -118,6 +30,7 @@ LOCATIONS = (
     ("Warsaw, Poland", "Europe/Warsaw"),
     (None, None),
 )
+FIRST_WEIGHTS, LAST_WEIGHTS = weights(FIRST), weights(LAST)
 PUBLIC_MAIL = ("gmail.com", "outlook.com", "proton.me", "yahoo.com")
 
 
@@ -281,7 +194,8 @@ def build_community(
     emails: set[str] = set()
     members: list[Person] = []
     for key in range(people):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
+        first = rng.choices(FIRST, weights=FIRST_WEIGHTS)[0]
+        last = rng.choices(LAST, weights=LAST_WEIGHTS)[0]
         login = _login(rng, first, last, taken)
         staff = key < 8  # the project's own team: few, very active
         roll = rng.random()

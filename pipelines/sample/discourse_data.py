@@ -169,6 +169,11 @@ class DiscourseData:
         return post
 
     # -- what tests compare against -----------------------------------------------------
+    def accounts(self) -> dict[str, Person]:
+        """Every person's account as the connector lands it: user id -> person (deleted
+        users land as the ghost, who is nobody)."""
+        return {str(u.id): u.person for u in self.users.values() if u.person and not u.deleted}
+
     def activities(self) -> list[tuple[str, ForumUser, datetime]]:
         out: list[tuple[str, ForumUser, datetime]] = []
         for topic in self.topics.values():

@@ -8,16 +8,32 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from pipelines.sample.community import Community
+from connectors.events.connector import person_id
+from pipelines.sample.community import Community, Person
 
 CITIES = ("Berlin", "Lagos", "São Paulo", "Bangalore", "Toronto")
 
 
 def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
     """Rows per file name: ``meetups.csv`` and ``summit.csv``."""
+    return {name: [row for row, _ in rows] for name, rows in _drawn(community).items()}
+
+
+def accounts(community: Community) -> dict[str, Person]:
+    """Every attendee's identity as the connector lands it (a hash of the email, or of
+    the name without one) -> the person: the truth identity resolution is measured
+    against."""
+    return {
+        person_id(row["name"], row["email"]): person
+        for rows in _drawn(community).values()
+        for row, person in rows
+    }
+
+
+def _drawn(community: Community) -> dict[str, list[tuple[dict[str, str], Person]]]:
     rng = random.Random("events")
     staff = [p for p in community.people if p.organization and p.organization.is_staff]
-    files: dict[str, list[dict[str, str]]] = {"meetups.csv": [], "summit.csv": []}
+    files: dict[str, list[tuple[dict[str, str], Person]]] = {"meetups.csv": [], "summit.csv": []}
     # Event days count back from the community's last day, so that every event lies in
     # the year up to it (the first day included) whatever the time of day it ends at.
     last_day = community.end.date()
@@ -29,30 +45,28 @@ def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
         rows = [(rng.choice(staff), "organizer"), (people[0], "speaker")]
         rows += [(p, "attendee") for p in people[1:]]
         for person, role in rows:
-            files["meetups.csv"].append(
-                {
-                    "event": event,
-                    "date": day.isoformat(),
-                    "location": city,
-                    "name": person.name,
-                    "email": person.email,
-                    "role": role,
-                }
-            )
+            row = {
+                "event": event,
+                "date": day.isoformat(),
+                "location": city,
+                "name": person.name,
+                "email": person.email,
+                "role": role,
+            }
+            files["meetups.csv"].append((row, person))
     day = last_day - timedelta(days=rng.randint(20, 60))
     attendees = rng.sample(community.people, min(60, len(community.people)))
     for number, person in enumerate(attendees):
         role = "organizer" if number < 3 else "speaker" if number < 10 else "attendee"
-        files["summit.csv"].append(
-            {
-                "event": "Acacia Summit",
-                "date": day.isoformat(),
-                "location": "Lisbon",
-                "name": person.name,
-                "email": person.email if number % 7 else "",
-                "role": role,
-            }
-        )
+        row = {
+            "event": "Acacia Summit",
+            "date": day.isoformat(),
+            "location": "Lisbon",
+            "name": person.name,
+            "email": person.email if number % 7 else "",
+            "role": role,
+        }
+        files["summit.csv"].append((row, person))
     return files
 
 

@@ -265,6 +265,11 @@ class GitHubData:
         """The id the connector lands for ``person``: GitHub's ghost once deleted."""
         return 10137 if person.is_deleted else 1000 + person.key
 
+    def accounts(self) -> dict[str, Person]:
+        """Every person's account as the connector lands it: user id -> person (deleted
+        accounts land as GitHub's ghost, who is nobody; bots are nobody)."""
+        return {str(self.user_id(p)): p for p in self.community.people if not p.is_deleted}
+
     def expected_counts(self) -> dict[str, int]:
         """How many activities of each type the connector should produce."""
         counts: dict[str, int] = {}

@@ -66,14 +66,17 @@ class RedditData:
         for person in community.people:
             if rng.random() < 0.35:
                 first, last = person.name.lower().split(" ", 1)
-                name = rng.choice(
+                # Most reuse their handle or their name; some pick a number; a few
+                # keep a throwaway nobody could tie to them (the truth still knows).
+                name = rng.choices(
                     [
+                        person.login,
                         f"{first}_{last}",
                         f"{first}{rng.randint(10, 99)}",
                         f"throwaway_{first}",
-                        person.login,
-                    ]
-                )
+                    ],
+                    weights=[45, 30, 20, 5],
+                )[0].replace(" ", "_")
                 self.users[person.key] = Redditor(base36(next(self._ids)), name, person)
         self.things: list[Thing] = []
         for day in range(community.days):
@@ -133,6 +136,10 @@ class RedditData:
             thing.post_id = thing.id
         self.things.append(thing)
         return thing
+
+    def accounts(self) -> dict[str, Person]:
+        """Every person's account as the connector lands it: user id -> person."""
+        return {u.user_id: u.person for u in self.users.values() if u.person}
 
     def activities(self) -> list[tuple[str, Redditor, datetime]]:
         """Every activity as (type, who, when); a deleted author's count for DELETED."""

@@ -254,6 +254,11 @@ class SlackData:
         return message
 
     # -- what tests compare against -----------------------------------------------------
+    def accounts(self) -> dict[str, Person]:
+        """Every person's account as the connector lands it: user id -> person (the truth
+        identity resolution is measured against; bots and integrations are nobody)."""
+        return {u.id: u.person for u in self.users.values() if u.person and not u.is_bot}
+
     def activities(self, readable_only: bool = True) -> list[tuple[str, SlackUser, str]]:
         """Every activity as (type, who, ts), read off the drawn data."""
         out: list[tuple[str, SlackUser, str]] = []

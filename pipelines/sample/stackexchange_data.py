@@ -83,7 +83,7 @@ class StackExchangeData:
         for person in community.people:
             if rng.random() < 0.4:
                 first, last = person.name.split(" ", 1)
-                name = rng.choice([person.name, f"{first} {last[0]}.", first.lower() + "dev"])
+                name = rng.choice([person.name, f"{first} {last[0]}.", person.login])
                 self.users[person.key] = SEUser(
                     1_000_000 + person.key,
                     name,
@@ -148,6 +148,11 @@ class StackExchangeData:
         answer = Answer(next(self._ids), question_id, self.users[person_key], when)
         self.questions[question_id].answers.append(answer)
         return answer
+
+    def accounts(self) -> dict[str, Person]:
+        """Every person's account as the connector lands it: user id -> person (deleted
+        accounts land as the ghost, who is nobody)."""
+        return {u.landed_id: u.person for u in self.users.values() if u.person and not u.deleted}
 
     def activities(self) -> list[tuple[str, SEUser, datetime]]:
         out: list[tuple[str, SEUser, datetime]] = []

@@ -1,5 +1,7 @@
--- Accounts that may be the same person, with the evidence, waiting for a person to
--- accept (`acacia accept <suggestion_id>`) or reject (`acacia reject <suggestion_id>`).
+-- Accounts that may be the same person, with the evidence and a confidence (0-100).
+-- decision 'review': waiting for a person to accept (`acacia accept <suggestion_id>`) or
+-- reject (`acacia reject <suggestion_id>`); 'automatic': merged without asking (at or
+-- above identity.auto_merge_confidence), undone by rejecting it.
 -- depends on: {{ source('resolution', 'members') }}
 with suggestions as (
     select * from {{ resolved('identity_suggestions') }}
@@ -19,7 +21,8 @@ select
     s.member_b,
     s.rule,
     s.evidence,
-    s.score
+    s.score,
+    s.decision
 from suggestions as s
 left join identities as a on a.identity_key = s.identity_a
 left join identities as b on b.identity_key = s.identity_b

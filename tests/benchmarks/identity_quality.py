@@ -1,0 +1,66 @@
+"""Benchmark (not a test): how right identity resolution is on the demo's sample
+community, against who is who in it.
+
+Syncs the demo (the fake APIs, the real connectors) into a temporary folder, then prints
+pairwise precision and recall of the email-only rule, of the automatic merges and of
+the review queue, and how many distinct people fill the leaderboard's top 10 and 25.
+Targets (issue 18): automatic merges with precision >= 0.99 and recall >= 0.9; no person
+twice in the top 25. Run with `python -m tests.benchmarks.identity_quality`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import load_config
+from pipelines.demo import start_fake_apis, write_demo_config
+from pipelines.identity.quality import measure
+from pipelines.publish import current_snapshot
+from pipelines.run import run_job
+from pipelines.sample.truth import true_people
+
+
+def main() -> None:
+    servers = start_fake_apis()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_demo_config(servers, Path(folder) / "demo")
+            started = time.perf_counter()
+            run_job(path, "nightly_sync", ephemeral=True)
+            print(f"demo synced in {time.perf_counter() - started:.0f} s")
+            community = next(iter(servers.values())).api.data.community
+            data = {name: server.api.data for name, server in servers.items()}
+            truth = true_people(community, {**data, "events": None})
+            config = load_config(path)
+            for line in measure(config, truth).lines():
+                print(line)
+            snapshot = current_snapshot(config.storage.serving())
+            with duckdb.connect(str(snapshot), read_only=True) as con:
+                ranked = con.execute("""
+                    select w.member_id, list(i.identity_key)
+                    from member_windows as w join members as m using (member_id)
+                    join identities as i using (member_id)
+                    where w.end_date = (select max(end_date) from member_windows)
+                      and w.end_date - w.start_date = 89 and not m.is_bot
+                    group by w.member_id, w.points, w.activities
+                    order by w.points desc, w.activities desc limit 25""").fetchall()
+            for size in (10, 25):
+                people = [{truth[k] for k in keys if k in truth} for _, keys in ranked[:size]]
+                seen = [p for row in people for p in row]
+                twice = len(seen) - len(set(seen))
+                nobody = sum(not row for row in people)
+                print(
+                    f"leaderboard top {size}: {twice} person(s) on two rows or more, "
+                    f"{nobody} row(s) of nobody (a deleted account's ghost)"
+                )
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
