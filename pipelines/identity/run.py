@@ -183,7 +183,10 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
         )
         # The suggestions between members that are still apart wait for a person; the
         # merged ones stay listed, to be undone.
-        con.register("merged_input", pa.table({"suggestion_id": [m[0] for m in merged]}))
+        con.register(
+            "merged_input",
+            pa.table({"suggestion_id": pa.array([m[0] for m in merged], pa.string())}),
+        )
         con.execute("""
             create temp table decided as
             select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,

@@ -173,7 +173,8 @@ def _source_facts() -> dict[str, list]:
 def _name_forms(names: list[str]) -> pa.Table:
     """The forms a name is matched by: its full form (two words or more), written
     together, as initial and last word, and short (first word and last initial)."""
-    rows: dict[str, list] = defaultdict(list)
+    columns = ("name", "normalized", "together", "initials", "short", "short_only", "first")
+    rows: dict[str, list] = {column: [] for column in columns}
     for name in names:
         tokens = normalize_name(name).split()
         full = len(tokens) >= 2 and len(tokens[-1]) > 1
