@@ -136,6 +136,8 @@ class Filters:
     organizations: tuple[str, ...] = ()
     include_bots: bool = False
     include_staff: bool = True
+    #: Only these members (the ones with a chosen tag); None: everyone.
+    members: tuple[str, ...] | None = None
 
     @property
     def days(self) -> int:
@@ -156,6 +158,7 @@ class Filters:
             or self.organizations
             or self.include_bots
             or not self.include_staff
+            or self.members is not None
         )
 
     def where(self, alias: str = "a", dates: bool = True) -> tuple[str, tuple]:
@@ -176,6 +179,9 @@ class Filters:
             clauses.append(f"not {alias}.is_bot")
         if not self.include_staff:
             clauses.append(f"not {alias}.is_staff")
+        if self.members is not None:
+            clauses.append(f"list_contains(?::varchar[], {alias}.member_id)")
+            params.append(tuple(self.members))
         return " and ".join(clauses), tuple(params)
 
     def member_where(self, alias: str = "m") -> tuple[str, tuple]:
@@ -191,6 +197,9 @@ class Filters:
             clauses.append(f"not {alias}.is_bot")
         if not self.include_staff:
             clauses.append(f"not ({alias}.is_staff or {alias}.is_staff_organization)")
+        if self.members is not None:
+            clauses.append(f"list_contains(?::varchar[], {alias}.member_id)")
+            params.append(tuple(self.members))
         return " and ".join(clauses), tuple(params)
 
 
@@ -428,6 +437,37 @@ def member_identities(snapshot_path: str, member_id: str) -> pd.DataFrame:
         select source, username, display_name, profile_url, merge_rule as "merged by"
         from identities where member_id = ? order by source, username""",
         (member_id,),
+    )
+
+
+def member_accounts(snapshot_path: str, member_id: str) -> list[tuple[str, str]]:
+    """(identity key, how it reads) of each of a member's accounts, in key order."""
+    return list(
+        query(
+            snapshot_path,
+            """
+            select identity_key, source || ': ' || coalesce(display_name, username, '')
+                   || ' (' || coalesce(username, source_user_id) || ')'
+            from identities where member_id = ? order by identity_key""",
+            (member_id,),
+        ).itertuples(index=False, name=None)
+    )
+
+
+def find_members(snapshot_path: str, search: str, limit: int = 20) -> list[tuple[str, str]]:
+    """(member id, how it reads) of members whose name or username matches ``search``."""
+    pattern = f"%{like_literal(search.strip())}%"
+    return list(
+        query(
+            snapshot_path,
+            """
+            select member_id, any_value(coalesce(display_name, username)) || ' — '
+                   || string_agg(distinct source, ', ' order by source)
+            from identities
+            where display_name ilike ? escape '\' or username ilike ? escape '\'
+            group by member_id order by 2 limit ?""",
+            (pattern, pattern, limit),
+        ).itertuples(index=False, name=None)
     )
 
 
@@ -758,6 +798,33 @@ def identity_suggestions(
         )
         order by confidence desc, suggestion""",
         (decision, limit),
+    )
+
+
+def member_of_identity(snapshot_path: str) -> dict[str, str]:
+    """identity key -> member id, to place what the team keeps by account."""
+    found = query(snapshot_path, "select identity_key, member_id from identities")
+    return dict(zip(found["identity_key"], found["member_id"], strict=True))
+
+
+def rule_tags(snapshot_path: str) -> pd.DataFrame:
+    """The member_tags mart (member_id, tag, origin): the rules' tags and the team's as
+    of the last build."""
+    return query(snapshot_path, "select member_id, tag, origin from member_tags")
+
+
+def suggestion_pairs(snapshot_path: str, decision: str, limit: int = 5000) -> list[tuple]:
+    """(suggestion id, identity a, identity b, confidence, name a, name b, evidence) of
+    the suggestions with ``decision``, most confident first: what the buttons decide."""
+    return list(
+        query(
+            snapshot_path,
+            """
+            select suggestion_id, identity_a, identity_b, score, name_a, name_b, evidence
+            from identity_suggestions where decision = ?
+            order by score desc, suggestion_id limit ?""",
+            (decision, limit),
+        ).itertuples(index=False, name=None)
     )
 
 

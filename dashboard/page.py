@@ -159,8 +159,21 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     )
     bots = sidebar.toggle("Include bots", key="filter_bots")
     staff = sidebar.toggle("Include staff", key="filter_staff")
+    members = None
     if config.dashboard.public:
         sidebar.caption("Public mode: names and member pages are hidden.")
+    else:
+        from dashboard import team
+
+        tagged = team.member_tags(config, path)
+        chosen = sidebar.multiselect(
+            "Tags",
+            sorted(set().union(*tagged.values())) if tagged else [],
+            placeholder="Everyone",
+            key="filter_tags",
+        )
+        if chosen:
+            members = tuple(sorted(m for m, tags in tagged.items() if tags & set(chosen)))
     return data.Filters(
         start=start,
         end=end,
@@ -169,6 +182,7 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
         organizations=tuple(organizations),
         include_bots=bots,
         include_staff=staff,
+        members=members,
     )
 
 

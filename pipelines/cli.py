@@ -267,40 +267,137 @@ def _suggestion(settings, suggestion_id: str) -> tuple[str, str]:
     return rows[0]
 
 
-@app.command()
-def accept(suggestion_id: str, config: ConfigOption = None) -> None:
-    """Accept a merge suggestion: writes the merge to identities.yml."""
-    from pipelines.identity.rules import update_identity_rules
+AuthorOption = Annotated[
+    str | None,
+    typer.Option(help="Who decides (default: $ACACIA_AUTHOR, else your login name)"),
+]
+ApplyOption = Annotated[
+    bool, typer.Option("--apply", help="Re-resolve the members and publish now")
+]
 
+
+def _author(author: str | None) -> str:
+    import getpass
+
+    return author or os.environ.get("ACACIA_AUTHOR") or getpass.getuser()
+
+
+def _store(settings):
+    from pipelines.team import TeamStore, store_path
+
+    return TeamStore(store_path(settings))
+
+
+def _decided(settings, said: str, apply: bool) -> None:
+    if apply:
+        typer.echo(said)
+        _apply(settings)
+    else:
+        typer.echo(f"{said} Run `acacia apply` to show it now (or it shows after the next sync).")
+
+
+@app.command()
+def accept(
+    suggestion_id: Annotated[str | None, typer.Argument(help="The suggestion to accept")] = None,
+    above: Annotated[
+        float | None,
+        typer.Option(help="Accept every waiting suggestion at or above this confidence"),
+    ] = None,
+    config: ConfigOption = None,
+    author: AuthorOption = None,
+    apply: ApplyOption = False,
+) -> None:
+    """Accept a merge suggestion (or, with --above, every one at or above a confidence):
+    the two accounts are one person. Recorded in the team's store with who and when."""
     settings = _load(config)
-    a, b = _suggestion(settings, suggestion_id)
-    done = update_identity_rules(settings.identity.rules_file, merge=[a, b])
-    typer.echo(
-        f"{done} in {settings.identity.rules_file}. Run `acacia rebuild` to apply; "
-        f"`acacia unmerge {b}` undoes it."
-    )
+    if (suggestion_id is None) == (above is None):
+        _fail("Name one suggestion, or give --above CONFIDENCE to accept many.")
+    if above is not None:
+        pairs = _snapshot_rows(
+            settings,
+            "select suggestion_id, identity_a, identity_b from identity_suggestions "
+            "where decision = 'review' and score >= ? order by score desc, suggestion_id",
+            [above],
+        )
+    else:
+        pairs = [(suggestion_id, *_suggestion(settings, suggestion_id))]
+    store, who = _store(settings), _author(author)
+    for sid, a, b in pairs:
+        store.decide("merge", a, b, author=who, suggestion_id=sid)
+    _decided(settings, f"Accepted {len(pairs)} merge(s), by {who}.", apply)
 
 
 @app.command()
-def reject(suggestion_id: str, config: ConfigOption = None) -> None:
+def reject(
+    suggestion_id: str,
+    config: ConfigOption = None,
+    author: AuthorOption = None,
+    apply: ApplyOption = False,
+) -> None:
     """Reject a merge suggestion (or undo an automatic merge): the two accounts are
     different people, and are not proposed or merged again."""
-    from pipelines.identity.rules import update_identity_rules
-
     settings = _load(config)
     a, b = _suggestion(settings, suggestion_id)
-    done = update_identity_rules(settings.identity.rules_file, not_same=[a, b])
-    typer.echo(f"{done} in {settings.identity.rules_file}.")
+    who = _author(author)
+    _store(settings).decide("not_same", a, b, author=who, suggestion_id=suggestion_id)
+    _decided(settings, f"Marked {a} and {b} as different people, by {who}.", apply)
 
 
 @app.command()
-def unmerge(identity_key: str, config: ConfigOption = None) -> None:
-    """Undo a merge: split an account off its member (it keeps its own member from now)."""
-    from pipelines.identity.rules import update_identity_rules
-
+def unmerge(
+    identity_key: str,
+    config: ConfigOption = None,
+    author: AuthorOption = None,
+    apply: ApplyOption = False,
+) -> None:
+    """Split an account off its member: it keeps a member of its own and never merges by
+    itself again (a later `acacia merge` joins it again)."""
     settings = _load(config)
-    done = update_identity_rules(settings.identity.rules_file, unmerge=identity_key)
-    typer.echo(f"{done} in {settings.identity.rules_file}. Run `acacia rebuild` to apply.")
+    who = _author(author)
+    _store(settings).decide("split", identity_key, author=who)
+    _decided(settings, f"Split {identity_key} off its member, by {who}.", apply)
+
+
+@app.command()
+def merge(
+    identity_a: str,
+    identity_b: str,
+    config: ConfigOption = None,
+    author: AuthorOption = None,
+    apply: ApplyOption = False,
+) -> None:
+    """Merge two accounts (identity keys, `source:id`) into one member."""
+    settings = _load(config)
+    who = _author(author)
+    _store(settings).decide("merge", identity_a, identity_b, author=who)
+    _decided(settings, f"Merged {identity_a} and {identity_b}, by {who}.", apply)
+
+
+@app.command()
+def apply(config: ConfigOption = None) -> None:
+    """Re-resolve the members with the team's decisions and publish (seconds: no sync,
+    no staging). Two at once take turns, so the later sees every decision."""
+    _apply(_load(config))
+
+
+def _apply(settings) -> None:
+    import fcntl
+
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.storage.data_dir / "apply.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _run(settings.path, "apply_decisions")
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="Where to write the copy (a .sqlite file)")],
+    config: ConfigOption = None,
+) -> None:
+    """Copy the team's own data (decisions, tags, notes, follow-ups) consistently, even
+    while the dashboard writes to it."""
+    settings = _load(config)
+    typer.echo(f"Backed up the team's data to {_store(settings).backup(target)}.")
 
 
 @app.command()
@@ -476,3 +573,7 @@ def fake_apis() -> None:
         finally:
             for server in servers.values():
                 server.stop()
+
+
+if __name__ == "__main__":
+    app()

@@ -96,6 +96,31 @@ class IdentitySettings(Strict):
     auto_merge_confidence: float = Field(95, ge=50, le=100)
 
 
+class TagSettings(Strict):
+    """tags: tags applied to members by keyword rules (Savannah-style), besides the
+    ones the team sets by hand."""
+
+    #: tag -> words or phrases; a member gets the tag when a title or message of theirs
+    #: says one (whole words, any case), from the next sync on. Message text is read
+    #: for this even where it is not stored (store_bodies).
+    rules: dict[str, list[str]] = Field(
+        default_factory=lambda: {"thankful": ["thanks", "thank you", "thx"]}
+    )
+
+    @field_validator("rules")
+    @classmethod
+    def _tags(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from pipelines.team import normalize_tag
+
+        cleaned = {}
+        for tag, words in value.items():
+            words = [w.strip() for w in words if w.strip()]
+            if not words:
+                raise ValueError(f"tags.rules.{tag} lists no words")
+            cleaned[normalize_tag(tag)] = words
+        return cleaned
+
+
 class Scoring(Strict):
     """scoring: how activity becomes scores and engagement levels (README, Scores)."""
 
@@ -142,6 +167,9 @@ class DashboardSettings(Strict):
     password_env: str = "ACACIA_DASHBOARD_PASSWORD"
     #: The default window, in days.
     default_window_days: Literal[30, 90, 180, 365] = 90
+    #: The request header a reverse proxy sets to the signed-in user (for instance
+    #: X-Forwarded-User): who made a change. Unset: the dashboard asks for a name.
+    author_header: str | None = None
 
     def password(self) -> str:
         return os.environ.get(self.password_env, "")
@@ -192,6 +220,7 @@ class AcaciaConfig(Strict):
     #: default (a support question as a contribution, say).
     categories: dict[str, Category] = Field(default_factory=dict)
     identity: IdentitySettings = IdentitySettings()
+    tags: TagSettings = TagSettings()
     scoring: Scoring = Scoring()
     schedule: Schedule = Schedule()
     dashboard: DashboardSettings = DashboardSettings()

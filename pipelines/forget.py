@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from pipelines.config import AcaciaConfig
 from pipelines.landing import LandingZone, SuppressionList
+from pipelines.team import TeamStore, store_path
 
 
 @dataclass
@@ -235,6 +236,10 @@ def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetRepo
     report = ForgetReport(member_id, sorted(keys))
     SuppressionList(config.storage.state()).add(keys, emails)
     scrub_files(config, keys, member_id, report)
+    # The team's own notes, tags, follow-ups and decisions about them go too.
+    report.rows_removed["team notes, tags and decisions"] += TeamStore(store_path(config)).forget(
+        keys
+    )
     report.unfinished_removed = remove_unfinished(config.storage.data_dir)
     warehouse = config.storage.warehouse()
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):

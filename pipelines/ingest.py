@@ -4,6 +4,7 @@ by ``acacia sync``. It wires a connector to the landing zone and reports what ha
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -111,7 +112,8 @@ def sync_source(
 
     try:
         connector = build(source, settings, secrets, zone)
-        _run(connector, lander, report, progress)
+        tagger = Tagger(config.tags.rules, store_bodies=getattr(settings, "store_bodies", False))
+        _run(connector, lander, report, progress, tagger)
     except SourceError as error:
         record("failed", str(error))
         raise scrubbed(error) from None
@@ -128,7 +130,38 @@ def sync_source(
     return report
 
 
-def _run(connector, lander: Lander, report: SyncReport, progress: Progress | None) -> None:
+class Tagger:
+    """Applies the tag rules (acacia.yml ``tags.rules``) to each new activity's title and
+    text, recording the tags it earns in ``extra["tags"]``; then drops the text unless
+    the source stores bodies. One place for both, whatever the connector."""
+
+    def __init__(self, rules: dict[str, list[str]], store_bodies: bool) -> None:
+        self.store_bodies = store_bodies
+        self.patterns = {
+            tag: re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)",
+                re.IGNORECASE,
+            )
+            for tag, words in rules.items()
+        }
+
+    def __call__(self, activities: list) -> None:
+        for activity in activities:
+            said = " ".join(t for t in (activity.title, activity.body) if t)
+            tags = [tag for tag, pattern in self.patterns.items() if said and pattern.search(said)]
+            if tags:
+                activity.extra["tags"] = tags
+            if not self.store_bodies:
+                activity.body = None
+
+
+def _run(
+    connector,
+    lander: Lander,
+    report: SyncReport,
+    progress: Progress | None,
+    tagger: Tagger | None = None,
+) -> None:
     current = None
     try:
         for batch in connector.sync(dict(lander.state)):
@@ -140,6 +173,8 @@ def _run(connector, lander: Lander, report: SyncReport, progress: Progress | Non
                         f"{report.source} {batch.scope} {batch.stream} "
                         f"({lander.landed['activities']} activities so far)"
                     )
+            if tagger is not None:
+                tagger(batch.activities)
             lander.add(batch.activities, batch.identities, batch.key, batch.state, batch.rejects)
             for reject in batch.rejects:
                 stream = f"{reject.scope} {reject.stream}"

@@ -327,3 +327,13 @@ def members_by_identity(config) -> dict[str, str]:
     snapshot = current_snapshot(config.storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
         return dict(con.execute("select identity_key, member_id from identities").fetchall())
+
+
+def copy_workspace(synced: dict, folder: Path) -> Path:
+    """A copy of the synced workspace (config, landing zone, warehouse, snapshots) in
+    ``folder``, for a test that changes it; returns its acacia.yml."""
+    import shutil
+
+    source = synced["config"].path.parent
+    shutil.copytree(source, folder / "workspace")
+    return folder / "workspace" / "acacia.yml"

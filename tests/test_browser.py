@@ -224,3 +224,62 @@ def test_a_hostile_query_parameter_is_shown_as_text(synced, browser):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
+    """Accept a suggestion on the Suggestions page and see the two accounts become one
+    member; then write a note on that member's page and see it there."""
+    import duckdb
+
+    from pipelines.config import load_config
+    from pipelines.publish import current_snapshot
+    from tests.conftest import copy_workspace
+
+    path = copy_workspace(synced, tmp_path)
+    serving = load_config(path).storage.serving()
+
+    def rows(sql: str) -> list[tuple]:
+        with duckdb.connect(str(current_snapshot(serving)), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    sid, a, b = rows(
+        "select suggestion_id, identity_a, identity_b from identity_suggestions "
+        "where decision = 'review' order by score desc, suggestion_id limit 1"
+    )[0]
+    process, url = serve(path)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{url}/Suggestions")
+        settle(page)
+        name = page.get_by_label("Your name (recorded with every change you make)")
+        name.fill("Ada")
+        name.press("Enter")
+        settle(page)
+        page.locator(f".st-key-accept_{sid} button").click()
+        settle(page)
+        page.get_by_text("recorded by Ada").wait_for(timeout=30_000)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            members = dict(rows("select identity_key, member_id from identities"))
+            if members[a] == members[b]:
+                break
+            time.sleep(0.5)
+        assert members[a] == members[b], "the accepted merge never showed"
+        page.screenshot(path=tmp_path / "suggestions.png", full_page=True)
+
+        page.goto(f"{url}/Members?member={members[a]}")
+        settle(page)
+        name = page.get_by_label("Your name (recorded with every change you make)")
+        name.fill("Ada")
+        name.press("Enter")
+        settle(page)
+        page.get_by_label("Add a note").fill("Met at the Lisbon summit; wants to mentor.")
+        page.locator(".st-key-save_note button").click()
+        settle(page)
+        page.get_by_test_id("stText").get_by_text(
+            "Met at the Lisbon summit; wants to mentor."
+        ).wait_for(timeout=30_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.screenshot(path=tmp_path / "member-note.png", full_page=True)
+    finally:
+        process.kill()

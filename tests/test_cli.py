@@ -114,39 +114,43 @@ def test_a_missing_reddit_client_id_is_named(tmp_path, fake_github, fake_reddit,
 @pytest.mark.slow
 @pytest.mark.xdist_group("pipeline")
 def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path):
-    import yaml
+    from pipelines.config import load_config
+    from pipelines.team import TeamStore, store_path
+    from tests.conftest import copy_workspace
 
-    # A config that reads the synced data but keeps its rules file here.
-    settings = yaml.safe_load(synced["config"].path.read_text())
-    settings["storage"]["data_dir"] = str(synced["config"].storage.data_dir)
-    settings["identity"]["rules_file"] = str(tmp_path / "identities.yml")
-    settings["identity"]["organizations_file"] = str(
-        synced["config"].path.parent / "organizations.yml"
-    )
-    config = tmp_path / "acacia.yml"
-    config.write_text(yaml.safe_dump(settings))
-
+    # A copy of the synced workspace: decisions go to its own team store.
+    config = copy_workspace(synced, tmp_path)
     listed = runner.invoke(app, ["suggestions", "--config", str(config), "--limit", "2"])
     assert listed.exit_code == 0, listed.output
+    assert "waiting for a decision, most confident first" in listed.output
     first, second = [
         line.split()[0] for line in listed.output.splitlines() if line.startswith("s_")
     ][:2]
-    accepted = runner.invoke(app, ["accept", first, "--config", str(config)])
-    assert accepted.exit_code == 0 and "merged" in accepted.output
-    rejected = runner.invoke(app, ["reject", second, "--config", str(config)])
+    by = ["--config", str(config), "--author", "ada"]
+    accepted = runner.invoke(app, ["accept", first, *by])
+    assert accepted.exit_code == 0 and "Accepted 1 merge(s), by ada" in accepted.output
+    assert "acacia apply" in accepted.output
+    rejected = runner.invoke(app, ["reject", second, *by])
     assert rejected.exit_code == 0 and "different people" in rejected.output
-    rules = yaml.safe_load((tmp_path / "identities.yml").read_text())
-    assert len(rules["merge"]) == 1 and len(rules["not_same"]) == 1
-    undone = runner.invoke(app, ["unmerge", rules["merge"][0][1], "--config", str(config)])
-    assert undone.exit_code == 0
-    rules = yaml.safe_load((tmp_path / "identities.yml").read_text())
-    assert rules["merge"] == [] and rules["split"]
+    store = TeamStore(store_path(load_config(config)))
+    merged = store.decisions()[0]
+    assert [(d.kind, d.suggestion_id, d.author) for d in store.decisions()] == [
+        ("merge", first, "ada"),
+        ("not_same", second, "ada"),
+    ]
+    undone = runner.invoke(app, ["unmerge", merged.identity_b, *by])
+    assert undone.exit_code == 0 and "Split" in undone.output
+    assert [d.kind for d in store.decisions()] == ["not_same", "split"]
     missing = runner.invoke(app, ["accept", "s_nope", "--config", str(config)])
     assert missing.exit_code == 1 and "acacia suggestions" in missing.output
     # The merges made without asking are listed with their evidence, to be undone.
     automatic = runner.invoke(app, ["suggestions", "--automatic", "--config", str(config)])
     assert automatic.exit_code == 0 and "merged automatically" in automatic.output
     assert "Undo one with `acacia reject <id>`" in automatic.output
+    # A backup is a copy of the store.
+    backup = runner.invoke(app, ["backup", str(tmp_path / "team-copy.sqlite"), *by[:2]])
+    assert backup.exit_code == 0, backup.output
+    assert TeamStore(tmp_path / "team-copy.sqlite").decisions() == store.decisions()
 
 
 def test_directory_before_the_first_sync_says_what_to_do(tmp_path):

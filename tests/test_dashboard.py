@@ -273,6 +273,7 @@ def test_a_member_page_explains_the_score(synced, monkeypatch):
     assert list(timeline["occurred_at"]) == sorted(timeline["occurred_at"], reverse=True)
     assert [s.value for s in app.subheader] == [
         "Accounts",
+        "Team notes",
         "Why the score is what it is",
         "Activity across sources",
     ]

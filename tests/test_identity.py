@@ -20,7 +20,7 @@ from pipelines.identity.organizations import (
 )
 from pipelines.identity.quality import measure
 from pipelines.identity.resolve import IdentityRef, ManualRules, resolve
-from pipelines.identity.rules import load_identity_rules, update_identity_rules
+from pipelines.identity.rules import RulesError, load_identity_rules
 from pipelines.identity.suggestions import Person, automatic_merges, normalize_name, suggest
 from pipelines.publish import current_snapshot
 from pipelines.sample.community import SECONDMENTS
@@ -191,18 +191,15 @@ def test_affiliation_rules_and_dated_moves():
     ]
 
 
-def test_accepting_rejecting_and_undoing_write_the_rules_file(tmp_path):
+def test_the_rules_file_is_read_and_checked(tmp_path):
     path = tmp_path / "identities.yml"
-    update_identity_rules(path, merge=["slack:U1", "github:1"])
-    update_identity_rules(path, not_same=["github:2", "slack:U9"])
+    path.write_text("merge:\n  - [github:1, slack:U1]\nnot_same:\n  - [github:2, slack:U9]\n")
     manual, rejected = load_identity_rules(path)
     assert manual.merges == [["github:1", "slack:U1"]]
     assert rejected == {frozenset({"github:2", "slack:U9"})}
-    assert path.read_text().startswith("# Manual identity rules")
-    said = update_identity_rules(path, unmerge="slack:U1")
-    manual, _ = load_identity_rules(path)
-    assert manual.merges == [] and manual.splits == {"slack:U1"}
-    assert "split slack:U1 off" in said
+    path.write_text("merge: [github:1]\nmerged: []\n")
+    with pytest.raises(RulesError, match=r"identities\.yml"):
+        load_identity_rules(path)
 
 
 # -- the sample community's hard cases, through the whole pipeline -------------------------
@@ -361,6 +358,26 @@ def test_confidence_grows_with_evidence_and_falls_with_ambiguity():
     )
     first = [Person("slack:U1", "m1", "ana", "Ana Silva"), Person("reddit:t2_a", "m2", "ana")]
     assert score_of(first, "slack:U1", "reddit:t2_a") < handle_only
+
+
+def test_a_profile_link_to_another_account_is_near_certain():
+    people = [
+        Person(
+            "github:1",
+            "m1",
+            "ana-s",
+            "Ana Silva",
+            extra='{"social_accounts": ["https://www.reddit.com/user/Jana93"]}',
+        ),
+        Person("reddit:t2_x", "m2", "jana93"),
+        Person("reddit:t2_y", "m3", "jana94"),
+    ]
+    found = suggest(people)
+    assert [(s.identity_a, s.identity_b, s.rule) for s in found] == [
+        ("github:1", "reddit:t2_x", "profile_link")
+    ]
+    assert found[0].score > 99
+    assert "a profile links to https://www.reddit.com/user/Jana93" in found[0].evidence
 
 
 def test_automatic_merges_keep_one_account_per_platform_and_respect_rejections():

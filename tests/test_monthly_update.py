@@ -153,6 +153,8 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
         )
 
     def listing(names_shown: list[str], total: int) -> str:
+        if not names_shown:
+            return ""  # no such block (left out below)
         more = total - len(names_shown)
         if more > 0:
             return ", ".join(names_shown) + f" and {more} more"

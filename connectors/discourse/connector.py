@@ -80,7 +80,6 @@ class DiscourseConnector:
         categories: list[str] | None = None,
         backfill_days: int = 365,
         admin_emails: bool = False,
-        store_bodies: bool = False,
         known_users: set[str] | None = None,
         unidentified: set[str] | None = None,
         now: datetime | None = None,
@@ -89,7 +88,6 @@ class DiscourseConnector:
         self.only = {c.lower() for c in categories or []}
         self.floor = iso((now or clock.now()) - timedelta(days=backfill_days))
         self.admin_emails = admin_emails
-        self.store_bodies = store_bodies
         self.known_users = set(known_users or ())
         self.problems: list[SourceError] = []
         self.categories: dict[int, str] = {}
@@ -169,7 +167,8 @@ class DiscourseConnector:
             title=post.get("topic_title"),
             thread_id=f"topic:{topic}",
             parent_id=None if first else f"topic:{topic}#{post.get('reply_to_post_number') or 1}",
-            body=post.get("cooked") if self.store_bodies else None,
+            # The text: tag rules read it; it lands only with store_bodies (ingest).
+            body=post.get("cooked"),
             extra={"post_number": post["post_number"], "staff": bool(post.get("staff"))},
         )
 

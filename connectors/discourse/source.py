@@ -54,7 +54,6 @@ def build(settings: DiscourseSource, secrets: Secrets, landed: Landed) -> Connec
         categories=settings.categories,
         backfill_days=settings.backfill_days,
         admin_emails=settings.admin_emails,
-        store_bodies=settings.store_bodies,
         known_users=landed.known_users("discourse"),
         unidentified=landed.actors_without_profile("discourse") if settings.admin_emails else set(),
     )

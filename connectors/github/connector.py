@@ -55,6 +55,7 @@ query($ids: [ID!]!) {
     __typename
     ... on User {
       id databaseId login name email company location websiteUrl twitterUsername url avatarUrl
+      socialAccounts(first: 10) { nodes { provider url } }
     }
     ... on Bot { id databaseId login url avatarUrl }
   }
@@ -637,7 +638,10 @@ class GitHubConnector:
             has_profile=has_profile,
             is_deleted=user.get("login") == GHOST["login"],
             # Links to the person's other accounts (identity evidence), when public.
-            extra={k: user[k] for k in ("blog", "twitter_username") if user.get(k)},
+            # Links to the person's other accounts: evidence for identity resolution.
+            extra={
+                k: user[k] for k in ("blog", "twitter_username", "social_accounts") if user.get(k)
+            },
         )
 
 
@@ -654,6 +658,10 @@ def _as_rest_user(node: dict[str, Any]) -> dict[str, Any]:
         "location": node.get("location"),
         "blog": node.get("websiteUrl"),
         "twitter_username": node.get("twitterUsername"),
+        # GraphQL only (REST needs a request per user): the profile's social links.
+        "social_accounts": [
+            n["url"] for n in (node.get("socialAccounts") or {}).get("nodes") or [] if n
+        ],
         "html_url": node.get("url"),
         "avatar_url": node.get("avatarUrl"),
     }

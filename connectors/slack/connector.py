@@ -94,7 +94,6 @@ class SlackConnector:
         channels: list[str] | None = None,
         backfill_days: int = 365,
         thread_lookback_days: int = 14,
-        store_bodies: bool = False,
         known_users: set[str] | None = None,
         unidentified: set[str] | None = None,
         now: datetime | None = None,
@@ -109,7 +108,6 @@ class SlackConnector:
         now = now or clock.now()
         self.floor = ts_of(now - timedelta(days=backfill_days))
         self.lookback = ts_of(now - timedelta(days=thread_lookback_days))
-        self.store_bodies = store_bodies
         self.known_users = set(known_users or ())
         self.unidentified = set(unidentified or ())
         self.page_size = page_size
@@ -350,7 +348,8 @@ class SlackConnector:
                 url=f"{self.workspace_url}/archives/{channel_id}/p{ts.replace('.', '')}",
                 thread_id=f"{channel_id}:{thread_ts or ts}",
                 parent_id=f"{channel_id}:{thread_ts}" if kind == "thread_reply" else None,
-                body=message.get("text") if self.store_bodies else None,
+                # The text: tag rules read it; it lands only with store_bodies (ingest).
+                body=message.get("text"),
                 extra={"subtype": subtype} if subtype else {},
             )
         ]

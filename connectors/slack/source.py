@@ -47,7 +47,6 @@ def build(settings: SlackSource, secrets: Secrets, landed: Landed) -> Connector:
         channels=settings.channels,
         backfill_days=settings.backfill_days,
         thread_lookback_days=settings.thread_lookback_days,
-        store_bodies=settings.store_bodies,
         known_users=landed.known_users("slack"),
         unidentified=landed.actors_without_profile("slack"),
         policy=RetryPolicy(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from connectors import text
-from dashboard import charts, data, page
+from dashboard import charts, data, page, team
+from pipelines.team import FOLLOW_UPS
 
 
 def leaderboard(p: page.Page) -> None:
@@ -26,6 +27,8 @@ def leaderboard(p: page.Page) -> None:
         board.insert(0, "rank", range(1, len(board) + 1))
         page.table(board, "leaderboard")
         return
+    tags = team.member_tags(p.config, p.path)
+    board["tags"] = [", ".join(sorted(tags.get(m, ()))) for m in board["member_id"]]
     shown = page.tidy(board.drop(columns=["member_id"]))
     event = st.dataframe(
         shown,
@@ -84,6 +87,8 @@ def member_page(p: page.Page, member_id: str) -> None:
         column_config={"profile_url": st.column_config.LinkColumn("profile")},
     )
 
+    team_section(p, member_id)
+
     st.subheader("Why the score is what it is")
     st.caption(
         "Each activity is worth its type's weight; the score counts each point at half its "
@@ -103,6 +108,82 @@ def member_page(p: page.Page, member_id: str) -> None:
         f"activities-{member_id}",
         column_config={"url": st.column_config.LinkColumn("link")},
     )
+
+
+def team_section(p: page.Page, member_id: str) -> None:
+    """What the team keeps about this person: tags, follow-up, notes; and the account
+    decisions (merge with another member, split an account off)."""
+    accounts = data.member_accounts(p.path, member_id)
+    keys = [key for key, _ in accounts]
+    if not keys:
+        return
+    store = team.store(p.config)
+    mine = set(keys)
+    tags = sorted(team.member_tags(p.config, p.path).get(member_id, ()))
+    own = sorted({tag for key, tag, *_ in store.rows("tags") if key in mine})
+    status = [row for row in store.rows("follow_ups") if row[0] in mine]
+    notes = [row for row in store.rows("notes") if row[0] in mine]
+
+    st.subheader("Team notes")
+    latest = max(status, key=lambda row: row[3]) if status else None
+    st.caption(
+        " · ".join(
+            [
+                "Tags: " + (", ".join(tags) if tags else "none"),
+                f"Follow-up: {latest[1]} ({text.markdown(latest[2])}, {latest[3][:16]})"
+                if latest
+                else "Follow-up: none",
+            ]
+        )
+    )
+    for _, author, written_at, body, _ in notes:
+        st.markdown(f"**{text.markdown(author)}**, {written_at[:16].replace('T', ' ')}")
+        st.text(body)
+    who = team.ask_author(p.config)
+    if who is None:
+        return
+    anchor = keys[0]  # kept by account: follows it into whatever member it joins
+    tag_col, status_col = st.columns(2)
+    new_tag = tag_col.text_input("Add a tag", key="new_tag")
+    if tag_col.button("Add tag", key="add_tag") and new_tag.strip():
+        store.tag(anchor, new_tag, author=who)
+        st.rerun()
+    if own:
+        gone = tag_col.selectbox("Remove a tag", ["", *own], key="remove_tag")
+        if gone and tag_col.button("Remove", key="remove_tag_button"):
+            store.untag(keys, gone)
+            st.rerun()
+    choice = status_col.selectbox("Follow-up", FOLLOW_UPS, key="follow_up")
+    if status_col.button("Set follow-up", key="set_follow_up"):
+        store.follow_up(anchor, choice, author=who)
+        st.rerun()
+    body = st.text_area("Add a note", key="new_note")
+    if st.button("Save note", key="save_note") and body.strip():
+        store.note(anchor, body, author=who)
+        st.rerun()
+
+    with st.expander("Accounts: merge with another member, or split one off"):
+        search = st.text_input("Find the member to merge with", key="merge_search")
+        found = (
+            [m for m in data.find_members(p.path, search) if m[0] != member_id] if search else []
+        )
+        if found:
+            labels = dict(found)
+            other = st.selectbox(
+                "Merge with", list(labels), format_func=labels.get, key="merge_with"
+            )
+            if st.button("Merge with this member", key="merge_button"):
+                other_key = data.member_accounts(p.path, other)[0][0]
+                store.decide("merge", anchor, other_key, author=who)
+                team.apply_decisions(p.config)
+                st.success("Merged; the member refreshes in a few seconds.")
+        if len(accounts) > 1:
+            labels = dict(accounts)
+            off = st.selectbox("Account", keys, format_func=labels.get, key="split_account")
+            if st.button("Split this account off", key="split_button"):
+                store.decide("split", off, author=who)
+                team.apply_decisions(p.config)
+                st.success("Split off; the member refreshes in a few seconds.")
 
 
 def main() -> None:

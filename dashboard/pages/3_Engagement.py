@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, page
+from dashboard import charts, data, page, team
+from pipelines.team import FOLLOW_UPS
 
 COHORTS = (
     (
         "is_new",
         "Newcomers to welcome",
         "First activity ever in the last {window} days.",
+        "welcomed",
     ),
     (
         "is_first_contribution",
         "First contributions to celebrate",
         "First contribution ever (a PR, a review, an accepted answer, a talk…) in the "
         "last {window} days.",
+        "welcomed",
     ),
     (
         "is_at_risk",
         "At risk: reach out",
         "Were Contributor or Core in the previous window, and silent for {at_risk} days.",
+        "reached out",
     ),
     (
         "is_returning",
         "Returning",
         "Active again after a gap of {gap} days or more.",
+        "welcomed",
     ),
 )
+ANY = "Any follow-up"
+NONE = "No follow-up yet"
 
 
 def main() -> None:
@@ -48,7 +55,19 @@ def main() -> None:
     movements = data.level_movements(p.path, p.filters)
     if not movements.empty:
         right.plotly_chart(charts.level_movements(movements), width="stretch")
-    for flag, title, explanation in COHORTS:
+    tags: dict[str, set[str]] = {}
+    status: dict[str, tuple[str, str, str]] = {}
+    who = None
+    wanted = ANY
+    if not p.public:
+        tags = team.member_tags(p.config, p.path)
+        status = team.follow_ups(p.config, p.path)
+        wanted = st.selectbox(
+            "Show members whose follow-up is", [ANY, NONE, *FOLLOW_UPS], key="cohort_status"
+        )
+        with st.expander("Marking follow-ups (who you are)"):
+            who = team.ask_author(p.config)
+    for flag, title, explanation, done in COHORTS:
         st.subheader(title)
         st.caption(
             explanation.format(
@@ -63,9 +82,44 @@ def main() -> None:
         if members.empty:
             st.info("Nobody right now.")
             continue
-        if total > len(members):
-            st.caption(f"{total:,} members; the {len(members):,} most recently active:")
+        members = members.assign(
+            tags=[", ".join(sorted(tags.get(m, ()))) for m in members["member_id"]],
+            **{
+                "follow-up": [
+                    f"{status[m][0]} ({status[m][1]}, {status[m][2][:10]})" if m in status else ""
+                    for m in members["member_id"]
+                ]
+            },
+        )
+        listed = len(members)
+        if wanted != ANY:
+            keep = [(status.get(m, ("",))[0] or NONE) == wanted for m in members["member_id"]]
+            members = members[keep]
+        st.caption(
+            f"{total:,} members"
+            + (f"; the {listed:,} most recently active" if total > listed else "")
+            + (f", {len(members):,} with follow-up “{wanted}”" if wanted != ANY else "")
+            + ":"
+        )
+        if members.empty:
+            continue
         page.table(members.drop(columns=["member_id", "total"]), flag.removeprefix("is_"))
+        mark_done(p, members, flag, done, who)
+
+
+def mark_done(p: page.Page, members, flag: str, done: str, who: str | None) -> None:
+    """Mark members of a list as followed up (“welcomed”, “reached out”) with who and
+    when: they show as done in every list."""
+    names = dict(zip(members["member_id"], members.iloc[:, 0].astype(str), strict=True))
+    if who is None:
+        return
+    with st.expander(f"Mark as {done}"):
+        chosen = st.multiselect("Members", list(names), format_func=names.get, key=f"done_{flag}")
+        if st.button(f"Mark {len(chosen)} as {done}", key=f"mark_{flag}") and chosen:
+            store = team.store(p.config)
+            for member_id in chosen:
+                store.follow_up(team.anchor(p.path, member_id), done, author=who)
+            st.rerun()
 
 
 main()

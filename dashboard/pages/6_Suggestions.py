@@ -5,7 +5,83 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, page
+from connectors import text
+from dashboard import data, page, team
+
+#: How many suggestions get their own buttons (the rest: bulk accept, or the CLI).
+WITH_BUTTONS = 30
+
+
+def decide(p: page.Page, kind: str, rows: list[tuple[str, str, str]], who: str) -> None:
+    store = team.store(p.config)
+    for suggestion_id, a, b in rows:
+        store.decide(kind, a, b, author=who, suggestion_id=suggestion_id)
+    team.apply_decisions(p.config)
+    st.session_state["decided"] = (
+        f"{len(rows)} decision(s) recorded by {who}; the members refresh in a few seconds."
+    )
+    st.rerun()
+
+
+def waiting(p: page.Page, who: str | None) -> None:
+    people = data.identity_suggestions(p.path)
+    st.subheader(f"Accounts that may be the same person: {len(people)} waiting")
+    if people.empty:
+        st.success("No merge suggestions waiting.")
+        return
+    page.table(people, "merge-suggestions")
+    if who is None:
+        return
+    pairs = data.suggestion_pairs(p.path, "review")
+    low, high = float(people["confidence"].min()), float(people["confidence"].max())
+    cols = st.columns([3, 2])
+    floor = cols[0].slider(
+        "Accept every suggestion at or above this confidence",
+        min_value=0.0,
+        max_value=100.0,
+        value=max(low, min(high, 90.0)),
+        step=0.5,
+        key="bulk_floor",
+    )
+    chosen = [r for r in pairs if r[3] >= floor]
+    if cols[1].button(f"Accept {len(chosen)} at or above {floor:.1f}%", key="bulk_accept"):
+        decide(p, "merge", [r[:3] for r in chosen], who)
+    st.caption(f"One at a time (the {min(WITH_BUTTONS, len(pairs))} most confident):")
+    for suggestion_id, a, b, confidence, name_a, name_b, evidence in pairs[:WITH_BUTTONS]:
+        row = st.columns([6, 1, 1])
+        row[0].markdown(
+            f"**{confidence:.1f}%** · {text.markdown(name_a or a)} ({a}) ~ "
+            f"{text.markdown(name_b or b)} ({b})  \n{text.markdown(evidence)}"
+        )
+        if row[1].button("Accept", key=f"accept_{suggestion_id}"):
+            decide(p, "merge", [(suggestion_id, a, b)], who)
+        if row[2].button("Reject", key=f"reject_{suggestion_id}"):
+            decide(p, "not_same", [(suggestion_id, a, b)], who)
+
+
+def automatic(p: page.Page, who: str | None) -> None:
+    merged = data.identity_suggestions(p.path, decision="automatic")
+    st.subheader(f"Merged automatically: {len(merged)}")
+    if merged.empty:
+        st.info("No accounts were merged automatically.")
+        return
+    st.caption(
+        "Each with the evidence it was merged on. Undo a wrong one here or with "
+        "`acacia reject <suggestion>`."
+    )
+    page.table(merged, "automatic-merges")
+    if who is None:
+        return
+    with st.expander("Undo an automatic merge"):
+        pairs = data.suggestion_pairs(p.path, "automatic")
+        for suggestion_id, a, b, confidence, name_a, name_b, _ in pairs[:WITH_BUTTONS]:
+            row = st.columns([7, 1])
+            row[0].markdown(
+                f"{confidence:.1f}% · {text.markdown(name_a or a)} ({a}) ~ "
+                f"{text.markdown(name_b or b)} ({b})"
+            )
+            if row[1].button("Undo", key=f"undo_{suggestion_id}"):
+                decide(p, "not_same", [(suggestion_id, a, b)], who)
 
 
 def main() -> None:
@@ -16,29 +92,15 @@ def main() -> None:
     st.caption(
         f"Accounts with evidence of being one person at or above {threshold:.0f}% "
         "confidence are merged automatically (identity.auto_merge_confidence); the "
-        "others wait here. Accept or reject each one from the command line; the "
-        "decision is written to identities.yml (under version control) and applied "
-        "at the next sync or `acacia rebuild`."
+        "others wait here, most confident first. Decisions are kept in the team's store "
+        "with who made them, and shown within seconds. The command line does the same "
+        "(`acacia accept`, `acacia reject`)."
     )
-
-    people = data.identity_suggestions(p.path)
-    st.subheader(f"Accounts that may be the same person: {len(people)} waiting")
-    if people.empty:
-        st.success("No merge suggestions waiting.")
-    else:
-        page.table(people, "merge-suggestions")
-        st.code("acacia accept <suggestion>   # or: acacia reject <suggestion>", language="bash")
-
-    merged = data.identity_suggestions(p.path, decision="automatic")
-    st.subheader(f"Merged automatically: {len(merged)}")
-    if merged.empty:
-        st.info("No accounts were merged automatically.")
-    else:
-        st.caption(
-            "Each with the evidence it was merged on. A wrong one is undone by "
-            "rejecting it: `acacia reject <suggestion>`."
-        )
-        page.table(merged, "automatic-merges")
+    if said := st.session_state.pop("decided", None):
+        st.success(said)
+    who = team.ask_author(p.config)
+    waiting(p, who)
+    automatic(p, who)
 
     st.subheader("Email domains that may be an organization")
     domains = data.organization_suggestions(p.path)

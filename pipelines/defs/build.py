@@ -13,6 +13,7 @@ from pipelines.config import config_path, load_config
 from pipelines.defs.identity import build_identity_asset
 from pipelines.defs.ingest import build_ingest_asset
 from pipelines.defs.jobs import (
+    apply_decisions,
     monthly_schedule,
     monthly_update,
     nightly_schedule,
@@ -37,6 +38,7 @@ MARTS = (
     "organizations",
     "identity_suggestions",
     "organization_suggestions",
+    "member_tags",
     "daily_activity",
     "daily_members",
     "member_scores",
@@ -82,7 +84,7 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
         "dbt": dbt_resource(),
     }
     assets = [staging, identity, marts, publish, build_directory_asset()]
-    jobs = [nightly_sync, rebuild, monthly_update]
+    jobs = [nightly_sync, rebuild, apply_decisions, monthly_update]
     for source in config.enabled_sources():
         assets.append(
             build_ingest_asset(source, config.schedule.retries, config.schedule.retry_delay_seconds)

@@ -28,6 +28,16 @@ rebuild = define_asset_job(
 )
 
 
+apply_decisions = define_asset_job(
+    "apply_decisions",
+    selection=AssetSelection.assets("identity_resolution").downstream(),
+    description=(
+        "Re-resolve the members with the team's merge decisions, rebuild the marts and "
+        "publish (no sync, no staging): a decision shows in seconds."
+    ),
+)
+
+
 def source_sync_job(source: str):
     """One source's ingest, then the whole rebuild: every model reads every source (the
     members and marts join them all), so a rebuild after one source's sync is the same

@@ -222,6 +222,7 @@ DUCKDB_TYPES = {
     "date32[day]": "date",
     "double": "double",
     "int64": "bigint",
+    "timestamp[s, tz=UTC]": "timestamptz",
 }
 
 

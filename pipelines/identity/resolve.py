@@ -6,7 +6,9 @@ Rules, in order of strength:
    link; **manual merges** (``merge``) join identities whatever else says.
 2. **Shared email** (case-insensitive). A GitHub noreply address
    (``12345+login@users.noreply.github.com``) stands for that GitHub login.
-3. Merging is transitive (connected components), so the result does not depend on the
+3. **Confident evidence**: the pairs :func:`~pipelines.identity.suggestions.automatic_merges`
+   chose (``automatic``), never for an identity split off.
+4. Merging is transitive (connected components), so the result does not depend on the
    order identities arrive in.
 
 Member ids: a member keeps the id it had in the previous run as long as any of its

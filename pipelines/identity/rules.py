@@ -1,6 +1,8 @@
 """The version-controlled files a team edits: identities.yml and organizations.yml.
 
-identities.yml — manual identity rules, which win over every automatic rule::
+identities.yml — manual identity rules kept under version control (the decisions made in
+the dashboard or with the command line live in the team's store, pipelines/team.py;
+``team_rules`` reads both), which win over every automatic rule::
 
     merge:      # these identities are one person
       - [github:1234, slack:U0123ABC]
@@ -35,12 +37,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelines.identity.organizations import ManualAffiliation, Organization
 from pipelines.identity.resolve import ManualRules
-
-IDENTITIES_HEADER = """\
-# Manual identity rules for Acacia (keep this file under version control).
-# They win over every automatic rule. Written by `acacia accept/reject/unmerge`;
-# edit by hand too. Identity keys are <source>:<id> (see the identities mart).
-"""
 
 
 class RulesError(Exception):
@@ -110,6 +106,24 @@ def load_identity_rules(path: Path) -> tuple[ManualRules, set[frozenset[str]]]:
     )
 
 
+def team_rules(config: object) -> tuple[ManualRules, set[frozenset[str]]]:
+    """The manual identity rules in force: identities.yml (kept under version control)
+    and the decisions the team made in the dashboard or with the command line (the
+    team's store, pipelines/team.py). A split in either wins over a merge in the file."""
+    from pipelines.team import TeamStore, store_path
+
+    manual, rejected = load_identity_rules(config.identity.rules_file)
+    for decision in TeamStore(store_path(config)).decisions():
+        if decision.kind == "merge":
+            manual.merges.append([decision.identity_a, decision.identity_b])
+        elif decision.kind == "not_same":
+            rejected.add(frozenset((decision.identity_a, decision.identity_b)))
+        else:
+            manual.splits.add(decision.identity_a)
+    manual.merges = [g for g in manual.merges if not manual.splits & set(g)]
+    return manual, rejected
+
+
 def load_organizations(path: Path) -> tuple[list[Organization], list[ManualAffiliation]]:
     data = _load(path, OrganizationsFile)
     assert isinstance(data, OrganizationsFile)
@@ -132,39 +146,3 @@ def load_organizations(path: Path) -> tuple[list[Organization], list[ManualAffil
         for a in data.affiliations
     ]
     return organizations, manual
-
-
-def update_identity_rules(
-    path: Path,
-    *,
-    merge: list[str] | None = None,
-    not_same: list[str] | None = None,
-    unmerge: str | None = None,
-) -> str:
-    """Change identities.yml: add a merge or a rejection, or undo the merges of an
-    identity (which also keeps it from merging automatically again). Returns what was
-    done, in words."""
-    rules = _load(path, IdentityFile)
-    assert isinstance(rules, IdentityFile)
-    if merge:
-        rules.merge.append(sorted(merge))
-        done = f"merged {' and '.join(sorted(merge))}"
-    elif not_same:
-        rules.not_same.append(sorted(not_same))
-        done = f"marked {' and '.join(sorted(not_same))} as different people"
-    elif unmerge:
-        before = len(rules.merge)
-        rules.merge = [g for g in rules.merge if unmerge not in g]
-        if unmerge not in rules.split:
-            rules.split.append(unmerge)
-        done = (
-            f"split {unmerge} off ({before - len(rules.merge)} manual merge(s) removed; "
-            "it will not merge automatically again)"
-        )
-    else:
-        raise ValueError("nothing to change")
-    path.write_text(
-        IDENTITIES_HEADER
-        + yaml.safe_dump(rules.model_dump(), sort_keys=False, default_flow_style=None)
-    )
-    return done

@@ -1,12 +1,17 @@
-"""One resolution pass over the warehouse's identities: members, suggestions,
-organizations. Its results are Parquet files under ``data/resolution/`` that the marts
-read; the previous pass's member ids are read back so that ids stay stable."""
+"""One resolution over the warehouse's identities: members, suggestions,
+organizations. Members are resolved twice: by shared emails and the team's rules, then
+again with the suggestions confident enough to merge without asking (at or above
+``identity.auto_merge_confidence``). Its results are Parquet files under
+``data/resolution/`` that the marts read (with the team's hand-set tags, for the
+member_tags mart); the previous run's member ids are read back so that ids stay
+stable."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +23,9 @@ from connectors import registry
 from pipelines.config import AcaciaConfig
 from pipelines.identity.organizations import ManualAffiliation, MemberFacts, affiliate
 from pipelines.identity.resolve import resolve_tables
-from pipelines.identity.rules import load_identity_rules, load_organizations
+from pipelines.identity.rules import load_organizations, team_rules
 from pipelines.identity.suggestions import automatic_merges, suggest_tables
+from pipelines.team import TeamStore, store_path
 
 _S, _B, _D, _F, _I = pa.string(), pa.bool_(), pa.date32(), pa.float64(), pa.int64()
 SCHEMAS = {
@@ -67,6 +73,10 @@ SCHEMAS = {
         ]
     ),
     "organization_suggestions": pa.schema([("domain", _S), ("members", _I)]),
+    # The tags the team set by hand (pipelines/team.py), for the member_tags mart.
+    "team_tags": pa.schema(
+        [("identity_key", _S), ("tag", _S), ("author", _S), ("tagged_at", pa.timestamp("s", "UTC"))]
+    ),
 }
 
 
@@ -121,7 +131,7 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
     Everything per identity happens in an in-memory DuckDB attached to the warehouse;
     Python sees only the members that have something to be affiliated by."""
     folder = config.storage.resolution()
-    manual, rejected = load_identity_rules(config.identity.rules_file)
+    manual, rejected = team_rules(config)
     organizations, manual_affiliations = load_organizations(config.identity.organizations_file)
     bots = sorted({name.lower() for name in config.identity.bots})
     with duckdb.connect(config={"memory_limit": "2GB"}) as con:
@@ -133,7 +143,7 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
             """
             create temp table identities as
             select source || ':' || source_user_id as key, source, source_user_id, username,
-                   display_name as name, email, company, location, timezone,
+                   display_name as name, email, company, location, timezone, extra,
                    coalesce(
                        is_bot or lower(username) in (select unnest(?::varchar[]))
                        or username like '%[bot]', false) as is_bot
@@ -230,6 +240,14 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
     )
     write_table(
         folder, "organization_suggestions", [{"domain": d, "members": n} for d, n in suggested_orgs]
+    )
+    write_table(
+        folder,
+        "team_tags",
+        [
+            {"identity_key": k, "tag": t, "author": a, "tagged_at": datetime.fromisoformat(at)}
+            for k, t, a, at in TeamStore(store_path(config)).rows("tags")
+        ],
     )
     identities, members = counts
     return ResolutionReport(

@@ -66,6 +66,7 @@ AMBIGUOUS_BITS = 4.0  # per other account of the same platform with the same val
 #: different person carries the same value (a full name, a handle of seven letters or
 #: more, each roughly one in ten thousand).
 EVIDENCE_BITS = {
+    "profile_link": 20.0,  # one profile names the other account: near certain
     "same_username": 13.0,
     "username_matches_name": 13.0,
     "same_name": 13.0,
@@ -100,6 +101,7 @@ class Person:
     company: str | None = None
     location: str | None = None
     timezone: str | None = None
+    extra: str | None = None  # the landed JSON: a profile's links to other accounts
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def suggest(
     con = scratch_connection()
     fields = ("key", "member_id", "username", "name", "email", "company", "location")
     table = _strings(
-        **{f: [getattr(p, f) for p in people] for f in (*fields, "timezone")}
+        **{f: [getattr(p, f) for p in people] for f in (*fields, "timezone", "extra")}
     ).append_column("is_bot", pa.array([p.is_bot for p in people], pa.bool_()))
     con.register("people_input", table)
     suggest_tables(con, "people_input", rejected or set(), organizations or [])
@@ -240,7 +242,7 @@ def suggest_tables(
                -- A display name that only repeats the handle (Reddit's) is no name.
                if(f.names_only, coalesce(p.name, p.username),
                   if(lower(p.name) = lower(p.username), null, p.name)) as name,
-               lower(trim(p.email)) as email, p.company, p.location, p.timezone
+               lower(trim(p.email)) as email, p.company, p.location, p.timezone, p.extra
         from {people} as p
         join source_facts as f on f.source = split_part(p.key, ':', 1)
         where not coalesce(p.is_bot, false)
@@ -310,6 +312,7 @@ def suggest_tables(
             "score", pa.array([c[2] for c in close], pa.float64())
         ),
     )
+    con.register("profile_links", _profile_links(con))
     bits = EVIDENCE_BITS
     con.execute(f"""
         create or replace temp table ties as
@@ -348,7 +351,21 @@ def suggest_tables(
             join suggest_people as b on b.name = nb.name
             where a.member_id <> b.member_id
         ),
+        linked as (  -- a profile that links to the other account
+            select l.key as key_a, t.key as key_b, a.member_id as member_a,
+                   t.member_id as member_b, a.source as source_a, t.source as source_b,
+                   'profile_link' as tie, l.url as value, 0 as also_here
+            from profile_links as l
+            join suggest_people as a on a.key = l.key
+            join suggest_people as t on t.source = l.target_source
+                and l.target in (t.username, lower(split_part(t.key, ':', 2)))
+            where a.member_id <> t.member_id
+        ),
         found as (
+            select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
+                   also_here, 100.0 as score, 99 as letters
+            from linked
+            union all
             select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
                    also_here, 100.0 as score, length(value) as letters
             from named where tie is not null
@@ -365,6 +382,7 @@ def suggest_tables(
             if(key_a < key_b, source_b, source_a) as source_b,
             tie, value, also_here,
             case tie
+                when 'profile_link' then {bits["profile_link"]}
                 when 'same_username' then {bits["same_username"]}
                     - 2 * greatest(0, {SHORT_HANDLE} - letters)
                 when 'same_first_name' then {bits["same_first_name"]}
@@ -383,6 +401,7 @@ def suggest_tables(
     con.execute("""
         create or replace temp table worded_ties as
         select t.*, case t.tie
+                when 'profile_link' then 'a profile links to ' || t.value
                 when 'same_username' then 'same username ''' || t.value || ''''
                 when 'same_first_name' then 'same first-name username ''' || t.value || ''''
                 when 'username_matches_name' then 'username spells the name ''' || t.value || ''''
@@ -500,6 +519,40 @@ def suggest_tables(
             partition by least(member_a, member_b), greatest(member_a, member_b)
             order by bits desc, identity_a, identity_b
         ) = 1""")
+
+
+#: Links to an account in a profile (GitHub's blog and social accounts): the source and
+#: the handle (or id) they name.
+ACCOUNT_LINKS = (
+    ("reddit", re.compile(r"reddit\.com/(?:u|user)/([\w-]+)", re.IGNORECASE)),
+    ("github", re.compile(r"github\.com/([A-Za-z0-9-]+)/?$", re.IGNORECASE)),
+    ("stackexchange", re.compile(r"stackoverflow\.com/users/(\d+)", re.IGNORECASE)),
+)
+
+
+def _profile_links(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """(key, url, target_source, target) for every link to another account in the
+    identities' landed extras."""
+    import json
+
+    rows: dict[str, list] = {"key": [], "url": [], "target_source": [], "target": []}
+    found = con.execute(
+        "select key, extra from suggest_people where extra like '%http%'"
+    ).fetchall()
+    for key, extra in found:
+        try:
+            values = json.loads(extra).values()
+        except (ValueError, AttributeError):
+            continue
+        urls = [u for v in values for u in (v if isinstance(v, list) else [v])]
+        for url in (u for u in urls if isinstance(u, str)):
+            for source, pattern in ACCOUNT_LINKS:
+                if match := pattern.search(url):
+                    rows["key"].append(key)
+                    rows["url"].append(url)
+                    rows["target_source"].append(source)
+                    rows["target"].append(match.group(1).lower())
+    return _strings(**rows)
 
 
 def _distinct(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from pipelines.sample.base import DemoSource, FakeAPI, Fault
 from pipelines.sample.community import Person
 from pipelines.sample.github_data import Comment, GitHubData, Issue, Repo
+from pipelines.sample.reddit_data import links_reddit, reddit_url
 
 STAR_MEDIA_TYPE = "application/vnd.github.star+json"
 
@@ -258,6 +259,7 @@ class FakeGitHub(FakeAPI):
         if person is None or person.is_deleted:
             return self.json({"message": "Not Found"}, 404)
         payload = {**self.user_json(person, request), **self.profile_fields(person)}
+        del payload["social"]  # REST has them at /users/{login}/social_accounts
         payload.update(
             {
                 "blog": payload["blog"] or "",
@@ -279,6 +281,8 @@ class FakeGitHub(FakeAPI):
             "location": person.location,
             "email": person.email if show_email else None,
             "blog": None,
+            # Some link their Reddit account on their profile (GitHub's social accounts).
+            "social": [reddit_url(person)] if links_reddit(person) else [],
         }
 
     def on_org_repos(self, request: Request, org: str) -> Response:
@@ -479,6 +483,9 @@ class FakeGitHub(FakeAPI):
                     location=fields["location"],
                     websiteUrl=fields["blog"],
                     twitterUsername=None,
+                    socialAccounts={
+                        "nodes": [{"provider": "REDDIT", "url": url} for url in fields["social"]]
+                    },
                 )
             nodes.append(node)
         return self.json({"data": {"nodes": nodes}, **({"errors": errors} if errors else {})})

@@ -19,6 +19,37 @@ def base36(number: int) -> str:
     return out or "0"
 
 
+def reddit_name(person: Person) -> str | None:
+    """The person's Reddit username, or None for a third of them or so who have no
+    account. Drawn per person (not from the subreddit's draw), so other sources' data
+    can know it: a GitHub profile links it (``links_reddit``)."""
+    rng = random.Random(f"reddit-account:{person.key}")
+    if rng.random() >= 0.35 or person.is_bot:
+        return None
+    first, last = person.name.lower().split(" ", 1)
+    # Most reuse their handle or their name; some pick a number; a few keep a throwaway
+    # nobody could tie to them (the truth still knows).
+    return rng.choices(
+        [person.login, f"{first}_{last}", f"{first}{rng.randint(10, 99)}", f"throwaway_{first}"],
+        weights=[45, 30, 20, 5],
+    )[0].replace(" ", "_")
+
+
+def links_reddit(person: Person) -> bool:
+    """Whether the person's GitHub profile links their Reddit account (half of those
+    with one, never a throwaway)."""
+    name = reddit_name(person)
+    return (
+        name is not None
+        and not name.startswith("throwaway_")
+        and random.Random(f"reddit-link:{person.key}").random() < 0.5
+    )
+
+
+def reddit_url(person: Person) -> str:
+    return f"https://www.reddit.com/user/{reddit_name(person)}"
+
+
 @dataclass
 class Redditor:
     id: str  # base36, as in the fullname t2_<id>
@@ -64,19 +95,8 @@ class RedditData:
         self._ids = iter(range(36**4, 36**6))
         self.users: dict[int, Redditor] = {}
         for person in community.people:
-            if rng.random() < 0.35:
-                first, last = person.name.lower().split(" ", 1)
-                # Most reuse their handle or their name; some pick a number; a few
-                # keep a throwaway nobody could tie to them (the truth still knows).
-                name = rng.choices(
-                    [
-                        person.login,
-                        f"{first}_{last}",
-                        f"{first}{rng.randint(10, 99)}",
-                        f"throwaway_{first}",
-                    ],
-                    weights=[45, 30, 20, 5],
-                )[0].replace(" ", "_")
+            name = reddit_name(person)
+            if name is not None:
                 self.users[person.key] = Redditor(base36(next(self._ids)), name, person)
         self.things: list[Thing] = []
         for day in range(community.days):

@@ -78,6 +78,9 @@ def slack_name(rng: random.Random, person: Person) -> tuple[str, str]:
     return handle, display
 
 
+REPLIES = ("Yes, it works for me.", "Thanks, that fixed it!", "Same here, on 2.1.")
+
+
 class SlackData:
     """A Slack workspace for the community, drawn deterministically."""
 
@@ -230,9 +233,10 @@ class SlackData:
                 if reply_at > end:
                     break
                 who = self._author(reply_at, exclude=author if rng.random() < 0.6 else None)
-                reply = Message(
-                    self._ts(reply_at), who.id, "Yes, it works for me.", thread_ts=parent.ts
-                )
+                # What replies say (taken in turn, so the draw does not move): some
+                # thank, which the default tag rule notices.
+                said = REPLIES[len(parent.replies) % len(REPLIES)]
+                reply = Message(self._ts(reply_at), who.id, said, thread_ts=parent.ts)
                 if rng.random() < 0.05:
                     reply.subtype = "thread_broadcast"
                 parent.replies.append(reply)
@@ -241,10 +245,15 @@ class SlackData:
 
     # -- changes between syncs (tests) ----------------------------------------------
     def post(
-        self, channel_name: str, user_id: str, when: datetime, thread_ts: str | None = None
+        self,
+        channel_name: str,
+        user_id: str,
+        when: datetime,
+        thread_ts: str | None = None,
+        text: str = "A new message",
     ) -> Message:
         channel = next(c for c in self.channels.values() if c.name == channel_name)
-        message = Message(self._ts(when), user_id, "A new message", thread_ts=thread_ts)
+        message = Message(self._ts(when), user_id, text, thread_ts=thread_ts)
         if thread_ts is None:
             channel.messages.append(message)
         else:

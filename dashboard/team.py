@@ -1,0 +1,100 @@
+"""The team's own data from the dashboard: who is writing, the store, and applying
+merge decisions.
+
+The dashboard writes only the team's store (pipelines/team.py), never the warehouse: a
+merge decision is applied by the pipeline (``acacia apply``, started here in a process
+of its own), which re-resolves the members and publishes a new snapshot in seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import streamlit as st
+
+from pipelines.config import AcaciaConfig
+from pipelines.run import REPO_ROOT
+from pipelines.team import TeamStore, store_path
+
+AUTHOR_KEY = "team_author"
+
+
+def store(config: AcaciaConfig) -> TeamStore:
+    return TeamStore(store_path(config))
+
+
+def author(config: AcaciaConfig) -> str | None:
+    """Who is writing: the reverse proxy's header when one is configured
+    (``dashboard.author_header``), else the name given on this session's first write."""
+    header = config.dashboard.author_header
+    if header:
+        value = (st.context.headers.get(header) or "").strip()
+        if value:
+            return value
+    return st.session_state.get(AUTHOR_KEY) or None
+
+
+def ask_author(config: AcaciaConfig) -> str | None:
+    """The author, asking for a name when there is none yet; None until one is given."""
+    who = author(config)
+    if who:
+        return who
+    name = st.text_input(
+        "Your name (recorded with every change you make)", key=f"{AUTHOR_KEY}_input"
+    ).strip()
+    if name:
+        st.session_state[AUTHOR_KEY] = name
+        return name
+    st.info("Give your name above to make changes.")
+    return None
+
+
+def apply_decisions(config: AcaciaConfig) -> None:
+    """Start ``acacia apply`` in its own process: the members are re-resolved with the
+    new decisions and published, and the next page load shows them."""
+    subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    st.session_state["applying"] = True
+
+
+def member_tags(config: AcaciaConfig, snapshot_path: str) -> dict[str, set[str]]:
+    """member id -> tags: the last build's (rules and team) and the team's store now, so
+    a tag set a moment ago shows at once."""
+    from dashboard import data
+
+    tags: dict[str, set[str]] = {}
+    built = data.rule_tags(snapshot_path)
+    for member_id, tag in zip(built["member_id"], built["tag"], strict=True):
+        tags.setdefault(member_id, set()).add(tag)
+    members = data.member_of_identity(snapshot_path)
+    for key, tag, *_ in store(config).rows("tags"):
+        if key in members:
+            tags.setdefault(members[key], set()).add(tag)
+    return tags
+
+
+def follow_ups(config: AcaciaConfig, snapshot_path: str) -> dict[str, tuple[str, str, str]]:
+    """member id -> (status, who, when) of its latest follow-up (over its accounts)."""
+    from dashboard import data
+
+    members = data.member_of_identity(snapshot_path)
+    latest: dict[str, tuple[str, str, str]] = {}
+    for key, status, who, when in store(config).rows("follow_ups"):
+        member_id = members.get(key)
+        if member_id and (member_id not in latest or when >= latest[member_id][2]):
+            latest[member_id] = (status, who, when)
+    return latest
+
+
+def anchor(snapshot_path: str, member_id: str) -> str | None:
+    """The account the team's data about a member is kept by: its first identity key."""
+    from dashboard import data
+
+    accounts = data.member_accounts(snapshot_path, member_id)
+    return accounts[0][0] if accounts else None

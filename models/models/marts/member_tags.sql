@@ -1,0 +1,37 @@
+-- Each member's tags: from the keyword rules (acacia.yml tags.rules, applied to titles
+-- and message text at sync and recorded on the activity) and set by the team (its
+-- store, pipelines/team.py, exported by identity resolution). The dashboard adds the
+-- team's newest tags from the store at once.
+-- depends on: {{ source('resolution', 'members') }}
+with identities as (
+    select identity_key, source, source_user_id, member_id from {{ ref('identities') }}
+),
+
+ruled as (
+    select
+        i.member_id,
+        unnest(cast(json_extract(a.extra, '$.tags') as varchar[])) as tag,
+        a.occurred_at
+    from {{ ref('int_activities__unioned') }} as a
+    join identities as i using (source, source_user_id)
+    where a.extra like '%"tags"%'
+),
+
+by_rule as (
+    select member_id, tag, 'rule' as origin, count(*) as activities,
+           min(occurred_at) as first_at, null::varchar as tagged_by
+    from ruled
+    group by member_id, tag
+),
+
+by_team as (
+    select i.member_id, t.tag, 'team' as origin, 0 as activities,
+           min(t.tagged_at) as first_at, min(t.author) as tagged_by
+    from {{ resolved('team_tags') }} as t
+    join identities as i using (identity_key)
+    group by i.member_id, t.tag
+)
+
+select * from by_team
+union all
+select r.* from by_rule as r anti join by_team using (member_id, tag)

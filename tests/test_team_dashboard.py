@@ -1,0 +1,183 @@
+"""The team acting from the dashboard (AppTest): deciding merge suggestions one at a
+time and in bulk, merging and splitting from a member page, tags, notes and follow-ups,
+each shown without a full rebuild; and none of it in public mode."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from pipelines.config import load_config
+from pipelines.publish import current_snapshot
+from pipelines.team import TeamStore, store_path
+from tests.conftest import MARKDOWN_ELEMENTS, copy_workspace
+from tests.test_dashboard import PAGES
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+
+def open_page(config: Path, monkeypatch, page: str, author: str | None = "Ada", **params):
+    monkeypatch.setenv("ACACIA_CONFIG", str(config))
+    app = AppTest.from_file(PAGES[page], default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    if author:
+        app.session_state["team_author"] = author
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def snapshot_rows(config: Path, sql: str, params: list | None = None) -> list[tuple]:
+    serving = load_config(config).storage.serving()
+    with duckdb.connect(str(current_snapshot(serving)), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def members(config: Path) -> dict[str, str]:
+    return dict(snapshot_rows(config, "select identity_key, member_id from identities"))
+
+
+def wait_for(condition, what: str, timeout: float = 180) -> float:
+    """Poll until ``condition()`` holds (the dashboard's `acacia apply` runs apart)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if condition():
+                return time.monotonic() - started
+        except duckdb.Error:
+            pass  # a snapshot being replaced
+        time.sleep(0.5)
+    raise AssertionError(f"{what} did not show within {timeout} s")
+
+
+def waiting_suggestions(config: Path) -> list[tuple]:
+    return snapshot_rows(
+        config,
+        "select suggestion_id, identity_a, identity_b, score from identity_suggestions "
+        "where decision = 'review' order by score desc, suggestion_id",
+    )
+
+
+def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
+    config = copy_workspace(synced, tmp_path)
+    waiting = waiting_suggestions(config)
+    assert len(waiting) >= 4
+    before = members(config)
+
+    # Without a name, nothing can be decided: the page asks for one.
+    anonymous = open_page(config, monkeypatch, "Suggestions", author=None)
+    assert not [x for x in anonymous.button if x.key and x.key.startswith("accept_")]
+    assert anonymous.text_input(key="team_author_input")
+
+    # Bulk: everything at or above the second's confidence.
+    app = open_page(config, monkeypatch, "Suggestions")
+    floor = waiting[1][3]
+    app.slider(key="bulk_floor").set_value(floor).run()
+    app.button(key="bulk_accept").click().run()
+    assert not app.exception, app.exception
+    texts = " ".join(e.value for kind in MARKDOWN_ELEMENTS for e in getattr(app, kind))
+    assert "recorded by Ada" in texts
+    bulk = [w for w in waiting if w[3] >= floor]
+    assert len(bulk) < len(waiting) and all(before[a] != before[b] for _, a, b, _ in bulk)
+    store = TeamStore(store_path(load_config(config)))
+    assert {(d.kind, d.suggestion_id, d.author) for d in store.decisions()} == {
+        ("merge", s, "Ada") for s, *_ in bulk
+    }
+    # Shown within seconds: re-resolved and published, no sync, no staging.
+    took = wait_for(
+        lambda: all((m := members(config))[a] == m[b] for _, a, b, _ in bulk),
+        "the accepted merges",
+    )
+    print(f"bulk accept shown after {took:.1f} s")
+
+    # One at a time, on what waits now: accept one, reject another.
+    (first, a, b, _), (second, c, d, _) = waiting_suggestions(config)[:2]
+    app = open_page(config, monkeypatch, "Suggestions")
+    assert len(app.dataframe[0].value) == len(waiting_suggestions(config))
+    app.button(key=f"accept_{first}").click().run()
+    app = open_page(config, monkeypatch, "Suggestions")  # a fresh page load
+    app.button(key=f"reject_{second}").click().run()
+    assert not app.exception, app.exception
+    decided = {(d.kind, d.suggestion_id) for d in store.decisions()}
+    assert {("merge", first), ("not_same", second)} <= decided
+    wait_for(lambda: (m := members(config))[a] == m[b], "the accepted suggestion")
+    left = {s for s, *_ in waiting_suggestions(config)}
+    wait_for(lambda: second not in {s for s, *_ in waiting_suggestions(config)}, "the rejection")
+    assert members(config)[c] != members(config)[d] and first not in left
+
+
+def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatch):
+    config = copy_workspace(synced, tmp_path)
+    member_id, keys = snapshot_rows(
+        config,
+        "select member_id, list(identity_key order by identity_key) from identities "
+        "group by member_id having count(*) >= 3 order by member_id limit 1",
+    )[0]
+    app = open_page(config, monkeypatch, "Members", member=member_id)
+    app.text_input(key="new_tag").input("Speaker Candidate").run()
+    app.button(key="add_tag").click().run()
+    app.text_area(key="new_note").input("Offered to help with the docs sprint.").run()
+    app.button(key="save_note").click().run()
+    app.selectbox(key="follow_up").select("reached out").run()
+    app.button(key="set_follow_up").click().run()
+    assert not app.exception, app.exception
+    page_text = " ".join(
+        e.value for kind in (*MARKDOWN_ELEMENTS, "text") for e in getattr(app, kind)
+    )
+    assert "speaker-candidate" in page_text
+    assert "Offered to help with the docs sprint." in page_text
+    assert "Follow-up: reached out (Ada" in page_text
+    store = TeamStore(store_path(load_config(config)))
+    assert [r[1:3] for r in store.rows("tags")] == [("speaker-candidate", "Ada")]
+
+    # The tag filters every page: the leaderboard with it shows this member only.
+    board = open_page(config, monkeypatch, "Members")
+    board.sidebar.multiselect(key="filter_tags").select("speaker-candidate").run()
+    shown = board.dataframe[0].value
+    assert list(shown["tags"].str.contains("speaker-candidate")) == [True] * len(shown)
+    assert len(shown) <= 1
+
+    # Split an account off: it becomes a member of its own within seconds.
+    off = keys[-1]
+    app.selectbox(key="split_account").select(off).run()
+    app.button(key="split_button").click().run()
+    wait_for(lambda: list(members(config).values()).count(members(config)[off]) == 1, "the split")
+    # Merge it back from its own page ("merge with…"), found by name.
+    alone = members(config)[off]
+    name = snapshot_rows(
+        config,
+        "select coalesce(display_name, username) from identities where identity_key = ?",
+        [keys[0]],
+    )[0][0]
+    page = open_page(config, monkeypatch, "Members", member=alone)
+    page.text_input(key="merge_search").input(name[:5]).run()
+    page.selectbox(key="merge_with").select(members(config)[keys[0]]).run()
+    page.button(key="merge_button").click().run()
+    wait_for(lambda: members(config)[off] == members(config)[keys[0]], "the merge")
+
+
+def test_public_mode_shows_no_tag_note_or_follow_up(synced, tmp_path, monkeypatch):
+    config = copy_workspace(synced, tmp_path)
+    settings = yaml.safe_load(config.read_text())
+    store = TeamStore(store_path(load_config(config)))
+    key = snapshot_rows(config, "select identity_key from identities limit 1")[0][0]
+    store.tag(key, "secret-tag", author="Ada")
+    store.note(key, "a private note", author="Ada")
+    store.follow_up(key, "no reply", author="Ada")
+    settings.setdefault("dashboard", {})["public"] = True
+    config.write_text(yaml.safe_dump(settings))
+    for page in ("Members", "Engagement"):
+        app = open_page(config, monkeypatch, page)
+        everything = " ".join(
+            [e.value for kind in (*MARKDOWN_ELEMENTS, "text") for e in getattr(app, kind)]
+            + [d.value.to_csv() for d in app.dataframe]
+        )
+        assert "secret-tag" not in everything and "private note" not in everything
+        assert "no reply" not in everything and "follow-up" not in everything.lower()
+        assert not [w for w in app.sidebar.multiselect if w.key == "filter_tags"]
