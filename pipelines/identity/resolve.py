@@ -140,10 +140,17 @@ def resolve_tables(
     by confident evidence (:func:`~pipelines.identity.suggestions.automatic_merges`).
     Returns the number of propagation rounds."""
     groups = [(n, key) for n, group in enumerate(manual.merges) for key in group]
-    con.execute("create or replace temp table automatic_merges (grp integer, key varchar)")
+    # Tens of thousands of pairs: registered as one Arrow table (an insert per row is
+    # slow in DuckDB).
     pairs = [(n, key) for n, pair in enumerate(automatic) for key in pair]
-    if pairs:
-        con.executemany("insert into automatic_merges values (?, ?)", pairs)
+    con.register(
+        "automatic_input",
+        pa.table(
+            {"grp": [n for n, _ in pairs], "key": [k for _, k in pairs]},
+            schema=pa.schema([("grp", pa.int64()), ("key", pa.string())]),
+        ),
+    )
+    con.execute("create or replace temp table automatic_merges as select * from automatic_input")
     con.execute("create or replace temp table manual_merges (grp integer, key varchar)")
     con.execute("create or replace temp table manual_splits (key varchar)")
     if groups:

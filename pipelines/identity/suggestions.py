@@ -432,18 +432,29 @@ def suggest_tables(
             from suggest_people join company_orgs as c using (company)
             where c.organization is not null
         ),
-        cities as (
+        cities as (  -- equi-joins: an "in (location, timezone)" join is a nested loop
             select member_id, pl.city from suggest_people as p
-            join places as pl on pl.text in (p.location, p.timezone)
-            where pl.city is not null
+            join places as pl on pl.text = p.location
+            union
+            select member_id, pl.city from suggest_people as p
+            join places as pl on pl.text = p.timezone
+        ),
+        org_lists as (
+            select member_id, list(distinct org) as orgs from orgs group by member_id
+        ),
+        city_lists as (
+            select member_id, list(distinct city) as cities from cities
+            where city is not null group by member_id
+        ),
+        zone_lists as (
+            select member_id, list(distinct timezone) as zones from suggest_people
+            where timezone is not null group by member_id
         )
-        select m.member_id,
-               (select list(distinct org) from orgs where orgs.member_id = m.member_id) as orgs,
-               (select list(distinct city) from cities where cities.member_id = m.member_id)
-                   as cities,
-               (select list(distinct timezone) from suggest_people as z
-                where z.member_id = m.member_id and z.timezone is not null) as zones
-        from (select distinct member_id from suggest_people) as m""")
+        select m.member_id, o.orgs, c.cities, z.zones
+        from (select distinct member_id from suggest_people) as m
+        left join org_lists as o using (member_id)
+        left join city_lists as c using (member_id)
+        left join zone_lists as z using (member_id)""")
     support = SUPPORT_BITS
     con.execute(f"""
         create or replace temp table suggestions as
@@ -582,14 +593,13 @@ def automatic_merges(
     keys_of: dict[str, set[str]] = defaultdict(set)
     for key, member in members.items():
         keys_of[member].add(key)
+    # The platforms (of ``single``) each member already has an account on.
+    platforms = {m: {k.split(":", 1)[0] for k in keys} & single for m, keys in keys_of.items()}
 
     def root(m: str) -> str:
         while parent.get(m, m) != m:
             m = parent[m]
         return m
-
-    def sources(m: str) -> set[str]:
-        return {k.split(":", 1)[0] for k in keys_of[m]} & single
 
     apart: dict[str, set[str]] = defaultdict(set)
     for pair in rejected:
@@ -600,18 +610,19 @@ def automatic_merges(
     made = []
     ordered = sorted(suggestions, key=lambda s: (-s[3], s[0]))
     for suggestion_id, a, b, score, *_ in ordered:
-        if score < threshold or a in frozen or b in frozen:
-            continue
-        if a not in members or b not in members:
+        if score < threshold:
+            break
+        if a in frozen or b in frozen or a not in members or b not in members:
             continue
         ra, rb = root(members[a]), root(members[b])
-        if ra == rb or sources(ra) & sources(rb):
+        if ra == rb or platforms[ra] & platforms[rb]:
             continue
-        if any(apart[k] & keys_of[rb] for k in keys_of[ra]):
+        if apart and any(apart[k] & keys_of[rb] for k in keys_of[ra] if k in apart):
             continue
         keep, gone = min(ra, rb), max(ra, rb)
         parent[gone] = keep
         keys_of[keep] |= keys_of.pop(gone)
+        platforms[keep] |= platforms.pop(gone)
         made.append((suggestion_id, a, b))
     return made
 

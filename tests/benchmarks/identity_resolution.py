@@ -16,6 +16,7 @@ import time
 from pipelines.identity.organizations import Organization
 from pipelines.identity.resolve import IdentityRef
 
+LOCATIONS = ("Berlin, Germany", "Lagos", "Toronto, Canada", None, None)
 SOURCES = ("github", "slack", "discourse", "reddit", "stackexchange", "events")
 FIRST = [f"{a}{b}" for a in "bcdfghjklmnprstvz" for b in ("ana", "eo", "ira", "ul", "en")]
 LAST = [f"{a}{b}{c}" for a in "bdgklmnprst" for b in ("ar", "en", "is", "ov") for c in "aeiou"]
@@ -68,10 +69,12 @@ def main(n: int = 200_000, organizations: int = 1_000) -> None:
             con.execute(
                 "create schema intermediate; create table intermediate.int_identities__unioned "
                 "(source varchar, source_user_id varchar, username varchar, "
-                "display_name varchar, email varchar, company varchar, is_bot boolean)"
+                "display_name varchar, email varchar, company varchar, is_bot boolean, "
+                "location varchar, timezone varchar, extra varchar)"
             )
             con.executemany(
-                "insert into intermediate.int_identities__unioned values (?, ?, ?, ?, ?, ?, ?)",
+                "insert into intermediate.int_identities__unioned "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         ref.key.split(":")[0],
@@ -81,6 +84,9 @@ def main(n: int = 200_000, organizations: int = 1_000) -> None:
                         ref.email,
                         companies[ref.key],
                         False,
+                        LOCATIONS[int(ref.key.split(":")[1]) % len(LOCATIONS)],
+                        None,
+                        "{}",
                     )
                     for ref in refs
                 ],
