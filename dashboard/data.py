@@ -801,9 +801,17 @@ def identity_suggestions(
     )
 
 
-def member_of_identity(snapshot_path: str) -> dict[str, str]:
-    """identity key -> member id, to place what the team keeps by account."""
-    found = query(snapshot_path, "select identity_key, member_id from identities")
+def members_of(snapshot_path: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """identity key -> member id for ``keys`` (what the team keeps, by account): only
+    those rows, not the identities of a whole community on every page load."""
+    if not keys:
+        return {}
+    found = query(
+        snapshot_path,
+        "select identity_key, member_id from identities "
+        "where list_contains(?::varchar[], identity_key)",
+        (keys,),
+    )
     return dict(zip(found["identity_key"], found["member_id"], strict=True))
 
 

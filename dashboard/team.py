@@ -13,6 +13,7 @@ import sys
 
 import streamlit as st
 
+from dashboard import data
 from pipelines.config import AcaciaConfig
 from pipelines.run import REPO_ROOT
 from pipelines.team import TeamStore, store_path
@@ -60,41 +61,38 @@ def apply_decisions(config: AcaciaConfig) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    st.session_state["applying"] = True
+
+
+def _placed(config: AcaciaConfig, snapshot_path: str, table: str) -> list[tuple[str, tuple]]:
+    """(member id, row) of each row of the store's ``table`` whose account is in the
+    snapshot."""
+    rows = store(config).rows(table)
+    members = data.members_of(snapshot_path, tuple(sorted({row[0] for row in rows})))
+    return [(members[row[0]], row) for row in rows if row[0] in members]
 
 
 def member_tags(config: AcaciaConfig, snapshot_path: str) -> dict[str, set[str]]:
     """member id -> tags: the last build's (rules and team) and the team's store now, so
     a tag set a moment ago shows at once."""
-    from dashboard import data
-
     tags: dict[str, set[str]] = {}
     built = data.rule_tags(snapshot_path)
     for member_id, tag in zip(built["member_id"], built["tag"], strict=True):
         tags.setdefault(member_id, set()).add(tag)
-    members = data.member_of_identity(snapshot_path)
-    for key, tag, *_ in store(config).rows("tags"):
-        if key in members:
-            tags.setdefault(members[key], set()).add(tag)
+    for member_id, (_, tag, *_) in _placed(config, snapshot_path, "tags"):
+        tags.setdefault(member_id, set()).add(tag)
     return tags
 
 
 def follow_ups(config: AcaciaConfig, snapshot_path: str) -> dict[str, tuple[str, str, str]]:
     """member id -> (status, who, when) of its latest follow-up (over its accounts)."""
-    from dashboard import data
-
-    members = data.member_of_identity(snapshot_path)
     latest: dict[str, tuple[str, str, str]] = {}
-    for key, status, who, when in store(config).rows("follow_ups"):
-        member_id = members.get(key)
-        if member_id and (member_id not in latest or when >= latest[member_id][2]):
+    for member_id, (_, status, who, when) in _placed(config, snapshot_path, "follow_ups"):
+        if member_id not in latest or when >= latest[member_id][2]:
             latest[member_id] = (status, who, when)
     return latest
 
 
 def anchor(snapshot_path: str, member_id: str) -> str | None:
     """The account the team's data about a member is kept by: its first identity key."""
-    from dashboard import data
-
     accounts = data.member_accounts(snapshot_path, member_id)
     return accounts[0][0] if accounts else None

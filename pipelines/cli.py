@@ -375,8 +375,8 @@ def merge(
 
 @app.command()
 def apply(config: ConfigOption = None) -> None:
-    """Re-resolve the members with the team's decisions and publish (seconds: no sync,
-    no staging). Two at once take turns, so the later sees every decision."""
+    """Re-resolve the members with the team's decisions, rebuild the marts and publish
+    (no sync, no staging). Two at once take turns, so the later sees every decision."""
     _apply(_load(config))
 
 

@@ -176,14 +176,16 @@ def team_section(p: page.Page, member_id: str) -> None:
                 other_key = data.member_accounts(p.path, other)[0][0]
                 store.decide("merge", anchor, other_key, author=who)
                 team.apply_decisions(p.config)
-                st.success("Merged; the member refreshes in a few seconds.")
+                st.success("Merged; it shows once re-resolved and published (about half a minute).")
         if len(accounts) > 1:
             labels = dict(accounts)
             off = st.selectbox("Account", keys, format_func=labels.get, key="split_account")
             if st.button("Split this account off", key="split_button"):
                 store.decide("split", off, author=who)
                 team.apply_decisions(p.config)
-                st.success("Split off; the member refreshes in a few seconds.")
+                st.success(
+                    "Split off; it shows once re-resolved and published (about half a minute)."
+                )
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ def decide(p: page.Page, kind: str, rows: list[tuple[str, str, str]], who: str) 
         store.decide(kind, a, b, author=who, suggestion_id=suggestion_id)
     team.apply_decisions(p.config)
     st.session_state["decided"] = (
-        f"{len(rows)} decision(s) recorded by {who}; the members refresh in a few seconds."
+        f"{len(rows)} decision(s) recorded by {who}; the members refresh in about half a minute."
     )
     st.rerun()
 
@@ -93,7 +93,8 @@ def main() -> None:
         f"Accounts with evidence of being one person at or above {threshold:.0f}% "
         "confidence are merged automatically (identity.auto_merge_confidence); the "
         "others wait here, most confident first. Decisions are kept in the team's store "
-        "with who made them, and shown within seconds. The command line does the same "
+        "with who made them, and shown once the members are re-resolved and published "
+        "(about half a minute; no sync). The command line does the same "
         "(`acacia accept`, `acacia reject`)."
     )
     if said := st.session_state.pop("decided", None):

@@ -33,7 +33,7 @@ apply_decisions = define_asset_job(
     selection=AssetSelection.assets("identity_resolution").downstream(),
     description=(
         "Re-resolve the members with the team's merge decisions, rebuild the marts and "
-        "publish (no sync, no staging): a decision shows in seconds."
+        "publish (no sync, no staging)."
     ),
 )
 

@@ -128,11 +128,6 @@ def normalize_name(name: str | None) -> str:
     return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
 
 
-def confidence(bits: float) -> float:
-    """Bits of evidence (prior included) as a confidence from 0 to 100."""
-    return 100.0 / (1.0 + 2.0 ** (-bits))
-
-
 def _strings(**columns: list) -> pa.Table:
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
