@@ -788,10 +788,10 @@ def identity_suggestions(
     return query(
         snapshot_path,
         """
-        select suggestion_id as suggestion, name_a as "first account",
+        select score as confidence, name_a as "first account",
                split_part(identity_a, ':', 1) as "source", name_b as "second account",
                split_part(identity_b, ':', 1) as "other source", evidence,
-               score as confidence
+               suggestion_id as suggestion
         from (
             select * from identity_suggestions where decision = ?
             order by score desc, suggestion_id limit ?

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from connectors import clock, text
-from dashboard import charts, data, gate
+from dashboard import charts, data, gate, team
 from pipelines.config import AcaciaConfig
 
 WINDOWS = {"Last 30 days": 30, "Last 90 days": 90, "Last 180 days": 180, "Last 365 days": 365}
@@ -69,6 +69,7 @@ def setup(title: str, *, private_only: bool = False) -> Page | None:
     path = str(snapshot)
     filters = _sidebar(path, config)
     freshness(path)
+    team.applying(config)
     return Page(path, filters, config)
 
 

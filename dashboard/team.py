@@ -3,13 +3,16 @@ merge decisions.
 
 The dashboard writes only the team's store (pipelines/team.py), never the warehouse: a
 merge decision is applied by the pipeline (``acacia apply``, started here in a process
-of its own), which re-resolves the members and publishes a new snapshot in seconds.
+of its own, pipelines/apply.py), which re-resolves the members and publishes a new
+snapshot in seconds. Meanwhile the page says so, and reloads itself once the new
+snapshot is there.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import streamlit as st
 
@@ -51,16 +54,59 @@ def ask_author(config: AcaciaConfig) -> str | None:
     return None
 
 
-def apply_decisions(config: AcaciaConfig) -> None:
+APPLYING_KEY = "team_applying"
+#: How often a page waiting for a decision checks for the new snapshot.
+POLL_SECONDS = 2.0
+
+
+def apply_log(config: AcaciaConfig):
+    return config.storage.data_dir / "apply.log"
+
+
+def apply_decisions(config: AcaciaConfig, snapshot_path: str) -> None:
     """Start ``acacia apply`` in its own process: the members are re-resolved with the
-    new decisions and published, and the next page load shows them."""
-    subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    new decisions and published. The session remembers it, so that the page says it is
+    under way and reloads when the snapshot that ``snapshot_path`` was is replaced
+    (``applying``). Its output goes to ``<data_dir>/apply.log``."""
+    with open(apply_log(config), "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    st.session_state[APPLYING_KEY] = (process, snapshot_path, time.monotonic())
+
+
+def applying(config: AcaciaConfig) -> None:
+    """While this session's decisions are being applied: say so, check every
+    POLL_SECONDS, and reload the page once a new snapshot is published (or say where
+    to look when applying failed)."""
+    if APPLYING_KEY not in st.session_state:
+        return
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def wait() -> None:
+        process, before, started = st.session_state[APPLYING_KEY]
+        current = data.snapshot()
+        if current is not None and str(current) != before:
+            del st.session_state[APPLYING_KEY]
+            st.rerun(scope="app")
+        code = process.poll()
+        if code:
+            del st.session_state[APPLYING_KEY]
+            st.error(
+                "Applying the decisions failed; they are recorded and apply with the next "
+                f"sync. What went wrong is in {apply_log(config)}."
+            )
+            return
+        st.info(
+            f"Applying the decisions: re-resolving the members and publishing "
+            f"({time.monotonic() - started:.0f} s so far). This page reloads by itself."
+        )
+
+    wait()
 
 
 def _placed(config: AcaciaConfig, snapshot_path: str, table: str) -> list[tuple[str, tuple]]:

@@ -376,17 +376,19 @@ def merge(
 @app.command()
 def apply(config: ConfigOption = None) -> None:
     """Re-resolve the members with the team's decisions, rebuild the marts and publish
-    (no sync, no staging). Two at once take turns, so the later sees every decision."""
+    (no sync, no staging, no Dagster run; pipelines/apply.py). Two at once take turns,
+    so the later sees every decision."""
     _apply(_load(config))
 
 
 def _apply(settings) -> None:
-    import fcntl
+    from pipelines.apply import apply_decisions
 
-    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.storage.data_dir / "apply.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        _run(settings.path, "apply_decisions")
+    try:
+        applied = apply_decisions(settings, lambda: _run(settings.path, "rebuild"))
+    except Exception as error:  # dbt's or DuckDB's, with what failed and where its log is
+        _fail(f"Applying the decisions failed: {error}\nNothing new was published.")
+    typer.echo(f"Decisions {applied.line()}.")
 
 
 @app.command()

@@ -235,7 +235,7 @@ def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
     from pipelines.publish import current_snapshot
     from tests.conftest import copy_workspace
 
-    path = copy_workspace(synced, tmp_path)
+    path = copy_workspace(synced, tmp_path, views=True)
     serving = load_config(path).storage.serving()
 
     def rows(sql: str) -> list[tuple]:
@@ -258,6 +258,7 @@ def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
         page.locator(f".st-key-accept_{sid} button").click()
         settle(page)
         page.get_by_text("recorded by Ada").wait_for(timeout=30_000)
+        page.get_by_text("Applying the decisions").wait_for(timeout=30_000)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             members = dict(rows("select identity_key, member_id from identities"))
@@ -265,6 +266,9 @@ def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
                 break
             time.sleep(0.5)
         assert members[a] == members[b], "the accepted merge never showed"
+        # The page reloads by itself once published: the suggestion has left the queue.
+        page.locator(f".st-key-accept_{sid}").wait_for(state="detached", timeout=30_000)
+        assert page.get_by_text("Applying the decisions").count() == 0
         page.screenshot(path=tmp_path / "suggestions.png", full_page=True)
 
         page.goto(f"{url}/Members?member={members[a]}")

@@ -64,8 +64,23 @@ def waiting_suggestions(config: Path) -> list[tuple]:
     )
 
 
+def page_text(app) -> str:
+    return " ".join(e.value for kind in MARKDOWN_ELEMENTS for e in getattr(app, kind))
+
+
+def applied_without_a_rebuild(config: Path) -> list[str]:
+    """The dashboard's applies so far (their log): each the fast path, none a rebuild."""
+    lines = [
+        line
+        for line in (load_config(config).storage.data_dir / "apply.log").read_text().splitlines()
+        if line.startswith("Decisions ")
+    ]
+    assert lines and all(line.startswith("Decisions applied in") for line in lines), lines
+    return lines
+
+
 def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
-    config = copy_workspace(synced, tmp_path)
+    config = copy_workspace(synced, tmp_path, views=True)
     waiting = waiting_suggestions(config)
     assert len(waiting) >= 4
     before = members(config)
@@ -81,8 +96,8 @@ def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
     app.slider(key="bulk_floor").set_value(floor).run()
     app.button(key="bulk_accept").click().run()
     assert not app.exception, app.exception
-    texts = " ".join(e.value for kind in MARKDOWN_ELEMENTS for e in getattr(app, kind))
-    assert "recorded by Ada" in texts
+    assert "recorded by Ada" in page_text(app)
+    assert "Applying the decisions" in page_text(app)
     bulk = [w for w in waiting if w[3] >= floor]
     assert len(bulk) < len(waiting) and all(before[a] != before[b] for _, a, b, _ in bulk)
     store = TeamStore(store_path(load_config(config)))
@@ -94,7 +109,9 @@ def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
         lambda: all((m := members(config))[a] == m[b] for _, a, b, _ in bulk),
         "the accepted merges",
     )
-    print(f"bulk accept shown after {took:.1f} s")
+    print(f"bulk accept shown after {took:.1f} s: {applied_without_a_rebuild(config)}")
+    app.run()  # the page sees the new snapshot: no longer waiting
+    assert "Applying the decisions" not in page_text(app)
 
     # One at a time, on what waits now: accept one, reject another.
     (first, a, b, _), (second, c, d, _) = waiting_suggestions(config)[:2]
@@ -110,10 +127,11 @@ def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
     left = {s for s, *_ in waiting_suggestions(config)}
     wait_for(lambda: second not in {s for s, *_ in waiting_suggestions(config)}, "the rejection")
     assert members(config)[c] != members(config)[d] and first not in left
+    applied_without_a_rebuild(config)
 
 
 def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatch):
-    config = copy_workspace(synced, tmp_path)
+    config = copy_workspace(synced, tmp_path, views=True)
     member_id, keys = snapshot_rows(
         config,
         "select member_id, list(identity_key order by identity_key) from identities "
@@ -160,6 +178,11 @@ def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatc
     page.selectbox(key="merge_with").select(members(config)[keys[0]]).run()
     page.button(key="merge_button").click().run()
     wait_for(lambda: members(config)[off] == members(config)[keys[0]], "the merge")
+    applied_without_a_rebuild(config)
+    # The page follows the account into the member it joined (the bigger keeps its id).
+    assert members(config)[off] != alone
+    page.run()
+    assert page.query_params["member"] == members(config)[off]
 
 
 def test_public_mode_shows_no_tag_note_or_follow_up(synced, tmp_path, monkeypatch):

@@ -51,8 +51,19 @@ def leaderboard(p: page.Page) -> None:
     st.caption("Select a row to open the member's page.")
 
 
+#: The account a merge on a member page started from: the page follows it to its member.
+FOLLOW_KEY = "member_follows"
+
+
 def member_page(p: page.Page, member_id: str) -> None:
     found = data.member(p.path, member_id)
+    follows = st.session_state.get(FOLLOW_KEY)
+    if found is None and follows:
+        # Merged or split from this page: open the member the account is in now.
+        now = data.members_of(p.path, (follows,)).get(follows)
+        if now and now != member_id:
+            st.query_params["member"] = now
+            st.rerun()
     if found is None:
         st.warning("No such member in the current data (they may have been merged).")
         if st.button("Back to the leaderboard"):
@@ -175,17 +186,16 @@ def team_section(p: page.Page, member_id: str) -> None:
             if st.button("Merge with this member", key="merge_button"):
                 other_key = data.member_accounts(p.path, other)[0][0]
                 store.decide("merge", anchor, other_key, author=who)
-                team.apply_decisions(p.config)
-                st.success("Merged; it shows once re-resolved and published (about half a minute).")
+                st.session_state[FOLLOW_KEY] = anchor
+                team.apply_decisions(p.config, p.path)
+                st.rerun()
         if len(accounts) > 1:
             labels = dict(accounts)
             off = st.selectbox("Account", keys, format_func=labels.get, key="split_account")
             if st.button("Split this account off", key="split_button"):
                 store.decide("split", off, author=who)
-                team.apply_decisions(p.config)
-                st.success(
-                    "Split off; it shows once re-resolved and published (about half a minute)."
-                )
+                team.apply_decisions(p.config, p.path)
+                st.rerun()
 
 
 def main() -> None:

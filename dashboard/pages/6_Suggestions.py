@@ -16,10 +16,8 @@ def decide(p: page.Page, kind: str, rows: list[tuple[str, str, str]], who: str) 
     store = team.store(p.config)
     for suggestion_id, a, b in rows:
         store.decide(kind, a, b, author=who, suggestion_id=suggestion_id)
-    team.apply_decisions(p.config)
-    st.session_state["decided"] = (
-        f"{len(rows)} decision(s) recorded by {who}; the members refresh in about half a minute."
-    )
+    team.apply_decisions(p.config, p.path)
+    st.session_state["decided"] = f"{len(rows)} decision(s) recorded by {who}."
     st.rerun()
 
 
@@ -94,7 +92,8 @@ def main() -> None:
         "confidence are merged automatically (identity.auto_merge_confidence); the "
         "others wait here, most confident first. Decisions are kept in the team's store "
         "with who made them, and shown once the members are re-resolved and published "
-        "(about half a minute; no sync). The command line does the same "
+        "(about 20 seconds; no sync; the page reloads by itself). The command line does "
+        "the same "
         "(`acacia accept`, `acacia reject`)."
     )
     if said := st.session_state.pop("decided", None):

@@ -29,6 +29,9 @@ from pipelines.sources import SOURCES
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 dbt_project = DbtProject(project_dir=MODELS_DIR, profiles_dir=MODELS_DIR)
+# The two dbt steps (their artifacts live in <data_dir>/dbt/<step>).
+STAGING_STEP, MARTS_STEP = "acacia_staging", "acacia_marts"
+MARTS = "path:models/marts"
 
 
 def run_dbt(argv: Sequence[str], callbacks: Sequence[Any] = ()) -> Any:
@@ -115,6 +118,29 @@ class AcaciaDbtResource(DbtCliResource):
                 description=f"dbt {args[0]} failed (its log: {target / 'dbt.log'}):\n"
                 + "\n".join(reasons)
             )
+
+
+def build_marts(config: Any, target: Path) -> None:
+    """``dbt build`` of the marts alone, in this process, without Dagster (for applying
+    the team's decisions, pipelines/apply.py); raises with dbt's errors when it fails.
+    The marts' step runs the same build under Dagster."""
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "dbt.log").unlink(missing_ok=True)
+    _seed_partial_parse(target)
+    errors: list[str] = []
+
+    def collect(event: Any) -> None:
+        if event.info.level == "error":
+            errors.append(event.info.msg)
+
+    argv = ["build", "--select", MARTS, "--vars", dbt_vars(config)]
+    argv += ["--target-path", str(target), "--log-path", str(target), "--no-use-colors"]
+    outcome = run_dbt(argv, [collect])
+    if not outcome.success:
+        raise RuntimeError(
+            f"dbt build of the marts failed (its log: {target / 'dbt.log'}):\n"
+            + "\n".join(errors or [str(outcome.exception or "dbt reported a failure")])
+        )
 
 
 def _seed_partial_parse(target: Path) -> None:
@@ -327,8 +353,6 @@ def build_model_assets() -> tuple[Any, Any]:
     (what resolution reads), then the marts (which read its results)."""
     ensure_manifest()
     return (
-        _dbt_step(
-            "acacia_staging", "path:models/staging path:models/intermediate", views_only=True
-        ),
-        _dbt_step("acacia_marts", "path:models/marts"),
+        _dbt_step(STAGING_STEP, "path:models/staging path:models/intermediate", views_only=True),
+        _dbt_step(MARTS_STEP, MARTS),
     )

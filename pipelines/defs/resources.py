@@ -1,7 +1,5 @@
 """Resources: the validated configuration, and each source's secret from the environment."""
 
-import os
-
 from dagster import ConfigurableResource
 
 from pipelines.config import AcaciaConfig, load_config
@@ -17,10 +15,7 @@ class AcaciaResource(ConfigurableResource):
 
     def export_paths(self) -> AcaciaConfig:
         """Load the config and put its storage paths in the environment dbt reads."""
-        config = self.load()
-        os.environ["ACACIA_WAREHOUSE"] = str(config.storage.warehouse())
-        os.environ["ACACIA_LANDING"] = str(config.storage.landing())
-        return config
+        return self.load().export_paths()
 
 
 class SourceCredentials(ConfigurableResource):
