@@ -129,6 +129,13 @@ def member_tags(config: AcaciaConfig, snapshot_path: str) -> dict[str, set[str]]
     return tags
 
 
+def tag_column(config: AcaciaConfig, snapshot_path: str, member_ids) -> list[str]:
+    """The tags column of a table of members (and of its CSV): each member's tags,
+    comma-separated, in the order of ``member_ids``."""
+    tags = member_tags(config, snapshot_path)
+    return [", ".join(sorted(tags.get(m, ()))) for m in member_ids]
+
+
 def follow_ups(config: AcaciaConfig, snapshot_path: str) -> dict[str, tuple[str, str, str]]:
     """member id -> (status, who, when) of its latest follow-up (over its accounts)."""
     latest: dict[str, tuple[str, str, str]] = {}

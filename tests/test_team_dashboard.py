@@ -195,7 +195,7 @@ def test_public_mode_shows_no_tag_note_or_follow_up(synced, tmp_path, monkeypatc
     store.follow_up(key, "no reply", author="Ada")
     settings.setdefault("dashboard", {})["public"] = True
     config.write_text(yaml.safe_dump(settings))
-    for page in ("Members", "Engagement"):
+    for page in ("Members", "Engagement", "Organizations"):
         app = open_page(config, monkeypatch, page)
         everything = " ".join(
             [e.value for kind in (*MARKDOWN_ELEMENTS, "text") for e in getattr(app, kind)]
@@ -204,3 +204,33 @@ def test_public_mode_shows_no_tag_note_or_follow_up(synced, tmp_path, monkeypatc
         assert "secret-tag" not in everything and "private note" not in everything
         assert "no reply" not in everything and "follow-up" not in everything.lower()
         assert not [w for w in app.sidebar.multiselect if w.key == "filter_tags"]
+
+
+def test_tags_are_a_column_of_every_table_of_members(synced, tmp_path, monkeypatch):
+    """A tag set on an account shows in the leaderboard's, the organization's and the
+    Engagement lists' tables and their CSVs (the store is read at once, no rebuild)."""
+    config = copy_workspace(synced, tmp_path)
+    _, organization, key = snapshot_rows(
+        config,
+        """
+        select a.member_id, a.organization, min(i.identity_key)
+        from activities as a join identities as i using (member_id)
+        join cohort_lists as c using (member_id)
+        where a.organization is not null and not a.is_bot
+          and a.activity_date > (select as_of_date from build_info) - 30
+        group by all order by count(*) desc limit 1""",
+    )[0]
+    TeamStore(store_path(load_config(config))).tag(key, "docs-sprint", author="Ada")
+
+    def tagged(app) -> list[str]:
+        return [
+            table.value.iloc[i, 0]
+            for table in app.dataframe
+            if "tags" in table.value.columns
+            for i in range(len(table.value))
+            if "docs-sprint" in table.value["tags"].iloc[i].split(", ")
+        ]
+
+    assert tagged(open_page(config, monkeypatch, "Members"))
+    assert tagged(open_page(config, monkeypatch, "Organizations", organization=organization))
+    assert tagged(open_page(config, monkeypatch, "Engagement"))

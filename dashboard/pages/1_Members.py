@@ -27,8 +27,7 @@ def leaderboard(p: page.Page) -> None:
         board.insert(0, "rank", range(1, len(board) + 1))
         page.table(board, "leaderboard")
         return
-    tags = team.member_tags(p.config, p.path)
-    board["tags"] = [", ".join(sorted(tags.get(m, ()))) for m in board["member_id"]]
+    board["tags"] = team.tag_column(p.config, p.path, board["member_id"])
     shown = page.tidy(board.drop(columns=["member_id"]))
     event = st.dataframe(
         shown,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from connectors import text
-from dashboard import charts, data, page
+from dashboard import charts, data, page, team
 
 
 def ranking(p: page.Page) -> None:
@@ -58,6 +58,7 @@ def organization_page(p: page.Page, organization: str) -> None:
         st.caption("Names are hidden in public mode.")
         page.table(people.drop(columns=["member_id", "member"]), f"members-{organization}")
     else:
+        people["tags"] = team.tag_column(p.config, p.path, people["member_id"])
         page.table(people.drop(columns=["member_id"]), f"members-{organization}")
 
 
