@@ -405,8 +405,7 @@ def test_automatic_merges_keep_one_account_per_platform_and_respect_rejections()
 def test_resolution_against_the_truth_of_the_sample_community(synced):
     """Pairwise precision and recall of the members against who is who in the sample
     community, at the targets; better than shared emails alone; and no person twice
-    among the leaderboard's top 10 (issue 18 asks the top 25: one Reddit account there
-    still waits in the review queue)."""
+    among the leaderboard's top 25."""
     community = synced["data"]["github"].community
     truth = true_people(community, synced["data"])
     quality = measure(synced["config"], truth)
@@ -423,13 +422,13 @@ def test_resolution_against_the_truth_of_the_sample_community(synced):
             select member_id from member_windows as w join members using (member_id)
             where w.end_date = (select max(end_date) from member_windows)
               and w.end_date - w.start_date = 89 and not members.is_bot
-            order by points desc, activities desc limit 10""").fetchall()
+            order by points desc, activities desc limit 25""").fetchall()
         ]
         keys = con.execute(
             "select member_id, list(identity_key) from identities group by 1"
         ).fetchall()
     people_of = {m: {truth[k] for k in ks if k in truth} for m, ks in keys}
-    assert len(top) == 10
+    assert len(top) == 25
     seen = [p for m in top for p in people_of[m]]
     twice = {p for p in seen if seen.count(p) > 1}
     assert not twice, [(m, keys_of_member) for m, keys_of_member in keys if people_of[m] & twice]
