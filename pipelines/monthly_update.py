@@ -88,15 +88,19 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
             create temp table firsts as
             select a.member_id, min(a.activity_date) as first_day,
                    min(a.activity_date) filter (where a.category = 'contribution')
-                       as first_contribution
-            from activities as a where {where} group by 1"""
+                       as first_contribution,
+                   -- a deleted account is no newcomer: nobody to welcome
+                   any_value(m.is_deleted) as is_deleted
+            from activities as a join members as m using (member_id)
+            where {where} group by 1"""
         )
 
         def headline(first: date) -> dict[str, int]:
             row = con.execute(
                 f"""
                 select count(distinct a.member_id),
-                       count(distinct a.member_id) filter (where f.first_day >= ?),
+                       count(distinct a.member_id)
+                           filter (where f.first_day >= ? and not f.is_deleted),
                        count(*) filter (where a.category = 'contribution'),
                        count(distinct a.member_id) filter (where a.category = 'contribution')
                 from activities as a join firsts as f using (member_id)
@@ -139,7 +143,7 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
                 f"""
                 select coalesce(m.display_name, f.member_id) as name, count(*) over ()
                 from firsts as f join members as m using (member_id)
-                where f.{column} between ? and ?
+                where f.{column} between ? and ? and not f.is_deleted
                 order by f.{column}, name, f.member_id""",
                 span,
             ).fetchall()

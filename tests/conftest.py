@@ -317,6 +317,18 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     return out
 
 
+def deleted_members(member_of: dict[str, str], data: dict) -> set[str]:
+    """The members made only of deleted accounts in the drawn data (each source's ghost,
+    the Slack users the workspace deleted): active, never new, in no cohort. A deleted
+    Slack user merged by email with a live account is that account's member."""
+    from connectors import registry
+
+    ghosts = {f"{name}:{s.ghost_id}" for name, s in registry.sources().items() if s.ghost_id}
+    deleted = ghosts | {f"slack:{u.id}" for u in data["slack"].users.values() if u.deleted}
+    alive = {m for key, m in member_of.items() if key not in deleted}
+    return {m for key, m in member_of.items() if key in deleted} - alive
+
+
 def members_by_identity(config) -> dict[str, str]:
     """identity key -> member id, from the published identities mart (the merge rules
     themselves are tested in test_identity.py)."""

@@ -30,6 +30,7 @@ from pipelines.sample.slack_data import CLOSED_CHANNELS, SlackData
 from tests.conftest import (
     SLACK_TOKEN,
     community_activities,
+    deleted_members,
     members_by_identity,
     small_community,
     write_config,
@@ -50,9 +51,14 @@ def expected_figures(synced, month: date) -> dict:
         for kind, key, when, is_bot in community_activities(synced["data"])
         if not is_bot
     ]
+    # A deleted account is active, never new (nobody to welcome): the member of only
+    # the sources' ghosts and deleted users.
+    alive = set(member_of.values()) - deleted_members(member_of, synced["data"])
     first_day: dict[str, date] = {}
     first_contribution: dict[str, date] = {}
     for kind, member, day in rows:
+        if member not in alive:
+            continue
         first_day[member] = min(day, first_day.get(member, day))
         if kind in CONTRIBUTION_TYPES:
             first_contribution[member] = min(day, first_contribution.get(member, day))
@@ -62,7 +68,7 @@ def expected_figures(synced, month: date) -> dict:
         active = {m for _, m in inside}
         return {
             "active_members": len(active),
-            "new_members": sum(first <= first_day[m] for m in active),
+            "new_members": sum(m in first_day and first <= first_day[m] for m in active),
             "contributions": sum(k in CONTRIBUTION_TYPES for k, _ in inside),
             "contributors": len({m for k, m in inside if k in CONTRIBUTION_TYPES}),
         }
@@ -236,6 +242,39 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
     if not first_contributions:
         expected_blocks = [b for b in expected_blocks if "First contributions" not in str(b)]
     assert blocks == expected_blocks
+
+
+def test_a_deleted_account_is_never_a_newcomer(synced):
+    """In each month where a deleted account (a source's ghost, a deleted Slack user)
+    first shows up, the update neither welcomes nor counts it as new, and the
+    Engagement cohorts leave it out; its activities still count as active."""
+    import duckdb
+
+    member_of = members_by_identity(synced["config"])
+    gone = deleted_members(member_of, synced["data"])
+    firsts: dict[str, date] = {}
+    for _, key, when, is_bot in community_activities(synced["data"]):
+        if member_of[key] in gone and not is_bot:
+            firsts[member_of[key]] = min(when.date(), firsts.get(member_of[key], when.date()))
+    assert len(firsts) >= 2  # the sample community has deleted accounts that took part
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        names = dict(con.execute("select member_id, display_name from members").fetchall())
+        in_cohorts = con.execute(
+            "select count(*) from member_cohorts where list_contains(?, member_id)",
+            [list(firsts)],
+        ).fetchone()[0]
+    assert in_cohorts == 0
+    # (A deleted Slack user keeps the name they had: only names nobody else has.)
+    others = {n for m, n in names.items() if m not in firsts}
+    unique = {names[m] for m in firsts} - others
+    assert unique
+    settings = settings_with(synced["config"], include_staff=True).monthly_update
+    for month in sorted({day.replace(day=1) for day in firsts.values()}):
+        found = figures(snapshot, month, settings)
+        assert found.now == expected_figures(synced, month)["now"], month
+        shown = set(found.newcomers) | set(found.first_contributions)
+        assert not shown & unique, month
 
 
 def test_staff_are_left_out_by_default(synced):

@@ -14,7 +14,7 @@ from connectors import clock
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.config import DEFAULT_WEIGHTS
 from pipelines.publish import current_snapshot
-from tests.conftest import community_activities, members_by_identity
+from tests.conftest import community_activities, deleted_members, members_by_identity
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
@@ -165,9 +165,10 @@ def test_partner_ranking_matches_the_community(synced):
 def test_newcomers_and_first_contributions_match_the_community(synced):
     today = clock.today()
     member_of = members_by_identity(synced["config"])
+    gone = deleted_members(member_of, synced["data"])  # in no cohort
     first_day, first_contribution = {}, {}
     for kind, key, when, is_bot in community_activities(synced["data"]):
-        if is_bot or when.date() > today:
+        if is_bot or when.date() > today or member_of[key] in gone:
             continue
         member, day = member_of[key], when.date()
         first_day[member] = min(day, first_day.get(member, day))
@@ -191,9 +192,10 @@ def test_returning_members_match_the_community(synced):
     after their previous active day, which may lie before the window."""
     today = clock.today()
     member_of = members_by_identity(synced["config"])
+    gone = deleted_members(member_of, synced["data"])  # in no cohort
     days: dict[str, set] = defaultdict(set)
     for _, key, when, is_bot in community_activities(synced["data"]):
-        if not is_bot and when.date() <= today:
+        if not is_bot and when.date() <= today and member_of[key] not in gone:
             days[member_of[key]].add(when.date())
     returning = set()
     for member, active in days.items():

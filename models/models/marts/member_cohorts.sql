@@ -87,4 +87,4 @@ from per_member as p
 join {{ ref('members') }} as m using (member_id)
 left join {{ ref('member_scores') }} as s using (member_id)
 left join returners as r using (member_id)
-where not m.is_bot
+where not m.is_bot and not m.is_deleted  -- a deleted account is nobody to welcome or reach

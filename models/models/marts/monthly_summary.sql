@@ -1,15 +1,19 @@
 -- One row per calendar month: what the monthly Slack update reports. Per member and
--- month first (one grouping of the activities), then the months from those.
+-- month first (one grouping of the activities), then the months from those. A deleted
+-- account (a ghost, a deactivated user) counts as active, never as new: there is
+-- nobody to welcome.
 with activities as (
-    select member_id, activity_date, category, organization
-    from {{ ref('activities') }}
-    where not is_bot
+    select a.member_id, a.activity_date, a.category, a.organization, m.is_deleted
+    from {{ ref('activities') }} as a
+    join {{ ref('members') }} as m using (member_id)
+    where not a.is_bot
 ),
 
 member_months as (
     select
         member_id,
         cast(date_trunc('month', activity_date) as date) as month,
+        is_deleted,
         count(*) as activities,
         count(*) filter (where category = 'contribution') as contributions
     from activities
@@ -38,8 +42,9 @@ select
     sum(m.contributions)::bigint as contributions,
     count(*) as active_members,
     count(*) filter (where m.contributions > 0) as contributors,
-    count(*) filter (where m.month = f.first_month) as new_members,
-    count(*) filter (where m.month = f.first_contribution_month) as first_time_contributors,
+    count(*) filter (where m.month = f.first_month and not m.is_deleted) as new_members,
+    count(*) filter (where m.month = f.first_contribution_month and not m.is_deleted)
+        as first_time_contributors,
     any_value(o.active_organizations) as active_organizations
 from member_months as m
 join firsts as f using (member_id)
