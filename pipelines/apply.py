@@ -38,7 +38,10 @@ class Applied:
 
     def line(self) -> str:
         if self.instead:
-            return f"ran the {self.instead} job instead (the views had to be rebuilt)"
+            return (
+                f"applied by the {self.instead} job (the models or settings changed since "
+                "the last build)"
+            )
         total = sum(self.steps.values())
         parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.steps.items())
         return f"applied in {total:.1f} s ({parts})"

@@ -128,7 +128,7 @@ def test_cli_decisions_show_without_a_full_rebuild(synced, tmp_path):
     path = copy_workspace(synced, tmp_path)
     # A copy's views still read the original's landing zone: the first apply rebuilds.
     first = runner.invoke(app, ["apply", "--config", str(path)])
-    assert first.exit_code == 0 and "ran the rebuild job instead" in first.output, first.output
+    assert first.exit_code == 0 and "applied by the rebuild job" in first.output, first.output
     config = load_config(path)
     with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
         waiting = con.execute(
