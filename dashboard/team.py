@@ -63,11 +63,11 @@ def apply_log(config: AcaciaConfig):
     return config.storage.data_dir / "apply.log"
 
 
-def apply_decisions(config: AcaciaConfig, snapshot_path: str) -> None:
+def apply_decisions(config: AcaciaConfig) -> None:
     """Start ``acacia apply`` in its own process: the members are re-resolved with the
     new decisions and published. The session remembers it, so that the page says it is
-    under way and reloads when the snapshot that ``snapshot_path`` was is replaced
-    (``applying``). Its output goes to ``<data_dir>/apply.log``."""
+    under way and reloads once every apply it started is done (``applying``). Their
+    output goes to ``<data_dir>/apply.log``."""
     with open(apply_log(config), "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
@@ -76,35 +76,35 @@ def apply_decisions(config: AcaciaConfig, snapshot_path: str) -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    st.session_state[APPLYING_KEY] = (process, snapshot_path, time.monotonic())
+    processes, started = st.session_state.get(APPLYING_KEY, ([], time.monotonic()))
+    st.session_state[APPLYING_KEY] = ([*processes, process], started)
 
 
 def applying(config: AcaciaConfig) -> None:
     """While this session's decisions are being applied: say so, check every
-    POLL_SECONDS, and reload the page once a new snapshot is published (or say where
-    to look when applying failed)."""
+    POLL_SECONDS, and reload the page once they are all published (or say where to look
+    when one failed)."""
     if APPLYING_KEY not in st.session_state:
         return
 
     @st.fragment(run_every=POLL_SECONDS)
     def wait() -> None:
-        process, before, started = st.session_state[APPLYING_KEY]
-        current = data.snapshot()
-        if current is not None and str(current) != before:
-            del st.session_state[APPLYING_KEY]
-            st.rerun(scope="app")
-        code = process.poll()
-        if code:
-            del st.session_state[APPLYING_KEY]
+        processes, started = st.session_state[APPLYING_KEY]
+        codes = [process.poll() for process in processes]
+        if None in codes:
+            st.info(
+                "Applying the decisions: re-resolving the members and publishing "
+                f"({time.monotonic() - started:.0f} s so far). This page reloads by itself."
+            )
+            return
+        del st.session_state[APPLYING_KEY]
+        if any(codes):
             st.error(
                 "Applying the decisions failed; they are recorded and apply with the next "
                 f"sync. What went wrong is in {apply_log(config)}."
             )
             return
-        st.info(
-            f"Applying the decisions: re-resolving the members and publishing "
-            f"({time.monotonic() - started:.0f} s so far). This page reloads by itself."
-        )
+        st.rerun(scope="app")
 
     wait()
 

@@ -110,8 +110,8 @@ def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
         "the accepted merges",
     )
     print(f"bulk accept shown after {took:.1f} s: {applied_without_a_rebuild(config)}")
-    app.run()  # the page sees the new snapshot: no longer waiting
-    assert "Applying the decisions" not in page_text(app)
+    # Once the apply is done, the page no longer says it waits.
+    wait_for(lambda: "Applying the decisions" not in page_text(app.run()), "the page's reload")
 
     # One at a time, on what waits now: accept one, reject another.
     (first, a, b, _), (second, c, d, _) = waiting_suggestions(config)[:2]

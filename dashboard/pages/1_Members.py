@@ -186,14 +186,14 @@ def team_section(p: page.Page, member_id: str) -> None:
                 other_key = data.member_accounts(p.path, other)[0][0]
                 store.decide("merge", anchor, other_key, author=who)
                 st.session_state[FOLLOW_KEY] = anchor
-                team.apply_decisions(p.config, p.path)
+                team.apply_decisions(p.config)
                 st.rerun()
         if len(accounts) > 1:
             labels = dict(accounts)
             off = st.selectbox("Account", keys, format_func=labels.get, key="split_account")
             if st.button("Split this account off", key="split_button"):
                 store.decide("split", off, author=who)
-                team.apply_decisions(p.config, p.path)
+                team.apply_decisions(p.config)
                 st.rerun()
 
 

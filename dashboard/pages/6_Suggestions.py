@@ -16,7 +16,7 @@ def decide(p: page.Page, kind: str, rows: list[tuple[str, str, str]], who: str) 
     store = team.store(p.config)
     for suggestion_id, a, b in rows:
         store.decide(kind, a, b, author=who, suggestion_id=suggestion_id)
-    team.apply_decisions(p.config, p.path)
+    team.apply_decisions(p.config)
     st.session_state["decided"] = f"{len(rows)} decision(s) recorded by {who}."
     st.rerun()
 
