@@ -434,7 +434,12 @@ def member_identities(snapshot_path: str, member_id: str) -> pd.DataFrame:
     return query(
         snapshot_path,
         """
-        select source, username, display_name, profile_url, merge_rule as "merged by"
+        select source, username, display_name, profile_url,
+               case merge_rule when 'email' then 'shared email'
+                               when 'manual' then 'team decision'
+                               when 'automatic' then 'evidence (automatic)'
+                               when 'alone' then 'not merged'
+                               else merge_rule end as "merged by"
         from identities where member_id = ? order by source, username""",
         (member_id,),
     )

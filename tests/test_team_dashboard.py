@@ -150,6 +150,7 @@ def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatc
     )
     assert "speaker-candidate" in page_text
     assert "Offered to help with the docs sprint." in page_text
+    assert app.text_area(key="new_note").value == "" and app.text_input(key="new_tag").value == ""
     assert "Follow-up: reached out (Ada" in page_text
     store = TeamStore(store_path(load_config(config)))
     assert [r[1:3] for r in store.rows("tags")] == [("speaker-candidate", "Ada")]

@@ -153,11 +153,18 @@ def team_section(p: page.Page, member_id: str) -> None:
     if who is None:
         return
     anchor = keys[0]  # kept by account: follows it into whatever member it joins
+
+    def save(key: str, write) -> None:
+        """An input's value written to the store, then the input emptied (a callback:
+        it runs before the page does, so the page shows what was saved)."""
+        value = st.session_state.get(key, "").strip()
+        if value:
+            write(anchor, value, author=who)
+            st.session_state[key] = ""
+
     tag_col, status_col = st.columns(2)
-    new_tag = tag_col.text_input("Add a tag", key="new_tag")
-    if tag_col.button("Add tag", key="add_tag") and new_tag.strip():
-        store.tag(anchor, new_tag, author=who)
-        st.rerun()
+    tag_col.text_input("Add a tag", key="new_tag")
+    tag_col.button("Add tag", key="add_tag", on_click=save, args=("new_tag", store.tag))
     if own:
         gone = tag_col.selectbox("Remove a tag", ["", *own], key="remove_tag")
         if gone and tag_col.button("Remove", key="remove_tag_button"):
@@ -167,10 +174,8 @@ def team_section(p: page.Page, member_id: str) -> None:
     if status_col.button("Set follow-up", key="set_follow_up"):
         store.follow_up(anchor, choice, author=who)
         st.rerun()
-    body = st.text_area("Add a note", key="new_note")
-    if st.button("Save note", key="save_note") and body.strip():
-        store.note(anchor, body, author=who)
-        st.rerun()
+    st.text_area("Add a note", key="new_note")
+    st.button("Save note", key="save_note", on_click=save, args=("new_note", store.note))
 
     with st.expander("Accounts: merge with another member, or split one off"):
         search = st.text_input("Find the member to merge with", key="merge_search")
