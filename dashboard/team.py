@@ -129,10 +129,10 @@ def member_tags(config: AcaciaConfig, snapshot_path: str) -> dict[str, set[str]]
     return tags
 
 
-def tag_column(config: AcaciaConfig, snapshot_path: str, member_ids) -> list[str]:
-    """The tags column of a table of members (and of its CSV): each member's tags,
-    comma-separated, in the order of ``member_ids``."""
-    tags = member_tags(config, snapshot_path)
+def tag_column(tags: dict[str, set[str]], member_ids) -> list[str]:
+    """The tags column of a table of members (and of its CSV): each member's tags
+    (``member_tags``, read once per page), comma-separated, in the order of
+    ``member_ids``."""
     return [", ".join(sorted(tags.get(m, ()))) for m in member_ids]
 
 

@@ -27,7 +27,7 @@ def leaderboard(p: page.Page) -> None:
         board.insert(0, "rank", range(1, len(board) + 1))
         page.table(board, "leaderboard")
         return
-    board["tags"] = team.tag_column(p.config, p.path, board["member_id"])
+    board["tags"] = team.tag_column(team.member_tags(p.config, p.path), board["member_id"])
     shown = page.tidy(board.drop(columns=["member_id"]))
     event = st.dataframe(
         shown,

@@ -58,7 +58,7 @@ def organization_page(p: page.Page, organization: str) -> None:
         st.caption("Names are hidden in public mode.")
         page.table(people.drop(columns=["member_id", "member"]), f"members-{organization}")
     else:
-        people["tags"] = team.tag_column(p.config, p.path, people["member_id"])
+        people["tags"] = team.tag_column(team.member_tags(p.config, p.path), people["member_id"])
         page.table(people.drop(columns=["member_id"]), f"members-{organization}")
 
 

@@ -55,10 +55,12 @@ def main() -> None:
     movements = data.level_movements(p.path, p.filters)
     if not movements.empty:
         right.plotly_chart(charts.level_movements(movements), width="stretch")
+    tags: dict[str, set[str]] = {}
     status: dict[str, tuple[str, str, str]] = {}
     who = None
     wanted = ANY
     if not p.public:
+        tags = team.member_tags(p.config, p.path)  # once for the four lists
         status = team.follow_ups(p.config, p.path)
         wanted = st.selectbox(
             "Show members whose follow-up is", [ANY, NONE, *FOLLOW_UPS], key="cohort_status"
@@ -81,7 +83,7 @@ def main() -> None:
             st.info("Nobody right now.")
             continue
         members = members.assign(
-            tags=team.tag_column(p.config, p.path, members["member_id"]),
+            tags=team.tag_column(tags, members["member_id"]),
             **{
                 "follow-up": [
                     f"{status[m][0]} ({status[m][1]}, {status[m][2][:10]})" if m in status else ""

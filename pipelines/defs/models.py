@@ -77,10 +77,7 @@ class AcaciaDbtResource(DbtCliResource):
         params = get_updated_cli_invocation_params_for_context(
             context=context, manifest=manifest, dagster_dbt_translator=translator
         )
-        target.mkdir(parents=True, exist_ok=True)
-        # dbt appends to its log; it holds the last run only, like the other artifacts.
-        (target / "dbt.log").unlink(missing_ok=True)
-        _seed_partial_parse(target)
+        _prepare_target(target)
         argv = [
             *args,
             *params.selection_args,
@@ -124,9 +121,7 @@ def build_marts(config: Any, target: Path) -> None:
     """``dbt build`` of the marts alone, in this process, without Dagster (for applying
     the team's decisions, pipelines/apply.py); raises with dbt's errors when it fails.
     The marts' step runs the same build under Dagster."""
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "dbt.log").unlink(missing_ok=True)
-    _seed_partial_parse(target)
+    _prepare_target(target)
     errors: list[str] = []
 
     def collect(event: Any) -> None:
@@ -141,6 +136,15 @@ def build_marts(config: Any, target: Path) -> None:
             f"dbt build of the marts failed (its log: {target / 'dbt.log'}):\n"
             + "\n".join(errors or [str(outcome.exception or "dbt reported a failure")])
         )
+
+
+def _prepare_target(target: Path) -> None:
+    """A step's artifacts folder before a dbt run: there, with no log of an earlier run
+    (dbt appends to its log; it holds the last run only, like the other artifacts), and
+    seeded with the workspace's parse state."""
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "dbt.log").unlink(missing_ok=True)
+    _seed_partial_parse(target)
 
 
 def _seed_partial_parse(target: Path) -> None:
