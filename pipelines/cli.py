@@ -375,9 +375,9 @@ def merge(
 
 @app.command()
 def apply(config: ConfigOption = None) -> None:
-    """Re-resolve the members with the team's decisions, rebuild the marts and publish
-    (no sync, no staging, no Dagster run; pipelines/apply.py). Two at once take turns,
-    so the later sees every decision."""
+    """Build what the team's decisions changed (identity resolution and the models
+    after it, incrementally) and publish, without a sync or a Dagster run
+    (pipelines/apply.py). Two at once take turns, so the later sees every decision."""
     _apply(_load(config))
 
 
@@ -385,7 +385,7 @@ def _apply(settings) -> None:
     from pipelines.apply import apply_decisions
 
     try:
-        applied = apply_decisions(settings, lambda: _run(settings.path, "rebuild"))
+        applied = apply_decisions(settings)
     except Exception as error:  # dbt's or DuckDB's, with what failed and where its log is
         _fail(f"Applying the decisions failed: {error}\nNothing new was published.")
     typer.echo(f"Decisions {applied.line()}.")

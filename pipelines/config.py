@@ -253,12 +253,6 @@ class AcaciaConfig(Strict):
     def contribution_types(self) -> list[str]:
         return sorted(t for t, c in self.activity_categories().items() if c == "contribution")
 
-    def export_paths(self) -> AcaciaConfig:
-        """Put the storage paths in the environment dbt's profile reads; returns self."""
-        os.environ["ACACIA_WAREHOUSE"] = str(self.storage.warehouse())
-        os.environ["ACACIA_LANDING"] = str(self.storage.landing())
-        return self
-
     def enabled_sources(self) -> list[str]:
         return [
             name

@@ -28,8 +28,6 @@ def dagster_environment(config: AcaciaConfig) -> dict[str, str]:
         "DAGSTER_HOME": str(home),
         "ACACIA_DAGSTER_STORAGE": str(home),
         CONFIG_ENV: str(config.path),
-        "ACACIA_WAREHOUSE": str(config.storage.warehouse()),
-        "ACACIA_LANDING": str(config.storage.landing()),
         "DAGSTER_TELEMETRY_DISABLED": "1",
     }
 

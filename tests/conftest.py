@@ -341,24 +341,12 @@ def members_by_identity(config) -> dict[str, str]:
         return dict(con.execute("select identity_key, member_id from identities").fetchall())
 
 
-def copy_workspace(synced: dict, folder: Path, *, views: bool = False) -> Path:
+def copy_workspace(synced: dict, folder: Path) -> Path:
     """A copy of the synced workspace (config, landing zone, warehouse, snapshots) in
-    ``folder``, for a test that changes it; returns its acacia.yml.
-
-    ``views``: rebuild it once, so that its staging views read the copy's landing zone
-    (they name the landing path) and a decision then applies without a rebuild."""
+    ``folder``, for a test that changes it; returns its acacia.yml. The copy's models
+    read its own files: their paths are relative to the data folder."""
     import shutil
-
-    from pipelines.run import run_job
 
     source = synced["config"].path.parent
     shutil.copytree(source, folder / "workspace")
-    path = folder / "workspace" / "acacia.yml"
-    if views:
-        environ = dict(os.environ)
-        try:
-            assert run_job(path, "rebuild", ephemeral=True).success
-        finally:
-            os.environ.clear()
-            os.environ.update(environ)
-    return path
+    return folder / "workspace" / "acacia.yml"

@@ -235,7 +235,7 @@ def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
     from pipelines.publish import current_snapshot
     from tests.conftest import copy_workspace
 
-    path = copy_workspace(synced, tmp_path, views=True)
+    path = copy_workspace(synced, tmp_path)
     serving = load_config(path).storage.serving()
 
     def rows(sql: str) -> list[tuple]:

@@ -80,7 +80,7 @@ def applied_without_a_rebuild(config: Path) -> list[str]:
 
 
 def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
-    config = copy_workspace(synced, tmp_path, views=True)
+    config = copy_workspace(synced, tmp_path)
     waiting = waiting_suggestions(config)
     assert len(waiting) >= 4
     before = members(config)
@@ -131,7 +131,7 @@ def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
 
 
 def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatch):
-    config = copy_workspace(synced, tmp_path, views=True)
+    config = copy_workspace(synced, tmp_path)
     member_id, keys = snapshot_rows(
         config,
         "select member_id, list(identity_key order by identity_key) from identities "

@@ -23,19 +23,23 @@
   {% endif %}
 {% endmacro %}
 
+{#
+  Paths are relative to the workspace's data folder (storage.data_dir), which dbt's
+  profile makes DuckDB's file_search_path: the SQL is the same for every workspace.
+#}
 {% macro landed(source_name, table) %}
-  {%- set pattern = var('landing_path') ~ '/' ~ source_name ~ '/' ~ table ~ '/*.parquet' -%}
+  {%- set pattern = 'landing/' ~ source_name ~ '/' ~ table ~ '/*.parquet' -%}
   {{ return("(select " ~ typed_columns(landing_columns(table), true) ~ " from read_parquet('"
             ~ pattern | replace("'", "''") ~ "', union_by_name = true))") }}
 {% endmacro %}
 
 {#
   Results of identity resolution (pipelines/identity), written by the
-  identity_resolution asset before the marts build.
+  int_identities__resolved model (data/resolution/<table>.parquet) before the marts build.
 #}
 {% macro resolution_columns(table) %}
   {#- From pipelines/identity/run.py SCHEMAS, passed by the pipeline (dbt_vars). -#}
-  {%- set columns = var('resolution_columns') -%}
+  {%- set columns = setting('resolution_columns') -%}
   {%- if execute and table not in columns -%}
     {{ exceptions.raise_compiler_error("resolution_columns has no " ~ table ~ ": run dbt through Acacia (acacia sync), which passes it.") }}
   {%- endif -%}
@@ -43,8 +47,9 @@
 {% endmacro %}
 
 {% macro resolved(table) %}
-  {{ return(read_or_empty(var('resolution_path') ~ '/' ~ table ~ '.parquet',
-                          resolution_columns(table))) }}
+  {#- The model that writes the files: read after it, in dbt's lineage and Dagster's. -#}
+  {%- do ref('int_identities__resolved') -%}
+  {{ return(read_or_empty('resolution/' ~ table ~ '.parquet', resolution_columns(table))) }}
 {% endmacro %}
 
 {# Files matching a glob, typed as ``columns``; an empty relation when there are none. #}

@@ -1,6 +1,6 @@
 {# The weight of each activity type, from acacia.yml via the activity_weights var. #}
 {% macro activity_weights() %}
-  {%- set weights = var('activity_weights') -%}
+  {%- set weights = setting('activity_weights') -%}
   {%- if weights | length == 0 -%}
     (select null::varchar as activity_type, null::double as weight where false)
   {%- else -%}
@@ -14,15 +14,11 @@
 
 {#
   The day every window and decayed score ends on: the clock's today (connectors/clock.py),
-  passed by the pipeline. Never the database's current_date, which is a second clock (and
-  follows the session's time zone).
+  passed by the pipeline (the build setting as_of_date). Never the database's
+  current_date, which is a second clock (and follows the session's time zone).
 #}
 {% macro as_of_date() -%}
-  {%- set day = var('as_of_date') -%}
-  {%- if execute and not day -%}
-    {{ exceptions.raise_compiler_error("as_of_date is not set: build through acacia (acacia rebuild), or pass --vars '{as_of_date: YYYY-MM-DD, ...}'") }}
-  {%- endif -%}
-  date '{{ day }}'
+  date '{{ setting('as_of_date') }}'
 {%- endmacro %}
 
 {# A member's id: stable across runs because it only depends on the identity. #}
@@ -35,7 +31,7 @@
   acacia.yml's `categories`); the rest are conversations. Passed by the pipeline.
 #}
 {% macro contribution_types() -%}
-    {%- for name in var('contribution_types') -%}
+    {%- for name in setting('contribution_types') -%}
     '{{ name }}'{% if not loop.last %}, {% endif %}
     {%- else -%}
     null
@@ -57,7 +53,7 @@
 #}
 {% macro decayed(weight_col, date_col) -%}
     {{ weight_col }} * pow(0.5, date_diff('day', {{ date_col }}, {{ as_of_date() }})
-        / {{ var('scoring')['half_life_days'] }})
+        / {{ setting('scoring')['half_life_days'] }})
 {%- endmacro %}
 
 {# The days of a window of `days` days ending on the as-of day `offset` windows ago. #}
@@ -87,7 +83,7 @@
 
 {# The engagement level from a window's contributions and conversations. #}
 {% macro engagement_level(contributions, conversations, activities) -%}
-    {%- set s = var('scoring') -%}
+    {%- set s = setting('scoring') -%}
     case
         when {{ contributions }} >= {{ s['core_contributions'] }} then 'Core'
         when {{ contributions }} >= {{ s['contributor_contributions'] }} then 'Contributor'

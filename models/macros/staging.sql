@@ -80,7 +80,7 @@ from latest
   preferred: the pipeline passes them as the acacia_sources var.
 #}
 {% macro acacia_sources() %}
-  {%- set names = var('acacia_sources') -%}
+  {%- set names = setting('acacia_sources') -%}
   {%- if execute and names | length == 0 -%}
     {{ exceptions.raise_compiler_error("acacia_sources is not set: build through acacia (acacia rebuild), or pass --vars with the registered sources") }}
   {%- endif -%}

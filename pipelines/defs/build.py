@@ -10,15 +10,14 @@ from dagster import Definitions, EnvVar
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.config import config_path, load_config
-from pipelines.defs.identity import build_identity_asset
 from pipelines.defs.ingest import build_ingest_asset
 from pipelines.defs.jobs import (
-    apply_decisions,
     monthly_schedule,
     monthly_update,
     nightly_schedule,
     nightly_sync,
     rebuild,
+    refresh,
     source_sync_job,
 )
 from pipelines.defs.models import build_model_assets, dbt_resource
@@ -76,15 +75,14 @@ def credentials(settings: Any) -> SourceCredentials:
 def build_definitions(path: str | Path | None = None) -> Definitions:
     """Definitions for the configuration at ``path`` (default: $ACACIA_CONFIG)."""
     config = load_config(path)
-    staging, marts = build_model_assets()
-    identity = build_identity_asset(get_asset_key_for_model([staging], "int_identities__unioned"))
-    publish = build_publish_asset([get_asset_key_for_model([marts], m) for m in MARTS])
+    models = build_model_assets()
+    publish = build_publish_asset([get_asset_key_for_model([models], m) for m in MARTS])
     resources = {
         "acacia": AcaciaResource(config_path=str(config_path(path))),
         "dbt": dbt_resource(),
     }
-    assets = [staging, identity, marts, publish, build_directory_asset()]
-    jobs = [nightly_sync, rebuild, apply_decisions, monthly_update]
+    assets = [models, publish, build_directory_asset()]
+    jobs = [nightly_sync, rebuild, refresh, monthly_update]
     for source in config.enabled_sources():
         assets.append(
             build_ingest_asset(source, config.schedule.retries, config.schedule.retry_delay_seconds)

@@ -13,6 +13,7 @@ from dagster import (
 )
 
 from pipelines.config import AcaciaConfig
+from pipelines.defs.models import MODELS_OP
 
 nightly_sync = define_asset_job(
     "nightly_sync",
@@ -24,16 +25,20 @@ nightly_sync = define_asset_job(
 rebuild = define_asset_job(
     "rebuild",
     selection=AssetSelection.all() - AssetSelection.groups("ingest"),
-    description="Rebuild members and marts from what is landed, and publish (no sync).",
+    description=(
+        "Rebuild every model from the whole landing zone and publish (no sync): after a "
+        "scoring change, an upgrade or a repair."
+    ),
+    config={"ops": {MODELS_OP: {"config": {"full_refresh": True}}}},
 )
 
 
-apply_decisions = define_asset_job(
-    "apply_decisions",
-    selection=AssetSelection.assets("identity_resolution").downstream(),
+refresh = define_asset_job(
+    "refresh",
+    selection=AssetSelection.all() - AssetSelection.groups("ingest"),
     description=(
-        "Re-resolve the members with the team's merge decisions, rebuild the marts and "
-        "publish (no sync, no staging)."
+        "Build what changed since the last build (new landed files, the team's "
+        "decisions) and publish, without syncing."
     ),
 )
 

@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from connectors import clock
+from pipelines.defs.models import build_lock
 from pipelines.defs.resources import AcaciaResource
 from pipelines.directory import export as export_directory
 from pipelines.landing import SyncStatus
@@ -34,11 +35,12 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
         context: AssetExecutionContext, acacia: AcaciaResource
     ) -> MaterializeResult:
         config = acacia.load()
-        snapshot = publish(
-            config.storage.warehouse(),
-            config.storage.serving(),
-            sync_status=list(SyncStatus(config.storage.state()).load().values()),
-        )
+        with build_lock(config):  # a decision applied now would write the warehouse
+            snapshot = publish(
+                config.storage.warehouse(),
+                config.storage.serving(),
+                sync_status=list(SyncStatus(config.storage.state()).load().values()),
+            )
         with open_snapshot(snapshot) as con:
             counts = {
                 table: con.execute(f'select count(*) from "{table}"').fetchone()[0]

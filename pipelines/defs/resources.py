@@ -13,10 +13,6 @@ class AcaciaResource(ConfigurableResource):
     def load(self) -> AcaciaConfig:
         return load_config(self.config_path)
 
-    def export_paths(self) -> AcaciaConfig:
-        """Load the config and put its storage paths in the environment dbt reads."""
-        return self.load().export_paths()
-
 
 class SourceCredentials(ConfigurableResource):
     """A source's secret (token or API key), given as ``EnvVar(<its *_env key>)``, and a

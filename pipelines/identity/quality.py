@@ -113,6 +113,8 @@ def measure(config: object, truth: Mapping[str, int]) -> ResolutionQuality:
             [str(folder / "identity_suggestions.parquet")],
         ).fetchall()
     with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
+        # The staging views read the landing zone by paths relative to the data folder.
+        con.execute("set file_search_path = ?", [str(config.storage.data_dir)])
         refs = [
             IdentityRef(key, email, username if source == "github" else None)
             for key, source, email, username in con.execute(

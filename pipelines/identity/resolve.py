@@ -212,7 +212,7 @@ def resolve_tables(
                 from edges as e join key_labels as kl using (k) group by e.n
             )
             update labels set label = best.label from best
-            where labels.n = best.n and best.label < labels.label""").fetchone()[0]
+            where labels.n = best.n and best.label < labels.label""").fetchall()[0][0]
         if not changed:
             break
     _stable_ids(con, previous)
@@ -258,7 +258,7 @@ def _stable_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
             candidate in (select member_id from {previous})
             or candidate in (select kept from member_ids where kept is not null)
             or candidate in (select candidate from member_ids where kept is null
-                             group by candidate having count(*) > 1))""").fetchone()[0]
+                             group by candidate having count(*) > 1))""").fetchall()[0][0]
     if clash:  # 64-bit ids practically never clash; when they do, salt them in order
         taken = {r[0] for r in con.execute(f"select member_id from {previous}").fetchall()}
         rows = con.execute("select root, first_key, kept from member_ids order by first_key")

@@ -126,102 +126,127 @@ def copy_table(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
 
 
 def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> ResolutionReport:
-    """Resolve the identities in the warehouse and write the results.
+    """Resolve the identities of a built warehouse (int_identities__unioned) and write the
+    results, outside dbt: for benchmarks and tests. The models run the same resolution as
+    the int_identities__resolved model (:func:`resolve_for_models`)."""
+    with duckdb.connect(config={"memory_limit": "2GB"}) as con:
+        con.execute("set file_search_path = ?", [str(config.storage.data_dir)])
+        con.execute(
+            f"attach {_quote(warehouse or config.storage.warehouse())} as warehouse (read_only)"
+        )
+        return resolve_identities(con, config, "warehouse.intermediate.int_identities__unioned")
 
-    Everything per identity happens in an in-memory DuckDB attached to the warehouse;
-    Python sees only the members that have something to be affiliated by."""
+
+def resolve_for_models(session: duckdb.DuckDBPyConnection, identities: Any) -> Any:
+    """The int_identities__resolved model (models/models/intermediate): resolve the
+    identities of the relation ``identities`` (int_identities__unioned) in dbt's own
+    DuckDB session, write the results beside the landing zone, and return each
+    identity's member as the model's rows. The configuration is the one the pipeline
+    named in ``ACACIA_CONFIG``."""
+    from pipelines.config import load_config
+
+    resolve_identities(session, load_config(), f"({identities.sql_query()})")
+    columns = ", ".join(f.name for f in SCHEMAS["identity_members"])
+    return session.sql(
+        f"select {columns} from (select key as identity_key, * from assigned) order by 1"
+    )
+
+
+def resolve_identities(
+    con: duckdb.DuckDBPyConnection, config: AcaciaConfig, identities: str
+) -> ResolutionReport:
+    """Resolve the identities of relation ``identities`` on ``con`` and write the results
+    (leaving the temp table ``assigned``: every identity with its member).
+
+    Everything per identity happens in DuckDB; Python sees only the members that have
+    something to be affiliated by."""
     folder = config.storage.resolution()
     manual, rejected = team_rules(config)
     organizations, manual_affiliations = load_organizations(config.identity.organizations_file)
     bots = sorted({name.lower() for name in config.identity.bots})
-    with duckdb.connect(config={"memory_limit": "2GB"}) as con:
+    # Bots never merge by email: a shared deploy address is not a person.
+    con.execute(
+        f"""
+        create or replace temp table identities as
+        select source || ':' || source_user_id as key, source, source_user_id, username,
+               display_name as name, email, company, location, timezone, extra,
+               coalesce(
+                   is_bot or lower(username) in (select unnest(?::varchar[]))
+                   or username like '%[bot]', false) as is_bot
+        from {identities}""",
+        [bots],
+    )
+    previous = folder / "identity_members.parquet"
+    if previous.exists():
         con.execute(
-            f"attach {_quote(warehouse or config.storage.warehouse())} as warehouse (read_only)"
+            "create or replace temp table previous as select identity_key as key, member_id "
+            f"from read_parquet({_quote(previous)})"
         )
-        # Bots never merge by email: a shared deploy address is not a person.
+    else:
+        con.execute("create or replace temp table previous (key varchar, member_id varchar)")
+    con.execute("""
+        create or replace temp view refs as
+        select key, if(is_bot, null, email) as email,
+               if(source = 'github', username, null) as username
+        from identities""")
+    # Shared emails and the manual rules first; then the evidence between the
+    # members that leaves, merging what is confident enough without asking.
+    resolve_tables(con, "refs", "previous", manual)
+    con.execute("""
+        create or replace temp table first_pass as
+        select i.*, r.member_id from identities as i join resolved as r using (key)""")
+    suggest_tables(con, "first_pass", rejected, organizations)
+    merged = automatic_merges(
         con.execute(
-            """
-            create temp table identities as
-            select source || ':' || source_user_id as key, source, source_user_id, username,
-                   display_name as name, email, company, location, timezone, extra,
-                   coalesce(
-                       is_bot or lower(username) in (select unnest(?::varchar[]))
-                       or username like '%[bot]', false) as is_bot
-            from warehouse.intermediate.int_identities__unioned""",
-            [bots],
-        )
-        con.execute("detach warehouse")
-        previous = folder / "identity_members.parquet"
-        if previous.exists():
-            con.execute(
-                "create temp table previous as select identity_key as key, member_id "
-                f"from read_parquet({_quote(previous)})"
-            )
-        else:
-            con.execute("create temp table previous (key varchar, member_id varchar)")
-        con.execute("""
-            create temp view refs as
-            select key, if(is_bot, null, email) as email,
-                   if(source = 'github', username, null) as username
-            from identities""")
-        # Shared emails and the manual rules first; then the evidence between the
-        # members that leaves, merging what is confident enough without asking.
-        resolve_tables(con, "refs", "previous", manual)
-        con.execute("""
-            create temp table first_pass as
-            select i.*, r.member_id from identities as i join resolved as r using (key)""")
-        suggest_tables(con, "first_pass", rejected, organizations)
-        merged = automatic_merges(
-            con.execute(
-                "select suggestion_id, identity_a, identity_b, score from suggestions"
-            ).fetchall(),
-            dict(con.execute("select key, member_id from first_pass").fetchall()),
-            config.identity.auto_merge_confidence,
-            single={s.name for s in registry.sources().values() if s.one_identity_per_person},
-            rejected=rejected,
-            frozen=manual.splits,
-        )
-        resolve_tables(con, "refs", "previous", manual, [(a, b) for _, a, b in merged])
-        con.execute("""
-            create temp table assigned as
-            select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")
-        copy_table(
-            con,
-            folder,
-            "identity_members",
-            "select key as identity_key, *, from assigned order by key",
-        )
-        # The suggestions between members that are still apart wait for a person; the
-        # merged ones stay listed, to be undone.
-        con.register(
-            "merged_input",
-            pa.table({"suggestion_id": pa.array([m[0] for m in merged], pa.string())}),
-        )
-        con.execute("""
-            create temp table decided as
-            select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
-                   b.member_id as member_b, s.rule, s.evidence, s.score,
-                   if(s.suggestion_id in (select suggestion_id from merged_input),
-                      'automatic', 'review') as decision
-            from suggestions as s
-            join assigned as a on a.key = s.identity_a
-            join assigned as b on b.key = s.identity_b
-            where a.member_id <> b.member_id
-               or s.suggestion_id in (select suggestion_id from merged_input)""")
-        copy_table(
-            con,
-            folder,
-            "identity_suggestions",
-            "select * from decided order by score desc, suggestion_id",
-        )
+            "select suggestion_id, identity_a, identity_b, score from suggestions"
+        ).fetchall(),
+        dict(con.execute("select key, member_id from first_pass").fetchall()),
+        config.identity.auto_merge_confidence,
+        single={s.name for s in registry.sources().values() if s.one_identity_per_person},
+        rejected=rejected,
+        frozen=manual.splits,
+    )
+    resolve_tables(con, "refs", "previous", manual, [(a, b) for _, a, b in merged])
+    con.execute("""
+        create or replace temp table assigned as
+        select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")
+    copy_table(
+        con,
+        folder,
+        "identity_members",
+        "select key as identity_key, *, from assigned order by key",
+    )
+    # The suggestions between members that are still apart wait for a person; the
+    # merged ones stay listed, to be undone.
+    con.register(
+        "merged_input",
+        pa.table({"suggestion_id": pa.array([m[0] for m in merged], pa.string())}),
+    )
+    con.execute("""
+        create or replace temp table decided as
+        select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
+               b.member_id as member_b, s.rule, s.evidence, s.score,
+               if(s.suggestion_id in (select suggestion_id from merged_input),
+                  'automatic', 'review') as decision
+        from suggestions as s
+        join assigned as a on a.key = s.identity_a
+        join assigned as b on b.key = s.identity_b
+        where a.member_id <> b.member_id
+           or s.suggestion_id in (select suggestion_id from merged_input)""")
+    copy_table(
+        con,
+        folder,
+        "identity_suggestions",
+        "select * from decided order by score desc, suggestion_id",
+    )
 
-        affiliations, suggested_orgs = affiliate(
-            _member_facts(con, manual_affiliations), organizations, manual_affiliations
-        )
-        counts = con.execute("select count(*), count(distinct member_id) from assigned").fetchone()
-        suggestions = con.execute(
-            "select count(*) from decided where decision = 'review'"
-        ).fetchone()[0]
+    affiliations, suggested_orgs = affiliate(
+        _member_facts(con, manual_affiliations), organizations, manual_affiliations
+    )
+    counts = con.execute("select count(*), count(distinct member_id) from assigned").fetchall()[0]
+    (suggestions,) = con.execute(
+        "select count(*) from decided where decision = 'review'"
+    ).fetchall()[0]
     write_table(folder, "member_organizations", [vars(a) for a in affiliations])
     write_table(
         folder,
@@ -249,11 +274,11 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
             for k, t, a, at in TeamStore(store_path(config)).rows("tags")
         ],
     )
-    identities, members = counts
+    identity_count, member_count = counts
     return ResolutionReport(
-        identities=identities,
-        members=members,
-        merged_identities=identities - members,
+        identities=identity_count,
+        members=member_count,
+        merged_identities=identity_count - member_count,
         suggestions=suggestions,
         affiliations=len(affiliations),
         suggested_organizations=len(suggested_orgs),

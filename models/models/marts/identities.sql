@@ -1,12 +1,11 @@
 -- Every account in every source and the member it belongs to (emails are used for
 -- matching only and are not exposed here).
--- depends on: {{ source('resolution', 'members') }}
 with identities as (
     select * from {{ ref('int_identities__unioned') }}
 ),
 
 resolved as (
-    select * from {{ resolved('identity_members') }}
+    select * from {{ ref('int_identities__resolved') }}
 )
 
 select

@@ -2,7 +2,6 @@
 -- decision 'review': waiting for a person to accept (`acacia accept <suggestion_id>`) or
 -- reject (`acacia reject <suggestion_id>`); 'automatic': merged without asking (at or
 -- above identity.auto_merge_confidence), undone by rejecting it.
--- depends on: {{ source('resolution', 'members') }}
 with suggestions as (
     select * from {{ resolved('identity_suggestions') }}
 ),

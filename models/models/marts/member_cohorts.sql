@@ -2,7 +2,7 @@
 -- new (first activity ever in the window), first contribution (first contribution ever in
 -- the window), returning (active again after a silence of at least returning_gap_days),
 -- at risk (Core or Contributor, silent for at_risk_days), inactive (nothing in the window).
-{% set s = var('scoring') %}
+{% set s = setting('scoring') %}
 {% set w = s['level_window_days'] %}
 with activities as (
     select member_id, activity_date, category

@@ -1,6 +1,5 @@
 -- Which organization each member belongs to, from when to when, and the rule that said
 -- so (manual, email_domain, github_org, company).
--- depends on: {{ source('resolution', 'members') }}
 with affiliations as (
     select * from {{ resolved('member_organizations') }}
 ),

@@ -1,6 +1,6 @@
 -- Scores and engagement levels of every person (bots left out), on the as-of day.
 -- See README, Scores, for the definitions and a worked example.
-{% set s = var('scoring') %}
+{% set s = setting('scoring') %}
 {% set w = s['level_window_days'] %}
 with activities as (
     select member_id, category, activity_date, weight

@@ -2,7 +2,6 @@
 -- and message text at sync and recorded on the activity) and set by the team (its
 -- store, pipelines/team.py, exported by identity resolution). The dashboard adds the
 -- team's newest tags from the store at once.
--- depends on: {{ source('resolution', 'members') }}
 with identities as (
     select identity_key, source, source_user_id, member_id from {{ ref('identities') }}
 ),

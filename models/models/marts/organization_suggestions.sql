@@ -1,4 +1,3 @@
 -- Email domains (not public mail providers) shared by several members that no
 -- organization in organizations.yml claims: candidates to add there.
--- depends on: {{ source('resolution', 'members') }}
 select domain, members from {{ resolved('organization_suggestions') }}

@@ -1,5 +1,4 @@
 -- The organizations of organizations.yml, with the members attributed to them now.
--- depends on: {{ source('resolution', 'members') }}
 with organizations as (
     select * from {{ resolved('organizations') }}
 ),

@@ -10,19 +10,19 @@ with activities as not materialized (
 items as (
     select *
     from activities
-    where activity_type in ({{ sql_list(var('thread_openers').keys() | list) }})
+    where activity_type in ({{ sql_list(setting('thread_openers').keys() | list) }})
         -- A chat thread: a message that others replied to in its thread.
-        or (activity_type in ({{ sql_list(var('thread_openers_if_replied').keys() | list) }})
+        or (activity_type in ({{ sql_list(setting('thread_openers_if_replied').keys() | list) }})
             and source || ':' || thread_id = activity_key
             and exists (select 1 from activities as r where r.source = activities.source
                         and r.thread_id = activities.thread_id
-                        and r.activity_type in ({{ sql_list(var('thread_replies')) }})))
+                        and r.activity_type in ({{ sql_list(setting('thread_replies')) }})))
 ),
 
 replies as (
     select source, thread_id, member_id, occurred_at
     from activities
-    where activity_type in ({{ sql_list(var('thread_replies')) }})
+    where activity_type in ({{ sql_list(setting('thread_replies')) }})
 ),
 
 first_responses as (
@@ -42,8 +42,8 @@ select
     i.activity_key as item_key,
     i.source,
     case i.activity_type
-        {%- for name, item in (var('thread_openers') | dictsort)
-                               + (var('thread_openers_if_replied') | dictsort) %}
+        {%- for name, item in (setting('thread_openers') | dictsort)
+                               + (setting('thread_openers_if_replied') | dictsort) %}
         when '{{ name }}' then '{{ item }}'
         {%- endfor %} end as item_type,
     i.channel,

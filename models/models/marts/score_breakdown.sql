@@ -1,7 +1,7 @@
 -- Why a member's score is what it is: per activity type, how many activities in the
 -- score window, the weight of each, their plain points and their decayed points.
 -- The decayed points of a member add up to their activity_score in member_scores.
-{% set s = var('scoring') %}
+{% set s = setting('scoring') %}
 select
     member_id,
     activity_type,
