@@ -90,6 +90,9 @@ class Activity:
     parent_id: str | None = None
     body: str | None = None  # only kept when the source is configured to store bodies
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific fields
+    #: A deletion: the source says the item is gone (a Slack message's tombstone). It
+    #: replaces every earlier fetch of the activity, which then counts nowhere.
+    is_deleted: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in _types_of(self.source):

@@ -6,7 +6,8 @@
    before landing them.
 3. Every landed file holding one of their rows is rewritten without it (the one
    exception to the append-only landing zone), and the resolution files too.
-4. The warehouse is deleted and rebuilt from the landing zone, a new snapshot is
+4. The warehouse (with every incremental model's state) and the log of accounts that
+   moved between members are deleted, everything is rebuilt from the landing zone, a new snapshot is
    published, and every older snapshot is removed at once, with whatever an interrupted
    write left anywhere in the data folder (``.*.tmp`` files: a half-published snapshot,
    a landed file never renamed, DuckDB's spill folder).
@@ -244,6 +245,9 @@ def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetRepo
     warehouse = config.storage.warehouse()
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)  # freed pages could still hold their rows
+    # The accounts that moved between members, kept for the incremental build: a
+    # rebuild from the landing zone needs none of them.
+    shutil.rmtree(config.storage.resolution() / "moves", ignore_errors=True)
     rebuild()  # type: ignore[operator]
     serving = config.storage.serving()
     report.snapshots_removed = drop_old_snapshots(serving, current_snapshot(serving))

@@ -50,6 +50,7 @@ SCHEMAS = {
             ("parent_id", _TEXT),
             ("body", _TEXT),
             ("extra", _TEXT),
+            ("is_deleted", pa.bool_()),
             ("fetched_at", _TIME),
             ("run_id", _TEXT),
         ]
@@ -218,28 +219,14 @@ class LandingZone:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    #: The zero-row file every table folder holds (see ``prepare``).
+    #: A zero-row file that table folders of older workspaces hold (staging used to read
+    #: every folder through a glob); it is no landed file.
     CONTRACT_FILE = "_contract.parquet"
 
     def files(self, source: str, table: str) -> list[Path]:
-        """The table's landed files (the zero-row contract file not among them)."""
+        """The table's landed files."""
         folder = self.root / source / table
         return sorted(p for p in folder.glob("*.parquet") if p.name != self.CONTRACT_FILE)
-
-    def prepare(self, sources: Iterable[str]) -> None:
-        """Give every table of ``sources`` a zero-row file with the record contract's
-        columns. The staging views read ``<source>/<table>/*.parquet``; with this file
-        there is always something to read, so a view means the same whether its source
-        has landed nothing yet (a new source, a first sync that failed) or years of data,
-        and a view built before the first rows landed shows them once they do."""
-        for source in sources:
-            for table, schema in SCHEMAS.items():
-                path = self.root / source / table / self.CONTRACT_FILE
-                if not path.exists():
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-                    pq.write_table(schema.empty_table(), tmp)
-                    os.replace(tmp, path)
 
     def write(self, source: str, table: str, rows: list[dict[str, Any]], name: str) -> Path:
         folder = self.root / source / table

@@ -99,8 +99,10 @@ def _publish(
             tables = [
                 row[0]
                 for row in con.execute(
-                    "select table_name from duckdb_tables() where schema_name = ? order by 1",
-                    [schema],
+                    "select table_name from duckdb_tables() where schema_name = ? "
+                    "union select view_name from duckdb_views() where schema_name = ? "
+                    "order by 1",
+                    [schema, schema],
                 ).fetchall()
             ]
             if not tables:

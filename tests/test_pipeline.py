@@ -65,7 +65,7 @@ def test_definitions_load_with_jobs_schedule_and_assets(tmp_path):
     )
     # dbt tests became asset checks.
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
-    assert "unique_activities_activity_key" in checks
+    assert "unique_activity_facts_activity_key" in checks
 
 
 @pytest.mark.dates

@@ -70,11 +70,11 @@ def test_the_dagster_definitions_have_every_enabled_source(tmp_path, monkeypatch
     definitions = build_definitions(path)
     graph = definitions.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    staging = next(k for k in graph.get_all_asset_keys() if "stg_landing__activities" in str(k))
+    staging = next(k for k in graph.get_all_asset_keys() if "stg_landed_files" in str(k))
     upstream = {key.to_user_string() for key in graph.get(staging).parent_keys}
     for source in config.enabled_sources():
         assert f"{source}_landing" in keys
-        assert f"{source}_landing" in upstream  # the staging models read its files
+        assert f"{source}_landing" in upstream  # the ledger lists its files
         assert definitions.resolve_job_def(f"sync_{source}") is not None
     assert len(config.enabled_sources()) == len(registry.sources())
 

@@ -1,8 +1,8 @@
 {#
-  The landed files of one source and table, typed as the record contract
-  (connectors/records.py). Every table folder holds a zero-row contract file
-  (LandingZone.prepare, run before the staging step), so the glob always matches and a
-  view reads whatever has landed when it is queried, not what had landed when it was built.
+  The columns of the landed files of one table, typed as the record contract
+  (connectors/records.py). Paths the models read are relative to the workspace's data
+  folder (storage.data_dir), which dbt's profile makes DuckDB's file_search_path: the SQL
+  is the same for every workspace.
 #}
 {% macro landing_columns(table) %}
   {% if table == 'activities' %}
@@ -11,7 +11,7 @@
       ('occurred_at', 'timestamptz'), ('actor', 'varchar'), ('channel', 'varchar'),
       ('url', 'varchar'), ('title', 'varchar'), ('thread_id', 'varchar'),
       ('parent_id', 'varchar'), ('body', 'varchar'), ('extra', 'varchar'),
-      ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
+      ('is_deleted', 'boolean'), ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
   {% else %}
     {{ return([
       ('source', 'varchar'), ('source_user_id', 'varchar'), ('username', 'varchar'),
@@ -21,16 +21,6 @@
       ('profile_url', 'varchar'), ('avatar_url', 'varchar'), ('has_profile', 'boolean'), ('extra', 'varchar'),
       ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
   {% endif %}
-{% endmacro %}
-
-{#
-  Paths are relative to the workspace's data folder (storage.data_dir), which dbt's
-  profile makes DuckDB's file_search_path: the SQL is the same for every workspace.
-#}
-{% macro landed(source_name, table) %}
-  {%- set pattern = 'landing/' ~ source_name ~ '/' ~ table ~ '/*.parquet' -%}
-  {{ return("(select " ~ typed_columns(landing_columns(table), true) ~ " from read_parquet('"
-            ~ pattern | replace("'", "''") ~ "', union_by_name = true))") }}
 {% endmacro %}
 
 {#

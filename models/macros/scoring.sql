@@ -68,16 +68,15 @@
 {%- endmacro %}
 
 {#
-  For each window of `windows` (days up to the as-of day), the grouped activities'
-  count (activities_<days>) and contribution count (contributions_<days>), each column
+  For each window of `windows` (days up to the as-of day), the grouped rollup rows'
+  activities (activities_<days>) and contributions (contributions_<days>), each column
   preceded by a comma.
 #}
 {% macro window_counts(windows) -%}
     {%- for days in windows %},
-        count(*) filter (where {{ in_window('activity_date', days) }}) as activities_{{ days }},
-        count(*) filter (
-            where category = 'contribution' and {{ in_window('activity_date', days) }}
-        ) as contributions_{{ days }}
+        {{ counted('activities', in_window('activity_date', days)) }} as activities_{{ days }},
+        {{ counted('activities', "category = 'contribution' and "
+                   ~ in_window('activity_date', days)) }} as contributions_{{ days }}
     {%- endfor %}
 {%- endmacro %}
 

@@ -16,3 +16,15 @@
   {%- endif -%}
   {{ return(settings[name]) }}
 {% endmacro %}
+
+{#
+  The registered sources (connectors/registry.py), in the order their profiles are
+  preferred: the build setting acacia_sources.
+#}
+{% macro acacia_sources() %}
+  {%- set names = setting('acacia_sources') -%}
+  {%- if execute and names | length == 0 -%}
+    {{ exceptions.raise_compiler_error("acacia_sources is not set: build through acacia (acacia rebuild), which passes the registered sources") }}
+  {%- endif -%}
+  {{ return(names) }}
+{% endmacro %}

@@ -23,7 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from connectors import clock, registry
 from pipelines.defs.resources import AcaciaResource
-from pipelines.landing import LandingZone, atomic_write_text
+from pipelines.landing import atomic_write_text
 from pipelines.sources import SOURCES
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -112,12 +112,10 @@ def dbt_environment(config: Any, batch: int) -> dict[str, str]:
 def prepare_build(config: Any) -> Path:
     """Everything a dbt build needs before it starts; returns its artifacts folder.
 
-    Every registered source's table folders get their zero-row contract file (so every
-    view reads files, landed or not), the build's settings go into the environment (the
-    dbt subprocess inherits it), and the artifacts folder is emptied of the last run's
-    log (dbt appends to it; it keeps the last run only, like the other artifacts). The
-    folder is the workspace's own, kept between runs: dbt's parse state stays there."""
-    LandingZone(config.storage.landing()).prepare(SOURCES)
+    The build's settings go into the environment (the dbt subprocess inherits it), and
+    the artifacts folder is emptied of the last run's log (dbt appends to it; it keeps
+    the last run only, like the other artifacts). The folder is the workspace's own,
+    kept between runs: dbt's parse state stays there."""
     os.environ.update(dbt_environment(config, next_batch(config)))
     target = config.storage.data_dir / "dbt" / MODELS_OP
     target.mkdir(parents=True, exist_ok=True)
@@ -197,12 +195,13 @@ def ensure_manifest() -> Path:
 
 
 class AcaciaTranslator(DagsterDbtTranslator):
-    """dagster-dbt's translator, with the staging models drawn downstream of every
-    registered source's ingest asset (they read each source's landed files)."""
+    """dagster-dbt's translator, with the ledger of landed files (stg_landed_files)
+    drawn downstream of every registered source's ingest asset: the models that read
+    landed files read the ones it lists."""
 
     def get_asset_spec(self, manifest: Any, unique_id: str, project: Any) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        if manifest["nodes"].get(unique_id, {}).get("name", "").startswith("stg_landing__"):
+        if manifest["nodes"].get(unique_id, {}).get("name", "") == "stg_landed_files":
             spec = spec.merge_attributes(deps=[AssetKey(f"{source}_landing") for source in SOURCES])
         return spec
 

@@ -113,13 +113,11 @@ def measure(config: object, truth: Mapping[str, int]) -> ResolutionQuality:
             [str(folder / "identity_suggestions.parquet")],
         ).fetchall()
     with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
-        # The staging views read the landing zone by paths relative to the data folder.
-        con.execute("set file_search_path = ?", [str(config.storage.data_dir)])
         refs = [
             IdentityRef(key, email, username if source == "github" else None)
             for key, source, email, username in con.execute(
                 "select source || ':' || source_user_id, source, email, username "
-                "from intermediate.int_identities__unioned"
+                "from staging.stg_landing__identities"
             ).fetchall()
         ]
     manual, _ = load_identity_rules(config.identity.rules_file)

@@ -8,6 +8,7 @@ stable."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ SCHEMAS = {
             ("member_id", _S),
             ("rule", _S),
             ("is_bot", _B),
+            ("is_staff", _B),
+            # What decides the attribution of the account's activities (its member, bot
+            # flag, the member's staff flag and affiliations), as a hash; and the batch
+            # of the build that last changed it, for the incremental models.
+            ("attribution", _S),
+            ("changed_batch", _I),
         ]
     ),
     "identity_suggestions": pa.schema(
@@ -73,6 +80,11 @@ SCHEMAS = {
         ]
     ),
     "organization_suggestions": pa.schema([("domain", _S), ("members", _I)]),
+    # Accounts that moved to another member, one file per build (moves/<batch>.parquet):
+    # the incremental models recount the member they left.
+    "moves": pa.schema(
+        [("identity_key", _S), ("old_member_id", _S), ("member_id", _S), ("batch", _I)]
+    ),
     # The tags the team set by hand (pipelines/team.py), for the member_tags mart.
     "team_tags": pa.schema(
         [("identity_key", _S), ("tag", _S), ("author", _S), ("tagged_at", pa.timestamp("s", "UTC"))]
@@ -126,26 +138,26 @@ def copy_table(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
 
 
 def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> ResolutionReport:
-    """Resolve the identities of a built warehouse (int_identities__unioned) and write the
+    """Resolve the identities of a built warehouse (stg_landing__identities) and write the
     results, outside dbt: for benchmarks and tests. The models run the same resolution as
     the int_identities__resolved model (:func:`resolve_for_models`)."""
     with duckdb.connect(config={"memory_limit": "2GB"}) as con:
-        con.execute("set file_search_path = ?", [str(config.storage.data_dir)])
         con.execute(
             f"attach {_quote(warehouse or config.storage.warehouse())} as warehouse (read_only)"
         )
-        return resolve_identities(con, config, "warehouse.intermediate.int_identities__unioned")
+        return resolve_identities(con, config, "warehouse.staging.stg_landing__identities")
 
 
 def resolve_for_models(session: duckdb.DuckDBPyConnection, identities: Any) -> Any:
     """The int_identities__resolved model (models/models/intermediate): resolve the
-    identities of the relation ``identities`` (int_identities__unioned) in dbt's own
+    identities of the relation ``identities`` (stg_landing__identities) in dbt's own
     DuckDB session, write the results beside the landing zone, and return each
     identity's member as the model's rows. The configuration is the one the pipeline
-    named in ``ACACIA_CONFIG``."""
+    named in ``ACACIA_CONFIG``, the batch the build's (``ACACIA_BUILD``)."""
     from pipelines.config import load_config
 
-    resolve_identities(session, load_config(), f"({identities.sql_query()})")
+    batch = json.loads(os.environ.get("ACACIA_BUILD", "{}")).get("batch", 0)
+    resolve_identities(session, load_config(), f"({identities.sql_query()})", batch)
     columns = ", ".join(f.name for f in SCHEMAS["identity_members"])
     return session.sql(
         f"select {columns} from (select key as identity_key, * from assigned) order by 1"
@@ -153,10 +165,11 @@ def resolve_for_models(session: duckdb.DuckDBPyConnection, identities: Any) -> A
 
 
 def resolve_identities(
-    con: duckdb.DuckDBPyConnection, config: AcaciaConfig, identities: str
+    con: duckdb.DuckDBPyConnection, config: AcaciaConfig, identities: str, batch: int = 0
 ) -> ResolutionReport:
     """Resolve the identities of relation ``identities`` on ``con`` and write the results
-    (leaving the temp table ``assigned``: every identity with its member).
+    (leaving the temp table ``assigned``: every identity with its member). ``batch`` is
+    the build's number: what changed an account's attribution is marked with it.
 
     Everything per identity happens in DuckDB; Python sees only the members that have
     something to be affiliated by."""
@@ -170,20 +183,14 @@ def resolve_identities(
         create or replace temp table identities as
         select source || ':' || source_user_id as key, source, source_user_id, username,
                display_name as name, email, company, location, timezone, extra,
+               coalesce(is_staff, false) as is_staff,
                coalesce(
                    is_bot or lower(username) in (select unnest(?::varchar[]))
                    or username like '%[bot]', false) as is_bot
         from {identities}""",
         [bots],
     )
-    previous = folder / "identity_members.parquet"
-    if previous.exists():
-        con.execute(
-            "create or replace temp table previous as select identity_key as key, member_id "
-            f"from read_parquet({_quote(previous)})"
-        )
-    else:
-        con.execute("create or replace temp table previous (key varchar, member_id varchar)")
+    _previous_members(con, folder / "identity_members.parquet")
     con.execute("""
         create or replace temp view refs as
         select key, if(is_bot, null, email) as email,
@@ -210,6 +217,18 @@ def resolve_identities(
     con.execute("""
         create or replace temp table assigned as
         select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")
+    affiliations, suggested_orgs = affiliate(
+        _member_facts(con, manual_affiliations), organizations, manual_affiliations
+    )
+    _attribute(con, affiliations, organizations, batch)
+    moved = con.sql(f"""
+        select a.key as identity_key, p.member_id as old_member_id, a.member_id,
+               {int(batch)}::bigint as batch
+        from assigned as a join previous as p using (key)
+        where p.member_id <> a.member_id order by 1""").to_arrow_table()
+    if moved.num_rows:
+        # Written before the members: a build that dies in between only recounts more.
+        _replace(folder / "moves", str(batch), lambda tmp: pq.write_table(moved, tmp))
     copy_table(
         con,
         folder,
@@ -240,9 +259,6 @@ def resolve_identities(
         "select * from decided order by score desc, suggestion_id",
     )
 
-    affiliations, suggested_orgs = affiliate(
-        _member_facts(con, manual_affiliations), organizations, manual_affiliations
-    )
     counts = con.execute("select count(*), count(distinct member_id) from assigned").fetchall()[0]
     (suggestions,) = con.execute(
         "select count(*) from decided where decision = 'review'"
@@ -283,6 +299,70 @@ def resolve_identities(
         affiliations=len(affiliations),
         suggested_organizations=len(suggested_orgs),
     )
+
+
+def _previous_members(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The temp table ``previous``: the last build's member, attribution and the batch
+    that changed it, of every identity (none on a first build; files from before the
+    attribution was kept count as changed)."""
+    columns = {"member_id": "varchar", "attribution": "varchar", "changed_batch": "bigint"}
+    if not path.exists():
+        typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        con.execute(f"create or replace temp table previous (key varchar, {typed})")
+        return
+    present = set(pq.read_schema(path).names)
+    selected = ", ".join(
+        f"{name if name in present else 'null'}::{kind} as {name}" for name, kind in columns.items()
+    )
+    con.execute(
+        f"create or replace temp table previous as select identity_key as key, {selected} "
+        f"from read_parquet({_quote(path)})"
+    )
+
+
+def _attribute(
+    con: duckdb.DuckDBPyConnection,
+    affiliations: list[Any],
+    organizations: list[Any],
+    batch: int,
+) -> None:
+    """Add to ``assigned`` what decides where each account's activities count (its
+    member, bot flag, the member's staff flag and its affiliations, with the staff flag
+    of each organization) as a hash, and the batch that last changed it: the last
+    build's when the hash is the same, else ``batch``."""
+    staff_orgs = {o.name for o in organizations if o.is_staff}
+    by_member: dict[str, list[str]] = {}
+    for a in affiliations:
+        by_member.setdefault(a.member_id, []).append(
+            f"{a.organization}|{a.rule}|{a.valid_from}|{a.valid_to}|{a.organization in staff_orgs}"
+        )
+    con.register(
+        "affiliation_prints",
+        pa.table(
+            {
+                "member_id": pa.array(list(by_member), pa.string()),
+                "print": pa.array([";".join(sorted(v)) for v in by_member.values()], pa.string()),
+            }
+        ),
+    )
+    con.execute(f"""
+        create or replace temp table attributed as
+        with staff as (
+            select member_id, bool_or(is_staff) as member_is_staff from assigned group by 1
+        ),
+        printed as (
+            select a.*, md5(concat_ws('|', a.member_id, a.is_bot, s.member_is_staff,
+                                      coalesce(f.print, ''))) as attribution
+            from assigned as a
+            join staff as s using (member_id)
+            left join affiliation_prints as f using (member_id)
+        )
+        select n.*, if(p.attribution is not distinct from n.attribution
+                       and p.changed_batch is not null,
+                       p.changed_batch, {int(batch)})::bigint as changed_batch
+        from printed as n left join previous as p using (key)""")
+    con.execute("create or replace temp table assigned as select * from attributed")
+    con.execute("drop table attributed")
 
 
 def _member_facts(

@@ -50,12 +50,20 @@ def write_synthetic_community(
     end: datetime | None = None,
     days: int = 365,
     part: str = "synthetic",
+    people: int | None = None,
+    first_person: int = 0,
 ) -> dict[str, int]:
     """Write ``activities`` activities (and their people) under ``landing``; returns the
     activities written per source. ``part`` names the files, so a later call with another
-    part appends (a nightly increment)."""
+    part appends (a nightly increment).
+
+    The activities are spread over the ``days`` days up to ``end`` and done by ``people``
+    people (``activities / 50`` by default); the accounts of the people numbered from
+    ``first_person`` are written too. A night adds a day's activities of the whole
+    community and the accounts of its newcomers: ``people`` the community's size with
+    them, ``first_person`` the first newcomer."""
     end = end or clock.now()
-    people = max(activities // 50, 10)
+    people = people or max(activities // 50, 10)
     per_source = activities // len(SOURCE_ACTIVITY_TYPES)
     written = {}
     with duckdb.connect() as con:
@@ -72,7 +80,8 @@ def write_synthetic_community(
                 upper(first_name[1]) || first_name[2:] || ' '
                     || upper(last_name[1]) || last_name[2:] as name,
                 first_name || last_name as handle
-            from named""")
+            from named
+            where p >= {first_person}""")
         for number, (source, types) in enumerate(SOURCE_ACTIVITY_TYPES.items()):
             folder = landing / source
             (folder / "activities").mkdir(parents=True, exist_ok=True)

@@ -67,14 +67,14 @@ def main(n: int = 200_000, organizations: int = 1_000) -> None:
         warehouse = root / "warehouse.duckdb"
         with duckdb.connect(str(warehouse)) as con:
             con.execute(
-                "create schema intermediate; create table intermediate.int_identities__unioned "
+                "create schema staging; create table staging.stg_landing__identities "
                 "(source varchar, source_user_id varchar, username varchar, "
                 "display_name varchar, email varchar, company varchar, is_bot boolean, "
-                "location varchar, timezone varchar, extra varchar)"
+                "location varchar, timezone varchar, extra varchar, is_staff boolean)"
             )
             con.executemany(
-                "insert into intermediate.int_identities__unioned "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into staging.stg_landing__identities "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
                 [
                     (
                         ref.key.split(":")[0],

@@ -12,4 +12,4 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pipelines.identity.run import resolve_for_models
 
-    return resolve_for_models(session, dbt.ref("int_identities__unioned"))
+    return resolve_for_models(session, dbt.ref("stg_landing__identities"))

@@ -6,8 +6,10 @@
 -- window.
 {%- set windows = standard_windows() %}
 with humans as (
-    select source, coalesce(channel, '(none)') as channel, member_id, activity_date, category
-    from {{ ref('activities') }}
+    select
+        source, coalesce(channel, '(none)') as channel, member_id, activity_date, category,
+        activities
+    from {{ member_days() }}
     where not is_bot and activity_date > {{ as_of_date() }} - 365
         and activity_date <= {{ as_of_date() }}
 ),

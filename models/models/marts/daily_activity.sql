@@ -4,9 +4,9 @@ select
     source,
     activity_type,
     any_value(category) as category,
-    count(*) filter (where not is_bot) as activities,
+    coalesce(sum(activities) filter (where not is_bot), 0)::bigint as activities,
     count(distinct member_id) filter (where not is_bot) as active_members,
-    coalesce(sum(weight) filter (where not is_bot), 0) as points,
-    count(*) filter (where is_bot) as bot_activities
-from {{ ref('activities') }}
+    coalesce(sum(points) filter (where not is_bot), 0) as points,
+    coalesce(sum(activities) filter (where is_bot), 0)::bigint as bot_activities
+from {{ member_days() }}
 group by activity_date, source, activity_type

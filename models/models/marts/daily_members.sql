@@ -1,12 +1,12 @@
 -- Active and new members per day, every day from the first activity to the as-of date
 -- (days without activity are rows with zeros, so trends never skip a day). Per member
--- and day first (one grouping of the activities), then the days from those.
+-- and day first, then the days from those.
 with member_days as (
     select
         member_id,
         activity_date,
         bool_or(category = 'contribution') as contributed
-    from {{ ref('activities') }}
+    from {{ member_days() }}
     where not is_bot
     group by all
 ),

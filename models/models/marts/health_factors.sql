@@ -6,8 +6,8 @@ with windows as (
 ),
 
 contributions as (
-    select w.windows_ago, a.member_id, a.organization
-    from {{ ref('activities') }} as a
+    select w.windows_ago, a.member_id, a.organization, a.activities
+    from {{ member_days() }} as a
     cross join windows as w
     where a.category = 'contribution' and not a.is_bot
         and a.activity_date > {{ as_of_date() }} - 90 * (w.windows_ago + 1)
@@ -23,7 +23,7 @@ contributions as (
                      rows unbounded preceding) as running,
         sum(n) over (partition by windows_ago) as total
     from (
-        select windows_ago, {{ column }}, count(*) as n
+        select windows_ago, {{ column }}, sum(activities) as n
         from contributions
         where {{ column }} is not null
         group by all

@@ -1,7 +1,7 @@
 -- Every account in every source and the member it belongs to (emails are used for
 -- matching only and are not exposed here).
 with identities as (
-    select * from {{ ref('int_identities__unioned') }}
+    select * from {{ ref('stg_landing__identities') }}
 ),
 
 resolved as (

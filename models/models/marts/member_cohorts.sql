@@ -6,7 +6,7 @@
 {% set w = s['level_window_days'] %}
 with activities as (
     select member_id, activity_date, category
-    from {{ ref('activities') }}
+    from {{ member_days() }}
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 

@@ -2,33 +2,33 @@
 -- See README, Scores, for the definitions and a worked example.
 {% set s = setting('scoring') %}
 {% set w = s['level_window_days'] %}
-with activities as (
-    select member_id, category, activity_date, weight
-    from {{ ref('activities') }}
+with days as (
+    select member_id, category, activity_date, activities, points
+    from {{ member_days() }}
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 
 per_member as (
     select
         member_id,
-        coalesce(sum({{ decayed('weight', 'activity_date') }})
+        coalesce(sum({{ decayed('points', 'activity_date') }})
             filter (where {{ in_window('activity_date', s['score_window_days']) }}), 0)
             as activity_score,
-        coalesce(sum(weight) filter (where {{ in_window('activity_date', 30) }}), 0)
+        coalesce(sum(points) filter (where {{ in_window('activity_date', 30) }}), 0)
             as points_30d,
-        coalesce(sum(weight) filter (where {{ in_window('activity_date', 90) }}), 0)
+        coalesce(sum(points) filter (where {{ in_window('activity_date', 90) }}), 0)
             as points_90d,
-        count(*) filter (where {{ in_window('activity_date', w) }}) as activities,
-        count(*) filter (where {{ in_window('activity_date', w) }}
-            and category = 'contribution') as contributions,
-        count(*) filter (where {{ in_window('activity_date', w) }}
-            and category = 'conversation') as conversations,
-        count(*) filter (where {{ in_window('activity_date', w, 1) }}) as previous_activities,
-        count(*) filter (where {{ in_window('activity_date', w, 1) }}
-            and category = 'contribution') as previous_contributions,
-        count(*) filter (where {{ in_window('activity_date', w, 1) }}
-            and category = 'conversation') as previous_conversations
-    from activities
+        {{ counted('activities', in_window('activity_date', w)) }} as activities,
+        {{ counted('activities', in_window('activity_date', w)
+                   ~ " and category = 'contribution'") }} as contributions,
+        {{ counted('activities', in_window('activity_date', w)
+                   ~ " and category = 'conversation'") }} as conversations,
+        {{ counted('activities', in_window('activity_date', w, 1)) }} as previous_activities,
+        {{ counted('activities', in_window('activity_date', w, 1)
+                   ~ " and category = 'contribution'") }} as previous_contributions,
+        {{ counted('activities', in_window('activity_date', w, 1)
+                   ~ " and category = 'conversation'") }} as previous_conversations
+    from days
     group by member_id
 ),
 

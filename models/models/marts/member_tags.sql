@@ -3,17 +3,13 @@
 -- store, pipelines/team.py, exported by identity resolution). The dashboard adds the
 -- team's newest tags from the store at once.
 with identities as (
-    select identity_key, source, source_user_id, member_id from {{ ref('identities') }}
+    select identity_key, member_id from {{ ref('identities') }}
 ),
 
 ruled as (
-    select
-        i.member_id,
-        unnest(cast(json_extract(a.extra, '$.tags') as varchar[])) as tag,
-        a.occurred_at
-    from {{ ref('int_activities__unioned') }} as a
-    join identities as i using (source, source_user_id)
-    where a.extra like '%"tags"%'
+    select member_id, unnest(tags) as tag, occurred_at
+    from {{ ref('activity_facts') }}
+    where tags is not null and not is_deleted
 ),
 
 by_rule as (

@@ -4,8 +4,8 @@
 -- activities.
 {%- set windows = standard_windows() %}
 with humans as (
-    select member_id, activity_date, category, weight
-    from {{ ref('activities') }}
+    select member_id, activity_date, category, activities, points
+    from {{ member_days() }}
     where not is_bot and activity_date > {{ as_of_date() }} - 365
 ),
 
@@ -13,7 +13,7 @@ per_member as (
     select
         member_id
         {%- for days in windows %},
-        sum(weight) filter (where {{ in_window('activity_date', days) }}) as points_{{ days }}
+        sum(points) filter (where {{ in_window('activity_date', days) }}) as points_{{ days }}
         {%- endfor %}
         {{- window_counts(windows) }}
     from humans

@@ -47,16 +47,16 @@ current_organization as (
 activity_summary as (
     select
         member_id,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at,
-        count(*) as activity_count,
-        count(*) filter (where category = 'contribution') as contribution_count,
+        min(first_at) as first_seen_at,
+        max(last_at) as last_seen_at,
+        sum(activities)::bigint as activity_count,
+        {{ counted('activities', "category = 'contribution'") }} as contribution_count,
         -- The 90 days up to the as-of day, as every other mart counts them (in_window);
         -- a timestamp comparison here counted 91 days, and later ones too.
-        count(*) filter (where {{ in_window('activity_date', 90) }}) as activities_90d,
-        coalesce(sum(weight) filter (where {{ in_window('activity_date', 90) }}), 0)
+        {{ counted('activities', in_window('activity_date', 90)) }} as activities_90d,
+        coalesce(sum(points) filter (where {{ in_window('activity_date', 90) }}), 0)
             as points_90d
-    from {{ ref('activities') }}
+    from {{ member_days() }}
     group by member_id
 )
 

@@ -1,12 +1,11 @@
 -- One row per calendar month: what the monthly Slack update reports. Per member and
--- month first (one grouping of the activities), then the months from those. A deleted
--- account (a ghost, a deactivated user) counts as active, never as new: there is
--- nobody to welcome.
-with activities as (
-    select a.member_id, a.activity_date, a.category, a.organization, m.is_deleted
-    from {{ ref('activities') }} as a
+-- month first, then the months from those. A deleted account (a ghost, a deactivated
+-- user) counts as active, never as new: there is nobody to welcome.
+with days as (
+    select d.member_id, d.activity_date, d.category, d.organization, d.activities, m.is_deleted
+    from {{ member_days() }} as d
     join {{ ref('members') }} as m using (member_id)
-    where not a.is_bot
+    where not d.is_bot
 ),
 
 member_months as (
@@ -14,9 +13,9 @@ member_months as (
         member_id,
         cast(date_trunc('month', activity_date) as date) as month,
         is_deleted,
-        count(*) as activities,
-        count(*) filter (where category = 'contribution') as contributions
-    from activities
+        sum(activities) as activities,
+        coalesce(sum(activities) filter (where category = 'contribution'), 0) as contributions
+    from days
     group by all
 ),
 
@@ -32,7 +31,7 @@ firsts as (
 organizations as (
     select cast(date_trunc('month', activity_date) as date) as month,
            count(distinct organization) as active_organizations
-    from activities
+    from days
     group by all
 )
 

@@ -3,10 +3,10 @@ select
     coalesce(organization, 'Unaffiliated') as organization,
     source,
     activity_type,
-    count(*) as activities,
+    sum(activities)::bigint as activities,
     any_value(weight) as weight,
-    sum(weight) as points,
+    sum(points) as points,
     count(distinct member_id) as members
-from {{ ref('activities') }}
+from {{ member_days() }}
 where not is_bot and {{ in_window('activity_date', 90) }}
 group by all

@@ -4,8 +4,8 @@
 with activities as (
     select
         coalesce(organization, 'Unaffiliated') as organization,
-        member_id, category, weight, activity_date
-    from {{ ref('activities') }}
+        member_id, category, activities, points, activity_date
+    from {{ member_days() }}
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 
@@ -17,17 +17,17 @@ select
     a.organization,
     coalesce(o.is_staff, false) as is_staff,
     a.organization = 'Unaffiliated' as is_unaffiliated,
-    round(coalesce(sum(weight) filter (where {{ in_window('activity_date', 90) }}), 0), 2)
+    round(coalesce(sum(points) filter (where {{ in_window('activity_date', 90) }}), 0), 2)
         as points_90d,
-    round(coalesce(sum(weight) filter (where {{ in_window('activity_date', 90, 1) }}), 0), 2)
+    round(coalesce(sum(points) filter (where {{ in_window('activity_date', 90, 1) }}), 0), 2)
         as previous_points_90d,
     count(distinct member_id) filter (where {{ in_window('activity_date', 90) }})
         as active_members,
     count(distinct member_id) filter (where {{ in_window('activity_date', 90) }}
         and category = 'contribution') as contributors,
-    count(*) filter (where {{ in_window('activity_date', 90) }}) as activities_90d,
-    count(*) filter (where {{ in_window('activity_date', 90) }}
-        and category = 'contribution') as contributions_90d
+    {{ counted('activities', in_window('activity_date', 90)) }} as activities_90d,
+    {{ counted('activities', in_window('activity_date', 90)
+               ~ " and category = 'contribution'") }} as contributions_90d
 from activities as a
 left join organizations as o using (organization)
 group by a.organization, o.is_staff

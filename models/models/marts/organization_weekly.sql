@@ -2,10 +2,11 @@
 select
     cast(date_trunc('week', activity_date) as date) as week,
     coalesce(organization, 'Unaffiliated') as organization,
-    count(*) as activities,
+    sum(activities)::bigint as activities,
     count(distinct member_id) as active_members,
-    count(*) filter (where category = 'contribution') as contributions,
-    sum(weight) as points
-from {{ ref('activities') }}
+    coalesce(sum(activities) filter (where category = 'contribution'), 0)::bigint
+        as contributions,
+    sum(points) as points
+from {{ member_days() }}
 where not is_bot
 group by all

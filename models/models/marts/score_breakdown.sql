@@ -7,12 +7,12 @@ select
     activity_type,
     any_value(category) as category,
     any_value(weight) as weight,
-    count(*) as activities,
-    sum(weight) as points,
-    round(sum({{ decayed('weight', 'activity_date') }}), 4) as decayed_points,
+    sum(activities)::bigint as activities,
+    sum(points) as points,
+    round(sum({{ decayed('points', 'activity_date') }}), 4) as decayed_points,
     min(activity_date) as first_activity_date,
     max(activity_date) as last_activity_date
-from {{ ref('activities') }}
+from {{ member_days() }}
 where not is_bot and activity_date <= {{ as_of_date() }}
     and {{ in_window('activity_date', s['score_window_days']) }}
 group by member_id, activity_type

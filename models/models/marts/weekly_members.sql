@@ -2,7 +2,7 @@
 -- first time ever that week, and the others (seen before). Per member and week first.
 with member_weeks as (
     select member_id, date_trunc('week', activity_date)::date as week
-    from {{ ref('activities') }}
+    from {{ ref('member_daily') }}
     where not is_bot
     group by all
 )

@@ -10,10 +10,12 @@
   {%- endfor -%}
 {%- endfor %}
 with humans as (
-    select a.member_id, a.activity_date, a.category, cast(m.first_seen_at as date) as first_day
-    from {{ ref('activities') }} as a
+    select
+        d.member_id, d.activity_date, d.category, d.activities,
+        cast(m.first_seen_at as date) as first_day
+    from {{ member_days() }} as d
     join {{ ref('members') }} as m using (member_id)
-    where not a.is_bot and a.activity_date > {{ as_of_date() }} - 730
+    where not d.is_bot and d.activity_date > {{ as_of_date() }} - 730
 ),
 
 per_member as (
@@ -21,11 +23,11 @@ per_member as (
         member_id,
         first_day
         {%- for days, ago in windows %},
-        count(*) filter (where {{ in_window('activity_date', days, ago) }})
+        {{ counted('activities', in_window('activity_date', days, ago)) }}
             as activities_{{ days }}_{{ ago }},
-        count(*) filter (
-            where category = 'contribution' and {{ in_window('activity_date', days, ago) }}
-        ) as contributions_{{ days }}_{{ ago }}
+        {{ counted('activities', "category = 'contribution' and "
+                   ~ in_window('activity_date', days, ago)) }}
+            as contributions_{{ days }}_{{ ago }}
         {%- endfor %}
     from humans
     group by member_id, first_day

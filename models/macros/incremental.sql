@@ -1,0 +1,131 @@
+{#
+  How Acacia's incremental models keep up with the landing zone and with each other.
+
+  Every build has a batch number (the build setting `batch`, larger for every later
+  build). An incremental model records the batch it last built at (its watermark, in
+  staging.build_watermarks, written in the same transaction as its rows) and reads only
+  what changed after it: landed files the ledger first saw later, rows stamped with a
+  later `_batch`, identities whose attribution changed later. A build that failed half
+  way leaves each model at its own watermark, so the next one catches up where each
+  stopped. `dbt build --full-refresh` (acacia rebuild) builds everything from the whole
+  landing zone instead.
+#}
+
+{# The batch this model last built at (0 when it never did, or is being built whole). #}
+{% macro watermark() %}
+  {%- if not execute or not is_incremental() -%}
+    {{ return(0) }}
+  {%- endif -%}
+  {%- set found = run_query(
+      "select coalesce(max(batch), 0) from " ~ watermarks_table() ~ " where model = '" ~ this.identifier ~ "'") -%}
+  {{ return(found.columns[0].values()[0] | int) }}
+{% endmacro %}
+
+{% macro watermarks_table() -%}
+  {{ this.database }}.staging.build_watermarks
+{%- endmacro %}
+
+{# Post-hook of every incremental model: record this build's batch as its watermark. #}
+{% macro record_watermark() %}
+  insert or replace into {{ watermarks_table() }} values ('{{ this.identifier }}', {{ setting('batch') }})
+{% endmacro %}
+
+{# on-run-start: the watermarks' table (one row per incremental model). #}
+{% macro create_watermarks() %}
+  create schema if not exists staging;
+  create table if not exists staging.build_watermarks (model varchar primary key, batch bigint)
+{% endmacro %}
+
+{#
+  The incremental strategy of Acacia's models: the model's rows replace every stored row
+  that shares their key (`unique_key`: a column or a list), and a row whose `_removed` is
+  true only removes. So a model emits, for each key that changed since its watermark,
+  its rows now, or one `_removed` row when none are left. (`_removed` is only emitted in
+  incremental builds, so the stored table never has it.)
+#}
+{% macro get_incremental_replace_keys_sql(arg_dict) %}
+  {%- set target = arg_dict['target_relation'] -%}
+  {%- set source = arg_dict['temp_relation'] -%}
+  {%- set keys = arg_dict['unique_key'] -%}
+  {%- if keys is string -%}{%- set keys = [keys] -%}{%- endif -%}
+  {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+  delete from {{ target }} as stored
+  using (select distinct {{ keys | join(', ') }} from {{ source }}) as changed
+  where {% for key in keys %}stored.{{ key }} = changed.{{ key }}{{ ' and ' if not loop.last }}{% endfor %};
+  insert into {{ target }} ({{ columns }})
+  select {{ columns }} from {{ source }} where not _removed
+{% endmacro %}
+
+{#
+  The landed files of `table` (activities or identities) that this model has not read:
+  those the ledger (stg_landed_files) first saw after the model's watermark; every file in
+  a full build. Paths are relative to the data folder.
+#}
+{% macro unread_files(table) %}
+  {%- set ledger = ref('stg_landed_files') -%}
+  {%- if not execute -%}
+    {{ return([]) }}
+  {%- endif -%}
+  {%- set query -%}
+    select file from {{ ledger }} where table_name = '{{ table }}' and batch > {{ watermark() }} order by file
+  {%- endset -%}
+  {{ return(run_query(query).columns[0].values()) }}
+{% endmacro %}
+
+{#
+  `files` read as the contract's `table`, with each row's file name (`_file`). A column
+  that no file has (one the contract gained later, like is_deleted) reads as null.
+#}
+{% macro read_landed(files, table) %}
+  {%- set columns = landing_columns(table) -%}
+  {%- set empty = "select " ~ typed_columns(columns, false) ~ ", null::varchar as filename where false" -%}
+  {%- if files | length == 0 -%}
+    {{ return("(select " ~ typed_columns(columns, true) ~ ", filename as _file from (" ~ empty ~ "))") }}
+  {%- endif -%}
+  {%- set listed = [] -%}
+  {%- for file in files -%}{%- do listed.append("'" ~ file | replace("'", "''") ~ "'") -%}{%- endfor -%}
+  {{ return("(select " ~ typed_columns(columns, true) ~ ", parse_filename(filename) as _file from ("
+            ~ "select * from read_parquet([" ~ listed | join(', ') ~ "], union_by_name = true, filename = true)"
+            ~ " union all by name " ~ empty ~ "))") }}
+{% endmacro %}
+
+{#
+  The member_daily rollup with each row's category, weight and points (its activities
+  times the type's weight, from activity_types): what the marts count from.
+#}
+{% macro member_days() -%}
+(select d.*, coalesce(t.category, 'conversation') as category,
+        coalesce(t.weight, 0) as weight, d.activities * coalesce(t.weight, 0) as points
+ from {{ ref('member_daily') }} as d
+ left join {{ ref('activity_types') }} as t using (activity_type))
+{%- endmacro %}
+
+{# The number of activities (a rollup's `column`) of the rows where `condition` holds. #}
+{% macro counted(column, condition) -%}
+coalesce(sum({{ column }}) filter (where {{ condition }}), 0)::bigint
+{%- endmacro %}
+
+{#
+  Accounts that moved to another member (identity resolution writes them at every
+  build, data/resolution/moves/*.parquet): identity_key, old_member_id, member_id and the
+  batch of the build that moved them; only those after `since`.
+#}
+{% macro identity_moves(since) -%}
+  {%- set columns = [('identity_key', 'varchar'), ('old_member_id', 'varchar'),
+                     ('member_id', 'varchar'), ('batch', 'bigint')] -%}
+(select * from {{ read_or_empty('resolution/moves/*.parquet', columns) }} where batch > {{ since }})
+{%- endmacro %}
+
+{#
+  The rows a test checks (dbt's get_where_subquery, which a project may override): its
+  `where` config, with `__batch__` standing for this build's batch. So the tests of an
+  incremental model check the rows this build wrote, not every row of the history.
+#}
+{% macro duckdb__get_where_subquery(relation) -%}
+  {%- set where = config.get('where', '') -%}
+  {%- if where -%}
+    {%- set where = where | replace('__batch__', setting('batch') | string) -%}
+    {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+  {%- endif -%}
+  {%- do return(relation) -%}
+{%- endmacro %}

@@ -1,0 +1,269 @@
+"""The nightly build is incremental and gives the numbers of a full rebuild.
+
+The sample community is landed night by night in a workspace built incrementally, with
+what real nights bring: late-arriving activities, an edited title, a deleted Slack
+message, a merge decision, an account joining an existing member, a forgotten member.
+After each night every mart equals a full rebuild of the same landing zone (with the
+same member ids: a rebuild keeps them too). A build that stopped half way is caught up
+by the next one.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.config import load_config
+from pipelines.landing import SCHEMAS, LandingZone
+from pipelines.publish import current_snapshot
+from pipelines.run import run_job
+from pipelines.team import TeamStore, store_path
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+#: Bookkeeping columns that differ between two builds of the same data.
+BOOKKEEPING = {"_batch", "batch"}
+
+
+def landed(synced: dict, table: str) -> pa.Table:
+    """Every row the synced sample community landed in ``table``, all sources."""
+    zone = LandingZone(synced["config"].storage.landing())
+    parts = [
+        pq.read_table(path).cast(SCHEMAS[table], safe=False)
+        if set(pq.read_schema(path).names) == set(SCHEMAS[table].names)
+        else _with_contract(pq.read_table(path), table)
+        for source in sorted(p.name for p in zone.root.iterdir() if p.is_dir())
+        for path in zone.files(source, table)
+    ]
+    return pa.concat_tables(parts)
+
+
+def _with_contract(data: pa.Table, table: str) -> pa.Table:
+    columns = {
+        field.name: data[field.name] if field.name in data.column_names else pa.nulls(len(data))
+        for field in SCHEMAS[table]
+    }
+    return pa.table(columns).cast(SCHEMAS[table], safe=False)
+
+
+class Night:
+    """Lands rows in a workspace as one sync would: new files, named after the earlier
+    ones, fetched now."""
+
+    def __init__(self, config) -> None:
+        self.zone = LandingZone(config.storage.landing())
+        self.count = 0
+
+    def land(self, table: str, rows: pa.Table, fetched_at=None) -> None:
+        self.count += 1
+        if fetched_at is not None:
+            rows = rows.set_column(
+                rows.schema.get_field_index("fetched_at"),
+                "fetched_at",
+                pa.array([fetched_at] * len(rows), SCHEMAS[table].field("fetched_at").type),
+            )
+        for source in sorted(set(rows["source"].to_pylist())):
+            part = rows.filter(pc.equal(rows["source"], source))
+            self.zone.write(source, table, part.to_pylist(), f"zz-night-{self.count:03d}")
+
+
+def marts(config) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every published mart: its columns (bookkeeping left out) and rows, in order."""
+    snapshot = current_snapshot(config.storage.serving())
+    out = {}
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' "
+                "and not starts_with(table_name, '_') union "
+                "select view_name from duckdb_views() where schema_name = 'main' "
+                "and not internal order by 1"
+            ).fetchall()
+        ]
+        for name in names:
+            columns = [
+                c[0]
+                for c in con.execute(f'describe "{name}"').fetchall()
+                if c[0] not in BOOKKEEPING
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f'select {listed} from "{name}" order by all').fetchall()
+            out[name] = (columns, rows)
+    return out
+
+
+def assert_same(nightly: dict, full: dict, night: str) -> None:
+    assert sorted(nightly) == sorted(full), night
+    for name, (columns, rows) in full.items():
+        got_columns, got = nightly[name]
+        assert got_columns == columns, (night, name)
+        assert len(got) == len(rows), (night, name, len(got), len(rows))
+        for mine, theirs in zip(got, rows, strict=True):
+            for column, a, b in zip(columns, mine, theirs, strict=True):
+                same = (
+                    math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+                    if isinstance(a, float) and isinstance(b, float)
+                    else a == b
+                )
+                assert same, (night, name, column, mine, theirs)
+
+
+def full_rebuild(config, folder: Path):
+    """A copy of the workspace's landing zone, state, team store and member ids, built
+    from nothing by the rebuild job; returns its config."""
+    copy = folder / "full"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(config.path.parent, copy, ignore=shutil.ignore_patterns("data"))
+    data = config.storage.data_dir
+    for part in ("landing", "state", "resolution"):
+        if (data / part).exists():
+            shutil.copytree(data / part, copy / "data" / part)
+    shutil.copy(store_path(config), copy / "data" / store_path(config).name)
+    path = copy / "acacia.yml"
+    assert run_job(path, "rebuild", ephemeral=True).success
+    return load_config(path)
+
+
+def nightly(config) -> None:
+    assert run_job(config.path, "refresh", ephemeral=True).success
+
+
+def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
+    source = synced["config"]
+    workspace = tmp_path / "nightly"
+    shutil.copytree(source.path.parent, workspace, ignore=shutil.ignore_patterns("data"))
+    config = load_config(workspace / "acacia.yml")
+    night = Night(config)
+    activities, identities = landed(synced, "activities"), landed(synced, "identities")
+    moments = activities["occurred_at"]
+    cutoff = pc.max(moments).as_py() - timedelta(days=60)
+
+    # A github account that will join an existing Slack member (same email) later.
+    people = identities.filter(
+        pc.and_(
+            pc.invert(pc.fill_null(identities["is_bot"], False)), pc.is_valid(identities["email"])
+        )
+    )
+    slack_with_email = people.filter(pc.equal(people["source"], "slack"))
+    email = slack_with_email["email"][0].as_py()
+    newcomer = people.filter(pc.equal(people["source"], "github")).slice(0, 1)
+    newcomer = newcomer.set_column(
+        newcomer.schema.get_field_index("source_user_id"), "source_user_id", pa.array(["9999001"])
+    )
+    newcomer = newcomer.set_column(
+        newcomer.schema.get_field_index("email"), "email", pa.array([email])
+    )
+    newcomer = newcomer.set_column(
+        newcomer.schema.get_field_index("username"), "username", pa.array(["newcomer-9999"])
+    )
+
+    # Night 1: everything older than 60 days but a few late ones, every account.
+    old = pc.less(moments, cutoff)
+    late = pc.and_(old, pc.equal(pc.bit_wise_and(pc.hour(moments), 7), 3))
+    night.land("identities", identities)
+    night.land("activities", activities.filter(pc.and_(old, pc.invert(late))))
+    nightly(config)
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "first night")
+
+    # Night 2: the recent activities, the late ones, an edited title, a new account that
+    # joins an existing member (same email) with an activity of its own.
+    night.land("activities", activities.filter(pc.and_(pc.invert(old), pc.invert(late))))
+    night.land("activities", activities.filter(late))
+    titled = activities.filter(pc.is_valid(activities["title"])).slice(0, 1)
+    titled = titled.set_column(
+        titled.schema.get_field_index("title"), "title", pa.array(["An edited title"])
+    )
+    night.land("activities", titled, fetched_at=datetime.now(UTC))
+    night.land("identities", newcomer)
+    own = activities.filter(pc.equal(activities["source"], "github")).slice(0, 1)
+    for column, value in (("actor", "9999001"), ("activity_id", "newcomer-1")):
+        own = own.set_column(own.schema.get_field_index(column), column, pa.array([value]))
+    night.land("activities", own)
+    nightly(config)
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "second night")
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        joined = con.execute(
+            "select count(distinct member_id) from identities "
+            "where identity_key in ('github:9999001', ?)",
+            [f"slack:{slack_with_email['source_user_id'][0].as_py()}"],
+        ).fetchone()[0]
+        title = con.execute(
+            "select title from activities where activity_key = ?",
+            [f"{titled['source'][0].as_py()}:{titled['activity_id'][0].as_py()}"],
+        ).fetchone()[0]
+    assert joined == 1 and title == "An edited title"
+
+    # Night 3: a Slack message deleted, and the team merges two members.
+    message = activities.filter(pc.equal(activities["source"], "slack")).slice(0, 1)
+    deleted = message.set_column(
+        message.schema.get_field_index("is_deleted"), "is_deleted", pa.array([True])
+    )
+    night.land("activities", deleted, fetched_at=datetime.now(UTC))
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        pair = con.execute(
+            "select identity_a, identity_b from identity_suggestions "
+            "where decision = 'review' order by score desc, suggestion_id limit 1"
+        ).fetchone()
+    TeamStore(store_path(config)).decide("merge", *pair, author="ada")
+    nightly(config)
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "third night")
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        key = f"slack:{message['activity_id'][0].as_py()}"
+        assert con.execute(
+            "select count(*) from activities where activity_key = ?", [key]
+        ).fetchone() == (0,)
+        merged = con.execute(
+            "select count(distinct member_id) from identities where identity_key in (?, ?)", pair
+        ).fetchone()[0]
+    assert merged == 1
+
+    # Night 4: a member is forgotten (everything is rebuilt), then a plain night.
+    from pipelines.forget import forget_member
+
+    forget_member(config, pair[0], lambda: run_job(config.path, "rebuild", ephemeral=True))
+    again = titled.set_column(
+        titled.schema.get_field_index("title"), "title", pa.array(["Edited again"])
+    )
+    night.land("activities", again, fetched_at=datetime.now(UTC))
+    nightly(config)
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "fourth night")
+
+
+def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path):
+    """A night whose build died after the activities (identity resolution and the
+    activities done, the rollups and marts not): the next build catches every model up
+    from its own watermark, and equals a full rebuild."""
+    from pipelines.defs.models import build_lock, dbt_resource, prepare_build
+
+    workspace = tmp_path / "nightly"
+    shutil.copytree(synced["config"].path.parent, workspace, ignore=shutil.ignore_patterns("data"))
+    config = load_config(workspace / "acacia.yml")
+    night = Night(config)
+    activities, identities = landed(synced, "activities"), landed(synced, "identities")
+    recent = pc.greater(
+        activities["occurred_at"], pc.max(activities["occurred_at"]).as_py() - timedelta(days=30)
+    )
+    night.land("identities", identities)
+    night.land("activities", activities.filter(pc.invert(recent)))
+    nightly(config)
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        pair = con.execute(
+            "select identity_a, identity_b from identity_suggestions "
+            "where decision = 'review' order by score desc, suggestion_id limit 1"
+        ).fetchone()
+    night.land("activities", activities.filter(recent))
+    TeamStore(store_path(config)).decide("merge", *pair, author="ada")
+    with build_lock(config):
+        target = prepare_build(config)
+        dbt_resource().cli(["build", "--select", "+activity_facts"], target_path=target).wait()
+    nightly(config)
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "the night after")
