@@ -259,18 +259,25 @@ def _stable_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
             or candidate in (select kept from member_ids where kept is not null)
             or candidate in (select candidate from member_ids where kept is null
                              group by candidate having count(*) > 1))""").fetchall()[0][0]
-    if clash:  # 64-bit ids practically never clash; when they do, salt them in order
+    if clash:
+        # Salt the new ids in order of their first account. Ids themselves practically
+        # never clash, but a candidate is often an earlier member's id: the first pass
+        # (shared emails) splits members that evidence merged, and the part holding the
+        # member's first account would get its id again. The new ids go in as one Arrow
+        # table (an insert per row took minutes for a million members).
         taken = {r[0] for r in con.execute(f"select member_id from {previous}").fetchall()}
-        rows = con.execute("select root, first_key, kept from member_ids order by first_key")
-        fixed = []
-        for root, first_key, kept in rows.fetchall():
-            member_id = kept or _new_id(first_key, taken)
+        roots, ids = [], []
+        for root, first_key in con.execute(
+            "select root, first_key from member_ids where kept is null order by first_key"
+        ).fetchall():
+            member_id = _new_id(first_key, taken)
             taken.add(member_id)
-            fixed.append((root, member_id))
-        con.execute("create or replace temp table fixed (root bigint, member_id varchar)")
-        con.executemany("insert into fixed values (?, ?)", fixed)
-        con.execute("""update member_ids set kept = fixed.member_id from fixed
-                       where member_ids.root = fixed.root""")
+            roots.append(root)
+            ids.append(member_id)
+        salted = {"root": pa.array(roots, pa.int64()), "member_id": pa.array(ids, pa.string())}
+        con.register("salted_ids", pa.table(salted))
+        con.execute("""update member_ids set kept = salted_ids.member_id from salted_ids
+                       where member_ids.root = salted_ids.root""")
     con.execute("""
         create or replace temp table resolved as
         with linked as (

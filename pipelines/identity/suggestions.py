@@ -582,7 +582,8 @@ def automatic_merges(
     at or above ``threshold``, strongest first, unless the merge would put two
     identities of one platform where a person has one (``single`` sources) in one
     member, or join two members a rejected pair keeps apart, or touch an identity a
-    person split off (``frozen``). ``members`` maps every identity key to its member.
+    person split off (``frozen``). ``members`` maps every identity key of the members
+    these suggestions name to its member.
     Returns (suggestion id, identity_a, identity_b) of the merges made."""
     parent: dict[str, str] = {}
     keys_of: dict[str, set[str]] = defaultdict(set)
