@@ -25,15 +25,51 @@
   {{ this.database }}.staging.build_watermarks
 {%- endmacro %}
 
-{# Post-hook of every incremental model: record this build's batch as its watermark. #}
-{% macro record_watermark() %}
-  insert or replace into {{ watermarks_table() }} values ('{{ this.identifier }}', {{ setting('batch') }})
+{#
+  Post-hook of every incremental model: record this build's batch as its watermark, and
+  a print of the settings its stored rows depend on (weights_print(), for the series
+  that keep points), if any.
+#}
+{% macro record_watermark(settings_print='') %}
+  insert or replace into {{ watermarks_table() }} (model, batch, settings)
+  values ('{{ this.identifier }}', {{ setting('batch') }}, '{{ settings_print }}')
 {% endmacro %}
+
+{#
+  Whether the settings this model's stored rows depend on changed since it last built
+  (`settings_print` against the print its watermark recorded): then it rebuilds every
+  key, as a full build would.
+#}
+{% macro settings_changed(settings_print) %}
+  {%- if not execute or not is_incremental() -%}
+    {{ return(true) }}
+  {%- endif -%}
+  {%- set found = run_query(
+      "select settings from " ~ watermarks_table() ~ " where model = '" ~ this.identifier ~ "'") -%}
+  {{ return(found.rows | length == 0 or found.columns[0].values()[0] != settings_print) }}
+{% endmacro %}
+
+{# A print of the weights and categories (what points and contributions depend on). #}
+{% macro weights_print() -%}
+  {{ local_md5(tojson([setting('activity_weights'), setting('contribution_types')])) }}
+{%- endmacro %}
 
 {# on-run-start: the watermarks' table (one row per incremental model). #}
 {% macro create_watermarks() %}
   create schema if not exists staging;
-  create table if not exists staging.build_watermarks (model varchar primary key, batch bigint)
+  create table if not exists staging.build_watermarks (model varchar primary key, batch bigint);
+  alter table staging.build_watermarks add column if not exists settings varchar
+{% endmacro %}
+
+{#
+  The activity days to recount in a series that does not depend on today: the days of
+  the activities written since this model's watermark (new, changed, deleted, moved to
+  another member), or every day when its settings changed or in a full build.
+#}
+{% macro changed_days(settings_print) %}
+  {%- set everything = settings_changed(settings_print) -%}
+  (select distinct activity_date from {{ ref('activity_facts') }}
+   {%- if not everything %} where _batch > {{ watermark() }}{% endif %})
 {% endmacro %}
 
 {#

@@ -1,12 +1,33 @@
 -- Activity per day, source and type (humans only; bot activity counted apart).
-select
-    activity_date,
-    source,
-    activity_type,
-    any_value(category) as category,
-    coalesce(sum(activities) filter (where not is_bot), 0)::bigint as activities,
-    count(distinct member_id) filter (where not is_bot) as active_members,
-    coalesce(sum(points) filter (where not is_bot), 0) as points,
-    coalesce(sum(activities) filter (where is_bot), 0)::bigint as bot_activities
-from {{ member_days() }}
-group by activity_date, source, activity_type
+-- Incremental: a build recounts the days whose activities changed (every day when the
+-- weights or categories changed).
+{{ config(
+    materialized='incremental',
+    unique_key='activity_date',
+    incremental_strategy='replace_keys',
+    post_hook="{{ record_watermark(weights_print()) }}"
+) }}
+with changed as {{ changed_days(weights_print()) }},
+
+counted as (
+    select
+        activity_date,
+        source,
+        activity_type,
+        any_value(category) as category,
+        coalesce(sum(activities) filter (where not is_bot), 0)::bigint as activities,
+        count(distinct member_id) filter (where not is_bot) as active_members,
+        coalesce(sum(points) filter (where not is_bot), 0) as points,
+        coalesce(sum(activities) filter (where is_bot), 0)::bigint as bot_activities
+    from {{ member_days() }}
+    semi join changed using (activity_date)
+    group by activity_date, source, activity_type
+)
+
+select *, {{ setting('batch') }}::bigint as _batch
+{%- if is_incremental() %}, false as _removed{% endif %}
+from counted
+{%- if is_incremental() %}
+union all by name
+select activity_date, true as _removed from changed anti join counted using (activity_date)
+{%- endif %}

@@ -1,10 +1,34 @@
 -- Time to first response (CHAOSS): for every issue, pull request, forum topic, Stack
 -- Exchange question and Slack thread, the first reply by someone other than its author,
 -- bots left out. Items still without a response have no first_response_at.
+-- Incremental by thread: a build recomputes the threads whose activities changed since
+-- its last one (an item depends on its thread's activities only).
+-- depends_on: {{ ref('activity_facts') }}
+{{ config(
+    materialized='incremental',
+    unique_key='thread_key',
+    incremental_strategy='replace_keys',
+    post_hook="{{ record_watermark() }}"
+) }}
+with
+{%- if is_incremental() %}
+changed as (
+    select distinct source || ':' || coalesce(thread_id, activity_key) as thread_key
+    from {{ ref('activity_facts') }}
+    where _batch > {{ watermark() }}
+),
+{%- endif %}
+
 -- Not materialized: each use reads only its columns of the activities (a copy of the
 -- people's activities cost more than reading them three times).
-with activities as not materialized (
-    select * from {{ ref('activities') }} where not is_bot
+activities as not materialized (
+    select *, source || ':' || coalesce(thread_id, activity_key) as thread_key
+    from {{ ref('activities') }}
+    where not is_bot
+    {%- if is_incremental() %}
+        and source || ':' || coalesce(thread_id, activity_key)
+            in (select thread_key from changed)
+    {%- endif %}
 ),
 
 items as (
@@ -40,6 +64,7 @@ first_responses as (
 
 select
     i.activity_key as item_key,
+    i.thread_key,
     i.source,
     case i.activity_type
         {%- for name, item in (setting('thread_openers') | dictsort)
@@ -55,6 +80,17 @@ select
     f.first_response_at,
     f.responder_id,
     round(date_diff('second', i.occurred_at, f.first_response_at) / 3600.0, 2)
-        as hours_to_first_response
+        as hours_to_first_response,
+    {{ setting('batch') }}::bigint as _batch
+    {%- if is_incremental() %},
+    false as _removed
+    {%- endif %}
 from items as i
 left join first_responses as f using (activity_key)
+{%- if is_incremental() %}
+union all by name
+-- Threads left with no item (their opener deleted, or now a bot's).
+select thread_key, true as _removed
+from changed
+where thread_key not in (select thread_key from items)
+{%- endif %}
