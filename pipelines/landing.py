@@ -16,11 +16,13 @@ Duplicates that this can create are removed by the staging models (latest fetch 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,6 +95,19 @@ REJECTS_SCHEMA = pa.schema(
     ]
 )
 TABLE_SCHEMAS = {**SCHEMAS, "rejects": REJECTS_SCHEMA}
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) while in the block; the
+    system releases it when the process dies, so a crash never leaves it held."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -15,13 +15,11 @@ nothing, so the last good snapshot stays in place.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 import duckdb
 
 from connectors import clock
+from pipelines.landing import file_lock
 
 POINTER = "CURRENT"
 KEEP_SECONDS = 15 * 60
@@ -63,15 +62,9 @@ def publish(
         return _publish(warehouse, serving_dir, schema, sync_status)
 
 
-@contextmanager
-def publishing(serving_dir: Path) -> Iterator[None]:
+def publishing(serving_dir: Path) -> AbstractContextManager[None]:
     """Hold the serving folder's publish lock (released when the process dies)."""
-    with open(serving_dir / ".publish.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return file_lock(serving_dir / ".publish.lock")
 
 
 def remove_unfinished(serving_dir: Path) -> list[Path]:

@@ -165,3 +165,48 @@ coalesce(sum({{ column }}) filter (where {{ condition }}), 0)::bigint
   {%- endif -%}
   {%- do return(relation) -%}
 {%- endmacro %}
+
+{#
+  What an incremental model on `replace_keys` emits: the rows of `relation`, stamped with
+  this build's batch, and in an incremental build a `_removed` row for each key of
+  `changed` (a relation of the `keys` columns) that has no row left.
+#}
+{% macro replaced_rows(relation, changed, keys) %}
+select *, {{ setting('batch') }}::bigint as _batch
+{%- if is_incremental() %}, false as _removed{% endif %}
+from {{ relation }}
+{%- if is_incremental() %}
+union all by name
+select {{ keys | join(', ') }}, true as _removed
+from {{ changed }}
+anti join {{ relation }} using ({{ keys | join(', ') }})
+{%- endif %}
+{% endmacro %}
+
+{#
+  A weekly series (weeks start on Monday) by `dimensions`, people only: activities,
+  active members, contributions and points. Incremental: a build recounts the weeks
+  whose activities changed (every week when the weights or categories changed).
+#}
+{% macro weekly_series(dimensions) %}
+with changed as (
+    select distinct cast(date_trunc('week', activity_date) as date) as week
+    from {{ changed_days(weights_print()) }}
+),
+
+counted as (
+    select
+        cast(date_trunc('week', activity_date) as date) as week,
+        {{ dimensions | join(', ') }},
+        sum(activities)::bigint as activities,
+        count(distinct member_id) as active_members,
+        {{ counted('activities', "category = 'contribution'") }} as contributions,
+        sum(points) as points
+    from {{ member_days() }}
+    where not is_bot
+        and cast(date_trunc('week', activity_date) as date) in (select week from changed)
+    group by all
+)
+
+{{ replaced_rows('counted', 'changed', ['week']) }}
+{% endmacro %}

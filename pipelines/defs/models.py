@@ -8,13 +8,12 @@ environment, read only while they run (``ACACIA_BUILD``, macros/settings.sql): p
 of a workspace reuses dbt's parse state and parses only what changed.
 """
 
-import fcntl
 import json
 import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from connectors import clock, registry
 from pipelines.defs.resources import AcaciaResource
-from pipelines.landing import atomic_write_text
+from pipelines.landing import atomic_write_text, file_lock
 from pipelines.sources import SOURCES
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -123,18 +122,11 @@ def prepare_build(config: Any) -> Path:
     return target
 
 
-@contextmanager
-def build_lock(config: Any) -> Iterator[None]:
+def build_lock(config: Any) -> AbstractContextManager[None]:
     """One writer of a workspace's warehouse at a time: the models' build, publishing,
     and a decision applied from the dashboard or the CLI take turns (DuckDB lets one
     process write a file, and a second writer would fail on its lock)."""
-    config.storage.data_dir.mkdir(parents=True, exist_ok=True)
-    with open(config.storage.data_dir / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return file_lock(config.storage.data_dir / "build.lock")
 
 
 def build_args(full_refresh: bool) -> list[str]:
@@ -185,9 +177,7 @@ def ensure_manifest() -> Path:
     newest = max(p.stat().st_mtime for p in project_files())
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return manifest
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    with open(manifest.parent / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(manifest.parent / ".parse.lock"):
         if not manifest.exists() or manifest.stat().st_mtime < newest:
             target = MODELS_DIR / dbt_project.target_path
             dbt_resource().cli(["parse", "--quiet"], target_path=target).wait()

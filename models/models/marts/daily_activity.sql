@@ -24,10 +24,4 @@ counted as (
     group by activity_date, source, activity_type
 )
 
-select *, {{ setting('batch') }}::bigint as _batch
-{%- if is_incremental() %}, false as _removed{% endif %}
-from counted
-{%- if is_incremental() %}
-union all by name
-select activity_date, true as _removed from changed anti join counted using (activity_date)
-{%- endif %}
+{{ replaced_rows('counted', 'changed', ['activity_date']) }}

@@ -55,13 +55,4 @@ counted as (
     group by all
 )
 
-select *, {{ setting('batch') }}::bigint as _batch
-{%- if is_incremental() %}, false as _removed{% endif %}
-from counted
-{%- if is_incremental() %}
-union all by name
--- Member-days with nothing left: removed.
-select member_id, activity_date, true as _removed
-from changed
-anti join counted using (member_id, activity_date)
-{%- endif %}
+{{ replaced_rows('counted', 'changed', ['member_id', 'activity_date']) }}

@@ -60,37 +60,31 @@ first_responses as (
         and r.member_id <> i.member_id and r.occurred_at > i.occurred_at
     qualify row_number() over (partition by i.activity_key
                                order by r.occurred_at, r.member_id) = 1
+),
+
+timed as (
+    select
+        i.activity_key as item_key,
+        i.thread_key,
+        i.source,
+        case i.activity_type
+            {%- for name, item in (setting('thread_openers') | dictsort)
+                                   + (setting('thread_openers_if_replied') | dictsort) %}
+            when '{{ name }}' then '{{ item }}'
+            {%- endfor %} end as item_type,
+        i.channel,
+        i.title,
+        i.url,
+        i.member_id as author_id,
+        i.occurred_at as opened_at,
+        cast(date_trunc('week', i.occurred_at) as date) as opened_week,
+        f.first_response_at,
+        f.responder_id,
+        round(date_diff('second', i.occurred_at, f.first_response_at) / 3600.0, 2)
+            as hours_to_first_response
+    from items as i
+    left join first_responses as f using (activity_key)
 )
 
-select
-    i.activity_key as item_key,
-    i.thread_key,
-    i.source,
-    case i.activity_type
-        {%- for name, item in (setting('thread_openers') | dictsort)
-                               + (setting('thread_openers_if_replied') | dictsort) %}
-        when '{{ name }}' then '{{ item }}'
-        {%- endfor %} end as item_type,
-    i.channel,
-    i.title,
-    i.url,
-    i.member_id as author_id,
-    i.occurred_at as opened_at,
-    cast(date_trunc('week', i.occurred_at) as date) as opened_week,
-    f.first_response_at,
-    f.responder_id,
-    round(date_diff('second', i.occurred_at, f.first_response_at) / 3600.0, 2)
-        as hours_to_first_response,
-    {{ setting('batch') }}::bigint as _batch
-    {%- if is_incremental() %},
-    false as _removed
-    {%- endif %}
-from items as i
-left join first_responses as f using (activity_key)
-{%- if is_incremental() %}
-union all by name
--- Threads left with no item (their opener deleted, or now a bot's).
-select thread_key, true as _removed
-from changed
-where thread_key not in (select thread_key from items)
-{%- endif %}
+-- A thread left with no item (its opener deleted, or now a bot's) is removed.
+{{ replaced_rows('timed', 'changed', ['thread_key']) }}
