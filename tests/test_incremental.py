@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -56,19 +56,22 @@ def _with_contract(data: pa.Table, table: str) -> pa.Table:
 
 class Night:
     """Lands rows in a workspace as one sync would: new files, named after the earlier
-    ones, fetched now."""
+    ones. A row fetched again (``refetched``) is stamped a day after the last fetch
+    this night-keeper knows of, so the latest fetch wins without reading the clock."""
 
-    def __init__(self, config) -> None:
+    def __init__(self, config, fetched_until: datetime) -> None:
         self.zone = LandingZone(config.storage.landing())
         self.count = 0
+        self.clock = fetched_until
 
-    def land(self, table: str, rows: pa.Table, fetched_at=None) -> None:
+    def land(self, table: str, rows: pa.Table, refetched: bool = False) -> None:
         self.count += 1
-        if fetched_at is not None:
+        if refetched:
+            self.clock += timedelta(days=1)
             rows = rows.set_column(
                 rows.schema.get_field_index("fetched_at"),
                 "fetched_at",
-                pa.array([fetched_at] * len(rows), SCHEMAS[table].field("fetched_at").type),
+                pa.array([self.clock] * len(rows), SCHEMAS[table].field("fetched_at").type),
             )
         for source in sorted(set(rows["source"].to_pylist())):
             part = rows.filter(pc.equal(rows["source"], source))
@@ -142,8 +145,8 @@ def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
     workspace = tmp_path / "nightly"
     shutil.copytree(source.path.parent, workspace, ignore=shutil.ignore_patterns("data"))
     config = load_config(workspace / "acacia.yml")
-    night = Night(config)
     activities, identities = landed(synced, "activities"), landed(synced, "identities")
+    night = Night(config, pc.max(activities["fetched_at"]).as_py())
     moments = activities["occurred_at"]
     cutoff = pc.max(moments).as_py() - timedelta(days=60)
 
@@ -182,7 +185,7 @@ def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
     titled = titled.set_column(
         titled.schema.get_field_index("title"), "title", pa.array(["An edited title"])
     )
-    night.land("activities", titled, fetched_at=datetime.now(UTC))
+    night.land("activities", titled, refetched=True)
     night.land("identities", newcomer)
     own = activities.filter(pc.equal(activities["source"], "github")).slice(0, 1)
     for column, value in (("actor", "9999001"), ("activity_id", "newcomer-1")):
@@ -207,7 +210,7 @@ def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
     deleted = message.set_column(
         message.schema.get_field_index("is_deleted"), "is_deleted", pa.array([True])
     )
-    night.land("activities", deleted, fetched_at=datetime.now(UTC))
+    night.land("activities", deleted, refetched=True)
     with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
         pair = con.execute(
             "select identity_a, identity_b from identity_suggestions "
@@ -233,7 +236,7 @@ def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
     again = titled.set_column(
         titled.schema.get_field_index("title"), "title", pa.array(["Edited again"])
     )
-    night.land("activities", again, fetched_at=datetime.now(UTC))
+    night.land("activities", again, refetched=True)
     nightly(config)
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "fourth night")
 
@@ -247,8 +250,8 @@ def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path
     workspace = tmp_path / "nightly"
     shutil.copytree(synced["config"].path.parent, workspace, ignore=shutil.ignore_patterns("data"))
     config = load_config(workspace / "acacia.yml")
-    night = Night(config)
     activities, identities = landed(synced, "activities"), landed(synced, "identities")
+    night = Night(config, pc.max(activities["fetched_at"]).as_py())
     recent = pc.greater(
         activities["occurred_at"], pc.max(activities["occurred_at"]).as_py() - timedelta(days=30)
     )

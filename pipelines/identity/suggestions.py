@@ -389,7 +389,8 @@ def suggest_tables(
             end - {AMBIGUOUS_BITS} * also_here as bits
         from found
         qualify row_number() over (
-            partition by least(key_a, key_b), greatest(key_a, key_b), tie order by bits desc
+            partition by least(key_a, key_b), greatest(key_a, key_b), tie
+            order by bits desc, value, also_here
         ) = 1""")
     # Keep pairs of different platforms (or of a platform where one person can have
     # several identities), and say each tie in words.
@@ -470,7 +471,7 @@ def suggest_tables(
         pairs as (
             select identity_a, identity_b, any_value(member_a) as member_a,
                    any_value(member_b) as member_b,
-                   arg_max(tie, bits) as rule,
+                   any_value(tie) filter (where rank = 1) as rule,
                    max(bits) + coalesce(max(bits / 2) filter (
                        where rank > 1 and family <> first and 'both' not in (family, first)
                    ), 0) as tie_bits,

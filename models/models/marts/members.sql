@@ -4,10 +4,14 @@ with identities as (
     select
         *,
         -- Which source's profile to prefer for names and places.
-        -- (the registered sources' order: connectors/<source>/source.py, profile_rank)
-        case source
-            {%- for source_name in acacia_sources() %} when '{{ source_name }}' then {{ loop.index }}
-            {%- endfor %} else 999 end as preference
+        -- (the registered sources' order: connectors/<source>/source.py, profile_rank),
+        -- then the account key, so two accounts on one source always give the same answer.
+        (
+            case source
+                {%- for source_name in acacia_sources() %} when '{{ source_name }}' then {{ loop.index }}
+                {%- endfor %} else 999 end,
+            identity_key
+        ) as preference
     from {{ ref('identities') }}
 ),
 
