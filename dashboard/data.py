@@ -150,14 +150,15 @@ class Filters:
 
     @property
     def plain(self) -> bool:
-        """The default filters (people only, staff included, nothing narrowed): the
-        precomputed marts (daily_activity, weekly_members, window_summary) answer."""
+        """People only, nothing narrowed, staff included or left out: the precomputed
+        marts answer (window_summary, daily_activity, weekly_members, member_windows,
+        channel_windows, region_windows, cohort_lists), each holding both staff
+        variants (``staff_included``)."""
         return not (
             self.sources
             or self.activity_types
             or self.organizations
             or self.include_bots
-            or not self.include_staff
             or self.members is not None
         )
 
@@ -238,8 +239,9 @@ def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
             snapshot_path,
             """
             select active_members, new_members, contributions, contributors, activities
-            from window_summary where start_date = ? and end_date = ?""",
-            (f.start, f.end),
+            from window_summary
+            where start_date = ? and end_date = ? and staff_included = ?""",
+            (f.start, f.end, f.include_staff),
         )
         if not found.empty:
             row = found.iloc[0]
@@ -280,9 +282,9 @@ def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
             select date_trunc('{grain}', activity_date)::date as period, {by},
                    sum(activities)::bigint as activities
             from daily_activity
-            where activity_date between ? and ? and activities > 0
+            where activity_date between ? and ? and activities > 0 and (? or not is_staff)
             group by all order by 1, 2""",
-            (f.start, f.end),
+            (f.start, f.end, f.include_staff),
         )
     where, params = f.where()
     return query(
@@ -306,9 +308,9 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
             """
             select week, new_members, active_members - new_members as returning_members
             from weekly_members
-            where week between date_trunc('week', ?::date) and ?
+            where week between date_trunc('week', ?::date) and ? and staff_included = ?
             order by week""",
-            (f.start, f.end),
+            (f.start, f.end, f.include_staff),
         )
     # A member active in a week is new when first seen that same week; only members
     # first seen since the first week are looked up.
@@ -364,8 +366,9 @@ def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 2
         # Precomputed per member for the standard windows (the member_windows mart).
         window_points = """
             select member_id, points, activities, contributions
-            from member_windows where start_date = ? and end_date = ?"""
-        params = (f.start, f.end)
+            from member_windows
+            where start_date = ? and end_date = ? and staff_included = ?"""
+        params = (f.start, f.end, f.include_staff)
         materialized = "not materialized"
     # What was typed is matched as typed: % and _ are LIKE's wildcards, escaped here.
     pattern = f"%{like_literal(search.strip())}%" if search.strip() else None
@@ -664,8 +667,9 @@ def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.Da
                    first_activity_date as first_activity,
                    first_contribution_date as first_contribution,
                    last_activity_date as last_activity, sources, total
-            from cohort_lists where cohort = ? order by position limit ?""",
-            (flag, limit),
+            from cohort_lists where cohort = ? and staff_included = ?
+            order by position limit ?""",
+            (flag, f.include_staff, limit),
         )
     where, params = f.member_where("c")
     # The ordering and limit run on the raw columns, the total is a plain count, and
@@ -738,9 +742,10 @@ def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
             snapshot_path,
             """
             select source, channel, activities, members, contributions
-            from channel_windows where start_date = ? and end_date = ?
+            from channel_windows
+            where start_date = ? and end_date = ? and staff_included = ?
             order by activities desc, source, channel limit ?""",
-            (f.start, f.end, limit),
+            (f.start, f.end, f.include_staff, limit),
         )
     where, params = f.where()
     return query(
@@ -764,9 +769,9 @@ def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
             snapshot_path,
             """
             select region, members from region_windows
-            where start_date = ? and end_date = ?
+            where start_date = ? and end_date = ? and staff_included = ?
             order by members desc, region""",
-            (f.start, f.end),
+            (f.start, f.end, f.include_staff),
         )
     where, params = f.where()
     return query(

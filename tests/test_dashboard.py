@@ -510,11 +510,11 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
 
 
 def test_precomputed_figures_equal_counting_the_activities(synced):
-    """With the default filters the Overview reads window_summary, daily_activity and
-    weekly_members, the leaderboard member_windows, Channels and places channel_windows
-    and region_windows, Engagement cohort_lists; the same filters spelled out (every
-    source listed) count from the activities. Both must agree, for every standard
-    window."""
+    """With the default filters, staff included or left out, the Overview reads
+    window_summary, daily_activity and weekly_members, the leaderboard member_windows,
+    Channels and places channel_windows and region_windows, Engagement cohort_lists; the
+    same filters spelled out (every source listed) count from the activities. Both must
+    agree, for every standard window and both staff variants."""
     from dataclasses import replace
 
     from dashboard import data
@@ -522,28 +522,37 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
     path = snapshot_of(synced)
     sources = tuple(row[0] for row in mart(synced, "select distinct source from activities"))
     today = clock.today()
-    for days in (30, 90, 180, 365):
-        fast = data.Filters(*data.window(today, days))
-        slow = replace(fast, sources=sources)
-        assert fast.plain and not slow.plain
-        for f, g in ((fast, slow), (fast.previous(), slow.previous())):
-            assert data.headline(path, f) == data.headline(path, g)
-        for grain, by in (("day", "source"), ("week", "activity_type")):
-            a, b = data.trend(path, fast, grain, by), data.trend(path, slow, grain, by)
+    for include_staff in (True, False):
+        for days in (30, 90, 180, 365):
+            fast = data.Filters(*data.window(today, days), include_staff=include_staff)
+            slow = replace(fast, sources=sources)
+            assert fast.plain and not slow.plain
+            for f, g in ((fast, slow), (fast.previous(), slow.previous())):
+                assert data.headline(path, f) == data.headline(path, g)
+            for grain, by in (("day", "source"), ("week", "activity_type")):
+                a, b = data.trend(path, fast, grain, by), data.trend(path, slow, grain, by)
+                assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+            a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
             assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
-        a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
-        assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
-        for figures in (data.leaderboard, data.channels, data.regions):
-            a, b = figures(path, fast), figures(path, slow)
-            assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
-    # The Engagement lists (cohort_lists), whole and cut short.
-    fast = data.Filters(*data.window(today, 90))
-    slow = replace(fast, sources=sources)
-    for flag in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
-        for limit in (500, 3):
-            a, b = data.cohort(path, fast, flag, limit), data.cohort(path, slow, flag, limit)
-            assert len(a) > 0 and a.astype(str).values.tolist() == b.astype(str).values.tolist()
-    assert mart(synced, "select count(*) from window_summary")[0][0] == 8
+            for figures in (data.leaderboard, data.channels, data.regions):
+                a, b = figures(path, fast), figures(path, slow)
+                assert len(a) > 0
+                assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+        # The Engagement lists (cohort_lists), whole and cut short.
+        fast = data.Filters(*data.window(today, 90), include_staff=include_staff)
+        slow = replace(fast, sources=sources)
+        for flag in ("is_new", "is_first_contribution", "is_returning", "is_at_risk"):
+            for limit in (500, 3):
+                a, b = data.cohort(path, fast, flag, limit), data.cohort(path, slow, flag, limit)
+                assert len(a) > 0
+                assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+    # Staff left out is a different answer on the sample community (it has staff).
+    window = data.window(today, 90)
+    everyone, outside = (
+        data.headline(path, data.Filters(*window, include_staff=flag)) for flag in (True, False)
+    )
+    assert outside["activities"] < everyone["activities"]
+    assert mart(synced, "select count(*) from window_summary")[0][0] == 16
 
 
 def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():

@@ -90,3 +90,32 @@
         when {{ activities }} > 0 then 'Observer'
     end
 {%- endmacro %}
+
+{#
+  The dashboard's "staff" filter as a dimension of a precomputed mart. `relation` is
+  grouped by `keys` and is_staff (the activity's: a staff member, or an organization
+  marked staff at the time); each row comes back twice, with staff_included true (every
+  row summed) and false (the rows that are not staff): its `counts` summed (as bigint),
+  `amounts` summed and `maxes` maxed. Cheap: the rows are already grouped, and one key
+  rarely has both kinds.
+#}
+{% macro staff_variants(relation, keys, counts=[], amounts=[], maxes=[]) -%}
+(
+    select
+        {{ keys | join(', ') }},
+        v.staff_included
+        {%- for column in counts %},
+        sum({{ column }})::bigint as {{ column }}
+        {%- endfor %}
+        {%- for column in amounts %},
+        sum({{ column }}) as {{ column }}
+        {%- endfor %}
+        {%- for column in maxes %},
+        max({{ column }}) as {{ column }}
+        {%- endfor %}
+    from {{ relation }} as r
+    join (values (true), (false)) as v(staff_included)
+        on v.staff_included or not r.is_staff
+    group by all
+)
+{%- endmacro %}

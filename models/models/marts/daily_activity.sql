@@ -1,4 +1,5 @@
--- Activity per day, source and type (humans only; bot activity counted apart).
+-- Activity per day, source, type and staff or not (humans only; bot activity counted
+-- apart).
 -- Incremental: a build recounts the days whose activities changed (every day when the
 -- weights or categories changed).
 {{ config(
@@ -14,6 +15,7 @@ counted as (
         activity_date,
         source,
         activity_type,
+        is_staff,
         any_value(category) as category,
         coalesce(sum(activities) filter (where not is_bot), 0)::bigint as activities,
         count(distinct member_id) filter (where not is_bot) as active_members,
@@ -21,7 +23,7 @@ counted as (
         coalesce(sum(activities) filter (where is_bot), 0)::bigint as bot_activities
     from {{ member_days() }}
     semi join changed using (activity_date)
-    group by activity_date, source, activity_type
+    group by activity_date, source, activity_type, is_staff
 )
 
 {{ replaced_rows('counted', 'changed', ['activity_date']) }}

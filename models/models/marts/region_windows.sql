@@ -1,8 +1,9 @@
 -- Active members per region (see members.region) and standard window (the last 30, 90,
--- 180 and 365 days up to the build date), people only, staff included: the Channels
--- and places page's regions with its default filters.
+-- 180 and 365 days up to the build date), people only, with staff included and left out
+-- (staff_included): the Channels and places page's regions with those filters.
 select
     w.days,
+    w.staff_included,
     w.start_date,
     w.end_date,
     m.region,
