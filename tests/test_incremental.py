@@ -270,3 +270,41 @@ def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path
         dbt_resource().cli(["build", "--select", "+activity_facts"], target_path=target).wait()
     nightly(config)
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "the night after")
+
+
+def test_models_changed_by_a_new_version_rebuild_everything_once(synced, tmp_path):
+    """Stored rows made by other code (a new Acacia changed how a model counts) are not
+    merged with new ones: the next build rebuilds everything, and the one after is
+    incremental again (each model's code print is recorded with its watermark)."""
+    workspace = tmp_path / "nightly"
+    shutil.copytree(synced["config"].path.parent, workspace, ignore=shutil.ignore_patterns("data"))
+    config = load_config(workspace / "acacia.yml")
+    activities, identities = landed(synced, "activities"), landed(synced, "identities")
+    night = Night(config, pc.max(activities["fetched_at"]).as_py())
+    recent = pc.greater(
+        activities["occurred_at"], pc.max(activities["occurred_at"]).as_py() - timedelta(days=30)
+    )
+
+    def batches() -> int:
+        with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
+            return con.execute(
+                "select count(distinct _batch) from marts.activity_facts"
+            ).fetchone()[0]
+
+    night.land("identities", identities)
+    night.land("activities", activities.filter(pc.invert(recent)))
+    nightly(config)
+    night.land("activities", activities.filter(recent))
+    nightly(config)
+    assert batches() == 2  # the second night added to the first night's rows
+    with duckdb.connect(str(config.storage.warehouse())) as con:
+        con.execute(
+            "update staging.build_watermarks set code = 'an older Acacia' "
+            "where model = 'member_daily'"
+        )
+    nightly(config)
+    assert batches() == 1  # every activity written again
+    night.land("activities", activities.filter(recent).slice(0, 3), refetched=True)
+    nightly(config)
+    assert batches() == 2  # and the next night is incremental again
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "after the upgrade")

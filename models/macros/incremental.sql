@@ -26,13 +26,15 @@
 {%- endmacro %}
 
 {#
-  Post-hook of every incremental model: record this build's batch as its watermark, and
-  a print of the settings its stored rows depend on (weights_print(), for the series
-  that keep points), if any.
+  Post-hook of every incremental model: record this build's batch as its watermark, a
+  print of the settings its stored rows depend on (weights_print(), for the series that
+  keep points), if any, and the print of its code (setting code_prints: a build whose
+  models' code differs from the recorded rebuilds everything, pipelines/defs/models.py).
 #}
 {% macro record_watermark(settings_print='') %}
-  insert or replace into {{ watermarks_table() }} (model, batch, settings)
-  values ('{{ this.identifier }}', {{ setting('batch') }}, '{{ settings_print }}')
+  insert or replace into {{ watermarks_table() }} (model, batch, settings, code)
+  values ('{{ this.identifier }}', {{ setting('batch') }}, '{{ settings_print }}',
+          '{{ setting('code_prints').get(this.identifier, '') }}')
 {% endmacro %}
 
 {#
@@ -58,7 +60,8 @@
 {% macro create_watermarks() %}
   create schema if not exists staging;
   create table if not exists staging.build_watermarks (model varchar primary key, batch bigint);
-  alter table staging.build_watermarks add column if not exists settings varchar
+  alter table staging.build_watermarks add column if not exists settings varchar;
+  alter table staging.build_watermarks add column if not exists code varchar
 {% endmacro %}
 
 {#

@@ -8,7 +8,9 @@ environment, read only while they run (``ACACIA_BUILD``, macros/settings.sql): p
 of a workspace reuses dbt's parse state and parses only what changed.
 """
 
+import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -17,6 +19,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
@@ -76,14 +79,63 @@ def resolution_columns() -> dict[str, list[tuple[str, str]]]:
 
 def build_settings(config: Any, batch: int) -> dict[str, Any]:
     """The settings of one build (macros/settings.sql): the as-of day from the clock, the
-    build's batch number, the weights and scoring of acacia.yml, and the registry."""
+    build's batch number, the weights and scoring of acacia.yml, the registry, and the
+    print of each incremental model's code (recorded with its watermark)."""
     return {
         "as_of_date": clock.today().isoformat(),
         "batch": batch,
         "activity_weights": config.activity_weights(),
         "scoring": config.scoring.model_dump(),
+        "code_prints": code_prints(),
         **registry_vars(config),
     }
+
+
+def code_prints(manifest_path: Path | None = None) -> dict[str, str]:
+    """A print of each incremental model's code: its SQL and the macros it uses, all the
+    way down (a new Acacia that changes how a model counts changes its print). Stored
+    rows made by other code cannot be kept: see :func:`stale_models`."""
+    manifest = json.loads((manifest_path or ensure_manifest()).read_text())
+    macros = manifest["macros"]
+
+    def used(names: list[str], seen: set[str]) -> set[str]:
+        for name in names:
+            if name in macros and name not in seen:
+                seen.add(name)
+                used(macros[name]["depends_on"]["macros"], seen)
+        return seen
+
+    prints = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["config"]["materialized"] != "incremental":
+            continue
+        code = [node["raw_code"]]
+        code += [macros[m]["macro_sql"] for m in sorted(used(node["depends_on"]["macros"], set()))]
+        prints[node["name"]] = hashlib.sha256("\0".join(code).encode()).hexdigest()[:16]
+    return prints
+
+
+def stale_models(config: Any, prints: dict[str, str]) -> list[str]:
+    """The incremental models whose stored rows were made by other code than this
+    Acacia's (an upgrade changed the model or a macro it uses; a warehouse from before
+    the prints were kept): their rows cannot be merged with new ones, so the build
+    rebuilds everything, as ``acacia rebuild`` would. None on a first build."""
+    warehouse = config.storage.warehouse()
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'staging' "
+            "and table_name = 'build_watermarks'"
+        ).fetchall()
+        if not found:
+            return []
+        columns = {c[0] for c in con.execute("describe staging.build_watermarks").fetchall()}
+        code = "code" if "code" in columns else "null"
+        recorded = dict(
+            con.execute(f"select model, {code} from staging.build_watermarks").fetchall()
+        )
+    return sorted(m for m, p in recorded.items() if m in prints and p != prints[m])
 
 
 def next_batch(config: Any) -> int:
@@ -122,17 +174,27 @@ def prepare_build(config: Any) -> Path:
     return target
 
 
+def build_args(config: Any, full_refresh: bool, log: Any = None) -> list[str]:
+    """``dbt build``: every model, then its tests. ``--full-refresh`` rebuilds the
+    incremental models from the whole landing zone: when asked (``acacia rebuild``), or
+    when a model's stored rows were made by other code (:func:`stale_models`), which
+    ``log`` (a logger) is told."""
+    if not full_refresh:
+        stale = stale_models(config, json.loads(os.environ[BUILD_ENV])["code_prints"])
+        if stale and log is not None:
+            log.warning(
+                "Rebuilding every model from the landing zone: the code of "
+                f"{', '.join(stale)} changed since the last build (a new version of Acacia)."
+            )
+        full_refresh = bool(stale)
+    return ["build", *(["--full-refresh"] if full_refresh else [])]
+
+
 def build_lock(config: Any) -> AbstractContextManager[None]:
     """One writer of a workspace's warehouse at a time: the models' build, publishing,
     and a decision applied from the dashboard or the CLI take turns (DuckDB lets one
     process write a file, and a second writer would fail on its lock)."""
     return file_lock(config.storage.data_dir / "build.lock")
-
-
-def build_args(full_refresh: bool) -> list[str]:
-    """``dbt build``: every model, then its tests; ``--full-refresh`` rebuilds the
-    incremental models from the whole landing zone."""
-    return ["build", *(["--full-refresh"] if full_refresh else [])]
 
 
 def dbt_resource() -> DbtCliResource:
@@ -150,7 +212,8 @@ def build_models(config: Any, full_refresh: bool = False) -> float:
     build lock. Raises dagster-dbt's error, with dbt's messages, when it fails."""
     started = time.monotonic()
     target = prepare_build(config)
-    dbt_resource().cli(build_args(full_refresh), target_path=target).wait()
+    args = build_args(config, full_refresh, logging.getLogger("acacia.models"))
+    dbt_resource().cli(args, target_path=target).wait()
     return time.monotonic() - started
 
 
@@ -223,8 +286,7 @@ def build_model_assets() -> Any:
         settings = acacia.load()
         with build_lock(settings):
             target = prepare_build(settings)
-            yield from dbt.cli(
-                build_args(config.full_refresh), context=context, target_path=target
-            ).stream()
+            args = build_args(settings, config.full_refresh, context.log)
+            yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return acacia_models
