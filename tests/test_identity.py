@@ -421,7 +421,7 @@ def test_resolution_against_the_truth_of_the_sample_community(synced):
             for r in con.execute("""
             select member_id from member_windows as w join members using (member_id)
             where w.end_date = (select max(end_date) from member_windows)
-              and w.end_date - w.start_date = 89 and not members.is_bot
+              and w.end_date - w.start_date = 89 and w.staff_included and not members.is_bot
             order by points desc, activities desc limit 25""").fetchall()
         ]
         keys = con.execute(

@@ -217,7 +217,7 @@ def test_tags_are_a_column_of_every_table_of_members(synced, tmp_path, monkeypat
         select a.member_id, a.organization, min(i.identity_key)
         from activities as a join identities as i using (member_id)
         join cohort_lists as c using (member_id)
-        where a.organization is not null and not a.is_bot
+        where c.staff_included and a.organization is not null and not a.is_bot
           and a.activity_date > (select as_of_date from build_info) - 30
         group by all order by count(*) desc limit 1""",
     )[0]

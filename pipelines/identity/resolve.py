@@ -139,18 +139,18 @@ def resolve_tables(
     ``resolved`` (key, member_id, rule). ``automatic`` are pairs of identities merged
     by confident evidence (:func:`~pipelines.identity.suggestions.automatic_merges`).
     Returns the number of propagation rounds."""
+    rounds = link_identities(con, refs, manual)
+    join_automatic(con, automatic)
+    assign_member_ids(con, previous)
+    return rounds
+
+
+def link_identities(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRules) -> int:
+    """The first pass: the identities of relation ``refs`` (key, email, username) joined
+    by shared emails and the team's rules, as the temp tables ``nodes`` (each identity,
+    numbered ``n``), ``edges`` (n, match key) and ``labels`` (n, label: the smallest
+    ``n`` of its connected component). Returns the number of propagation rounds."""
     groups = [(n, key) for n, group in enumerate(manual.merges) for key in group]
-    # Tens of thousands of pairs: registered as one Arrow table (an insert per row is
-    # slow in DuckDB).
-    pairs = [(n, key) for n, pair in enumerate(automatic) for key in pair]
-    con.register(
-        "automatic_input",
-        pa.table(
-            {"grp": [n for n, _ in pairs], "key": [k for _, k in pairs]},
-            schema=pa.schema([("grp", pa.int64()), ("key", pa.string())]),
-        ),
-    )
-    con.execute("create or replace temp table automatic_merges as select * from automatic_input")
     con.execute("create or replace temp table manual_merges (grp integer, key varchar)")
     con.execute("create or replace temp table manual_splits (key varchar)")
     if groups:
@@ -188,16 +188,10 @@ def resolve_tables(
         manual as (
             select n, 'manual:' || grp as k from present
             where grp in (select grp from present group by grp having count(distinct n) > 1)
-        ),
-        confident as (
-            select nodes.n, 'automatic:' || a.grp as k
-            from automatic_merges as a join nodes using (key) where not nodes.is_split
         )
         select distinct n, k from automatic where k is not null
         union
-        select n, k from manual
-        union
-        select n, k from confident""")
+        select n, k from manual""")
     con.execute("create or replace temp table labels as select n, n as label from nodes")
     rounds = 0
     while True:
@@ -215,12 +209,77 @@ def resolve_tables(
             where labels.n = best.n and best.label < labels.label""").fetchall()[0][0]
         if not changed:
             break
-    _stable_ids(con, previous)
     return rounds
 
 
-def _stable_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
-    """Give each component a member id, keeping earlier ids where the rules say so."""
+def component_members(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp table ``resolved`` (key, member_id) with each component's label for a
+    member id: what the evidence between members needs of the first pass (which
+    identities are together), without the work of stable ids."""
+    con.execute("""
+        create or replace temp table resolved as
+        select nodes.key, 'c_' || labels.label as member_id, null::varchar as rule
+        from nodes join labels using (n)""")
+
+
+def join_automatic(con: duckdb.DuckDBPyConnection, automatic: Iterable[tuple[str, str]]) -> None:
+    """Join the components of the pairs ``automatic`` (identity keys; never an identity
+    split off) in ``labels``, each taking the smallest label of those it joins, as
+    propagating over the pairs' edges would; the pairs are added to ``edges`` (for the
+    rule of each identity). A union-find over the pairs' components: propagating again
+    over every identity's edges cost seconds a million identities."""
+    pairs = [(n, key) for n, pair in enumerate(automatic) for key in pair]
+    # Tens of thousands of pairs: registered as one Arrow table (an insert per row is
+    # slow in DuckDB).
+    con.register(
+        "automatic_input",
+        pa.table(
+            {"grp": [n for n, _ in pairs], "key": [k for _, k in pairs]},
+            schema=pa.schema([("grp", pa.int64()), ("key", pa.string())]),
+        ),
+    )
+    con.execute("""
+        create or replace temp table automatic_merges as
+        select a.grp, nodes.n, labels.label
+        from automatic_input as a join nodes using (key) join labels using (n)
+        where not nodes.is_split""")
+    con.execute("""
+        insert into edges
+        select distinct n, 'automatic:' || grp from automatic_merges""")
+    parent: dict[int, int] = {}
+
+    def root(label: int) -> int:
+        while parent.get(label, label) != label:
+            label = parent[label]
+        return label
+
+    by_group = con.execute(
+        "select grp, list(distinct label) from automatic_merges group by grp"
+    ).fetchall()
+    for _, labels in by_group:
+        roots = sorted({root(label) for label in labels})
+        for other in roots[1:]:
+            parent[other] = roots[0]
+    moved = [(label, root(label)) for label in parent]
+    con.register(
+        "joined_labels",
+        pa.table(
+            {
+                "label": pa.array([m[0] for m in moved], pa.int64()),
+                "joined": pa.array([m[1] for m in moved], pa.int64()),
+            }
+        ),
+    )
+    con.execute("""
+        create or replace temp table labels as
+        select l.n, coalesce(j.joined, l.label) as label
+        from labels as l left join joined_labels as j using (label)""")
+
+
+def assign_member_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
+    """Give each component of ``labels`` a member id, keeping earlier ids (relation
+    ``previous``: key, member_id) where the rules say so, into the temp table
+    ``resolved`` (key, member_id, rule)."""
     con.execute("""
         create or replace temp table components as
         select l.label as root, count(*) as size, bool_and(nodes.is_split) as split_off,

@@ -23,7 +23,12 @@ import pyarrow.parquet as pq
 from connectors import registry
 from pipelines.config import AcaciaConfig
 from pipelines.identity.organizations import ManualAffiliation, MemberFacts, affiliate
-from pipelines.identity.resolve import resolve_tables
+from pipelines.identity.resolve import (
+    assign_member_ids,
+    component_members,
+    join_automatic,
+    link_identities,
+)
 from pipelines.identity.rules import load_organizations, team_rules
 from pipelines.identity.suggestions import automatic_merges, suggest_tables
 from pipelines.team import TeamStore, store_path
@@ -201,8 +206,11 @@ def resolve_identities(
                if(source = 'github', username, null) as username
         from identities""")
     # Shared emails and the manual rules first; then the evidence between the
-    # members that leaves, merging what is confident enough without asking.
-    resolve_tables(con, "refs", "previous", manual)
+    # members that leaves, merging what is confident enough without asking. The first
+    # pass's members are its components (the evidence only needs to know which
+    # identities are together); member ids are given once, at the end.
+    link_identities(con, "refs", manual)
+    component_members(con)
     con.execute("""
         create or replace temp table first_pass as
         select i.*, r.member_id from identities as i join resolved as r using (key)""")
@@ -217,7 +225,8 @@ def resolve_identities(
         [threshold],
     )
     merged = automatic_merges(
-        con.execute("select * from confident").fetchall(),
+        # In the order they are weighed (sorting a million tuples in Python took seconds).
+        con.execute("select * from confident order by score desc, suggestion_id").fetchall(),
         dict(
             con.execute("""
                 select key, member_id from first_pass where member_id in (
@@ -232,7 +241,8 @@ def resolve_identities(
         rejected=rejected,
         frozen=manual.splits,
     )
-    resolve_tables(con, "refs", "previous", manual, [(a, b) for _, a, b in merged])
+    join_automatic(con, [(a, b) for _, a, b in merged])
+    assign_member_ids(con, "previous")
     con.execute("""
         create or replace temp table assigned as
         select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")

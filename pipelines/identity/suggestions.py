@@ -297,7 +297,7 @@ def suggest_tables(
         r[0]
         for r in con.execute(
             "select distinct n.normalized from name_forms as n join suggest_people using (name) "
-            "where n.normalized is not null"
+            "where n.normalized is not null order by 1"
         ).fetchall()
     ]
     close = _close_names(full_names)
@@ -463,9 +463,9 @@ def suggest_tables(
         ),
         pair_ties as (
             select *, row_number() over (
-                partition by identity_a, identity_b order by bits desc, tie) as rank,
+                partition by identity_a, identity_b order by bits desc, tie, what) as rank,
                 first_value(family) over (
-                    partition by identity_a, identity_b order by bits desc, tie) as first
+                    partition by identity_a, identity_b order by bits desc, tie, what) as first
             from families
         ),
         pairs as (
@@ -587,23 +587,32 @@ def automatic_merges(
     these suggestions name to its member.
     Returns (suggestion id, identity_a, identity_b) of the merges made."""
     parent: dict[str, str] = {}
-    keys_of: dict[str, set[str]] = defaultdict(set)
-    for key, member in members.items():
-        keys_of[member].add(key)
-    # The platforms (of ``single``) each member already has an account on.
-    platforms = {m: {k.split(":", 1)[0] for k in keys} & single for m, keys in keys_of.items()}
-
-    def root(m: str) -> str:
-        while parent.get(m, m) != m:
-            m = parent[m]
-        return m
-
     apart: dict[str, set[str]] = defaultdict(set)
     for pair in rejected:
         if len(pair) == 2:
             a, b = sorted(pair)
             apart[a].add(b)
             apart[b].add(a)
+    # Each member's keys are only needed to keep rejected pairs apart.
+    keys_of: dict[str, set[str]] = defaultdict(set)
+    if apart:
+        for key, member in members.items():
+            keys_of[member].add(key)
+    # The platforms (of ``single``) each member already has an account on.
+    platforms: dict[str, set[str]] = defaultdict(set)
+    for key, member in members.items():
+        source = key.split(":", 1)[0]
+        if source in single:
+            platforms[member].add(source)
+
+    def root(m: str) -> str:
+        top = m
+        while parent.get(top, top) != top:
+            top = parent[top]
+        while m != top:  # path compression: the next look-up is one step
+            parent[m], m = top, parent[m]
+        return top
+
     made = []
     ordered = sorted(suggestions, key=lambda s: (-s[3], s[0]))
     for suggestion_id, a, b, score, *_ in ordered:
@@ -616,17 +625,21 @@ def automatic_merges(
             continue
         if apart and any(apart[k] & keys_of[rb] for k in keys_of[ra] if k in apart):
             continue
-        keep, gone = min(ra, rb), max(ra, rb)
-        parent[gone] = keep
-        keys_of[keep] |= keys_of.pop(gone)
-        platforms[keep] |= platforms.pop(gone)
+        # The larger group absorbs the smaller (which one keeps the name does not change
+        # what merges: every check reads both groups).
+        if len(keys_of[ra]) + len(platforms[ra]) < len(keys_of[rb]) + len(platforms[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        keys_of[ra] |= keys_of.pop(rb, set())
+        platforms[ra] |= platforms.pop(rb, set())
         made.append((suggestion_id, a, b))
     return made
 
 
 def _close_names(names: list[str]) -> list[tuple[str, str, float]]:
     """Pairs of distinct names scoring at least NEAR_MATCH, compared within blocks (the
-    same first two letters of the first and of the last word)."""
+    same first two letters of the first and of the last word); each pair in the order
+    of ``names`` (sorted, so a suggestion's words are the same at every run)."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for name in names:
         tokens = name.split()

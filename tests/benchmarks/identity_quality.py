@@ -50,7 +50,8 @@ def main() -> None:
                     from member_windows as w join members as m using (member_id)
                     join identities as i using (member_id)
                     where w.end_date = (select max(end_date) from member_windows)
-                      and w.end_date - w.start_date = 89 and not m.is_bot
+                      and w.end_date - w.start_date = 89 and w.staff_included
+                      and not m.is_bot
                     group by w.member_id, w.points, w.activities
                     order by w.points desc, w.activities desc limit 25""").fetchall()
             for size in (10, 25):
