@@ -69,14 +69,15 @@
 
 {#
   For each window of `windows` (days up to the as-of day), the grouped rollup rows'
-  activities (activities_<days>) and contributions (contributions_<days>), each column
-  preceded by a comma.
+  activities (activities_<days><suffix>) and contributions (contributions_<days><suffix>)
+  where `condition` holds, each column preceded by a comma.
 #}
-{% macro window_counts(windows) -%}
+{% macro window_counts(windows, suffix='', condition='true') -%}
     {%- for days in windows %},
-        {{ counted('activities', in_window('activity_date', days)) }} as activities_{{ days }},
-        {{ counted('activities', "category = 'contribution' and "
-                   ~ in_window('activity_date', days)) }} as contributions_{{ days }}
+        {{ counted('activities', condition ~ ' and ' ~ in_window('activity_date', days)) }}
+            as activities_{{ days }}{{ suffix }},
+        {{ counted('activities', condition ~ " and category = 'contribution' and "
+                   ~ in_window('activity_date', days)) }} as contributions_{{ days }}{{ suffix }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -92,30 +93,12 @@
 {%- endmacro %}
 
 {#
-  The dashboard's "staff" filter as a dimension of a precomputed mart. `relation` is
-  grouped by `keys` and is_staff (the activity's: a staff member, or an organization
-  marked staff at the time); each row comes back twice, with staff_included true (every
-  row summed) and false (the rows that are not staff): its `counts` summed (as bigint),
-  `amounts` summed and `maxes` maxed. Cheap: the rows are already grouped, and one key
-  rarely has both kinds.
+  The dashboard's staff switch as a dimension of its precomputed marts: for each value
+  of staff_included, the suffix of the columns that count it and the condition on the
+  rollup's rows (is_staff: the activity's, of a staff member or of an organization
+  marked staff at the time). A mart counts both in one pass (filtered aggregates) and
+  emits a row set per value.
 #}
-{% macro staff_variants(relation, keys, counts=[], amounts=[], maxes=[]) -%}
-(
-    select
-        {{ keys | join(', ') }},
-        v.staff_included
-        {%- for column in counts %},
-        sum({{ column }})::bigint as {{ column }}
-        {%- endfor %}
-        {%- for column in amounts %},
-        sum({{ column }}) as {{ column }}
-        {%- endfor %}
-        {%- for column in maxes %},
-        max({{ column }}) as {{ column }}
-        {%- endfor %}
-    from {{ relation }} as r
-    join (values (true), (false)) as v(staff_included)
-        on v.staff_included or not r.is_staff
-    group by all
-)
+{% macro staff_variants() -%}
+  {{ return([(true, '', 'true'), (false, '_ns', 'not is_staff')]) }}
 {%- endmacro %}

@@ -5,11 +5,6 @@
 -- counts in a window when their last activity in the place falls in it, so one grouping
 -- per member and place serves every window.
 {%- set windows = standard_windows() %}
-{%- set counts = [] -%}
-{%- for days in windows -%}
-  {%- do counts.append('activities_' ~ days) -%}
-  {%- do counts.append('contributions_' ~ days) -%}
-{%- endfor %}
 with humans as (
     select
         source, coalesce(channel, '(none)') as channel, member_id, activity_date, category,
@@ -19,34 +14,35 @@ with humans as (
         and activity_date <= {{ as_of_date() }}
 ),
 
-per_member_staff as (
+per_member as (
     select
         source,
         channel,
-        member_id,
-        is_staff,
-        max(activity_date) as last_date
-        {{- window_counts(windows) }}
+        member_id
+        {%- for _, suffix, condition in staff_variants() %},
+        max(activity_date) filter (where {{ condition }}) as last_date{{ suffix }}
+        {{- window_counts(windows, suffix, condition) }}
+        {%- endfor %}
     from humans
-    group by source, channel, member_id, is_staff
-),
+    group by source, channel, member_id
+)
 
-per_member as {{ staff_variants('per_member_staff', ['source', 'channel', 'member_id'],
-                                counts, maxes=['last_date']) }}
-
-{% for days in windows %}
+{% for staff_included, suffix, _ in staff_variants() %}
+{%- set outer_loop = loop %}
+{%- for days in windows %}
 select
     source,
     channel,
     {{ days }} as days,
-    staff_included,
+    {{ staff_included }} as staff_included,
     {{ as_of_date() }} - {{ days }} + 1 as start_date,
     {{ as_of_date() }} as end_date,
-    sum(activities_{{ days }})::bigint as activities,
+    sum(activities_{{ days }}{{ suffix }})::bigint as activities,
     count(*) as members,
-    sum(contributions_{{ days }})::bigint as contributions
+    sum(contributions_{{ days }}{{ suffix }})::bigint as contributions
 from per_member
-where {{ in_window('last_date', days) }}
-group by source, channel, staff_included
-{% if not loop.last %}union all{% endif %}
+where {{ in_window('last_date' ~ suffix, days) }}
+group by source, channel
+{% if not (outer_loop.last and loop.last) %}union all{% endif %}
 {% endfor %}
+{%- endfor %}

@@ -28,3 +28,6 @@ select
 from identities as i
 left join resolved as r
     on r.source = i.source and r.source_user_id = i.source_user_id
+-- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
+-- per block of rows) instead of reading them all.
+order by member_id

@@ -88,3 +88,6 @@ join {{ ref('members') }} as m using (member_id)
 left join {{ ref('member_scores') }} as s using (member_id)
 left join returners as r using (member_id)
 where not m.is_bot and not m.is_deleted  -- a deleted account is nobody to welcome or reach
+-- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
+-- per block of rows) instead of reading them all.
+order by member_id

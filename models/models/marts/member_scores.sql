@@ -79,3 +79,6 @@ select
 from ranked as r
 join {{ ref('members') }} as m using (member_id)
 where not m.is_bot
+-- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
+-- per block of rows) instead of reading them all.
+order by member_id

@@ -3,43 +3,40 @@
 -- out (staff_included). The dashboard's leaderboard reads it with those filters; one
 -- pass over the member-days.
 {%- set windows = standard_windows() %}
-{%- set counts, amounts = [], [] -%}
-{%- for days in windows -%}
-  {%- do counts.append('activities_' ~ days) -%}
-  {%- do counts.append('contributions_' ~ days) -%}
-  {%- do amounts.append('points_' ~ days) -%}
-{%- endfor %}
 with humans as (
     select member_id, activity_date, category, activities, points, is_staff
     from {{ member_days() }}
     where not is_bot and activity_date > {{ as_of_date() }} - 365
 ),
 
-per_member_staff as (
+per_member as (
     select
-        member_id,
-        is_staff
+        member_id
+        {%- for _, suffix, condition in staff_variants() %}
         {%- for days in windows %},
-        sum(points) filter (where {{ in_window('activity_date', days) }}) as points_{{ days }}
+        sum(points) filter (where {{ condition }} and {{ in_window('activity_date', days) }})
+            as points_{{ days }}{{ suffix }}
         {%- endfor %}
-        {{- window_counts(windows) }}
+        {{- window_counts(windows, suffix, condition) }}
+        {%- endfor %}
     from humans
-    group by member_id, is_staff
-),
+    group by member_id
+)
 
-per_member as {{ staff_variants('per_member_staff', ['member_id'], counts, amounts) }}
-
-{% for days in windows %}
+{% for staff_included, suffix, _ in staff_variants() %}
+{%- set outer_loop = loop %}
+{%- for days in windows %}
 select
     member_id,
     {{ days }} as days,
-    staff_included,
+    {{ staff_included }} as staff_included,
     {{ as_of_date() }} - {{ days }} + 1 as start_date,
     {{ as_of_date() }} as end_date,
-    points_{{ days }} as points,
-    activities_{{ days }} as activities,
-    contributions_{{ days }} as contributions
+    points_{{ days }}{{ suffix }} as points,
+    activities_{{ days }}{{ suffix }} as activities,
+    contributions_{{ days }}{{ suffix }} as contributions
 from per_member
-where activities_{{ days }} > 0
-{% if not loop.last %}union all{% endif %}
+where activities_{{ days }}{{ suffix }} > 0
+{% if not (outer_loop.last and loop.last) %}union all{% endif %}
 {% endfor %}
+{%- endfor %}

@@ -97,3 +97,6 @@ select
 from people as p
 left join current_organization as o using (member_id)
 left join activity_summary as s using (member_id)
+-- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
+-- per block of rows) instead of reading them all.
+order by member_id

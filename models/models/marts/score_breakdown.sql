@@ -16,3 +16,6 @@ from {{ member_days() }}
 where not is_bot and activity_date <= {{ as_of_date() }}
     and {{ in_window('activity_date', s['score_window_days']) }}
 group by member_id, activity_type
+-- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
+-- per block of rows) instead of reading them all.
+order by member_id

@@ -2,18 +2,13 @@
 -- 365 days, and the same length just before), people only, with staff included and
 -- left out (staff_included): what the Overview shows with those filters, computed once
 -- per build instead of from every activity on every page load. One pass over the
--- member-days: per member, their activities and contributions in each window; then the
--- windows from those.
+-- member-days: per member, their activities and contributions in each window (and
+-- those that are not staff's); then the windows from those.
 {%- set windows = [] -%}
 {%- for days in standard_windows() -%}
   {%- for ago in [0, 1] -%}
     {%- do windows.append((days, ago)) -%}
   {%- endfor -%}
-{%- endfor %}
-{%- set columns = [] -%}
-{%- for days, ago in windows -%}
-  {%- do columns.append('activities_' ~ days ~ '_' ~ ago) -%}
-  {%- do columns.append('contributions_' ~ days ~ '_' ~ ago) -%}
 {%- endfor %}
 with humans as (
     select
@@ -24,40 +19,42 @@ with humans as (
     where not d.is_bot and d.activity_date > {{ as_of_date() }} - 730
 ),
 
-per_member_staff as (
+per_member as (
     select
         member_id,
-        first_day,
-        is_staff
+        first_day
+        {%- for _, suffix, condition in staff_variants() %}
         {%- for days, ago in windows %},
-        {{ counted('activities', in_window('activity_date', days, ago)) }}
-            as activities_{{ days }}_{{ ago }},
-        {{ counted('activities', "category = 'contribution' and "
+        {{ counted('activities', condition ~ ' and ' ~ in_window('activity_date', days, ago)) }}
+            as activities_{{ days }}_{{ ago }}{{ suffix }},
+        {{ counted('activities', condition ~ " and category = 'contribution' and "
                    ~ in_window('activity_date', days, ago)) }}
-            as contributions_{{ days }}_{{ ago }}
+            as contributions_{{ days }}_{{ ago }}{{ suffix }}
+        {%- endfor %}
         {%- endfor %}
     from humans
-    group by member_id, first_day, is_staff
-),
+    group by member_id, first_day
+)
 
-per_member as {{ staff_variants('per_member_staff', ['member_id', 'first_day'], counts=columns) }}
-
-{% for days, ago in windows %}
+{% for staff_included, suffix, _ in staff_variants() %}
+{%- set outer_loop = loop %}
+{%- for days, ago in windows %}
+{%- set activities = 'activities_' ~ days ~ '_' ~ ago ~ suffix %}
+{%- set contributions = 'contributions_' ~ days ~ '_' ~ ago ~ suffix %}
 select
     {{ days }} as days,
     {{ ago }} as windows_ago,
-    staff_included,
+    {{ staff_included }} as staff_included,
     {{ as_of_date() }} - {{ days * (ago + 1) }} + 1 as start_date,
     {{ as_of_date() }} - {{ days * ago }} as end_date,
-    count(*) filter (where activities_{{ days }}_{{ ago }} > 0) as active_members,
+    count(*) filter (where {{ activities }} > 0) as active_members,
     count(*) filter (
-        where activities_{{ days }}_{{ ago }} > 0
-          and first_day > {{ as_of_date() }} - {{ days * (ago + 1) }}
+        where {{ activities }} > 0 and first_day > {{ as_of_date() }} - {{ days * (ago + 1) }}
     ) as new_members,
-    coalesce(sum(contributions_{{ days }}_{{ ago }}), 0)::bigint as contributions,
-    count(*) filter (where contributions_{{ days }}_{{ ago }} > 0) as contributors,
-    coalesce(sum(activities_{{ days }}_{{ ago }}), 0)::bigint as activities
+    coalesce(sum({{ contributions }}), 0)::bigint as contributions,
+    count(*) filter (where {{ contributions }} > 0) as contributors,
+    coalesce(sum({{ activities }}), 0)::bigint as activities
 from per_member
-group by staff_included
-{% if not loop.last %}union all{% endif %}
+{% if not (outer_loop.last and loop.last) %}union all{% endif %}
 {% endfor %}
+{%- endfor %}
