@@ -241,12 +241,10 @@ def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "fourth night")
 
 
-def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path):
-    """A night whose build died after the activities (identity resolution and the
-    activities done, the rollups and marts not): the next build catches every model up
-    from its own watermark, and equals a full rebuild."""
-    from pipelines.defs.models import build_lock, dbt_resource, prepare_build
-
+def empty_workspace(synced, tmp_path):
+    """A copy of the sample workspace with nothing landed: its config, a Night to land
+    with, every landed activity and account of the sample, and which activities are of
+    the last 30 days."""
     workspace = tmp_path / "nightly"
     shutil.copytree(synced["config"].path.parent, workspace, ignore=shutil.ignore_patterns("data"))
     config = load_config(workspace / "acacia.yml")
@@ -255,6 +253,16 @@ def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path
     recent = pc.greater(
         activities["occurred_at"], pc.max(activities["occurred_at"]).as_py() - timedelta(days=30)
     )
+    return config, night, activities, identities, recent
+
+
+def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path):
+    """A night whose build died after the activities (identity resolution and the
+    activities done, the rollups and marts not): the next build catches every model up
+    from its own watermark, and equals a full rebuild."""
+    from pipelines.defs.models import build_lock, dbt_resource, prepare_build
+
+    config, night, activities, identities, recent = empty_workspace(synced, tmp_path)
     night.land("identities", identities)
     night.land("activities", activities.filter(pc.invert(recent)))
     nightly(config)
@@ -276,14 +284,7 @@ def test_models_changed_by_a_new_version_rebuild_everything_once(synced, tmp_pat
     """Stored rows made by other code (a new Acacia changed how a model counts) are not
     merged with new ones: the next build rebuilds everything, and the one after is
     incremental again (each model's code print is recorded with its watermark)."""
-    workspace = tmp_path / "nightly"
-    shutil.copytree(synced["config"].path.parent, workspace, ignore=shutil.ignore_patterns("data"))
-    config = load_config(workspace / "acacia.yml")
-    activities, identities = landed(synced, "activities"), landed(synced, "identities")
-    night = Night(config, pc.max(activities["fetched_at"]).as_py())
-    recent = pc.greater(
-        activities["occurred_at"], pc.max(activities["occurred_at"]).as_py() - timedelta(days=30)
-    )
+    config, night, activities, identities, recent = empty_workspace(synced, tmp_path)
 
     def batches() -> int:
         with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
