@@ -91,11 +91,11 @@ def build_settings(config: Any, batch: int) -> dict[str, Any]:
     }
 
 
-def code_prints(manifest_path: Path | None = None) -> dict[str, str]:
+def code_prints() -> dict[str, str]:
     """A print of each incremental model's code: its SQL and the macros it uses, all the
     way down (a new Acacia that changes how a model counts changes its print). Stored
     rows made by other code cannot be kept: see :func:`stale_models`."""
-    manifest = json.loads((manifest_path or ensure_manifest()).read_text())
+    manifest = json.loads(ensure_manifest().read_text())
     macros = manifest["macros"]
 
     def used(names: list[str], seen: set[str]) -> set[str]:
@@ -174,14 +174,14 @@ def prepare_build(config: Any) -> Path:
     return target
 
 
-def build_args(config: Any, full_refresh: bool, log: Any = None) -> list[str]:
+def build_args(config: Any, full_refresh: bool, log: Any) -> list[str]:
     """``dbt build``: every model, then its tests. ``--full-refresh`` rebuilds the
     incremental models from the whole landing zone: when asked (``acacia rebuild``), or
     when a model's stored rows were made by other code (:func:`stale_models`), which
     ``log`` (a logger) is told."""
     if not full_refresh:
         stale = stale_models(config, json.loads(os.environ[BUILD_ENV])["code_prints"])
-        if stale and log is not None:
+        if stale:
             log.warning(
                 "Rebuilding every model from the landing zone: the code of "
                 f"{', '.join(stale)} changed since the last build (a new version of Acacia)."

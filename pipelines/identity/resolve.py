@@ -28,6 +28,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -69,6 +70,17 @@ def email_key(identity: IdentityRef) -> str | None:
     if noreply:
         return f"github-login:{noreply.group(1)}"
     return f"email:{email}" if "@" in email else None
+
+
+def find(parent: dict, item: Any) -> Any:
+    """The root of ``item`` in the union-find ``parent`` (item -> its parent; a root is
+    absent or its own parent), compressing the path so the next look-up is one step."""
+    top = item
+    while parent.get(top, top) != top:
+        top = parent[top]
+    while item != top:
+        parent[item], item = top, parent[item]
+    return top
 
 
 def _new_id(seed: str, taken: set[str]) -> str:
@@ -247,20 +259,14 @@ def join_automatic(con: duckdb.DuckDBPyConnection, automatic: Iterable[tuple[str
         insert into edges
         select distinct n, 'automatic:' || grp from automatic_merges""")
     parent: dict[int, int] = {}
-
-    def root(label: int) -> int:
-        while parent.get(label, label) != label:
-            label = parent[label]
-        return label
-
     by_group = con.execute(
         "select grp, list(distinct label) from automatic_merges group by grp"
     ).fetchall()
     for _, labels in by_group:
-        roots = sorted({root(label) for label in labels})
+        roots = sorted({find(parent, label) for label in labels})
         for other in roots[1:]:
             parent[other] = roots[0]
-    moved = [(label, root(label)) for label in parent]
+    moved = [(label, find(parent, label)) for label in list(parent)]
     con.register(
         "joined_labels",
         pa.table(

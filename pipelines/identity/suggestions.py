@@ -56,7 +56,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from pipelines.identity.organizations import PUBLIC_MAIL, Organization, normalize_company
-from pipelines.identity.resolve import scratch_connection
+from pipelines.identity.resolve import find, scratch_connection
 
 NEAR_MATCH = 88  # token_sort_ratio at or above which two names are "close"
 COMMON = 50  # a value on more identities than this is no evidence
@@ -605,14 +605,6 @@ def automatic_merges(
         if source in single:
             platforms[member].add(source)
 
-    def root(m: str) -> str:
-        top = m
-        while parent.get(top, top) != top:
-            top = parent[top]
-        while m != top:  # path compression: the next look-up is one step
-            parent[m], m = top, parent[m]
-        return top
-
     made = []
     ordered = sorted(suggestions, key=lambda s: (-s[3], s[0]))
     for suggestion_id, a, b, score, *_ in ordered:
@@ -620,7 +612,7 @@ def automatic_merges(
             break
         if a in frozen or b in frozen or a not in members or b not in members:
             continue
-        ra, rb = root(members[a]), root(members[b])
+        ra, rb = find(parent, members[a]), find(parent, members[b])
         if ra == rb or platforms[ra] & platforms[rb]:
             continue
         if apart and any(apart[k] & keys_of[rb] for k in keys_of[ra] if k in apart):
