@@ -7,6 +7,7 @@ import random
 from datetime import date
 
 import duckdb
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from pipelines.identity.organizations import (
     Organization,
     affiliate,
     normalize_company,
+    suggest_organizations,
 )
 from pipelines.identity.quality import measure
 from pipelines.identity.resolve import IdentityRef, ManualRules, resolve
@@ -178,12 +180,22 @@ def test_affiliation_rules_and_dated_moves():
         MemberFacts("m5", ["github:5"], ["ed@acme.com"], []),
     ]
     manual = [ManualAffiliation("ed@acme.com", "Globex", date(2026, 6, 1), None)]
-    affiliations, suggested = affiliate(members, orgs, manual)
+    affiliations = affiliate(members, orgs, manual)
     rules = {(a.member_id, a.organization, a.rule) for a in affiliations}
     assert ("m1", "Acme", "email_domain") in rules
     assert ("m2", "Acme", "github_org") in rules  # gmail.com never counts
     assert not any(a.member_id in ("m3", "m4") for a in affiliations)
-    assert suggested == [("initrode.io", 2)]
+    accounts = pa.table(
+        {
+            "member_id": [m.member_id for m in members for _ in m.emails] + ["m6"],
+            "email": [e for m in members for e in m.emails] + ["Bo@Initrode.IO"],
+        }
+    )
+    con = duckdb.connect()
+    con.register("accounts", accounts)
+    # gmail.com is public, acme.com is Acme's; initrode.io has three members.
+    assert suggest_organizations(con, "accounts", orgs) == [("initrode.io", 3)]
+    assert suggest_organizations(con, "accounts", orgs, min_members=4) == []
     moved = [a for a in affiliations if a.member_id == "m5"]
     assert [(a.organization, a.rule, a.valid_from) for a in moved] == [
         ("Globex", "manual", date(2026, 6, 1)),

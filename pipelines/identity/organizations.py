@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+import duckdb
+
 PUBLIC_MAIL = frozenset(
     {
         "gmail.com",
@@ -112,9 +114,8 @@ def affiliate(
     members: Iterable[MemberFacts],
     organizations: list[Organization],
     manual: list[ManualAffiliation],
-    min_members_for_suggestion: int = 2,
-) -> tuple[list[Affiliation], list[tuple[str, int]]]:
-    """Affiliations of every member, and suggested organizations (domain, members)."""
+) -> list[Affiliation]:
+    """The affiliations of each member."""
     by_domain = {d.lower(): o.name for o in organizations for d in o.domains}
     by_company: dict[str, str] = {}
     for org in organizations:
@@ -128,7 +129,6 @@ def affiliate(
         manual_by_key[entry.identity.lower()].append(entry)
 
     affiliations: list[Affiliation] = []
-    unknown_domains: dict[str, set[str]] = defaultdict(set)
     for member in members:
         found: list[Affiliation] = []
         add = found.append
@@ -155,8 +155,6 @@ def affiliate(
                         member.member_id, by_domain[domain], "email_domain", f"email at {domain}"
                     )
                 )
-            else:
-                unknown_domains[domain].add(member.member_id)
         for company in member.companies:
             normalized = normalize_company(company)
             if not normalized:
@@ -183,8 +181,29 @@ def affiliate(
         affiliations += sorted(
             unique.values(), key=lambda a: (RULE_ORDER.index(a.rule), a.organization)
         )
-    suggested = sorted(
-        ((d, len(m)) for d, m in unknown_domains.items() if len(m) >= min_members_for_suggestion),
-        key=lambda x: (-x[1], x[0]),
-    )
-    return affiliations, suggested
+    return affiliations
+
+
+def suggest_organizations(
+    con: duckdb.DuckDBPyConnection,
+    accounts: str,
+    organizations: list[Organization],
+    min_members: int = 2,
+) -> list[tuple[str, int]]:
+    """Email domains that are no public mail provider and no organization's, shared by
+    at least ``min_members`` members of relation ``accounts`` (member_id, email):
+    (domain, members), most members first."""
+    known = sorted({*PUBLIC_MAIL, *(d.lower() for o in organizations for d in o.domains)})
+    return [
+        (domain, members)
+        for domain, members in con.execute(
+            f"""
+            select domain, count(distinct member_id) as members
+            from (select member_id, regexp_extract(lower(email), '@([^@]*)$', 1) as domain
+                  from {accounts} where email like '%@%')
+            where domain <> '' and domain not in (select unnest(?::varchar[]))
+            group by domain having count(distinct member_id) >= ?
+            order by members desc, domain""",
+            [known, min_members],
+        ).fetchall()
+    ]

@@ -162,6 +162,30 @@ def link_identities(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRul
     by shared emails and the team's rules, as the temp tables ``nodes`` (each identity,
     numbered ``n``), ``edges`` (n, match key) and ``labels`` (n, label: the smallest
     ``n`` of its connected component). Returns the number of propagation rounds."""
+    match_keys(con, refs, manual)
+    con.execute("create or replace temp table labels as select n, n as label from nodes")
+    rounds = 0
+    while True:
+        rounds += 1
+        changed = con.execute("""
+            with key_labels as (
+                select e.k, min(l.label) as label from edges as e join labels as l using (n)
+                group by e.k
+            ),
+            best as (
+                select e.n, min(kl.label) as label
+                from edges as e join key_labels as kl using (k) group by e.n
+            )
+            update labels set label = best.label from best
+            where labels.n = best.n and best.label < labels.label""").fetchall()[0][0]
+        if not changed:
+            break
+    return rounds
+
+
+def match_keys(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRules) -> None:
+    """The temp tables ``nodes`` (the identities of relation ``refs``, numbered ``n``)
+    and ``edges`` (n, k: each match key that joins an identity to others)."""
     groups = [(n, key) for n, group in enumerate(manual.merges) for key in group]
     con.execute("create or replace temp table manual_merges (grp integer, key varchar)")
     con.execute("create or replace temp table manual_splits (key varchar)")
@@ -204,24 +228,6 @@ def link_identities(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRul
         select distinct n, k from automatic where k is not null
         union
         select n, k from manual""")
-    con.execute("create or replace temp table labels as select n, n as label from nodes")
-    rounds = 0
-    while True:
-        rounds += 1
-        changed = con.execute("""
-            with key_labels as (
-                select e.k, min(l.label) as label from edges as e join labels as l using (n)
-                group by e.k
-            ),
-            best as (
-                select e.n, min(kl.label) as label
-                from edges as e join key_labels as kl using (k) group by e.n
-            )
-            update labels set label = best.label from best
-            where labels.n = best.n and best.label < labels.label""").fetchall()[0][0]
-        if not changed:
-            break
-    return rounds
 
 
 def component_members(con: duckdb.DuckDBPyConnection) -> None:

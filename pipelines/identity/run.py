@@ -22,7 +22,14 @@ import pyarrow.parquet as pq
 
 from connectors import registry
 from pipelines.config import AcaciaConfig
-from pipelines.identity.organizations import ManualAffiliation, MemberFacts, affiliate
+from pipelines.identity import scope
+from pipelines.identity.organizations import (
+    RULE_ORDER,
+    ManualAffiliation,
+    MemberFacts,
+    affiliate,
+    suggest_organizations,
+)
 from pipelines.identity.resolve import (
     assign_member_ids,
     component_members,
@@ -49,6 +56,10 @@ SCHEMAS = {
             # of the build that last changed it, for the incremental models.
             ("attribution", _S),
             ("changed_batch", _I),
+            # What resolution read of the account (a hash) and its influence component
+            # (pipelines/identity/scope.py), for the next build's incremental resolution.
+            ("input_print", _S),
+            ("component", _S),
         ]
     ),
     "identity_suggestions": pa.schema(
@@ -90,6 +101,9 @@ SCHEMAS = {
     "moves": pa.schema(
         [("identity_key", _S), ("old_member_id", _S), ("member_id", _S), ("batch", _I)]
     ),
+    # What each account can be matched by, for the next build's incremental resolution
+    # (pipelines/identity/scope.py).
+    scope.INPUTS: pa.schema([("key", _S), ("kind", _S), ("value", _S)]),
     # The tags the team set by hand (pipelines/team.py), for the member_tags mart.
     "team_tags": pa.schema(
         [("identity_key", _S), ("tag", _S), ("author", _S), ("tagged_at", pa.timestamp("s", "UTC"))]
@@ -105,6 +119,7 @@ class ResolutionReport:
     suggestions: int
     affiliations: int
     suggested_organizations: int
+    resolved_again: int  # accounts resolved this time (all of them, or the changed ones')
 
 
 def _quote(path: Path) -> str:
@@ -167,21 +182,22 @@ def resolve_for_models(session: duckdb.DuckDBPyConnection, identities: Any) -> A
     with duckdb.connect(config={"memory_limit": "2GB"}) as con:
         con.register("resolution_input", identities.to_arrow_table())
         resolve_identities(con, load_config(), "resolution_input", batch)
-        columns = ", ".join(f.name for f in SCHEMAS["identity_members"])
-        return con.sql(
-            f"select {columns} from (select key as identity_key, * from assigned) order by 1"
-        ).to_arrow_table()
+        return con.sql("select * from all_members order by identity_key").to_arrow_table()
 
 
 def resolve_identities(
     con: duckdb.DuckDBPyConnection, config: AcaciaConfig, identities: str, batch: int = 0
 ) -> ResolutionReport:
     """Resolve the identities of relation ``identities`` on ``con`` and write the results
-    (leaving the temp table ``assigned``: every identity with its member). ``batch`` is
+    (leaving the temp table ``all_members``: every identity with its member, as in
+    identity_members). ``batch`` is
     the build's number: what changed an account's attribution is marked with it.
 
-    Everything per identity happens in DuckDB; Python sees only the members that have
-    something to be affiliated by."""
+    Only the accounts whose input changed since the last resolution, and those they can
+    influence, are resolved again (:mod:`pipelines.identity.scope`); the others keep
+    their rows, which is what resolving them again would give. Everything per identity
+    happens in DuckDB; Python sees only the members that have something to be
+    affiliated by."""
     folder = config.storage.resolution()
     manual, rejected = team_rules(config)
     organizations, manual_affiliations = load_organizations(config.identity.organizations_file)
@@ -190,21 +206,37 @@ def resolve_identities(
     con.execute(
         f"""
         create or replace temp table identities as
-        select source || ':' || source_user_id as key, source, source_user_id, username,
-               display_name as name, email, company, location, timezone, extra,
-               coalesce(is_staff, false) as is_staff,
-               coalesce(
-                   is_bot or lower(username) in (select unnest(?::varchar[]))
-                   or username like '%[bot]', false) as is_bot
-        from {identities}""",
+        select *, {scope.input_print()} as input_print from (
+            select source || ':' || source_user_id as key, source, source_user_id, username,
+                   display_name as name, email, company, location, timezone, extra,
+                   coalesce(is_staff, false) as is_staff,
+                   coalesce(
+                       is_bot or lower(username) in (select unnest(?::varchar[]))
+                       or username like '%[bot]', false) as is_bot
+            from {identities})""",
         [bots],
     )
     _previous_members(con, folder / "identity_members.parquet")
+    settings = scope.settings_print(config, manual, rejected, *organizations, *manual_affiliations)
+    changed = scope.changed_scope(con, folder, settings, manual)
+    scope.forget_state(folder)
+    if changed is None:
+        con.execute("create or replace temp view work as select * from identities")
+    else:
+        con.execute(
+            "create or replace temp table work as select * from identities semi join scope "
+            "using (key)"
+        )
+        kinds = ", ".join(f"'{k}'" for k in scope.MATCHED_KINDS)
+        con.execute(f"""
+            create or replace temp table other_values as
+            select key, split_part(key, ':', 1) as source, kind, value
+            from stored_inputs anti join scope using (key) where kind in ({kinds})""")
     con.execute("""
         create or replace temp view refs as
         select key, if(is_bot, null, email) as email,
                if(source = 'github', username, null) as username
-        from identities""")
+        from work""")
     # Shared emails and the manual rules first; then the evidence between the
     # members that leaves, merging what is confident enough without asking. The first
     # pass's members are its components (the evidence only needs to know which
@@ -213,8 +245,14 @@ def resolve_identities(
     component_members(con)
     con.execute("""
         create or replace temp table first_pass as
-        select i.*, r.member_id from identities as i join resolved as r using (key)""")
-    suggest_tables(con, "first_pass", rejected, organizations)
+        select i.*, r.member_id from work as i join resolved as r using (key)""")
+    suggest_tables(
+        con, "first_pass", rejected, organizations, None if changed is None else "other_values"
+    )
+    con.execute(
+        "create or replace temp table work_inputs as "
+        f"{scope.INFLUENCE_INPUTS} union all {scope.match_inputs()}"
+    )
     # Only the suggestions confident enough can merge, and only the accounts of their
     # members matter to the rules (a platform twice, a rejected pair): the rest of a
     # million accounts stays in DuckDB.
@@ -245,11 +283,12 @@ def resolve_identities(
     assign_member_ids(con, "previous")
     con.execute("""
         create or replace temp table assigned as
-        select i.*, r.member_id, r.rule from identities as i join resolved as r using (key)""")
-    affiliations, suggested_orgs = affiliate(
+        select i.*, r.member_id, r.rule from work as i join resolved as r using (key)""")
+    affiliations = affiliate(
         _member_facts(con, manual_affiliations), organizations, manual_affiliations
     )
     _attribute(con, affiliations, organizations, batch)
+    scope.components(con)
     moved = con.sql(f"""
         select a.key as identity_key, p.member_id as old_member_id, a.member_id,
                {int(batch)}::bigint as batch
@@ -258,19 +297,38 @@ def resolve_identities(
     if moved.num_rows:
         # Written before the members: a build that dies in between only recounts more.
         _replace(folder / "moves", str(batch), lambda tmp: pq.write_table(moved, tmp))
-    copy_table(
-        con,
-        folder,
-        "identity_members",
-        "select key as identity_key, *, from assigned order by key",
-    )
+
+    # The accounts resolved again, and the others as the last build left them.
+    columns = ", ".join(f.name for f in SCHEMAS["identity_members"])
+    con.execute(f"""
+        create or replace temp table resolved_again as
+        select {columns} from (
+            select a.key as identity_key, a.*, c.component
+            from assigned as a join components as c using (key))""")
+    kept = {"members": "select * from resolved_again where false", "suggestions": ""}
+    if changed is not None:
+        previous_file = {n: _quote(folder / f"{n}.parquet") for n in SCHEMAS}
+        con.execute(f"""
+            create or replace temp table kept_members as
+            select {columns} from read_parquet({previous_file["identity_members"]})
+            where identity_key not in (select key from scope)""")
+        kept["members"] = "select * from kept_members"
+        # A suggestion's two accounts are in one influence component.
+        kept["suggestions"] = (
+            f"union all select * from read_parquet({previous_file['identity_suggestions']}) "
+            "where identity_a not in (select key from scope)"
+        )
+    con.execute(f"""
+        create or replace temp table all_members as
+        select * from resolved_again union all {kept["members"]}""")
+    copy_table(con, folder, "identity_members", "select * from all_members order by identity_key")
     # The suggestions between members that are still apart wait for a person; the
     # merged ones stay listed, to be undone.
     con.register(
         "merged_input",
         pa.table({"suggestion_id": pa.array([m[0] for m in merged], pa.string())}),
     )
-    con.execute("""
+    con.execute(f"""
         create or replace temp table decided as
         select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
                b.member_id as member_b, s.rule, s.evidence, s.score,
@@ -280,19 +338,15 @@ def resolve_identities(
         join assigned as a on a.key = s.identity_a
         join assigned as b on b.key = s.identity_b
         where a.member_id <> b.member_id
-           or s.suggestion_id in (select suggestion_id from merged_input)""")
+           or s.suggestion_id in (select suggestion_id from merged_input)
+        {kept["suggestions"]}""")
     copy_table(
         con,
         folder,
         "identity_suggestions",
         "select * from decided order by score desc, suggestion_id",
     )
-
-    counts = con.execute("select count(*), count(distinct member_id) from assigned").fetchall()[0]
-    (suggestions,) = con.execute(
-        "select count(*) from decided where decision = 'review'"
-    ).fetchall()[0]
-    write_table(folder, "member_organizations", [vars(a) for a in affiliations])
+    _write_affiliations(con, folder, affiliations, changed is not None)
     write_table(
         folder,
         "organizations",
@@ -308,6 +362,11 @@ def resolve_identities(
             for o in organizations
         ],
     )
+    con.execute("""
+        create or replace temp view member_emails as
+        select m.member_id, i.email from identities as i
+        join all_members as m on m.identity_key = i.key""")
+    suggested_orgs = suggest_organizations(con, "member_emails", organizations)
     write_table(
         folder, "organization_suggestions", [{"domain": d, "members": n} for d, n in suggested_orgs]
     )
@@ -319,22 +378,80 @@ def resolve_identities(
             for k, t, a, at in TeamStore(store_path(config)).rows("tags")
         ],
     )
-    identity_count, member_count = counts
+    kept_inputs = (
+        ""
+        if changed is None
+        else ("union all select * from stored_inputs where key not in (select key from scope)")
+    )
+    copy_table(
+        con,
+        folder,
+        scope.INPUTS,
+        f"select * from (select * from work_inputs {kept_inputs}) order by key, kind, value",
+    )
+    scope.save_state(folder, settings)
+
+    identity_count, member_count = con.execute(
+        "select count(*), count(distinct member_id) from all_members"
+    ).fetchall()[0]
+    (suggestions,) = con.execute(
+        "select count(*) from decided where decision = 'review'"
+    ).fetchall()[0]
+    (affiliation_count,) = con.execute(
+        f"select count(*) from read_parquet({_quote(folder / 'member_organizations.parquet')})"
+    ).fetchall()[0]
     return ResolutionReport(
         identities=identity_count,
         members=member_count,
         merged_identities=identity_count - member_count,
         suggestions=suggestions,
-        affiliations=len(affiliations),
+        affiliations=affiliation_count,
         suggested_organizations=len(suggested_orgs),
+        resolved_again=identity_count
+        if changed is None
+        else con.execute("select count(*) from scope").fetchall()[0][0],
+    )
+
+
+def _write_affiliations(
+    con: duckdb.DuckDBPyConnection, folder: Path, affiliations: list[Any], incremental: bool
+) -> None:
+    """member_organizations: the affiliations of the members resolved again, and of the
+    others as the last build left them, by member and rule."""
+    con.register(
+        "work_affiliations",
+        pa.Table.from_pylist(
+            [vars(a) for a in affiliations], schema=SCHEMAS["member_organizations"]
+        ),
+    )
+    kept = ""
+    if incremental:
+        kept = (
+            "union all select * from read_parquet("
+            f"{_quote(folder / 'member_organizations.parquet')}) "
+            "where member_id in (select member_id from kept_members)"
+        )
+    copy_table(
+        con,
+        folder,
+        "member_organizations",
+        f"""select * from (select * from work_affiliations {kept})
+            order by member_id, list_position({list(RULE_ORDER)}, rule),
+                organization, valid_from nulls first, valid_to nulls first""",
     )
 
 
 def _previous_members(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """The temp table ``previous``: the last build's member, attribution and the batch
-    that changed it, of every identity (none on a first build; files from before the
-    attribution was kept count as changed)."""
-    columns = {"member_id": "varchar", "attribution": "varchar", "changed_batch": "bigint"}
+    that changed it, input print and influence component, of every identity (none on a
+    first build; files from before the attribution was kept count as changed)."""
+    columns = {
+        "member_id": "varchar",
+        "attribution": "varchar",
+        "changed_batch": "bigint",
+        "input_print": "varchar",
+        "component": "varchar",
+    }
     if not path.exists():
         typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
         con.execute(f"create or replace temp table previous (key varchar, {typed})")

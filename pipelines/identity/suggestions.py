@@ -216,14 +216,13 @@ def _organization_tables(
     con.register("public_mail", _strings(domain=sorted(PUBLIC_MAIL)))
 
 
-def suggest_tables(
-    con: duckdb.DuckDBPyConnection,
-    people: str,
-    rejected: set[frozenset[str]],
-    organizations: list[Organization],
-) -> None:
-    """Suggestions for relation ``people`` (key, member_id, username, name, email,
-    company, location, timezone, is_bot) into the temp table ``suggestions``."""
+def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
+    """What the evidence reads of the accounts of relation ``people`` (key, member_id,
+    username, name, email, company, location, timezone, extra, is_bot): the temp table
+    ``suggest_people`` (bots and ghosts left out), the forms of their names
+    (``name_forms``), the links in their profiles (``profile_links``) and every value
+    they can be matched by (``raw_values``: key, source, member_id, kind, value,
+    short_only, first_name), before any value is found too common."""
     con.register("source_facts", pa.table(_source_facts()))
     con.execute(f"""
         create or replace temp table suggest_people as
@@ -242,21 +241,11 @@ def suggest_tables(
         join source_facts as f on f.source = split_part(p.key, ':', 1)
         where not coalesce(p.is_bot, false)
           and split_part(p.key, ':', 2) is distinct from f.ghost_id""")
-    distinct = functools.partial(_distinct, con)
-    con.register("name_forms", _name_forms(distinct("name")))
-    con.register("places", _places([*distinct("location"), *distinct("timezone")]))
-    _organization_tables(con, organizations, distinct("company"))
-    con.execute("create or replace temp table rejected_pairs (a varchar, b varchar)")
-    pairs = [sorted(pair) for pair in rejected if len(pair) == 2]
-    if pairs:
-        con.executemany("insert into rejected_pairs values (?, ?)", pairs)
-
-    # Every value an identity can be matched by, with the most accounts one platform
-    # has with it (``carriers``: on a platform where each person has one account, two
-    # accounts with one value are two people) and how many in all.
+    con.register("name_forms", _name_forms(_distinct(con, "name")))
+    con.register("profile_links", _profile_links(con))
     con.execute(
-        f"""
-        create or replace temp table match_values as
+        """
+        create or replace temp table raw_values as
         with handles as (
             select p.key, p.source, p.member_id, 'handle' as kind,
                    regexp_replace(p.username, '[._-]', '', 'g') as value,
@@ -267,32 +256,87 @@ def suggest_tables(
         ),
         names as (
             select p.key, p.source, p.member_id, unnest([
-                {{'kind': 'name', 'value': n.together}},
-                {{'kind': 'initials', 'value': n.initials}},
-                {{'kind': 'short', 'value': n.short}}
+                {'kind': 'name', 'value': n.together},
+                {'kind': 'initials', 'value': n.initials},
+                {'kind': 'short', 'value': n.short}
             ]) as v, n.short_only, false as first_name
             from suggest_people as p join name_forms as n using (name)
-        ),
-        all_values as (
-            select * from handles
-            where length(value) >= 3 and value not in (select unnest(?::varchar[]))
-            union all
-            select key, source, member_id, v.kind, v.value, short_only, first_name
-            from names
-            where v.value is not null
-        ),
+        )
+        select * from handles
+        where length(value) >= 3 and value not in (select unnest(?::varchar[]))
+        union all
+        select key, source, member_id, v.kind, v.value, short_only, first_name
+        from names
+        where v.value is not null""",
+        [sorted(NOT_A_HANDLE)],
+    )
+
+
+#: A query over the tables :func:`prepare_people` made: each account's values that
+#: another account's evidence can depend on (key, kind, value). Besides the matched
+#: values (``raw_values``' kinds): ``full``, its full name (close names are looked for
+#: among these); ``link``, an account a profile links to; ``linkable``, what a link to
+#: the account names (``source:handle``, ``source:id``).
+INFLUENCE_INPUTS = """
+    select key, kind, value from raw_values
+    union all
+    select p.key, 'full', n.normalized
+    from suggest_people as p join name_forms as n using (name)
+    where n.normalized is not null
+    union all
+    select key, 'link', target_source || ':' || target from profile_links
+    union all
+    select key, 'linkable', source || ':' || username from suggest_people
+    where username is not null
+    union all
+    select key, 'linkable', source || ':' || lower(split_part(key, ':', 2))
+    from suggest_people"""
+
+
+def suggest_tables(
+    con: duckdb.DuckDBPyConnection,
+    people: str,
+    rejected: set[frozenset[str]],
+    organizations: list[Organization],
+    others: str | None = None,
+) -> None:
+    """Suggestions for relation ``people`` (key, member_id, username, name, email,
+    company, location, timezone, extra, is_bot) into the temp table ``suggestions``.
+    ``others`` (key, source, kind, value) are the values of accounts left out of
+    ``people`` (an incremental resolution's untouched accounts): they count in how
+    common a value is and how many accounts of one platform carry it."""
+    prepare_people(con, people)
+    distinct = functools.partial(_distinct, con)
+    con.register("places", _places([*distinct("location"), *distinct("timezone")]))
+    _organization_tables(con, organizations, distinct("company"))
+    con.execute("create or replace temp table rejected_pairs (a varchar, b varchar)")
+    pairs = [sorted(pair) for pair in rejected if len(pair) == 2]
+    if pairs:
+        con.executemany("insert into rejected_pairs values (?, ?)", pairs)
+
+    # Every value an identity can be matched by, with the most accounts one platform
+    # has with it (``carriers``: on a platform where each person has one account, two
+    # accounts with one value are two people); a value on more than COMMON accounts
+    # (of one kind) is left out.
+    counted = "select key, source, kind, value from raw_values"
+    if others:
+        counted += f" union all select key, source, kind, value from {others}"
+    con.execute(f"""
+        create or replace temp table match_values as
+        with counted as ({counted}),
         carried as (
             select v.value, max(accounts) as carriers from (
                 select value, source, count(distinct key) as accounts
-                from all_values join source_facts as f using (source)
+                from counted join source_facts as f using (source)
                 where not f.many_per_person group by all
             ) as v group by v.value
+        ),
+        common as (
+            select kind, value from counted group by all having count(*) > {COMMON}
         )
         select v.*, coalesce(c.carriers, 1) as carriers
-        from all_values as v left join carried as c using (value)
-        qualify count(*) over (partition by kind, value) <= {COMMON}""",
-        [sorted(NOT_A_HANDLE)],
-    )
+        from raw_values as v left join carried as c using (value)
+        anti join common using (kind, value)""")
     full_names = [
         r[0]
         for r in con.execute(
@@ -300,14 +344,13 @@ def suggest_tables(
             "where n.normalized is not null order by 1"
         ).fetchall()
     ]
-    close = _close_names(full_names)
+    close = close_names(full_names)
     con.register(
         "close_names",
         _strings(name_a=[c[0] for c in close], name_b=[c[1] for c in close]).append_column(
             "score", pa.array([c[2] for c in close], pa.float64())
         ),
     )
-    con.register("profile_links", _profile_links(con))
     bits = EVIDENCE_BITS
     con.execute(f"""
         create or replace temp table ties as
@@ -628,14 +671,24 @@ def automatic_merges(
     return made
 
 
-def _close_names(names: list[str]) -> list[tuple[str, str, float]]:
+def name_block(name: str) -> str:
+    """The block a full name is compared within: the first two letters of its first
+    and of its last word (:data:`NAME_BLOCK` says the same in SQL)."""
+    tokens = name.split()
+    return f"{tokens[0][:2]} {tokens[-1][:2]}"
+
+
+#: :func:`name_block` in SQL, of a column ``value``.
+NAME_BLOCK = "string_split(value, ' ')[1][1:2] || ' ' || string_split(value, ' ')[-1][1:2]"
+
+
+def close_names(names: list[str]) -> list[tuple[str, str, float]]:
     """Pairs of distinct names scoring at least NEAR_MATCH, compared within blocks (the
     same first two letters of the first and of the last word); each pair in the order
     of ``names`` (sorted, so a suggestion's words are the same at every run)."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for name in names:
-        tokens = name.split()
-        blocks[f"{tokens[0][:2]} {tokens[-1][:2]}"].append(name)
+        blocks[name_block(name)].append(name)
     close = []
     for block in blocks.values():
         if len(block) < 2:
