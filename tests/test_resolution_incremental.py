@@ -10,6 +10,7 @@ the files of a full resolution from the same previous night.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from unittest import mock
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipelines.config import load_config
+from pipelines.defs.models import build_args
 from pipelines.identity import scope, suggestions
 from pipelines.identity.run import resolve_identities
 from tests.conftest import write_config
@@ -110,8 +112,14 @@ def _resolve(config: object, accounts: dict[str, dict], batch: int) -> object:
 def _files(config: object) -> dict[str, list]:
     folder = config.storage.resolution()
     return {
-        str(path.relative_to(folder)): pq.read_table(path).to_pylist()
+        # The rows in the order written, but influence_inputs is written unsorted.
+        str(path.relative_to(folder)): (
+            sorted(rows, key=lambda r: tuple(map(str, r.values())))
+            if path.stem == scope.INPUTS
+            else rows
+        )
         for path in sorted(folder.rglob("*.parquet"))
+        for rows in [pq.read_table(path).to_pylist()]
     }
 
 
@@ -200,3 +208,7 @@ def test_a_night_resolves_only_what_changed_and_a_rule_change_resolves_everythin
     # A rule the team changed can move anyone: everything is resolved again.
     (tmp_path / "identities.yml").write_text("merge:\n  - [github:1, github:2]\n")
     assert _resolve(config, people, 4).resolved_again == 21
+    assert _resolve(config, people, 5).resolved_again == 0
+    # A full rebuild (acacia rebuild) resolves everyone again as well.
+    assert build_args(config, True, logging.getLogger("test")) == ["build", "--full-refresh"]
+    assert _resolve(config, people, 6).resolved_again == 21

@@ -25,6 +25,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from connectors import clock, registry
 from pipelines.defs.resources import AcaciaResource
+from pipelines.identity.scope import forget_state
 from pipelines.landing import atomic_write_text, file_lock
 from pipelines.sources import SOURCES
 
@@ -178,7 +179,8 @@ def build_args(config: Any, full_refresh: bool, log: Any) -> list[str]:
     """``dbt build``: every model, then its tests. ``--full-refresh`` rebuilds the
     incremental models from the whole landing zone: when asked (``acacia rebuild``), or
     when a model's stored rows were made by other code (:func:`stale_models`), which
-    ``log`` (a logger) is told."""
+    ``log`` (a logger) is told. A full refresh resolves every identity again too (it
+    drops the state incremental resolution goes on from, pipelines/identity/scope.py)."""
     if not full_refresh:
         stale = stale_models(config, json.loads(os.environ[BUILD_ENV])["code_prints"])
         if stale:
@@ -187,6 +189,8 @@ def build_args(config: Any, full_refresh: bool, log: Any) -> list[str]:
                 f"{', '.join(stale)} changed since the last build (a new version of Acacia)."
             )
         full_refresh = bool(stale)
+    if full_refresh:
+        forget_state(config.storage.resolution())
     return ["build", *(["--full-refresh"] if full_refresh else [])]
 
 

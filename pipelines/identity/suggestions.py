@@ -320,7 +320,10 @@ def suggest_tables(
     # (of one kind) is left out.
     counted = "select key, source, kind, value from raw_values"
     if others:
-        counted += f" union all select key, source, kind, value from {others}"
+        counted += (
+            f" union all select key, source, kind, value from {others}"
+            " semi join raw_values using (value)"
+        )
     con.execute(f"""
         create or replace temp table match_values as
         with counted as ({counted}),
