@@ -249,10 +249,6 @@ def resolve_identities(
     suggest_tables(
         con, "first_pass", rejected, organizations, None if changed is None else "other_values"
     )
-    con.execute(
-        "create or replace temp table work_inputs as "
-        f"{scope.INFLUENCE_INPUTS} union all {scope.match_inputs()}"
-    )
     # Only the suggestions confident enough can merge, and only the accounts of their
     # members matter to the rules (a platform twice, a rejected pair): the rest of a
     # million accounts stays in DuckDB.
@@ -387,8 +383,9 @@ def resolve_identities(
         con,
         folder,
         scope.INPUTS,
-        # Unsorted: only looked up by value, and sorting millions of rows took seconds.
-        f"select * from work_inputs {kept_inputs}",
+        # From the tables the resolution made (not kept aside: millions of rows), unsorted
+        # (only looked up by value; sorting took seconds).
+        f"{scope.account_inputs()} {kept_inputs}",
     )
     scope.save_state(folder, settings)
 

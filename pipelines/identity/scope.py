@@ -146,10 +146,7 @@ def _changed_inputs(con: duckdb.DuckDBPyConnection, manual: ManualRules) -> None
                if(source = 'github', username, null) as username
         from changed""")
     match_keys(con, "changed_refs", manual)
-    con.execute(
-        f"create or replace temp table changed_inputs as {INFLUENCE_INPUTS} "
-        f"union all {match_inputs()}"
-    )
+    con.execute(f"create or replace temp table changed_inputs as {account_inputs()}")
     con.execute("""
         create or replace temp view all_inputs as
         select key, kind, value, 'old' as era from stored_inputs
@@ -159,16 +156,21 @@ def _changed_inputs(con: duckdb.DuckDBPyConnection, manual: ManualRules) -> None
         select key, kind, value, 'new' from changed_inputs""")
 
 
-def match_inputs() -> str:
-    """SQL over match_keys' tables: each account's match keys as inputs (kind
-    ``match``), a manual merge group's whatever the others present."""
-    return """
-        select nodes.key, 'match' as kind, e.k as value
-        from edges as e join nodes using (n)
-        where e.k not like 'manual:%' and e.k not like 'automatic:%'
-        union
-        select m.key, 'match', 'manual:' || m.grp
-        from manual_merges as m semi join nodes using (key)"""
+def account_inputs() -> str:
+    """SQL for every input of the accounts resolution just read (key, kind, value, each
+    once): :data:`INFLUENCE_INPUTS` over prepare_people's tables, and the match keys
+    over match_keys' (kind ``match``; a manual merge group's whatever the others
+    present)."""
+    return f"""
+        select distinct * from (
+            {INFLUENCE_INPUTS}
+            union all
+            select nodes.key, 'match' as kind, e.k as value
+            from edges as e join nodes using (n)
+            where e.k not like 'manual:%' and e.k not like 'automatic:%'
+            union all
+            select m.key, 'match', 'manual:' || m.grp
+            from manual_merges as m semi join nodes using (key))"""
 
 
 def _touched(con: duckdb.DuckDBPyConnection) -> None:
@@ -229,11 +231,14 @@ def components(con: duckdb.DuckDBPyConnection) -> None:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    for member, old in con.execute("""
-            select distinct a.member_id, 'old:' || p.member_id
+    # Only an earlier member now split between members joins anything.
+    for (members,) in con.execute("""
+            select list(distinct a.member_id)
             from assigned as a join previous as p using (key)
-            where p.member_id is not null""").fetchall():
-        union(member, old)
+            where p.member_id is not null
+            group by p.member_id having count(distinct a.member_id) > 1""").fetchall():
+        for member in members[1:]:
+            union(members[0], member)
     for a, b in con.execute("""
             select distinct ma.member_id, mb.member_id
             from ties as t
@@ -241,17 +246,18 @@ def components(con: duckdb.DuckDBPyConnection) -> None:
             join assigned as mb on mb.key = t.identity_b
             where ma.member_id <> mb.member_id""").fetchall():
         union(a, b)
-    members = [m for (m,) in con.execute("select distinct member_id from assigned").fetchall()]
+    # A member nothing joined is a component of its own.
+    joined = list(parent)
     con.register(
         "member_roots",
         pa.table(
             {
-                "member_id": pa.array(members, pa.string()),
-                "root": pa.array([find(parent, m) for m in members], pa.string()),
+                "member_id": pa.array(joined, pa.string()),
+                "root": pa.array([find(parent, m) for m in joined], pa.string()),
             }
         ),
     )
     con.execute("""
         create or replace temp table components as
-        select a.key, min(a.key) over (partition by r.root) as component
-        from assigned as a join member_roots as r using (member_id)""")
+        select a.key, min(a.key) over (partition by coalesce(r.root, a.member_id)) as component
+        from assigned as a left join member_roots as r using (member_id)""")
