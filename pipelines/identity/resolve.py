@@ -183,6 +183,16 @@ def link_identities(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRul
     return rounds
 
 
+def identity_refs(identities: str) -> str:
+    """SQL for what the first pass reads of each identity of relation ``identities``
+    (key, source, email, username, is_bot): its email, unless a bot's (a shared deploy
+    address is not a person), and its login where it is GitHub's."""
+    return f"""
+        select key, if(is_bot, null, email) as email,
+               if(source = 'github', username, null) as username
+        from {identities}"""
+
+
 def match_keys(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRules) -> None:
     """The temp tables ``nodes`` (the identities of relation ``refs``, numbered ``n``)
     and ``edges`` (n, k: each match key that joins an identity to others)."""

@@ -33,6 +33,7 @@ from pipelines.identity.organizations import (
 from pipelines.identity.resolve import (
     assign_member_ids,
     component_members,
+    identity_refs,
     join_automatic,
     link_identities,
 )
@@ -232,11 +233,7 @@ def resolve_identities(
             create or replace temp table other_values as
             select key, split_part(key, ':', 1) as source, kind, value
             from stored_inputs anti join scope using (key) where kind in ({kinds})""")
-    con.execute("""
-        create or replace temp view refs as
-        select key, if(is_bot, null, email) as email,
-               if(source = 'github', username, null) as username
-        from work""")
+    con.execute(f"create or replace temp view refs as {identity_refs('work')}")
     # Shared emails and the manual rules first; then the evidence between the
     # members that leaves, merging what is confident enough without asking. The first
     # pass's members are its components (the evidence only needs to know which

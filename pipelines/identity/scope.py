@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.identity import suggestions
-from pipelines.identity.resolve import ManualRules, find, match_keys
+from pipelines.identity.resolve import ManualRules, find, identity_refs, match_keys
 from pipelines.identity.suggestions import INFLUENCE_INPUTS, prepare_people
 
 STATE = "resolution_state.json"
@@ -140,11 +140,7 @@ def _changed_inputs(con: duckdb.DuckDBPyConnection, manual: ManualRules) -> None
         create or replace temp view changed_people as
         select *, null::varchar as member_id from changed""")
     prepare_people(con, "changed_people")
-    con.execute("""
-        create or replace temp view changed_refs as
-        select key, if(is_bot, null, email) as email,
-               if(source = 'github', username, null) as username
-        from changed""")
+    con.execute(f"create or replace temp view changed_refs as {identity_refs('changed')}")
     match_keys(con, "changed_refs", manual)
     con.execute(f"create or replace temp table changed_inputs as {account_inputs()}")
     con.execute("""
