@@ -168,13 +168,12 @@ def test_an_incremental_night_equals_resolving_everything(tmp_path_factory, firs
         full_dir = tmp_path_factory.mktemp("full")
         full = _workspace(full_dir)
         shutil.copytree(incremental.storage.resolution(), full.storage.resolution())
-        report = _resolve(incremental, night2, 2)
+        _resolve(incremental, night2, 2)
         # Without the state of a finished resolution, the night resolves everything.
         (full.storage.resolution() / scope.STATE).unlink()
         full_report = _resolve(full, night2, 2)
 
     assert full_report.resolved_again == len(night2)
-    assert report.resolved_again <= len(night2)
     assert _files(incremental) == _files(full)
 
 

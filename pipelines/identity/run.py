@@ -207,7 +207,7 @@ def resolve_identities(
     con.execute(
         f"""
         create or replace temp table identities as
-        select *, {scope.input_print()} as input_print from (
+        select *, {scope.INPUT_PRINT} as input_print from (
             select source || ':' || source_user_id as key, source, source_user_id, username,
                    display_name as name, email, company, location, timezone, extra,
                    coalesce(is_staff, false) as is_staff,

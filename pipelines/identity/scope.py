@@ -55,10 +55,10 @@ INPUT_COLUMNS = (
 MATCHED_KINDS = ("handle", "name", "initials", "short")
 
 
-def input_print() -> str:
-    """SQL for an account's input print, over the columns of INPUT_COLUMNS."""
-    parts = ", ".join(f"coalesce({c}::varchar, chr(30))" for c in INPUT_COLUMNS)
-    return f"md5(concat_ws(chr(31), {parts}))"
+#: SQL for an account's input print, over the columns of INPUT_COLUMNS.
+INPUT_PRINT = "md5(concat_ws(chr(31), {}))".format(
+    ", ".join(f"coalesce({c}::varchar, chr(30))" for c in INPUT_COLUMNS)
+)
 
 
 def settings_print(config: Any, manual: ManualRules, rejected: set, *organizations: Any) -> str:
