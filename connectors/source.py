@@ -22,12 +22,26 @@ from connectors.batch import Batch
 from connectors.errors import SourceError
 from connectors.records import Category
 
+#: The families activity types are grouped in wherever they are shown (the dashboard's
+#: charts, the monthly update), in the order they are shown: a handful a person can read
+#: at a glance, the same whatever the filters. Each type names its family.
+FAMILIES = (
+    "Code",
+    "Issues",
+    "Questions and answers",
+    "Discussions",
+    "Chat",
+    "Events",
+    "Stars",
+)
+
 
 @dataclass(frozen=True)
 class ActivityType:
     """One kind of activity a source lands: its name (unique across sources), whether it
     counts as a contribution or a conversation, and its default weight in points. A team
-    overrides both in acacia.yml (``weights``, ``categories``)."""
+    overrides both in acacia.yml (``weights``, ``categories``). ``label`` is how it reads
+    to a person and ``family`` the group it is shown in (one of FAMILIES)."""
 
     name: str
     category: Category
@@ -37,6 +51,15 @@ class ActivityType:
     #: someone replied in its thread (a chat message), or it is a reply.
     thread: Literal["opens", "opens_if_replied", "replies"] | None = None
     item: str | None = None
+    label: str = ""
+    family: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label or self.family not in FAMILIES:
+            raise ValueError(
+                f"activity type {self.name!r}: give it a label and one of the families "
+                f"{', '.join(FAMILIES)} (connectors/source.py FAMILIES)"
+            )
 
 
 class Connector(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, page
+from dashboard import charts, data, page, vocabulary
 
 METRICS = (
     ("active_members", "Active members", "People with at least one activity in the window."),
@@ -54,7 +54,18 @@ def main() -> None:
     st.plotly_chart(charts.new_and_returning(data.new_and_returning(p.path, f)), width="stretch")
     st.subheader("Activities by type")
     by_type = data.trend(p.path, f, "week", "activity_type").rename(columns={"period": "week"})
-    st.plotly_chart(charts.activities_by_type(by_type), width="stretch")
+    families = [
+        name
+        for name in vocabulary.family_colors()
+        if name in set(by_type["activity_type"].map(vocabulary.family))
+    ]
+    chosen = st.selectbox(
+        "Types grouped in families; open one to see its types",
+        ["All families", *families],
+        key="overview_family",
+    )
+    family = None if chosen == "All families" else chosen
+    st.plotly_chart(charts.activities_by_family(by_type, family), width="stretch")
 
 
 main()

@@ -11,59 +11,10 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from connectors import text
-from connectors.records import SOURCE_LABELS
+from dashboard import vocabulary
 
-#: How activity types read to a person.
-TYPE_LABELS = {
-    "issue_opened": "Issue opened",
-    "issue_closed": "Issue closed",
-    "pr_opened": "PR opened",
-    "pr_merged": "PR merged",
-    "pr_review": "PR review",
-    "issue_comment": "Issue/PR comment",
-    "review_comment": "Review comment",
-    "star": "Star",
-    "message": "Chat message",
-    "thread_reply": "Chat thread reply",
-    "channel_join": "Joined a channel",
-    "topic_created": "Forum topic",
-    "post_reply": "Forum reply",
-    "solution_accepted": "Accepted solution",
-    "post": "Reddit post",
-    "comment": "Comment (Reddit, Stack Overflow)",
-    "question": "Question",
-    "answer": "Answer",
-    "answer_accepted": "Accepted answer",
-    "event_attended": "Attended an event",
-    "event_spoke": "Spoke at an event",
-    "event_organized": "Organized an event",
-}
-
-#: Each source's colour, the same on every chart (keyed by its label).
-SOURCE_COLORS = {
-    "GitHub": "#24292f",
-    "Slack": "#4a154b",
-    "Forum": "#e45735",
-    "Reddit": "#ff4500",
-    "Stack Overflow": "#f48024",
-    "Events": "#2e7d32",
-}
-
-LEVEL_COLORS = {
-    "Core": "#08519c",
-    "Contributor": "#3182bd",
-    "Participant": "#6baed6",
-    "Observer": "#bdd7e7",
-    "Inactive": "#d9d9d9",
-}
-
-
-def type_label(name: str) -> str:
-    return TYPE_LABELS.get(name, name.replace("_", " ").capitalize())
-
-
-def source_label(name: str) -> str:
-    return SOURCE_LABELS.get(name, name)
+# The names and colours live in dashboard/vocabulary.py (one place for every page).
+LEVEL_COLORS = vocabulary.LEVEL_COLORS
 
 
 LAYOUT = {
@@ -106,34 +57,45 @@ def _titled(figure: go.Figure, title: str) -> go.Figure:
 
 
 @_as_text
-def activities_by_type(by_type: pd.DataFrame) -> go.Figure:
-    """Weekly activities stacked by activity type."""
-    by_type = by_type.assign(
-        activity_type=by_type["activity_type"].map(
-            lambda name: TYPE_LABELS.get(name, name.replace("_", " ").capitalize())
-        )
-    )
+def activities_by_family(by_type: pd.DataFrame, family: str | None = None) -> go.Figure:
+    """Weekly activities stacked by family of types (vocabulary), or, given ``family``,
+    by the types of that family. Colours and order are fixed: a family or a type has
+    the same colour whatever the filters."""
+    if family is None:
+        frame = by_type.assign(group=by_type["activity_type"].map(vocabulary.family))
+        colors, order = vocabulary.family_colors(), list(vocabulary.family_colors())
+        title = "Activities per week, by family of types"
+    else:
+        frame = by_type[by_type["activity_type"].map(vocabulary.family) == family]
+        frame = frame.assign(group=frame["activity_type"].map(vocabulary.type_label))
+        colors = vocabulary.type_colors(family)
+        order = list(colors)
+        title = f"Activities per week: {family}"
+    frame = frame.groupby(["week", "group"], as_index=False)["activities"].sum()
     figure = px.bar(
-        by_type,
+        frame,
         x="week",
         y="activities",
-        color="activity_type",
-        labels={"week": "week starting", "activities": "activities", "activity_type": "type"},
+        color="group",
+        color_discrete_map=colors,
+        category_orders={"group": order},
+        labels={"week": "week starting", "activities": "activities", "group": ""},
     )
-    figure.update_layout(**LAYOUT, barmode="stack")
-    return figure
+    figure.update_layout(barmode="stack")
+    return _titled(figure, title)
 
 
 @_as_text
 def trend_by_source(trend: pd.DataFrame, grain: str) -> go.Figure:
     """Activities per day or week, stacked by source."""
-    frame = trend.assign(source=trend["source"].map(source_label))
+    frame = trend.assign(source=trend["source"].map(vocabulary.source_label))
     figure = px.bar(
         frame,
         x="period",
         y="activities",
         color="source",
-        color_discrete_map=SOURCE_COLORS,
+        color_discrete_map=vocabulary.source_colors(),
+        category_orders={"source": vocabulary.source_order()},
         labels={"period": grain, "activities": "activities", "source": "source"},
     )
     figure.update_layout(barmode="stack")
@@ -200,13 +162,14 @@ def level_movements(movements: pd.DataFrame) -> go.Figure:
 @_as_text
 def response_times(weekly: pd.DataFrame) -> go.Figure:
     """Median hours to first response per week, one line per source."""
-    frame = weekly.assign(source=weekly["source"].map(source_label))
+    frame = weekly.assign(source=weekly["source"].map(vocabulary.source_label))
     figure = px.line(
         frame,
         x="week",
         y="median_hours",
         color="source",
-        color_discrete_map=SOURCE_COLORS,
+        color_discrete_map=vocabulary.source_colors(),
+        category_orders={"source": vocabulary.source_order()},
         markers=True,
         labels={"week": "week opened", "median_hours": "median hours", "source": "source"},
     )
@@ -215,14 +178,34 @@ def response_times(weekly: pd.DataFrame) -> go.Figure:
 
 @_as_text
 def organization_trend(
-    weekly: pd.DataFrame, title: str = "Weekly points of the top organizations"
+    weekly: pd.DataFrame,
+    title: str = "Weekly points of the top organizations",
+    organizations: list[str] | None = None,
+    weeks: list | None = None,
 ) -> go.Figure:
+    """Weekly points, one line per organization: each of ``organizations`` (in rank
+    order) its own colour, and every one of ``weeks`` on every line (0 where an
+    organization had nothing), so no line stops early."""
+    # The frame's names were made plain text (_as_text); the list's are made so here.
+    organizations = [text.label(o) for o in organizations or sorted(weekly["organization"])]
+    organizations = list(dict.fromkeys(organizations))
+    weeks = weeks if weeks is not None else sorted(weekly["week"].unique())
+    grid = pd.MultiIndex.from_product([weeks, organizations], names=["week", "organization"])
+    frame = (
+        weekly.groupby(["week", "organization"])["points"]
+        .sum()
+        .reindex(grid, fill_value=0)
+        .reset_index()
+    )
+    colors = vocabulary.SERIES_COLORS
     figure = px.line(
-        weekly,
+        frame,
         x="week",
         y="points",
         color="organization",
         markers=True,
+        color_discrete_map={o: colors[i % len(colors)] for i, o in enumerate(organizations)},
+        category_orders={"organization": organizations},
         labels={"week": "week starting", "points": "points", "organization": "organization"},
     )
     return _titled(figure, title)
@@ -232,8 +215,8 @@ def organization_trend(
 def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:
     """Points by activity type, coloured by source."""
     frame = frame.assign(
-        source=frame["source"].map(source_label),
-        activity_type=frame["activity_type"].map(type_label),
+        source=frame["source"].map(vocabulary.source_label),
+        activity_type=frame["activity_type"].map(vocabulary.type_label),
     )
     figure = px.bar(
         frame,
@@ -241,7 +224,8 @@ def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:
         y="activity_type",
         color="source",
         orientation="h",
-        color_discrete_map=SOURCE_COLORS,
+        color_discrete_map=vocabulary.source_colors(),
+        category_orders={"source": vocabulary.source_order()},
         labels={"points": "points", "activity_type": "", "source": "source"},
     )
     figure.update_layout(yaxis={"categoryorder": "total ascending"})
@@ -251,16 +235,18 @@ def breakdown(frame: pd.DataFrame, title: str) -> go.Figure:
 @_as_text
 def channels(frame: pd.DataFrame) -> go.Figure:
     top = frame.head(20).assign(
-        place=lambda f: f["source"].map(source_label) + " · " + f["channel"]
+        place=lambda f: f["source"].map(vocabulary.source_label) + " · " + f["channel"],
+        source=lambda f: f["source"].map(vocabulary.source_label),
     )
     figure = px.bar(
         top,
         x="activities",
         y="place",
         orientation="h",
-        color=top["source"].map(source_label),
-        color_discrete_map=SOURCE_COLORS,
-        labels={"activities": "activities", "place": "", "color": "source"},
+        color="source",
+        color_discrete_map=vocabulary.source_colors(),
+        category_orders={"source": vocabulary.source_order()},
+        labels={"activities": "activities", "place": "", "source": "source"},
     )
     figure.update_layout(yaxis={"categoryorder": "total ascending"})
     return _titled(figure, "Busiest places (top 20)")

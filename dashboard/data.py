@@ -117,6 +117,12 @@ def previous_window(start: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
     return window(start - timedelta(days=1), days)
 
 
+def weeks(start: date, end: date) -> list[date]:
+    """The Mondays of the weeks from the one of ``start`` to the one of ``end``."""
+    first = start - timedelta(days=start.weekday())
+    return [first + timedelta(days=7 * i) for i in range((end - first).days // 7 + 1)]
+
+
 def one_of(column: str, values: tuple[str, ...]) -> tuple[str, tuple]:
     """A condition that ``column`` is one of ``values`` (true when there are none), and
     its parameter."""
@@ -351,7 +357,10 @@ def standard_window(snapshot_path: str, f: Filters) -> bool:
     ).empty
 
 
-def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = 200):
+LEADERBOARD_LENGTH = 200
+
+
+def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = LEADERBOARD_LENGTH):
     """Members by points in the window, with their score, level, organization, sources
     and last activity. ``search`` matches names and usernames (any case)."""
     where, params = f.where()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
 from connectors import clock, text
-from dashboard import charts, data, gate, team
+from dashboard import data, gate, team, vocabulary
 from pipelines.config import AcaciaConfig
 
 WINDOWS = {"Last 30 days": 30, "Last 90 days": 90, "Last 180 days": 180, "Last 365 days": 365}
@@ -141,14 +142,14 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     sources = sidebar.multiselect(
         "Sources",
         options["source"],
-        format_func=lambda s: charts.source_label(s),
+        format_func=lambda s: vocabulary.source_label(s),
         placeholder="All sources",
         key="filter_sources",
     )
     types = sidebar.multiselect(
         "Activity types",
         options["activity_type"],
-        format_func=charts.type_label,
+        format_func=vocabulary.type_label,
         placeholder="All types",
         key="filter_types",
     )
@@ -203,7 +204,7 @@ def freshness_text(path: str, now: datetime | None = None) -> tuple[str, list[st
     parts = [f"Data published {data.published_at(path):%d %b %Y %H:%M} UTC"]
     warnings = []
     for row in data.sync_status(path).itertuples():
-        label = charts.source_label(row.source)
+        label = vocabulary.source_label(row.source)
         if pd.notna(row.last_success_at):
             parts.append(f"{label} synced {_ago(row.last_success_at, now)}")
         else:
@@ -262,27 +263,127 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def table(frame: pd.DataFrame, name: str, **kwargs) -> None:
-    """A table with a CSV download button under it."""
-    frame = tidy(frame)
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+#: Rows a table shows before it scrolls; shorter tables are exactly as tall as their rows.
+VISIBLE_ROWS = 15
+ROW_PX = 35
+
+
+def height(rows: int) -> int:
+    """The height of a table of ``rows`` rows: its rows and header, up to VISIBLE_ROWS."""
+    return ROW_PX * (min(max(rows, 1), VISIBLE_ROWS) + 1) + 3
+
+
+def member_link(member_id: str, name: str) -> str:
+    """A link to a member's page that reads as their name (see LINKS)."""
+    return f"Members?member={quote(str(member_id))}#{name}"
+
+
+def organization_link(organization: str) -> str:
+    return f"Organizations?organization={quote(str(organization))}#{organization}"
+
+
+#: Link columns and what they show: the part of the link after "#" (the name; the page
+#: it opens ignores it), or the link itself.
+LINKS = {"Member": r"#(.*)$", "Organization": r"#(.*)$", "Link": None, "Profile": None}
+#: Pixels per character of a table's text, and the widest a text column gets.
+CHAR_PX, MAX_PX = 8, 420
+
+
+def column_config(shown: pd.DataFrame) -> dict:
+    """Each text column as wide as its longest text (header included, up to MAX_PX), so
+    nothing is cut off; link columns show names."""
+    config = {}
+    for column in shown.columns:
+        values = shown[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        texts = values.head(500).map(lambda v: v if isinstance(v, str) else "")
+        if LINKS.get(column):
+            texts = texts.str.extract(LINKS[column], expand=False).fillna("")
+        widest = max([len(str(column)), *texts.str.len()])
+        width = min(widest * CHAR_PX + 24, MAX_PX)
+        if column in LINKS:
+            config[column] = st.column_config.LinkColumn(
+                column, width=width, display_text=LINKS[column]
+            )
+        else:
+            config[column] = st.column_config.TextColumn(column, width=width)
+    return config
+
+
+def linked(frame: pd.DataFrame, public: bool) -> pd.DataFrame:
+    """Names that lead somewhere: a member's name opens their page (when ``member_id``
+    is there and names are shown) and an organization's opens its page. ``member_id``
+    itself is not shown."""
+    frame = frame.copy()
+    if "member_id" in frame.columns:
+        if "member" in frame.columns and not public:
+            frame["member"] = [
+                member_link(m, n if isinstance(n, str) and n else m)
+                for m, n in zip(frame["member_id"], frame["member"], strict=True)
+            ]
+        frame = frame.drop(columns="member_id")
+    if "organization" in frame.columns:
+        frame["organization"] = frame["organization"].map(
+            lambda o: organization_link(o) if isinstance(o, str) and o else o
+        )
+    return frame
+
+
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    public: bool = False,
+    noun: str | None = None,
+    total: int | None = None,
+    **kwargs,
+):
+    """A table as a person reads it (vocabulary.readable: words for headers, names for
+    sources and types), names linked to their pages, exactly as tall as its rows (up to
+    VISIBLE_ROWS), with how many it holds (``noun``: "members"; ``total`` when the list
+    is cut) and a CSV download button (names as text, no links)."""
+    plain = tidy(frame)
+    shown = vocabulary.readable(linked(plain, public))
+    if noun is not None:
+        count = total if total is not None else len(frame)
+        cut = "" if count == len(frame) else f"; the first {len(frame):,} are shown"
+        st.caption(f"{count:,} {noun}{cut}")
+    config = column_config(shown) | kwargs.pop("column_config", {})
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=height(len(shown)),
+        column_config=config,
+        **kwargs,
+    )
+    csv = vocabulary.readable(plain.drop(columns=["member_id"], errors="ignore"))
     st.download_button(
         "Download CSV",
-        frame.to_csv(index=False).encode(),
+        csv.to_csv(index=False).encode(),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download_{name}",
     )
+    return event
 
 
 NO_CHANGE = "no change"
+NEW = "new"
+#: A previous window with less than this share of the current one's figure is too small
+#: to compare with: the change reads NEW rather than +900% or +67,650%.
+TINY = 0.1
 
 
 def delta(now: float, before: float) -> str | None:
-    """The change against the previous window, as a percentage (None when it had 0, and
-    NO_CHANGE when it rounds to 0%, which should show no arrow); the page's caption says
-    which window that is."""
-    if before == 0:
+    """The change against the previous window, as a percentage; NEW when the previous
+    window had nothing or too little to compare with (less than TINY of now), None when
+    both are empty, and NO_CHANGE when it rounds to 0% (shown without an arrow). The
+    page's caption says which window that is."""
+    if now == 0 and before == 0:
         return None
+    if before < TINY * now:
+        return NEW
     change = f"{(now - before) / before:+.0%}"
     return NO_CHANGE if change in ("+0%", "-0%") else change

@@ -40,6 +40,11 @@ def render(
     return app
 
 
+def names(column) -> list[str]:
+    """The names a column of links shows (what follows the link's "#")."""
+    return column.str.extract(r"#(.*)$", expand=False).fillna("")
+
+
 def snapshot_of(synced) -> str:
     return str(current_snapshot(synced["config"].storage.serving()))
 
@@ -126,7 +131,7 @@ def test_the_window_and_source_filters_change_the_numbers(synced, monkeypatch):
     assert app.multiselect(key="filter_sources").value == ["slack"]
     assert app.selectbox(key="filter_window").value == "Last 30 days"
     board = app.dataframe[0].value
-    assert set(board["sources"].str.contains("slack")) == {True}
+    assert set(board["Sources"].str.contains("Slack")) == {True}
 
 
 def test_changing_filters_and_pages_logs_no_streamlit_warning(synced, monkeypatch, caplog):
@@ -180,11 +185,11 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
         if not is_bot and today - timedelta(days=89) <= when.date() <= today:
             points[member_of[key]] = points.get(member_of[key], 0) + DEFAULT_WEIGHTS[kind]
     best = max(points.values())
-    assert float(board["points"].iloc[0]) == pytest.approx(best)
-    assert list(board["points"]) == sorted(board["points"], reverse=True)
+    assert float(board["Points"].iloc[0]) == pytest.approx(best)
+    assert list(board["Points"]) == sorted(board["Points"], reverse=True)
     # A member without an organization shows an empty cell, not a grey "None".
-    assert (board["organization"] == "").any() and board["organization"].notna().all()
-    name = board["member"].iloc[0]
+    assert (names(board["Organization"]) == "").any() and board["Organization"].notna().all()
+    name = names(board["Member"]).iloc[0]
 
     # Searching narrows the board; a hostile search is only ever a parameter.
     word = name.split()[0].lower()
@@ -210,7 +215,7 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
         for m, u in mart(synced, "select member_id, username from identities")
         if word in (u or "").lower()
     }
-    assert name in set(found["member"]) and len(found) == len(matching & active) < len(board)
+    assert name in set(names(found["Member"])) and len(found) == len(matching & active) < len(board)
     app.text_input(key="member_search").input("'; drop table members; --").run()
     assert not app.exception and app.info[0].value == "Nobody matches."
     assert mart(synced, "select count(*) from members")[0][0] > 0
@@ -229,9 +234,9 @@ def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
     }
     app.text_input(key="member_search").input("_").run()
     found = app.dataframe[0].value if app.dataframe else None
-    shown = set() if found is None else set(found["member"])
-    names = dict(mart(synced, "select member_id, display_name from members"))
-    assert shown and shown <= {names[m] for m in with_underscore}
+    shown = set() if found is None else set(names(found["Member"]))
+    display = dict(mart(synced, "select member_id, display_name from members"))
+    assert shown and shown <= {display[m] for m in with_underscore}
 
 
 def test_a_shorter_leaderboard_is_the_top_of_a_longer_one(synced):
@@ -266,11 +271,11 @@ def test_a_member_page_explains_the_score(synced, monkeypatch):
     )[0][0]
     assert len(accounts) == expected_accounts
     # The breakdown's decayed points add up to the score: every figure is explained.
-    assert breakdown["decayed_points"].sum() == pytest.approx(score, abs=0.05 * len(breakdown))
+    assert breakdown["Points after decay"].sum() == pytest.approx(score, abs=0.05 * len(breakdown))
     # Every item with a place to open opens there (an event attended has none).
-    linked = timeline["url"][timeline["url"].fillna("") != ""]
+    linked = timeline["Link"][timeline["Link"].fillna("") != ""]
     assert len(linked) and linked.str.startswith("http").all()
-    assert list(timeline["occurred_at"]) == sorted(timeline["occurred_at"], reverse=True)
+    assert list(timeline["When (UTC)"]) == sorted(timeline["When (UTC)"], reverse=True)
     assert [s.value for s in app.subheader] == [
         "Accounts",
         "Team notes",
@@ -283,8 +288,8 @@ def test_organizations_page_ranks_partners_and_opens_one(synced, monkeypatch):
     app = render(synced["config"].path, monkeypatch, PAGES["Organizations"])
     ranking = app.dataframe[0].value
     expected = mart(synced, "select organization from partner_ranking order by rank")
-    assert list(ranking["organization"]) == [row[0] for row in expected]
-    first = ranking["organization"].iloc[0]
+    assert list(names(ranking["Organization"])) == [row[0] for row in expected]
+    first = names(ranking["Organization"]).iloc[0]
 
     app = render(
         synced["config"].path, monkeypatch, PAGES["Organizations"], {"organization": first}
@@ -317,8 +322,8 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
     today = clock.today()
     newcomers = {m for m, day in first_day.items() if day > today - timedelta(days=90)}
     shown = app.dataframe[0].value
-    names = dict(mart(synced, "select member_id, display_name from members"))
-    assert sorted(shown["member"]) == sorted(names[m] for m in newcomers)
+    display = dict(mart(synced, "select member_id, display_name from members"))
+    assert sorted(names(shown["Member"])) == sorted(display[m] for m in newcomers)
 
     # Long lists stop at a limit (the most recently active first) but count everyone.
     from dashboard import data
@@ -326,7 +331,7 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
     f = data.Filters(today - timedelta(days=89), today)
     few = data.cohort(snapshot_of(synced), f, "is_new", limit=3)
     assert len(few) == 3 and set(few["total"]) == {len(newcomers)}
-    assert list(few["last_activity"].dt.date) == sorted(shown["last_activity"], reverse=True)[:3]
+    assert list(few["last_activity"].dt.date) == sorted(shown["Last activity"], reverse=True)[:3]
 
 
 def test_responsiveness_lists_what_still_waits_oldest_first(synced, monkeypatch):
@@ -340,9 +345,9 @@ def test_responsiveness_lists_what_still_waits_oldest_first(synced, monkeypatch)
         [today - timedelta(days=89), today],
     )[0][0]
     assert len(waiting) == expected > 0
-    assert list(waiting["opened_at"]) == sorted(waiting["opened_at"])
-    assert waiting["url"].str.startswith("http").all()
-    assert set(weekly["source"]) <= {"github", "discourse", "stackexchange", "slack"}
+    assert list(waiting["Opened (UTC)"]) == sorted(waiting["Opened (UTC)"])
+    assert waiting["Link"].str.startswith("http").all()
+    assert set(weekly["Source"]) <= {"GitHub", "Forum", "Stack Overflow", "Slack"}
 
 
 def test_channels_page_counts_each_slack_channel(synced, monkeypatch):
@@ -363,9 +368,9 @@ def test_channels_page_counts_each_slack_channel(synced, monkeypatch):
                 day = datetime.fromtimestamp(float(item.ts), UTC).date()
                 if not user.is_bot and start <= day <= today:
                     expected[channel.name] = expected.get(channel.name, 0) + 1
-    assert dict(zip(places["channel"], places["activities"], strict=True)) == expected
+    assert dict(zip(places["Place"], places["Activities"], strict=True)) == expected
     regions = app.dataframe[1].value
-    assert regions["members"].sum() == len(
+    assert regions["Members"].sum() == len(
         mart(
             synced,
             "select distinct member_id from activities where source = 'slack' and not is_bot "
@@ -502,11 +507,11 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
     assert f"Merged automatically: {len(automatic)}" in headers
     assert "@" not in shown.to_csv() + automatic.to_csv()  # no emails on screen
     for table in (shown, automatic):
-        assert list(table["confidence"]) == sorted(table["confidence"], reverse=True)
+        assert list(table["Confidence"]) == sorted(table["Confidence"], reverse=True)
     # Below the threshold wait, at or above it were merged, each with its evidence.
-    assert shown["confidence"].max() < synced["config"].identity.auto_merge_confidence
-    assert automatic["confidence"].min() >= synced["config"].identity.auto_merge_confidence
-    assert automatic["evidence"].str.len().min() > 0
+    assert shown["Confidence"].max() < synced["config"].identity.auto_merge_confidence
+    assert automatic["Confidence"].min() >= synced["config"].identity.auto_merge_confidence
+    assert automatic["Evidence"].str.len().min() > 0
 
 
 def test_precomputed_figures_equal_counting_the_activities(synced):
@@ -582,7 +587,79 @@ def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():
 
 
 def test_a_change_that_rounds_to_nothing_says_so_instead_of_a_green_plus_zero():
-    from dashboard.page import NO_CHANGE, delta
+    from dashboard.page import NEW, NO_CHANGE, delta
 
     assert delta(81, 81) == delta(81, 80.9) == delta(80.9, 81) == NO_CHANGE
-    assert (delta(90, 81), delta(72, 81), delta(5, 0)) == ("+11%", "-11%", None)
+    assert (delta(90, 81), delta(72, 81), delta(0, 0)) == ("+11%", "-11%", None)
+    # Against nothing, or too little to compare with, a change is "new", not +67,650%.
+    assert delta(5, 0) == delta(6770, 10) == delta(100, 9.9) == NEW
+    assert delta(100, 10) == "+900%" and delta(0, 5) == "-100%"
+
+
+def chart_colors(app: AppTest) -> dict[str, set[str]]:
+    """Each series name of the page's charts -> the colours it is drawn in."""
+    import json
+
+    colors: dict[str, set[str]] = {}
+    for chart in app.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            color = (trace.get("marker") or {}).get("color") or (trace.get("line") or {}).get(
+                "color"
+            )
+            if trace.get("name") and isinstance(color, str):
+                colors.setdefault(trace["name"], set()).add(color)
+    return colors
+
+
+def test_every_table_reads_in_words_and_every_member_opens_their_page(synced, monkeypatch):
+    """On every page (and a member's and an organization's): headers in words, no JSON
+    in a cell, sources by their names, each member's name a link to their page."""
+    member_id, organization = mart(
+        synced,
+        "select member_id, organization from members where organization is not null "
+        "order by activity_count desc limit 1",
+    )[0]
+    opened = [
+        *((name, {}) for name in PAGES),
+        ("Members", {"member": member_id}),
+        ("Organizations", {"organization": organization}),
+    ]
+    checked = linked = 0
+    for name, params in opened:
+        app = render(synced["config"].path, monkeypatch, PAGES[name], params)
+        for table in app.dataframe:
+            frame = table.value
+            checked += 1
+            assert not [c for c in frame.columns if "_" in str(c)], (name, list(frame.columns))
+            cells = [str(cell).lstrip() for cell in frame.to_numpy().ravel()]
+            assert not [c for c in cells if c.startswith("{")], name
+            for column in ("Source", "Other source"):
+                if column in frame.columns:
+                    assert not set(frame[column]) & {"discourse", "stackexchange", "github"}
+            if "Member" in frame.columns:
+                linked += 1
+                assert frame["Member"].str.match(r"Members\?member=m_\w+#").all(), name
+    assert checked >= 12 and linked >= 5
+    # A link opens the member it names.
+    app = render(synced["config"].path, monkeypatch, PAGES["Members"])
+    first = app.dataframe[0].value["Member"].iloc[0]
+    target = first.split("member=", 1)[1].split("#", 1)[0]
+    shown = mart(synced, "select display_name from members where member_id = ?", [target])
+    assert shown == [(first.split("#", 1)[1],)]
+
+
+def test_a_source_has_one_colour_whatever_the_page_and_filters(synced, monkeypatch):
+    everything = chart_colors(render(synced["config"].path, monkeypatch))
+    app = render(synced["config"].path, monkeypatch)
+    app.multiselect(key="filter_sources").select("slack").select("stackexchange").run()
+    app.selectbox(key="filter_window").select("Last 30 days").run()
+    narrowed = chart_colors(app)
+    answers = chart_colors(render(synced["config"].path, monkeypatch, PAGES["Responsiveness"]))
+    for label in ("Slack", "Stack Overflow"):
+        assert everything[label] == narrowed[label] == answers[label]
+        assert len(everything[label]) == 1
+    # Every source and family its own colour.
+    sources = {label: next(iter(c)) for label, c in everything.items() if label in answers}
+    assert len(set(sources.values())) == len(sources) >= 4
+    families = [everything[name] for name in ("Code", "Issues", "Chat", "Discussions")]
+    assert len({next(iter(c)) for c in families}) == 4

@@ -138,8 +138,14 @@ SOURCE = SourceDefinition(
     description="Messages of the project's mailing-list archive.",
     settings=MailingListSource,
     activity_types=(
-        ActivityType("list_post", "conversation", 1, "opens", "mailing-list thread"),
-        ActivityType("list_reply", "conversation", 1, "replies"),
+        ActivityType(
+            "list_post", "conversation", 1, "opens", "mailing-list thread",
+            label="Mailing-list post", family="Discussions",
+        ),
+        ActivityType(
+            "list_reply", "conversation", 1, "replies",
+            label="Mailing-list reply", family="Discussions",
+        ),
     ),
     build=lambda settings, secrets, landed: MailingListConnector(settings.folder),
     check=lambda settings, secrets: f"{settings.folder / 'archive.json'} is readable",

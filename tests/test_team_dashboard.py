@@ -159,7 +159,7 @@ def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatc
     board = open_page(config, monkeypatch, "Members")
     board.sidebar.multiselect(key="filter_tags").select("speaker-candidate").run()
     shown = board.dataframe[0].value
-    assert list(shown["tags"].str.contains("speaker-candidate")) == [True] * len(shown)
+    assert list(shown["Tags"].str.contains("speaker-candidate")) == [True] * len(shown)
     assert len(shown) <= 1
 
     # Split an account off: it becomes a member of its own within seconds.
@@ -227,9 +227,9 @@ def test_tags_are_a_column_of_every_table_of_members(synced, tmp_path, monkeypat
         return [
             table.value.iloc[i, 0]
             for table in app.dataframe
-            if "tags" in table.value.columns
+            if "Tags" in table.value.columns
             for i in range(len(table.value))
-            if "docs-sprint" in table.value["tags"].iloc[i].split(", ")
+            if "docs-sprint" in table.value["Tags"].iloc[i].split(", ")
         ]
 
     assert tagged(open_page(config, monkeypatch, "Members"))

@@ -72,9 +72,25 @@ SOURCE = SourceDefinition(
     description="New forum topics, replies, accepted solutions and users.",
     settings=DiscourseSource,
     activity_types=(
-        ActivityType("topic_created", "conversation", 2, "opens", "forum topic"),
-        ActivityType("post_reply", "conversation", 1, "replies"),
-        ActivityType("solution_accepted", "contribution", 6),
+        ActivityType(
+            "topic_created",
+            "conversation",
+            2,
+            "opens",
+            "forum topic",
+            label="Forum topic",
+            family="Discussions",
+        ),
+        ActivityType(
+            "post_reply", "conversation", 1, "replies", label="Forum reply", family="Discussions"
+        ),
+        ActivityType(
+            "solution_accepted",
+            "contribution",
+            6,
+            label="Accepted solution",
+            family="Questions and answers",
+        ),
     ),
     build=build,
     check=check,

@@ -47,9 +47,13 @@ SOURCE = SourceDefinition(
     description="Event attendance from new or changed CSV files.",
     settings=EventsSource,
     activity_types=(
-        ActivityType("event_attended", "conversation", 3),
-        ActivityType("event_spoke", "contribution", 10),
-        ActivityType("event_organized", "contribution", 12),
+        ActivityType(
+            "event_attended", "conversation", 3, label="Attended an event", family="Events"
+        ),
+        ActivityType("event_spoke", "contribution", 10, label="Spoke at an event", family="Events"),
+        ActivityType(
+            "event_organized", "contribution", 12, label="Organized an event", family="Events"
+        ),
     ),
     build=build,
     check=check,

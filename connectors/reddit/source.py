@@ -83,8 +83,10 @@ SOURCE = SourceDefinition(
     description="New subreddit posts and comments.",
     settings=RedditSource,
     activity_types=(
-        ActivityType("post", "conversation", 1),
-        ActivityType("comment", "conversation", 1, "replies"),
+        ActivityType("post", "conversation", 1, label="Reddit post", family="Discussions"),
+        ActivityType(
+            "comment", "conversation", 1, "replies", label="Comment", family="Discussions"
+        ),
     ),
     build=build,
     check=check,

@@ -81,9 +81,19 @@ SOURCE = SourceDefinition(
     description="New Slack messages, thread replies, channel joins and users.",
     settings=SlackSource,
     activity_types=(
-        ActivityType("message", "conversation", 0.5, "opens_if_replied", "chat thread"),
-        ActivityType("thread_reply", "conversation", 1, "replies"),
-        ActivityType("channel_join", "conversation", 0.2),
+        ActivityType(
+            "message",
+            "conversation",
+            0.5,
+            "opens_if_replied",
+            "chat thread",
+            label="Chat message",
+            family="Chat",
+        ),
+        ActivityType(
+            "thread_reply", "conversation", 1, "replies", label="Chat thread reply", family="Chat"
+        ),
+        ActivityType("channel_join", "conversation", 0.2, label="Joined a channel", family="Chat"),
     ),
     build=build,
     check=check,

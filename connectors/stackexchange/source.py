@@ -77,10 +77,28 @@ SOURCE = SourceDefinition(
     description="New questions, answers, accepted answers and comments in the tags.",
     settings=StackExchangeSource,
     activity_types=(
-        ActivityType("question", "conversation", 1.5, "opens", "question"),
-        ActivityType("answer", "contribution", 4, "replies"),
-        ActivityType("answer_accepted", "contribution", 6),
-        ActivityType("comment", "conversation", 1, "replies"),
+        ActivityType(
+            "question",
+            "conversation",
+            1.5,
+            "opens",
+            "question",
+            label="Question",
+            family="Questions and answers",
+        ),
+        ActivityType(
+            "answer", "contribution", 4, "replies", label="Answer", family="Questions and answers"
+        ),
+        ActivityType(
+            "answer_accepted",
+            "contribution",
+            6,
+            label="Accepted answer",
+            family="Questions and answers",
+        ),
+        ActivityType(
+            "comment", "conversation", 1, "replies", label="Comment", family="Discussions"
+        ),
     ),
     build=build,
     check=check,

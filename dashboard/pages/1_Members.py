@@ -25,29 +25,22 @@ def leaderboard(p: page.Page) -> None:
     if p.public:
         board = board.drop(columns=["member_id", "member"]).reset_index(drop=True)
         board.insert(0, "rank", range(1, len(board) + 1))
-        page.table(board, "leaderboard")
+        page.table(board, "leaderboard", public=True)
         return
     board["tags"] = team.tag_column(team.member_tags(p.config, p.path), board["member_id"])
-    shown = page.tidy(board.drop(columns=["member_id"]))
-    event = st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key="leaderboard",
+    st.caption(
+        f"The first {len(board):,} members by points"
+        if len(board) == data.LEADERBOARD_LENGTH
+        else f"{len(board):,} members"
     )
-    st.download_button(
-        "Download CSV",
-        shown.to_csv(index=False).encode(),
-        file_name="leaderboard.csv",
-        mime="text/csv",
+    event = page.table(
+        board, "leaderboard", on_select="rerun", selection_mode="single-row", key="leaderboard"
     )
     rows = event.selection.rows if event else []
     if rows:
         st.query_params["member"] = board.iloc[rows[0]]["member_id"]
         st.rerun()
-    st.caption("Select a row to open the member's page.")
+    st.caption("Select a row, or click a name, to open the member's page.")
 
 
 #: The account a merge on a member page started from: the page follows it to its member.
@@ -90,12 +83,7 @@ def member_page(p: page.Page, member_id: str) -> None:
     right.metric("Points, last 90 days", f"{found['points_90d'] or 0:,.1f}")
 
     st.subheader("Accounts")
-    st.dataframe(
-        page.tidy(data.member_identities(p.path, member_id)),
-        hide_index=True,
-        width="stretch",
-        column_config={"profile_url": st.column_config.LinkColumn("profile")},
-    )
+    page.table(data.member_identities(p.path, member_id), f"accounts-{member_id}")
 
     team_section(p, member_id)
 
@@ -113,11 +101,7 @@ def member_page(p: page.Page, member_id: str) -> None:
     )
 
     st.subheader("Activity across sources")
-    page.table(
-        data.timeline(p.path, member_id),
-        f"activities-{member_id}",
-        column_config={"url": st.column_config.LinkColumn("link")},
-    )
+    page.table(data.timeline(p.path, member_id), f"activities-{member_id}", noun="activities")
 
 
 def team_section(p: page.Page, member_id: str) -> None:

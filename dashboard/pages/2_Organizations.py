@@ -19,11 +19,19 @@ def ranking(p: page.Page) -> None:
     if board.empty:
         st.info("No organization has activity yet. Add organizations to organizations.yml.")
         return
-    page.table(board, "partner-ranking")
+    # A change reads as on every page: a percentage of the previous window, or "new".
+    board["change"] = [
+        page.delta(now, before) or ""
+        for now, before in zip(board["score"], board["previous_score"], strict=True)
+    ]
+    page.table(board, "partner-ranking", public=p.public, noun="organizations")
     top = board["organization"].head(8).tolist()
     trend = data.organization_trend(p.path, p.filters, top)
     if not trend.empty:
-        st.plotly_chart(charts.organization_trend(trend), width="stretch")
+        weeks = data.weeks(p.filters.start, p.filters.end)
+        st.plotly_chart(
+            charts.organization_trend(trend, organizations=top, weeks=weeks), width="stretch"
+        )
     chosen = st.selectbox("Open an organization", ["—", *board["organization"]], key="org_pick")
     if chosen != "—":
         st.query_params["organization"] = chosen
@@ -51,15 +59,23 @@ def organization_page(p: page.Page, organization: str) -> None:
     )
     trend = data.organization_trend(p.path, f, [organization])
     st.plotly_chart(
-        charts.organization_trend(trend, f"Weekly points of {organization}"), width="stretch"
+        charts.organization_trend(
+            trend,
+            f"Weekly points of {organization}",
+            organizations=[organization],
+            weeks=data.weeks(f.start, f.end),
+        ),
+        width="stretch",
     )
     st.subheader("Members")
     if p.public:
         st.caption("Names are hidden in public mode.")
-        page.table(people.drop(columns=["member_id", "member"]), f"members-{organization}")
+        page.table(
+            people.drop(columns=["member"]), f"members-{organization}", public=True, noun="members"
+        )
     else:
         people["tags"] = team.tag_column(team.member_tags(p.config, p.path), people["member_id"])
-        page.table(people.drop(columns=["member_id"]), f"members-{organization}")
+        page.table(people, f"members-{organization}", noun="members")
 
 
 def main() -> None:

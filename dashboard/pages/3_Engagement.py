@@ -103,14 +103,14 @@ def main() -> None:
         )
         if members.empty:
             continue
-        page.table(members.drop(columns=["member_id", "total"]), flag.removeprefix("is_"))
+        page.table(members.drop(columns=["total"]), flag.removeprefix("is_"))
         mark_done(p, members, flag, done, who)
 
 
 def mark_done(p: page.Page, members, flag: str, done: str, who: str | None) -> None:
     """Mark members of a list as followed up (“welcomed”, “reached out”) with who and
     when: they show as done in every list."""
-    names = dict(zip(members["member_id"], members.iloc[:, 0].astype(str), strict=True))
+    names = dict(zip(members["member_id"], members["member"].astype(str), strict=True))
     if who is None:
         return
     with st.expander(f"Mark as {done}"):

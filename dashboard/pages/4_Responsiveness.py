@@ -28,10 +28,8 @@ def main() -> None:
     if waiting.empty:
         st.success("Everything opened in this window has had a response.")
     else:
-        st.caption(f"{len(waiting):,} items, oldest first.")
-        page.table(
-            waiting, "unanswered", column_config={"url": st.column_config.LinkColumn("link")}
-        )
+        st.caption("Oldest first; the link opens the item where it was asked.")
+        page.table(waiting, "unanswered", noun="items waiting")
 
 
 main()

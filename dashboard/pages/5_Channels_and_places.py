@@ -21,7 +21,7 @@ def main() -> None:
         st.info("No activity in this window with these filters.")
         return
     st.plotly_chart(charts.channels(places), width="stretch")
-    page.table(places, "channels")
+    page.table(places, "channels", noun="places")
     st.subheader("Members by region")
     st.caption(
         "From each member's time zone (its continent), or the last part of their location "
