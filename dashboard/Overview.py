@@ -50,8 +50,11 @@ def main() -> None:
     if trend.empty:
         st.info("No activity in this window with these filters.")
         return
-    st.plotly_chart(charts.trend_by_source(trend, grain), width="stretch")
-    st.plotly_chart(charts.new_and_returning(data.new_and_returning(p.path, f)), width="stretch")
+    span = (f.start, f.end)
+    st.plotly_chart(charts.trend_by_source(trend, grain, span), width="stretch")
+    st.plotly_chart(
+        charts.new_and_returning(data.new_and_returning(p.path, f), span), width="stretch"
+    )
     st.subheader("Activities by type")
     by_type = data.trend(p.path, f, "week", "activity_type").rename(columns={"period": "week"})
     families = [
@@ -65,7 +68,11 @@ def main() -> None:
         key="overview_family",
     )
     family = None if chosen == "All families" else chosen
-    st.plotly_chart(charts.activities_by_family(by_type, family), width="stretch")
+    st.plotly_chart(charts.activities_by_family(by_type, family, span), width="stretch")
+    st.caption(
+        "Weeks run Monday to Sunday; the first starts on the window's first day. A week "
+        "the window cuts short is drawn lighter, with how many of its days are in it."
+    )
 
 
 main()

@@ -11,7 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from connectors import text
-from dashboard import vocabulary
+from dashboard import data, vocabulary
 
 # The names and colours live in dashboard/vocabulary.py (one place for every page).
 LEVEL_COLORS = vocabulary.LEVEL_COLORS
@@ -50,6 +50,39 @@ def _as_text(chart: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
     return wrapper
 
 
+#: How a period the window cuts short is drawn: lighter, and labelled.
+PARTIAL_OPACITY = 0.45
+
+
+def mark_partial(figure: go.Figure, span: tuple | None, grain: str = "week") -> go.Figure:
+    """Mark the weeks the window ``span`` (first day, last day) cuts short: their bars
+    lighter, with "N of 7 days" above, so a short week does not read as a drop."""
+    if span is None or grain != "week":
+        return figure
+    start, end = span
+    short = {}
+    for trace in figure.data:
+        for x in trace.x if trace.x is not None else ():
+            day = pd.Timestamp(x).date()
+            days = data.period_days(day, "week", start, end)
+            if days < 7:
+                short[day] = days
+        if isinstance(trace, go.Bar) and trace.x is not None:
+            trace.marker.opacity = [
+                PARTIAL_OPACITY if pd.Timestamp(x).date() in short else 1 for x in trace.x
+            ]
+    for day, days in sorted(short.items()):
+        figure.add_annotation(
+            x=day,
+            y=1,
+            yref="paper",
+            text=f"{days} of 7 days",
+            showarrow=False,
+            font={"size": 11, "color": "#555"},
+        )
+    return figure
+
+
 def _titled(figure: go.Figure, title: str) -> go.Figure:
     figure.update_layout(**LAYOUT)
     figure.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, margin_t=50)
@@ -57,7 +90,9 @@ def _titled(figure: go.Figure, title: str) -> go.Figure:
 
 
 @_as_text
-def activities_by_family(by_type: pd.DataFrame, family: str | None = None) -> go.Figure:
+def activities_by_family(
+    by_type: pd.DataFrame, family: str | None = None, span: tuple | None = None
+) -> go.Figure:
     """Weekly activities stacked by family of types (vocabulary), or, given ``family``,
     by the types of that family. Colours and order are fixed: a family or a type has
     the same colour whatever the filters."""
@@ -82,11 +117,11 @@ def activities_by_family(by_type: pd.DataFrame, family: str | None = None) -> go
         labels={"week": "week starting", "activities": "activities", "group": ""},
     )
     figure.update_layout(barmode="stack")
-    return _titled(figure, title)
+    return mark_partial(_titled(figure, title), span)
 
 
 @_as_text
-def trend_by_source(trend: pd.DataFrame, grain: str) -> go.Figure:
+def trend_by_source(trend: pd.DataFrame, grain: str, span: tuple | None = None) -> go.Figure:
     """Activities per day or week, stacked by source."""
     frame = trend.assign(source=trend["source"].map(vocabulary.source_label))
     figure = px.bar(
@@ -99,11 +134,11 @@ def trend_by_source(trend: pd.DataFrame, grain: str) -> go.Figure:
         labels={"period": grain, "activities": "activities", "source": "source"},
     )
     figure.update_layout(barmode="stack")
-    return _titled(figure, f"Activities per {grain}, by source")
+    return mark_partial(_titled(figure, f"Activities per {grain}, by source"), span, grain)
 
 
 @_as_text
-def new_and_returning(weekly: pd.DataFrame) -> go.Figure:
+def new_and_returning(weekly: pd.DataFrame, span: tuple | None = None) -> go.Figure:
     """Weekly active members: new (first activity ever that week) and returning."""
     figure = go.Figure(
         [
@@ -117,7 +152,7 @@ def new_and_returning(weekly: pd.DataFrame) -> go.Figure:
         ]
     )
     figure.update_layout(barmode="stack", xaxis_title="week starting", yaxis_title="members")
-    return _titled(figure, "Active members per week: new and returning")
+    return mark_partial(_titled(figure, "Active members per week: new and returning"), span)
 
 
 @_as_text
@@ -160,7 +195,7 @@ def level_movements(movements: pd.DataFrame) -> go.Figure:
 
 
 @_as_text
-def response_times(weekly: pd.DataFrame) -> go.Figure:
+def response_times(weekly: pd.DataFrame, span: tuple | None = None) -> go.Figure:
     """Median hours to first response per week, one line per source."""
     frame = weekly.assign(source=weekly["source"].map(vocabulary.source_label))
     figure = px.line(
@@ -173,7 +208,7 @@ def response_times(weekly: pd.DataFrame) -> go.Figure:
         markers=True,
         labels={"week": "week opened", "median_hours": "median hours", "source": "source"},
     )
-    return _titled(figure, "Time to first response (median, hours)")
+    return mark_partial(_titled(figure, "Time to first response (median, hours)"), span)
 
 
 @_as_text
@@ -182,6 +217,7 @@ def organization_trend(
     title: str = "Weekly points of the top organizations",
     organizations: list[str] | None = None,
     weeks: list | None = None,
+    span: tuple | None = None,
 ) -> go.Figure:
     """Weekly points, one line per organization: each of ``organizations`` (in rank
     order) its own colour, and every one of ``weeks`` on every line (0 where an
@@ -208,7 +244,7 @@ def organization_trend(
         category_orders={"organization": organizations},
         labels={"week": "week starting", "points": "points", "organization": "organization"},
     )
-    return _titled(figure, title)
+    return mark_partial(_titled(figure, title), span)
 
 
 @_as_text

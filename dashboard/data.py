@@ -118,9 +118,30 @@ def previous_window(start: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
 
 
 def weeks(start: date, end: date) -> list[date]:
-    """The Mondays of the weeks from the one of ``start`` to the one of ``end``."""
-    first = start - timedelta(days=start.weekday())
-    return [first + timedelta(days=7 * i) for i in range((end - first).days // 7 + 1)]
+    """The weeks of the window from ``start`` to ``end``, each by its first day in the
+    window: ``start`` itself, then the Mondays after it (see period_sql)."""
+    mondays = start - timedelta(days=start.weekday()) + timedelta(days=7)
+    return [start, *(mondays + timedelta(days=7 * i) for i in range((end - mondays).days // 7 + 1))]
+
+
+def period_sql(column: str, grain: str) -> str:
+    """SQL for the period of ``column`` (a date) in a window whose first day is the
+    next parameter: the day itself, or its week (Monday to Sunday) counted from the
+    window's first day, so the first week starts where the window starts."""
+    if grain == "day":
+        return f"{column}::date"
+    if grain == "week":
+        return f"greatest(date_trunc('week', {column})::date, ?::date)"
+    raise ValueError(f"no period {grain!r}")
+
+
+def period_days(period: date, grain: str, start: date, end: date) -> int:
+    """How many days of ``period`` (as period_sql names it) fall in the window: 7 for a
+    whole week, fewer for a week the window cuts short."""
+    if grain == "day":
+        return 1
+    monday = period - timedelta(days=period.weekday())
+    return (min(monday + timedelta(days=6), end) - max(period, start)).days + 1
 
 
 def one_of(column: str, values: tuple[str, ...]) -> tuple[str, tuple]:
@@ -281,58 +302,62 @@ def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
     category), from the daily_activity mart with the default filters."""
     if grain not in ("day", "week") or by not in ("source", "activity_type", "category"):
         raise ValueError(f"no trend by {grain!r} and {by!r}")
+    period = period_sql("activity_date", grain)
+    starts = (f.start,) if grain == "week" else ()
     if f.plain:
         return query(
             snapshot_path,
             f"""
-            select date_trunc('{grain}', activity_date)::date as period, {by},
-                   sum(activities)::bigint as activities
+            select {period} as period, {by}, sum(activities)::bigint as activities
             from daily_activity
             where activity_date between ? and ? and activities > 0 and (? or not is_staff)
             group by all order by 1, 2""",
-            (f.start, f.end, f.include_staff),
+            (*starts, f.start, f.end, f.include_staff),
         )
     where, params = f.where()
     return query(
         snapshot_path,
         f"""
-        select date_trunc('{grain}', a.activity_date)::date as period, a.{by} as {by},
+        select {period_sql("a.activity_date", grain)} as period, a.{by} as {by},
                count(*) as activities
         from activities as a
         where {where}
         group by all order by 1, 2""",
-        params,
+        (*starts, *params),
     )
 
 
 def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """Per week of the window (whole weeks, from the Monday of its first day): members
-    active for the first time ever, and members seen before."""
-    if f.plain:
+    """Per week of the window (the first one from the window's first day, see
+    period_sql): members active that week for the first time ever, and members seen
+    before."""
+    if f.plain and standard_window(snapshot_path, f):
+        # Precomputed: whole weeks, and the first week of each standard window from its
+        # first day (weekly_members).
         return query(
             snapshot_path,
             """
             select week, new_members, active_members - new_members as returning_members
             from weekly_members
-            where week between date_trunc('week', ?::date) and ? and staff_included = ?
+            where staff_included = ?
+              and (week = ? or (week > ? and isodow(week) = 1 and week <= ?))
             order by week""",
-            (f.start, f.end, f.include_staff),
+            (f.include_staff, f.start, f.start, f.end),
         )
-    # A member active in a week is new when first seen that same week; only members
-    # first seen since the first week are looked up.
-    where, params = f.where(dates=False)
+    # A member active in a week is new when first seen that same week (within the
+    # window); only members first seen since the window started are looked up.
+    where, params = f.where()
     return query(
         snapshot_path,
         f"""
         with member_weeks as (
-            select distinct date_trunc('week', a.activity_date)::date as week, a.member_id
+            select distinct {period_sql("a.activity_date", "week")} as week, a.member_id
             from activities as a
             where {where}
-              and a.activity_date between date_trunc('week', ?::date) and ?
         ),
         first_weeks as (
-            select member_id, date_trunc('week', first_seen_at)::date as first_week
-            from members where first_seen_at >= date_trunc('week', ?::date)
+            select member_id, {period_sql("first_seen_at", "week")} as first_week
+            from members where cast(first_seen_at as date) >= ?
         )
         select w.week,
                count(*) filter (where f.first_week = w.week) as new_members,
@@ -340,7 +365,7 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
                    as returning_members
         from member_weeks as w left join first_weeks as f using (member_id)
         group by 1 order by 1""",
-        (*params, f.start, f.end, f.start),
+        (f.start, *params, f.start, f.start),
     )
 
 
@@ -580,18 +605,18 @@ def partner_ranking(snapshot_path: str, f: Filters) -> pd.DataFrame:
 
 
 def organization_trend(snapshot_path: str, f: Filters, organizations: list[str]):
-    """Weekly points of ``organizations`` over the window (from the activities mart, so
-    the sidebar's filters apply)."""
+    """Weekly points of ``organizations`` over the window (weeks as period_sql counts
+    them; from the activities mart, so the sidebar's filters apply)."""
     where, params = f.where()
     return query(
         snapshot_path,
         f"""
-        select date_trunc('week', a.activity_date)::date as week, a.organization,
+        select {period_sql("a.activity_date", "week")} as week, a.organization,
                round(sum(a.weight), 1) as points, count(distinct a.member_id) as members
         from activities as a
         where {where} and list_contains(?::varchar[], a.organization)
         group by all order by 1, 2""",
-        (*params, tuple(organizations)),
+        (f.start, *params, tuple(organizations)),
     )
 
 
@@ -709,18 +734,41 @@ def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.Da
 
 
 def response_times(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """Median and 90th-percentile hours to first response per source and week."""
+    """Median and 90th-percentile hours to first response per source and week opened
+    (the first week from the window's first day, see period_sql), of the items opened
+    in the window."""
     sources, params = one_of("source", f.sources)
     return query(
         snapshot_path,
         f"""
-        select source, opened_week as week, items, responded, without_response,
-               round(median_hours, 1) as median_hours, round(p90_hours, 1) as p90_hours
-        from response_times_weekly
-        where opened_week between date_trunc('week', ?::date) and ? and {sources}
-        order by week, source""",
-        (f.start, f.end, *params),
+        select source, {period_sql("opened_at", "week")} as week, count(*) as items,
+               count(first_response_at) as responded,
+               count(*) - count(first_response_at) as without_response,
+               round(quantile_cont(hours_to_first_response, 0.5), 1) as median_hours,
+               round(quantile_cont(hours_to_first_response, 0.9), 1) as p90_hours
+        from response_times
+        where cast(opened_at as date) between ? and ? and {sources}
+        group by all order by week, source""",
+        (f.start, f.start, f.end, *params),
     )
+
+
+def response_headline(snapshot_path: str, f: Filters) -> dict[str, float | None]:
+    """Of the items opened in the window: how many, the median hours to a first
+    response (of those answered), and the share answered within a day (of all)."""
+    sources, params = one_of("source", f.sources)
+    row = query(
+        snapshot_path,
+        f"""
+        select count(*) as items,
+               quantile_cont(hours_to_first_response, 0.5) as median_hours,
+               count(*) filter (where hours_to_first_response <= 24)
+                   / nullif(count(*), 0) as within_a_day
+        from response_times
+        where cast(opened_at as date) between ? and ? and {sources}""",
+        (f.start, f.end, *params),
+    ).iloc[0]
+    return {key: None if pd.isna(row[key]) else float(row[key]) for key in row.index}
 
 
 def unanswered(snapshot_path: str, f: Filters, limit: int = 500) -> pd.DataFrame:

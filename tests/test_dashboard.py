@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
@@ -561,7 +562,6 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
 
 
 def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():
-    import pandas as pd
 
     from dashboard.page import tidy
 
@@ -663,3 +663,88 @@ def test_a_source_has_one_colour_whatever_the_page_and_filters(synced, monkeypat
     assert len(set(sources.values())) == len(sources) >= 4
     families = [everything[name] for name in ("Code", "Issues", "Chat", "Discussions")]
     assert len({next(iter(c)) for c in families}) == 4
+
+
+def test_weeks_start_where_the_window_starts_and_short_weeks_are_marked(synced, monkeypatch):
+    """A window that does not start on a Monday: its first week starts on its first
+    day and holds only the window's days (new and returning worked out from the drawn
+    community), and the charts draw every week the window cuts short lighter, with how
+    many of its days are in it."""
+    from dashboard import charts, data
+
+    path = snapshot_of(synced)
+    today = clock.today()
+    days = next(d for d in (30, 90, 180) if data.window(today, d)[0].weekday() != 0)
+    f = data.Filters(*data.window(today, days))
+    member_of = members_by_identity(synced["config"])
+
+    def period(day):
+        return max(day - timedelta(days=day.weekday()), f.start)
+
+    first_day: dict[str, object] = {}
+    active: set[tuple] = set()
+    for _, key, when, is_bot in community_activities(synced["data"]):
+        if is_bot:
+            continue
+        member, day = member_of[key], when.date()
+        first_day[member] = min(day, first_day.get(member, day))
+        if f.start <= day <= f.end:
+            active.add((period(day), member))
+    expected: dict[object, list[int]] = {}
+    for week, member in active:
+        first = first_day[member]
+        new = first >= f.start and period(first) == week
+        counts = expected.setdefault(week, [0, 0])
+        counts[0 if new else 1] += 1
+    got = data.new_and_returning(path, f)
+    assert {
+        row.week.date() if hasattr(row.week, "date") else row.week: [
+            row.new_members,
+            row.returning_members,
+        ]
+        for row in got.itertuples()
+    } == expected
+    assert min(expected) == f.start and f.start.weekday() != 0
+
+    weeks = data.trend(path, f, "week", "source")
+    assert weeks["period"].min().date() == f.start
+    figure = charts.new_and_returning(got, (f.start, f.end))
+    short = {w: data.period_days(w, "week", f.start, f.end) for w in expected}
+    short = {w: n for w, n in short.items() if n < 7}
+    assert f.start in short  # the first week, cut by the window's start
+    for trace in figure.data:
+        days_drawn = [pd.Timestamp(x).date() for x in trace.x]
+        faded = {x for x, o in zip(days_drawn, trace.marker.opacity, strict=True) if o < 1}
+        assert faded == set(short) & set(days_drawn)
+    labels = sorted(a.text for a in figure.layout.annotations)
+    assert labels == sorted(f"{n} of 7 days" for n in short.values())
+
+
+def test_responsiveness_headline_against_the_window_before(synced, monkeypatch):
+    import statistics
+
+    app = render(synced["config"].path, monkeypatch, PAGES["Responsiveness"])
+    today = clock.today()
+    shown = {m.label: m for m in app.metric}
+
+    def figures(start, end):
+        hours = [
+            h
+            for (h,) in mart(
+                synced,
+                "select hours_to_first_response from response_times "
+                "where cast(opened_at as date) between ? and ?",
+                [start, end],
+            )
+        ]
+        answered = [h for h in hours if h is not None]
+        return len(hours), statistics.median(answered), sum(h <= 24 for h in answered) / len(hours)
+
+    items, median, share = figures(today - timedelta(days=89), today)
+    before = figures(today - timedelta(days=179), today - timedelta(days=90))
+    assert int(shown["Items opened"].value.replace(",", "")) == items
+    assert shown["Median wait for a first response"].value == f"{median:,.1f} h"
+    assert shown["Answered within a day"].value == f"{share:.0%}"
+    assert shown["Answered within a day"].delta == (
+        f"{(share - before[2]) * 100:+.0f} percentage points"
+    )

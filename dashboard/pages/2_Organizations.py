@@ -30,7 +30,10 @@ def ranking(p: page.Page) -> None:
     if not trend.empty:
         weeks = data.weeks(p.filters.start, p.filters.end)
         st.plotly_chart(
-            charts.organization_trend(trend, organizations=top, weeks=weeks), width="stretch"
+            charts.organization_trend(
+                trend, organizations=top, weeks=weeks, span=(p.filters.start, p.filters.end)
+            ),
+            width="stretch",
         )
     chosen = st.selectbox("Open an organization", ["—", *board["organization"]], key="org_pick")
     if chosen != "—":
@@ -64,6 +67,7 @@ def organization_page(p: page.Page, organization: str) -> None:
             f"Weekly points of {organization}",
             organizations=[organization],
             weeks=data.weeks(f.start, f.end),
+            span=(f.start, f.end),
         ),
         width="stretch",
     )

@@ -1,13 +1,34 @@
--- Active members per week (weeks start on Monday), people only, with staff included and
--- left out (staff_included): those active for the first time ever that week, and the
--- others (seen before). Per member and week first.
-with member_weeks as (
+-- Active members per week, people only, with staff included and left out
+-- (staff_included): those active for the first time ever that week, and the others (seen
+-- before). Weeks start on Monday; and for each standard window (the last 30, 90, 180 and
+-- 365 days up to the as-of day) that does not start on a Monday, its first week is also
+-- counted from the window's first day to that Sunday, so the dashboard's weeks start
+-- where its window starts (week: that first day). Per member and week first.
+with humans as (
+    select member_id, activity_date, is_staff
+    from {{ ref('member_daily') }}
+    where not is_bot
+),
+
+window_starts as (
+    select {{ as_of_date() }} - days + 1 as start_date
+    from (select unnest([{{ standard_windows() | join(', ') }}]) as days)
+    where isodow({{ as_of_date() }} - days + 1) <> 1
+),
+
+member_weeks as (
     select
         member_id,
         date_trunc('week', activity_date)::date as week,
         bool_or(not is_staff) as outside_staff
-    from {{ ref('member_daily') }}
-    where not is_bot
+    from humans
+    group by all
+    union all
+    select h.member_id, s.start_date as week, bool_or(not h.is_staff) as outside_staff
+    from humans as h
+    join window_starts as s
+      on h.activity_date between s.start_date
+                             and date_trunc('week', s.start_date)::date + 6
     group by all
 )
 
