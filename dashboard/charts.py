@@ -308,3 +308,49 @@ def level_history(history: pd.DataFrame) -> go.Figure:
     )
     figure.update_layout(yaxis={"categoryorder": "array", "categoryarray": order})
     return _titled(figure, "Engagement level, month by month")
+
+
+@_as_text
+def health_factors(windows: pd.DataFrame) -> go.Figure:
+    """The two factors per 90-day window (bars), and the share of contributions from
+    outside the staff (a line, on its own axis)."""
+    labels = [
+        f"{row.window_start:%d %b} – {row.window_end:%d %b %Y}" for row in windows.itertuples()
+    ]
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=labels,
+                y=windows["contributor_absence_factor"],
+                name="Contributor absence factor (people)",
+                marker_color=vocabulary.SERIES_COLORS[0],
+            ),
+            go.Bar(
+                x=labels,
+                y=windows["elephant_factor"],
+                name="Elephant factor (organizations)",
+                marker_color=vocabulary.SERIES_COLORS[1],
+            ),
+            go.Scatter(
+                x=labels,
+                y=windows["outside_staff_share"] * 100,
+                name="Contributions from outside the staff (%)",
+                yaxis="y2",
+                mode="lines+markers",
+                line={"color": vocabulary.SERIES_COLORS[2]},
+            ),
+        ]
+    )
+    figure.update_layout(
+        barmode="group",
+        yaxis={"title": "people or organizations", "rangemode": "tozero"},
+        yaxis2={
+            "title": "% outside the staff",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 100],
+            "tickvals": [0, 25, 50, 75, 100],
+        },
+        xaxis_title="90-day window",
+    )
+    return _titled(figure, "Health, window by window")

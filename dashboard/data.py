@@ -787,6 +787,22 @@ def unanswered(snapshot_path: str, f: Filters, limit: int = 500) -> pd.DataFrame
     )
 
 
+# -------------------------------------------------------------------------- health
+
+
+def health(snapshot_path: str) -> pd.DataFrame:
+    """The health_factors mart, oldest window first: the CHAOSS contributor absence and
+    elephant factors and the share of contributions from outside the staff, per 90-day
+    window (the whole community: the sidebar's filters do not apply)."""
+    return query(
+        snapshot_path,
+        """
+        select windows_ago, window_start, window_end, contributions,
+               contributor_absence_factor, elephant_factor, outside_staff_share
+        from health_factors order by windows_ago desc""",
+    )
+
+
 # -------------------------------------------------------------- channels and places
 
 

@@ -4,7 +4,7 @@ the data-freshness line, the before-the-first-sync message, and downloadable tab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote
 
 import pandas as pd
@@ -133,6 +133,9 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     for key, value in defaults.items():
         if key not in st.session_state:
             st.session_state[key] = value
+    tagged = {} if config.dashboard.public else team.member_tags(config, path)
+    tag_names = sorted(set().union(*tagged.values())) if tagged else []
+    _from_url(options, end, tag_names)
     choice = sidebar.selectbox("Window", [*WINDOWS, CUSTOM], key="filter_window")
     if choice == CUSTOM:
         picked = sidebar.date_input("From – to", max_value=end, key="filter_range")
@@ -165,17 +168,11 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
     if config.dashboard.public:
         sidebar.caption("Public mode: names and member pages are hidden.")
     else:
-        from dashboard import team
-
-        tagged = team.member_tags(config, path)
-        chosen = sidebar.multiselect(
-            "Tags",
-            sorted(set().union(*tagged.values())) if tagged else [],
-            placeholder="Everyone",
-            key="filter_tags",
-        )
+        chosen = sidebar.multiselect("Tags", tag_names, placeholder="Everyone", key="filter_tags")
         if chosen:
             members = tuple(sorted(m for m, tags in tagged.items() if tags & set(chosen)))
+    _to_url()
+    sidebar.caption("The address of this page keeps these filters: copy it to share the view.")
     return data.Filters(
         start=start,
         end=end,
@@ -186,6 +183,93 @@ def _sidebar(path: str, config: AcaciaConfig) -> data.Filters:
         include_staff=staff,
         members=members,
     )
+
+
+#: The filters in the page's address (query parameter -> widget key), so a link opens
+#: the same view: ?window=30&source=slack&source=github, or ?window=range&from=…&to=….
+#: Lists repeat their parameter. The open member or organization has its own
+#: (``member``, ``organization``).
+URL_PARAMS = {
+    "window": "filter_window",
+    "from": "filter_range",
+    "to": "filter_range",
+    "source": "filter_sources",
+    "type": "filter_types",
+    "org": "filter_organizations",
+    "bots": "filter_bots",
+    "staff": "filter_staff",
+    "tag": "filter_tags",
+}
+WINDOW_PARAMS = {**{str(days): name for name, days in WINDOWS.items()}, "range": CUSTOM}
+#: What the address said when the filters last followed it (or were written to it).
+URL_SEEN = "filters_url_seen"
+
+
+def _url_given() -> tuple:
+    return tuple(
+        (key, tuple(st.query_params.get_all(key))) for key in URL_PARAMS if key in st.query_params
+    )
+
+
+def _from_url(options: dict[str, list[str]], end, tags: list[str]) -> None:
+    """Set the filters from the page's address when it carries filters the session has
+    not seen (a shared link, or one edited by hand). Values are checked against what the
+    filters offer; anything else is ignored."""
+    given = _url_given()
+    if not given or st.session_state.get(URL_SEEN) == given:
+        return
+    st.session_state[URL_SEEN] = given
+    values = dict(given)
+
+    def one(key: str) -> str | None:
+        return values[key][-1] if values.get(key) else None
+
+    if one("window") in WINDOW_PARAMS:
+        st.session_state["filter_window"] = WINDOW_PARAMS[one("window")]
+    try:
+        first, last = (date.fromisoformat(one(k) or "") for k in ("from", "to"))
+    except ValueError:
+        pass
+    else:
+        last = min(last, end)
+        st.session_state["filter_range"] = (min(first, last), last)
+    for key, offered in (
+        ("source", options["source"]),
+        ("type", options["activity_type"]),
+        ("org", options["organization"]),
+        ("tag", tags),
+    ):
+        if key in values:
+            st.session_state[URL_PARAMS[key]] = [v for v in values[key] if v in offered]
+    for key in ("bots", "staff"):
+        if one(key) in ("0", "1"):
+            st.session_state[URL_PARAMS[key]] = one(key) == "1"
+
+
+def _to_url() -> None:
+    """Write the filters into the page's address (only what differs from the defaults
+    besides the window), keeping the open member or organization."""
+    state = st.session_state
+    window = next(k for k, name in WINDOW_PARAMS.items() if name == state["filter_window"])
+    wanted: dict[str, list[str]] = {"window": [window]}
+    if window == "range":
+        picked = state.get("filter_range")
+        if isinstance(picked, tuple | list) and picked:
+            wanted["from"], wanted["to"] = [picked[0].isoformat()], [picked[-1].isoformat()]
+    for key in ("source", "type", "org", "tag"):
+        if state.get(URL_PARAMS[key]):
+            wanted[key] = list(state[URL_PARAMS[key]])
+    if state.get("filter_bots"):
+        wanted["bots"] = ["1"]
+    if not state.get("filter_staff", True):
+        wanted["staff"] = ["0"]
+    for key in URL_PARAMS:
+        if key in wanted:
+            if st.query_params.get_all(key) != wanted[key]:
+                st.query_params[key] = wanted[key] if len(wanted[key]) > 1 else wanted[key][0]
+        elif key in st.query_params:
+            del st.query_params[key]
+    state[URL_SEEN] = _url_given()
 
 
 def _ago(when: datetime, now: datetime) -> str:
@@ -387,3 +471,41 @@ def delta(now: float, before: float) -> str | None:
         return NEW
     change = f"{(now - before) / before:+.0%}"
     return NO_CHANGE if change in ("+0%", "-0%") else change
+
+
+def share_delta(now: float | None, before: float | None) -> str | None:
+    """The change of a share (0 to 1) against the previous window, in percentage
+    points (None when either is unknown)."""
+    if now is None or before is None:
+        return None
+    return f"{(now - before) * 100:+.0f} percentage points"
+
+
+def response_metrics(path: str, f: data.Filters, columns: list) -> None:
+    """The response headline (data.response_headline) of the window ``f`` against the
+    one before, in ``columns``: items opened, the median wait for a first response and
+    the share answered within a day."""
+    now, before = data.response_headline(path, f), data.response_headline(path, f.previous())
+    items, wait, share = columns
+    items.metric(
+        "Items opened",
+        f"{int(now['items']):,}",
+        delta(now["items"], before["items"]),
+        delta_color="off",  # more or fewer questions is neither good nor bad
+        help="Issues, PRs, forum topics, Stack Overflow questions and Slack threads.",
+    )
+    hours, was = now["median_hours"], before["median_hours"]
+    wait.metric(
+        "Median wait for a first response",
+        "—" if hours is None else f"{hours:,.1f} h",
+        None if hours is None or was is None else delta(hours, was),
+        delta_color="inverse",  # a shorter wait is better
+        help="Half of the answered items had their first response within this time.",
+    )
+    within = now["within_a_day"]
+    share.metric(
+        "Answered within a day",
+        "—" if within is None else f"{within:.0%}",
+        share_delta(within, before["within_a_day"]),
+        help="Of all the items opened, the share with a first response within 24 hours.",
+    )

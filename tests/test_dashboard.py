@@ -748,3 +748,46 @@ def test_responsiveness_headline_against_the_window_before(synced, monkeypatch):
     assert shown["Answered within a day"].delta == (
         f"{(share - before[2]) * 100:+.0f} percentage points"
     )
+
+
+def test_a_link_opens_the_same_view(synced, monkeypatch):
+    """The filters live in the page's address: changing them writes it, and opening it
+    in a new session (a colleague's browser) restores them; values the filters do not
+    offer are ignored."""
+    app = render(synced["config"].path, monkeypatch)
+    app.selectbox(key="filter_window").select("Last 30 days").run()
+    app.multiselect(key="filter_sources").select("slack").select("github").run()
+    app.toggle(key="filter_staff").set_value(False).run()
+    # What the address says, each parameter as a list (AppTest gives one value as text).
+    address = {k: [v] if isinstance(v, str) else v for k, v in app.query_params.items()}
+    assert address["window"] == ["30"] and sorted(address["source"]) == ["github", "slack"]
+    assert address["staff"] == ["0"] and "bots" not in address
+    figures = {m.label: m.value for m in app.metric}
+
+    shared = render(
+        synced["config"].path,
+        monkeypatch,
+        query_params=address,
+    )
+    assert shared.selectbox(key="filter_window").value == "Last 30 days"
+    assert sorted(shared.multiselect(key="filter_sources").value) == ["github", "slack"]
+    assert shared.toggle(key="filter_staff").value is False
+    assert {m.label: m.value for m in shared.metric} == figures
+
+    # A date range, and values nobody offers.
+    today = clock.today()
+    start = today - timedelta(days=20)
+    ranged = render(
+        synced["config"].path,
+        monkeypatch,
+        PAGES["Members"],
+        {
+            "window": "range",
+            "from": start.isoformat(),
+            "to": (today + timedelta(days=9)).isoformat(),
+            "source": ["reddit", "<script>", "nosuchsource"],
+        },
+    )
+    assert ranged.multiselect(key="filter_sources").value == ["reddit"]
+    assert tuple(ranged.date_input(key="filter_range").value) == (start, today)
+    assert f"{start:%d %b %Y} – {today:%d %b %Y}" in ranged.caption[1].value

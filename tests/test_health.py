@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,6 +12,14 @@ from connectors import clock
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.publish import current_snapshot
 from tests.conftest import community_activities, members_by_identity
+
+PAGES = Path(__file__).resolve().parents[1] / "dashboard" / "pages"
+DEFINITIONS = (
+    "https://chaoss.community/kb/metric-contributor-absence-factor/",
+    "https://chaoss.community/kb/metric-elephant-factor/",
+    "https://chaoss.community/kb/metric-time-to-first-response/",
+    "https://chaoss.community/kb/metric-organizational-diversity/",
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
@@ -85,7 +94,10 @@ def fewest_for_half(counts: Counter) -> int | None:
     return None
 
 
-def test_contributor_absence_and_elephant_factors(synced):
+def expected_factors(synced, windows_ago: int) -> tuple:
+    """(contributions, contributor absence factor, elephant factor) of the 90-day window
+    ``windows_ago`` windows back, worked out from the drawn community (organizations
+    from the mart's affiliations, as the team declared them)."""
     today = clock.today()
     member_of = members_by_identity(synced["config"])
     affiliations = snapshot_rows(
@@ -97,7 +109,7 @@ def test_contributor_absence_and_elephant_factors(synced):
         by_member[member].append((start is None, rank, org, start, end))
     members, orgs = Counter(), Counter()
     for kind, key, when, is_bot in community_activities(synced["data"]):
-        age = (today - when.date()).days
+        age = (today - when.date()).days - 90 * windows_ago
         if is_bot or kind not in CONTRIBUTION_TYPES or not 0 <= age < 90:
             continue
         member = member_of[key]
@@ -109,9 +121,47 @@ def test_contributor_absence_and_elephant_factors(synced):
         )
         if covering:
             orgs[covering[0][2]] += 1
+    return sum(members.values()), fewest_for_half(members), fewest_for_half(orgs)
+
+
+def test_contributor_absence_and_elephant_factors(synced):
     factors = snapshot_rows(
         synced,
         "select contributions, contributor_absence_factor, "
         "elephant_factor from health_factors where windows_ago = 0",
     )
-    assert factors == [(sum(members.values()), fewest_for_half(members), fewest_for_half(orgs))]
+    assert factors == [expected_factors(synced, 0)]
+
+
+def test_the_health_page_shows_the_factors_and_the_share_outside_the_staff(synced, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("ACACIA_CONFIG", str(synced["config"].path))
+    app = AppTest.from_file(str(PAGES / "7_Health.py"), default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    shown = {m.label: m for m in app.metric}
+    (_, absence, elephant), (_, absence_before, _) = (expected_factors(synced, w) for w in (0, 1))
+    assert shown["Contributor absence factor"].value == str(absence)
+    assert shown["Elephant factor"].value == str(elephant)
+    change = absence - absence_before
+    assert shown["Contributor absence factor"].delta == (f"{change:+d}" if change else "")
+    today = clock.today()
+    shares = []
+    for ago in (0, 1):
+        ((inside, outside),) = snapshot_rows(
+            synced,
+            f"""
+            select count(*) filter (where is_staff), count(*) filter (where not is_staff)
+            from activities
+            where category = 'contribution' and not is_bot
+              and activity_date > date '{today}' - {90 * (ago + 1)}
+              and activity_date <= date '{today}' - {90 * ago}""",
+        )
+        shares.append(outside / (inside + outside))
+    assert 0 < shares[0] < 1
+    assert shown["Contributions from outside the staff"].value == f"{shares[0]:.0%}"
+    points = round(shares[0] * 100, 2) - round(shares[1] * 100, 2)
+    assert shown["Contributions from outside the staff"].delta == f"{points:+.0f} percentage points"
+    # Every definition is linked.
+    assert all(f"({url})" in app.caption[1].value for url in DEFINITIONS)

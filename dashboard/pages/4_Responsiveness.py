@@ -7,36 +7,6 @@ import streamlit as st
 from dashboard import charts, data, page
 
 
-def headline(p: page.Page) -> None:
-    """The items opened in the window, the median wait for a first response and the
-    share answered within a day, each against the window before."""
-    f = p.filters
-    now, before = data.response_headline(p.path, f), data.response_headline(p.path, f.previous())
-    left, middle, right = st.columns(3)
-    left.metric(
-        "Items opened",
-        f"{int(now['items']):,}",
-        page.delta(now["items"], before["items"]),
-        delta_color="off",  # more or fewer questions is neither good nor bad
-        help="Issues, PRs, forum topics, Stack Overflow questions and Slack threads.",
-    )
-    wait, was = now["median_hours"], before["median_hours"]
-    middle.metric(
-        "Median wait for a first response",
-        "—" if wait is None else f"{wait:,.1f} h",
-        None if wait is None or was is None else page.delta(wait, was),
-        delta_color="inverse",  # a shorter wait is better
-        help="Half of the answered items had their first response within this time.",
-    )
-    share, had = now["within_a_day"], before["within_a_day"]
-    right.metric(
-        "Answered within a day",
-        "—" if share is None else f"{share:.0%}",
-        None if share is None or had is None else f"{(share - had) * 100:+.0f} percentage points",
-        help="Of all the items opened, the share with a first response within 24 hours.",
-    )
-
-
 def main() -> None:
     p = page.setup("Responsiveness")
     if p is None:
@@ -48,7 +18,7 @@ def main() -> None:
         f"left out. Items opened {page.window_caption(f)}, compared with the {f.days} days "
         "before; the sidebar's sources apply."
     )
-    headline(p)
+    page.response_metrics(p.path, f, st.columns(3))
     weekly = data.response_times(p.path, f)
     if weekly.empty:
         st.info("Nothing was opened in this window.")

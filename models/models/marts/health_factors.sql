@@ -1,12 +1,14 @@
 -- CHAOSS contributor absence factor (the fewest people making half of the
 -- contributions) and elephant factor (the fewest organizations making half of them;
--- unaffiliated contributions left out), for the last four 90-day windows.
+-- unaffiliated contributions left out), and the share of contributions from outside the
+-- staff (organizational diversity: neither staff members nor the staff organization),
+-- for the last four 90-day windows.
 with windows as (
     select cast(unnest(range(0, 4)) as integer) as windows_ago
 ),
 
 contributions as (
-    select w.windows_ago, a.member_id, a.organization, a.activities
+    select w.windows_ago, a.member_id, a.organization, a.is_staff, a.activities
     from {{ member_days() }} as a
     cross join windows as w
     where a.category = 'contribution' and not a.is_bot
@@ -36,7 +38,13 @@ contributions as (
     from {{ who }}_ranked
     group by windows_ago
 ){{ "," if not loop.last }}
-{% endfor %}
+{% endfor %},
+
+staff_shares as (
+    select windows_ago, {{ counted('activities', 'not is_staff') }} as outside_staff
+    from contributions
+    group by windows_ago
+)
 
 select
     w.windows_ago,
@@ -44,7 +52,10 @@ select
     {{ as_of_date() }} - 90 * w.windows_ago as window_end,
     coalesce(m.contributions, 0) as contributions,
     m.factor as contributor_absence_factor,
-    o.factor as elephant_factor
+    o.factor as elephant_factor,
+    coalesce(s.outside_staff, 0) as outside_staff_contributions,
+    round(s.outside_staff / nullif(m.contributions, 0), 4) as outside_staff_share
 from windows as w
 left join members_factor as m using (windows_ago)
 left join organizations_factor as o using (windows_ago)
+left join staff_shares as s using (windows_ago)
