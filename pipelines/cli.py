@@ -512,6 +512,32 @@ def update(
 
 
 @app.command()
+def alerts(
+    config: ConfigOption = None,
+    post: Annotated[bool, typer.Option("--post", help="Post them to Slack (each once)")] = False,
+) -> None:
+    """Preview the alerts not posted yet: first contributions, items waiting for a first
+    response, members turning at risk, new organizations (or post them with --post)."""
+    from pipelines import alerts as alerting
+
+    settings = _load(config)
+    try:
+        if post:
+            done = alerting.post(settings)
+            count = len(done)
+            typer.echo(
+                f"Posted {count} message{'s' if count != 1 else ''} to "
+                f"{settings.alerts.slack_channel}."
+                if count
+                else "Nothing new to alert."
+            )
+            return
+        typer.echo(alerting.preview(settings))
+    except alerting.AlertError as error:
+        _fail(str(error))
+
+
+@app.command()
 def ui(
     config: ConfigOption = None,
     port: Annotated[int, typer.Option(help="Port of the web UI")] = 3000,

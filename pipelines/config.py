@@ -200,13 +200,37 @@ class MonthlyUpdateSettings(Strict):
 
 
 class AlertSettings(Strict):
-    """Where a failing sync is reported, besides the Dagster UI and the dashboard."""
+    """What needs the team today, posted to Slack (pipelines/alerts.py): a newcomer's
+    first contribution, an item waiting for a first response, a Core or Contributor
+    member turning at risk, a new organization's first activity; and a failing sync."""
 
-    #: A Slack channel (name or id); unset: no Slack alerts.
+    #: A Slack channel (name or id); unset: no Slack alerts (preview with `acacia alerts`).
     slack_channel: str | None = None
-    #: The variable holding a bot token with chat:write (the monthly update's bot will do).
+    #: The variable holding a bot token with chat:write, channels:read and
+    #: channels:history (the monthly update's bot will do).
     token_env: str = "SLACK_BOT_TOKEN"
     base_url: str = "https://slack.com/api/"
+    #: "daily": one message a day (at ``cron``) with everything new; "immediate": one
+    #: message per alert, after every build that publishes.
+    delivery: Literal["daily", "immediate"] = "daily"
+    cron: str = "0 9 * * *"
+    timezone: str = "UTC"
+    #: What to alert on. waiting_hours: an item opened this many hours ago (or more)
+    #: with no first response yet; null turns it off.
+    first_contribution: bool = True
+    waiting_hours: int | None = Field(48, ge=1)
+    at_risk: bool = True
+    new_organization: bool = True
+    #: Staff (and the staff organization) are left out unless this is true.
+    include_staff: bool = False
+    #: How many days back a run looks, so a day the job did not run is not missed. Only
+    #: what happened in these days is alerted: turning alerts on never posts the history.
+    lookback_days: int = Field(2, ge=1, le=366)
+    #: Linked from each message.
+    dashboard_url: str | None = None
+
+    def token(self) -> str:
+        return os.environ.get(self.token_env, "").strip()
 
 
 class AcaciaConfig(Strict):

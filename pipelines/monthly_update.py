@@ -6,20 +6,19 @@ contributors with the change against the month before (the figures of the
 contributors and organizations, and the newcomers and first contributions to celebrate.
 Rendered as Slack Block Kit with a plain-text fallback.
 
-Posting is idempotent. Each update carries Slack message metadata
-(``acacia_monthly_update`` with its month) and is recorded in
-``<data_dir>/state/monthly_updates.json``; before posting, and before every retry, the
-channel's recent history is searched for that metadata, so a month is posted once even
-when the job reruns, the record is lost, or a post succeeded but its answer did not
-arrive. A post that keeps failing is reported with the channel, the error and the fix.
+Posting is idempotent (pipelines/slack_post.py, shared with the alerts). Each update
+carries Slack message metadata (``acacia_monthly_update`` with its month) and is
+recorded in ``<data_dir>/state/monthly_updates.json``; before posting, and before every
+retry, the channel's recent history is searched for that metadata, so a month is posted
+once even when the job reruns, the record is lost, or a post succeeded but its answer
+did not arrive. A post that keeps failing is reported with the channel, the error and
+the fix.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
-import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from connectors import clock
 from connectors.text import slack as slack_text
+from pipelines import slack_post
 from pipelines.config import AcaciaConfig, MonthlyUpdateSettings
 from pipelines.landing import atomic_write_text
 from pipelines.publish import current_snapshot, open_snapshot
@@ -279,68 +279,14 @@ class PostResult:
     attempts: int = 0
 
 
-def _client(settings: MonthlyUpdateSettings) -> Any:
-    from slack_sdk import WebClient
-    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-    token = settings.token()
-    if not token:
-        raise UpdateError(
-            f"monthly_update: the environment variable {settings.token_env} is not set. "
-            f"Fix: export {settings.token_env}=xoxb-… (a bot token with chat:write, "
-            "channels:read and channels:history), or add it to .env."
-        )
-    # 429 means Slack did not take the message: safe to retry. Other failures are
-    # retried below, after checking that the message did not arrive after all.
-    return WebClient(
-        token=token,
-        base_url=settings.base_url,
-        timeout=30,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+def destination(settings: MonthlyUpdateSettings) -> slack_post.Destination:
+    return slack_post.Destination(
+        "monthly_update",
+        settings.channel or "",
+        settings.token(),
+        settings.token_env,
+        settings.base_url,
     )
-
-
-def _channel_id(client: Any, channel: str, settings: MonthlyUpdateSettings) -> str:
-    """Slack's id of ``channel`` (a name or an id): reading history needs the id."""
-    if re.fullmatch(r"[CG][A-Z0-9]{6,}", channel):
-        return channel
-    name, cursor = channel.lstrip("#"), None
-    while True:
-        page = client.conversations_list(
-            types="public_channel,private_channel",
-            exclude_archived=True,
-            limit=200,
-            cursor=cursor,
-        )
-        for found in page.get("channels", []):
-            if found.get("name") == name:
-                return found["id"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            raise UpdateError(_explain("channel_not_found", settings))
-
-
-def _find_posted(client: Any, channel: str, month: str) -> str | None:
-    """The ts of this month's update if the channel already has it (only messages since
-    the month began can be it, whatever the date is now)."""
-    oldest = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC).timestamp()
-    cursor = None
-    while True:
-        page = client.conversations_history(
-            channel=channel,
-            oldest=f"{oldest:.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == EVENT_TYPE and payload.get("month") == month:
-                return message["ts"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
 
 
 def post(
@@ -351,9 +297,9 @@ def post(
     backoff_seconds: float = 2.0,
     client: Any = None,
 ) -> PostResult:
-    """Post the update of ``month`` once; a month already posted is not posted again."""
-    from slack_sdk.errors import SlackApiError
-
+    """Post the update of ``month`` once; a month already posted is not posted again
+    (the local record, then the channel's messages since the month began:
+    pipelines/slack_post.py)."""
     settings = config.monthly_update
     if not settings.channel:
         raise UpdateError(
@@ -366,63 +312,21 @@ def post(
         done = record.load()[key]
         return PostResult(key, "already_posted", done["channel"], done["ts"])
     message = build(config, month)
-    client = client or _client(settings)
-    problem = ""
-    channel = None
-    for attempt in range(1, attempts + 1):
-        try:
-            channel = channel or _channel_id(client, settings.channel, settings)
-            found = _find_posted(client, channel, key)
-            if found:
-                record.add(key, channel, found)
-                return PostResult(key, "already_posted", channel, found, attempt)
-            response = client.chat_postMessage(
-                channel=channel,
-                text=message["text"],
-                blocks=message["blocks"],
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"month": key}},
-                unfurl_links=False,
-            )
-            record.add(key, response["channel"], response["ts"])
-            return PostResult(key, "posted", response["channel"], response["ts"], attempt)
-        except SlackApiError as error:
-            code = error.response.get("error", "") if error.response else ""
-            if code in (
-                "invalid_auth",
-                "not_authed",
-                "channel_not_found",
-                "not_in_channel",
-                "missing_scope",
-                "account_inactive",
-                "token_revoked",
-            ):
-                raise UpdateError(_explain(code, settings)) from None
-            problem = code or str(error.response.status_code if error.response else error)
-        except OSError as error:  # connection problems: urllib's errors are OSErrors
-            problem = type(error).__name__
-        if attempt < attempts:
-            time.sleep(backoff_seconds * 2 ** (attempt - 1))
-    raise UpdateError(
-        f"monthly_update: posting the {key} update to {settings.channel} failed "
-        f"{attempts} times (last error: {problem}). Nothing was posted twice; run "
-        "`acacia update --post` again later."
-    )
-
-
-def _explain(code: str, settings: MonthlyUpdateSettings) -> str:
-    fixes = {
-        "invalid_auth": f"the token in {settings.token_env} is not valid. Fix: use the "
-        "app's bot token (xoxb-…).",
-        "not_authed": f"no token was sent. Fix: set {settings.token_env}.",
-        "token_revoked": f"the token in {settings.token_env} was revoked. Fix: reinstall "
-        "the app and use its new bot token.",
-        "account_inactive": f"the token in {settings.token_env} belongs to a deactivated "
-        "app or user. Fix: reinstall the app.",
-        "channel_not_found": f"there is no channel {settings.channel!r} the bot can see. "
-        "Fix: correct monthly_update.channel.",
-        "not_in_channel": f"the bot is not in {settings.channel}. Fix: /invite the app there.",
-        "missing_scope": "the bot token lacks a scope. Fix: add chat:write, "
-        "channels:read and channels:history (groups:read and groups:history for a private "
-        "channel) to the app, and reinstall it.",
-    }
-    return f"monthly_update: Slack said {code}: {fixes[code]}"
+    try:
+        done = slack_post.post_once(
+            destination(settings),
+            message,
+            event_type=EVENT_TYPE,
+            payload={"month": key},
+            already=lambda payload: payload.get("month") == key,
+            # Only messages since the month began can be its update, whatever the date.
+            oldest=datetime.strptime(key, "%Y-%m").replace(tzinfo=UTC),
+            attempts=attempts,
+            backoff_seconds=backoff_seconds,
+            slack=client,
+            what=f"the {key} update",
+        )
+    except slack_post.PostError as error:
+        raise UpdateError(str(error)) from None
+    record.add(key, done.channel, done.ts)
+    return PostResult(key, done.status, done.channel, done.ts, done.attempts)

@@ -24,7 +24,8 @@ COHORTS = (
     (
         "is_at_risk",
         "At risk: reach out",
-        "Were Contributor or Core in the previous window, and silent for {at_risk} days.",
+        "Core or Contributor in the last {window} days or the {window} before, and silent "
+        "for the last {at_risk} days.",
         "reached out",
     ),
     (

@@ -12,6 +12,9 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.config import config_path, load_config
 from pipelines.defs.ingest import build_ingest_asset
 from pipelines.defs.jobs import (
+    alerts,
+    alerts_schedule,
+    alerts_sensor,
     monthly_schedule,
     monthly_update,
     nightly_schedule,
@@ -82,7 +85,7 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
         "dbt": dbt_resource(),
     }
     assets = [models, publish, build_directory_asset()]
-    jobs = [nightly_sync, rebuild, refresh, monthly_update]
+    jobs = [nightly_sync, rebuild, refresh, monthly_update, alerts]
     for source in config.enabled_sources():
         assets.append(
             build_ingest_asset(source, config.schedule.retries, config.schedule.retry_delay_seconds)
@@ -93,6 +96,7 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
         assets=assets,
         asset_checks=build_snapshot_checks(),
         jobs=jobs,
-        schedules=[nightly_schedule(config), monthly_schedule(config)],
+        schedules=[nightly_schedule(config), monthly_schedule(config), alerts_schedule(config)],
+        sensors=[alerts_sensor(config)],
         resources=resources,
     )

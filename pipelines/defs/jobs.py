@@ -3,13 +3,19 @@
 from dagster import (
     AssetSelection,
     Backoff,
+    DagsterRunStatus,
     DefaultScheduleStatus,
+    DefaultSensorStatus,
     OpExecutionContext,
     RetryPolicy,
+    RunRequest,
+    RunStatusSensorContext,
     ScheduleDefinition,
+    SensorDefinition,
     define_asset_job,
     job,
     op,
+    run_status_sensor,
 )
 
 from pipelines.config import AcaciaConfig
@@ -97,3 +103,55 @@ def monthly_schedule(config: AcaciaConfig) -> ScheduleDefinition:
         if settings.channel
         else DefaultScheduleStatus.STOPPED,
     )
+
+
+@op(
+    required_resource_keys={"acacia"},
+    # post() retries a failed post within the run; a rerun is safe: each alert is
+    # posted once.
+    retry_policy=RetryPolicy(max_retries=2, delay=300, backoff=Backoff.EXPONENTIAL),
+)
+def post_alerts(context: OpExecutionContext) -> None:
+    """Post the alerts not posted yet (pipelines/alerts.py)."""
+    from pipelines.alerts import post
+
+    done = post(context.resources.acacia.load())
+    context.log.info(f"alerts: {len(done)} message(s) posted")
+
+
+@job(description="Post what needs the team today to Slack (each alert once).")
+def alerts():
+    post_alerts()
+
+
+def alerts_schedule(config: AcaciaConfig) -> ScheduleDefinition:
+    """The daily alerts, on by itself once a channel is set and delivery is daily."""
+    settings = config.alerts
+    daily = bool(settings.slack_channel) and settings.delivery == "daily"
+    return ScheduleDefinition(
+        name="alerts_schedule",
+        job=alerts,
+        cron_schedule=settings.cron,
+        execution_timezone=settings.timezone,
+        default_status=DefaultScheduleStatus.RUNNING if daily else DefaultScheduleStatus.STOPPED,
+    )
+
+
+def alerts_sensor(config: AcaciaConfig) -> SensorDefinition:
+    """Immediate alerts: after every build that publishes (the nightly job, a rebuild,
+    a refresh), post the new alerts; on by itself once a channel is set and delivery is
+    immediate."""
+    settings = config.alerts
+    immediate = bool(settings.slack_channel) and settings.delivery == "immediate"
+
+    @run_status_sensor(
+        name="alerts_after_publish",
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[nightly_sync, rebuild, refresh],
+        request_job=alerts,
+        default_status=DefaultSensorStatus.RUNNING if immediate else DefaultSensorStatus.STOPPED,
+    )
+    def after_publish(context: RunStatusSensorContext) -> RunRequest:
+        return RunRequest(run_key=context.dagster_run.run_id)
+
+    return after_publish
