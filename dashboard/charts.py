@@ -289,15 +289,27 @@ def channels(frame: pd.DataFrame) -> go.Figure:
 
 
 @_as_text
-def regions(frame: pd.DataFrame) -> go.Figure:
-    figure = px.bar(
-        frame,
-        x="region",
-        y="members",
-        labels={"region": "region", "members": "active members"},
-        color_discrete_sequence=["#3182bd"],
+def countries(frame: pd.DataFrame, top: int = 20) -> go.Figure:
+    """Active members by country (the ``top`` countries), coloured by region."""
+    by_country = (
+        frame.dropna(subset=["country"])
+        .groupby(["country", "region"], as_index=False)["members"]
+        .sum()
+        .sort_values(["members", "country"], ascending=[False, True])
+        .head(top)
     )
-    return _titled(figure, "Active members by region")
+    figure = px.bar(
+        by_country,
+        x="members",
+        y="country",
+        color="region",
+        orientation="h",
+        color_discrete_map=vocabulary.REGION_COLORS,
+        category_orders={"region": list(vocabulary.REGION_COLORS)},
+        labels={"members": "active members", "country": "", "region": "region"},
+    )
+    figure.update_layout(yaxis={"categoryorder": "total ascending"})
+    return _titled(figure, f"Active members by country (top {top})")
 
 
 @_as_text

@@ -833,17 +833,17 @@ def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
     )
 
 
-def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """Members active in the window by region (members.region: the continent of their
-    time zone, or the last part of their location, "Berlin, Germany" -> Germany)."""
+def places(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """Members active in the window by region, country and city (members.region,
+    country and city: pipelines/places.py); null country or city where unknown."""
     if f.plain and standard_window(snapshot_path, f):
         # Precomputed for the standard windows (the region_windows mart).
         return query(
             snapshot_path,
             """
-            select region, members from region_windows
+            select region, country, city, members from region_windows
             where start_date = ? and end_date = ? and staff_included = ?
-            order by members desc, region""",
+            order by members desc, region, country, city""",
             (f.start, f.end, f.include_staff),
         )
     where, params = f.where()
@@ -853,9 +853,9 @@ def regions(snapshot_path: str, f: Filters) -> pd.DataFrame:
         with active as (
             select distinct a.member_id from activities as a where {where}
         )
-        select m.region, count(*) as members
+        select m.region, m.country, m.city, count(*) as members
         from active join members as m using (member_id)
-        group by 1 order by members desc, region""",
+        group by all order by members desc, region, country, city""",
         params,
     )
 

@@ -55,6 +55,18 @@ SERIES_COLORS = (
     "#BAB0AC",
 )
 
+#: Each region's (continent's) colour, fixed whichever regions a window has.
+REGION_COLORS = {
+    "Africa": "#4E79A7",
+    "Asia": "#F28E2B",
+    "Europe": "#E15759",
+    "North America": "#76B7B2",
+    "South America": "#59A14F",
+    "Oceania": "#B07AA1",
+    "Antarctica": "#BAB0AC",
+    "Unknown": OTHER_COLOR,
+}
+
 LEVEL_COLORS = {
     "Core": "#08519c",
     "Contributor": "#3182bd",

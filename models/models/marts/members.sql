@@ -74,15 +74,16 @@ select
     p.company,
     p.location,
     p.timezone,
-    -- Where they are, to compare local communities: the continent of their time zone
-    -- (Europe/Berlin -> Europe), else the last part of their location (Berlin, Germany
-    -- -> Germany).
-    case
-        when p.timezone like '%/%' then split_part(p.timezone, '/', 1)
-        when nullif(trim(p.location), '') is not null
-            then trim(list_last(string_split(p.location, ',')))
-        else 'Unknown'
-    end as region,
+    -- Where they are, to compare local communities (int_places, pipelines/places.py
+    -- place()): the city and country their location names, else their time zone's
+    -- country, else the continent their location names; Unknown when none.
+    case when pl.country_code is not null then pl.city end as city,
+    coalesce(case when pl.country_code is not null then pl.country end, pt.country)
+        as country,
+    coalesce(
+        case when pl.country_code is not null then pl.region end, pt.region, pl.region,
+        'Unknown'
+    ) as region,
     p.is_bot,
     p.is_deleted,
     p.is_staff,
@@ -95,6 +96,8 @@ select
     coalesce(s.activities_90d, 0) as activities_90d,
     coalesce(s.points_90d, 0) as points_90d
 from people as p
+left join {{ ref('int_places') }} as pl on pl.kind = 'location' and pl.value = p.location
+left join {{ ref('int_places') }} as pt on pt.kind = 'timezone' and pt.value = p.timezone
 left join current_organization as o using (member_id)
 left join activity_summary as s using (member_id)
 -- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
