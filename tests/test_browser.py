@@ -24,7 +24,15 @@ from connectors import clock
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = ["Members", "Organizations", "Engagement", "Responsiveness", "Channels and places"]
+PAGES = [
+    "Members",
+    "Organizations",
+    "Engagement",
+    "Responsiveness",
+    "Channels and places",
+    "Suggestions",
+    "Health",
+]
 
 
 def find_chromium() -> str:
@@ -101,6 +109,36 @@ def metric(page, label: str) -> int:
     return int(box.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
 
 
+def check_tables(page, name: str) -> int:
+    """Every table of the page as a person reads it (the grid's accessible cells): no
+    header with an underscore, no cell of JSON, every member a link to their page.
+    Returns how many member cells it checked."""
+    headers = page.locator("[data-testid=stDataFrame] [role=columnheader]").all_inner_texts()
+    assert not [h for h in headers if "_" in h], (name, headers)
+    members = 0
+    for table in page.locator("[data-testid=stDataFrame]").all():
+        columns = table.locator("[role=columnheader]").all_inner_texts()
+        cells = table.locator("[role=gridcell]").all_inner_texts()
+        assert not [c for c in cells if c.lstrip().startswith("{")], name
+        if "Member" in columns and columns:
+            column = columns.index("Member")
+            names = cells[column :: len(columns)]
+            assert names and all(c.startswith("Members?member=m_") for c in names), name
+            members += len(names)
+    return members
+
+
+def legend_colors(page) -> dict[str, str]:
+    """Each chart legend's entries and their colours, on the page as drawn."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.legend .traces')].map(
+            t => [t.querySelector('.legendtext').textContent,
+                  getComputedStyle(t.querySelector('.legendpoints path')).fill !== 'none'
+                    ? getComputedStyle(t.querySelector('.legendpoints path')).fill
+                    : getComputedStyle(t.querySelector('.legendpoints path')).stroke]))"""
+    )
+
+
 def test_clicking_through_every_page(synced, browser, tmp_path):
     process, url = serve(synced["config"].path)
     try:
@@ -112,13 +150,28 @@ def test_clicking_through_every_page(synced, browser, tmp_path):
         page.screenshot(path=shots / "overview.png", full_page=True)
         assert page.locator("h1").first.inner_text() == "Test community"
         assert metric(page, "Active members") > 0
+        members = 0
+        # A source has one colour: on the Overview with every source, and on
+        # Responsiveness with two sources and another window (filters from the address).
+        everything = legend_colors(page)
+        page.goto(f"{url}/Responsiveness?window=30&source=slack&source=github")
+        page.get_by_text("Still waiting for a first response").wait_for(timeout=60_000)
+        settle(page)
+        narrowed = legend_colors(page)
+        assert set(narrowed) == {"Slack", "GitHub"}
+        assert {k: everything[k] for k in narrowed} == narrowed
+        page.goto(url)
+        settle(page)
         for name in PAGES:
             page.locator("[data-testid=stSidebarNav] a").filter(has_text=name).first.click()
             settle(page)
             assert page.locator("[data-testid=stException]").count() == 0, name
             assert page.locator("h1").first.inner_text() == name
-            assert "synced" in page.locator("[data-testid=stCaptionContainer]").first.inner_text()
+            main = page.locator("[data-testid=stMain] [data-testid=stCaptionContainer]")
+            assert "synced" in main.first.inner_text()
+            members += check_tables(page, name)
             page.screenshot(path=shots / f"{name.lower().replace(' ', '-')}.png", full_page=True)
+        assert members > 0
         # A member's page, opened from the leaderboard's first row.
         page.locator("[data-testid=stSidebarNav] a").filter(has_text="Members").first.click()
         settle(page)
