@@ -794,3 +794,63 @@ def test_a_link_opens_the_same_view(synced, monkeypatch):
     assert ranged.multiselect(key="filter_sources").value == ["reddit"]
     assert tuple(ranged.date_input(key="filter_range").value) == (start, today)
     assert f"{start:%d %b %Y} – {today:%d %b %Y}" in ranged.caption[1].value
+
+
+def test_one_person_has_one_figure_on_every_page_and_in_the_update(synced, monkeypatch):
+    """The same person and period read the same points on the member page, the
+    leaderboard, their organization's page and the monthly update: the last 90 days,
+    and last month (a date range in the address, the update with staff counted)."""
+    from pipelines.monthly_update import figures, last_month
+
+    path = synced["config"].path
+    today = clock.today()
+    start = today - timedelta(days=89)
+    # Someone with one organization all window long, so the organization's page counts
+    # all their points.
+    member_id, organization = mart(
+        synced,
+        """
+        select member_id, any_value(organization) from activities
+        where not is_bot and activity_date between ? and ?
+        group by 1 having count(distinct coalesce(organization, '')) = 1
+           and any_value(organization) is not null
+        order by sum(weight) desc, member_id limit 1""",
+        [start, today],
+    )[0]
+
+    def points_of(app: AppTest, name: str) -> float:
+        for table in app.dataframe:
+            frame = table.value
+            if "Member" in frame.columns and "Points" in frame.columns:
+                row = frame[frame["Member"].str.contains(f"member={member_id}#", regex=False)]
+                if len(row):
+                    return float(row["Points"].iloc[0])
+        raise AssertionError(f"{member_id} is not on {name}")
+
+    member = render(path, monkeypatch, PAGES["Members"], {"member": member_id})
+    shown = {m.label: m.value for m in member.metric}
+    on_member_page = float(shown["Points, last 90 days"].replace(",", ""))
+    board = render(path, monkeypatch, PAGES["Members"])
+    org = render(path, monkeypatch, PAGES["Organizations"], {"organization": organization})
+    assert on_member_page == pytest.approx(points_of(board, "the leaderboard"), abs=0.05)
+    assert on_member_page == pytest.approx(points_of(org, "the organization"), abs=0.05)
+    assert on_member_page > 0
+
+    # Last month: the update's top contributor, on the leaderboard and their page for the
+    # same dates.
+    month = last_month(today)
+    end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    settings = synced["config"].monthly_update.model_copy(update={"include_staff": True})
+    snapshot = snapshot_of(synced)
+    name, points, _ = figures(Path(snapshot), month, settings).top_contributors[0]
+    (member_id,) = mart(
+        synced,
+        """
+        select a.member_id from activities as a join members as m using (member_id)
+        where m.display_name = ? and a.activity_date between ? and ? and not a.is_bot
+        group by 1 order by sum(a.weight) desc limit 1""",
+        [name, month, end],
+    )[0]
+    dates = {"window": "range", "from": month.isoformat(), "to": end.isoformat()}
+    board = render(path, monkeypatch, PAGES["Members"], dates)
+    assert points_of(board, "the leaderboard for last month") == pytest.approx(points, abs=0.05)
