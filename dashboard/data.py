@@ -730,6 +730,23 @@ def cohort(snapshot_path: str, f: Filters, flag: str, limit: int = 500) -> pd.Da
     )
 
 
+def latest_items(snapshot_path: str, member_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Each member's latest activity with a place to open (its title and link): where
+    to answer them, thank them or reach out."""
+    return query(
+        snapshot_path,
+        """
+        select member_id,
+               arg_max(nullif(title, ''), (occurred_at, activity_key)) as title,
+               arg_max(activity_type, (occurred_at, activity_key)) as activity_type,
+               arg_max(url, (occurred_at, activity_key)) as url
+        from activities
+        where list_contains(?::varchar[], member_id) and url is not null
+        group by member_id""",
+        (tuple(member_ids),),
+    )
+
+
 # ------------------------------------------------------------------ responsiveness
 
 

@@ -186,6 +186,7 @@ COLUMN_LABELS = {
     "suggestion": "Suggestion",
     "domain": "Email domain",
     "as of": "As of",
+    "latest": "Latest activity",
 }
 
 

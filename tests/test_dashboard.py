@@ -325,6 +325,17 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
     shown = app.dataframe[0].value
     display = dict(mart(synced, "select member_id, display_name from members"))
     assert sorted(names(shown["Member"])) == sorted(display[m] for m in newcomers)
+    # Each newcomer's latest activity with a link: where to welcome them.
+    for link, member in zip(shown["Link"], shown["Member"], strict=True):
+        member_id = member.split("member=", 1)[1].split("#", 1)[0]
+        latest = mart(
+            synced,
+            "select url from activities where member_id = ? and url is not null "
+            "order by occurred_at desc, activity_key desc limit 1",
+            [member_id],
+        )
+        assert (link or None) == (latest[0][0] if latest else None)
+    assert shown["Link"].notna().any()
 
     # Long lists stop at a limit (the most recently active first) but count everyone.
     from dashboard import data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, page, team
+from dashboard import charts, data, page, team, vocabulary
 from pipelines.team import FOLLOW_UPS
 
 COHORTS = (
@@ -83,7 +83,16 @@ def main() -> None:
         if members.empty:
             st.info("Nobody right now.")
             continue
+        # Where to answer, thank or reach them: their latest activity, linked.
+        latest = data.latest_items(p.path, tuple(members["member_id"])).set_index("member_id")
+        what = [
+            title if isinstance(title, str) else vocabulary.type_label(kind)
+            for title, kind in zip(latest["title"], latest["activity_type"], strict=True)
+        ]
+        latest = latest.assign(what=what)
         members = members.assign(
+            latest=members["member_id"].map(latest["what"]),
+            url=members["member_id"].map(latest["url"]),
             tags=team.tag_column(tags, members["member_id"]),
             **{
                 "follow-up": [

@@ -3,8 +3,7 @@ of it comes from outside the staff (CHAOSS metrics, linked to their definitions)
 
 from __future__ import annotations
 
-import math
-
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, page
@@ -19,8 +18,9 @@ DEFINITIONS = {
 
 
 def known(figure) -> float | None:
-    """A mart's figure, or None where it has none (no contributions in the window)."""
-    return None if figure is None or (isinstance(figure, float) and math.isnan(figure)) else figure
+    """A mart's figure, or None where it has none (no contributions in the window:
+    NULL, read as NaN or pandas' NA)."""
+    return None if pd.isna(figure) else float(figure)
 
 
 def count_delta(now: float | None, before: float | None) -> str | None:
