@@ -113,6 +113,11 @@ def check_tables(page, name: str) -> int:
     """Every table of the page as a person reads it (the grid's accessible cells): no
     header with an underscore, no cell of JSON, every member a link to their page.
     Returns how many member cells it checked."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid=stDataFrame]')]
+            .every(grid => grid.querySelector('[role=columnheader]') !== null)""",
+        timeout=60_000,
+    )
     headers = page.locator("[data-testid=stDataFrame] [role=columnheader]").all_inner_texts()
     assert not [h for h in headers if "_" in h], (name, headers)
     members = 0
@@ -128,8 +133,15 @@ def check_tables(page, name: str) -> int:
     return members
 
 
-def legend_colors(page) -> dict[str, str]:
-    """Each chart legend's entries and their colours, on the page as drawn."""
+def legend_colors(page, expected: set[str]) -> dict[str, str]:
+    """Each chart legend's entries and their colours, on the page as drawn, once the
+    ``expected`` entries are drawn (Plotly draws after the page has run)."""
+    page.wait_for_function(
+        """(names) => names.every(name => [...document.querySelectorAll('.legend .legendtext')]
+            .some(text => text.textContent === name))""",
+        arg=sorted(expected),
+        timeout=60_000,
+    )
     return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('.legend .traces')].map(
             t => [t.querySelector('.legendtext').textContent,
@@ -153,11 +165,11 @@ def test_clicking_through_every_page(synced, browser, tmp_path):
         members = 0
         # A source has one colour: on the Overview with every source, and on
         # Responsiveness with two sources and another window (filters from the address).
-        everything = legend_colors(page)
+        everything = legend_colors(page, {"GitHub", "Slack"})
         page.goto(f"{url}/Responsiveness?window=30&source=slack&source=github")
         page.get_by_text("Still waiting for a first response").wait_for(timeout=60_000)
         settle(page)
-        narrowed = legend_colors(page)
+        narrowed = legend_colors(page, {"GitHub", "Slack"})
         assert set(narrowed) == {"Slack", "GitHub"}
         assert {k: everything[k] for k in narrowed} == narrowed
         page.goto(url)
