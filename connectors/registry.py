@@ -71,3 +71,18 @@ def source_activity_types() -> dict[str, tuple[str, ...]]:
 
 def labels() -> dict[str, str]:
     return {name: d.label for name, d in sources().items()}
+
+
+def source_label(name: str) -> str:
+    """How a source reads to a person ("discourse" -> "Forum"); its name if unknown."""
+    return labels().get(name, name)
+
+
+def type_label(name: str) -> str:
+    """How an activity type reads ("pr_merged" -> "PR merged"), as its source declares
+    it; a type no source declares reads as its name in words."""
+    kind = activity_types().get(name)
+    if kind:
+        return kind.label
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

@@ -76,9 +76,8 @@ LEVEL_COLORS = {
 }
 
 
-def source_label(name: str) -> str:
-    """How a source reads ("discourse" -> "Forum")."""
-    return registry.labels().get(name, name)
+source_label = registry.source_label
+type_label = registry.type_label
 
 
 def source_color(name: str) -> str:
@@ -98,12 +97,6 @@ def source_order() -> list[str]:
 @cache
 def _types() -> dict:
     return registry.activity_types()
-
-
-def type_label(name: str) -> str:
-    """How an activity type reads ("pr_merged" -> "PR merged")."""
-    kind = _types().get(name)
-    return kind.label if kind else humanize(name)
 
 
 def family(name: str) -> str:

@@ -82,14 +82,7 @@ def _link(url: str | None, label: str) -> tuple[str, str]:
 def find(config: AcaciaConfig, snapshot: Path) -> list[Alert]:
     """Every alert the snapshot holds now (recorded ones included; post() leaves them
     out), in KINDS' order, then by date and name."""
-    from connectors import registry
-
-    def source_label(name: str) -> str:
-        return registry.labels().get(name, name)
-
-    def type_label(name: str) -> str:
-        kind = registry.activity_types().get(name)
-        return kind.label if kind else name
+    from connectors.registry import source_label, type_label
 
     settings = config.alerts
     staff = "true" if settings.include_staff else "not (c.is_staff or c.is_staff_organization)"
@@ -374,7 +367,7 @@ def alert(config: AcaciaConfig, text: str) -> bool:
             message,
             event_type="acacia_sync_failed",
             payload={"at": clock.now().isoformat()},
-            already=lambda payload: False,  # each failure is news
+            already=None,  # each failure is news: nothing to look for in the channel
             oldest=clock.now(),
             attempts=1,
         )

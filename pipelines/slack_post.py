@@ -121,7 +121,7 @@ def post_once(
     *,
     event_type: str,
     payload: dict,
-    already: Callable[[dict], bool],
+    already: Callable[[dict], bool] | None,
     oldest: datetime,
     attempts: int = 3,
     backoff_seconds: float = 2.0,
@@ -130,7 +130,8 @@ def post_once(
 ) -> Posted:
     """Post ``message`` (``text`` and ``blocks``) with ``payload`` as its metadata,
     unless a message of ``event_type`` since ``oldest`` whose payload ``already`` says
-    is this one is in the channel; retried ``attempts`` times, never twice posted."""
+    is this one is in the channel; retried ``attempts`` times, never twice posted.
+    ``already`` None: every message is news (nothing to look for in the channel)."""
     from slack_sdk.errors import SlackApiError
 
     slack = slack or client(to)
@@ -138,7 +139,7 @@ def post_once(
     for attempt in range(1, attempts + 1):
         try:
             channel = channel or channel_id(slack, to)
-            for ts, found in posted(slack, channel, event_type, oldest):
+            for ts, found in posted(slack, channel, event_type, oldest) if already else ():
                 if already(found):
                     return Posted("already_posted", channel, ts, attempt)
             response = slack.chat_postMessage(
