@@ -15,7 +15,6 @@ text; the only SQL built in Python is the choice between fixed fragments.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from pipelines import figures
 from pipelines.config import AcaciaConfig, config_path, load_config
+from pipelines.figures import LEADERBOARD_LENGTH, Filters, like_literal, one_of
 from pipelines.publish import as_of_date, current_snapshot, open_snapshot
 
 WINDOW_DAYS = 90
@@ -77,12 +78,16 @@ def query(snapshot_path: str, sql: str, params: tuple = ()) -> pd.DataFrame:
     """Run one parameterized query on a snapshot (its own cursor, so sessions in other
     threads never share one). Tuples among the parameters are passed as lists
     (``?::varchar[]``)."""
-    values = [list(p) if isinstance(p, tuple) else p for p in params]
     cursor = _connection(snapshot_path).cursor()
     try:
-        return cursor.execute(sql, values).df()
+        return cursor.execute(sql, figures.as_parameters(params)).df()
     finally:
         cursor.close()
+
+
+def reader(snapshot_path: str) -> figures.Read:
+    """pipelines/figures.py's ``read`` over a snapshot (cached like every query)."""
+    return lambda sql, params=(): query(snapshot_path, sql, params)
 
 
 def published_at(snapshot_path: str) -> datetime:
@@ -109,12 +114,12 @@ def sync_status(snapshot_path: str) -> pd.DataFrame:
 
 def window(end: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
     """The ``days`` days ending on ``end`` (inclusive)."""
-    return end - timedelta(days=days - 1), end
+    return figures.window(end, days)
 
 
 def previous_window(start: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
     """The window of the same length just before the one starting on ``start``."""
-    return window(start - timedelta(days=1), days)
+    return figures.previous_window(start, days)
 
 
 def weeks(start: date, end: date) -> list[date]:
@@ -144,93 +149,6 @@ def period_days(period: date, grain: str, start: date, end: date) -> int:
     return (min(monday + timedelta(days=6), end) - max(period, start)).days + 1
 
 
-def one_of(column: str, values: tuple[str, ...]) -> tuple[str, tuple]:
-    """A condition that ``column`` is one of ``values`` (true when there are none), and
-    its parameter."""
-    if not values:
-        return "true", ()
-    return f"list_contains(?::varchar[], {column})", (tuple(values),)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the sidebar selects; every page applies it. Empty tuples mean "all"."""
-
-    start: date
-    end: date
-    sources: tuple[str, ...] = ()
-    activity_types: tuple[str, ...] = ()
-    organizations: tuple[str, ...] = ()
-    include_bots: bool = False
-    include_staff: bool = True
-    #: Only these members (the ones with a chosen tag); None: everyone.
-    members: tuple[str, ...] | None = None
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Filters:
-        """The same filters over the window of the same length just before."""
-        start, end = previous_window(self.start, self.days)
-        return replace(self, start=start, end=end)
-
-    @property
-    def plain(self) -> bool:
-        """People only, nothing narrowed, staff included or left out: the precomputed
-        marts answer (window_summary, daily_activity, weekly_members, member_windows,
-        channel_windows, region_windows, cohort_lists), each holding both staff
-        variants (``staff_included``)."""
-        return not (
-            self.sources
-            or self.activity_types
-            or self.organizations
-            or self.include_bots
-            or self.members is not None
-        )
-
-    def where(self, alias: str = "a", dates: bool = True) -> tuple[str, tuple]:
-        """A WHERE condition on the activities mart (as ``alias``) and its parameters."""
-        clauses, params = ["true"], []
-        if dates:
-            clauses.append(f"{alias}.activity_date between ? and ?")
-            params += [self.start, self.end]
-        for column, values in (
-            ("source", self.sources),
-            ("activity_type", self.activity_types),
-            ("organization", self.organizations),
-        ):
-            clause, values = one_of(f"{alias}.{column}", values)
-            clauses.append(clause)
-            params += values
-        if not self.include_bots:
-            clauses.append(f"not {alias}.is_bot")
-        if not self.include_staff:
-            clauses.append(f"not {alias}.is_staff")
-        if self.members is not None:
-            clauses.append(f"list_contains(?::varchar[], {alias}.member_id)")
-            params.append(tuple(self.members))
-        return " and ".join(clauses), tuple(params)
-
-    def member_where(self, alias: str = "m") -> tuple[str, tuple]:
-        """The filters that apply to the members mart (no dates or types)."""
-        clauses, params = ["true"], []
-        if self.sources:
-            clauses.append(f"list_has_any({alias}.sources, ?::varchar[])")
-            params.append(tuple(self.sources))
-        clause, values = one_of(f"{alias}.organization", self.organizations)
-        clauses.append(clause)
-        params += values
-        if not self.include_bots:
-            clauses.append(f"not {alias}.is_bot")
-        if not self.include_staff:
-            clauses.append(f"not ({alias}.is_staff or {alias}.is_staff_organization)")
-        if self.members is not None:
-            clauses.append(f"list_contains(?::varchar[], {alias}.member_id)")
-            params.append(tuple(self.members))
-        return " and ".join(clauses), tuple(params)
-
-
 # ---------------------------------------------------------------- choices for filters
 
 
@@ -257,44 +175,9 @@ def choices(snapshot_path: str) -> dict[str, list[str]]:
 
 
 def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
-    """Active members, new members (first activity ever in the window), contributions,
-    contributors and activities. A standard window ending on the build day, with the
-    default filters, is read from the window_summary mart; anything else is counted
-    from the activities."""
-    if f.plain:
-        found = query(
-            snapshot_path,
-            """
-            select active_members, new_members, contributions, contributors, activities
-            from window_summary
-            where start_date = ? and end_date = ? and staff_included = ?""",
-            (f.start, f.end, f.include_staff),
-        )
-        if not found.empty:
-            row = found.iloc[0]
-            return {key: int(row[key]) for key in row.index}
-    # Per member first, then the figures: new members are the active ones first seen in
-    # the window (a small set to look up, rather than every activity joined to members).
-    where, params = f.where()
-    row = query(
-        snapshot_path,
-        f"""
-        with per_member as (
-            select a.member_id, count(*) as activities,
-                   count(*) filter (where a.category = 'contribution') as contributions
-            from activities as a where {where} group by 1
-        )
-        select count(*) as active_members,
-               count(*) filter (where member_id in (
-                   select member_id from members where cast(first_seen_at as date) >= ?
-               )) as new_members,
-               coalesce(sum(contributions), 0) as contributions,
-               count(*) filter (where contributions > 0) as contributors,
-               coalesce(sum(activities), 0) as activities
-        from per_member""",
-        (*params, f.start),
-    ).iloc[0]
-    return {key: int(row[key]) for key in row.index}
+    """Active members, new members, contributions, contributors and activities
+    (pipelines/figures.py: the one definition, shared with the monthly update)."""
+    return figures.headline(reader(snapshot_path), f)
 
 
 def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
@@ -319,8 +202,8 @@ def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
         snapshot_path,
         f"""
         select {period_sql("a.activity_date", grain)} as period, a.{by} as {by},
-               count(*) as activities
-        from activities as a
+               sum(a.activities)::bigint as activities
+        from {figures.FACTS} as a
         where {where}
         group by all order by 1, 2""",
         (*starts, *params),
@@ -352,12 +235,12 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
         f"""
         with member_weeks as (
             select distinct {period_sql("a.activity_date", "week")} as week, a.member_id
-            from activities as a
+            from {figures.FACTS} as a
             where {where}
         ),
         first_weeks as (
             select member_id, {period_sql("first_seen_at", "week")} as first_week
-            from members where cast(first_seen_at as date) >= ?
+            from members where cast(first_seen_at as date) >= ? and not is_deleted
         )
         select w.week,
                count(*) filter (where f.first_week = w.week) as new_members,
@@ -373,83 +256,14 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
 
 
 def standard_window(snapshot_path: str, f: Filters) -> bool:
-    """Whether the window is one the marts precompute (30, 90, 180 or 365 days ending
-    on the build date)."""
-    return not query(
-        snapshot_path,
-        "select 1 from window_summary where windows_ago = 0 and start_date = ? and end_date = ?",
-        (f.start, f.end),
-    ).empty
-
-
-LEADERBOARD_LENGTH = 200
+    """Whether the window is one the marts precompute (see pipelines/figures.py)."""
+    return figures.standard_window(reader(snapshot_path), f)
 
 
 def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = LEADERBOARD_LENGTH):
-    """Members by points in the window, with their score, level, organization, sources
-    and last activity. ``search`` matches names and usernames (any case)."""
-    where, params = f.where()
-    window_points = f"""
-        select a.member_id, sum(a.weight) as points, count(*) as activities,
-               count(*) filter (where a.category = 'contribution') as contributions
-        from activities as a where {where} group by 1"""
-    # Counted from the activities, the points are kept for the two reads below;
-    # precomputed, reading the mart twice is cheaper than copying it.
-    materialized = "materialized"
-    if f.plain and standard_window(snapshot_path, f):
-        # Precomputed per member for the standard windows (the member_windows mart).
-        window_points = """
-            select member_id, points, activities, contributions
-            from member_windows
-            where start_date = ? and end_date = ? and staff_included = ?"""
-        params = (f.start, f.end, f.include_staff)
-        materialized = "not materialized"
-    # What was typed is matched as typed: % and _ are LIKE's wildcards, escaped here.
-    pattern = f"%{like_literal(search.strip())}%" if search.strip() else None
-    # Without a search, only members at least as far up as the limit-th can be on the
-    # board (``cut``): the names and scores of a million members are not read to show
-    # two hundred. Sources become text for the chosen rows only.
-    return query(
-        snapshot_path,
-        f"""
-        with window_points as {materialized} ({window_points}),
-        cut as (
-            select points, activities from window_points
-            order by points desc, activities desc limit 1 offset ?
-        ),
-        candidates as (
-            select * from window_points as w
-            where ?::varchar is not null
-               or not exists (select 1 from cut)
-               or w.points > (select points from cut)
-               or (w.points = (select points from cut)
-                   and w.activities >= (select activities from cut))
-        )
-        select * replace (array_to_string(sources, ', ') as sources)
-        from (
-            select m.member_id, m.display_name as member, s.engagement_level as level,
-                   round(s.activity_score, 1) as score, round(w.points, 1) as points,
-                   w.activities, w.contributions, m.organization, m.sources,
-                   cast(m.last_seen_at as date) as last_seen, w.points as exact_points
-            from candidates as w
-            join members as m using (member_id)
-            left join member_scores as s using (member_id)
-            where ?::varchar is null
-               or m.display_name ilike ? escape '\\'
-               or m.member_id in (
-                   select member_id from identities where username ilike ? escape '\\'
-               )
-            order by w.points desc, w.activities desc, m.display_name, m.member_id
-            limit ?
-        )
-        order by exact_points desc, activities desc, member, member_id""",
-        (*params, limit - 1, pattern, pattern, pattern, pattern, limit),
-    ).drop(columns="exact_points")
-
-
-def like_literal(text: str) -> str:
-    """``text`` for a LIKE pattern (with ``escape '\\'``), matching only itself."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Members by points in the window (pipelines/figures.py: the one definition; the
+    monthly update's top contributors are its first rows)."""
+    return figures.leaderboard(reader(snapshot_path), f, search, limit)
 
 
 def member(snapshot_path: str, member_id: str) -> dict[str, Any] | None:
@@ -544,13 +358,13 @@ def level_history(
         ),
         counts as (
             select e.end_day,
-                   count(a.activity_key) filter (where a.category = 'contribution')
+                   coalesce(sum(a.activities) filter (where a.category = 'contribution'), 0)
                        as contributions,
-                   count(a.activity_key) filter (where a.category = 'conversation')
+                   coalesce(sum(a.activities) filter (where a.category = 'conversation'), 0)
                        as conversations,
-                   count(a.activity_key) as activities
+                   coalesce(sum(a.activities), 0) as activities
             from ends as e
-            left join activities as a
+            left join member_day_facts as a
               on a.member_id = ? and a.activity_date > e.end_day - ?::integer
              and a.activity_date <= e.end_day
             group by 1
@@ -612,8 +426,8 @@ def organization_trend(snapshot_path: str, f: Filters, organizations: list[str])
         snapshot_path,
         f"""
         select {period_sql("a.activity_date", "week")} as week, a.organization,
-               round(sum(a.weight), 1) as points, count(distinct a.member_id) as members
-        from activities as a
+               round(sum(a.points), 1) as points, count(distinct a.member_id) as members
+        from {figures.FACTS} as a
         where {where} and list_contains(?::varchar[], a.organization)
         group by all order by 1, 2""",
         (f.start, *params, tuple(organizations)),
@@ -626,9 +440,9 @@ def organization_breakdown(snapshot_path: str, f: Filters, organization: str):
     return query(
         snapshot_path,
         f"""
-        select a.source, a.activity_type, count(*) as activities,
-               round(sum(a.weight), 1) as points, count(distinct a.member_id) as members
-        from activities as a
+        select a.source, a.activity_type, sum(a.activities)::bigint as activities,
+               round(sum(a.points), 1) as points, count(distinct a.member_id) as members
+        from {figures.FACTS} as a
         where {where} and a.organization = ?
         group by all order by points desc, activities desc""",
         (*params, organization),
@@ -641,13 +455,13 @@ def organization_members(snapshot_path: str, f: Filters, organization: str):
         snapshot_path,
         f"""
         select m.member_id, m.display_name as member, s.engagement_level as level,
-               round(sum(a.weight), 1) as points, count(*) as activities,
+               round(sum(a.points), 1) as points, sum(a.activities)::bigint as activities,
                cast(max(a.activity_date) as date) as last_active
-        from activities as a
+        from {figures.FACTS} as a
         join members as m using (member_id)
         left join member_scores as s using (member_id)
         where {where} and a.organization = ?
-        group by all order by points desc, member""",
+        group by all order by points desc, activities desc, member, m.member_id""",
         (*params, organization),
     )
 
@@ -841,10 +655,12 @@ def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
     return query(
         snapshot_path,
         f"""
-        select a.source, coalesce(a.channel, '(none)') as channel, count(*) as activities,
+        select a.source, coalesce(a.channel, '(none)') as channel,
+               sum(a.activities)::bigint as activities,
                count(distinct a.member_id) as members,
-               count(*) filter (where a.category = 'contribution') as contributions
-        from activities as a where {where}
+               coalesce(sum(a.activities) filter (where a.category = 'contribution'), 0)::bigint
+                   as contributions
+        from {figures.FACTS} as a where {where}
         group by all order by activities desc, a.source, channel limit ?""",
         (*params, limit),
     )
@@ -868,7 +684,7 @@ def places(snapshot_path: str, f: Filters) -> pd.DataFrame:
         snapshot_path,
         f"""
         with active as (
-            select distinct a.member_id from activities as a where {where}
+            select distinct a.member_id from {figures.FACTS} as a where {where}
         )
         select m.region, m.country, m.city, count(*) as members
         from active join members as m using (member_id)

@@ -1,9 +1,10 @@
 """The monthly update: last month in numbers, posted to a Slack channel.
 
-Built from the published snapshot: active and new members, contributions and
-contributors with the change against the month before (the figures of the
-``monthly_summary`` mart, computed here so that staff can be left out), the top
-contributors and organizations, and the newcomers and first contributions to celebrate.
+Built from the published snapshot with the dashboard's own figures for the month's
+dates (pipelines/figures.py: one definition per figure): active and new members,
+contributions and contributors with the change against the month before, the top
+contributors (the leaderboard's first rows) and organizations, and the newcomers and
+first contributions to celebrate.
 Rendered as Slack Block Kit with a plain-text fallback.
 
 Posting is idempotent (pipelines/slack_post.py, shared with the alerts). Each update
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,14 @@ from connectors import clock
 from connectors.text import slack as slack_text
 from pipelines import slack_post
 from pipelines.config import AcaciaConfig, MonthlyUpdateSettings
+from pipelines.figures import (
+    Filters,
+    firsts,
+    headline,
+    leaderboard,
+    organization_points,
+    reader,
+)
 from pipelines.landing import atomic_write_text
 from pipelines.publish import current_snapshot, open_snapshot
 
@@ -75,80 +84,44 @@ def _month_end(month: date) -> date:
 
 
 def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> MonthlyFigures:
-    """The update's figures for ``month`` (its first day) from a published snapshot."""
-    keep = ["true"]
-    if not settings.include_bots:
-        keep.append("not a.is_bot")
-    if not settings.include_staff:
-        keep.append("not a.is_staff")
-    where = " and ".join(keep)
+    """The update's figures for ``month`` (its first day) from a published snapshot: the
+    dashboard's figures for that month's dates (pipelines/figures.py, one definition
+    each), with the settings' bots and staff."""
     with open_snapshot(snapshot) as con:
-        con.execute(
-            f"""
-            create temp table firsts as
-            select a.member_id, min(a.activity_date) as first_day,
-                   min(a.activity_date) filter (where a.category = 'contribution')
-                       as first_contribution,
-                   -- a deleted account is no newcomer: nobody to welcome
-                   any_value(m.is_deleted) as is_deleted
-            from activities as a join members as m using (member_id)
-            where {where} group by 1"""
+        read = reader(con)
+        month_filters = Filters(
+            month,
+            _month_end(month),
+            include_bots=settings.include_bots,
+            include_staff=settings.include_staff,
         )
-
-        def headline(first: date) -> dict[str, int]:
-            row = con.execute(
-                f"""
-                select count(distinct a.member_id),
-                       count(distinct a.member_id)
-                           filter (where f.first_day >= ? and not f.is_deleted),
-                       count(*) filter (where a.category = 'contribution'),
-                       count(distinct a.member_id) filter (where a.category = 'contribution')
-                from activities as a join firsts as f using (member_id)
-                where {where} and a.activity_date between ? and ?""",
-                [first, first, _month_end(first)],
-            ).fetchone()
-            return dict(zip((key for key, _ in HEADLINE), map(int, row), strict=True))
-
-        span = [month, _month_end(month)]
-        result = MonthlyFigures(month, headline(month), headline(last_month(month)))
-        result.top_contributors = con.execute(
-            f"""
-            select coalesce(m.display_name, a.member_id) as name, sum(a.weight) as points,
-                   count(*) filter (where a.category = 'contribution') as contributions
-            from activities as a join members as m using (member_id)
-            where {where} and a.activity_date between ? and ?
-            group by a.member_id, m.display_name
-            order by points desc, contributions desc, name, a.member_id limit ?""",
-            [*span, settings.top_contributors],
-        ).fetchall()
-        result.top_organizations = con.execute(
-            f"""
-            select a.organization, sum(a.weight) as points,
-                   count(distinct a.member_id) as members
-            from activities as a
-            where {where} and a.organization is not null and a.activity_date between ? and ?
-            group by 1 order by points desc, members desc, 1 limit ?""",
-            [*span, settings.top_organizations],
-        ).fetchall()
-        for column, limit, names, total in (
-            ("first_day", settings.newcomers, "newcomers", "newcomers_total"),
-            (
-                "first_contribution",
-                settings.first_contributions,
-                "first_contributions",
-                "first_contributions_total",
+        before = last_month(month)
+        previous_filters = replace(month_filters, start=before, end=_month_end(before))
+        result = MonthlyFigures(
+            month,
+            *(
+                {key: found[key] for key, _ in HEADLINE}
+                for found in (headline(read, month_filters), headline(read, previous_filters))
             ),
-        ):
-            rows = con.execute(
-                f"""
-                select coalesce(m.display_name, f.member_id) as name, count(*) over ()
-                from firsts as f join members as m using (member_id)
-                where f.{column} between ? and ? and not f.is_deleted
-                order by f.{column}, name, f.member_id""",
-                span,
-            ).fetchall()
-            setattr(result, names, [name for name, _ in rows[:limit]])
-            setattr(result, total, rows[0][1] if rows else 0)
+        )
+        if settings.top_contributors > 0:
+            board = leaderboard(read, month_filters, limit=settings.top_contributors)
+            result.top_contributors = [
+                (row.member, float(row.points), int(row.contributions))
+                for row in board.itertuples()
+            ]
+        result.top_organizations = [
+            (row.organization, float(row.points), int(row.members))
+            for row in organization_points(
+                read, month_filters, settings.top_organizations
+            ).itertuples()
+        ]
+        result.newcomers, result.newcomers_total = firsts(
+            read, month_filters, "activity", settings.newcomers
+        )
+        result.first_contributions, result.first_contributions_total = firsts(
+            read, month_filters, "contribution", settings.first_contributions
+        )
     return result
 
 

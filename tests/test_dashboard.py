@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from connectors import clock
 from connectors.records import CONTRIBUTION_TYPES
 from pipelines.publish import current_snapshot
-from tests.conftest import community_activities, members_by_identity
+from tests.conftest import community_activities, deleted_members, members_by_identity
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
@@ -573,6 +573,44 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
     )
     assert outside["activities"] < everyone["activities"]
     assert mart(synced, "select count(*) from window_summary")[0][0] == 16
+
+
+def test_a_new_member_is_one_thing_on_every_page(synced):
+    """A new member is one whose first activity ever falls in the window; a deleted
+    account is active but never new (nobody to welcome). The Overview's headline (read
+    precomputed, and summed from the member-days when every source is spelled out), the
+    weekly chart's new members and the Engagement list of newcomers all count the
+    members worked out here from the drawn community."""
+    from dataclasses import replace
+
+    from dashboard import data
+
+    member_of = members_by_identity(synced["config"])
+    deleted = deleted_members(member_of, synced["data"])
+    first: dict[str, object] = {}
+    for _, key, when, is_bot in community_activities(synced["data"]):
+        if not is_bot:
+            member = member_of[key]
+            first[member] = min(first.get(member, when.date()), when.date())
+    path = snapshot_of(synced)
+    sources = tuple(row[0] for row in mart(synced, "select distinct source from activities"))
+    today = clock.today()
+    deleted_first_in_a_window = False
+    for days in (30, 90, 365):
+        start, end = data.window(today, days)
+        firsts = {m for m, day in first.items() if start <= day <= end}
+        expected = len(firsts - deleted)
+        deleted_first_in_a_window |= bool(firsts & deleted)
+        fast = data.Filters(start, end)
+        for f in (fast, replace(fast, sources=sources)):
+            assert data.headline(path, f)["new_members"] == expected, (days, f.plain)
+            weekly = data.new_and_returning(path, f)
+            assert int(weekly["new_members"].sum()) == expected, (days, f.plain)
+        if days == synced["config"].scoring.level_window_days:
+            newcomers = data.cohort(path, fast, "is_new")
+            assert int(newcomers["total"].iloc[0]) == expected
+    # Otherwise the sample would not show that a deleted account is never new.
+    assert deleted_first_in_a_window
 
 
 def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():

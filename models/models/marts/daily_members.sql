@@ -11,10 +11,6 @@ with member_days as (
     group by all
 ),
 
-first_days as (
-    select member_id, min(activity_date) as first_day from member_days group by member_id
-),
-
 days as (
     select cast(range as date) as activity_date
     from range(
@@ -33,10 +29,13 @@ per_day as (
     group by activity_date
 ),
 
+-- New: the members mart's first day (one definition of a new member; a deleted account
+-- is never new).
 new_per_day as (
-    select first_day as activity_date, count(*) as new_members
-    from first_days
-    group by first_day
+    select cast(first_seen_at as date) as activity_date, count(*) as new_members
+    from {{ ref('members') }}
+    where not is_bot and not is_deleted
+    group by 1
 )
 
 select

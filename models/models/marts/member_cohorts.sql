@@ -10,11 +10,11 @@ with activities as (
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 
+-- First activity and first contribution: the members mart's (one definition of "new",
+-- shared with the Overview, the weekly charts and the monthly update).
 per_member as (
     select
         member_id,
-        min(activity_date) as first_activity_date,
-        min(activity_date) filter (where category = 'contribution') as first_contribution_date,
         max(activity_date) as last_activity_date,
         max(activity_date) filter (where activity_date <= {{ as_of_date() }} - {{ w }})
             as last_before_window
@@ -61,11 +61,11 @@ select
     m.is_staff_organization,
     s.engagement_level,
     s.previous_level,
-    p.first_activity_date,
-    p.first_contribution_date,
+    cast(m.first_seen_at as date) as first_activity_date,
+    m.first_contribution_date,
     p.last_activity_date,
-    {{ in_window('p.first_activity_date', w) }} as is_new,
-    coalesce({{ in_window('p.first_contribution_date', w) }}, false) as is_first_contribution,
+    {{ in_window('cast(m.first_seen_at as date)', w) }} as is_new,
+    coalesce({{ in_window('m.first_contribution_date', w) }}, false) as is_first_contribution,
     r.member_id is not null as is_returning,
     (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
         or s.previous_level in ('Core', 'Contributor'))
@@ -73,8 +73,8 @@ select
         as is_at_risk,
     not {{ in_window('p.last_activity_date', w) }} as is_inactive,
     case
-        when {{ in_window('p.first_activity_date', w) }} then 'new'
-        when {{ in_window('p.first_contribution_date', w) }} then 'first contribution'
+        when {{ in_window('cast(m.first_seen_at as date)', w) }} then 'new'
+        when {{ in_window('m.first_contribution_date', w) }} then 'first contribution'
         when r.member_id is not null then 'returning'
         when (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
               or s.previous_level in ('Core', 'Contributor'))

@@ -52,6 +52,8 @@ activity_summary as (
     select
         member_id,
         min(first_at) as first_seen_at,
+        min(activity_date) filter (where category = 'contribution')
+            as first_contribution_date,
         max(last_at) as last_seen_at,
         sum(activities)::bigint as activity_count,
         {{ counted('activities', "category = 'contribution'") }} as contribution_count,
@@ -90,6 +92,7 @@ select
     p.profile_url,
     p.avatar_url,
     s.first_seen_at,
+    s.first_contribution_date,
     s.last_seen_at,
     coalesce(s.activity_count, 0) as activity_count,
     coalesce(s.contribution_count, 0) as contribution_count,

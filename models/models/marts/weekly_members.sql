@@ -37,7 +37,9 @@ select
     w.week,
     {{ staff_included }} as staff_included,
     count(*) as active_members,
-    count(*) filter (where cast(m.first_seen_at as date) >= w.week) as new_members
+    -- A deleted account counts as active, never as new: there is nobody to welcome.
+    count(*) filter (where cast(m.first_seen_at as date) >= w.week and not m.is_deleted)
+        as new_members
 from member_weeks as w
 join {{ ref('members') }} as m using (member_id)
 {%- if not staff_included %}

@@ -1,0 +1,322 @@
+"""The community's figures, each defined once, for the dashboard and the monthly update.
+
+A figure is a mart filtered and summed. The marts precompute the figures of the
+standard windows (the last 30, 90, 180 and 365 days up to the build date) with the
+default filters, staff included and left out: ``window_summary`` (the headline),
+``member_windows`` (points per member). Any other view (a source, a type, an
+organization, a tag, a date range such as a calendar month) sums ``member_day_facts``,
+the member-day rollup that carries every filter as a column. Nothing here counts single
+activities. Both ways are pinned equal, window by window, by
+tests/test_dashboard.py::test_precomputed_figures_equal_counting_the_activities.
+
+Definitions shared by every page and the update:
+
+- *active member*: a member with an activity in the window (bots only when asked for);
+- *new member*: an active member whose first activity ever (``members.first_seen_at``)
+  is in the window; a deleted account is never new (there is nobody to welcome);
+- *first contribution*: ``members.first_contribution_date`` in the window;
+- *points*: activities times their type's weight (acacia.yml ``scoring.weights``).
+
+Every function takes ``read``: run one parameterized query and return a DataFrame (the
+dashboard's cached ``query``, or :func:`reader` over a connection). Filter values reach
+DuckDB as parameters, never inside the SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+#: Run one parameterized query (tuples among the parameters are lists in SQL).
+Read = Callable[[str, tuple], pd.DataFrame]
+
+#: The member-day mart every figure sums when the marts do not precompute it.
+FACTS = "member_day_facts"
+
+
+def reader(con: duckdb.DuckDBPyConnection) -> Read:
+    """``read`` over an open connection (each query on its own cursor)."""
+
+    def read(sql: str, params: tuple = ()) -> pd.DataFrame:
+        cursor = con.cursor()
+        try:
+            return cursor.execute(sql, as_parameters(params)).df()
+        finally:
+            cursor.close()
+
+    return read
+
+
+def as_parameters(params: tuple) -> list[Any]:
+    """Query parameters for DuckDB: tuples become lists (``?::varchar[]``)."""
+    return [list(p) if isinstance(p, tuple) else p for p in params]
+
+
+def window(end: date, days: int) -> tuple[date, date]:
+    """The ``days`` days ending on ``end`` (inclusive)."""
+    return end - timedelta(days=days - 1), end
+
+
+def previous_window(start: date, days: int) -> tuple[date, date]:
+    """The window of the same length just before the one starting on ``start``."""
+    return window(start - timedelta(days=1), days)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> tuple[str, tuple]:
+    """A condition that ``column`` is one of ``values`` (true when there are none), and
+    its parameter."""
+    if not values:
+        return "true", ()
+    return f"list_contains(?::varchar[], {column})", (tuple(values),)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard's sidebar (or the update's settings) selects. Empty tuples
+    mean "all"."""
+
+    start: date
+    end: date
+    sources: tuple[str, ...] = ()
+    activity_types: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    include_bots: bool = False
+    include_staff: bool = True
+    #: Only these members (the ones with a chosen tag); None: everyone.
+    members: tuple[str, ...] | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Filters:
+        """The same filters over the window of the same length just before."""
+        start, end = previous_window(self.start, self.days)
+        return replace(self, start=start, end=end)
+
+    @property
+    def plain(self) -> bool:
+        """People only, nothing narrowed, staff included or left out: the precomputed
+        marts answer for the standard windows (window_summary, daily_activity,
+        weekly_members, member_windows, channel_windows, region_windows, cohort_lists),
+        each holding both staff variants (``staff_included``)."""
+        return not (
+            self.sources
+            or self.activity_types
+            or self.organizations
+            or self.include_bots
+            or self.members is not None
+        )
+
+    def where(self, alias: str = "a", dates: bool = True) -> tuple[str, tuple]:
+        """A WHERE condition on member_day_facts (or the activities) as ``alias``, and
+        its parameters."""
+        clauses, params = ["true"], []
+        if dates:
+            clauses.append(f"{alias}.activity_date between ? and ?")
+            params += [self.start, self.end]
+        for column, values in (
+            ("source", self.sources),
+            ("activity_type", self.activity_types),
+            ("organization", self.organizations),
+        ):
+            clause, values = one_of(f"{alias}.{column}", values)
+            clauses.append(clause)
+            params += values
+        if not self.include_bots:
+            clauses.append(f"not {alias}.is_bot")
+        if not self.include_staff:
+            clauses.append(f"not {alias}.is_staff")
+        if self.members is not None:
+            clauses.append(f"list_contains(?::varchar[], {alias}.member_id)")
+            params.append(tuple(self.members))
+        return " and ".join(clauses), tuple(params)
+
+    def member_where(self, alias: str = "m") -> tuple[str, tuple]:
+        """The filters that apply to a member-level mart (members, member_scores,
+        member_cohorts: no dates or types)."""
+        clauses, params = ["true"], []
+        if self.sources:
+            clauses.append(f"list_has_any({alias}.sources, ?::varchar[])")
+            params.append(tuple(self.sources))
+        clause, values = one_of(f"{alias}.organization", self.organizations)
+        clauses.append(clause)
+        params += values
+        if not self.include_bots:
+            clauses.append(f"not {alias}.is_bot")
+        if not self.include_staff:
+            clauses.append(f"not ({alias}.is_staff or {alias}.is_staff_organization)")
+        if self.members is not None:
+            clauses.append(f"list_contains(?::varchar[], {alias}.member_id)")
+            params.append(tuple(self.members))
+        return " and ".join(clauses), tuple(params)
+
+
+def standard_window(read: Read, f: Filters) -> bool:
+    """Whether the window is one the marts precompute (30, 90, 180 or 365 days ending
+    on the build date)."""
+    return not read(
+        "select 1 from window_summary where windows_ago = 0 and start_date = ? and end_date = ?",
+        (f.start, f.end),
+    ).empty
+
+
+# ----------------------------------------------------------------------- headline
+
+HEADLINE = ("active_members", "new_members", "contributions", "contributors", "activities")
+
+
+def headline(read: Read, f: Filters) -> dict[str, int]:
+    """Active members, new members, contributions, contributors and activities in the
+    window (see the module's definitions)."""
+    if f.plain:
+        found = read(
+            f"""
+            select {", ".join(HEADLINE)} from window_summary
+            where start_date = ? and end_date = ? and staff_included = ?""",
+            (f.start, f.end, f.include_staff),
+        )
+        if not found.empty:
+            row = found.iloc[0]
+            return {key: int(row[key]) for key in HEADLINE}
+    # Per member first, then the figures: new members are the active ones first seen in
+    # the window (a small set to look up, rather than every member-day joined to members).
+    where, params = f.where()
+    row = read(
+        f"""
+        with per_member as (
+            select a.member_id, sum(a.activities) as activities,
+                   coalesce(sum(a.activities) filter (where a.category = 'contribution'), 0)
+                       as contributions
+            from {FACTS} as a where {where} group by 1
+        )
+        select count(*) as active_members,
+               count(*) filter (where member_id in (
+                   select member_id from members
+                   where cast(first_seen_at as date) >= ? and not is_deleted
+               )) as new_members,
+               coalesce(sum(contributions), 0) as contributions,
+               count(*) filter (where contributions > 0) as contributors,
+               coalesce(sum(activities), 0) as activities
+        from per_member""",
+        (*params, f.start),
+    ).iloc[0]
+    return {key: int(row[key]) for key in HEADLINE}
+
+
+# ------------------------------------------------------------------------- members
+
+LEADERBOARD_LENGTH = 200
+
+
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern (with ``escape '\\'``), matching only itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def leaderboard(read: Read, f: Filters, search: str = "", limit: int = LEADERBOARD_LENGTH):
+    """Members by points in the window (then activities, then name), with their score,
+    level, organization, sources and last activity. ``search`` matches names and
+    usernames (any case). The monthly update's top contributors are its first rows."""
+    where, params = f.where()
+    window_points = f"""
+        select a.member_id, sum(a.points) as points, sum(a.activities)::bigint as activities,
+               coalesce(sum(a.activities) filter (where a.category = 'contribution'), 0)::bigint
+                   as contributions
+        from {FACTS} as a where {where} group by 1"""
+    # Summed from the member-days, the points are kept for the two reads below;
+    # precomputed, reading the mart twice is cheaper than copying it.
+    materialized = "materialized"
+    if f.plain and standard_window(read, f):
+        # Precomputed per member for the standard windows (the member_windows mart).
+        window_points = """
+            select member_id, points, activities, contributions
+            from member_windows
+            where start_date = ? and end_date = ? and staff_included = ?"""
+        params = (f.start, f.end, f.include_staff)
+        materialized = "not materialized"
+    # What was typed is matched as typed: % and _ are LIKE's wildcards, escaped here.
+    pattern = f"%{like_literal(search.strip())}%" if search.strip() else None
+    # Without a search, only members at least as far up as the limit-th can be on the
+    # board (``cut``): the names and scores of a million members are not read to show
+    # two hundred. Sources become text for the chosen rows only.
+    return read(
+        f"""
+        with window_points as {materialized} ({window_points}),
+        cut as (
+            select points, activities from window_points
+            order by points desc, activities desc limit 1 offset ?
+        ),
+        candidates as (
+            select * from window_points as w
+            where ?::varchar is not null
+               or not exists (select 1 from cut)
+               or w.points > (select points from cut)
+               or (w.points = (select points from cut)
+                   and w.activities >= (select activities from cut))
+        )
+        select * replace (array_to_string(sources, ', ') as sources)
+        from (
+            select m.member_id, m.display_name as member, s.engagement_level as level,
+                   round(s.activity_score, 1) as score, round(w.points, 1) as points,
+                   w.activities, w.contributions, m.organization, m.sources,
+                   cast(m.last_seen_at as date) as last_seen, w.points as exact_points
+            from candidates as w
+            join members as m using (member_id)
+            left join member_scores as s using (member_id)
+            where ?::varchar is null
+               or m.display_name ilike ? escape '\\'
+               or m.member_id in (
+                   select member_id from identities where username ilike ? escape '\\'
+               )
+            order by w.points desc, w.activities desc, m.display_name, m.member_id
+            limit ?
+        )
+        order by exact_points desc, activities desc, member, member_id""",
+        (*params, limit - 1, pattern, pattern, pattern, pattern, limit),
+    ).drop(columns="exact_points")
+
+
+def firsts(read: Read, f: Filters, first: str, limit: int) -> tuple[list[str], int]:
+    """Names of the members whose ``first`` (``activity``: their first activity ever,
+    ``contribution``: their first contribution) falls in the window, by that day then
+    name, the first ``limit`` of them; and how many there are. Deleted accounts aside."""
+    column = {
+        "activity": "cast(m.first_seen_at as date)",
+        "contribution": "m.first_contribution_date",
+    }[first]
+    where, params = f.member_where("m")
+    found = read(
+        f"""
+        select m.display_name as name, count(*) over () as total
+        from members as m
+        where {where} and not m.is_deleted and {column} between ? and ?
+        order by {column}, name, m.member_id
+        limit ?""",
+        (*params, f.start, f.end, limit),
+    )
+    total = int(found["total"].iloc[0]) if len(found) else 0
+    return list(found["name"]), total
+
+
+# ------------------------------------------------------------------- organizations
+
+
+def organization_points(read: Read, f: Filters, limit: int) -> pd.DataFrame:
+    """Organizations by points in the window (then active members, then name), with
+    their active members: points of their members' activities while with them."""
+    where, params = f.where()
+    return read(
+        f"""
+        select a.organization, sum(a.points) as points,
+               count(distinct a.member_id) as members
+        from {FACTS} as a
+        where {where} and a.organization is not null
+        group by 1 order by points desc, members desc, 1 limit ?""",
+        (*params, limit),
+    )
