@@ -4,6 +4,8 @@ places everyone as the module does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -82,3 +84,93 @@ def test_the_members_mart_places_everyone_as_the_module_does(synced):
         assert (city, country, region) == (found.city, found.country, found.region or "Unknown")
         placed += country is not None
     assert placed > len(members) / 2 and any(m[4] == "Unknown" for m in members)
+
+
+HOSTILE_LOCATIONS = (
+    "<script>alert(1)</script>",
+    "Ber\u202elin",
+    "null",
+    '{"country": "DE"}',
+    "\x00\x1b[31mred",
+    '=HYPERLINK("http://evil.example")',
+)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_hostile_locations_are_unknown_places_on_the_page(synced, tmp_path, monkeypatch):
+    """Members who write hostile text as their GitHub location (a newer profile landed,
+    then a rebuild) leave the places they had and are counted among the unknowns on
+    the Channels and places page; the text itself shows nowhere on it."""
+    from datetime import timedelta
+
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.config import load_config
+    from pipelines.landing import LandingZone
+    from pipelines.run import run_job
+    from tests.conftest import copy_workspace
+
+    path = copy_workspace(synced, tmp_path)
+    config = load_config(path)
+    page = str(Path(__file__).resolve().parents[1] / "dashboard/pages/5_Channels_and_places.py")
+
+    def shown() -> tuple[int, int, str]:
+        """Members placed in a region, members unknown, and every text of the page."""
+        monkeypatch.setenv("ACACIA_CONFIG", str(path))
+        app = AppTest.from_file(page, default_timeout=60).run()
+        assert not app.exception, app.exception
+        regions = next(t.value for t in app.dataframe if "Region" in t.value.columns)
+        unknown = [c.value for c in app.caption if c.value.startswith("Not counted above")]
+        texts = [str(e.value) for e in (*app.caption, *app.markdown, *app.subheader)]
+        texts += [t.value.to_csv() for t in app.dataframe]
+        count = int(unknown[0].split()[3].replace(",", "")) if unknown else 0
+        return int(regions["Members"].sum()), count, "\n".join(texts)
+
+    # Active members of the window, placed by their GitHub location alone (no time zone
+    # from another profile to fall back on).
+    snapshot = current_snapshot(config.storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        chosen = con.execute(
+            """
+            select i.source_user_id
+            from members as m join identities as i using (member_id)
+            where i.source = 'github' and i.location = m.location and m.timezone is null
+              and m.country is not null and not m.is_bot
+              and m.member_id in (
+                  select member_id from activities
+                  where activity_date > (select max(as_of_date) from build_info) - 90)
+              and (select count(*) from identities as j
+                   where j.member_id = m.member_id and j.location is not null) = 1
+            order by i.source_user_id limit ?""",
+            [len(HOSTILE_LOCATIONS)],
+        ).fetchall()
+    assert len(chosen) == len(HOSTILE_LOCATIONS)
+    placed_before, unknown_before, _ = shown()
+
+    landing = LandingZone(config.storage.landing())
+    with duckdb.connect() as con:
+        cursor = con.execute(
+            """
+            select * exclude (latest) from (
+                select *, row_number() over (partition by source_user_id
+                                             order by fetched_at desc) as latest
+                from read_parquet(?, union_by_name = true))
+            where latest = 1 and list_contains(?, source_user_id)""",
+            [[str(f) for f in landing.files("github", "identities")], [u for (u,) in chosen]],
+        )
+        latest = cursor.fetchall()
+        columns = [d[0] for d in cursor.description]
+    rows = []
+    for values, hostile in zip(sorted(latest, key=str), HOSTILE_LOCATIONS, strict=True):
+        row = dict(zip(columns, values, strict=True))
+        row.update(location=hostile, fetched_at=row["fetched_at"] + timedelta(minutes=1))
+        rows.append(row)
+    landing.write("github", "identities", rows, "hostile-locations")
+    run_job(path, "rebuild", ephemeral=True)
+
+    placed, unknown, texts = shown()
+    assert unknown == unknown_before + len(HOSTILE_LOCATIONS)
+    assert placed == placed_before - len(HOSTILE_LOCATIONS)
+    for hostile in HOSTILE_LOCATIONS:
+        assert hostile not in texts
