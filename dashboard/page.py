@@ -421,17 +421,19 @@ def table(
     public: bool = False,
     noun: str | None = None,
     total: int | None = None,
+    rows: int | None = None,
     **kwargs,
 ):
     """A table as a person reads it (vocabulary.readable: words for headers, names for
     sources and types), names linked to their pages, exactly as tall as its rows (up to
     VISIBLE_ROWS), with how many it holds (``noun``: "members"; ``total`` when the list
-    is cut) and a CSV download button (names as text, no links)."""
+    is cut) and a CSV download button (names as text, no links). ``rows``: show only the
+    first rows on the page (a long list costs seconds to draw), the CSV holding all."""
     plain = tidy(frame)
-    shown = vocabulary.readable(linked(plain, public))
+    shown = vocabulary.readable(linked(plain if rows is None else plain.head(rows), public))
     if noun is not None:
         count = total if total is not None else len(frame)
-        cut = "" if count == len(frame) else f"; the first {len(frame):,} are shown"
+        cut = "" if count == len(shown) else f"; the first {len(shown):,} are shown"
         st.caption(f"{count:,} {noun}{cut}")
     config = column_config(shown) | kwargs.pop("column_config", {})
     event = st.dataframe(

@@ -613,6 +613,27 @@ def test_a_new_member_is_one_thing_on_every_page(synced):
     assert deleted_first_in_a_window
 
 
+def test_a_long_list_draws_its_first_rows_and_its_csv_holds_them_all(monkeypatch):
+    """page.table(rows=): the page draws the first rows (long lists cost seconds to
+    draw), says so, and the CSV download holds every row."""
+    from dashboard import page
+
+    drawn: dict[str, object] = {}
+    monkeypatch.setattr(page.st, "caption", lambda text: drawn.setdefault("caption", text))
+    monkeypatch.setattr(page.st, "dataframe", lambda frame, **_: drawn.setdefault("frame", frame))
+    monkeypatch.setattr(
+        page.st, "download_button", lambda label, data, **_: drawn.setdefault("csv", data)
+    )
+    frame = pd.DataFrame(
+        {"member_id": [f"m{i:02}" for i in range(30)], "member": [f"Name {i}" for i in range(30)]}
+    )
+    page.table(frame, "people", noun="members", rows=10)
+    assert drawn["caption"] == "30 members; the first 10 are shown"
+    assert names(drawn["frame"]["Member"]).tolist() == [f"Name {i}" for i in range(10)]
+    lines = drawn["csv"].decode().splitlines()
+    assert lines[0] == "Member" and lines[1:] == [f"Name {i}" for i in range(30)]
+
+
 def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():
 
     from dashboard.page import tidy

@@ -36,6 +36,10 @@ COHORTS = (
     ),
 )
 ANY = "Any follow-up"
+#: Rows of each list drawn on the page (the most recently active first; the CSV holds
+#: every member read, up to data.COHORT_LIST_LENGTH): four lists of 500 rows took two
+#: seconds more to draw at ten million activities (tests/benchmarks/page_speed.py).
+SHOWN = 100
 NONE = "No follow-up yet"
 
 
@@ -101,20 +105,25 @@ def main() -> None:
                 ]
             },
         )
-        listed = len(members)
         if wanted != ANY:
             keep = [(status.get(m, ("",))[0] or NONE) == wanted for m in members["member_id"]]
             members = members[keep]
+        shown = min(len(members), SHOWN)
         st.caption(
             f"{total:,} members"
-            + (f"; the {listed:,} most recently active" if total > listed else "")
             + (f", {len(members):,} with follow-up “{wanted}”" if wanted != ANY else "")
+            + (
+                f"; the {shown:,} most recently active"
+                + (f" (the CSV holds {len(members):,})" if len(members) > shown else "")
+                if total > shown
+                else ""
+            )
             + ":"
         )
         if members.empty:
             continue
-        page.table(members.drop(columns=["total"]), flag.removeprefix("is_"))
-        mark_done(p, members, flag, done, who)
+        page.table(members.drop(columns=["total"]), flag.removeprefix("is_"), rows=SHOWN)
+        mark_done(p, members.head(SHOWN), flag, done, who)
 
 
 def mark_done(p: page.Page, members, flag: str, done: str, who: str | None) -> None:
