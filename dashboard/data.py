@@ -182,31 +182,21 @@ def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
 
 def trend(snapshot_path: str, f: Filters, grain: str, by: str) -> pd.DataFrame:
     """Activities per day or week (``grain``) and ``by`` (source, activity_type or
-    category), from the daily_activity mart with the default filters."""
+    category): daily_activity filtered and summed (it carries staff, bots, source and
+    type), or member_day_facts for an organization or a tag. One query either way."""
     if grain not in ("day", "week") or by not in ("source", "activity_type", "category"):
         raise ValueError(f"no trend by {grain!r} and {by!r}")
-    period = period_sql("activity_date", grain)
-    starts = (f.start,) if grain == "week" else ()
-    if f.plain:
-        return query(
-            snapshot_path,
-            f"""
-            select {period} as period, {by}, sum(activities)::bigint as activities
-            from daily_activity
-            where activity_date between ? and ? and activities > 0 and (? or not is_staff)
-            group by all order by 1, 2""",
-            (*starts, f.start, f.end, f.include_staff),
-        )
+    by_member = f.organizations or f.members is not None
     where, params = f.where()
     return query(
         snapshot_path,
         f"""
         select {period_sql("a.activity_date", grain)} as period, a.{by} as {by},
                sum(a.activities)::bigint as activities
-        from {figures.FACTS} as a
+        from {figures.FACTS if by_member else "daily_activity"} as a
         where {where}
         group by all order by 1, 2""",
-        (*starts, *params),
+        ((f.start,) if grain == "week" else ()) + params,
     )
 
 

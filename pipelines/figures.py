@@ -3,10 +3,11 @@
 A figure is a mart filtered and summed. The marts precompute the figures of the
 standard windows (the last 30, 90, 180 and 365 days up to the build date) with the
 default filters, staff included and left out: ``window_summary`` (the headline),
-``member_windows`` (points per member). Any other view (a source, a type, an
-organization, a tag, a date range such as a calendar month) sums ``member_day_facts``,
-the member-day rollup that carries every filter as a column. Nothing here counts single
-activities. Both ways are pinned equal, window by window, by
+``member_windows`` (points per member). ``daily_activity`` carries staff, bots, source
+and type as columns, so the trends read it with any of those filters. Any other view (a
+source, a type, an organization, a tag, a date range such as a calendar month) sums
+``member_day_facts``, the member-day rollup that carries every filter as a column.
+Nothing here counts single activities. Both ways are pinned equal, window by window, by
 tests/test_dashboard.py::test_precomputed_figures_equal_counting_the_activities.
 
 Definitions shared by every page and the update:
@@ -102,9 +103,10 @@ class Filters:
     @property
     def plain(self) -> bool:
         """People only, nothing narrowed, staff included or left out: the precomputed
-        marts answer for the standard windows (window_summary, daily_activity,
-        weekly_members, member_windows, channel_windows, region_windows, cohort_lists),
-        each holding both staff variants (``staff_included``)."""
+        marts answer for the standard windows (window_summary, weekly_members,
+        member_windows, channel_windows, region_windows, cohort_lists), each holding both
+        staff variants (``staff_included``). (daily_activity carries staff, bots,
+        source and type as columns, so trends read it whatever those filters.)"""
         return not (
             self.sources
             or self.activity_types

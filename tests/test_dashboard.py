@@ -531,16 +531,19 @@ def test_suggestions_page_lists_what_waits_for_a_decision(synced, monkeypatch):
 
 def test_precomputed_figures_equal_counting_the_activities(synced):
     """With the default filters, staff included or left out, the Overview reads
-    window_summary, daily_activity and weekly_members, the leaderboard member_windows,
-    Channels and places channel_windows and region_windows, Engagement cohort_lists; the
-    same filters spelled out (every source listed) count from the activities. Both must
-    agree, for every standard window and both staff variants."""
+    window_summary, daily_activity (whatever the filters but a tag or an organization)
+    and weekly_members, the leaderboard member_windows, Channels and places
+    channel_windows and region_windows, Engagement cohort_lists; the same filters
+    spelled out (every source listed, or every member as a tag would) sum the
+    member-days (member_day_facts). Both must agree, for every standard window and both
+    staff variants."""
     from dataclasses import replace
 
     from dashboard import data
 
     path = snapshot_of(synced)
     sources = tuple(row[0] for row in mart(synced, "select distinct source from activities"))
+    members = tuple(row[0] for row in mart(synced, "select member_id from members"))
     today = clock.today()
     for include_staff in (True, False):
         for days in (30, 90, 180, 365):
@@ -549,9 +552,15 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
             assert fast.plain and not slow.plain
             for f, g in ((fast, slow), (fast.previous(), slow.previous())):
                 assert data.headline(path, f) == data.headline(path, g)
-            for grain, by in (("day", "source"), ("week", "activity_type")):
-                a, b = data.trend(path, fast, grain, by), data.trend(path, slow, grain, by)
-                assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
+            # Trends: daily_activity (any staff, bot, source or type filter), and the
+            # member-days (a tag or an organization: here every member, as a tag would).
+            everyone = replace(fast, members=members)
+            for grain, by in (("day", "source"), ("week", "activity_type"), ("week", "category")):
+                a = data.trend(path, fast, grain, by)
+                assert len(a) > 0
+                for other in (slow, everyone):
+                    b = data.trend(path, other, grain, by)
+                    assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
             a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
             assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
             for figures in (data.leaderboard, data.channels, data.places):

@@ -1,5 +1,6 @@
--- Activity per day, source, type and staff or not (humans only; bot activity counted
--- apart).
+-- Activity per day, source, type, staff or not and bot or not: the filters of the
+-- dashboard's trends (staff, bots, source, type) are its columns, so a trend with any of
+-- them is this mart filtered and summed (pipelines/figures.py).
 -- Incremental: a build recounts the days whose activities changed (every day when the
 -- weights or categories changed).
 {{ config(
@@ -16,14 +17,14 @@ counted as (
         source,
         activity_type,
         is_staff,
+        is_bot,
         any_value(category) as category,
-        coalesce(sum(activities) filter (where not is_bot), 0)::bigint as activities,
-        count(distinct member_id) filter (where not is_bot) as active_members,
-        coalesce(sum(points) filter (where not is_bot), 0) as points,
-        coalesce(sum(activities) filter (where is_bot), 0)::bigint as bot_activities
+        sum(activities)::bigint as activities,
+        count(distinct member_id) as active_members,
+        sum(points) as points
     from {{ member_days() }}
     semi join changed using (activity_date)
-    group by activity_date, source, activity_type, is_staff
+    group by activity_date, source, activity_type, is_staff, is_bot
 )
 
 {{ replaced_rows('counted', 'changed', ['activity_date']) }}
