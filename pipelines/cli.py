@@ -441,27 +441,11 @@ def dashboard(
 
 
 def serve_dashboard(config_path: Path, port: int, address: str = "127.0.0.1") -> None:
-    app_file = Path(__file__).resolve().parents[1] / "dashboard" / "Overview.py"
+    from dashboard.serve import command  # imports nothing heavy
+
     typer.secho(f"Dashboard: http://localhost:{port}  (Ctrl-C to stop)", fg=typer.colors.GREEN)
     env = {**os.environ, "ACACIA_CONFIG": str(config_path)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app_file),
-        "--server.port",
-        str(port),
-        "--server.address",
-        address,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "viewer",
-    ]
-    processes.serve(command, env)
+    processes.serve(command(port, address), env)
 
 
 @app.command()

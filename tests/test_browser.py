@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -64,20 +63,12 @@ def free_port() -> int:
 
 
 def serve(config: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run` the dashboard on a free local port, as `acacia dashboard` does."""
+    """Serve the dashboard on a free local port, as `acacia dashboard` does."""
+    from dashboard.serve import command
+
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "dashboard" / "Overview.py"),
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--browser.gatherUsageStats=false",
-        ],
+        command(port),
         env={**os.environ, "ACACIA_CONFIG": str(config), "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -643,6 +643,29 @@ def test_a_long_list_draws_its_first_rows_and_its_csv_holds_them_all(monkeypatch
     assert lines[0] == "Member" and lines[1:] == [f"Name {i}" for i in range(30)]
 
 
+def test_the_server_opens_the_snapshot_before_the_first_visitor(
+    synced, monkeypatch, tmp_path, caplog
+):
+    """dashboard/serve.py warms the server before it serves: the published snapshot is
+    the dashboard's open connection already; a workspace it cannot read is served all
+    the same (and says why in the log)."""
+    from dashboard import data, serve
+
+    monkeypatch.setenv("ACACIA_CONFIG", str(synced["config"].path))
+    snapshot = snapshot_of(synced)
+    opened = data._connections.pop(snapshot, None)
+    if opened is not None:
+        opened.close()
+    assert str(serve.warm()) == snapshot
+    assert snapshot in data._connections
+    assert "dashboard.serve" in serve.command(8501)[2]
+
+    monkeypatch.setenv("ACACIA_CONFIG", str(tmp_path / "missing.yml"))
+    with caplog.at_level("WARNING", logger="acacia.dashboard"):
+        assert serve.warm() is None
+    assert "missing.yml" in caplog.text
+
+
 def test_tables_show_days_as_days_and_nothing_as_an_empty_cell():
 
     from dashboard.page import tidy

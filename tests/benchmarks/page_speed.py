@@ -1,6 +1,6 @@
 """Benchmark (not a test): how fast each dashboard page feels in a browser.
 
-Serves the dashboard for a workspace (``streamlit run``, as ``acacia dashboard`` does),
+Serves the dashboard for a workspace (dashboard/serve.py, as ``acacia dashboard`` does),
 then opens every page in headless Chromium (tests/chromium.py) and times it from
 navigation until Streamlit has finished running the page (the app's
 ``data-test-script-state`` is ``notRunning`` with the page's title drawn): first the
