@@ -280,7 +280,7 @@ def leaderboard(read: Read, f: Filters, search: str = "", limit: int = LEADERBOA
             limit ?
         )
         order by exact_points desc, activities desc, member, member_id""",
-        (*params, limit - 1, pattern, pattern, pattern, pattern, limit),
+        (*params, max(limit - 1, 0), pattern, pattern, pattern, pattern, limit),
     ).drop(columns="exact_points")
 
 
@@ -299,11 +299,11 @@ def firsts(read: Read, f: Filters, first: str, limit: int) -> tuple[list[str], i
         from members as m
         where {where} and not m.is_deleted and {column} between ? and ?
         order by {column}, name, m.member_id
-        limit ?""",
+        limit greatest(?, 1)""",
         (*params, f.start, f.end, limit),
     )
     total = int(found["total"].iloc[0]) if len(found) else 0
-    return list(found["name"]), total
+    return list(found["name"])[:limit], total
 
 
 # ------------------------------------------------------------------- organizations

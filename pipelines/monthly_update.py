@@ -104,12 +104,10 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
                 for found in (headline(read, month_filters), headline(read, previous_filters))
             ),
         )
-        if settings.top_contributors > 0:
-            board = leaderboard(read, month_filters, limit=settings.top_contributors)
-            result.top_contributors = [
-                (row.member, float(row.points), int(row.contributions))
-                for row in board.itertuples()
-            ]
+        board = leaderboard(read, month_filters, limit=settings.top_contributors)
+        result.top_contributors = [
+            (row.member, float(row.points), int(row.contributions)) for row in board.itertuples()
+        ]
         result.top_organizations = [
             (row.organization, float(row.points), int(row.members))
             for row in organization_points(

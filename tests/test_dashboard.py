@@ -658,7 +658,6 @@ def test_the_server_opens_the_snapshot_before_the_first_visitor(
         opened.close()
     assert str(serve.warm()) == snapshot
     assert snapshot in data._connections
-    assert "dashboard.serve" in serve.command(8501)[2]
 
     monkeypatch.setenv("ACACIA_CONFIG", str(tmp_path / "missing.yml"))
     with caplog.at_level("WARNING", logger="acacia.dashboard"):

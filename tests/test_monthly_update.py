@@ -392,3 +392,27 @@ def test_the_monthly_schedule_runs_by_itself_once_a_channel_is_set(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     schedule = build_definitions(path).resolve_schedule_def("monthly_update_schedule")
     assert schedule.default_status.value == "RUNNING" and schedule.cron_schedule == "0 8 2 * *"
+
+
+def test_a_section_set_to_zero_is_left_out_but_still_counted(synced):
+    """top_contributors, newcomers, … at 0 leave their lists empty; the newcomers' and
+    first contributions' totals are still the month's (worked out from the drawn
+    community)."""
+    month = last_month()
+    config = settings_with(
+        synced["config"],
+        include_staff=True,
+        top_contributors=0,
+        top_organizations=0,
+        newcomers=0,
+        first_contributions=0,
+    )
+    snapshot = current_snapshot(config.storage.serving())
+    found = figures(snapshot, month, config.monthly_update)
+    expected = expected_figures(synced, month)
+    assert found.top_contributors == [] and found.top_organizations == []
+    assert found.newcomers == [] and found.first_contributions == []
+    in_month = [d for d in expected["first_day"].values() if month <= d <= month_end(month)]
+    assert found.newcomers_total == len(in_month) > 0
+    firsts = [d for d in expected["first_contribution"].values() if month <= d <= month_end(month)]
+    assert found.first_contributions_total == len(firsts)
