@@ -233,6 +233,53 @@ class AlertSettings(Strict):
         return os.environ.get(self.token_env, "").strip()
 
 
+class EventSettings(Strict):
+    """events: how events are measured (README, Events). The attendance itself is a
+    source (sources.events)."""
+
+    #: The days before an event: the trend its impact is predicted from, and the
+    #: attendees' activity before it.
+    before_days: int = Field(30, ge=7, le=365)
+    #: The days after an event its impact is measured over: the community's activity
+    #: against the trend's prediction, and the attendees' activity after it.
+    after_days: int = Field(30, ge=1, le=365)
+    #: An attendee active within this many days after an event is retained.
+    retention_days: int = Field(90, ge=1, le=730)
+    #: Places to watch against the others: regions (continents), countries (a name or
+    #: an ISO code) or cities ("Africa", "Brazil", "IN", "Lagos").
+    priority_places: list[str] = Field(default_factory=list)
+
+    @field_validator("priority_places")
+    @classmethod
+    def _known_places(cls, value: list[str]) -> list[str]:
+        from pipelines.places import from_location
+
+        for name in value:
+            if from_location(name) == from_location(None):
+                raise ValueError(
+                    f"{name!r} is not a region, country or city we know: write a continent "
+                    "(Africa, South America), a country (Nigeria or NG) or a city (Lagos)"
+                )
+        return value
+
+    def priority(self) -> list[dict[str, str | None]]:
+        """Each priority place as the members mart names places: a region, a country,
+        or a city with its country (pipelines/places.py)."""
+        from pipelines.places import from_location
+
+        found = []
+        for name in self.priority_places:
+            place = from_location(name)
+            found.append(
+                {
+                    "region": place.region if place.country_code is None else None,
+                    "country": place.country,
+                    "city": place.city,
+                }
+            )
+        return found
+
+
 class AcaciaConfig(Strict):
     """The whole acacia.yml."""
 
@@ -250,6 +297,7 @@ class AcaciaConfig(Strict):
     dashboard: DashboardSettings = DashboardSettings()
     monthly_update: MonthlyUpdateSettings = MonthlyUpdateSettings()
     alerts: AlertSettings = AlertSettings()
+    events: EventSettings = EventSettings()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

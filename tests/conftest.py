@@ -307,12 +307,13 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     out += [
         (
             roles[row["role"]],
-            f"events:{person_id(row['name'], row['email'])}",
+            f"events:{person_id(row['name'], row['email'], row['named'] != 'no')}",
             datetime.fromisoformat(row["date"]).replace(tzinfo=UTC),
             False,
         )
         for rows in data.get("events", {}).values()
         for row in rows
+        if "role" in row  # attendance (the event list has no people)
     ]
     return out
 

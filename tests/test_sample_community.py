@@ -68,7 +68,14 @@ def shape(data: dict) -> dict:
         if not key.startswith("events:")
     )
     events = Counter(
-        (name, row["event"], row["name"], row["email"], row["role"], (end.date() - day).days)
+        (
+            name,
+            row["event"],
+            row.get("name"),
+            row.get("email"),
+            row.get("role"),
+            (end.date() - day).days,
+        )
         for name, rows in data["events"].items()
         for row in rows
         for day in [datetime.fromisoformat(row["date"]).date()]

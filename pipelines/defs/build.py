@@ -61,6 +61,10 @@ MARTS = (
     "channel_windows",
     "region_windows",
     "cohort_lists",
+    "event_attendance",
+    "events",
+    "event_places",
+    "place_monthly",
 )
 
 

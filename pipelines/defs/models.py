@@ -87,6 +87,7 @@ def build_settings(config: Any, batch: int) -> dict[str, Any]:
         "batch": batch,
         "activity_weights": config.activity_weights(),
         "scoring": config.scoring.model_dump(),
+        "events": {**config.events.model_dump(), "priority_places": config.events.priority()},
         "code_prints": code_prints(),
         **registry_vars(config),
     }

@@ -1,0 +1,24 @@
+{#
+  How events are measured (acacia.yml events:, pipelines/config.py EventSettings): the
+  days before an event its trend is fitted on, the days after it its impact is measured
+  over, and the days an attendee must be active within to count as retained.
+#}
+{% macro event_setting(name) -%}
+    {{ return(setting('events')[name]) }}
+{%- endmacro %}
+
+{#
+  Whether a place (region, country, city columns) is one of acacia.yml's priority places
+  (events.priority_places, each a region, a country, or a city with its country).
+#}
+{% macro is_priority(region, country, city) -%}
+    {%- set found = [] -%}
+    {%- for place in setting('events')['priority_places'] -%}
+        {%- set parts = [] -%}
+        {%- for column, value in [(region, place['region']), (country, place['country']), (city, place['city'])] -%}
+            {%- if value -%}{%- do parts.append(column ~ " = '" ~ value | replace("'", "''") ~ "'") -%}{%- endif -%}
+        {%- endfor -%}
+        {%- if parts -%}{%- do found.append('(' ~ parts | join(' and ') ~ ')') -%}{%- endif -%}
+    {%- endfor -%}
+    coalesce({{ found | join(' or ') if found else 'false' }}, false)
+{%- endmacro %}

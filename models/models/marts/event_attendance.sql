@@ -1,0 +1,83 @@
+-- One row per event and member who came (the events source, members merged as
+-- everywhere): their role (the strongest of their rows: organizer, speaker, attendee),
+-- whether they may be named, whether the event was their first activity in the
+-- community, whether they came to a later event, and their own activity around it.
+-- Their activity is what they did online: every source but events, so that one event
+-- does not count another. "Before" is the events.before_days before the event's day,
+-- "after" the events.after_days after it, "retention" the events.retention_days after it;
+-- the event's own day is in none. A window that has not passed yet is not measured
+-- (the *_measured flags), so a recent event is never said to have lost its attendees.
+{%- set before, after, retention = event_setting('before_days'), event_setting('after_days'), event_setting('retention_days') %}
+with attendance as (
+    select a.event_id, a.event_date, a.role, a.is_named, i.member_id
+    from {{ ref('stg_event_attendance') }} as a
+    join {{ ref('identities') }} as i
+        on i.source = 'events' and i.source_user_id = a.source_user_id
+),
+
+per_member as (
+    select
+        event_id,
+        member_id,
+        any_value(event_date) as event_date,
+        case max(case role when 'organizer' then 3 when 'speaker' then 2 else 1 end)
+            when 3 then 'organizer' when 2 then 'speaker' else 'attendee'
+        end as role,
+        bool_and(is_named) as is_named
+    from attendance
+    group by event_id, member_id
+),
+
+days as (
+    select member_id, activity_date, source, sum(activities) as activities
+    from {{ ref('member_daily') }}
+    semi join per_member using (member_id)
+    where not is_bot
+    group by member_id, activity_date, source
+),
+
+first_days as (
+    select member_id, min(activity_date) as first_date from days group by member_id
+),
+
+around as (
+    select
+        p.event_id,
+        p.member_id,
+        coalesce(sum(d.activities) filter (
+            where d.activity_date between p.event_date - {{ before }} and p.event_date - 1
+        ), 0)::bigint as activities_before,
+        coalesce(sum(d.activities) filter (
+            where d.activity_date between p.event_date + 1 and p.event_date + {{ after }}
+        ), 0)::bigint as activities_after,
+        coalesce(sum(d.activities) filter (
+            where d.activity_date between p.event_date + 1 and p.event_date + {{ retention }}
+        ), 0)::bigint as activities_retention
+    from per_member as p
+    left join days as d
+        on d.member_id = p.member_id
+        and d.source <> 'events'
+        and d.activity_date between p.event_date - {{ before }} and p.event_date + {{ retention }}
+    group by p.event_id, p.member_id
+)
+
+select
+    p.event_id,
+    p.member_id,
+    p.event_date,
+    p.role,
+    p.is_named,
+    -- Nothing of theirs, anywhere, before the event's day.
+    coalesce(f.first_date >= p.event_date, true) as is_first_timer,
+    exists (
+        select 1 from per_member as later
+        where later.member_id = p.member_id and later.event_date > p.event_date
+    ) as came_back,
+    a.activities_before,
+    a.activities_after,
+    a.activities_retention,
+    p.event_date + {{ after }} <= {{ as_of_date() }} as after_measured,
+    p.event_date + {{ retention }} <= {{ as_of_date() }} as retention_measured
+from per_member as p
+join around as a using (event_id, member_id)
+left join first_days as f using (member_id)

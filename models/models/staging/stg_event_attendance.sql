@@ -1,0 +1,34 @@
+-- Every attendance row of every event (the events source: connectors/events), its latest
+-- import: who came to which event in which role, whether they may be named, and the
+-- event's details from the event list (place, format, organizers, links). A table built
+-- whole each time from the landed files: a team's events are a few thousand rows, and a
+-- changed event list re-lands the rows of its events with their new details.
+{{ config(materialized='table') }}
+{%- set landed = read_or_empty('landing/events/activities/*.parquet', landing_columns('activities')) %}
+with latest as (
+    select *
+    from {{ landed }}
+    qualify row_number() over (partition by activity_id order by fetched_at desc) = 1
+)
+
+select
+    activity_id,
+    substr(thread_id, length('event:') + 1) as event_id,
+    channel as event,
+    cast(timezone('UTC', occurred_at) as date) as event_date,
+    actor as source_user_id,
+    json_extract_string(extra, '$.role') as role,
+    coalesce(cast(json_extract(extra, '$.named') as boolean), true) as is_named,
+    coalesce(cast(json_extract(extra, '$.listed') as boolean), false) as is_listed,
+    json_extract_string(extra, '$.format') as format,
+    coalesce(
+        json_extract_string(extra, '$.city'), json_extract_string(extra, '$.location')
+    ) as city,
+    json_extract_string(extra, '$.country') as country,
+    json_extract_string(extra, '$.organizers') as organizers,
+    json_extract_string(extra, '$.notes') as notes_url,
+    json_extract_string(extra, '$.report') as report_url,
+    json_extract_string(extra, '$.photos') as photos_url,
+    json_extract_string(extra, '$.recording') as recording_url
+from latest
+where not coalesce(is_deleted, false)
