@@ -237,9 +237,11 @@ class EventSettings(Strict):
     """events: how events are measured (README, Events). The attendance itself is a
     source (sources.events)."""
 
-    #: The days before an event: the trend its impact is predicted from, and the
-    #: attendees' activity before it.
-    before_days: int = Field(30, ge=7, le=365)
+    #: The days before an event the community's trend is fitted on (its impact is the
+    #: activity after it against what this trend predicted).
+    trend_days: int = Field(90, ge=14, le=365)
+    #: The days before an event the attendees' own activity is counted over.
+    before_days: int = Field(30, ge=1, le=365)
     #: The days after an event its impact is measured over: the community's activity
     #: against the trend's prediction, and the attendees' activity after it.
     after_days: int = Field(30, ge=1, le=365)

@@ -3,16 +3,16 @@
 -- who came to a later event, who may be named), the attendees' own activity around it,
 -- and its impact on the community (README, Events):
 --
---   The community's activity by people on each of the events.before_days days before
+--   The community's activity by people on each of the events.trend_days days before
 --   the event (every source but events) is fitted with a straight line (least squares,
---   day -before_days .. -1). Summed over the events.after_days days after it, the line
+--   day -trend_days .. -1). Summed over the events.after_days days after it, the line
 --   (never below zero) is the activity it predicted; the impact is the activity there
 --   actually was against it: actual / predicted - 1.
 --
 -- An event whose after window has not passed is "too early to tell"; one with less
 -- history before it than the trend needs has "no history before it". Both have no
 -- impact figure, never a guess.
-{%- set before, after, retention = event_setting('before_days'), event_setting('after_days'), event_setting('retention_days') %}
+{%- set trend, after, retention = event_setting('trend_days'), event_setting('after_days'), event_setting('retention_days') %}
 with rows as (
     select * from {{ ref('stg_event_attendance') }}
 ),
@@ -81,7 +81,7 @@ first_day as (
 daily as (
     select d.event_id, r.range as day, coalesce(c.activities, 0) as activities
     from details as d
-    cross join range(-{{ before }}, {{ after }} + 1) as r
+    cross join range(-{{ trend }}, {{ after }} + 1) as r
     left join community as c on c.activity_date = d.event_date + r.range::integer
     where r.range <> 0
 ),
@@ -111,7 +111,7 @@ measured as (
         p.*,
         case
             when p.event_date + {{ after }} > {{ as_of_date() }} then 'too early to tell'
-            when p.event_date - {{ before }} < (select first_day from first_day)
+            when p.event_date - {{ trend }} < (select first_day from first_day)
                 then 'no history before it'
             else 'measured'
         end as impact_status
@@ -153,7 +153,8 @@ select
     m.event_date + {{ retention }} as retention_until,
     m.event_date + {{ after }} <= {{ as_of_date() }} as after_measured,
     m.event_date + {{ retention }} <= {{ as_of_date() }} as retention_measured,
-    {{ before }} as before_days,
+    {{ trend }} as trend_days,
+    {{ event_setting('before_days') }} as before_days,
     {{ after }} as after_days,
     {{ retention }} as retention_days,
     m.impact_status,
