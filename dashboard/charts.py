@@ -366,3 +366,54 @@ def health_factors(windows: pd.DataFrame) -> go.Figure:
         xaxis_title="90-day window",
     )
     return _titled(figure, "Health, window by window")
+
+
+@_as_text
+def event_impact(days: pd.DataFrame, found: dict) -> go.Figure:
+    """The community's online activity per day around an event (bars), the trend fitted
+    on the days before it and the activity it predicted after it (a line, dashed after
+    the event), the event's day marked."""
+    figure = go.Figure()
+    figure.add_bar(
+        x=days["day"], y=days["activities"], name="activities per day", marker_color="#9ecae1"
+    )
+    slope, intercept = found.get("trend_slope"), found.get("trend_intercept")
+    if slope is not None and intercept is not None and not pd.isna(slope):
+        before = days[days["day"] < 0]["day"]
+        after = days[days["day"] > 0]["day"]
+        figure.add_scatter(
+            x=before,
+            y=[intercept + slope * d for d in before],
+            mode="lines",
+            name="trend before",
+            line={"color": "#08519c"},
+        )
+        figure.add_scatter(
+            x=after,
+            y=[max(0.0, intercept + slope * d) for d in after],
+            mode="lines",
+            name="predicted by the trend",
+            line={"color": "#08519c", "dash": "dash"},
+        )
+    figure.add_vline(x=0, line_color="#d62728", annotation_text="event")
+    figure = _titled(figure, "The community's online activity around the event")
+    figure.update_layout(xaxis_title="days from the event", yaxis_title="activities", bargap=0.1)
+    return figure
+
+
+@_as_text
+def priority_places(months: pd.DataFrame, measure: str, title: str) -> go.Figure:
+    """A measure of place_monthly, the priority places against the others, by month."""
+    frame = months.assign(
+        places=months["is_priority"].map({True: "priority places", False: "elsewhere"})
+    )
+    figure = px.line(
+        frame,
+        x="month",
+        y=measure,
+        color="places",
+        markers=True,
+        color_discrete_map={"priority places": "#E15759", "elsewhere": "#4E79A7"},
+        labels={"month": "", measure: measure.replace("_", " ")},
+    )
+    return _titled(figure, title)

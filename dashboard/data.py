@@ -683,6 +683,93 @@ def places(snapshot_path: str, f: Filters) -> pd.DataFrame:
     )
 
 
+# -------------------------------------------------------------------------- events
+
+
+def events(snapshot_path: str) -> pd.DataFrame:
+    """Every event, the latest first, with what the Events page lists (the events mart)."""
+    return query(
+        snapshot_path,
+        """
+        select event_id, event_date, event, place, format, attendees, first_timers,
+               came_back, impact, impact_status, after_until, region
+        from events order by event_date desc, event""",
+    )
+
+
+def event(snapshot_path: str, event_id: str) -> dict | None:
+    """One event's row of the events mart (None when there is no such event)."""
+    found = query(snapshot_path, "select * from events where event_id = ?", (event_id,))
+    if found.empty:
+        return None
+    # As Python reads them: days as dates, nothing (NaN, NaT) as None.
+    return {
+        key: None if pd.isna(value) else value.date() if isinstance(value, pd.Timestamp) else value
+        for key, value in found.iloc[0].to_dict().items()
+    }
+
+
+def event_people(snapshot_path: str, event_id: str) -> pd.DataFrame:
+    """Who came to an event and may be named: their role, whether it was their first
+    time, whether they came to a later event, and their online activity around it. The
+    people who asked not to be named are never read here (the events mart counts them)."""
+    return query(
+        snapshot_path,
+        """
+        select a.member_id, m.display_name as member, a.role, m.organization,
+               a.is_first_timer as first_time, a.came_back,
+               a.activities_before, a.activities_after, a.activities_retention
+        from event_attendance as a
+        join members as m using (member_id)
+        where a.event_id = ? and a.is_named
+        order by case a.role when 'organizer' then 0 when 'speaker' then 1 else 2 end,
+                 m.display_name, a.member_id""",
+        (event_id,),
+    )
+
+
+def event_days(snapshot_path: str, found: dict) -> pd.DataFrame:
+    """The community's online activity by people (every source but events) on each day
+    the impact of the event ``found`` (a row of events) reads: its trend days before it,
+    and its after days after it; 0 on a day without any."""
+    day = found["event_date"]
+    start = day - timedelta(days=int(found["trend_days"]))
+    end = day + timedelta(days=int(found["after_days"]))
+    counted = query(
+        snapshot_path,
+        """
+        select activity_date, sum(activities)::bigint as activities
+        from daily_activity
+        where not is_bot and source <> 'events' and activity_date between ? and ?
+        group by activity_date""",
+        (start, end),
+    )
+    counted = counted.assign(activity_date=pd.to_datetime(counted["activity_date"]).dt.date)
+    days = pd.DataFrame({"activity_date": pd.date_range(start, end).date})
+    days = days[days["activity_date"] != day]
+    merged = days.merge(counted, on="activity_date", how="left").fillna({"activities": 0})
+    merged["day"] = [(d - day).days for d in merged["activity_date"]]
+    return merged
+
+
+def event_places(snapshot_path: str) -> pd.DataFrame:
+    """Events compared across places (the event_places mart), countries then cities."""
+    return query(
+        snapshot_path,
+        """
+        select level, region, country, city, is_priority, events, last_event_date,
+               attendances, first_timers, retention_measured, retained, retention_rate,
+               active_members
+        from event_places
+        order by level desc, attendances desc, country, city""",
+    )
+
+
+def place_months(snapshot_path: str) -> pd.DataFrame:
+    """The priority places against the others, month by month (place_monthly)."""
+    return query(snapshot_path, "select * from place_monthly order by month, is_priority desc")
+
+
 # --------------------------------------------------------------------- suggestions
 
 

@@ -381,6 +381,8 @@ def column_config(shown: pd.DataFrame) -> dict:
         values = shown[column]
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
+        if not all(isinstance(v, str) for v in values.head(500) if v is not None):
+            continue  # days (tidy makes them dates) and lists are not text columns
         texts = values.head(500).map(lambda v: v if isinstance(v, str) else "")
         if LINKS.get(column):
             texts = texts.str.extract(LINKS[column], expand=False).fillna("")

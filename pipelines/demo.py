@@ -89,6 +89,8 @@ def write_demo_config(servers: dict[str, FakeServer], folder: Path = DEMO_DIR) -
         "storage": {"data_dir": "."},
         "sources": sources,
         "identity": {"bots": ["release-helper"]},
+        # The places the sample's team watches (README, Events): Lagos's growing series.
+        "events": {"priority_places": ["Africa", "South America"]},
     }
     (folder / "organizations.yml").write_text(
         "# The sample community's organizations (see README, Identity and organizations).\n"

@@ -214,6 +214,7 @@ def write_config(
                 "storage": {"data_dir": "data"},
                 "sources": sources,
                 "identity": {"bots": ["release-helper"]},
+                "events": {"priority_places": ["Africa"]},
             }
         )
     )

@@ -1,7 +1,8 @@
 -- How acacia.yml's priority places (events.priority_places) move against the others,
 -- month by month over the last year: active members living there (from members'
 -- normalized locations), events held there, their attendance and first-timers. Members
--- and events of unknown place are in neither group.
+-- and events of unknown place are in neither group. is_complete: the month lies wholly
+-- in the year (the first and the current month do not).
 with months as (
     select range::date as month
     from range(
@@ -43,6 +44,9 @@ held as (
 
 select
     m.month,
+    -- The first and last months of the year are cut short by it.
+    m.month >= {{ as_of_date() }} - 364
+        and m.month + interval 1 month - interval 1 day <= {{ as_of_date() }} as is_complete,
     g.is_priority,
     coalesce(a.active_members, 0) as active_members,
     coalesce(h.events, 0) as events,
