@@ -401,7 +401,7 @@ def partner_ranking(snapshot_path: str, f: Filters) -> pd.DataFrame:
         f"""
         select rank, organization, round(score, 1) as score,
                round(previous_score, 1) as previous_score, round(change, 1) as change,
-               active_members, contributors, contributions_90d,
+               active_members, contributors, contributions_90d, event_hosts,
                points_by_source
         from partner_ranking where {clauses} order by rank""",
         params,
@@ -686,15 +686,10 @@ def places(snapshot_path: str, f: Filters) -> pd.DataFrame:
 # -------------------------------------------------------------------------- events
 
 
-def events(snapshot_path: str) -> pd.DataFrame:
-    """Every event, the latest first, with what the Events page lists (the events mart)."""
-    return query(
-        snapshot_path,
-        """
-        select event_id, event_date, event, place, format, attendees, first_timers,
-               came_back, impact, impact_status, after_until, region
-        from events order by event_date desc, event""",
-    )
+def events(snapshot_path: str, f: Filters) -> pd.DataFrame:
+    """The events of the window, the latest first (pipelines/figures.py: the one
+    definition, shared with the monthly update)."""
+    return figures.events_held(reader(snapshot_path), f.start, f.end)
 
 
 def event(snapshot_path: str, event_id: str) -> dict | None:

@@ -189,6 +189,8 @@ class MonthlyUpdateSettings(Strict):
     top_organizations: int = Field(5, ge=0, le=50)
     newcomers: int = Field(10, ge=0, le=100)
     first_contributions: int = Field(10, ge=0, le=100)
+    #: The month's events listed (with attendance and first-timers; 0: none).
+    events: int = Field(10, ge=0, le=50)
     include_staff: bool = False
     include_bots: bool = False
     #: When the schedule posts last month's update (default: the 1st, 09:00).

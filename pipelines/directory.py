@@ -46,7 +46,8 @@ class Directory:
             "activity is worth the weight of its type (a merged pull request or a talk "
             "most, a chat message least). Bots and the project's own organization are "
             "left out; ties go to more active members, then more contributors, then the "
-            "name. The change compares with the 90 days before."
+            "name. The change compares with the 90 days before. Event hosts: its members "
+            "who organized or spoke at an event in the period."
         )
 
     @property
@@ -62,7 +63,7 @@ def load(snapshot: Path, community: str) -> Directory:
         end = as_of_date(con)
         rows = con.execute(
             "select rank, organization, score, previous_score, change, active_members, "
-            "contributors, points_by_source from partner_ranking order by rank"
+            "contributors, event_hosts, points_by_source from partner_ranking order by rank"
         ).fetchall()
     organizations = [
         {
@@ -73,9 +74,10 @@ def load(snapshot: Path, community: str) -> Directory:
             "change": round(change or 0, 1),
             "active_members": members,
             "contributors": contributors,
+            "event_hosts": hosts,
             "points_by_source": {k: round(v, 1) for k, v in json.loads(by_source).items()},
         }
-        for rank, name, score, previous, change, members, contributors, by_source in rows
+        for rank, name, score, previous, change, members, contributors, hosts, by_source in rows
     ]
     return Directory(
         community, end - timedelta(days=WINDOW_DAYS - 1), end, published, organizations
@@ -94,6 +96,7 @@ def to_csv(directory: Directory) -> str:
             "change",
             "active_members",
             "contributors",
+            "event_hosts",
             *(f"points_{s}" for s in sources),
             "period_start",
             "period_end",
@@ -108,6 +111,7 @@ def to_csv(directory: Directory) -> str:
                 org["change"],
                 org["active_members"],
                 org["contributors"],
+                org["event_hosts"],
                 *(org["points_by_source"].get(s, 0) for s in sources),
                 directory.period_start.isoformat(),
                 directory.period_end.isoformat(),
@@ -153,9 +157,10 @@ def to_markdown(directory: Directory) -> str:
         directory.method,
         "",
         "| Rank | Organization | Score | Change | Active members | Contributors | "
-        + " | ".join(SOURCE_LABELS.get(s, s) for s in sources)
+        "Event hosts | " + " | ".join(SOURCE_LABELS.get(s, s) for s in sources) + " |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | "
+        + " | ".join("---:" for _ in sources)
         + " |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in sources) + " |",
     ]
     for org in directory.organizations:
         cells = [
@@ -165,6 +170,7 @@ def to_markdown(directory: Directory) -> str:
             _signed(org["change"]),
             org["active_members"],
             org["contributors"],
+            org["event_hosts"],
             *(f"{org['points_by_source'].get(s, 0):,.1f}" for s in sources),
         ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
@@ -180,6 +186,7 @@ def to_html(directory: Directory) -> str:
         f"<td>{org['rank']}</td><td>{esc(org['organization'])}</td>"
         f"<td>{org['score']:,.1f}</td><td>{_signed(org['change'])}</td>"
         f"<td>{org['active_members']}</td><td>{org['contributors']}</td>"
+        f"<td>{org['event_hosts']}</td>"
         + "".join(f"<td>{org['points_by_source'].get(s, 0):,.1f}</td>" for s in sources)
         + "</tr>"
         for org in directory.organizations
@@ -202,7 +209,7 @@ p.method {{ color: #555; font-size: .9rem; }}
 <h1>{title}</h1>
 <p>{directory.period_start:%d %b %Y} – {directory.period_end:%d %b %Y}</p>
 <table><thead><tr><th>Rank</th><th>Organization</th><th>Score</th><th>Change</th>
-<th>Active members</th><th>Contributors</th>{head}</tr></thead>
+<th>Active members</th><th>Contributors</th><th>Event hosts</th>{head}</tr></thead>
 <tbody>{rows}</tbody></table>
 <p class="method">{esc(directory.method)}</p>
 <p class="method">Generated {directory.generated_at:%d %b %Y %H:%M} UTC by Acacia.</p>

@@ -322,3 +322,17 @@ def organization_points(read: Read, f: Filters, limit: int) -> pd.DataFrame:
         group by 1 order by points desc, members desc, 1 limit ?""",
         (*params, limit),
     )
+
+
+def events_held(read: Read, start: date, end: date) -> pd.DataFrame:
+    """The events held from ``start`` to ``end`` (both included), the latest first, with
+    their attendance, first-timers, returners and impact (the events mart): the Events
+    page's list and the monthly update's events."""
+    return read(
+        """
+        select event_id, event_date, event, place, format, attendees, first_timers,
+               came_back, impact, impact_status, after_until, region
+        from events where event_date between ? and ?
+        order by event_date desc, event""",
+        (start, end),
+    )

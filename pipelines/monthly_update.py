@@ -31,6 +31,7 @@ from pipelines import slack_post
 from pipelines.config import AcaciaConfig, MonthlyUpdateSettings
 from pipelines.figures import (
     Filters,
+    events_held,
     firsts,
     headline,
     leaderboard,
@@ -64,6 +65,9 @@ class MonthlyFigures:
     newcomers_total: int = 0
     first_contributions: list[str] = field(default_factory=list)
     first_contributions_total: int = 0
+    #: The month's events: (name, day, place, attendees, first-timers), the first first.
+    events: list[tuple[str, date, str | None, int, int]] = field(default_factory=list)
+    events_total: int = 0
 
 
 def last_month(today: date | None = None) -> date:
@@ -120,6 +124,18 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
         result.first_contributions, result.first_contributions_total = firsts(
             read, month_filters, "contribution", settings.first_contributions
         )
+        held = events_held(read, month, _month_end(month)).iloc[::-1]
+        result.events_total = len(held)
+        result.events = [
+            (
+                row.event,
+                row.event_date.date(),
+                row.place if isinstance(row.place, str) else None,
+                int(row.attendees),
+                int(row.first_timers),
+            )
+            for row in held.head(settings.events).itertuples()
+        ]
     return result
 
 
@@ -198,6 +214,18 @@ def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -
         section(
             "First contributions :tada:",
             [_names(f.first_contributions, f.first_contributions_total)],
+        )
+    if f.events:
+        more = f.events_total - len(f.events)
+        section(
+            "Events :calendar:",
+            [
+                f"• {_escape(name)} ({day:%d %b}{', ' + _escape(place) if place else ''}): "
+                f"{attendees:,} attended, {first_timers:,} "
+                f"first-timer{'s' if first_timers != 1 else ''}"
+                for name, day, place, attendees, first_timers in f.events
+            ]
+            + ([f"and {more} more"] if more > 0 else []),
         )
     left_out = [
         word

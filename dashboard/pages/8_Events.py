@@ -3,6 +3,8 @@ the community, and events compared across places (README, Events)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -29,18 +31,14 @@ def impact_text(row: dict | pd.Series) -> str:
 
 def event_list(p: page.Page) -> None:
     settings = p.config.events
-    listed = data.events(p.path)
-    if listed.empty:
+    f = p.filters
+    listed = data.events(p.path, f)
+    if listed.empty and data.events(p.path, data.Filters(date.min, date.max)).empty:
         st.info(
             "No events yet. Put the attendance files (and the event list) in the events "
             "folder (sources.events.folder); the README's Events section shows their format."
         )
         return
-    f = p.filters
-    listed = listed[
-        (listed["event_date"] >= pd.Timestamp(f.start))
-        & (listed["event_date"] <= pd.Timestamp(f.end))
-    ]
     st.caption(
         f"The events of the window ({page.window_caption(f)}), the latest first. "
         "**First-timers**: people whose first activity anywhere in the community was this "

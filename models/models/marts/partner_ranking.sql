@@ -1,6 +1,7 @@
 -- The partner ranking: organizations by 90-day points, the project's own (staff)
 -- organization and the unaffiliated left out; ties broken by active members, then
--- contributors, then name, so the order never depends on chance.
+-- contributors, then name, so the order never depends on chance. event_hosts: its
+-- members who organized or spoke at an event in the 90 days while with it.
 with scores as (
     select * from {{ ref('organization_scores') }}
     where not is_staff and not is_unaffiliated
@@ -14,6 +15,14 @@ by_source as (
         group by all
         order by organization, source
     )
+    group by organization
+),
+
+hosts as (
+    select organization, count(distinct member_id) as event_hosts
+    from {{ ref('member_daily') }}
+    where activity_type in ('event_organized', 'event_spoke') and not is_bot
+        and organization is not null and {{ in_window('activity_date', 90) }}
     group by organization
 )
 
@@ -31,7 +40,9 @@ select
     s.active_members,
     s.contributors,
     s.contributions_90d,
+    coalesce(h.event_hosts, 0) as event_hosts,
     coalesce(b.points_by_source, '{}') as points_by_source
 from scores as s
 left join by_source as b using (organization)
+left join hosts as h using (organization)
 where s.points_90d > 0 or s.previous_points_90d > 0
