@@ -204,3 +204,51 @@ def test_a_header_that_is_not_utf8_stops_only_that_file(tmp_path):
     batches = drive(connector, {})
     assert [str(p).split(":")[0:2] for p in connector.problems] == [["[events] a.csv", " line 1"]]
     assert [a.type for b in batches for a in b.activities] == ["event_attended"]
+
+
+def test_a_malformed_event_list_is_reported_by_the_sync_and_nothing_landed_is_lost(tmp_path):
+    """Through the landing zone: the attendance lands; then an event list with a wrong
+    row is reported with its file and line (a warning, not a failed sync), the other
+    event takes its details, and every activity landed before is still there."""
+    import duckdb
+    import yaml
+
+    from connectors.source import Secrets
+    from pipelines.config import load_config
+    from pipelines.ingest import sync_source
+
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "people.csv").write_text(
+        HEADER
+        + "Summit,2026-05-01,Lisbon,Ada,ada@example.org,speaker\n"
+        + "Meetup,2026-04-01,Lagos,Bo,bo@example.org,attendee\n"
+    )
+    path = tmp_path / "acacia.yml"
+    path.write_text(
+        yaml.safe_dump(
+            {"storage": {"data_dir": "data"}, "sources": {"events": {"folder": "events"}}}
+        )
+    )
+    config = load_config(path)
+    first = sync_source(config, "events", Secrets())
+    assert (first.activities, first.problems) == (2, [])
+    (folder / "list.csv").write_text(
+        "event,date,city,country,format\n"
+        "Summit,2026-05-01,Lisbon,Portugal,summit\n"
+        "Meetup,2026-04-01,Lagos,Nigria,meetup\n"
+    )
+    second = sync_source(config, "events", Secrets())
+    assert [str(p).split(" Fix:")[0] for p in second.problems] == [
+        "[events] list.csv: line 3: country 'Nigria' is not a country's name or ISO code "
+        "(Germany, DE, Nigeria, NG)"
+    ]
+    assert second.failed == [] and second.activities == 2
+    landed = duckdb.sql(
+        f"""
+        select channel, arg_max(json_extract_string(extra, '$.format'), fetched_at),
+               count(*)
+        from read_parquet('{config.storage.landing()}/events/activities/*.parquet')
+        group by channel order by channel"""
+    ).fetchall()
+    assert landed == [("Meetup", None, 2), ("Summit", "summit", 2)]
