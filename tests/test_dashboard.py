@@ -68,8 +68,9 @@ def public_config(synced, tmp_path) -> Path:
 
 
 def expected_headline(data, member_of, start, end) -> dict[str, int]:
-    """The four headline figures, worked out from the drawn community (accounts counted
-    as the members the identities mart merged them into)."""
+    """The headline figures, worked out from the drawn community (accounts counted as
+    the members the identities mart merged them into; a member made only of deleted
+    accounts is active, never new)."""
     people = [
         (kind, member_of[key], when.date())
         for kind, key, when, is_bot in community_activities(data)
@@ -81,7 +82,11 @@ def expected_headline(data, member_of, start, end) -> dict[str, int]:
         first_day[account] = min(day, first_day.get(account, day))
     return {
         "Active members": len({account for _, account in window}),
-        "New members": sum(start <= day <= end for day in first_day.values()),
+        "New members": sum(
+            start <= day <= end
+            for account, day in first_day.items()
+            if account not in deleted_members(member_of, data)
+        ),
         "Contributions": sum(kind in CONTRIBUTION_TYPES for kind, _ in window),
         "Contributors": len({a for kind, a in window if kind in CONTRIBUTION_TYPES}),
         "Activities": len(window),
