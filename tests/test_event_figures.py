@@ -300,3 +300,43 @@ def data_window(synced) -> tuple[date, date]:
 
     days = synced["config"].dashboard.default_window_days
     return data.window(clock.today(), days)
+
+
+def test_priority_places_move_against_the_others_month_by_month(synced, truth):
+    """acacia.yml's events.priority_places (Africa, in the suite's config): the places
+    in it are marked, and each whole month's active members living there (by their
+    members' region) and attendance at events held there are worked out here, against
+    those of every other known place (members and events of unknown place in neither)."""
+    region = {r["member_id"]: r["region"] for r in rows(synced, "select * from members")}
+    events = by_event(synced)
+    places = rows(synced, "select * from event_places")
+    assert {p["country"] for p in places if p["is_priority"]} == {"Nigeria"}
+    months = rows(synced, "select * from place_monthly where is_complete")
+    assert len(months) == 2 * 11  # the year's whole months, priority and elsewhere
+    for month in months:
+        start = month["month"]
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        wanted = (
+            (lambda r: r == "Africa")
+            if month["is_priority"]
+            else (lambda r: r not in (None, "Unknown", "Africa"))
+        )
+        active = {
+            m
+            for m, days in truth.online.items()
+            if wanted(region.get(m)) and any(start <= d <= end for d in days)
+        } | {
+            m
+            for (name, day), ms in truth.attendance.items()
+            if start <= day <= end
+            for m in ms
+            if wanted(region.get(m))
+        }
+        attendances = sum(
+            len(ms)
+            for (name, day), ms in truth.attendance.items()
+            if start <= day <= end
+            and events[(name, day)]["region"] is not None
+            and wanted(events[(name, day)]["region"])
+        )
+        assert (month["active_members"], month["attendances"]) == (len(active), attendances), month

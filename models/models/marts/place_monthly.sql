@@ -15,7 +15,7 @@ with months as (
 members as (
     select member_id, {{ is_priority('region', 'country', 'city') }} as is_priority
     from {{ ref('members') }}
-    where region is not null and not is_bot
+    where coalesce(region, 'Unknown') <> 'Unknown' and not is_bot
 ),
 
 active as (
