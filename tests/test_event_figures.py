@@ -340,3 +340,55 @@ def test_priority_places_move_against_the_others_month_by_month(synced, truth):
             and wanted(events[(name, day)]["region"])
         )
         assert (month["active_members"], month["attendances"]) == (len(active), attendances), month
+
+
+def test_the_monthly_update_lists_the_months_events(synced, truth):
+    """The month of the summit: each event held in it, in date order, with its attendance
+    and first-timers worked out from the drawn community."""
+    from pipelines import monthly_update
+
+    summit = draw(small_community()).summit
+    month = summit.day.replace(day=1)
+    end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    expected = [
+        (name, day, len(members), sum(truth.first[m] >= day for m in members))
+        for (name, day), members in sorted(
+            truth.attendance.items(), key=lambda e: (e[0][1], e[0][0])
+        )
+        if month <= day <= end
+    ]
+    settings = synced["config"].monthly_update
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    found = monthly_update.figures(snapshot, month, settings)
+    assert [(n, d, a, f) for n, d, _, a, f in found.events] == expected
+    message = monthly_update.render(found, "Test", settings)["text"]
+    place = dict((n, p) for n, _, p, _, _ in found.events)["Acacia Summit"]
+    assert place == "Lisbon, Portugal"
+    attendees, first_timers = next((a, f) for n, _, a, f in expected if n == summit.name)
+    assert (
+        f"• Acacia Summit ({summit.day:%d %b}, Lisbon, Portugal): {attendees} attended, "
+        f"{first_timers} first-timers" in message
+    )
+
+
+def test_the_directory_counts_each_organizations_event_hosts(synced):
+    """Its members who organized or spoke at an event in the 90 days, while with it:
+    counted here from the activities themselves."""
+    from pipelines import directory
+
+    today = clock.today()
+    hosts: dict[str, set] = defaultdict(set)
+    for row in rows(
+        synced,
+        "select organization, member_id, activity_date from activities "
+        "where activity_type in ('event_spoke', 'event_organized') and not is_bot",
+    ):
+        if row["organization"] and today - timedelta(89) <= row["activity_date"] <= today:
+            hosts[row["organization"]].add(row["member_id"])
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    listing = directory.load(snapshot, "Test")
+    assert listing.organizations
+    for org in listing.organizations:
+        assert org["event_hosts"] == len(hosts[org["organization"]]), org["organization"]
+    assert any(org["event_hosts"] for org in listing.organizations)
+    assert "event_hosts" in directory.to_csv(listing).splitlines()[0]

@@ -8,7 +8,7 @@ The events tell the stories a team lives with:
 - a **Berlin meetup series that fades**, and stops;
 - a **summit in Lisbon** that brings newcomers: people whose first activity in the
   community is the summit, who stay active after it (their activity starts on its day);
-- a few **online workshops** and a **sprint** (formats without or with a place);
+- a few **online workshops**, and a **sprint** a partner (Globex) hosts;
 - **guests who did not consent to be named** (``named`` is ``no``): people known only
   from events, counted and never named, each at several meetups and one at the summit.
 
@@ -198,7 +198,13 @@ def draw(community: Community) -> Drawn:
     day = last_day - timedelta(days=rng.randint(60, 80))
     sprint = Event("São Paulo sprint", day, "São Paulo", "BR", "sprint", "Globex", "workshops.csv")
     chosen = rng.sample(active(day, people), min(10, n // 12))
-    add(sprint, [(p, "attendee") for p in chosen])
+    # Hosted by a partner: two of its people organize it (the directory's event hosts).
+    hosts = [p for p in active(day, people) if p.organization and p.organization.name == "Globex"]
+    hosts = hosts[:2]
+    add(
+        sprint,
+        [(p, "organizer") for p in hosts] + [(p, "attendee") for p in chosen if p not in hosts],
+    )
     return Drawn(events, attendance, summit, newcomers, guests)
 
 
