@@ -71,7 +71,9 @@ class Identity:
     #: True when the full profile was read (company, location, email), False when only
     #: the short user object embedded in another payload was seen.
     has_profile: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)  # source-specific (e.g. reputation)
+    #: Source-specific (e.g. reputation). ``"anonymous": True``: the account stands for
+    #: someone who asked not to be named; it is never matched with another by name.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -21,10 +21,11 @@ AS_OF = clock.today() - timedelta(days=3)
 pytestmark = pytest.mark.dates
 
 RANKING = [
-    # rank, organization, score, previous, change, members, contributors, by source
-    (1, "Pipe|Works <GmbH>", 120.0, 100.0, 20.0, 7, 3, {"github": 80.0, "slack": 40.0}),
-    (2, "Acme & Sons", 90.5, 120.0, -29.5, 9, 2, {"discourse": 90.5}),
-    (3, "Zeta", 4.0, 0.0, 4.0, 1, 0, {"events": 4.0}),
+    # rank, organization, score, previous, change, members, contributors, event hosts,
+    # by source
+    (1, "Pipe|Works <GmbH>", 120.0, 100.0, 20.0, 7, 3, 0, {"github": 80.0, "slack": 40.0}),
+    (2, "Acme & Sons", 90.5, 120.0, -29.5, 9, 2, 0, {"discourse": 90.5}),
+    (3, "Zeta", 4.0, 0.0, 4.0, 1, 0, 1, {"events": 4.0}),
 ]
 
 
@@ -36,15 +37,16 @@ def published(tmp_path, as_of=AS_OF):
         con.execute(
             "create schema marts; create table marts.partner_ranking (rank bigint, "
             "organization varchar, score double, previous_score double, change double, "
-            "active_members bigint, contributors bigint, points_by_source json)"
+            "active_members bigint, contributors bigint, event_hosts bigint, "
+            "points_by_source json)"
         )
         if as_of is not None:
             con.execute("create table marts.build_info as select ?::date as as_of_date", [as_of])
         # Inserted out of order: the exports follow the rank, not the table's order.
         for row in reversed(RANKING):
             con.execute(
-                "insert into marts.partner_ranking values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [*row[:7], json.dumps(row[7])],
+                "insert into marts.partner_ranking values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row[:8], json.dumps(row[8])],
             )
     return publish(warehouse, tmp_path / "serving")
 
@@ -65,13 +67,14 @@ def test_csv_and_json_carry_rank_period_method_and_breakdown(snapshot):
     assert [int(r["rank"]) for r in rows] == [1, 2, 3]
     assert rows[0]["points_github"] == "80.0" and rows[0]["points_discourse"] == "0"
     assert rows[1]["change"] == "-29.5" and rows[2]["active_members"] == "1"
+    assert [r["event_hosts"] for r in rows] == ["0", "0", "1"]
     assert {r["period_end"] for r in rows} == {today.isoformat()}
     # Sources in the registry's order (the dashboard's), only those with points.
     from connectors.records import SOURCE_LABELS
 
     with_points = {"github", "slack", "discourse", "events"}
-    assert list(rows[0])[6:10] == [f"points_{s}" for s in SOURCE_LABELS if s in with_points]
-    assert list(rows[0])[6] == "points_github"
+    assert list(rows[0])[7:11] == [f"points_{s}" for s in SOURCE_LABELS if s in with_points]
+    assert list(rows[0])[7] == "points_github"
 
     data = json.loads(to_json(directory))
     assert data["period"] == {
@@ -88,6 +91,7 @@ def test_csv_and_json_carry_rank_period_method_and_breakdown(snapshot):
         "change": -29.5,
         "active_members": 9,
         "contributors": 2,
+        "event_hosts": 0,
         "points_by_source": {"discourse": 90.5},
     }
 
@@ -101,7 +105,7 @@ def test_markdown_and_html_escape_names(snapshot):
     rendered = MarkdownIt("commonmark").enable("table").render(markdown)
     assert "<h1>Test &lt;community&gt; partners</h1>" in rendered
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rendered)
-    assert cells[1] == "Pipe|Works &lt;GmbH&gt;" and cells[11] == "Acme &amp; Sons"
+    assert cells[1] == "Pipe|Works &lt;GmbH&gt;" and cells[12] == "Acme &amp; Sons"
     assert cells[2:4] == ["120.0", "+20.0"]
 
     page = to_html(directory)

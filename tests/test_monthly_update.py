@@ -107,6 +107,34 @@ def settings_with(config, **changes):
     )
 
 
+def event_lines(synced, month: date, places: dict) -> list[str]:
+    """The update's lines of the month's events, from the drawn attendance: attendees,
+    and first-timers (nothing of theirs anywhere before the event's day)."""
+    from connectors.events.connector import person_id
+
+    member_of = members_by_identity(synced["config"])
+    first: dict[str, date] = {}
+    for _, key, when, is_bot in community_activities(synced["data"]):
+        if not is_bot:
+            first[member_of[key]] = min(when.date(), first.get(member_of[key], when.date()))
+    came: dict[tuple[str, date], set[str]] = {}
+    for rows in synced["data"]["events"].values():
+        for row in rows:
+            day = date.fromisoformat(row["date"])
+            if "role" in row and month <= day <= month_end(month):
+                uid = person_id(row["name"], row["email"], row["named"] != "no")
+                came.setdefault((row["event"], day), set()).add(member_of[f"events:{uid}"])
+    lines = []
+    for (name, day), members in sorted(came.items(), key=lambda e: (e[0][1], e[0][0])):
+        new = sum(first[m] >= day for m in members)
+        place = f", {places[(name, day)]}" if places[(name, day)] else ""
+        lines.append(
+            f"• {name} ({day:%d %b}{place}): {len(members)} attended, {new} "
+            f"first-timer{'s' if new != 1 else ''}"
+        )
+    return lines
+
+
 def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
     import duckdb
 
@@ -134,6 +162,13 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
             "group by 1 order by 2 desc, 3 desc, 1 limit 2",
             [month, month_end(month)],
         ).fetchall()
+        places = {
+            (name, day): place
+            for name, day, place in con.execute(
+                "select event, event_date, place from events"
+            ).fetchall()
+        }
+    events = event_lines(synced, month, places)
     top = sorted(
         expected["points"],
         # The leaderboard's order: points, then activities, then name.
@@ -223,6 +258,10 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
             },
         },
         {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Events :calendar:*\n" + "\n".join(events)},
+        },
+        {
             "type": "context",
             "elements": [
                 {
@@ -237,6 +276,8 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
         expected_blocks = [b for b in expected_blocks if "newcomers" not in str(b)]
     if not first_contributions:
         expected_blocks = [b for b in expected_blocks if "First contributions" not in str(b)]
+    if not events:
+        expected_blocks = [b for b in expected_blocks if "Events" not in str(b)]
     assert blocks == expected_blocks
 
 

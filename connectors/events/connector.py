@@ -344,7 +344,11 @@ class EventsConnector:
         )
         if not named:
             # Counted, never named: nothing of who they are is landed.
-            return activity, Identity(SOURCE, person, "Unnamed attendee", has_profile=True)
+            # Anonymous: identity resolution never matches it by name (all are "Unnamed").
+            unnamed = Identity(
+                SOURCE, person, "Unnamed attendee", has_profile=True, extra={"anonymous": True}
+            )
+            return activity, unnamed
         identity = Identity(
             SOURCE,
             person,

@@ -219,7 +219,7 @@ def _organization_tables(
 def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
     """What the evidence reads of the accounts of relation ``people`` (key, member_id,
     username, name, email, company, location, timezone, extra, is_bot): the temp table
-    ``suggest_people`` (bots and ghosts left out), the forms of their names
+    ``suggest_people`` (bots, ghosts and anonymous accounts left out), the forms of their names
     (``name_forms``), the links in their profiles (``profile_links``) and every value
     they can be matched by (``raw_values``: key, source, member_id, kind, value,
     short_only, first_name), before any value is found too common."""
@@ -240,7 +240,10 @@ def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
         from {people} as p
         join source_facts as f on f.source = split_part(p.key, ':', 1)
         where not coalesce(p.is_bot, false)
-          and split_part(p.key, ':', 2) is distinct from f.ghost_id""")
+          and split_part(p.key, ':', 2) is distinct from f.ghost_id
+          -- An anonymous account (an attendee who asked not to be named) is nobody's
+          -- name or handle: it never matches another.
+          and not coalesce(try_cast(json_extract(p.extra, '$.anonymous') as boolean), false)""")
     con.register("name_forms", _name_forms(_distinct(con, "name")))
     con.register("profile_links", _profile_links(con))
     con.execute(
