@@ -803,10 +803,11 @@ def test_weeks_start_where_the_window_starts_and_short_weeks_are_marked(synced, 
         first_day[member] = min(day, first_day.get(member, day))
         if f.start <= day <= f.end:
             active.add((period(day), member))
+    deleted = deleted_members(member_of, synced["data"])  # active, never new
     expected: dict[object, list[int]] = {}
     for week, member in active:
         first = first_day[member]
-        new = first >= f.start and period(first) == week
+        new = first >= f.start and period(first) == week and member not in deleted
         counts = expected.setdefault(week, [0, 0])
         counts[0 if new else 1] += 1
     got = data.new_and_returning(path, f)
