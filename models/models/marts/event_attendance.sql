@@ -19,7 +19,7 @@ per_member as (
     select
         event_id,
         member_id,
-        any_value(event_date) as event_date,
+        min(event_date) as event_date,
         case max(case role when 'organizer' then 3 when 'speaker' then 2 else 1 end)
             when 3 then 'organizer' when 2 then 'speaker' else 'attendee'
         end as role,

@@ -20,18 +20,18 @@ with rows as (
 details as (
     select
         event_id,
-        any_value(event) as event,
-        any_value(event_date) as event_date,
-        -- Every row of a listed event carries its list row; an unlisted event its rows'
-        -- first location.
-        any_value(format) filter (where is_listed) as format,
-        coalesce(any_value(city) filter (where is_listed), min(city)) as city_given,
-        any_value(country) filter (where is_listed) as country_given,
-        any_value(organizers) filter (where is_listed) as organizers,
-        any_value(notes_url) filter (where is_listed) as notes_url,
-        any_value(report_url) filter (where is_listed) as report_url,
-        any_value(photos_url) filter (where is_listed) as photos_url,
-        any_value(recording_url) filter (where is_listed) as recording_url
+        min(event) as event,
+        min(event_date) as event_date,
+        -- Every row of an event carries its list row (or, unlisted, its location): the
+        -- latest import's, so the same rows always give the same details.
+        arg_max(format, (fetched_at, activity_id)) as format,
+        arg_max(city, (fetched_at, activity_id)) as city_given,
+        arg_max(country, (fetched_at, activity_id)) as country_given,
+        arg_max(organizers, (fetched_at, activity_id)) as organizers,
+        arg_max(notes_url, (fetched_at, activity_id)) as notes_url,
+        arg_max(report_url, (fetched_at, activity_id)) as report_url,
+        arg_max(photos_url, (fetched_at, activity_id)) as photos_url,
+        arg_max(recording_url, (fetched_at, activity_id)) as recording_url
     from rows
     group by event_id
 ),

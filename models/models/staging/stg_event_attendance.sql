@@ -37,6 +37,7 @@ select
     json_extract_string(extra, '$.notes') as notes_url,
     json_extract_string(extra, '$.report') as report_url,
     json_extract_string(extra, '$.photos') as photos_url,
-    json_extract_string(extra, '$.recording') as recording_url
+    json_extract_string(extra, '$.recording') as recording_url,
+    fetched_at
 from latest
 where not coalesce(is_deleted, false)
