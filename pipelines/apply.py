@@ -55,7 +55,7 @@ def apply_decisions(config: AcaciaConfig) -> Applied:
             lambda: publish(
                 config.storage.warehouse(),
                 config.storage.serving(),
-                sync_status=list(SyncStatus(config.storage.state()).load().values()),
+                sync_status=list(SyncStatus(config.storage.sync_state()).load().values()),
             ),
         )
     step("directory", lambda: export_directory(config))

@@ -26,6 +26,7 @@ from pydantic import (
 from connectors import redact, registry
 from connectors.records import Category
 from connectors.source import Strict
+from pipelines.folders import Folder
 
 CONFIG_ENV = "ACACIA_CONFIG"
 DEFAULT_CONFIG = "acacia.yml"
@@ -62,11 +63,35 @@ class Storage(Strict):
     """storage: where Acacia keeps its files (relative paths are relative to the config)."""
 
     data_dir: Path = Path("data")
+    #: Where the landing zone and the sync's state (cursors, sync status, the forgotten
+    #: list) live: the data folder by default, another folder, or object storage
+    #: (``s3://bucket/prefix``, ``gs://…``, any fsspec URL; docs/scale.md). Credentials
+    #: come from the store's usual variables, never from the URL.
+    landing_url: str | None = None
 
-    def landing(self) -> Path:
-        return self.data_dir / "landing"
+    @field_validator("landing_url")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        if value and "://" in value and "@" in value.split("://", 1)[1].split("/", 1)[0]:
+            raise ValueError(
+                "carries credentials: give the URL without them, and the credentials in the "
+                "store's variables (for S3 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+            )
+        return value
+
+    def sync_root(self) -> Folder:
+        return Folder(self.landing_url or self.data_dir)
+
+    def landing(self) -> Folder:
+        """The landing zone (pipelines/landing.py)."""
+        return self.sync_root().child("landing")
+
+    def sync_state(self) -> Folder:
+        """The sync's state: cursors, sync status and the forgotten list."""
+        return self.sync_root().child("state")
 
     def state(self) -> Path:
+        """The product's own records (builds, posted updates and alerts), always local."""
         return self.data_dir / "state"
 
     def warehouse(self) -> Path:
@@ -401,7 +426,13 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
     data_dir = config.storage.data_dir
     if not data_dir.is_absolute():
         data_dir = (path.parent / data_dir).resolve()
-    update: dict[str, Any] = {"path": path, "storage": Storage(data_dir=data_dir)}
+    landing_url = config.storage.landing_url
+    if landing_url and "://" not in landing_url and not Path(landing_url).is_absolute():
+        landing_url = str((path.parent / landing_url).resolve())
+    update: dict[str, Any] = {
+        "path": path,
+        "storage": Storage(data_dir=data_dir, landing_url=landing_url),
+    }
     identity = config.identity
     update["identity"] = identity.model_copy(
         update={
@@ -439,10 +470,21 @@ def secret_variables(model: BaseModel) -> list[tuple[str, str]]:
     return found
 
 
+#: The variables object storage (storage.landing_url) takes its secrets from, each
+#: store's own: they are redacted like the sources' tokens.
+STORE_SECRETS = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+)
+
+
 def register_secrets(config: AcaciaConfig) -> None:
     """Make every secret the configuration names known to the redaction (connectors.
     redact) before anything runs, and redact this process's logs and output."""
     redact.register(*(os.environ.get(env) for _, env in secret_variables(config)))
+    redact.register(*(os.environ.get(env) for env in STORE_SECRETS))
     for name in type(config.sources).model_fields:
         settings = getattr(config.sources, name)
         if settings is not None and settings.basic_auth_keys:

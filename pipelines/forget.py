@@ -23,18 +23,19 @@ Other members' data is untouched, including their replies to the forgotten perso
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipelines.config import AcaciaConfig
+from pipelines.folders import Folder
 from pipelines.landing import LandingZone, SuppressionList
 from pipelines.team import TeamStore, store_path
 
@@ -73,19 +74,17 @@ def find_member(config: AcaciaConfig, who: str) -> tuple[str, set[str], set[str]
     members_file = config.storage.resolution() / "identity_members.parquet"
     if not members_file.exists():
         raise UnknownMember("no members yet: run a sync first")
-    landing = config.storage.landing()
-    identity_files = [str(p) for p in landing.glob("*/identities/*.parquet")]
+    zone = LandingZone(config.storage.landing())
     with duckdb.connect() as con:
         con.read_parquet(str(members_file)).create_view("members")
-        if identity_files:
-            con.read_parquet(identity_files, union_by_name=True).select(
-                "source, source_user_id, email"
-            ).create_view("landed")
-        else:
-            con.execute(
-                "create view landed as select ''::varchar as source, "
-                "''::varchar as source_user_id, ''::varchar as email where false"
-            )
+        selects = [
+            "select ''::varchar as source, ''::varchar as source_user_id, ''::varchar as email "
+            "where false"
+        ]
+        for number, source in enumerate(zone.sources()):
+            con.register(f"identities_{number}", zone.dataset(source, "identities"))
+            selects.append(f"select source, source_user_id, email from identities_{number}")
+        con.execute("create view landed as " + " union all ".join(selects))
         row = con.execute(
             "select member_id from members where member_id = ? or identity_key = ? "
             "union select m.member_id from members m join landed l "
@@ -115,14 +114,14 @@ def find_member(config: AcaciaConfig, who: str) -> tuple[str, set[str], set[str]
     return member_id, keys, emails
 
 
-def _rewrite(path: Path, keep_mask: object) -> int:
-    table = pq.read_table(path)
-    kept = table.filter(keep_mask)
+def _rewrite(folder: Folder, parts: tuple[str, ...], keep: Callable[[pa.Table], object]) -> int:
+    """Rewrite the file ``parts`` of ``folder`` with the rows ``keep`` marks (whole: a
+    reader sees the old file or the new one)."""
+    table = folder.read_parquet(*parts)
+    kept = table.filter(keep(table))
     removed = table.num_rows - kept.num_rows
     if removed:
-        tmp = path.with_name(f".{path.name}.forget.tmp")
-        pq.write_table(kept, tmp, compression="zstd")
-        os.replace(tmp, path)
+        folder.write_parquet(kept, *parts)
     return removed
 
 
@@ -136,10 +135,14 @@ def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: Fo
     scrub_rejects(zone, by_source, report)  # first: it reads their usernames and emails
     for source, user_ids in by_source.items():
         for table, column in (("activities", "actor"), ("identities", "source_user_id")):
-            for path in zone.files(source, table):
-                data = pq.read_table(path, columns=[column])
-                keep = pc.invert(pc.is_in(data[column], value_set=_array(user_ids)))
-                removed = _rewrite(path, keep)
+            for name in zone.names(source, table):
+                removed = _rewrite(
+                    zone.root,
+                    (source, table, name),
+                    lambda data, c=column, ids=user_ids: pc.invert(
+                        pc.is_in(data[c], value_set=_array(ids))
+                    ),
+                )
                 if removed:
                     report.rows_removed[f"{source} {table}"] += removed
                     report.files_rewritten += 1
@@ -150,11 +153,13 @@ def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: Fo
         ("identity_suggestions", "identity_b"),
         ("member_organizations", "member_id"),
     ):
-        path = resolution / f"{name}.parquet"
-        if path.exists():
+        if (resolution / f"{name}.parquet").exists():
             values = keys if column != "member_id" else {member_id}
-            data = pq.read_table(path, columns=[column])
-            _rewrite(path, pc.invert(pc.is_in(data[column], value_set=_array(values))))
+            _rewrite(
+                Folder(resolution),
+                (f"{name}.parquet",),
+                lambda data, c=column, v=values: pc.invert(pc.is_in(data[c], value_set=_array(v))),
+            )
 
 
 def scrub_rejects(zone: LandingZone, by_source: dict[str, set[str]], report: ForgetReport) -> None:
@@ -176,18 +181,21 @@ def scrub_rejects(zone: LandingZone, by_source: dict[str, set[str]], report: For
     alternatives = "|".join(re.escape(v) for v in sorted(needles, key=len, reverse=True))
     # A JSON value: "<value>" or a bare number, after a colon.
     pattern = rf'(?i):\s*"?({alternatives})"?\s*[,}}\]]'
-    for path in zone.root.glob("*/rejects/*.parquet"):
-        items = pq.read_table(path, columns=["item"])["item"]
-        named = pc.fill_null(pc.match_substring_regex(items, pattern), False)
-        removed = _rewrite(path, pc.invert(named))
-        if removed:
-            report.rows_removed[f"{path.parent.parent.name} rejects"] += removed
-            report.files_rewritten += 1
+    for source in zone.sources():
+        for name in zone.names(source, "rejects"):
+            removed = _rewrite(
+                zone.root,
+                (source, "rejects", name),
+                lambda data: pc.invert(
+                    pc.fill_null(pc.match_substring_regex(data["item"], pattern), False)
+                ),
+            )
+            if removed:
+                report.rows_removed[f"{source} rejects"] += removed
+                report.files_rewritten += 1
 
 
-def _array(values: set[str]):
-    import pyarrow as pa
-
+def _array(values: set[str]) -> pa.Array:
     return pa.array(sorted(values), pa.string())
 
 
@@ -235,13 +243,16 @@ def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetRepo
 
     member_id, keys, emails = find_member(config, who)
     report = ForgetReport(member_id, sorted(keys))
-    SuppressionList(config.storage.state()).add(keys, emails)
+    SuppressionList(config.storage.sync_state()).add(keys, emails)
     scrub_files(config, keys, member_id, report)
     # The team's own notes, tags, follow-ups and decisions about them go too.
     report.rows_removed["team notes, tags and decisions"] += TeamStore(store_path(config)).forget(
         keys
     )
     report.unfinished_removed = remove_unfinished(config.storage.data_dir)
+    sync_root = config.storage.sync_root()
+    if sync_root.is_local and not sync_root.local_path().is_relative_to(config.storage.data_dir):
+        report.unfinished_removed += remove_unfinished(sync_root.local_path())
     warehouse = config.storage.warehouse()
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)  # freed pages could still hold their rows

@@ -100,8 +100,8 @@ def sync_source(
             f"Add sources.{source} to the configuration.",
         )
     zone = LandingZone(config.storage.landing())
-    lander = Lander(zone, CursorStore(config.storage.state()), source, flush_rows=flush_rows)
-    status = SyncStatus(config.storage.state())
+    lander = Lander(zone, CursorStore(config.storage.sync_state()), source, flush_rows=flush_rows)
+    status = SyncStatus(config.storage.sync_state())
     report = SyncReport(source)
     report.add_earlier(status.so_far(source, sync_id))
 

@@ -1,15 +1,17 @@
 """The landing zone: append-only Parquet files per source and table, plus cursors.
 
-Layout under ``data/landing``::
+Both live in one folder, ``storage.landing_url``: the data folder by default, or a URL
+of object storage (``s3://bucket/prefix``; pipelines/folders.py). Layout under its
+``landing/``::
 
     <source>/activities/<run>-<seq>.parquet
     <source>/identities/<run>-<seq>.parquet
     <source>/rejects/<run>-<seq>.parquet     items a connector could not read, raw
 
 
-Each flush writes new files (to a temporary name, then an atomic rename) and only then
-commits the cursors of the batches inside them (``data/state/<source>.json``, also
-replaced atomically). So a cursor is never ahead of landed data: a run killed half-way
+Each flush writes new files (each appears whole or not at all: Folder.write_parquet) and
+only then commits the cursors of the batches inside them (``state/<source>.json``, also
+replaced whole). So a cursor is never ahead of landed data: a run killed half-way
 loses at most the rows it had not flushed, and the next run fetches them again.
 Duplicates that this can create are removed by the staging models (latest fetch wins).
 """
@@ -19,7 +21,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -29,12 +30,13 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 
 from connectors import clock
 from connectors.batch import Reject
 from connectors.records import Activity, Identity, as_row
 from connectors.redact import redact
+from pipelines.folders import Folder
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
 SCHEMAS = {
@@ -111,13 +113,8 @@ def file_lock(path: Path) -> Iterator[None]:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Replace a local file whole (readers never see a part of it)."""
+    Folder(path.parent).write_text(text, path.name)
 
 
 SUPPRESSED = "suppressed.json"  # in the state folder
@@ -130,16 +127,15 @@ def fingerprint(kind: str, value: str) -> str:
 class SuppressionList:
     """Hashes of forgotten accounts and emails; checked before anything is landed."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / SUPPRESSED
-        self.hashes: set[str] = set()
-        if self.path.exists():
-            self.hashes = set(json.loads(self.path.read_text())["hashes"])
+    def __init__(self, state: Folder | Path | str) -> None:
+        self.folder = Folder(state)
+        text = self.folder.read_text(SUPPRESSED)
+        self.hashes: set[str] = set(json.loads(text)["hashes"]) if text else set()
 
     def add(self, identity_keys: set[str], emails: set[str]) -> None:
         self.hashes |= {fingerprint("identity", k) for k in identity_keys}
         self.hashes |= {fingerprint("email", e) for e in emails}
-        atomic_write_text(self.path, json.dumps({"hashes": sorted(self.hashes)}, indent=1))
+        self.folder.write_text(json.dumps({"hashes": sorted(self.hashes)}, indent=1), SUPPRESSED)
 
     def identity(self, source: str, user_id: str) -> bool:
         return bool(self.hashes) and fingerprint("identity", f"{source}:{user_id}") in self.hashes
@@ -149,23 +145,21 @@ class SuppressionList:
 
 
 class CursorStore:
-    """Per-source stream cursors in ``<state_dir>/<source>.json``."""
+    """Per-source stream cursors in ``state/<source>.json``, each replaced whole."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
+    def __init__(self, state: Folder | Path | str) -> None:
+        self.folder = Folder(state)
 
     def load(self, source: str) -> dict[str, dict[str, Any]]:
-        path = self.state_dir / f"{source}.json"
-        return json.loads(path.read_text()) if path.exists() else {}
+        text = self.folder.read_text(f"{source}.json")
+        return json.loads(text) if text else {}
 
     def save(self, source: str, state: dict[str, dict[str, Any]]) -> None:
-        atomic_write_text(
-            self.state_dir / f"{source}.json", json.dumps(state, indent=1, sort_keys=True)
-        )
+        self.folder.write_text(json.dumps(state, indent=1, sort_keys=True), f"{source}.json")
 
 
 class SyncStatus:
-    """When each source last synced, and how it went, in ``<state_dir>/sync_status.json``.
+    """When each source last synced, and how it went, in ``state/sync_status.json``.
 
     Written after every sync attempt (by the Dagster asset and ``acacia sync`` alike) and
     published with the marts, so every page of the dashboard can say how fresh its data
@@ -174,11 +168,12 @@ class SyncStatus:
 
     FILE = "sync_status.json"
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / self.FILE
+    def __init__(self, state: Folder | Path | str) -> None:
+        self.folder = Folder(state)
 
     def load(self) -> dict[str, dict[str, Any]]:
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
+        text = self.folder.read_text(self.FILE)
+        return json.loads(text) if text else {}
 
     #: What a sync counts, summed over its attempts (a retry adds to the first try).
     COUNTS = (
@@ -224,66 +219,66 @@ class SyncStatus:
             entry["last_success_at"] = when
         entry.setdefault("last_success_at", None)
         entries[source] = entry
-        atomic_write_text(self.path, json.dumps(entries, indent=1, sort_keys=True))
+        self.folder.write_text(json.dumps(entries, indent=1, sort_keys=True), self.FILE)
         return entry
 
 
 class LandingZone:
-    """Appends records of one source to new Parquet files; never rewrites old ones."""
+    """Appends records of one source to new Parquet files; never rewrites old ones.
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    ``root`` is the landing folder (``landing/`` of ``storage.landing_url``)."""
+
+    def __init__(self, root: Folder | Path | str) -> None:
+        self.root = Folder(root)
 
     #: A zero-row file that table folders of older workspaces hold (staging used to read
     #: every folder through a glob); it is no landed file.
     CONTRACT_FILE = "_contract.parquet"
 
-    def files(self, source: str, table: str) -> list[Path]:
-        """The table's landed files."""
-        folder = self.root / source / table
-        return sorted(p for p in folder.glob("*.parquet") if p.name != self.CONTRACT_FILE)
+    def sources(self) -> list[str]:
+        """The sources with a folder in the landing zone."""
+        return self.root.folders()
 
-    def write(self, source: str, table: str, rows: list[dict[str, Any]], name: str) -> Path:
-        folder = self.root / source / table
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{name}.parquet"
-        tmp = folder / f".{name}.parquet.tmp"
+    def names(self, source: str, table: str) -> list[str]:
+        """The names of the table's landed files, in the order they landed."""
+        names = self.root.files(source, table, suffix=".parquet")
+        return [name for name in names if name != self.CONTRACT_FILE]
+
+    def files(self, source: str, table: str) -> list[str]:
+        """The table's landed files, as DuckDB or pyarrow read them (a path or a URL)."""
+        return [self.root.uri(source, table, name) for name in self.names(source, table)]
+
+    def write(self, source: str, table: str, rows: list[dict[str, Any]], name: str) -> str:
         table_data = pa.Table.from_pylist(rows, schema=TABLE_SCHEMAS[table])
-        pq.write_table(table_data, tmp, compression="zstd")
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-        return target
+        self.root.write_parquet(table_data, source, table, f"{name}.parquet")
+        return self.root.uri(source, table, f"{name}.parquet")
+
+    def dataset(self, source: str, table: str) -> ds.Dataset:
+        """The table's landed files as one dataset of the contract's columns (a column
+        that files of an older contract lack reads as null)."""
+        paths = [self.root.path(source, table, name) for name in self.names(source, table)]
+        return ds.dataset(
+            paths, schema=TABLE_SCHEMAS[table], format="parquet", filesystem=self.root.fs
+        )
 
     def query(
         self, source: str, table: str, sql: str, params: list[Any] | None = None
     ) -> list[tuple]:
         """Run ``sql`` over a table's landed files, which it reads as ``landed``."""
-        files = self.files(source, table)
-        if not files:
-            return []
         with duckdb.connect() as con:
-            return con.execute(
-                "with landed as (select * from read_parquet(?, union_by_name = true)) " + sql,
-                [[str(f) for f in files], *(params or [])],
-            ).fetchall()
+            con.register("landed", self.dataset(source, table))
+            return con.execute(sql, params or []).fetchall()
 
     def actors_without_profile(self, source: str) -> set[str]:
         """Actors of landed activities with no landed full profile (has_profile)."""
-        activities = self.files(source, "activities")
-        if not activities:
-            return set()
-        identities = self.files(source, "identities")
         with duckdb.connect() as con:
-            sql = "select distinct actor from read_parquet(?, union_by_name = true)"
-            params: list[Any] = [[str(f) for f in activities]]
-            if identities:
-                sql += (
-                    " where actor not in (select source_user_id from read_parquet(?, "
-                    "union_by_name = true) where has_profile)"
-                )
-                params.append([str(f) for f in identities])
-            return {row[0] for row in con.execute(sql, params).fetchall()}
+            con.register("activities", self.dataset(source, "activities"))
+            con.register("identities", self.dataset(source, "identities"))
+            rows = con.execute(
+                "select distinct actor from activities where actor not in "
+                "(select source_user_id from identities where has_profile)"
+            ).fetchall()
+        return {row[0] for row in rows}
 
     def known_profiles(self, source: str, fetched_after: datetime) -> set[str]:
         """User ids whose full profile was landed after ``fetched_after``."""
@@ -308,11 +303,11 @@ class Lander:
         self.zone, self.cursors, self.source = zone, cursors, source
         self.flush_rows = flush_rows
         self.state = cursors.load(source)
-        self.suppressed = SuppressionList(cursors.state_dir)
+        self.suppressed = SuppressionList(cursors.folder)
         # Named by arrival, so that files sort in the order they were fetched.
         self.run_id = f"{clock.arrival_time():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         self.landed = {"activities": 0, "identities": 0, "rejects": 0}
-        self.files: list[Path] = []
+        self.files: list[str] = []
         self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.landed}
         self._pending_state: dict[str, dict[str, Any]] = {}
         self._seq = 0

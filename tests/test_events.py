@@ -248,7 +248,7 @@ def test_a_malformed_event_list_is_reported_by_the_sync_and_nothing_landed_is_lo
         f"""
         select channel, arg_max(json_extract_string(extra, '$.format'), fetched_at),
                count(*)
-        from read_parquet('{config.storage.landing()}/events/activities/*.parquet')
+        from read_parquet('{config.storage.landing().uri()}/events/activities/*.parquet')
         group by channel order by channel"""
     ).fetchall()
     assert landed == [("Meetup", None, 2), ("Summit", "summit", 2)]

@@ -40,7 +40,7 @@ def landed(synced: dict, table: str) -> pa.Table:
         pq.read_table(path).cast(SCHEMAS[table], safe=False)
         if set(pq.read_schema(path).names) == set(SCHEMAS[table].names)
         else _with_contract(pq.read_table(path), table)
-        for source in sorted(p.name for p in zone.root.iterdir() if p.is_dir())
+        for source in zone.sources()
         for path in zone.files(source, table)
     ]
     return pa.concat_tables(parts)

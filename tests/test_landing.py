@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -36,11 +37,11 @@ def test_files_are_only_ever_added(tmp_path):
     files = zone.files("github", "activities")
     assert len(files) == 2
     assert cursors.load("github") == {"o/r:stargazers": {"page": 2}}
-    first_bytes = files[0].read_bytes()
+    first_bytes = Path(files[0]).read_bytes()
     lander = Lander(zone, cursors, "github")
     lander.add([Activity("github", "star:9", "star", when, "1", "o/r")], [])
     lander.flush()
-    assert files[0].read_bytes() == first_bytes
+    assert Path(files[0]).read_bytes() == first_bytes
     assert sorted(landed_activity_ids(zone)) == ["star:0", "star:1", "star:9"]
 
 
@@ -130,7 +131,7 @@ def test_every_sync_records_when_and_how_it_went(tmp_path, fake_github, monkeypa
     assert sync_source(config, "github", Secrets(token="not-the-right-token-42")).failed
     failed = status.load()["github"]
     assert failed["status"] == "failed" and "Bad credentials" in failed["message"]
-    assert "not-the-right-token-42" not in status.path.read_text()
+    assert "not-the-right-token-42" not in status.folder.read_text(status.FILE)
     # The last success is kept, so the dashboard can say how old the data is.
     assert failed["last_success_at"] == first["last_success_at"]
     assert failed["last_attempt_at"] == later.isoformat() > first["last_attempt_at"]

@@ -213,7 +213,7 @@ def test_a_tag_rule_tags_the_authors_of_new_messages(fake_slack, slack_data, tmp
     with duckdb.connect() as con:
         bodies = con.execute(
             "select count(body) from read_parquet(?)",
-            [str(config.storage.landing() / "slack" / "activities" / "*.parquet")],
+            [config.storage.landing().uri("slack", "activities", "*.parquet")],
         ).fetchone()[0]
     assert bodies == 0
 

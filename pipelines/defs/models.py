@@ -85,12 +85,22 @@ def build_settings(config: Any, batch: int) -> dict[str, Any]:
     return {
         "as_of_date": clock.today().isoformat(),
         "batch": batch,
+        "landing": landing_for_duckdb(config),
         "activity_weights": config.activity_weights(),
         "scoring": config.scoring.model_dump(),
         "events": {**config.events.model_dump(), "priority_places": config.events.priority()},
         "code_prints": code_prints(),
         **registry_vars(config),
     }
+
+
+def landing_for_duckdb(config: Any) -> str:
+    """The landing zone as the models' DuckDB reads it: ``landing`` (relative to the
+    data folder, its file search path) by default, else a path or a URL."""
+    landing = config.storage.landing()
+    if landing.is_local and landing.local_path() == config.storage.data_dir / "landing":
+        return "landing"
+    return landing.uri()
 
 
 def code_prints() -> dict[str, str]:

@@ -39,7 +39,7 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
             snapshot = publish(
                 config.storage.warehouse(),
                 config.storage.serving(),
-                sync_status=list(SyncStatus(config.storage.state()).load().values()),
+                sync_status=list(SyncStatus(config.storage.sync_state()).load().values()),
             )
         with open_snapshot(snapshot) as con:
             counts = {
@@ -86,7 +86,7 @@ def build_snapshot_checks() -> list[Any]:
     )
     def sources_are_fresh(acacia: AcaciaResource) -> AssetCheckResult:
         config = acacia.load()
-        status = SyncStatus(config.storage.state()).load()
+        status = SyncStatus(config.storage.sync_state()).load()
         since = clock.now() - timedelta(hours=FRESH_HOURS)
         stale = {}
         for source in config.enabled_sources():

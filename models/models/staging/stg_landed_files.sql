@@ -7,10 +7,10 @@
 {%- set found = [] %}
 {%- for source_name in acacia_sources() %}
   {%- for table in ['activities', 'identities'] %}
+    {%- set folder = (setting('landing') ~ "/" ~ source_name ~ "/" ~ table ~ "/") | replace("'", "''") %}
     {%- do found.append(
-        "select '" ~ source_name ~ "' as source, '" ~ table ~ "' as table_name, 'landing/"
-        ~ source_name ~ "/" ~ table ~ "/' || parse_filename(file) as file from glob('landing/"
-        ~ source_name ~ "/" ~ table ~ "/*.parquet')") %}
+        "select '" ~ source_name ~ "' as source, '" ~ table ~ "' as table_name, '"
+        ~ folder ~ "' || parse_filename(file) as file from glob('" ~ folder ~ "*.parquet')") %}
   {%- endfor %}
 {%- endfor %}
 with found as (
