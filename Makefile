@@ -39,7 +39,7 @@ test: $(STAMP)
 
 ## Re-pins requirements.lock after a change to pyproject.toml
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra deploy --python-version 3.11 \
 		--no-header --no-annotate -o requirements.lock
 
 bench: $(STAMP)

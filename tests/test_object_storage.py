@@ -4,6 +4,7 @@ against a local S3-compatible server (moto's server mode) on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow.fs as pafs
 import pytest
 import yaml
@@ -21,8 +23,11 @@ from pipelines.config import ConfigError, load_config
 from pipelines.folders import Folder
 from pipelines.ingest import sync_source
 from pipelines.landing import CursorStore, Lander, LandingZone, SuppressionList, SyncStatus
+from pipelines.run import run_job
 from pipelines.sources import Secrets
+from pipelines.team import store_path
 from tests.conftest import TOKEN, write_config
+from tests.test_incremental import assert_same, marts
 
 BUCKET = "acacia-test"
 WHEN = datetime(2026, 1, 2, tzinfo=UTC)
@@ -126,6 +131,7 @@ def test_the_sync_state_is_replaced_whole(prefix, tmp_path):
 
 CUT_OFF = """
 import os, signal, sys
+import duckdb
 import pyarrow.fs as pafs
 fs, base = pafs.FileSystem.from_uri(sys.argv[1])
 stream = fs.open_output_stream(base + "/landing/github/activities/cut.parquet")
@@ -206,3 +212,35 @@ def test_a_sync_killed_mid_way_resumes_with_nothing_lost(
     # cursors the kill left behind their files (about 140 of 335 rows here).
     assert sum(landed.values()) - len(ids) < sum(landed_before.values())
     assert SyncStatus(config.storage.sync_state()).load()["github"]["status"] == "ok"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_the_models_build_from_a_landing_zone_in_the_bucket(prefix, synced, tmp_path):
+    """The sample community's landing zone copied into the bucket builds the same marts
+    as on the disk: the models' DuckDB reads it through pyarrow (pipelines/
+    duckdb_landing.py), with no extension download."""
+    source = synced["config"]
+    workspace = tmp_path / "bucket"
+    shutil.copytree(source.path.parent, workspace, ignore=shutil.ignore_patterns("data"))
+    for part in ("state", "resolution"):
+        shutil.copytree(source.storage.data_dir / part, workspace / "data" / part)
+    shutil.copy(store_path(source), workspace / "data" / store_path(source).name)
+    local, remote = source.storage.landing(), Folder(prefix).child("landing")
+    zone = LandingZone(local)
+    for name in zone.sources():
+        for table in ("activities", "identities", "rejects"):
+            for file in zone.names(name, table):
+                remote.write_bytes(local.read_bytes(name, table, file), name, table, file)
+    path = workspace / "acacia.yml"
+    raw = yaml.safe_load(path.read_text())
+    raw.setdefault("storage", {})["landing_url"] = prefix
+    path.write_text(yaml.safe_dump(raw))
+
+    assert run_job(path, "rebuild", ephemeral=True).success
+    config = load_config(path)
+    assert not (config.storage.data_dir / "landing").exists()
+    with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
+        files = con.execute("select min(file) from staging.stg_landed_files").fetchone()[0]
+    assert files.startswith(f"{prefix}/landing/")
+    assert_same(marts(config), marts(source), "landing zone in the bucket")

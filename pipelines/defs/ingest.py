@@ -21,6 +21,11 @@ from pipelines.ingest import sync_source
 from pipelines.sources import SOURCES, Secrets
 
 
+def api_pool(source: str) -> str:
+    """The concurrency pool of ``source``'s sync: a deployment lets one run at a time."""
+    return f"api_{source}"
+
+
 def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -> AssetsDefinition:
     """The asset that syncs ``source`` into the landing zone.
 
@@ -37,6 +42,9 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
         kinds={source, "parquet"},
         description=SOURCES[source].description + " Landed as Parquet, incrementally.",
         required_resource_keys={"acacia", f"{source}_credentials"},
+        # One sync of a source at a time across runs, where the instance limits pools
+        # (pipelines/deploy/dagster.yaml): different sources still sync in parallel.
+        pool=api_pool(source),
         retry_policy=RetryPolicy(
             max_retries=retries, delay=retry_delay, backoff=Backoff.EXPONENTIAL
         ),
