@@ -94,7 +94,11 @@ def check(config: ConfigOption = None) -> None:
         settings.check_secrets()
     except ConfigError as error:
         _fail(str(error))
-    typer.echo(f"{settings.path}: valid; data in {settings.storage.data_dir}")
+    landing = settings.storage.landing_url
+    typer.echo(
+        f"{settings.path}: valid; data in {settings.storage.data_dir}"
+        + (f", landing zone and sync state in {landing}" if landing else "")
+    )
     failures = 0
     for source in settings.enabled_sources():
         try:

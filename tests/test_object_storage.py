@@ -244,3 +244,50 @@ def test_the_models_build_from_a_landing_zone_in_the_bucket(prefix, synced, tmp_
         files = con.execute("select min(file) from staging.stg_landed_files").fetchone()[0]
     assert files.startswith(f"{prefix}/landing/")
     assert_same(marts(config), marts(source), "landing zone in the bucket")
+
+
+def test_forgetting_a_member_rewrites_their_files_in_the_bucket(prefix, tmp_path):
+    """``acacia forget`` reaches a landing zone in object storage: the member's rows and
+    the items set aside that name them are gone, every other row stays, and a later
+    sync never lands them again."""
+    from connectors.batch import Reject
+    from pipelines.forget import ForgetReport, scrub_files
+
+    path = tmp_path / "acacia.yml"
+    path.write_text(yaml.safe_dump({"storage": {"landing_url": prefix}}))
+    config = load_config(path)
+    zone, cursors = LandingZone(config.storage.landing()), CursorStore(config.storage.sync_state())
+    lander = Lander(zone, cursors, "github")
+    lander.add(
+        [Activity("github", f"star:{n}", "star", WHEN, user, "o/r") for n, user in enumerate("12")],
+        [
+            Identity("github", "1", "ada-l", email="ada@example.org", has_profile=True),
+            Identity("github", "2", "grace", has_profile=True),
+        ],
+        rejects=[
+            Reject("issues", "o/r", "missing field 'id'", {"user": {"login": "ada-l"}}),
+            Reject("issues", "o/r", "missing field 'id'", {"user": {"login": "grace"}}),
+        ],
+    )
+    lander.flush()
+    before = objects(prefix)
+
+    report = ForgetReport("m1", ["github:1"])
+    SuppressionList(config.storage.sync_state()).add({"github:1"}, {"ada@example.org"})
+    scrub_files(config, {"github:1"}, "m1", report)
+    assert report.rows_removed == {
+        "github activities": 1,
+        "github identities": 1,
+        "github rejects": 1,
+    }
+    assert objects(prefix) == [*before[:3], "state/suppressed.json"]  # rewritten in place
+    actors = zone.query("github", "activities", "select actor from landed")
+    users = zone.query("github", "identities", "select username from landed")
+    items = zone.query("github", "rejects", "select item from landed")
+    assert actors == [("2",)] and users == [("grace",)]
+    assert len(items) == 1 and "ada-l" not in items[0][0]
+
+    again = Lander(zone, cursors, "github")
+    again.add([Activity("github", "star:9", "star", WHEN, "1", "o/r")], [])
+    again.flush()
+    assert zone.query("github", "activities", "select actor from landed order by 1") == [("2",)]
