@@ -34,6 +34,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m tests.chromium
+	$(BIN)/python -m tests.spark
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 	$(BIN)/python -m tests.dates
 
@@ -41,6 +42,8 @@ test: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra deploy --python-version 3.11 \
 		--no-header --no-annotate -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra spark -c requirements.lock --python-version 3.11 \
+		--no-header --no-annotate -o tests/spark.lock
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.requests_per_source

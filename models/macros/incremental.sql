@@ -22,7 +22,7 @@
 {% endmacro %}
 
 {% macro watermarks_table() -%}
-  {{ this.database }}.staging.build_watermarks
+  {{ this.database ~ '.' if this.database }}staging.build_watermarks
 {%- endmacro %}
 
 {#
@@ -32,9 +32,8 @@
   models' code differs from the recorded rebuilds everything, pipelines/defs/models.py).
 #}
 {% macro record_watermark(settings_print='') %}
-  insert or replace into {{ watermarks_table() }} (model, batch, settings, code)
-  values ('{{ this.identifier }}', {{ setting('batch') }}, '{{ settings_print }}',
-          '{{ setting('code_prints').get(this.identifier, '') }}')
+  {{ write_watermark(this.identifier, setting('batch'), settings_print,
+                     setting('code_prints').get(this.identifier, '')) }}
 {% endmacro %}
 
 {#
@@ -55,14 +54,6 @@
 {% macro weights_print() -%}
   {{ local_md5(tojson([setting('activity_weights'), setting('contribution_types')])) }}
 {%- endmacro %}
-
-{# on-run-start: the watermarks' table (one row per incremental model). #}
-{% macro create_watermarks() %}
-  create schema if not exists staging;
-  create table if not exists staging.build_watermarks (model varchar primary key, batch bigint);
-  alter table staging.build_watermarks add column if not exists settings varchar;
-  alter table staging.build_watermarks add column if not exists code varchar
-{% endmacro %}
 
 {#
   The activity days to recount in a series that does not depend on today: the days of
@@ -116,16 +107,7 @@
   that no file has (one the contract gained later, like is_deleted) reads as null.
 #}
 {% macro read_landed(files, table) %}
-  {%- set columns = landing_columns(table) -%}
-  {%- set empty = "select " ~ typed_columns(columns, false) ~ ", null::varchar as filename where false" -%}
-  {%- if files | length == 0 -%}
-    {{ return("(select " ~ typed_columns(columns, true) ~ ", filename as _file from (" ~ empty ~ "))") }}
-  {%- endif -%}
-  {%- set listed = [] -%}
-  {%- for file in files -%}{%- do listed.append("'" ~ file | replace("'", "''") ~ "'") -%}{%- endfor -%}
-  {{ return("(select " ~ typed_columns(columns, true) ~ ", parse_filename(filename) as _file from ("
-            ~ "select * from read_parquet([" ~ listed | join(', ') ~ "], union_by_name = true, filename = true)"
-            ~ " union all by name " ~ empty ~ "))") }}
+  {{- return(read_files(files, landing_columns(table))) -}}
 {% endmacro %}
 
 {#

@@ -58,7 +58,7 @@
 {% macro typed_columns(columns, from_files) -%}
   {%- set parts = [] -%}
   {%- for name, type in columns -%}
-    {%- do parts.append("cast(" ~ (name if from_files else "null") ~ " as " ~ type ~ ") as " ~ name) -%}
+    {%- do parts.append("cast(" ~ (name if from_files else "null") ~ " as " ~ sql_type(type) ~ ") as " ~ name) -%}
   {%- endfor -%}
   {{ return(parts | join(", ")) }}
 {%- endmacro %}

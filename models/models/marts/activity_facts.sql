@@ -7,7 +7,7 @@
 -- them with the batch that changed them). The `activities` view adds the weight and
 -- category of acacia.yml and leaves deletions out.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key='activity_key',
     incremental_strategy='replace_keys',
     post_hook="{{ record_watermark() }}"

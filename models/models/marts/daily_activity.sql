@@ -4,7 +4,7 @@
 -- Incremental: a build recounts the days whose activities changed (every day when the
 -- weights or categories changed).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key='activity_date',
     incremental_strategy='replace_keys',
     post_hook="{{ record_watermark(weights_print()) }}"

@@ -4,7 +4,7 @@
 -- whose activities changed since its last one (new and changed activities, the days of
 -- an account that moved to another member, for the old member and the new).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key=['member_id', 'activity_date'],
     incremental_strategy='replace_keys',
     post_hook="{{ record_watermark() }}"

@@ -5,7 +5,7 @@
 -- its last one (an item depends on its thread's activities only).
 -- depends_on: {{ ref('activity_facts') }}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key='thread_key',
     incremental_strategy='replace_keys',
     post_hook="{{ record_watermark() }}"

@@ -23,21 +23,21 @@ select
     activity_id,
     substr(thread_id, length('event:') + 1) as event_id,
     channel as event,
-    cast(timezone('UTC', occurred_at) as date) as event_date,
+    cast({{ utc_timestamp('occurred_at') }} as date) as event_date,
     actor as source_user_id,
-    json_extract_string(extra, '$.role') as role,
-    coalesce(cast(json_extract(extra, '$.named') as boolean), true) as is_named,
-    coalesce(cast(json_extract(extra, '$.listed') as boolean), false) as is_listed,
-    json_extract_string(extra, '$.format') as format,
+    {{ json_text('extra', '$.role') }} as role,
+    coalesce(cast({{ json_text('extra', '$.named') }} as boolean), true) as is_named,
+    coalesce(cast({{ json_text('extra', '$.listed') }} as boolean), false) as is_listed,
+    {{ json_text('extra', '$.format') }} as format,
     coalesce(
-        json_extract_string(extra, '$.city'), json_extract_string(extra, '$.location')
+        {{ json_text('extra', '$.city') }}, {{ json_text('extra', '$.location') }}
     ) as city,
-    json_extract_string(extra, '$.country') as country,
-    json_extract_string(extra, '$.organizers') as organizers,
-    json_extract_string(extra, '$.notes') as notes_url,
-    json_extract_string(extra, '$.report') as report_url,
-    json_extract_string(extra, '$.photos') as photos_url,
-    json_extract_string(extra, '$.recording') as recording_url,
+    {{ json_text('extra', '$.country') }} as country,
+    {{ json_text('extra', '$.organizers') }} as organizers,
+    {{ json_text('extra', '$.notes') }} as notes_url,
+    {{ json_text('extra', '$.report') }} as report_url,
+    {{ json_text('extra', '$.photos') }} as photos_url,
+    {{ json_text('extra', '$.recording') }} as recording_url,
     fetched_at
 from latest
 where not coalesce(is_deleted, false)

@@ -3,21 +3,20 @@
 -- saw after their own watermark (macros/incremental.sql), so a night's build reads that
 -- night's files, not the history. Files are never rewritten, except when a member is
 -- forgotten, and that rebuilds everything (pipelines/forget.py).
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized=incremental_materialization(), incremental_strategy='append') }}
 {%- set found = [] %}
 {%- for source_name in acacia_sources() %}
   {%- for table in ['activities', 'identities'] %}
-    {%- set folder = (setting('landing') ~ "/" ~ source_name ~ "/" ~ table ~ "/") | replace("'", "''") %}
     {%- do found.append(
-        "select '" ~ source_name ~ "' as source, '" ~ table ~ "' as table_name, '"
-        ~ folder ~ "' || parse_filename(file) as file from glob('" ~ folder ~ "*.parquet')") %}
+        "select '" ~ source_name ~ "' as source, '" ~ table ~ "' as table_name, file from ("
+        ~ landed_files_in(setting('landing') ~ "/" ~ source_name ~ "/" ~ table ~ "/") ~ ")") %}
   {%- endfor %}
 {%- endfor %}
 with found as (
     {{ found | join('\n    union all\n    ') }}
 )
 
-select source, table_name, file, {{ setting('batch') }}::bigint as batch
+select source, table_name, file, cast({{ setting('batch') }} as bigint) as batch
 from found
 where file not like '%/_contract.parquet'
 {%- if is_incremental() %}

@@ -3,7 +3,7 @@
 -- the later file); an actor of a landed activity whose account never landed gets a bare
 -- account, which any landed one replaces. `_batch` is the build that last changed a row.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key='identity_key',
     incremental_strategy='replace_keys',
     post_hook="{{ record_watermark() }}"
@@ -31,7 +31,7 @@ latest as (
         coalesce(has_profile, false) as has_profile,
         false as is_bare,
         extra,
-        timezone('UTC', fetched_at) as fetched_at,
+        {{ utc_timestamp('fetched_at') }} as fetched_at,
         _file
     from landed
     qualify row_number() over (
@@ -80,14 +80,21 @@ bare as (
     {%- endif %}
 )
 
+{%- set columns = ['identity_key', 'source', 'source_user_id', 'username', 'display_name', 'email',
+                   'company', 'location', 'timezone', 'is_bot', 'is_deleted', 'is_staff', 'profile_url',
+                   'avatar_url', 'has_profile', 'is_bare', 'extra', 'fetched_at', '_file'] %}
 select
     *,
-    {{ setting('batch') }}::bigint as _batch
+    cast({{ setting('batch') }} as bigint) as _batch
     {%- if is_incremental() %},
     false as _removed
     {%- endif %}
 from (
-    select * from kept
-    union all by name
-    select * from bare
+    select {{ columns | join(', ') }} from kept
+    union all
+    select
+    {%- for column in columns %}
+        {{ column if column in ['identity_key', 'source', 'source_user_id', 'username', 'is_bot', 'is_deleted', 'is_staff', 'has_profile', 'is_bare'] else 'null' }} as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from bare
 )
