@@ -20,6 +20,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import duckdb
+import pyarrow as pa
+
 CONTINENTS = {
     "AF": "Africa",
     "AS": "Asia",
@@ -254,3 +257,18 @@ def places_table(identities) -> list[tuple]:
             found = read(value)
             rows.append((kind, value, found.city, found.country_code, found.country, found.region))
     return rows
+
+
+def places_arrow(identities: pa.Table, events: pa.Table) -> pa.Table:
+    """The int_places model from the rows it reads, whichever engine built them: the
+    accounts' ``location`` and ``timezone`` (stg_landing__identities) and each event's
+    ``city`` and ``country`` (stg_event_attendance)."""
+    with duckdb.connect() as con:
+        con.register("accounts", identities)
+        con.register("events", events)
+        both = con.sql(
+            "select location, timezone from accounts union all "
+            "select concat_ws(', ', city, country), null::varchar from events"
+        )
+        rows = places_table(both)
+    return pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(COLUMNS)})

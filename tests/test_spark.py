@@ -1,15 +1,13 @@
 """The models on Spark (docs/scale.md): the same dbt project, built by dbt-spark's
-session method (Spark in local mode, inside the dbt process) from the synced sample
-community's landing zone, equals what DuckDB built, row for row.
-
-Spark support grows layer by layer: ``ON_SPARK`` lists the dbt selections that build on
-Spark today, and each is compared whole. `make test` installs dbt-spark and pyspark
-first (tests/spark.py)."""
+session method (Spark in local mode, inside the process) from the synced sample
+community's landing zone (pipelines/spark_build.py: staging, the intermediate models'
+Python, the marts), equals what DuckDB built, row for row: every table of every layer.
+`make test` installs dbt-spark and pyspark first (tests/spark.py)."""
 
 from __future__ import annotations
 
 import math
-import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -18,13 +16,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.defs.models import dbt_environment
+from pipelines.config import load_config
+from tests.conftest import copy_workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
-#: The layers of the project that build on Spark so far (dbt selections, with schema).
-ON_SPARK = {"staging": "staging"}
+#: The project's layers (schemas), each compared whole.
+LAYERS = ("staging", "intermediate", "marts")
 #: The build's own bookkeeping, which differs between any two builds.
 BOOKKEEPING = {"batch", "_batch"}
 
@@ -43,51 +41,52 @@ def same(a: object, b: object) -> bool:
     return a == b
 
 
-@pytest.fixture(scope="module")
-def spark_build(synced, tmp_path_factory) -> Path:
-    """The synced workspace's models built on Spark; returns Spark's warehouse folder."""
+def build_on_spark(config_path: Path, folder: Path, marts: str = "marts") -> Path:
+    """Build the workspace of ``config_path`` on Spark as an operator would
+    (``python -m pipelines.spark_build``); returns Spark's warehouse folder."""
     from tests.spark import missing
 
     assert not missing(), "run `python -m tests.spark` first (make test does)"
-    config = synced["config"]
-    folder = tmp_path_factory.mktemp("spark")
-    env = {
-        **os.environ,
-        **dbt_environment(config, 1),
-        "ACACIA_SPARK_WAREHOUSE": str(folder / "warehouse"),
-    }
+    warehouse = folder / "warehouse"
     done = subprocess.run(
         [
-            str(Path(sys.executable).with_name("dbt")),
-            "build",
-            "--target",
-            "spark",
-            "--project-dir",
-            str(MODELS),
-            "--profiles-dir",
-            str(MODELS),
-            "--target-path",
-            str(folder / "target"),
-            "--log-path",
-            str(folder / "target"),
-            "--select",
-            *ON_SPARK,
+            sys.executable,
+            "-m",
+            "pipelines.spark_build",
+            *("--config", str(config_path), "--warehouse", str(warehouse)),
+            *("--target-path", str(folder / "target"), "--marts", marts),
         ],
         cwd=folder,  # Spark's metastore is made in the working folder
-        env=env,
         capture_output=True,
         text=True,
         timeout=1200,
     )
-    assert done.returncode == 0, done.stdout[-4000:]
-    return folder / "warehouse"
+    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
+    return warehouse
 
 
-def test_every_model_built_on_spark_equals_duckdb(synced, spark_build):
-    warehouse = synced["config"].storage.warehouse()
+def spark_rows(warehouse: Path, schema: str, table: str, listed: str) -> list[tuple]:
+    files = sorted((warehouse / f"{schema}.db" / table).glob("*.parquet"))
+    assert files, f"Spark built no {schema}.{table}"
+    return duckdb.execute(
+        f"select {listed} from read_parquet(?) order by all", [[str(f) for f in files]]
+    ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def spark_workspace(synced, tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the synced workspace (the Spark build writes resolution files beside
+    its landing zone) and Spark's warehouse built from it."""
+    folder = tmp_path_factory.mktemp("spark")
+    config_path = copy_workspace(synced, folder)
+    return config_path, build_on_spark(config_path, folder)
+
+
+def test_every_table_built_on_spark_equals_duckdb(synced, spark_workspace):
+    config_path, warehouse = spark_workspace
     compared = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for schema in ON_SPARK.values():
+    with duckdb.connect(str(load_config(config_path).storage.warehouse()), read_only=True) as con:
+        for schema in LAYERS:
             tables = [
                 name
                 for (name,) in con.execute(
@@ -96,9 +95,9 @@ def test_every_model_built_on_spark_equals_duckdb(synced, spark_build):
                     [schema],
                 ).fetchall()
             ]
+            built = {p.name for p in (warehouse / f"{schema}.db").iterdir() if p.is_dir()}
+            assert set(tables) <= built, (schema, set(tables) - built)
             for table in tables:
-                files = sorted((spark_build / f"{schema}.db" / table).glob("*.parquet"))
-                assert files, f"Spark built no {schema}.{table}"
                 columns = [
                     name
                     for (name, *_rest) in con.execute(f"describe {schema}.{table}").fetchall()
@@ -106,12 +105,33 @@ def test_every_model_built_on_spark_equals_duckdb(synced, spark_build):
                 ]
                 listed = ", ".join(f'"{c}"' for c in columns)
                 ours = con.execute(f"select {listed} from {schema}.{table} order by all").fetchall()
-                theirs = duckdb.execute(
-                    f"select {listed} from read_parquet(?) order by all", [[str(f) for f in files]]
-                ).fetchall()
+                theirs = spark_rows(warehouse, schema, table, listed)
                 assert len(theirs) == len(ours), (table, len(theirs), len(ours))
                 for mine, spark in zip(ours, theirs, strict=True):
                     for column, a, b in zip(columns, mine, spark, strict=True):
                         assert same(normalized(a), normalized(b)), (table, column, mine, spark)
                 compared.append(table)
-    assert {"stg_landed_files", "stg_landing__identities", "stg_event_attendance"} <= set(compared)
+        marts = {
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        }
+    # Every layer, every mart: the sample's marts are all there and none is empty-handed.
+    assert {"stg_landing__identities", "int_identities__resolved", "int_places"} <= set(compared)
+    assert marts <= set(compared) and len(marts) >= 30
+
+
+def test_a_source_without_landed_files_builds_on_spark(synced, tmp_path):
+    """A registered source that has landed nothing yet (a new one, or one whose first
+    sync failed): DuckDB's glob finds no files, where Spark would fail to read the folder;
+    the Spark build passes the folders that hold files, and the others read as empty."""
+    config_path = copy_workspace(synced, tmp_path)
+    shutil.rmtree(load_config(config_path).storage.data_dir / "landing" / "reddit")
+    warehouse = build_on_spark(config_path, tmp_path, marts="build_info")
+    listed = spark_rows(warehouse, "staging", "stg_landed_files", "source, table_name")
+    sources = {source for source, _ in listed}
+    assert "reddit" not in sources
+    assert {"github", "slack", "discourse", "stackexchange", "events"} <= sources
+    identities = spark_rows(warehouse, "staging", "stg_landing__identities", "source")
+    assert identities and "reddit" not in {s for (s,) in identities}

@@ -142,7 +142,7 @@ coalesce(sum({{ column }}) filter (where {{ condition }}), 0)::bigint
   `where` config, with `__batch__` standing for this build's batch. So the tests of an
   incremental model check the rows this build wrote, not every row of the history.
 #}
-{% macro duckdb__get_where_subquery(relation) -%}
+{% macro default__get_where_subquery(relation) -%}
   {%- set where = config.get('where', '') -%}
   {%- if where -%}
     {%- set where = where | replace('__batch__', setting('batch') | string) -%}

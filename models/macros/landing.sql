@@ -37,9 +37,18 @@
 {% endmacro %}
 
 {% macro resolved(table) %}
+  {{- return(adapter.dispatch('resolved', 'acacia')(table)) -}}
+{% endmacro %}
+
+{% macro default__resolved(table) %}
   {#- The model that writes the files: read after it, in dbt's lineage and Dagster's. -#}
   {%- do ref('int_identities__resolved') -%}
   {{ return(read_or_empty('resolution/' ~ table ~ '.parquet', resolution_columns(table))) }}
+{% endmacro %}
+
+{% macro spark__resolved(table) %}
+  {#- The Spark build copies the files to tables beside the intermediate models'. -#}
+  {{ return(intermediate('resolution_' ~ table)) }}
 {% endmacro %}
 
 {# Files matching a glob, typed as ``columns``; an empty relation when there are none. #}

@@ -39,6 +39,10 @@
 {% endmacro %}
 
 {% macro spark__landed_files_in(folder) %}
+  {#- Reading a folder without files fails on Spark: the Spark build lists those with. -#}
+  {%- if folder not in setting('landed_folders') -%}
+    {{- return("select cast(null as string) as file where false") -}}
+  {%- endif -%}
   {{- return("select distinct '" ~ folder ~ "' || _metadata.file_name as file from parquet.`"
              ~ data_path(folder) ~ "*.parquet`") -}}
 {% endmacro %}
@@ -146,4 +150,214 @@
 
 {% macro spark__json_text(column, path) %}
   {{- return("get_json_object(" ~ column ~ ", '" ~ path ~ "')") -}}
+{% endmacro %}
+
+{#
+  The intermediate model `name`. On DuckDB a dbt model (Python); on Spark, where
+  dbt-spark's session method runs no Python model, the table the Spark build writes
+  between the staging and marts layers (pipelines/spark_build.py), in the same schema.
+#}
+{% macro intermediate(name) %}
+  {{- return(adapter.dispatch('intermediate', 'acacia')(name)) -}}
+{% endmacro %}
+
+{% macro default__intermediate(name) %}
+  {{- return(ref(name)) -}}
+{% endmacro %}
+
+{% macro spark__intermediate(name) %}
+  {{- return('intermediate.' ~ name) -}}
+{% endmacro %}
+
+{# A JSON text column's list of texts at `path` ('$.key'), as a list of strings. #}
+{% macro json_text_list(column, path) %}
+  {{- return(adapter.dispatch('json_text_list', 'acacia')(column, path)) -}}
+{% endmacro %}
+
+{% macro default__json_text_list(column, path) %}
+  {{- return("cast(json_extract(" ~ column ~ ", '" ~ path ~ "') as varchar[])") -}}
+{% endmacro %}
+
+{% macro spark__json_text_list(column, path) %}
+  {{- return("from_json(get_json_object(" ~ column ~ ", '" ~ path ~ "'), 'array<string>')") -}}
+{% endmacro %}
+
+{#
+  `as` of a common table expression, with DuckDB's hint whether to compute it once
+  (`materialized`) or inline it (`not materialized`) where a model measured it matters;
+  an engine without the hint plans it itself.
+#}
+{% macro cte_as(hint) %}
+  {{- return(adapter.dispatch('cte_as', 'acacia')(hint)) -}}
+{% endmacro %}
+
+{% macro default__cte_as(hint) %}
+  {{- return('as ' ~ hint) -}}
+{% endmacro %}
+
+{% macro spark__cte_as(hint) %}
+  {{- return('as') -}}
+{% endmacro %}
+
+{# The number of `unit` ('day' or 'second') boundaries from `start` to `end`. #}
+{% macro date_diff(unit, start, end) %}
+  {%- if unit not in ('day', 'second') -%}
+    {{ exceptions.raise_compiler_error("date_diff counts days or seconds, not " ~ unit) }}
+  {%- endif -%}
+  {{- return(adapter.dispatch('date_diff', 'acacia')(unit, start, end)) -}}
+{% endmacro %}
+
+{% macro default__date_diff(unit, start, end) %}
+  {{- return("date_diff('" ~ unit ~ "', " ~ start ~ ", " ~ end ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__date_diff(unit, start, end) %}
+  {%- if unit == 'day' -%}
+    {{- return("datediff(" ~ end ~ ", " ~ start ~ ")") -}}
+  {%- endif -%}
+  {#- Each instant floored to its second, as DuckDB counts second boundaries. -#}
+  {{- return("(unix_timestamp(" ~ end ~ ") - unix_timestamp(" ~ start ~ "))") -}}
+{% endmacro %}
+
+{# The `value` of the row with the smallest (arg_min) or largest (arg_max) `key`. #}
+{% macro arg_min(value, key) %}
+  {{- return(adapter.dispatch('arg_min', 'acacia')(value, key)) -}}
+{% endmacro %}
+
+{% macro default__arg_min(value, key) %}
+  {{- return("arg_min(" ~ value ~ ", " ~ key ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__arg_min(value, key) %}
+  {{- return("min_by(" ~ value ~ ", " ~ key ~ ")") -}}
+{% endmacro %}
+
+{% macro arg_max(value, key) %}
+  {{- return(adapter.dispatch('arg_max', 'acacia')(value, key)) -}}
+{% endmacro %}
+
+{% macro default__arg_max(value, key) %}
+  {{- return("arg_max(" ~ value ~ ", " ~ key ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__arg_max(value, key) %}
+  {{- return("max_by(" ~ value ~ ", " ~ key ~ ")") -}}
+{% endmacro %}
+
+{# A row of `values`, compared field by field (a sort key of several columns). #}
+{% macro row_of(values) %}
+  {{- return(adapter.dispatch('row_of', 'acacia')(values)) -}}
+{% endmacro %}
+
+{% macro default__row_of(values) %}
+  {{- return("row(" ~ values | join(", ") ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__row_of(values) %}
+  {{- return("struct(" ~ values | join(", ") ~ ")") -}}
+{% endmacro %}
+
+{# The distinct values of `column` in a group, as a sorted list. #}
+{% macro sorted_set(column) %}
+  {{- return(adapter.dispatch('sorted_set', 'acacia')(column)) -}}
+{% endmacro %}
+
+{% macro default__sorted_set(column) %}
+  {{- return("list(distinct " ~ column ~ " order by " ~ column ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__sorted_set(column) %}
+  {{- return("array_sort(collect_set(" ~ column ~ "))") -}}
+{% endmacro %}
+
+{# A list's texts joined by `separator`. #}
+{% macro list_join(column, separator) %}
+  {{- return(adapter.dispatch('list_join', 'acacia')(column, separator)) -}}
+{% endmacro %}
+
+{% macro default__list_join(column, separator) %}
+  {{- return("array_to_string(" ~ column ~ ", '" ~ separator ~ "')") -}}
+{% endmacro %}
+
+{% macro spark__list_join(column, separator) %}
+  {{- return("array_join(" ~ column ~ ", '" ~ separator ~ "')") -}}
+{% endmacro %}
+
+{# One row per element of a list column (in a select list). #}
+{% macro unnest_list(column) %}
+  {{- return(adapter.dispatch('unnest_list', 'acacia')(column)) -}}
+{% endmacro %}
+
+{% macro default__unnest_list(column) %}
+  {{- return("unnest(" ~ column ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__unnest_list(column) %}
+  {{- return("explode(" ~ column ~ ")") -}}
+{% endmacro %}
+
+{# A relation of one column, `name`: the integers from `first` to `last`, both included. #}
+{% macro integers(name, first, last) %}
+  {{- return(adapter.dispatch('integers', 'acacia')(name, first, last)) -}}
+{% endmacro %}
+
+{% macro default__integers(name, first, last) %}
+  {{- return("(select cast(unnest(generate_series(" ~ first ~ ", " ~ last ~ ")) as integer) as " ~ name ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__integers(name, first, last) %}
+  {{- return("(select explode(sequence(" ~ first ~ ", " ~ last ~ ")) as " ~ name ~ ")") -}}
+{% endmacro %}
+
+{#
+  A relation of one column, `name`: the dates from `first` to `last`, both included,
+  every `step` (an interval: '1 day', '1 month').
+#}
+{% macro dates(name, first, last, step) %}
+  {{- return(adapter.dispatch('dates', 'acacia')(name, first, last, step)) -}}
+{% endmacro %}
+
+{% macro default__dates(name, first, last, step) %}
+  {{- return("(select cast(unnest(generate_series(cast(" ~ first ~ " as date), cast(" ~ last
+             ~ " as date), interval " ~ step ~ ")) as date) as " ~ name ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__dates(name, first, last, step) %}
+  {{- return("(select explode(sequence(cast(" ~ first ~ " as date), cast(" ~ last
+             ~ " as date), interval " ~ step ~ ")) as " ~ name ~ ")") -}}
+{% endmacro %}
+
+{# The continuous quantile `fraction` of `column` in a group (linear interpolation). #}
+{% macro quantile_cont(column, fraction) %}
+  {{- return(adapter.dispatch('quantile_cont', 'acacia')(column, fraction)) -}}
+{% endmacro %}
+
+{% macro default__quantile_cont(column, fraction) %}
+  {{- return("quantile_cont(" ~ column ~ ", " ~ fraction ~ ")") -}}
+{% endmacro %}
+
+{% macro spark__quantile_cont(column, fraction) %}
+  {{- return("percentile(" ~ column ~ ", " ~ fraction ~ ")") -}}
+{% endmacro %}
+
+{# A group's `key` and `value` pairs as a JSON object text, keys in order. #}
+{% macro json_object_agg(key, value) %}
+  {{- return(adapter.dispatch('json_object_agg', 'acacia')(key, value)) -}}
+{% endmacro %}
+
+{% macro default__json_object_agg(key, value) %}
+  {{- return("to_json(map(list(" ~ key ~ " order by " ~ key ~ "), list(" ~ value ~ " order by " ~ key ~ ")))") -}}
+{% endmacro %}
+
+{% macro spark__json_object_agg(key, value) %}
+  {{- return("to_json(map_from_entries(array_sort(collect_list(struct(" ~ key ~ ", " ~ value ~ ")))))") -}}
+{% endmacro %}
+
+{#
+  `value` rounded to `digits` decimals, half up on its decimal value, as a person
+  rounds (5.005 hours is 5.01): the same on every engine. A double's own rounding
+  depends on its binary value (DuckDB gives 5.0) and Spark rounds its shortest text.
+#}
+{% macro rounded(value, digits) %}
+  {{- return("cast(round(cast(" ~ value ~ " as decimal(38, 9)), " ~ digits ~ ") as double)") -}}
 {% endmacro %}

@@ -2,7 +2,7 @@
 {% macro activity_weights() %}
   {%- set weights = setting('activity_weights') -%}
   {%- if weights | length == 0 -%}
-    (select null::varchar as activity_type, null::double as weight where false)
+    (select null::string as activity_type, null::double as weight where false)
   {%- else -%}
     (select * from (values
       {%- for name, weight in weights.items() %}
@@ -52,7 +52,7 @@
   scoring.half_life_days days of age.
 #}
 {% macro decayed(weight_col, date_col) -%}
-    {{ weight_col }} * pow(0.5, date_diff('day', {{ date_col }}, {{ as_of_date() }})
+    {{ weight_col }} * pow(0.5, {{ date_diff('day', date_col, as_of_date()) }}
         / {{ setting('scoring')['half_life_days'] }})
 {%- endmacro %}
 

@@ -173,15 +173,22 @@ def resolve_for_models(session: duckdb.DuckDBPyConnection, identities: Any) -> A
     """The int_identities__resolved model (models/models/intermediate): resolve the
     identities of the relation ``identities`` (stg_landing__identities, in dbt's
     session), write the results beside the landing zone, and return each identity's
-    member as the model's rows. The configuration is the one the pipeline named in
-    ``ACACIA_CONFIG``, the batch the build's (``ACACIA_BUILD``)."""
+    member as the model's rows."""
+    return resolve_arrow(identities.to_arrow_table())
+
+
+def resolve_arrow(identities: pa.Table) -> pa.Table:
+    """Resolve the rows of stg_landing__identities (an Arrow table, from whichever
+    engine built it), write the results beside the landing zone, and return each
+    identity's member: the int_identities__resolved model. The configuration is the one
+    the pipeline named in ``ACACIA_CONFIG``, the batch the build's (``ACACIA_BUILD``)."""
     from pipelines.config import load_config
 
     batch = json.loads(os.environ.get("ACACIA_BUILD", "{}")).get("batch", 0)
     # In a connection of its own, in memory, as outside dbt: in dbt's session, on the
     # warehouse file, the same work took a fifth longer at ten million activities.
     with duckdb.connect(config={"memory_limit": "2GB"}) as con:
-        con.register("resolution_input", identities.to_arrow_table())
+        con.register("resolution_input", identities)
         resolve_identities(con, load_config(), "resolution_input", batch)
         return con.sql("select * from all_members order by identity_key").to_arrow_table()
 

@@ -6,13 +6,9 @@ mart each event's: the two are read alike, so they compare."""
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    import pyarrow as pa
+    from pipelines.places import places_arrow
 
-    from pipelines.places import COLUMNS, places_table
-
-    accounts = dbt.ref("stg_landing__identities").project("location, timezone")
-    events = dbt.ref("stg_event_attendance").project(
-        "concat_ws(', ', city, country) as location, null::varchar as timezone"
+    return places_arrow(
+        dbt.ref("stg_landing__identities").project("location, timezone").to_arrow_table(),
+        dbt.ref("stg_event_attendance").project("city, country").to_arrow_table(),
     )
-    rows = places_table(accounts.union(events))
-    return pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(COLUMNS)})

@@ -13,7 +13,7 @@
     post_hook="{{ record_watermark() }}"
 ) }}
 {%- set since = watermark() %}
-with landed as not materialized (
+with landed {{ cte_as('not materialized') }} (
     select * from {{ read_landed(unread_files('activities'), 'activities') }}
 ),
 
@@ -26,7 +26,7 @@ repeated as (
 
 latest as (
     select landed.* from landed anti join repeated using (source, activity_id)
-    union all by name
+    union all
     (
         select landed.* from landed semi join repeated using (source, activity_id)
         qualify row_number() over (
@@ -41,8 +41,8 @@ fetched as (
         source,
         activity_id,
         type as activity_type,
-        timezone('UTC', occurred_at) as occurred_at,
-        cast(timezone('UTC', occurred_at) as date) as activity_date,
+        {{ utc_timestamp('occurred_at') }} as occurred_at,
+        cast({{ utc_timestamp('occurred_at') }} as date) as activity_date,
         actor as source_user_id,
         channel,
         url,
@@ -50,15 +50,15 @@ fetched as (
         thread_id,
         parent_id,
         -- The tags the keyword rules found (acacia.yml tags.rules, applied at sync).
-        cast(json_extract(extra, '$.tags') as varchar[]) as tags,
+        {{ json_text_list('extra', '$.tags') }} as tags,
         coalesce(is_deleted, false) as is_deleted,
-        timezone('UTC', fetched_at) as fetched_at,
+        {{ utc_timestamp('fetched_at') }} as fetched_at,
         _file
     from latest
 ),
 
 resolved as (
-    select * from {{ ref('int_identities__resolved') }}
+    select * from {{ intermediate('int_identities__resolved') }}
 ),
 
 staged as (
@@ -99,7 +99,7 @@ staff_organizations as (
 
 -- Materialized: the final sort then reads a buffer DuckDB can spill to disk; sorting
 -- straight off the joins ran out of memory at ten million activities.
-with_member as materialized (
+with_member {{ cte_as('materialized') }} (
     select s.*, r.member_id, coalesce(r.is_bot, false) as is_bot
     from staged as s
     left join resolved as r using (source, source_user_id)

@@ -27,7 +27,7 @@ per_place as (
     group by source, channel
 ),
 
-per_member as materialized (
+per_member {{ cte_as('materialized') }} (
     select
         source,
         channel,

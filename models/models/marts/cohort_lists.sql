@@ -20,7 +20,7 @@ select
     first_activity_date,
     first_contribution_date,
     last_activity_date,
-    array_to_string(sources, ', ') as sources
+    {{ list_join('sources', ', ') }} as sources
 from {{ ref('member_cohorts') }}
 where {{ flag }}
     {%- if not staff_included %} and not (is_staff or is_staff_organization){% endif %}

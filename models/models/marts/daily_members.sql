@@ -12,12 +12,12 @@ with member_days as (
 ),
 
 days as (
-    select cast(range as date) as activity_date
-    from range(
-        (select coalesce(min(activity_date), {{ as_of_date() }}) from member_days),
-        {{ as_of_date() }} + interval 1 day,
-        interval 1 day
-    )
+    select activity_date from {{ dates(
+        'activity_date',
+        '(select coalesce(min(activity_date), ' ~ as_of_date() ~ ') from member_days)',
+        as_of_date(),
+        '1 day'
+    ) }}
 ),
 
 per_day as (

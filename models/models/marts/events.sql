@@ -24,14 +24,14 @@ details as (
         min(event_date) as event_date,
         -- Every row of an event carries its list row (or, unlisted, its location): the
         -- latest import's, so the same rows always give the same details.
-        arg_max(format, (fetched_at, activity_id)) as format,
-        arg_max(city, (fetched_at, activity_id)) as city_given,
-        arg_max(country, (fetched_at, activity_id)) as country_given,
-        arg_max(organizers, (fetched_at, activity_id)) as organizers,
-        arg_max(notes_url, (fetched_at, activity_id)) as notes_url,
-        arg_max(report_url, (fetched_at, activity_id)) as report_url,
-        arg_max(photos_url, (fetched_at, activity_id)) as photos_url,
-        arg_max(recording_url, (fetched_at, activity_id)) as recording_url
+        {{ arg_max('format', row_of(['fetched_at', 'activity_id'])) }} as format,
+        {{ arg_max('city', row_of(['fetched_at', 'activity_id'])) }} as city_given,
+        {{ arg_max('country', row_of(['fetched_at', 'activity_id'])) }} as country_given,
+        {{ arg_max('organizers', row_of(['fetched_at', 'activity_id'])) }} as organizers,
+        {{ arg_max('notes_url', row_of(['fetched_at', 'activity_id'])) }} as notes_url,
+        {{ arg_max('report_url', row_of(['fetched_at', 'activity_id'])) }} as report_url,
+        {{ arg_max('photos_url', row_of(['fetched_at', 'activity_id'])) }} as photos_url,
+        {{ arg_max('recording_url', row_of(['fetched_at', 'activity_id'])) }} as recording_url
     from rows
     group by event_id
 ),
@@ -44,7 +44,7 @@ placed as (
         pl.country,
         pl.region
     from details as d
-    left join {{ ref('int_places') }} as pl
+    left join {{ intermediate('int_places') }} as pl
         on pl.kind = 'location' and pl.value = concat_ws(', ', d.city_given, d.country_given)
 ),
 
@@ -79,11 +79,11 @@ first_day as (
 ),
 
 daily as (
-    select d.event_id, r.range as day, coalesce(c.activities, 0) as activities
+    select d.event_id, r.day, coalesce(c.activities, 0) as activities
     from details as d
-    cross join range(-{{ trend }}, {{ after }} + 1) as r
-    left join community as c on c.activity_date = d.event_date + r.range::integer
-    where r.range <> 0
+    cross join {{ integers('day', -trend, after) }} as r
+    left join community as c on c.activity_date = d.event_date + r.day
+    where r.day <> 0
 ),
 
 trend as (
@@ -100,9 +100,9 @@ trend as (
 predicted as (
     select
         t.event_id,
-        sum(greatest(0, t.trend_intercept + t.trend_slope * r.range)) as predicted_after
+        sum(greatest(0, t.trend_intercept + t.trend_slope * r.day)) as predicted_after
     from trend as t
-    cross join range(1, {{ after }} + 1) as r
+    cross join {{ integers('day', 1, after) }} as r
     group by t.event_id
 ),
 

@@ -4,7 +4,7 @@
 -- staff (organizational diversity: neither staff members nor the staff organization),
 -- for the last four 90-day windows.
 with windows as (
-    select cast(unnest(range(0, 4)) as integer) as windows_ago
+    select windows_ago from {{ integers('windows_ago', 0, 3) }}
 ),
 
 contributions as (
@@ -54,7 +54,7 @@ select
     m.factor as contributor_absence_factor,
     o.factor as elephant_factor,
     coalesce(s.outside_staff, 0) as outside_staff_contributions,
-    round(s.outside_staff / nullif(m.contributions, 0), 4) as outside_staff_share
+    {{ rounded('s.outside_staff / nullif(m.contributions, 0)', 4) }} as outside_staff_share
 from windows as w
 left join members_factor as m using (windows_ago)
 left join organizations_factor as o using (windows_ago)

@@ -5,7 +5,7 @@ with identities as (
 ),
 
 resolved as (
-    select * from {{ ref('int_identities__resolved') }}
+    select * from {{ intermediate('int_identities__resolved') }}
 )
 
 select

@@ -37,9 +37,11 @@ gaps as (
     select
         member_id,
         activity_date,
-        date_diff('day', lag(activity_date) over (partition by member_id
-                                                  order by activity_date), activity_date)
-            as days_since_previous
+        {{ date_diff(
+            'day',
+            'lag(activity_date) over (partition by member_id order by activity_date)',
+            'activity_date'
+        ) }} as days_since_previous
     from days
 ),
 

@@ -61,7 +61,7 @@ select
     m.is_bot,
     m.is_staff,
     m.is_staff_organization,
-    round(r.activity_score, 4) as activity_score,
+    {{ rounded('r.activity_score', 4) }} as activity_score,
     r.points_30d,
     r.points_90d,
     r.activities as activities_in_window,

@@ -7,14 +7,14 @@ with identities as (
 ),
 
 ruled as (
-    select member_id, unnest(tags) as tag, occurred_at
+    select member_id, {{ unnest_list('tags') }} as tag, occurred_at
     from {{ ref('activity_facts') }}
     where tags is not null and not is_deleted
 ),
 
 by_rule as (
     select member_id, tag, 'rule' as origin, count(*) as activities,
-           min(occurred_at) as first_at, null::varchar as tagged_by
+           min(occurred_at) as first_at, null::string as tagged_by
     from ruled
     group by member_id, tag
 ),

@@ -6,12 +6,12 @@ with identities as (
         -- Which source's profile to prefer for names and places.
         -- (the registered sources' order: connectors/<source>/source.py, profile_rank),
         -- then the account key, so two accounts on one source always give the same answer.
-        (
+        {%- set rank -%}
             case source
                 {%- for source_name in acacia_sources() %} when '{{ source_name }}' then {{ loop.index }}
-                {%- endfor %} else 999 end,
-            identity_key
-        ) as preference
+                {%- endfor %} else 999 end
+        {%- endset %}
+        {{ row_of([rank, 'identity_key']) }} as preference
     from {{ ref('identities') }}
 ),
 
@@ -19,16 +19,16 @@ people as (
     select
         member_id,
         coalesce(
-            arg_min(nullif(display_name, ''), preference)
+            {{ arg_min("nullif(display_name, '')", 'preference') }}
                 filter (where nullif(display_name, '') is not null),
-            arg_min(username, preference)
+            {{ arg_min("username", 'preference') }}
         ) as display_name,
-        arg_min(location, preference) filter (where location is not null) as location,
-        arg_min(timezone, preference) filter (where timezone is not null) as timezone,
-        arg_min(company, preference) filter (where company is not null) as company,
-        arg_min(profile_url, preference) filter (where profile_url is not null) as profile_url,
-        arg_min(avatar_url, preference) filter (where avatar_url is not null) as avatar_url,
-        list(distinct source order by source) as sources,
+        {{ arg_min("location", 'preference') }} filter (where location is not null) as location,
+        {{ arg_min("timezone", 'preference') }} filter (where timezone is not null) as timezone,
+        {{ arg_min("company", 'preference') }} filter (where company is not null) as company,
+        {{ arg_min("profile_url", 'preference') }} filter (where profile_url is not null) as profile_url,
+        {{ arg_min("avatar_url", 'preference') }} filter (where avatar_url is not null) as avatar_url,
+        {{ sorted_set('source') }} as sources,
         count(*) as identity_count,
         bool_or(is_bot) as is_bot,
         bool_and(is_deleted) as is_deleted,
@@ -99,8 +99,8 @@ select
     coalesce(s.activities_90d, 0) as activities_90d,
     coalesce(s.points_90d, 0) as points_90d
 from people as p
-left join {{ ref('int_places') }} as pl on pl.kind = 'location' and pl.value = p.location
-left join {{ ref('int_places') }} as pt on pt.kind = 'timezone' and pt.value = p.timezone
+left join {{ intermediate('int_places') }} as pl on pl.kind = 'location' and pl.value = p.location
+left join {{ intermediate('int_places') }} as pt on pt.kind = 'timezone' and pt.value = p.timezone
 left join current_organization as o using (member_id)
 left join activity_summary as s using (member_id)
 -- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max

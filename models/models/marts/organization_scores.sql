@@ -17,9 +17,9 @@ select
     a.organization,
     coalesce(o.is_staff, false) as is_staff,
     a.organization = 'Unaffiliated' as is_unaffiliated,
-    round(coalesce(sum(points) filter (where {{ in_window('activity_date', 90) }}), 0), 2)
+    {{ rounded("coalesce(sum(points) filter (where " ~ in_window('activity_date', 90) ~ "), 0)", 2) }}
         as points_90d,
-    round(coalesce(sum(points) filter (where {{ in_window('activity_date', 90, 1) }}), 0), 2)
+    {{ rounded("coalesce(sum(points) filter (where " ~ in_window('activity_date', 90, 1) ~ "), 0)", 2) }}
         as previous_points_90d,
     count(distinct member_id) filter (where {{ in_window('activity_date', 90) }})
         as active_members,

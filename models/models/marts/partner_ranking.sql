@@ -8,12 +8,11 @@ with scores as (
 ),
 
 by_source as (
-    select organization, to_json(map(list(source), list(points))) as points_by_source
+    select organization, {{ json_object_agg('source', 'points') }} as points_by_source
     from (
-        select organization, source, round(sum(points), 2) as points
+        select organization, source, {{ rounded('sum(points)', 2) }} as points
         from {{ ref('organization_breakdown') }}
         group by all
-        order by organization, source
     )
     group by organization
 ),
@@ -33,9 +32,9 @@ select
     s.organization,
     s.points_90d as score,
     s.previous_points_90d as previous_score,
-    round(s.points_90d - s.previous_points_90d, 2) as change,
+    {{ rounded('s.points_90d - s.previous_points_90d', 2) }} as change,
     case when s.previous_points_90d > 0
-        then round((s.points_90d - s.previous_points_90d) / s.previous_points_90d, 4)
+        then {{ rounded('(s.points_90d - s.previous_points_90d) / s.previous_points_90d', 4) }}
     end as change_ratio,
     s.active_members,
     s.contributors,

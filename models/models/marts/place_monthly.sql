@@ -4,12 +4,12 @@
 -- and events of unknown place are in neither group. is_complete: the month lies wholly
 -- in the year (the first and the current month do not).
 with months as (
-    select range::date as month
-    from range(
-        date_trunc('month', {{ as_of_date() }} - 364),
-        date_trunc('month', {{ as_of_date() }}) + interval 1 month,
-        interval 1 month
-    )
+    select month from {{ dates(
+        'month',
+        "date_trunc('month', " ~ as_of_date() ~ " - 364)",
+        "date_trunc('month', " ~ as_of_date() ~ ")",
+        '1 month'
+    ) }}
 ),
 
 members as (

@@ -21,7 +21,7 @@ changed as (
 
 -- Not materialized: each use reads only its columns of the activities (a copy of the
 -- people's activities cost more than reading them three times).
-activities as not materialized (
+activities {{ cte_as('not materialized') }} (
     select *, source || ':' || coalesce(thread_id, activity_key) as thread_key
     from {{ ref('activities') }}
     where not is_bot
@@ -80,7 +80,7 @@ timed as (
         cast(date_trunc('week', i.occurred_at) as date) as opened_week,
         f.first_response_at,
         f.responder_id,
-        round(date_diff('second', i.occurred_at, f.first_response_at) / 3600.0, 2)
+        {{ rounded(date_diff('second', 'i.occurred_at', 'f.first_response_at') ~ ' / 3600.0', 2) }}
             as hours_to_first_response
     from items as i
     left join first_responses as f using (activity_key)

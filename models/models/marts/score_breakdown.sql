@@ -9,7 +9,7 @@ select
     any_value(weight) as weight,
     sum(activities)::bigint as activities,
     sum(points) as points,
-    round(sum({{ decayed('points', 'activity_date') }}), 4) as decayed_points,
+    {{ rounded('sum(' ~ decayed('points', 'activity_date') ~ ')', 4) }} as decayed_points,
     min(activity_date) as first_activity_date,
     max(activity_date) as last_activity_date
 from {{ member_days() }}

@@ -12,8 +12,9 @@ with humans as (
 
 window_starts as (
     select {{ as_of_date() }} - days + 1 as start_date
-    from (select unnest([{{ standard_windows() | join(', ') }}]) as days)
-    where isodow({{ as_of_date() }} - days + 1) <> 1
+    from (values {% for days in standard_windows() %}({{ days }}){{ ', ' if not loop.last }}{% endfor %}) as w(days)
+    -- Not a Monday: not the first day of its week.
+    where cast(date_trunc('week', {{ as_of_date() }} - days + 1) as date) <> {{ as_of_date() }} - days + 1
 ),
 
 member_weeks as (

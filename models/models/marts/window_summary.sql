@@ -20,7 +20,7 @@ with humans as (
         d.member_id, d.activity_date, d.category, d.activities, d.is_staff,
         -- A deleted account counts as active, never as new: there is nobody to welcome.
         case when not m.is_deleted then cast(m.first_seen_at as date) end as first_day,
-        {{ as_of_date() }} - d.activity_date as age
+        {{ date_diff('day', 'd.activity_date', as_of_date()) }} as age
     from {{ member_days() }} as d
     join {{ ref('members') }} as m using (member_id)
     where not d.is_bot and d.activity_date > {{ as_of_date() }} - 730

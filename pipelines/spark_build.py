@@ -1,0 +1,149 @@
+"""The models built on Spark (docs/scale.md): the same dbt project, by dbt-spark.
+
+dbt-spark's session method (Spark inside this process) runs SQL models only, and the two
+intermediate models are Python (identity resolution and places). So a Spark build is
+three steps in one process and one Spark session:
+
+1. dbt builds the staging layer on Spark;
+2. the intermediate models' Python (the same functions the DuckDB models call) reads the
+   staging tables from Spark as Arrow and writes its tables back to Spark, in the
+   ``intermediate`` schema, with identity resolution's results (which it also writes
+   beside the landing zone, as on DuckDB);
+3. dbt builds the marts, which read those tables (the ``intermediate`` macro).
+
+Run it with ``python -m pipelines.spark_build --config acacia.yml --warehouse DIR``,
+with dbt-spark installed (``pip install -e '.[spark]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pipelines.defs.models import BUILD_ENV, MODELS_DIR, dbt_environment
+from pipelines.landing import LandingZone
+from pipelines.sources import SOURCES
+
+#: The schema of the intermediate tables (dbt_project.yml).
+INTERMEDIATE = "intermediate"
+
+
+class SparkBuildError(RuntimeError):
+    """A step of the Spark build failed; the message says which."""
+
+
+def build_on_spark(
+    config: Any, warehouse: str, target_path: Path, batch: int = 1, marts: str = "marts"
+) -> None:
+    """Build the models of ``config``'s workspace on Spark, with Spark's warehouse (its
+    tables' folder) at ``warehouse``, a path or a URL, and dbt's artifacts in
+    ``target_path``. ``marts`` is the dbt selection built after the intermediate step."""
+    from pyspark.sql import SparkSession
+
+    os.environ.update(dbt_environment(config, batch))
+    os.environ["ACACIA_SPARK_WAREHOUSE"] = str(warehouse)
+    _add_settings(landed_folders=_landed_folders(config))
+    _dbt(target_path, "staging")
+    # The session dbt-spark made (its connections run in threads of their own, so this
+    # thread has no active session; the builder returns the process's).
+    _intermediate(SparkSession.builder.getOrCreate(), config)
+    _dbt(target_path, marts)
+
+
+def _dbt(target_path: Path, select: str) -> None:
+    from dbt.cli.main import dbtRunner
+
+    args = [
+        "build",
+        "--target",
+        "spark",
+        "--project-dir",
+        str(MODELS_DIR),
+        "--profiles-dir",
+        str(MODELS_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path),
+        "--select",
+        select,
+    ]
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        raise SparkBuildError(f"dbt build --select {select} failed on Spark: {result.exception}")
+
+
+def _intermediate(spark: Any, config: Any) -> None:
+    """The intermediate models, from the staging tables Spark built, written to Spark;
+    and identity resolution's results (``resolution/*.parquet``, which the DuckDB marts
+    read from the data folder) as tables beside them, so the marts read them from
+    Spark's warehouse wherever Spark runs (the ``resolved`` macro)."""
+    import pyarrow.parquet as pq
+
+    from pipelines.identity.run import SCHEMAS, resolve_arrow
+    from pipelines.places import places_arrow
+
+    identities = spark.table("staging.stg_landing__identities").toArrow()
+    events = spark.table("staging.stg_event_attendance").select("city", "country").toArrow()
+    tables = {
+        "int_identities__resolved": resolve_arrow(identities),
+        "int_places": places_arrow(identities.select(["location", "timezone"]), events),
+    }
+    for name, schema in SCHEMAS.items():
+        path = config.storage.resolution() / f"{name}.parquet"
+        found = pq.read_table(path, schema=schema) if path.exists() else schema.empty_table()
+        tables[f"resolution_{name}"] = found
+    spark.sql(f"create schema if not exists {INTERMEDIATE}")
+    for name, table in tables.items():
+        frame = spark.createDataFrame(table, schema=_spark_schema(table.schema))
+        frame.write.mode("overwrite").format("parquet").saveAsTable(f"{INTERMEDIATE}.{name}")
+
+
+def _spark_schema(schema: Any) -> Any:
+    """Spark's schema of an Arrow schema (an empty table has no rows to infer it from)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def _add_settings(**values: Any) -> None:
+    """Add build settings (``ACACIA_BUILD``) for what Spark's SQL cannot look up itself:
+    which landing folders hold files (the ``landed_files_in`` macro)."""
+    settings = json.loads(os.environ[BUILD_ENV])
+    os.environ[BUILD_ENV] = json.dumps({**settings, **values})
+
+
+def _landed_folders(config: Any) -> list[str]:
+    """The landing zone's table folders that hold landed files, as the staging models
+    name them (the ``landing`` setting, a source, a table): Spark fails to read a folder
+    with none, where DuckDB's glob finds nothing."""
+    landing = json.loads(os.environ[BUILD_ENV])["landing"]
+    zone = LandingZone(config.storage.landing())
+    return [
+        f"{landing}/{source}/{table}/"
+        for source in SOURCES
+        for table in ("activities", "identities")
+        if zone.names(source, table)
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    from pipelines.config import load_config
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, type=Path, help="the workspace's acacia.yml")
+    parser.add_argument("--warehouse", required=True, help="Spark's warehouse folder or URL")
+    parser.add_argument("--target-path", type=Path, default=None, help="dbt's artifacts")
+    parser.add_argument("--batch", type=int, default=1, help="the build's batch number")
+    parser.add_argument("--marts", default="marts", help="the dbt selection of the marts")
+    args = parser.parse_args(argv)
+    config = load_config(args.config)
+    target = args.target_path or config.storage.data_dir / "dbt" / "spark"
+    build_on_spark(config, args.warehouse, target, args.batch, args.marts)
+
+
+if __name__ == "__main__":
+    main()
