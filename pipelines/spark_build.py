@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pipelines.defs.models import BUILD_ENV, MODELS_DIR, dbt_environment
+from pipelines.defs.models import BUILD_ENV, MODELS_DIR, dbt_environment, next_batch
+from pipelines.landing import SCHEMAS as RECORD_SCHEMAS
 from pipelines.landing import LandingZone
 from pipelines.sources import SOURCES
 
@@ -35,15 +36,15 @@ class SparkBuildError(RuntimeError):
     """A step of the Spark build failed; the message says which."""
 
 
-def build_on_spark(
-    config: Any, warehouse: str, target_path: Path, batch: int = 1, marts: str = "marts"
-) -> None:
+def build_on_spark(config: Any, warehouse: str, target_path: Path, marts: str = "marts") -> None:
     """Build the models of ``config``'s workspace on Spark, with Spark's warehouse (its
     tables' folder) at ``warehouse``, a path or a URL, and dbt's artifacts in
-    ``target_path``. ``marts`` is the dbt selection built after the intermediate step."""
+    ``target_path``. ``marts`` is the dbt selection built after the intermediate step.
+    The build's batch number comes after every earlier build's of the workspace, on
+    either engine (identity resolution marks what changed with it)."""
     from pyspark.sql import SparkSession
 
-    os.environ.update(dbt_environment(config, batch))
+    os.environ.update(dbt_environment(config, next_batch(config)))
     os.environ["ACACIA_SPARK_WAREHOUSE"] = str(warehouse)
     _add_settings(landed_folders=_landed_folders(config))
     _dbt(target_path, "staging")
@@ -73,7 +74,10 @@ def _dbt(target_path: Path, select: str) -> None:
     ]
     result = dbtRunner().invoke(args)
     if not result.success:
-        raise SparkBuildError(f"dbt build --select {select} failed on Spark: {result.exception}")
+        raise SparkBuildError(
+            f"dbt build --select {select} failed on Spark: {result.exception or 'see above'}"
+            f" (dbt's log: {target_path / 'dbt.log'})"
+        )
 
 
 def _intermediate(spark: Any, config: Any) -> None:
@@ -125,7 +129,7 @@ def _landed_folders(config: Any) -> list[str]:
     return [
         f"{landing}/{source}/{table}/"
         for source in SOURCES
-        for table in ("activities", "identities")
+        for table in RECORD_SCHEMAS
         if zone.names(source, table)
     ]
 
@@ -137,12 +141,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True, type=Path, help="the workspace's acacia.yml")
     parser.add_argument("--warehouse", required=True, help="Spark's warehouse folder or URL")
     parser.add_argument("--target-path", type=Path, default=None, help="dbt's artifacts")
-    parser.add_argument("--batch", type=int, default=1, help="the build's batch number")
     parser.add_argument("--marts", default="marts", help="the dbt selection of the marts")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     target = args.target_path or config.storage.data_dir / "dbt" / "spark"
-    build_on_spark(config, args.warehouse, target, args.batch, args.marts)
+    build_on_spark(config, args.warehouse, target, args.marts)
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def build_settings(config: Any, batch: int) -> dict[str, Any]:
     return {
         "as_of_date": clock.today().isoformat(),
         "batch": batch,
-        "landing": landing_for_duckdb(config),
+        "landing": landing_for_models(config),
         "activity_weights": config.activity_weights(),
         "scoring": config.scoring.model_dump(),
         "events": {**config.events.model_dump(), "priority_places": config.events.priority()},
@@ -94,9 +94,10 @@ def build_settings(config: Any, batch: int) -> dict[str, Any]:
     }
 
 
-def landing_for_duckdb(config: Any) -> str:
-    """The landing zone as the models' DuckDB reads it: ``landing`` (relative to the
-    data folder, its file search path) by default, else a path or a URL."""
+def landing_for_models(config: Any) -> str:
+    """The landing zone as the models read it (the ``landing`` build setting): ``landing``
+    by default, relative to the data folder (DuckDB's file search path; Spark's
+    ``data_path`` macro prefixes it), else a path or a URL."""
     landing = config.storage.landing()
     if landing.is_local and landing.local_path() == config.storage.data_dir / "landing":
         return "landing"
