@@ -352,3 +352,27 @@ def copy_workspace(synced: dict, folder: Path) -> Path:
     source = synced["config"].path.parent
     shutil.copytree(source, folder / "workspace")
     return folder / "workspace" / "acacia.yml"
+
+
+def assert_same_rows(label: object, columns: list[str], ours: list, theirs: list) -> None:
+    """Two tables' rows (each sorted alike) are the same, column by column: floats to a
+    tolerance (the engines and the orders of summing differ in the last bits), instants
+    as UTC wall time (DuckDB keeps the zone, Spark shows its session's, UTC)."""
+    import math
+    from datetime import UTC, datetime
+
+    def normalized(value: object) -> object:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    assert len(theirs) == len(ours), (label, len(ours), len(theirs))
+    for mine, other in zip(ours, theirs, strict=True):
+        for column, a, b in zip(columns, mine, other, strict=True):
+            a, b = normalized(a), normalized(b)
+            same = (
+                math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+                if isinstance(a, float) and isinstance(b, float)
+                else a == b
+            )
+            assert same, (label, column, mine, other)

@@ -10,7 +10,6 @@ by the next one.
 
 from __future__ import annotations
 
-import math
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from pipelines.landing import SCHEMAS, LandingZone
 from pipelines.publish import current_snapshot
 from pipelines.run import run_job
 from pipelines.team import TeamStore, store_path
+from tests.conftest import assert_same_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -109,15 +109,7 @@ def assert_same(nightly: dict, full: dict, night: str) -> None:
     for name, (columns, rows) in full.items():
         got_columns, got = nightly[name]
         assert got_columns == columns, (night, name)
-        assert len(got) == len(rows), (night, name, len(got), len(rows))
-        for mine, theirs in zip(got, rows, strict=True):
-            for column, a, b in zip(columns, mine, theirs, strict=True):
-                same = (
-                    math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-                    if isinstance(a, float) and isinstance(b, float)
-                    else a == b
-                )
-                assert same, (night, name, column, mine, theirs)
+        assert_same_rows((night, name), columns, got, rows)
 
 
 def full_rebuild(config, folder: Path):

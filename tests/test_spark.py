@@ -6,18 +6,16 @@ Python, the marts), equals what DuckDB built, row for row: every table of every 
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.config import load_config
-from tests.conftest import copy_workspace
+from tests.conftest import assert_same_rows, copy_workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -25,20 +23,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 LAYERS = ("staging", "intermediate", "marts")
 #: The build's own bookkeeping, which differs between any two builds.
 BOOKKEEPING = {"batch", "_batch"}
-
-
-def normalized(value: object) -> object:
-    """A value as both engines can agree on it: an instant as UTC wall time (DuckDB
-    keeps the zone, Spark shows the session's, UTC)."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def same(a: object, b: object) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
 
 
 def build_on_spark(config_path: Path, folder: Path, marts: str = "marts") -> Path:
@@ -106,10 +90,7 @@ def test_every_table_built_on_spark_equals_duckdb(synced, spark_workspace):
                 listed = ", ".join(f'"{c}"' for c in columns)
                 ours = con.execute(f"select {listed} from {schema}.{table} order by all").fetchall()
                 theirs = spark_rows(warehouse, schema, table, listed)
-                assert len(theirs) == len(ours), (table, len(theirs), len(ours))
-                for mine, spark in zip(ours, theirs, strict=True):
-                    for column, a, b in zip(columns, mine, spark, strict=True):
-                        assert same(normalized(a), normalized(b)), (table, column, mine, spark)
+                assert_same_rows(table, columns, ours, theirs)
                 compared.append(table)
         marts = {
             name
