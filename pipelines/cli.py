@@ -292,12 +292,23 @@ def _store(settings):
     return TeamStore(store_path(settings))
 
 
-def _decided(settings, said: str, apply: bool) -> None:
-    if apply:
-        typer.echo(said)
-        _apply(settings)
-    else:
-        typer.echo(f"{said} Run `acacia apply` to show it now (or it shows after the next sync).")
+def _decided(settings, said: str, apply: bool, merged: str | None = None) -> None:
+    """Say what was decided; with ``apply``, build and publish it and say it in the same
+    line (with the member that ``merged``, an identity key, is now part of)."""
+    if not apply:
+        typer.echo(f"{said}. Run `acacia apply` to show it now (or it shows after the next sync).")
+        return
+    applied = _apply(settings)
+    if merged:
+        rows = _snapshot_rows(
+            settings,
+            "select m.display_name from identities as i join members as m using (member_id) "
+            "where i.identity_key = ?",
+            [merged],
+        )
+        if rows:
+            said += f" into {rows[0][0]}"
+    typer.echo(f"{said}; dashboard updated in {applied.seconds:.1f} s.")
 
 
 @app.command()
@@ -328,7 +339,11 @@ def accept(
     store, who = _store(settings), _author(author)
     for sid, a, b in pairs:
         store.decide("merge", a, b, author=who, suggestion_id=sid)
-    _decided(settings, f"Accepted {len(pairs)} merge(s), by {who}.", apply)
+    if len(pairs) == 1:
+        said, merged = f"Merged {pairs[0][1]} and {pairs[0][2]}", pairs[0][1]
+    else:
+        said, merged = f"Accepted {len(pairs)} merges", None
+    _decided(settings, f"{said} (by {who})", apply, merged)
 
 
 @app.command()
@@ -344,7 +359,7 @@ def reject(
     a, b = _suggestion(settings, suggestion_id)
     who = _author(author)
     _store(settings).decide("not_same", a, b, author=who, suggestion_id=suggestion_id)
-    _decided(settings, f"Marked {a} and {b} as different people, by {who}.", apply)
+    _decided(settings, f"Kept {a} and {b} apart as different people (by {who})", apply)
 
 
 @app.command()
@@ -359,7 +374,7 @@ def unmerge(
     settings = _load(config)
     who = _author(author)
     _store(settings).decide("split", identity_key, author=who)
-    _decided(settings, f"Split {identity_key} off its member, by {who}.", apply)
+    _decided(settings, f"Split {identity_key} off into a member of its own (by {who})", apply)
 
 
 @app.command()
@@ -374,7 +389,7 @@ def merge(
     settings = _load(config)
     who = _author(author)
     _store(settings).decide("merge", identity_a, identity_b, author=who)
-    _decided(settings, f"Merged {identity_a} and {identity_b}, by {who}.", apply)
+    _decided(settings, f"Merged {identity_a} and {identity_b} (by {who})", apply, identity_a)
 
 
 @app.command()
@@ -382,17 +397,20 @@ def apply(config: ConfigOption = None) -> None:
     """Build what the team's decisions changed (identity resolution and the models
     after it, incrementally) and publish, without a sync or a Dagster run
     (pipelines/apply.py). Two at once take turns, so the later sees every decision."""
-    _apply(_load(config))
+    applied = _apply(_load(config))
+    typer.echo(f"Decisions {applied.line()}.")
 
 
-def _apply(settings) -> None:
+def _apply(settings):
     from pipelines.apply import apply_decisions
 
     try:
-        applied = apply_decisions(settings)
+        return apply_decisions(settings)
     except Exception as error:  # dbt's or DuckDB's, with what failed and where its log is
-        _fail(f"Applying the decisions failed: {error}\nNothing new was published.")
-    typer.echo(f"Decisions {applied.line()}.")
+        _fail(
+            f"Applying the decisions failed: {error}\nNothing new was published; the "
+            "decisions are recorded and the next build applies them."
+        )
 
 
 @app.command()

@@ -3,14 +3,12 @@ object storage through the same pyarrow filesystem the sync writes it with.
 
 DuckDB reads ``s3://`` itself only with its httpfs extension, which it downloads on
 first use. Registered here instead, the landing zone's URL (the build setting
-``landing``, pipelines/defs/models.py) is read by pyarrow's client, with the store's
+``landing``, pipelines/build/settings.py) is read by pyarrow's client, with the store's
 usual credentials (``AWS_*``), on a machine with no extension downloads.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -32,6 +30,8 @@ def register_landing(conn: Any, url: str) -> None:
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn: Any) -> None:
-        landing = json.loads(os.environ.get("ACACIA_BUILD", "{}")).get("landing", "")
+        from pipelines.build.settings import current
+
+        landing = current().settings["landing"]
         if "://" in landing:
             register_landing(conn, landing)

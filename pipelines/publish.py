@@ -44,6 +44,18 @@ SYNC_STATUS_COLUMNS = {
 }
 
 
+def publish_workspace(config: Any) -> Path:
+    """Publish ``config``'s workspace: its warehouse's marts, with the sources' sync
+    status read from the workspace itself (so every snapshot carries it, whoever
+    publishes: the nightly job, a decision, a rebuild)."""
+    from pipelines.landing import SyncStatus
+
+    status = SyncStatus(config.storage.sync_state()).load()
+    return publish(
+        config.storage.warehouse(), config.storage.serving(), sync_status=list(status.values())
+    )
+
+
 def publish(
     warehouse: Path,
     serving_dir: Path,
@@ -51,8 +63,9 @@ def publish(
     sync_status: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Copy the warehouse, keeping only ``schema``, into a new snapshot and point CURRENT
-    at it. ``sync_status`` (pipelines.landing.SyncStatus entries) goes in as the
-    ``_sync_status`` table, for the freshness line of every dashboard page.
+    at it (a workspace publishes with :func:`publish_workspace`). ``sync_status``
+    (pipelines.landing.SyncStatus entries) goes in as the ``_sync_status`` table, for
+    the freshness line of every dashboard page.
 
     One publish at a time (a lock file): what an interrupted one left (a half-written
     copy of the warehouse, with every member's data in it) is removed first."""

@@ -18,12 +18,12 @@ with dbt-spark installed (``pip install -e '.[spark]'``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from pipelines.defs.models import BUILD_ENV, MODELS_DIR, dbt_environment, next_batch
+from pipelines import build
+from pipelines.build.settings import running
 from pipelines.landing import SCHEMAS as RECORD_SCHEMAS
 from pipelines.landing import LandingZone
 from pipelines.sources import SOURCES
@@ -36,47 +36,33 @@ class SparkBuildError(RuntimeError):
     """A step of the Spark build failed; the message says which."""
 
 
-def build_on_spark(config: Any, warehouse: str, target_path: Path, marts: str = "marts") -> None:
+def build_on_spark(config: Any, warehouse: str, marts: str = "marts") -> None:
     """Build the models of ``config``'s workspace on Spark, with Spark's warehouse (its
-    tables' folder) at ``warehouse``, a path or a URL, and dbt's artifacts in
-    ``target_path``. ``marts`` is the dbt selection built after the intermediate step.
-    The build's batch number comes after every earlier build's of the workspace, on
-    either engine (identity resolution marks what changed with it)."""
+    tables' folder) at ``warehouse``, a path or a URL; dbt's artifacts and log go to the
+    workspace's ``dbt/spark``. ``marts`` is the dbt selection built after the
+    intermediate step. The three steps are one build (pipelines/build): one batch
+    number, after every earlier build's of the workspace on either engine (identity
+    resolution marks what changed with it)."""
     from pyspark.sql import SparkSession
 
-    os.environ.update(dbt_environment(config, next_batch(config)))
     os.environ["ACACIA_SPARK_WAREHOUSE"] = str(warehouse)
-    _add_settings(landed_folders=_landed_folders(config))
-    _dbt(target_path, "staging")
+    settings = build.settings_for(config, "spark")
+    settings["landed_folders"] = _landed_folders(config, settings["landing"])
+    _dbt(config, settings, "staging")
     # The session dbt-spark made (its connections run in threads of their own, so this
     # thread has no active session; the builder returns the process's).
-    _intermediate(SparkSession.builder.getOrCreate(), config)
-    _dbt(target_path, marts)
+    with running(config, settings):
+        _intermediate(SparkSession.builder.getOrCreate(), config)
+    _dbt(config, settings, marts)
 
 
-def _dbt(target_path: Path, select: str) -> None:
-    from dbt.cli.main import dbtRunner
-
-    args = [
-        "build",
-        "--target",
-        "spark",
-        "--project-dir",
-        str(MODELS_DIR),
-        "--profiles-dir",
-        str(MODELS_DIR),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path),
-        "--select",
-        select,
-    ]
-    result = dbtRunner().invoke(args)
-    if not result.success:
+def _dbt(config: Any, settings: dict[str, Any], select: str) -> None:
+    done = build.run(config, build.Plan(select=select), "spark", settings)
+    if done.failed:
         raise SparkBuildError(
-            f"dbt build --select {select} failed on Spark: {result.exception or 'see above'}"
-            f" (dbt's log: {target_path / 'dbt.log'})"
+            f"dbt build --select {select} failed on Spark: "
+            + str("; ".join(f"{r.name}: {r.message}" for r in done.failed[:5]))
+            + f" (dbt's log: {done.log})"
         )
 
 
@@ -113,18 +99,10 @@ def _spark_schema(schema: Any) -> Any:
     return from_arrow_schema(schema)
 
 
-def _add_settings(**values: Any) -> None:
-    """Add build settings (``ACACIA_BUILD``) for what Spark's SQL cannot look up itself:
-    which landing folders hold files (the ``landed_files_in`` macro)."""
-    settings = json.loads(os.environ[BUILD_ENV])
-    os.environ[BUILD_ENV] = json.dumps({**settings, **values})
-
-
-def _landed_folders(config: Any) -> list[str]:
+def _landed_folders(config: Any, landing: str) -> list[str]:
     """The landing zone's table folders that hold landed files, as the staging models
     name them (the ``landing`` setting, a source, a table): Spark fails to read a folder
     with none, where DuckDB's glob finds nothing."""
-    landing = json.loads(os.environ[BUILD_ENV])["landing"]
     zone = LandingZone(config.storage.landing())
     return [
         f"{landing}/{source}/{table}/"
@@ -140,12 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, type=Path, help="the workspace's acacia.yml")
     parser.add_argument("--warehouse", required=True, help="Spark's warehouse folder or URL")
-    parser.add_argument("--target-path", type=Path, default=None, help="dbt's artifacts")
     parser.add_argument("--marts", default="marts", help="the dbt selection of the marts")
     args = parser.parse_args(argv)
     config = load_config(args.config)
-    target = args.target_path or config.storage.data_dir / "dbt" / "spark"
-    build_on_spark(config, args.warehouse, target, args.marts)
+    build_on_spark(config, args.warehouse, args.marts)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from tests.conftest import TOKEN, write_config
+from tests.conftest import TOKEN, members_by_identity, write_config
 
 runner = CliRunner()
 
@@ -128,8 +130,16 @@ def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path
     ][:2]
     by = ["--config", str(config), "--author", "ada"]
     accepted = runner.invoke(app, ["accept", first, *by])
-    assert accepted.exit_code == 0 and "Accepted 1 merge(s), by ada" in accepted.output
+    assert accepted.exit_code == 0 and "(by ada)" in accepted.output
     assert "acacia apply" in accepted.output
+    # Applied now: one line says what happened, the member it made, and how long it took
+    # (dbt's log goes to its file); the published snapshot shows the merge.
+    applied = runner.invoke(app, ["apply", "--config", str(config)])
+    assert applied.exit_code == 0, applied.output
+    assert applied.output.count("\n") == 1 and "Decisions applied in" in applied.output
+    decided = TeamStore(store_path(load_config(config))).decisions()[0]
+    members = members_by_identity(load_config(config))
+    assert members[decided.identity_a] == members[decided.identity_b]
     rejected = runner.invoke(app, ["reject", second, *by])
     assert rejected.exit_code == 0 and "different people" in rejected.output
     store = TeamStore(store_path(load_config(config)))
@@ -138,8 +148,15 @@ def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path
         ("merge", first, "ada"),
         ("not_same", second, "ada"),
     ]
-    undone = runner.invoke(app, ["unmerge", merged.identity_b, *by])
-    assert undone.exit_code == 0 and "Split" in undone.output
+    undone = runner.invoke(app, ["unmerge", merged.identity_b, *by, "--apply"])
+    assert undone.exit_code == 0, undone.output
+    assert re.fullmatch(
+        rf"Split {re.escape(merged.identity_b)} off into a member of its own \(by ada\); "
+        r"dashboard updated in \d+\.\d s\.\n",
+        undone.output,
+    ), undone.output
+    members = members_by_identity(load_config(config))
+    assert members[merged.identity_a] != members[merged.identity_b]
     assert [d.kind for d in store.decisions()] == ["not_same", "split"]
     missing = runner.invoke(app, ["accept", "s_nope", "--config", str(config)])
     assert missing.exit_code == 1 and "acacia suggestions" in missing.output

@@ -252,7 +252,7 @@ def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path
     """A night whose build died after the activities (identity resolution and the
     activities done, the rollups and marts not): the next build catches every model up
     from its own watermark, and equals a full rebuild."""
-    from pipelines.defs.models import build_lock, dbt_resource, prepare_build
+    from pipelines import build
 
     config, night, activities, identities, recent = empty_workspace(synced, tmp_path)
     night.land("identities", identities)
@@ -265,9 +265,8 @@ def test_a_build_that_stopped_half_way_is_caught_up_by_the_next(synced, tmp_path
         ).fetchone()
     night.land("activities", activities.filter(recent))
     TeamStore(store_path(config)).decide("merge", *pair, author="ada")
-    with build_lock(config):
-        target = prepare_build(config)
-        dbt_resource().cli(["build", "--select", "+activity_facts"], target_path=target).wait()
+    with build.build_lock(config):
+        build.run(config, build.Plan(select="+activity_facts")).raise_if_failed()
     nightly(config)
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "the night after")
 
@@ -301,3 +300,48 @@ def test_models_changed_by_a_new_version_rebuild_everything_once(synced, tmp_pat
     nightly(config)
     assert batches() == 2  # and the next night is incremental again
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "after the upgrade")
+
+
+def test_decisions_applied_at_once_equal_a_full_rebuild(synced, tmp_path):
+    """A sequence of the team's decisions applied through the decision's fast path
+    (pipelines/apply.py: no Dagster run, identity resolution and the models after it):
+    accept, reject, undo an automatic merge, merge by hand, split, undo an accepted
+    merge. After each round every mart equals a full rebuild of the same state."""
+    from pipelines.apply import apply_decisions
+    from tests.conftest import copy_workspace, members_by_identity
+
+    config = load_config(copy_workspace(synced, tmp_path))
+    store = TeamStore(store_path(config))
+
+    def pairs(decision: str) -> list[tuple[str, str]]:
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), True) as con:
+            return con.execute(
+                "select identity_a, identity_b from identity_suggestions where decision = ? "
+                "order by score desc, suggestion_id",
+                [decision],
+            ).fetchall()
+
+    review, automatic = pairs("review"), pairs("automatic")
+    store.decide("merge", *review[0], author="ada")  # accept
+    apply_decisions(config)
+    store.decide("not_same", *review[1], author="ada")  # reject
+    store.decide("not_same", *automatic[0], author="ada")  # undo an automatic merge
+    apply_decisions(config)
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "accept, reject, undo")
+
+    members = members_by_identity(config)
+    accounts: dict[str, list[str]] = {}
+    for key, member in sorted(members.items()):
+        accounts.setdefault(member, []).append(key)
+    singles = [keys[0] for keys in accounts.values() if len(keys) == 1]
+    several = [keys for keys in accounts.values() if len(keys) > 2]
+    store.decide("merge", singles[0], singles[1], author="ada")  # two people, by hand
+    apply_decisions(config)
+    store.decide("split", several[0][-1], author="ada")  # one account off its member
+    store.decide("split", review[0][1], author="ada")  # the accepted merge undone
+    apply_decisions(config)
+    after = members_by_identity(config)
+    assert after[singles[0]] == after[singles[1]]
+    assert after[several[0][-1]] != after[several[0][0]]
+    assert after[review[0][0]] != after[review[0][1]]
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "merge, split, undo")

@@ -17,8 +17,8 @@ import yaml
 
 from connectors import registry
 from connectors.source import SourceDefinition, SourceSettings
+from pipelines.build.settings import registry_vars
 from pipelines.config import DEFAULT_CATEGORIES, DEFAULT_WEIGHTS, Sources, load_config
-from pipelines.defs.models import registry_vars
 
 REPO = Path(__file__).resolve().parents[1]
 ACACIA = str(Path(sys.executable).parent / "acacia")

@@ -10,7 +10,6 @@ the files of a full resolution from the same previous night.
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 from unittest import mock
@@ -21,8 +20,8 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from pipelines import build
 from pipelines.config import load_config
-from pipelines.defs.models import build_args
 from pipelines.identity import scope, suggestions
 from pipelines.identity.run import resolve_identities
 from tests.conftest import write_config
@@ -209,5 +208,7 @@ def test_a_night_resolves_only_what_changed_and_a_rule_change_resolves_everythin
     assert _resolve(config, people, 4).resolved_again == 21
     assert _resolve(config, people, 5).resolved_again == 0
     # A full rebuild (acacia rebuild) resolves everyone again as well.
-    assert build_args(config, True, logging.getLogger("test")) == ["build", "--full-refresh"]
+    full = build.plan(config, full=True)
+    assert full.args() == ["build", "--full-refresh"]
+    build.start(config, full)
     assert _resolve(config, people, 6).resolved_again == 21

@@ -38,7 +38,7 @@ def build_on_spark(config_path: Path, folder: Path, marts: str = "marts") -> Pat
             "-m",
             "pipelines.spark_build",
             *("--config", str(config_path), "--warehouse", str(warehouse)),
-            *("--target-path", str(folder / "target"), "--marts", marts),
+            *("--marts", marts),
         ],
         cwd=folder,  # Spark's metastore is made in the working folder
         capture_output=True,

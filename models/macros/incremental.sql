@@ -29,7 +29,7 @@
   Post-hook of every incremental model: record this build's batch as its watermark, a
   print of the settings its stored rows depend on (weights_print(), for the series that
   keep points), if any, and the print of its code (setting code_prints: a build whose
-  models' code differs from the recorded rebuilds everything, pipelines/defs/models.py).
+  models' code differs from the recorded rebuilds everything, pipelines/build/__init__.py).
 #}
 {% macro record_watermark(settings_print='') %}
   {{ write_watermark(this.identifier, setting('batch'), settings_print,

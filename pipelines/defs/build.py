@@ -23,7 +23,7 @@ from pipelines.defs.jobs import (
     refresh,
     source_sync_job,
 )
-from pipelines.defs.models import build_model_assets, dbt_resource
+from pipelines.defs.models import build_model_assets
 from pipelines.defs.publish import (
     build_directory_asset,
     build_publish_asset,
@@ -86,7 +86,6 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
     publish = build_publish_asset([get_asset_key_for_model([models], m) for m in MARTS])
     resources = {
         "acacia": AcaciaResource(config_path=str(config_path(path))),
-        "dbt": dbt_resource(),
     }
     assets = [models, publish, build_directory_asset()]
     jobs = [nightly_sync, rebuild, refresh, monthly_update, alerts]

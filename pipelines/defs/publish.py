@@ -15,11 +15,11 @@ from dagster import (
 )
 
 from connectors import clock
-from pipelines.defs.models import build_lock
+from pipelines.build import build_lock
 from pipelines.defs.resources import AcaciaResource
 from pipelines.directory import export as export_directory
 from pipelines.landing import SyncStatus
-from pipelines.publish import current_snapshot, open_snapshot, publish
+from pipelines.publish import current_snapshot, open_snapshot, publish_workspace
 
 
 def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
@@ -36,11 +36,7 @@ def build_publish_asset(mart_keys: list[AssetKey]) -> Any:
     ) -> MaterializeResult:
         config = acacia.load()
         with build_lock(config):  # a decision applied now would write the warehouse
-            snapshot = publish(
-                config.storage.warehouse(),
-                config.storage.serving(),
-                sync_status=list(SyncStatus(config.storage.sync_state()).load().values()),
-            )
+            snapshot = publish_workspace(config)
         with open_snapshot(snapshot) as con:
             counts = {
                 table: con.execute(f'select count(*) from "{table}"').fetchone()[0]

@@ -8,7 +8,6 @@ stable."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -180,16 +179,16 @@ def resolve_for_models(session: duckdb.DuckDBPyConnection, identities: Any) -> A
 def resolve_arrow(identities: pa.Table) -> pa.Table:
     """Resolve the rows of stg_landing__identities (an Arrow table, from whichever
     engine built it), write the results beside the landing zone, and return each
-    identity's member: the int_identities__resolved model. The configuration is the one
-    the pipeline named in ``ACACIA_CONFIG``, the batch the build's (``ACACIA_BUILD``)."""
-    from pipelines.config import load_config
+    identity's member: the int_identities__resolved model. The configuration and the
+    batch are the running build's (pipelines/build/settings.py ``current``)."""
+    from pipelines.build.settings import current
 
-    batch = json.loads(os.environ.get("ACACIA_BUILD", "{}")).get("batch", 0)
+    build = current()
     # In a connection of its own, in memory, as outside dbt: in dbt's session, on the
     # warehouse file, the same work took a fifth longer at ten million activities.
     with duckdb.connect(config={"memory_limit": "2GB"}) as con:
         con.register("resolution_input", identities)
-        resolve_identities(con, load_config(), "resolution_input", batch)
+        resolve_identities(con, build.config, "resolution_input", build.settings["batch"])
         return con.sql("select * from all_members order by identity_key").to_arrow_table()
 
 

@@ -1,0 +1,189 @@
+"""One build path: plan what a build of a workspace runs, and run it.
+
+Every build goes through here: the nightly Dagster job (pipelines/defs/models.py wraps
+:func:`run` and reports each node's result as an asset materialization or check), a
+decision applied from the CLI or the dashboard (pipelines/apply.py), and the Spark
+build (pipelines/spark_build.py, with another dbt target). dbt runs in this process
+over a manifest parsed once (pipelines/build/dbt.py).
+
+A plan says how much to build:
+
+- **incremental** (every night): each model reads what changed since its watermark
+  (landed files, accounts whose member changed), and the data tests check the rows
+  this build wrote;
+- **full** (``acacia rebuild``, or when the code of a model whose rows are stored
+  changed): every model from the whole landing zone, every test on every row;
+- **decision** (a merge, a rejection, a split): identity resolution and the models
+  after it, incrementally, without the data tests (they ran on the same code the night
+  before and run again the next night); identity resolution re-resolves only the
+  members the decisions touch, and the marts recount what those members' activities
+  count in. Staging and places are not run: a decision changes no landed file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.build import dbt
+from pipelines.build.dbt import DbtFailed, NodeResult
+from pipelines.build.settings import build_settings, dbt_environment, next_batch, running
+from pipelines.landing import file_lock
+
+__all__ = ["Build", "DbtFailed", "NodeResult", "Plan", "build_lock", "plan", "run"]
+
+#: What a decision changes: identity resolution and every model after it, and the build's
+#: own settings (its day and batch, the weights). Staging and places read only landed
+#: files, which a decision does not change.
+DECIDED = "int_identities__resolved+ build_info activity_types"
+#: The folder (under the data folder's ``dbt``) of a build's artifacts and dbt's log.
+ARTIFACTS = "acacia_models"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build runs: ``full`` rebuilds every model from the whole landing zone,
+    ``tests`` runs the data tests after their models, ``select`` limits it to a dbt
+    selection (None: every model), ``reason`` says why, in words."""
+
+    full: bool = False
+    tests: bool = True
+    select: str | None = None
+    reason: str = "what changed since the last build"
+
+    def args(self) -> list[str]:
+        """The dbt command of this plan."""
+        args = ["build" if self.tests else "run"]
+        if self.full:
+            args.append("--full-refresh")
+        if self.select:
+            args += ["--select", self.select]
+        return args
+
+
+@dataclass
+class Build:
+    """What a build did: each node's result, its seconds, and where dbt's log is."""
+
+    plan: Plan
+    results: list[NodeResult] = field(default_factory=list)
+    seconds: float = 0.0
+    log: Path | None = None
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [r for r in self.results if r.failed]
+
+    def summary(self) -> str:
+        models = sum(r.kind == "model" and r.status == "success" for r in self.results)
+        tests = sum(r.kind == "test" for r in self.results)
+        return f"{models} models" + (f", {tests} tests" if tests else "")
+
+    def raise_if_failed(self) -> None:
+        """Raise :class:`DbtFailed` naming each failed node and where dbt's log is."""
+        if self.failed:
+            names = "; ".join(f"{r.name}: {r.message}" for r in self.failed[:5])
+            command = " ".join(self.plan.args())
+            raise DbtFailed(f"dbt {command} failed: {names}; dbt's log: {self.log}")
+
+
+def build_lock(config: Any) -> AbstractContextManager[None]:
+    """One writer of a workspace's warehouse at a time: the models' build, publishing,
+    and a decision applied from the dashboard or the CLI take turns (DuckDB lets one
+    process write a file, and a second writer would fail on its lock)."""
+    return file_lock(config.storage.data_dir / "build.lock")
+
+
+def plan(config: Any, full: bool = False, decision: bool = False, log: Any | None = None) -> Plan:
+    """The plan of the next build of ``config``'s workspace: a full rebuild when asked
+    or when a model's stored rows were made by other code (a new version of Acacia,
+    which ``log`` is told), else an incremental one (without tests for a decision)."""
+    if full:
+        return Plan(full=True, reason="a full rebuild was asked for")
+    stale = stale_models(config, dbt.manifest())
+    if stale:
+        reason = (
+            "Rebuilding every model from the landing zone: the code of "
+            f"{', '.join(stale)} changed since the last build (a new version of Acacia)."
+        )
+        (log or logging.getLogger("acacia.build")).warning(reason)
+        return Plan(full=True, reason=reason)
+    if decision:
+        return Plan(tests=False, select=DECIDED, reason="the team's decisions")
+    return Plan()
+
+
+def stale_models(config: Any, manifest: Any) -> list[str]:
+    """The incremental models whose stored rows were made by other code than this
+    Acacia's (an upgrade changed the model or a macro it uses; a warehouse from before
+    the prints were kept): their rows cannot be merged with new ones. None on a first
+    build."""
+    from pipelines.build.settings import code_prints
+
+    warehouse = config.storage.warehouse()
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'staging' "
+            "and table_name = 'build_watermarks'"
+        ).fetchall()
+        if not found:
+            return []
+        columns = {c[0] for c in con.execute("describe staging.build_watermarks").fetchall()}
+        code = "code" if "code" in columns else "null"
+        recorded = dict(
+            con.execute(f"select model, {code} from staging.build_watermarks").fetchall()
+        )
+    prints = code_prints(manifest)
+    return sorted(m for m, p in recorded.items() if m in prints and p != prints[m])
+
+
+def artifacts(config: Any, name: str = ARTIFACTS) -> Path:
+    """The workspace's folder of a build's artifacts, emptied of the last run's log (dbt
+    appends to it; like the other artifacts, it keeps the last run only)."""
+    target = config.storage.data_dir / "dbt" / name
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "dbt.log").unlink(missing_ok=True)
+    return target
+
+
+def settings_for(config: Any, target: str = "local", **extra: Any) -> dict[str, Any]:
+    """The settings of a new build of ``config``'s workspace on dbt's ``target`` (a new
+    batch number), with ``extra`` settings (the Spark build's)."""
+    parse_dir = dbt.PARSE_DIR if target == "local" else artifacts(config, target)
+    return {**build_settings(config, next_batch(config), dbt.manifest(target, parse_dir)), **extra}
+
+
+def start(config: Any, planned: Plan) -> None:
+    """What a build does to the workspace before dbt runs: a full one drops the state
+    incremental identity resolution goes on from, so every identity is resolved again."""
+    from pipelines.identity.scope import forget_state
+
+    if planned.full:
+        forget_state(config.storage.resolution())
+
+
+def run(
+    config: Any, planned: Plan, target: str = "local", settings: dict[str, Any] | None = None
+) -> Build:
+    """Run ``planned`` on ``config``'s workspace (the caller holds :func:`build_lock`)
+    with ``settings`` (default: a new build's, :func:`settings_for`); returns what each
+    node did (a failed node is in the results: see :meth:`Build.raise_if_failed`)."""
+    import json
+    import os
+
+    started = time.monotonic()
+    start(config, planned)
+    settings = settings or settings_for(config, target)
+    target_path = artifacts(config, ARTIFACTS if target == "local" else target)
+    os.environ.update(dbt_environment(config))
+    with running(config, settings):
+        results = dbt.invoke([*planned.args(), "--vars", json.dumps(settings)], target_path, target)
+    return Build(planned, results, time.monotonic() - started, target_path / "dbt.log")
