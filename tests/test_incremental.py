@@ -11,6 +11,8 @@ by the next one.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -345,3 +347,67 @@ def test_decisions_applied_at_once_equal_a_full_rebuild(synced, tmp_path):
     assert after[several[0][-1]] != after[several[0][0]]
     assert after[review[0][0]] != after[review[0][1]]
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "merge, split, undo")
+    # The code these builds recorded is the code a new process finds (dbt adds to a
+    # node's macros while it runs one: the prints are the parse's), so the next night
+    # is incremental, not a rebuild of everything.
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipelines import build; from pipelines.config import load_config;"
+            " print(build.stale_models(load_config(sys.argv[1]), build.dbt.code_prints()))",
+            str(config.path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert fresh.stdout.strip() == "[]"
+
+
+def test_a_decision_killed_mid_apply_is_lost_nowhere(synced, tmp_path):
+    """``acacia apply`` killed with SIGKILL while dbt writes the warehouse: the decision
+    stays recorded, the published snapshot still opens (the last good one), and the
+    next apply publishes what a full rebuild of the same state gives."""
+    import os
+    import signal
+    import time
+
+    from tests.conftest import copy_workspace, members_by_identity
+
+    config = load_config(copy_workspace(synced, tmp_path))
+    before = current_snapshot(config.storage.serving())
+    with duckdb.connect(str(before), read_only=True) as con:
+        a, b = con.execute(
+            "select identity_a, identity_b from identity_suggestions where decision = 'review' "
+            "order by score desc, suggestion_id limit 1"
+        ).fetchone()
+    TeamStore(store_path(config)).decide("merge", a, b, author="ada")
+    log = config.storage.data_dir / "dbt" / "acacia_models" / "dbt.log"
+    log.unlink(missing_ok=True)
+    apply = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    # Killed once dbt has started writing models (the log names a model it began).
+    while not (log.exists() and "START sql" in log.read_text()):
+        assert apply.poll() is None and time.monotonic() < deadline, "apply ended first"
+        time.sleep(0.05)
+    os.kill(apply.pid, signal.SIGKILL)
+    apply.wait()
+
+    assert [
+        (d.kind, d.identity_a, d.identity_b) for d in TeamStore(store_path(config)).decisions()
+    ] == [("merge", a, b)]
+    assert current_snapshot(config.storage.serving()) == before
+    with duckdb.connect(str(before), read_only=True) as con:
+        assert con.execute("select count(*) from members").fetchone()[0] > 0
+
+    from pipelines.apply import apply_decisions
+
+    apply_decisions(config)
+    members = members_by_identity(config)
+    assert members[a] == members[b]
+    assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "after the kill")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ import duckdb
 from pipelines.build import dbt
 from pipelines.build.dbt import DbtFailed, NodeResult
 from pipelines.build.settings import build_settings, dbt_environment, next_batch, running
-from pipelines.landing import file_lock
+from pipelines.landing import atomic_write_text, file_lock
 
 __all__ = ["Build", "DbtFailed", "NodeResult", "Plan", "build_lock", "plan", "run"]
 
@@ -42,6 +42,9 @@ __all__ = ["Build", "DbtFailed", "NodeResult", "Plan", "build_lock", "plan", "ru
 #: own settings (its day and batch, the weights). Staging and places read only landed
 #: files, which a decision does not change.
 DECIDED = "int_identities__resolved+ build_info activity_types"
+#: What each node of the last build did (name, kind, status, seconds, rows), beside dbt's
+#: log in the artifacts folder.
+NODES = "nodes.json"
 #: The folder (under the data folder's ``dbt``) of a build's artifacts and dbt's log.
 ARTIFACTS = "acacia_models"
 
@@ -106,7 +109,7 @@ def plan(config: Any, full: bool = False, decision: bool = False, log: Any | Non
     which ``log`` is told), else an incremental one (without tests for a decision)."""
     if full:
         return Plan(full=True, reason="a full rebuild was asked for")
-    stale = stale_models(config, dbt.manifest())
+    stale = stale_models(config, dbt.code_prints())
     if stale:
         reason = (
             "Rebuilding every model from the landing zone: the code of "
@@ -119,13 +122,11 @@ def plan(config: Any, full: bool = False, decision: bool = False, log: Any | Non
     return Plan()
 
 
-def stale_models(config: Any, manifest: Any) -> list[str]:
+def stale_models(config: Any, prints: dict[str, str]) -> list[str]:
     """The incremental models whose stored rows were made by other code than this
     Acacia's (an upgrade changed the model or a macro it uses; a warehouse from before
     the prints were kept): their rows cannot be merged with new ones. None on a first
-    build."""
-    from pipelines.build.settings import code_prints
-
+    build. ``prints``: this Acacia's (pipelines/build/dbt.py ``code_prints``)."""
     warehouse = config.storage.warehouse()
     if not warehouse.exists():
         return []
@@ -141,7 +142,6 @@ def stale_models(config: Any, manifest: Any) -> list[str]:
         recorded = dict(
             con.execute(f"select model, {code} from staging.build_watermarks").fetchall()
         )
-    prints = code_prints(manifest)
     return sorted(m for m, p in recorded.items() if m in prints and p != prints[m])
 
 
@@ -158,7 +158,8 @@ def settings_for(config: Any, target: str = "local", **extra: Any) -> dict[str, 
     """The settings of a new build of ``config``'s workspace on dbt's ``target`` (a new
     batch number), with ``extra`` settings (the Spark build's)."""
     parse_dir = dbt.PARSE_DIR if target == "local" else artifacts(config, target)
-    return {**build_settings(config, next_batch(config), dbt.manifest(target, parse_dir)), **extra}
+    prints = dbt.code_prints(target, parse_dir)
+    return {**build_settings(config, next_batch(config), prints), **extra}
 
 
 def start(config: Any, planned: Plan) -> None:
@@ -186,4 +187,6 @@ def run(
     os.environ.update(dbt_environment(config))
     with running(config, settings):
         results = dbt.invoke([*planned.args(), "--vars", json.dumps(settings)], target_path, target)
-    return Build(planned, results, time.monotonic() - started, target_path / "dbt.log")
+    done = Build(planned, results, time.monotonic() - started, target_path / "dbt.log")
+    atomic_write_text(target_path / NODES, json.dumps([asdict(r) for r in results], indent=1))
+    return done

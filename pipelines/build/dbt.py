@@ -24,7 +24,9 @@ PARSE_DIR = MODELS_DIR / "target"
 
 # dbt keeps global state (flags, adapters) per invocation: one at a time in a process.
 _invoking = threading.Lock()
-_parsed: dict[tuple[str, float], Any] = {}
+#: (target, newest project file) -> (the parsed manifest, the incremental models' code
+#: prints taken from it as parsed: dbt adds to a node's macros while it runs one).
+_parsed: dict[tuple[str, float], tuple[Any, dict[str, str]]] = {}
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,18 @@ def manifest(target: str = "local", parse_dir: Path = PARSE_DIR) -> Any:
     """The parsed project for ``target``, parsed in this process the first time and
     again whenever a project file is newer than the last parse (dbt reuses its partial
     parse state in ``parse_dir``). A file lock keeps processes from parsing at once."""
+    return _parse(target, parse_dir)[0]
+
+
+def code_prints(target: str = "local", parse_dir: Path = PARSE_DIR) -> dict[str, str]:
+    """Each incremental model's code print (pipelines/build/settings.py ``code_prints``),
+    from the project as parsed, whatever builds ran in this process since."""
+    return _parse(target, parse_dir)[1]
+
+
+def _parse(target: str, parse_dir: Path) -> tuple[Any, dict[str, str]]:
+    from pipelines.build.settings import code_prints as prints_of
+
     newest = max(p.stat().st_mtime for p in project_files())
     key = (target, newest)
     if key not in _parsed:
@@ -89,7 +103,7 @@ def manifest(target: str = "local", parse_dir: Path = PARSE_DIR) -> Any:
             )
         for old in [k for k in _parsed if k[0] == target]:
             del _parsed[old]
-        _parsed[key] = result.result
+        _parsed[key] = (result.result, prints_of(result.result))
     return _parsed[key]
 
 
@@ -106,8 +120,11 @@ def invoke(args: list[str], target_path: Path, target: str = "local") -> list[No
     from dbt.cli.main import dbtRunner
 
     parsed = manifest(target, PARSE_DIR if target == "local" else target_path)
+    # No manifest.json and run_results.json (0.5 s a build on the demo): the manifest is
+    # the parse's, and the results are returned (pipelines/build writes nodes.json).
+    common = [*_common(target, target_path), "--no-write-json"]
     with _invoking:
-        result = dbtRunner(manifest=parsed).invoke([*args, *_common(target, target_path)])
+        result = dbtRunner(manifest=parsed).invoke([*args, *common])
     if result.result is None or not hasattr(result.result, "results"):
         raise DbtFailed(
             f"dbt {args[0]} failed before it built anything: "

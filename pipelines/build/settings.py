@@ -93,7 +93,7 @@ def resolution_columns() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def build_settings(config: Any, batch: int, manifest: Any) -> dict[str, Any]:
+def build_settings(config: Any, batch: int, prints: dict[str, str]) -> dict[str, Any]:
     """The settings of one build (macros/settings.sql): the as-of day from the clock, the
     build's batch number, the weights and scoring of acacia.yml, the registry, and the
     print of each incremental model's code (recorded with its watermark)."""
@@ -104,7 +104,7 @@ def build_settings(config: Any, batch: int, manifest: Any) -> dict[str, Any]:
         "activity_weights": config.activity_weights(),
         "scoring": config.scoring.model_dump(),
         "events": {**config.events.model_dump(), "priority_places": config.events.priority()},
-        "code_prints": code_prints(manifest),
+        "code_prints": prints,
         **registry_vars(config),
     }
 
@@ -120,9 +120,10 @@ def landing_for_models(config: Any) -> str:
 
 
 def code_prints(manifest: Any) -> dict[str, str]:
-    """A print of each incremental model's code (``manifest``, dbt's parse): its SQL and
-    the macros it uses, all the way down (a new Acacia that changes how a model counts
-    changes its print). Stored rows made by other code cannot be kept: see
+    """A print of each incremental model's code (``manifest``, as dbt parsed it: a run
+    adds to a node's macros, pipelines/build/dbt.py keeps the prints of the parse): its
+    SQL and the macros it uses, all the way down (a new Acacia that changes how a model
+    counts changes its print). Stored rows made by other code cannot be kept: see
     pipelines/build/__init__.py ``stale_models``."""
     macros = manifest.macros
 

@@ -6,7 +6,9 @@ written straight into a landing zone (pipelines/sample/synthetic.py), then:
 - the full rebuild (the ``rebuild`` job: every model from the whole landing zone);
 - the nightly after 1% new: a day's activities of the whole community, 1% of the
   activities, with 1% new people (the ``refresh`` job: only what changed);
-- the nightly after 0.1% new, the same at a tenth of it.
+- the nightly after 0.1% new, the same at a tenth of it;
+- a decision: two members merged by hand and applied as ``acacia apply`` does
+  (pipelines/apply.py), timed from the command to the published snapshot.
 
 Each build runs in a process of its own, which reports its wall time, its peak memory
 (its own and dbt's, the largest) and its steps: dbt's (the sum of each group of models'
@@ -62,15 +64,15 @@ def build(config: Path, job: str) -> dict:
     }
     target = load_config(config).storage.data_dir / "dbt" / "acacia_models"
     nodes: dict[str, float] = defaultdict(float)
-    for node in json.loads((target / "run_results.json").read_text())["results"]:
-        name = node["unique_id"].split(".")[-1]
-        if node["unique_id"].startswith("test."):
+    for node in json.loads((target / "nodes.json").read_text()):
+        name = node["name"]
+        if node["kind"] == "test":
             group = "tests"
         else:
             group = next(
                 (label for label, prefixes in GROUPS if name.startswith(prefixes)), "marts"
             )
-        nodes[group] += node["execution_time"]
+        nodes[group] += node["seconds"]
     dbt_wall = steps.pop("acacia_models", 0.0)
     publish = sum(v for k, v in steps.items() if not k.startswith("serving_snapshot_"))
     return {
@@ -87,17 +89,61 @@ def build(config: Path, job: str) -> dict:
     }
 
 
-def measured(config: Path, job: str) -> dict:
+def decide(config: Path) -> dict:
+    """Apply the team's decisions in this process, as ``acacia apply`` does, and report
+    its figures (the child's side)."""
+    from pipelines.apply import apply_decisions
+    from pipelines.config import load_config
+
+    settings = load_config(config)
+    applied = apply_decisions(settings)
+    nodes: dict[str, float] = defaultdict(float)
+    for node in json.loads((Path(applied.log).parent / "nodes.json").read_text()):
+        name = node["name"]
+        nodes[next((g for g, p in GROUPS if name.startswith(p)), "marts")] += node["seconds"]
+    return {
+        "wall": 0.0,  # the parent's: from the command to the published snapshot
+        "dbt": applied.steps["models"],
+        "nodes": dict(nodes),
+        "publish": applied.steps["publish"] + applied.steps["directory"],
+        "rest": 0.0,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measured(config: Path, job: str, mode: str = "--build") -> dict:
     """``job`` run in a process of its own (so its peak memory is its own)."""
+    started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.full_rebuild", "--build", str(config), job],
+        [sys.executable, "-m", "tests.benchmarks.full_rebuild", mode, str(config), job],
         capture_output=True,
         text=True,
         check=False,
     )
+    wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{job} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if mode == "--decide":
+        figures["wall"] = wall
+        figures["rest"] = wall - figures["dbt"] - figures["publish"]
+    return figures
+
+
+def merge_two_members(config: Path) -> None:
+    """Record a decision: the two members of the first two accounts (by key) are one."""
+    import duckdb
+
+    from pipelines.config import load_config
+    from pipelines.publish import current_snapshot
+    from pipelines.team import TeamStore, store_path
+
+    settings = load_config(config)
+    with duckdb.connect(str(current_snapshot(settings.storage.serving())), read_only=True) as con:
+        (a,), (b,) = con.execute(
+            "select min(identity_key) from identities group by member_id order by 1 limit 2"
+        ).fetchall()
+    TeamStore(store_path(settings)).decide("merge", a, b, author="benchmark")
 
 
 def line(label: str, figures: dict) -> str:
@@ -156,6 +202,9 @@ def main(sizes: list[int]) -> None:
                     + f"; {nightly['wall'] / full['wall']:.0%} of the full rebuild",
                     flush=True,
                 )
+            merge_two_members(config)
+            decision = measured(config, "decision", "--decide")
+            print(line("a decision (merge)", decision).replace("Dagster and", "Python and"))
             if size == 10_000_000:
                 from tests.benchmarks import dashboard_queries
 
@@ -165,5 +214,7 @@ def main(sizes: list[int]) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--build"]:
         print(json.dumps(build(Path(sys.argv[2]), sys.argv[3])))
+    elif sys.argv[1:2] == ["--decide"]:
+        print(json.dumps(decide(Path(sys.argv[2]))))
     else:
         main([int(s) for s in sys.argv[1:]] or [1_000_000, 10_000_000, 30_000_000])
