@@ -162,6 +162,11 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
         "stackexchange": 2,
     }
     assert marts(current_snapshot(config.storage.serving())) == before
+    # A night tests what it wrote: the activities' tests check this build's rows; the
+    # tests of whole tables (a member without id) are the rebuild's.
+    ran = {e.check_name for e in result.get_asset_check_evaluations()}
+    assert "unique_activity_facts_activity_key" in ran
+    assert "not_null_members_member_id" not in ran
     # The build ran over the manifest this process parsed once (pipelines/build/dbt.py):
     # its new settings (a new batch) made dbt parse nothing.
     log = dbt_log(config)
@@ -320,5 +325,7 @@ def test_dbt_failing_says_why_and_the_next_run_in_the_process_builds(tmp_path):
 
     rebuilt = run_job(config.path, "rebuild", ephemeral=True)
     assert rebuilt.success
+    ran = {e.check_name for e in rebuilt.get_asset_check_evaluations() if e.passed}
+    assert {"unique_activity_facts_activity_key", "not_null_members_member_id"} <= ran
     with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
         assert con.execute("select count(*) from activities").fetchone()[0] == 600

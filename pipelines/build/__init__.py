@@ -9,10 +9,12 @@ over a manifest parsed once (pipelines/build/dbt.py).
 A plan says how much to build:
 
 - **incremental** (every night): each model reads what changed since its watermark
-  (landed files, accounts whose member changed), and the data tests check the rows
-  this build wrote;
-- **full** (``acacia rebuild``, or when the code of a model whose rows are stored
-  changed): every model from the whole landing zone, every test on every row;
+  (landed files, accounts whose member changed), and only the data tests that check
+  the rows this build wrote run (their ``where`` names ``__batch__``): a night's tests
+  cost what it wrote. The tests of whole tables run in a full build;
+- **full** (``acacia rebuild``, a workspace's first build, or when the code of a model
+  whose rows are stored changed): every model from the whole landing zone, every test
+  on every row;
 - **decision** (a merge, a rejection, a split): identity resolution and the models
   after it, incrementally, without the data tests (they ran on the same code the night
   before and run again the next night); identity resolution re-resolves only the
@@ -59,6 +61,8 @@ class Plan:
     tests: bool = True
     select: str | None = None
     reason: str = "what changed since the last build"
+    #: Nodes left out (the tests of whole tables, in an incremental build).
+    exclude: tuple[str, ...] = ()
 
     def args(self) -> list[str]:
         """The dbt command of this plan."""
@@ -67,6 +71,8 @@ class Plan:
             args.append("--full-refresh")
         if self.select:
             args += ["--select", self.select]
+        if self.exclude:
+            args += ["--exclude", *self.exclude]
         return args
 
 
@@ -109,6 +115,8 @@ def plan(config: Any, full: bool = False, decision: bool = False, log: Any | Non
     which ``log`` is told), else an incremental one (without tests for a decision)."""
     if full:
         return Plan(full=True, reason="a full rebuild was asked for")
+    if not config.storage.warehouse().exists():
+        return Plan(full=True, reason="the first build")
     stale = stale_models(config, dbt.code_prints())
     if stale:
         reason = (
@@ -119,7 +127,19 @@ def plan(config: Any, full: bool = False, decision: bool = False, log: Any | Non
         return Plan(full=True, reason=reason)
     if decision:
         return Plan(tests=False, select=DECIDED, reason="the team's decisions")
-    return Plan()
+    return Plan(exclude=whole_table_tests(dbt.manifest()))
+
+
+def whole_table_tests(manifest: Any) -> tuple[str, ...]:
+    """The data tests that check every row of a table (their ``where`` does not name
+    ``__batch__``, this build's rows): an incremental build leaves them to full ones."""
+    return tuple(
+        sorted(
+            node.name
+            for node in manifest.nodes.values()
+            if node.resource_type == "test" and "__batch__" not in (node.config.where or "")
+        )
+    )
 
 
 def stale_models(config: Any, prints: dict[str, str]) -> list[str]:

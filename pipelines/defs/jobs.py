@@ -1,5 +1,7 @@
 """The nightly job and its schedule."""
 
+from typing import Any
+
 from dagster import (
     AssetSelection,
     Backoff,
@@ -21,11 +23,16 @@ from dagster import (
 from pipelines.config import AcaciaConfig
 from pipelines.defs.models import MODELS_OP
 
-nightly_sync = define_asset_job(
-    "nightly_sync",
-    selection=AssetSelection.all(),
-    description="Sync every source, rebuild the models (with their tests), publish.",
-)
+
+def nightly_sync_job(whole_table_checks: AssetSelection) -> Any:
+    """Sync every source, build what changed, publish. An incremental build runs the
+    dbt tests of the rows it wrote: the checks of whole tables (``whole_table_checks``)
+    are the rebuild's (pipelines/build ``whole_table_tests``)."""
+    return define_asset_job(
+        "nightly_sync",
+        selection=AssetSelection.all() - whole_table_checks,
+        description="Sync every source, build what changed (testing what it wrote), publish.",
+    )
 
 
 rebuild = define_asset_job(
@@ -39,29 +46,31 @@ rebuild = define_asset_job(
 )
 
 
-refresh = define_asset_job(
-    "refresh",
-    selection=AssetSelection.all() - AssetSelection.groups("ingest"),
-    description=(
-        "Build what changed since the last build (new landed files, the team's "
-        "decisions) and publish, without syncing."
-    ),
-)
-
-
-def source_sync_job(source: str):
-    """One source's ingest, then the whole rebuild: every model reads every source (the
-    members and marts join them all), so a rebuild after one source's sync is the same
-    rebuild as after all of them."""
+def refresh_job(whole_table_checks: AssetSelection) -> Any:
+    """Build what changed and publish, without syncing (see :func:`nightly_sync_job`)."""
     return define_asset_job(
-        f"sync_{source}",
-        selection=AssetSelection.assets(f"{source}_landing")
-        | (AssetSelection.all() - AssetSelection.groups("ingest")),
-        description=f"Sync {source} only, then rebuild and publish.",
+        "refresh",
+        selection=AssetSelection.all() - AssetSelection.groups("ingest") - whole_table_checks,
+        description=(
+            "Build what changed since the last build (new landed files, the team's "
+            "decisions) and publish, without syncing."
+        ),
     )
 
 
-def nightly_schedule(config: AcaciaConfig) -> ScheduleDefinition:
+def source_sync_job(source: str, whole_table_checks: AssetSelection):
+    """One source's ingest, then the build of what changed: every model reads every
+    source (the members and marts join them all), so the build after one source's sync
+    is the same as after all of them."""
+    return define_asset_job(
+        f"sync_{source}",
+        selection=AssetSelection.assets(f"{source}_landing")
+        | (AssetSelection.all() - AssetSelection.groups("ingest") - whole_table_checks),
+        description=f"Sync {source} only, then build what changed and publish.",
+    )
+
+
+def nightly_schedule(config: AcaciaConfig, nightly_sync: Any) -> ScheduleDefinition:
     return ScheduleDefinition(
         name="nightly_sync_schedule",
         job=nightly_sync,
@@ -137,17 +146,17 @@ def alerts_schedule(config: AcaciaConfig) -> ScheduleDefinition:
     )
 
 
-def alerts_sensor(config: AcaciaConfig) -> SensorDefinition:
+def alerts_sensor(config: AcaciaConfig, builds: list[Any]) -> SensorDefinition:
     """Immediate alerts: after every build that publishes (the nightly job, a rebuild,
-    a refresh), post the new alerts; on by itself once a channel is set and delivery is
-    immediate."""
+    a refresh: ``builds``), post the new alerts; on by itself once a channel is set and
+    delivery is immediate."""
     settings = config.alerts
     immediate = bool(settings.slack_channel) and settings.delivery == "immediate"
 
     @run_status_sensor(
         name="alerts_after_publish",
         run_status=DagsterRunStatus.SUCCESS,
-        monitored_jobs=[nightly_sync, rebuild, refresh],
+        monitored_jobs=builds,
         request_job=alerts,
         default_status=DefaultSensorStatus.RUNNING if immediate else DefaultSensorStatus.STOPPED,
     )

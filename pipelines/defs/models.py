@@ -60,7 +60,7 @@ def selection(context: AssetExecutionContext, models: list[str]) -> str | None:
 def reported(context: AssetExecutionContext, done: build.Build) -> Iterator[Any]:
     """Each node's result as Dagster sees it: a built model as its asset's
     materialization (seconds, rows), a test as its check's result."""
-    checks = context.assets_def.check_keys
+    checks = context.selected_asset_check_keys
     keys = {}
     for result in done.results:
         if result.model not in keys:
