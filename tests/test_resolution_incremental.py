@@ -24,6 +24,7 @@ from pipelines import build
 from pipelines.config import load_config
 from pipelines.identity import scope, suggestions
 from pipelines.identity.run import resolve_identities
+from pipelines.team import TeamStore, store_path
 from tests.conftest import write_config
 
 SOURCES = ["github", "slack", "discourse", "reddit", "stackexchange"]
@@ -133,6 +134,7 @@ def _files(config: object) -> dict[str, list]:
     first=[_account(f"{s}:5", username="jonas") for s in ("github", "discourse", "reddit")],
     edits=[(2, _account("reddit:5", username="samd"))],
     added=[],
+    decisions=[],
 )
 # Names written two ways are close, though no value of theirs is shared (their "Jonas
 # M." is too common): the account already there is resolved again with the new one.
@@ -143,13 +145,35 @@ def _files(config: object) -> dict[str, list]:
     ],
     edits=[],
     added=[_account("stackexchange:5", display_name="Jonas Mueller")],
+    decisions=[],
+)
+# A merge by hand of two people nothing ties, and a split of an account merged by email:
+# only their components are resolved again, and give what resolving everyone gives.
+@example(
+    first=[
+        _account("github:1", email="ana@northwind.io"),
+        _account("slack:1", email="ana@northwind.io"),
+        _account("reddit:4", username="jonas"),
+        _account("discourse:6", username="samd"),
+    ],
+    edits=[],
+    added=[],
+    decisions=[("merge", 2, 3), ("split", 1, 1)],
 )
 @given(
     first=st.lists(account, min_size=1, max_size=14),
     edits=st.lists(st.tuples(st.integers(0, 13), account), max_size=4),
     added=st.lists(account, max_size=6),
+    decisions=st.lists(
+        st.tuples(
+            st.sampled_from(["merge", "not_same", "split"]), st.integers(0, 19), st.integers(0, 19)
+        ),
+        max_size=3,
+    ),
 )
-def test_an_incremental_night_equals_resolving_everything(tmp_path_factory, first, edits, added):
+def test_an_incremental_night_equals_resolving_everything(
+    tmp_path_factory, first, edits, added, decisions
+):
     night1 = _unique(first)
     night2 = dict(night1)
     keys = list(night1)
@@ -159,6 +183,13 @@ def test_an_incremental_night_equals_resolving_everything(tmp_path_factory, firs
         night2[key] = {**changed, "source": source, "source_user_id": user_id}
     for new in added:
         night2.setdefault(f"{new['source']}:{new['source_user_id']}", new)
+    # The team's decisions of the day (merges, rejections, splits; the later about an
+    # account wins), on accounts old and new.
+    everyone = sorted(night2)
+    decided = [
+        (kind, everyone[a % len(everyone)], everyone[b % len(everyone)]) for kind, a, b in decisions
+    ]
+    decided = [(k, a, b) for k, a, b in decided if k == "split" or a != b]
 
     # A value on more than two accounts is no evidence: small communities cross it.
     with mock.patch.object(suggestions, "COMMON", 2):
@@ -167,6 +198,10 @@ def test_an_incremental_night_equals_resolving_everything(tmp_path_factory, firs
         full_dir = tmp_path_factory.mktemp("full")
         full = _workspace(full_dir)
         shutil.copytree(incremental.storage.resolution(), full.storage.resolution())
+        for workspace in (incremental, full):
+            store = TeamStore(store_path(workspace))
+            for kind, a, b in decided:
+                store.decide(kind, a, None if kind == "split" else b, author="ada")
         _resolve(incremental, night2, 2)
         # Without the state of a finished resolution, the night resolves everything.
         (full.storage.resolution() / scope.STATE).unlink()
@@ -176,7 +211,7 @@ def test_an_incremental_night_equals_resolving_everything(tmp_path_factory, firs
     assert _files(incremental) == _files(full)
 
 
-def test_a_night_resolves_only_what_changed_and_a_rule_change_resolves_everything(tmp_path):
+def test_a_night_resolves_only_what_changed_and_a_rule_change_what_it_names(tmp_path):
     people = {
         f"github:{n}": {
             "source": "github",
@@ -203,9 +238,15 @@ def test_a_night_resolves_only_what_changed_and_a_rule_change_resolves_everythin
     rows = _files(config)["identity_members.parquet"]
     members = {r["identity_key"]: r["member_id"] for r in rows}
     assert members["slack:7"] == members["github:7"]
-    # A rule the team changed can move anyone: everything is resolved again.
+    # A rule the team changed re-resolves the accounts it names and theirs: here the
+    # file's rules all change, and of the accounts they name (github:1 and 2, slack:1,
+    # discourse:3, reddit:2) only the two GitHub ones exist, with nobody tied to them.
     (tmp_path / "identities.yml").write_text("merge:\n  - [github:1, github:2]\n")
-    assert _resolve(config, people, 4).resolved_again == 21
+    assert _resolve(config, people, 4).resolved_again == 2
+    members = {
+        r["identity_key"]: r["member_id"] for r in _files(config)["identity_members.parquet"]
+    }
+    assert members["github:1"] == members["github:2"] != members["github:3"]
     assert _resolve(config, people, 5).resolved_again == 0
     # A full rebuild (acacia rebuild) resolves everyone again as well.
     full = build.plan(config, full=True)

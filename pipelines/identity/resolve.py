@@ -196,8 +196,10 @@ def identity_refs(identities: str) -> str:
 def match_keys(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRules) -> None:
     """The temp tables ``nodes`` (the identities of relation ``refs``, numbered ``n``)
     and ``edges`` (n, k: each match key that joins an identity to others)."""
-    groups = [(n, key) for n, group in enumerate(manual.merges) for key in group]
-    con.execute("create or replace temp table manual_merges (grp integer, key varchar)")
+    # A group is named by its first account: the same name every build, whatever other
+    # groups came or went (kept in the match keys of influence_inputs).
+    groups = [(min(group), key) for group in manual.merges for key in group]
+    con.execute("create or replace temp table manual_merges (grp varchar, key varchar)")
     con.execute("create or replace temp table manual_splits (key varchar)")
     if groups:
         con.executemany("insert into manual_merges values (?, ?)", groups)

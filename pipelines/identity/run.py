@@ -224,8 +224,9 @@ def resolve_identities(
         [bots],
     )
     _previous_members(con, folder / "identity_members.parquet")
-    settings = scope.settings_print(config, manual, rejected, *organizations, *manual_affiliations)
-    changed = scope.changed_scope(con, folder, settings, manual)
+    settings = scope.settings_print(config, *organizations, *manual_affiliations)
+    rules = scope.account_rules(manual, rejected)
+    changed = scope.changed_scope(con, folder, settings, manual, rules)
     scope.forget_state(folder)
     if changed is None:
         con.execute("create or replace temp view work as select * from identities")
@@ -390,7 +391,7 @@ def resolve_identities(
         # (only looked up by value; sorting took seconds).
         f"{scope.account_inputs()} {kept_inputs}",
     )
-    scope.save_state(folder, settings)
+    scope.save_state(folder, settings, rules)
 
     identity_count, member_count = con.execute(
         "select count(*), count(distinct member_id) from all_members"

@@ -15,10 +15,13 @@ So a night resolves again only the components of the accounts whose input change
 (``input_print``, a hash of what resolution reads of an account) and of the accounts
 they touch; everyone else keeps their rows. What every account can be matched by is
 kept beside the members (``influence_inputs.parquet``), for the next night's look-up.
-Anything that changes the rules for everyone (the team's decisions and identities.yml,
-organizations.yml, the identity settings, the resolution code) resolves everything,
-and so does a workspace without the state of a finished resolution (a first build, a
-crash half way, an account gone).
+The rules that name accounts (the team's decisions and identities.yml: merges, splits,
+pairs that are not the same person) count as a change of the accounts they name, added
+or removed since the last resolution (:func:`decided_accounts`): a decision re-resolves
+the components of its accounts, not everyone. Anything that changes the rules for
+everyone (organizations.yml, the identity settings, the resolution code) resolves
+everything, and so does a workspace without the state of a finished resolution (a
+first build, a crash half way, an account gone).
 """
 
 from __future__ import annotations
@@ -61,18 +64,15 @@ INPUT_PRINT = "md5(concat_ws(chr(31), {}))".format(
 )
 
 
-def settings_print(config: Any, manual: ManualRules, rejected: set, *organizations: Any) -> str:
-    """A print of everything that decides resolution for every account at once: the
-    team's rules and decisions, organizations.yml (``organizations``: the loaded
-    organizations and manual affiliations), the identity settings, the sources' facts
-    and the resolution code itself."""
+def settings_print(config: Any, *organizations: Any) -> str:
+    """A print of everything that decides resolution for every account at once:
+    organizations.yml (``organizations``: the loaded organizations and manual
+    affiliations), the identity settings, the sources' facts and the resolution code
+    itself. (The rules that name accounts are :func:`account_rules`.)"""
     code = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         code.update(path.read_bytes())
     payload = {
-        "merges": manual.merges,
-        "splits": sorted(manual.splits),
-        "rejected": sorted(sorted(pair) for pair in rejected),
         "organizations": [repr(o) for o in organizations],
         "identity": config.identity.model_dump(mode="json"),
         "sources": suggestions._source_facts(),
@@ -81,30 +81,61 @@ def settings_print(config: Any, manual: ManualRules, rejected: set, *organizatio
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def account_rules(manual: ManualRules, rejected: set) -> dict[str, list]:
+    """The rules in force that name accounts, as the state keeps them: each merge group,
+    each split, each pair that is not the same person (sorted: the same rules give the
+    same lists)."""
+    return {
+        "merges": sorted(sorted(group) for group in manual.merges),
+        "splits": sorted(manual.splits),
+        "rejected": sorted(sorted(pair) for pair in rejected),
+    }
+
+
+def decided_accounts(before: dict[str, list], now: dict[str, list]) -> set[str]:
+    """The accounts named by a rule that was added or removed between ``before`` and
+    ``now`` (:func:`account_rules`)."""
+    accounts: set[str] = set()
+    for kind in ("merges", "rejected"):
+        old = {tuple(group) for group in before.get(kind, [])}
+        new = {tuple(group) for group in now.get(kind, [])}
+        for group in old ^ new:
+            accounts.update(group)
+    accounts.update(set(before.get("splits", [])) ^ set(now.get("splits", [])))
+    return accounts
+
+
 def forget_state(folder: Path) -> None:
     """Mark the resolution as under way: until :func:`save_state`, the next build
     resolves everything (a build that dies half way leaves files of two builds)."""
     (folder / STATE).unlink(missing_ok=True)
 
 
-def save_state(folder: Path, settings: str) -> None:
+def save_state(folder: Path, settings: str, rules: dict[str, list]) -> None:
     path = folder / STATE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"settings": settings}))
+    tmp.write_text(json.dumps({"settings": settings, "rules": rules}))
     tmp.replace(path)
 
 
 def changed_scope(
-    con: duckdb.DuckDBPyConnection, folder: Path, settings: str, manual: ManualRules
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    settings: str,
+    manual: ManualRules,
+    rules: dict[str, list],
 ) -> int | None:
     """The temp table ``scope`` (key): the accounts of ``identities`` to resolve again,
-    given the last build's ``previous`` (key, member_id, input_print, component).
-    Returns how many accounts changed, or None when everything must be resolved."""
+    given the last build's ``previous`` (key, member_id, input_print, component) and
+    the rules that name accounts now (``rules``, :func:`account_rules`). Returns how
+    many accounts changed (their input, or a rule naming them), or None when
+    everything must be resolved."""
     state, inputs = folder / STATE, folder / f"{INPUTS}.parquet"
     members = folder / "identity_members.parquet"
     if not (state.exists() and inputs.exists() and members.exists()):
         return None
-    if json.loads(state.read_text()).get("settings") != settings:
+    saved = json.loads(state.read_text())
+    if saved.get("settings") != settings or "rules" not in saved:
         return None
     if not {"input_print", "component"} <= set(pq.read_schema(members).names):
         return None
@@ -116,10 +147,15 @@ def changed_scope(
     con.execute(f"""
         create or replace temp table stored_inputs as
         select * from read_parquet('{str(inputs).replace("'", "''")}')""")
-    con.execute("""
+    decided = sorted(decided_accounts(saved["rules"], rules))
+    con.execute(
+        """
         create or replace temp table changed as
         select i.* from identities as i left join previous as p using (key)
-        where p.input_print is distinct from i.input_print""")
+        where p.input_print is distinct from i.input_print
+            or i.key in (select unnest(?::varchar[]))""",
+        [decided],
+    )
     (count,) = con.execute("select count(*) from changed").fetchone()
     _changed_inputs(con, manual)
     _touched(con)

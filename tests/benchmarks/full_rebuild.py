@@ -11,15 +11,15 @@ written straight into a landing zone (pipelines/sample/synthetic.py), then:
   (pipelines/apply.py), timed from the command to the published snapshot.
 
 Each build runs in a process of its own, which reports its wall time, its peak memory
-(its own and dbt's, the largest) and its steps: dbt's (the sum of each group of models'
-own times, and the dbt step's wall time, which includes dbt starting), publish and the
-directory, and the rest (Dagster starting, loading the definitions). At 10 million the
-dashboard's page queries are timed too (tests/benchmarks/dashboard_queries.py), with the
-default filters and with staff left out.
+and its steps: dbt's (the sum of each group of models' own times, two running at a
+time, and the dbt step's wall time), publish and the directory, and the rest (Python
+and Dagster starting, loading the definitions, parsing the dbt project). At 10 million
+the dashboard's page queries are timed too (tests/benchmarks/dashboard_queries.py),
+with the default filters and with staff left out.
 
-Targets (issue 19), on this 2-core machine: at 10M, the nightly after 1% new within 8 s
-and 15% of the full rebuild, the full rebuild within 45 s, peak memory within 3 GB;
-every page's queries within 150 ms.
+Targets (issue 23), on this 2-core machine: a decision within 10 s at 1M; at 1M the
+nightly after 1% new within 5 s and the full rebuild within 15 s; at 10M the nightly
+after 1% new within 20 s, the full rebuild within 60 s, peak memory within 3 GB.
 
     python -m tests.benchmarks.full_rebuild [sizes...]
 """
