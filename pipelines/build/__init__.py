@@ -64,6 +64,12 @@ class Plan:
     #: Nodes left out (the tests of whole tables, in an incremental build).
     exclude: tuple[str, ...] = ()
 
+    def describe(self) -> str:
+        """The plan in a line: why, and what dbt runs."""
+        command = " ".join(self.args()[: -len(self.exclude) - 1] if self.exclude else self.args())
+        left = f"; {len(self.exclude)} tests of whole tables left to full builds"
+        return f"{self.reason}: dbt {command}{left if self.exclude else ''}"
+
     def args(self) -> list[str]:
         """The dbt command of this plan."""
         args = ["build" if self.tests else "run"]

@@ -108,7 +108,7 @@ def build_model_assets() -> Any:
             chosen = selection(context, models)
             if chosen:
                 planned = build.Plan(planned.full, planned.tests, chosen, planned.reason)
-            context.log.info(f"Building {planned.reason}: dbt {' '.join(planned.args())}")
+            context.log.info(f"Build plan: {planned.describe()}")
             try:
                 done = build.run(settings, planned)
             except build.DbtFailed as error:
