@@ -64,11 +64,15 @@ class Plan:
     #: Nodes left out (the tests of whole tables, in an incremental build).
     exclude: tuple[str, ...] = ()
 
+    def command(self) -> str:
+        """The dbt command, without the list of nodes left out."""
+        args = self.args()
+        return " ".join(args[: -len(self.exclude) - 1] if self.exclude else args)
+
     def describe(self) -> str:
         """The plan in a line: why, and what dbt runs."""
-        command = " ".join(self.args()[: -len(self.exclude) - 1] if self.exclude else self.args())
         left = f"; {len(self.exclude)} tests of whole tables left to full builds"
-        return f"{self.reason}: dbt {command}{left if self.exclude else ''}"
+        return f"{self.reason}: dbt {self.command()}{left if self.exclude else ''}"
 
     def args(self) -> list[str]:
         """The dbt command of this plan."""
@@ -104,8 +108,7 @@ class Build:
         """Raise :class:`DbtFailed` naming each failed node and where dbt's log is."""
         if self.failed:
             names = "; ".join(f"{r.name}: {r.message}" for r in self.failed[:5])
-            command = " ".join(self.plan.args())
-            raise DbtFailed(f"dbt {command} failed: {names}; dbt's log: {self.log}")
+            raise DbtFailed(f"dbt {self.plan.command()} failed: {names}; dbt's log: {self.log}")
 
 
 def build_lock(config: Any) -> AbstractContextManager[None]:
