@@ -2,17 +2,19 @@
 merge decisions.
 
 The dashboard writes only the team's store (pipelines/team.py), never the warehouse: a
-merge decision is applied by the pipeline (``acacia apply``, started here in a process
-of its own, pipelines/apply.py), which re-resolves the members and publishes a new
-snapshot in seconds. Meanwhile the page says so, and reloads itself once the new
-snapshot is there.
+merge decision is applied by the pipeline's applier (pipelines/apply.py ``serve``), a
+process of its own that the dashboard keeps warm (dbt imported and the models parsed
+before the first click), which re-resolves the members and publishes a new snapshot in
+seconds. Meanwhile the page says so, and reloads itself once the new snapshot is there.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -40,44 +42,134 @@ def author(config: AcaciaConfig) -> str | None:
 
 
 def ask_author(config: AcaciaConfig) -> str | None:
-    """The author, asking for a name when there is none yet; None until one is given."""
+    """The author, asking for a name when there is none yet; None until one is given.
+    Once someone can write, the applier starts warming up (parsing the models), so that
+    their first decision shows as fast as the next."""
     who = author(config)
+    if not who:
+        name = st.text_input(
+            "Your name (recorded with every change you make)", key=f"{AUTHOR_KEY}_input"
+        ).strip()
+        if name:
+            st.session_state[AUTHOR_KEY] = who = name
     if who:
+        _applier(config).start()
         return who
-    name = st.text_input(
-        "Your name (recorded with every change you make)", key=f"{AUTHOR_KEY}_input"
-    ).strip()
-    if name:
-        st.session_state[AUTHOR_KEY] = name
-        return name
     st.info("Give your name above to make changes.")
     return None
 
 
 APPLYING_KEY = "team_applying"
 #: How often a page waiting for a decision checks for the new snapshot.
-POLL_SECONDS = 2.0
+POLL_SECONDS = 0.5
 
 
 def apply_log(config: AcaciaConfig):
     return config.storage.data_dir / "apply.log"
 
 
+class Applier:
+    """The dashboard's applier process (``python -m pipelines.apply``), started at the
+    first need and again whenever it has stopped (idle for a while, or killed). Any
+    session asks it to apply (:meth:`request`) and reads the outcome (:meth:`outcome`);
+    a request that the process can no longer answer (it stopped before replying) failed,
+    and its decisions apply with the next build."""
+
+    def __init__(self, config_path: Path, log: Path) -> None:
+        self.config_path = config_path
+        self.log = log
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._outcomes: dict[int, tuple[bool, str]] = {}
+        self._asked: dict[int, int] = {}  # request -> the pid of the process asked
+        self._next = 0
+
+    def start(self) -> None:
+        """Start the process unless it runs: it parses the models before any request."""
+        with self._lock:
+            self._running()
+
+    def _running(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        with open(self.log, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pipelines.apply", "--config", str(self.config_path)],
+                cwd=REPO_ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                start_new_session=True,
+            )
+        threading.Thread(
+            target=self._read, args=(process,), name="applier-replies", daemon=True
+        ).start()
+        self._process = process
+        return process
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            number, _, rest = line.rstrip("\n").partition(" ")
+            if number.isdigit():
+                status, _, message = rest.partition(" ")
+                with self._lock:
+                    self._outcomes[int(number)] = (status == "ok", message)
+        process.wait()
+        with self._lock:
+            for number, pid in self._asked.items():
+                if pid == process.pid and number not in self._outcomes:
+                    self._outcomes[number] = (
+                        False,
+                        f"the applier stopped (exit code {process.returncode}) before "
+                        "it was done",
+                    )
+
+    def request(self) -> int:
+        """Ask for the decisions recorded so far to be applied; returns the request's
+        number (see :meth:`outcome`)."""
+        with self._lock:
+            number = self._next
+            self._next += 1
+            for _ in range(2):  # once more in a new process if this one just stopped
+                process = self._running()
+                try:
+                    assert process.stdin is not None
+                    process.stdin.write(f"{number}\n")
+                    process.stdin.flush()
+                except (BrokenPipeError, OSError):
+                    process.wait()
+                    continue
+                self._asked[number] = process.pid
+                return number
+            self._outcomes[number] = (False, "the applier could not be started")
+            return number
+
+    def outcome(self, number: int) -> tuple[bool, str] | None:
+        """(applied, what it said) once request ``number`` is answered; None before."""
+        with self._lock:
+            return self._outcomes.get(number)
+
+
+@st.cache_resource(show_spinner=False)
+def applier(config_path: str, log: str) -> Applier:
+    """The dashboard server's one applier per workspace."""
+    return Applier(Path(config_path), Path(log))
+
+
+def _applier(config: AcaciaConfig) -> Applier:
+    return applier(str(config.path), str(apply_log(config)))
+
+
 def apply_decisions(config: AcaciaConfig) -> None:
-    """Start ``acacia apply`` in its own process: the members are re-resolved with the
-    new decisions and published. The session remembers it, so that the page says it is
-    under way and reloads once every apply it started is done (``applying``). Their
-    output goes to ``<data_dir>/apply.log``."""
-    with open(apply_log(config), "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    processes, started = st.session_state.get(APPLYING_KEY, ([], time.monotonic()))
-    st.session_state[APPLYING_KEY] = ([*processes, process], started)
+    """Ask the applier to apply the decisions recorded so far: the members are
+    re-resolved and published. The session remembers the request, so that the page says
+    it is under way and reloads once every apply it asked for is done (``applying``).
+    What each apply did goes to ``<data_dir>/apply.log``."""
+    number = _applier(config).request()
+    numbers, started = st.session_state.get(APPLYING_KEY, ([], time.monotonic()))
+    st.session_state[APPLYING_KEY] = ([*numbers, number], started)
 
 
 def applying(config: AcaciaConfig) -> None:
@@ -89,16 +181,16 @@ def applying(config: AcaciaConfig) -> None:
 
     @st.fragment(run_every=POLL_SECONDS)
     def wait() -> None:
-        processes, started = st.session_state[APPLYING_KEY]
-        codes = [process.poll() for process in processes]
-        if None in codes:
+        numbers, started = st.session_state[APPLYING_KEY]
+        outcomes = [_applier(config).outcome(number) for number in numbers]
+        if None in outcomes:
             st.info(
                 "Applying the decisions: re-resolving the members and publishing "
                 f"({time.monotonic() - started:.0f} s so far). This page reloads by itself."
             )
             return
         del st.session_state[APPLYING_KEY]
-        if any(codes):
+        if not all(applied for applied, _ in outcomes):
             st.error(
                 "Applying the decisions failed; they are recorded and apply with the next "
                 f"sync. What went wrong is in {apply_log(config)}."

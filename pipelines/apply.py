@@ -7,15 +7,31 @@ the members the decisions touch, the models recount what those members' activiti
 count in, and the snapshot is published. No Dagster run and no dbt parse: dbt runs in
 this process over a manifest parsed once, so a decision applied here and the next
 nightly run give the same marts.
+
+Two callers: ``acacia apply`` (and ``accept/reject/merge/unmerge --apply``), a process
+per command, and the dashboard's applier, a process kept warm (``python -m
+pipelines.apply``, :func:`serve`): it has imported dbt and parsed the models before the
+first click, so a decision costs only its build (about 3 s on the sample community
+against 8–9 s for a new process).
 """
 
 from __future__ import annotations
 
+import argparse
+import queue
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
-from pipelines.config import AcaciaConfig
+from pipelines.config import AcaciaConfig, load_config
+
+#: The warm applier leaves after this long without a request (its memory back); the
+#: dashboard starts another at the next decision.
+IDLE_SECONDS = 15 * 60
 
 
 @dataclass
@@ -60,3 +76,69 @@ def apply_decisions(config: AcaciaConfig) -> Applied:
         step("publish", lambda: publish_workspace(config))
     step("directory", lambda: export_directory(config))
     return applied
+
+
+def serve(
+    config_path: Path,
+    requests: TextIO = sys.stdin,
+    replies: TextIO = sys.stdout,
+    log: TextIO = sys.stderr,
+    idle: float = IDLE_SECONDS,
+) -> None:
+    """The warm applier: apply the decisions on request until ``requests`` closes (the
+    dashboard stopped) or ``idle`` seconds pass without one.
+
+    A request is a line holding its number; the reply, once the build that includes it
+    is published, is a line ``<number> ok <what it did>`` or ``<number> failed <what
+    went wrong>``, after a first line ``ready`` (dbt parsed, nothing built). Requests
+    that arrive during a build are answered by the next one, together: every build
+    applies every decision recorded when it starts. The configuration is read again for
+    each build, so an edited acacia.yml counts from the next decision. What each build
+    did goes to ``log`` (the dashboard's apply.log)."""
+    from pipelines.build import dbt
+
+    dbt.manifest()
+    replies.write("ready\n")
+    replies.flush()
+    waiting: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in requests:
+            if line.strip():
+                waiting.put(line.strip())
+        waiting.put(None)
+
+    threading.Thread(target=read, name="applier-requests", daemon=True).start()
+    while True:
+        try:
+            first = waiting.get(timeout=idle)
+        except queue.Empty:
+            log.write(f"No decision for {idle:.0f} s: the applier stops.\n")
+            return
+        if first is None:
+            return
+        numbers = [first]
+        while not waiting.empty():
+            more = waiting.get()
+            if more is None:
+                waiting.put(None)  # answer these, then stop
+                break
+            numbers.append(more)
+        try:
+            outcome = f"ok Decisions {apply_decisions(load_config(config_path)).line()}."
+        except Exception as error:  # dbt's or DuckDB's, with what failed and its log
+            outcome = (
+                f"failed Applying the decisions failed: {error}. Nothing new was "
+                "published; the decisions are recorded and the next build applies them."
+            )
+        log.write(outcome.split(" ", 1)[1] + "\n")
+        log.flush()
+        for number in numbers:
+            replies.write(f"{number} {outcome}\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    arguments = argparse.ArgumentParser(description=serve.__doc__)
+    arguments.add_argument("--config", type=Path, required=True)
+    serve(arguments.parse_args().config)

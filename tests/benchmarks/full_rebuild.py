@@ -74,11 +74,13 @@ def build(config: Path, job: str) -> dict:
             )
         nodes[group] += node["seconds"]
     dbt_wall = steps.pop("acacia_models", 0.0)
+    slowest = slowest_nodes(target / "nodes.json")
     publish = sum(v for k, v in steps.items() if not k.startswith("serving_snapshot_"))
     return {
         "wall": wall,
         "dbt": dbt_wall,
         "nodes": dict(nodes),
+        "slowest": slowest,
         "publish": publish,
         "rest": wall - dbt_wall - publish,
         "peak_mb": max(
@@ -87,6 +89,15 @@ def build(config: Path, job: str) -> dict:
         )
         / 1024,
     }
+
+
+def slowest_nodes(path: Path, count: int = 6) -> list[tuple[str, float]]:
+    """The ``count`` nodes with the longest own time in a build's nodes.json."""
+    nodes = json.loads(path.read_text())
+    return [
+        (node["name"], node["seconds"])
+        for node in sorted(nodes, key=lambda node: -node["seconds"])[:count]
+    ]
 
 
 def decide(config: Path) -> dict:
@@ -98,6 +109,7 @@ def decide(config: Path) -> dict:
     settings = load_config(config)
     applied = apply_decisions(settings)
     nodes: dict[str, float] = defaultdict(float)
+    slowest = slowest_nodes(Path(applied.log).parent / "nodes.json")
     for node in json.loads((Path(applied.log).parent / "nodes.json").read_text()):
         name = node["name"]
         nodes[next((g for g, p in GROUPS if name.startswith(p)), "marts")] += node["seconds"]
@@ -105,6 +117,7 @@ def decide(config: Path) -> dict:
         "wall": 0.0,  # the parent's: from the command to the published snapshot
         "dbt": applied.steps["models"],
         "nodes": dict(nodes),
+        "slowest": slowest,
         "publish": applied.steps["publish"] + applied.steps["directory"],
         "rest": 0.0,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -154,7 +167,9 @@ def line(label: str, figures: dict) -> str:
     return (
         f"  {label:<24} {figures['wall']:6.1f} s  peak {figures['peak_mb']:6,.0f} MB  "
         f"(dbt {figures['dbt']:.1f} s [{nodes}], publish and directory "
-        f"{figures['publish']:.1f} s, Dagster and the rest {figures['rest']:.1f} s)"
+        f"{figures['publish']:.1f} s, Dagster and the rest {figures['rest']:.1f} s)\n"
+        + "      slowest: "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in figures["slowest"])
     )
 
 

@@ -29,11 +29,11 @@ per_member as (
 ),
 
 days as (
-    select member_id, activity_date, source, sum(activities) as activities
+    select member_id, activity_date, source <> 'events' as online, sum(activities) as activities
     from {{ ref('member_daily') }}
     semi join per_member using (member_id)
     where not is_bot
-    group by member_id, activity_date, source
+    group by all
 ),
 
 first_days as (
@@ -56,7 +56,7 @@ around as (
     from per_member as p
     left join days as d
         on d.member_id = p.member_id
-        and d.source <> 'events'
+        and d.online
         and d.activity_date between p.event_date - {{ before }} and p.event_date + {{ retention }}
     group by p.event_id, p.member_id
 )
@@ -69,10 +69,8 @@ select
     p.is_named,
     -- Nothing of theirs, anywhere, before the event's day.
     coalesce(f.first_date >= p.event_date, true) as is_first_timer,
-    exists (
-        select 1 from per_member as later
-        where later.member_id = p.member_id and later.event_date > p.event_date
-    ) as came_back,
+    -- A later event of theirs (the latest event of the member is after this one's).
+    p.event_date < max(p.event_date) over (partition by p.member_id) as came_back,
     a.activities_before,
     a.activities_after,
     a.activities_retention,
