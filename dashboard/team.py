@@ -122,8 +122,7 @@ class Applier:
                 if pid == process.pid and number not in self._outcomes:
                     self._outcomes[number] = (
                         False,
-                        f"the applier stopped (exit code {process.returncode}) before "
-                        "it was done",
+                        f"the applier stopped (exit code {process.returncode}) before it was done",
                     )
 
     def request(self) -> int:
@@ -145,6 +144,13 @@ class Applier:
                 return number
             self._outcomes[number] = (False, "the applier could not be started")
             return number
+
+    @property
+    def pid(self) -> int | None:
+        """The process's id while it runs."""
+        with self._lock:
+            running = self._process is not None and self._process.poll() is None
+            return self._process.pid if running else None
 
     def outcome(self, number: int) -> tuple[bool, str] | None:
         """(applied, what it said) once request ``number`` is answered; None before."""

@@ -133,8 +133,9 @@ def serve(
             )
         log.write(outcome.split(" ", 1)[1] + "\n")
         log.flush()
+        line = " ".join(outcome.splitlines())  # a reply is one line
         for number in numbers:
-            replies.write(f"{number} {outcome}\n")
+            replies.write(f"{number} {line}\n")
         replies.flush()
 
 

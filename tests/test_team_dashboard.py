@@ -4,6 +4,7 @@ each shown without a full rebuild; and none of it in public mode."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -235,3 +236,74 @@ def test_tags_are_a_column_of_every_table_of_members(synced, tmp_path, monkeypat
     assert tagged(open_page(config, monkeypatch, "Members"))
     assert tagged(open_page(config, monkeypatch, "Organizations", organization=organization))
     assert tagged(open_page(config, monkeypatch, "Engagement"))
+
+
+def test_the_applier_answers_every_request_and_outlives_a_kill(synced, tmp_path):
+    """The dashboard's warm applier (dashboard/team.py Applier, pipelines/apply.py serve):
+    requests made together are all answered once their decisions are published; a kill -9
+    in the middle of a build fails the requests it held (the snapshot stays readable) and
+    the next request starts another process, which applies every decision recorded."""
+    import signal
+
+    from dashboard.team import Applier
+
+    config = copy_workspace(synced, tmp_path)
+    settings = load_config(config)
+    store = TeamStore(store_path(settings))
+    log = settings.storage.data_dir / "apply.log"
+    applier = Applier(config, log)
+    (_, a, b, _), (_, c, d, _) = waiting_suggestions(config)[:2]
+    store.decide("merge", a, b, author="Ada")
+    first, second = applier.request(), applier.request()
+    wait_for(lambda: applier.outcome(first) and applier.outcome(second), "the answers")
+    assert applier.outcome(first)[0] and applier.outcome(second)[0], applier.outcome(first)
+    assert applier.outcome(first)[1].startswith("Decisions applied in")
+    assert (m := members(config))[a] == m[b]
+
+    store.decide("merge", c, d, author="Ada")
+    killed = applier.pid
+    number = applier.request()
+    time.sleep(0.3)  # in the build (about 2 s on the sample community)
+    os.kill(killed, signal.SIGKILL)
+    wait_for(lambda: applier.outcome(number), "the killed request's answer")
+    applied, message = applier.outcome(number)
+    if not applied:  # killed before it published (else it was faster than the kill)
+        assert "stopped" in message, message
+        assert (m := members(config))[a] == m[b]  # the snapshot is still readable
+    again = applier.request()
+    wait_for(lambda: applier.outcome(again), "the next process's answer")
+    assert applier.outcome(again)[0] and applier.pid not in (None, killed)
+    assert (m := members(config))[c] == m[d] and m[a] == m[b]
+    assert log.read_text().count("Decisions applied in") >= 2
+
+
+def test_the_applier_says_why_it_failed_and_leaves_when_idle(synced, tmp_path):
+    """A build that cannot run is answered ``failed`` with the reason, and the applier
+    keeps serving; with no request for its idle time it leaves by itself."""
+    import io
+    import threading
+
+    from pipelines.apply import serve
+
+    config = copy_workspace(synced, tmp_path)
+    good = config.read_text()
+    config.write_text("storage: [not, a, mapping\n")
+    read, write = os.pipe()
+    requests, replies, log = os.fdopen(read), io.StringIO(), io.StringIO()
+    server = threading.Thread(target=serve, args=(config, requests, replies, log, 20))
+    server.start()
+    sender = os.fdopen(write, "w")
+    sender.write("7\n")
+    sender.flush()
+    wait_for(lambda: "7 " in replies.getvalue(), "the failed request's answer")
+    answer = replies.getvalue().splitlines()
+    assert answer[0] == "ready" and answer[1].startswith("7 failed Applying the decisions failed")
+    assert str(config) in answer[1] and "next build applies them" in answer[1]
+    config.write_text(good)
+    sender.write("8\n")
+    sender.flush()
+    wait_for(lambda: "8 " in replies.getvalue(), "the next answer")
+    assert replies.getvalue().splitlines()[2].startswith("8 ok Decisions applied in")
+    server.join(timeout=60)  # idle for 20 s: it leaves although its input is open
+    assert not server.is_alive() and "No decision for 20 s" in log.getvalue()
+    sender.close()
