@@ -83,6 +83,7 @@ class Applier:
         self._outcomes: dict[int, tuple[bool, str]] = {}
         self._asked: dict[int, int] = {}  # request -> the pid of the process asked
         self._next = 0
+        self._ready: int | None = None  # the pid of the process that said it is ready
 
     def start(self) -> None:
         """Start the process unless it runs: it parses the models before any request."""
@@ -112,7 +113,10 @@ class Applier:
         assert process.stdout is not None
         for line in process.stdout:
             number, _, rest = line.rstrip("\n").partition(" ")
-            if number.isdigit():
+            if number == "ready":
+                with self._lock:
+                    self._ready = process.pid
+            elif number.isdigit():
                 status, _, message = rest.partition(" ")
                 with self._lock:
                     self._outcomes[int(number)] = (status == "ok", message)
@@ -151,6 +155,13 @@ class Applier:
         with self._lock:
             running = self._process is not None and self._process.poll() is None
             return self._process.pid if running else None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the running process has parsed the models and waits for requests."""
+        with self._lock:
+            running = self._process is not None and self._process.poll() is None
+            return running and self._ready == self._process.pid
 
     def outcome(self, number: int) -> tuple[bool, str] | None:
         """(applied, what it said) once request ``number`` is answered; None before."""

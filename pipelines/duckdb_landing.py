@@ -23,6 +23,10 @@ def register_landing(conn: Any, url: str) -> None:
     if folder.is_local:
         return
     scheme = url.split("://", 1)[0]
+    # One registration a database: a build holds the warehouse open (pipelines/build
+    # held_open), and dbt's connections come and go on the same database.
+    if conn.filesystem_is_registered(scheme):
+        return
     # DuckDB sends a filesystem the paths of its protocol, a class attribute in fsspec.
     wrapper = type(f"Landing_{scheme}", (ArrowFSWrapper,), {"protocol": scheme})
     conn.register_filesystem(wrapper(folder.fs))

@@ -212,7 +212,12 @@ def held_open(config: Any, target: str) -> Iterator[None]:
     if target != "local":
         yield
         return
-    with duckdb.connect(str(config.storage.warehouse())):
+    try:
+        held = duckdb.connect(str(config.storage.warehouse()))
+    except duckdb.Error:  # another process writes it: dbt says so, naming the build
+        yield
+        return
+    with held:
         yield
 
 
