@@ -8,7 +8,9 @@ written straight into a landing zone (pipelines/sample/synthetic.py), then:
   activities, with 1% new people (the ``refresh`` job: only what changed);
 - the nightly after 0.1% new, the same at a tenth of it;
 - a decision: two members merged by hand and applied as ``acacia apply`` does
-  (pipelines/apply.py), timed from the command to the published snapshot.
+  (pipelines/apply.py), timed from the command to the published snapshot; and another
+  applied by the dashboard's warm applier (dashboard/team.py), timed from the request
+  (the click) to its answer.
 
 Each build runs in a process of its own, which reports its wall time, its peak memory
 and its steps: dbt's (the sum of each group of models' own times, two running at a
@@ -159,6 +161,28 @@ def merge_two_members(config: Path) -> None:
     TeamStore(store_path(settings)).decide("merge", a, b, author="benchmark")
 
 
+def from_the_dashboard(config: Path) -> str:
+    """A decision applied by the dashboard's warm applier (dashboard/team.py), from the
+    request to its answer (the snapshot published): what a click costs."""
+    from dashboard.team import Applier
+
+    applier = Applier(config, config.parent / "apply.log")
+    applier.start()
+    while not applier.ready:
+        if applier.pid is None:
+            raise SystemExit(f"the applier stopped: {(config.parent / 'apply.log').read_text()}")
+        time.sleep(0.05)
+    merge_two_members(config)
+    started = time.perf_counter()
+    number = applier.request()
+    while applier.outcome(number) is None:
+        time.sleep(0.05)
+    applied, said = applier.outcome(number)
+    if not applied:
+        raise SystemExit(said)
+    return f"{time.perf_counter() - started:6.1f} s  ({said})"
+
+
 def line(label: str, figures: dict) -> str:
     nodes = ", ".join(
         f"{name} {figures['nodes'].get(name, 0.0):.1f}"
@@ -220,6 +244,7 @@ def main(sizes: list[int]) -> None:
             merge_two_members(config)
             decision = measured(config, "decision", "--decide")
             print(line("a decision (merge)", decision).replace("Dagster and", "Python and"))
+            print(f"  {'a decision, dashboard':<24} {from_the_dashboard(config)}", flush=True)
             if size == 10_000_000:
                 from tests.benchmarks import dashboard_queries
 
