@@ -411,3 +411,34 @@ def test_a_decision_killed_mid_apply_is_lost_nowhere(synced, tmp_path):
     members = members_by_identity(config)
     assert members[a] == members[b]
     assert_same(marts(config), marts(full_rebuild(config, tmp_path)), "after the kill")
+
+
+def test_nights_on_later_days_equal_a_full_rebuild(synced, tmp_path, monkeypatch):
+    """The day moves between builds: a night one day later (each window gains a day and
+    loses one), then one 40 days later (the 30-day window has moved past all it held),
+    each with a few late activities. Every mart equals a full rebuild on the same day."""
+    from connectors import clock
+    from tests.conftest import copy_workspace
+
+    config = load_config(copy_workspace(synced, tmp_path))
+    activities = landed(synced, "activities")
+    night = Night(config, pc.max(activities["fetched_at"]).as_py())
+    today = clock.now()
+    for number, days in enumerate((1, 40), start=1):
+        later = today + timedelta(days=days)
+        monkeypatch.setenv(clock.NOW_ENV, later.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        # A few activities of the last day, landed late, under new ids.
+        recent = activities.filter(
+            pc.greater(
+                activities["occurred_at"],
+                pc.max(activities["occurred_at"]).as_py() - timedelta(days=1),
+            )
+        ).slice(0, 5)
+        recent = recent.set_column(
+            recent.schema.get_field_index("activity_id"),
+            "activity_id",
+            pa.array([f"late-{number}-{i}" for i in range(len(recent))]),
+        )
+        night.land("activities", recent)
+        nightly(config)
+        assert_same(marts(config), marts(full_rebuild(config, tmp_path)), f"{days} days later")

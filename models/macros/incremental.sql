@@ -195,3 +195,64 @@ counted as (
 
 {{ replaced_rows('counted', 'changed', ['week']) }}
 {% endmacro %}
+
+{#
+  Windows that end on the as-of day, kept between builds. A model of them (keyed by
+  member, or by place) records `window_print()` with its watermark: the weights and the
+  as-of day it was computed for. `moved_days(windows)` is then the condition on a
+  rollup row's `column` (a date) that its day entered or left one of `windows` since
+  that build (the day moved on: a day came in at the end, one went out at the start);
+  none when every key is to be computed again: a full build, the weights or categories
+  changed, or no build recorded yet. So a night recomputes the keys whose windows moved
+  (those active on the days that came in or went out) and those whose activities
+  changed, and keeps the others' rows as they are, which is what computing them again
+  would give.
+#}
+{% macro window_print() -%}
+  {{ weights_print() }}@{{ setting('as_of_date') }}
+{%- endmacro %}
+
+{% macro moved_days(windows, column='activity_date') %}
+  {%- if not execute or not is_incremental() -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set found = run_query(
+      "select settings from " ~ watermarks_table() ~ " where model = '" ~ this.identifier ~ "'") -%}
+  {%- if found.rows | length == 0 -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set stored = (found.columns[0].values()[0] or '').split('@') -%}
+  {%- if stored | length != 2 or stored[0] != weights_print() | trim -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set before = "date '" ~ stored[1] ~ "'" -%}
+  {%- set conditions = [] -%}
+  {%- for days in windows -%}
+    {%- do conditions.append(
+        "((" ~ column ~ " > " ~ before ~ " - " ~ days ~ " and " ~ column ~ " <= " ~ before
+        ~ ") <> " ~ in_window(column, days) ~ ")") -%}
+  {%- endfor -%}
+  {{ return('(' ~ (conditions | join(' or ')) ~ ')') }}
+{% endmacro %}
+
+{#
+  The members a model of windows keyed by member recomputes (see moved_days): those
+  whose activities were written since its watermark (new, changed, deleted, moved to
+  them), those an account left, and those active on a day that moved (`moved`); or, when
+  `moved` is none, every member it holds or could hold.
+#}
+{% macro window_members(moved) -%}
+  {%- set since = watermark() -%}
+  {%- if moved is none %}
+    select member_id from {{ this }}
+    union
+    select member_id from {{ ref('member_daily') }}
+  {%- else %}
+    select member_id from {{ ref('activity_facts') }}
+    where _batch > {{ since }} and member_id is not null
+    union
+    select old_member_id from {{ identity_moves(since) }} where old_member_id is not null
+    union
+    select member_id from {{ ref('member_daily') }} where {{ moved }}
+  {%- endif %}
+{%- endmacro %}

@@ -5,7 +5,9 @@ written straight into a landing zone (pipelines/sample/synthetic.py), then:
 
 - the full rebuild (the ``rebuild`` job: every model from the whole landing zone);
 - the nightly after 1% new: a day's activities of the whole community, 1% of the
-  activities, with 1% new people (the ``refresh`` job: only what changed);
+  activities, with 1% new people (the ``refresh`` job: only what changed), a day after
+  the rebuild (the clock is pinned, and each night moves it on a day: the windows of
+  the last 30 to 365 days move as they do every night);
 - the nightly after 0.1% new, the same at a tenth of it;
 - a decision: two members merged by hand and applied as ``acacia apply`` does
   (pipelines/apply.py), timed from the command to the published snapshot; and another
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -215,6 +218,7 @@ def night(landing: Path, size: int, share: float, number: int) -> None:
 
 
 def main(sizes: list[int]) -> None:
+    from connectors import clock
     from pipelines.sample.synthetic import write_organizations, write_synthetic_community
 
     os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
@@ -231,10 +235,15 @@ def main(sizes: list[int]) -> None:
                 f"{size:,} activities (written in {time.perf_counter() - started:.1f} s):",
                 flush=True,
             )
+            # Each night is a day later (the windows of the last 30 to 365 days move on),
+            # on a pinned clock: the builds' as-of days, not the activities' dates.
+            today = clock.now()
+            os.environ[clock.NOW_ENV] = f"{today:%Y-%m-%dT%H:%M:%SZ}"
             full = measured(config, "rebuild")
             print(line("full rebuild", full), flush=True)
             for number, share in enumerate((0.01, 0.001), start=1):
                 night(landing, size, share, number)
+                os.environ[clock.NOW_ENV] = f"{today + timedelta(days=number):%Y-%m-%dT%H:%M:%SZ}"
                 nightly = measured(config, "refresh")
                 print(
                     line(f"nightly after {share:.1%} new", nightly)
