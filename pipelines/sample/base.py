@@ -202,8 +202,13 @@ class FakeServer:
     def __init__(self, api: FakeAPI, port: int = 0, host: str = "127.0.0.1") -> None:
         self.api = api
         self._server = make_server(host, port, api, threaded=True, request_handler=_QuietHandler)
+        # Polled every 50 ms for a stop (werkzeug's default, 0.5 s, made stopping the
+        # demo's seven servers one after the other take seconds).
         self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name=f"fake-{api.name}"
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name=f"fake-{api.name}",
         )
 
     @property
