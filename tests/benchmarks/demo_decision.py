@@ -51,6 +51,20 @@ def most_confident(config: Path) -> tuple[str, str, str]:
         ).fetchone()
 
 
+def applied_by(applier) -> tuple[float, str]:
+    """Ask the dashboard's applier (dashboard/team.py) to apply what is recorded: the
+    seconds from the request (the click) to its answer (the snapshot published), and
+    what it said. Exits when it failed."""
+    started = time.perf_counter()
+    number = applier.request()
+    while applier.outcome(number) is None:
+        time.sleep(0.02)
+    applied, said = applier.outcome(number)
+    if not applied:
+        raise SystemExit(said)
+    return time.perf_counter() - started, said
+
+
 def main() -> None:
     from dashboard.team import Applier
     from pipelines.config import load_config
@@ -83,14 +97,8 @@ def main() -> None:
         for _ in range(4):
             suggestion, a, b = most_confident(config)
             store.decide("merge", a, b, author="benchmark", suggestion_id=suggestion)
-            started = time.perf_counter()
-            number = applier.request()
-            while applier.outcome(number) is None:
-                time.sleep(0.02)
-            applied, said = applier.outcome(number)
-            if not applied:
-                raise SystemExit(said)
-            print(f"  from the dashboard: {time.perf_counter() - started:4.1f} s  ({said})")
+            seconds, said = applied_by(applier)
+            print(f"  from the dashboard: {seconds:4.1f} s  ({said})")
 
 
 if __name__ == "__main__":

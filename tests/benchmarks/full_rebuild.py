@@ -168,6 +168,7 @@ def from_the_dashboard(config: Path) -> str:
     """A decision applied by the dashboard's warm applier (dashboard/team.py), from the
     request to its answer (the snapshot published): what a click costs."""
     from dashboard.team import Applier
+    from tests.benchmarks.demo_decision import applied_by
 
     applier = Applier(config, config.parent / "apply.log")
     applier.start()
@@ -176,14 +177,8 @@ def from_the_dashboard(config: Path) -> str:
             raise SystemExit(f"the applier stopped: {(config.parent / 'apply.log').read_text()}")
         time.sleep(0.05)
     merge_two_members(config)
-    started = time.perf_counter()
-    number = applier.request()
-    while applier.outcome(number) is None:
-        time.sleep(0.05)
-    applied, said = applier.outcome(number)
-    if not applied:
-        raise SystemExit(said)
-    return f"{time.perf_counter() - started:6.1f} s  ({said})"
+    seconds, said = applied_by(applier)
+    return f"{seconds:6.1f} s  ({said})"
 
 
 def line(label: str, figures: dict) -> str:
