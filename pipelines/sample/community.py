@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -77,6 +78,18 @@ class Person:
     forum_email: str | None = None
     #: Deleted their GitHub account: GitHub shows their work as its ghost user.
     is_deleted: bool = False
+    #: How they write their name on a platform, where not ``name`` (source, written).
+    names: tuple[tuple[str, str], ...] = ()
+    #: The handle they took on a platform, where they did not draw one (source, handle).
+    handles: tuple[tuple[str, str], ...] = ()
+
+    def name_on(self, source: str) -> str:
+        """The name as the person writes it on ``source``."""
+        return dict(self.names).get(source, self.name)
+
+    def handle_on(self, source: str, drawn: str) -> str:
+        """The handle the person has on ``source``: the one they chose, else ``drawn``."""
+        return dict(self.handles).get(source, drawn)
 
     def active_at(self, when: datetime) -> bool:
         return self.active_from <= when <= self.active_until
@@ -169,6 +182,16 @@ def _login(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
     return login
 
 
+def unique_handle(handle: str, taken: set[str]) -> str:
+    """``handle``, numbered as a platform makes people do when it is taken (a handle is
+    one account's on its platform); added to ``taken``."""
+    found, n = handle, 2
+    while found.lower() in taken:
+        found, n = f"{handle}{n}", n + 1
+    taken.add(found.lower())
+    return found
+
+
 def _email(local: str, domain: str, taken: set[str]) -> str:
     """``local@domain``, numbered as people do when it is taken (an address is one
     person's: two people never share one)."""
@@ -246,6 +269,7 @@ def build_community(
     ]
     community = Community(end=end, days=days, people=members, bots=bots, rng=rng)
     _add_hard_cases(community, emails)
+    _add_namesakes(community, emails, taken)
     return community
 
 
@@ -319,6 +343,92 @@ def _add_hard_cases(community: Community, emails: set[str]) -> None:
             "fake_user_bot": "release-helper",
             "changed_employer": (mover, moved_on, old.name, new.name),
         }
+    )
+
+
+#: Different people who share a common full name, as a global community's do: (name,
+#: [(person index, organization index or None, location index)]). Some work at one
+#: organization (two addresses at one company), some live in one place, some both.
+NAMESAKES = (
+    ("Wei Zhang", [(60, 2, 5), (62, 3, 3), (74, None, 5)]),
+    ("David Lee", [(69, 1, 7), (84, 1, 8), (95, None, 4)]),
+    ("Amit Kumar", [(65, None, 3), (71, 3, 3), (93, 3, 3)]),
+    ("Maria Garcia", [(68, 5, 2), (113, None, 6)]),
+    ("Fatima Khan", [(92, None, 7), (116, None, 7)]),
+    ("Wei Wang", [(78, 4, 3), (112, 2, 5)]),
+)
+#: People who write their name differently on different platforms: (index, name, and
+#: how they write it per platform): without diacritics, as an initial and surname, or
+#: family name first.
+NAME_FORMS = (
+    (117, "José Rodríguez", (("slack", "Jose Rodriguez"), ("discourse", "J. Rodríguez"))),
+    (103, "Xiulan Zhou", (("slack", "Zhou Xiulan"), ("discourse", "Zhou Xiulan"))),
+    (107, "Łukasz Wróbel", (("slack", "Lukasz Wrobel"), ("stackexchange", "L. Wróbel"))),
+)
+#: Different people whose handle is only their (shared) first name, each on another
+#: platform: (index, name, source, handle).
+FIRST_NAME_HANDLES = (
+    (109, "Teodora Ilić", "github", "teodora"),
+    (114, "Teodora Petrova", "discourse", "teodora"),
+    (115, "Anil Mehta", "github", "anil"),
+    (118, "Anil Shah", "slack", "anil"),
+)
+
+
+def _add_namesakes(community: Community, emails: set[str], logins: set[str]) -> None:
+    """Edit people so that the sample holds what a global community's names hold
+    (NAMESAKES, NAME_FORMS, FIRST_NAME_HANDLES), without drawing: the rest of the
+    community and its activity stay as drawn. Listed in ``hard_cases`` as ``namesakes``
+    (groups of people), ``name_forms`` and ``first_name_handles``."""
+    people = community.people
+    if len(people) < 150:
+        return
+    replace = dataclasses.replace
+
+    def renamed(index: int, name: str, organization: Organization | None, **changes) -> Person:
+        first, last = (part.lower() for part in name.split(" ", 1))
+        written = f"{first}.{last}".replace("ł", "l")  # a letter NFKD leaves as it is
+        local = unicodedata.normalize("NFKD", written).encode("ascii", "ignore").decode()
+        login = changes.pop("login", None) or f"{local.replace('.', '')}"
+        n, base = 2, login
+        while login in logins:
+            login, n = f"{base}{n}", n + 1
+        logins.add(login)
+        domain = organization.domain if organization else PUBLIC_MAIL[index % len(PUBLIC_MAIL)]
+        people[index] = replace(
+            people[index],
+            name=name,
+            login=login,
+            email=_email(local, domain, emails),
+            organization=organization,
+            company=organization.company_spellings[0] if organization else None,
+            **changes,
+        )
+        return people[index]
+
+    groups = []
+    for name, who in NAMESAKES:
+        group = []
+        for index, org, place in who:
+            location, timezone = LOCATIONS[place]
+            organization = ORGANIZATIONS[org] if org is not None else None
+            group.append(
+                renamed(index, name, organization, location=location, timezone=timezone)
+            )
+        groups.append(tuple(group))
+    forms = [
+        renamed(index, name, people[index].organization, names=written)
+        for index, name, written in NAME_FORMS
+    ]
+    handles = []
+    for index, name, source, handle in FIRST_NAME_HANDLES:
+        person = people[index]
+        if source == "github":
+            handles.append(renamed(index, name, person.organization, login=handle))
+        else:
+            handles.append(renamed(index, name, person.organization, handles=((source, handle),)))
+    community.hard_cases.update(
+        {"namesakes": groups, "name_forms": forms, "first_name_handles": handles}
     )
 
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipelines.sample.community import Community, Person
+from pipelines.sample.community import Community, Person, unique_handle
 
 CATEGORIES = (("Support", 1.0), ("Ideas", 0.4), ("Development", 0.5), ("Announcements", 0.1))
 
@@ -62,10 +62,11 @@ class DiscourseData:
         self.users: dict[int, ForumUser] = {}
         self.system = ForumUser(-1, "system", "system", None, admin=True)
         self.users[-1] = self.system
+        taken = {"system"}
         for person in community.people:
             if (rng.random() < 0.55) | bool(person.forum_email or person.other_email):
                 first, last = person.name.lower().split(" ", 1)
-                username = rng.choice(
+                drawn = rng.choice(
                     [
                         person.login,
                         f"{first}_{last}",
@@ -73,11 +74,12 @@ class DiscourseData:
                         f"{first}{rng.randint(1, 99)}",
                     ]
                 )
+                username = unique_handle(person.handle_on("discourse", drawn), taken)
                 staff = bool(person.organization and person.organization.is_staff)
                 user = ForumUser(
                     len(self.users) + 1,
                     username,
-                    person.name,
+                    person.name_on("discourse"),
                     person.forum_email or person.email,
                     person,
                     moderator=staff,

@@ -236,7 +236,7 @@ def _row(event: Event, person: Person, role: str, *, named: bool) -> dict[str, s
         "event": event.name,
         "date": event.day.isoformat(),
         "location": event.city or "",
-        "name": person.name,
+        "name": person.name_on("events"),
         "email": person.email,
         "role": role,
         "named": "yes" if named else "no",

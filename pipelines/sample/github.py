@@ -276,7 +276,7 @@ class FakeGitHub(FakeAPI):
         """What a profile adds to the short user object (REST's names)."""
         show_email = not person.is_bot and person.key % 3 == 0  # a third make it public
         return {
-            "name": None if person.is_bot else person.name,
+            "name": None if person.is_bot else person.name_on("github"),
             "company": person.company,
             "location": person.location,
             "email": person.email if show_email else None,

@@ -29,10 +29,11 @@ def reddit_name(person: Person) -> str | None:
     first, last = person.name.lower().split(" ", 1)
     # Most reuse their handle or their name; some pick a number; a few keep a throwaway
     # nobody could tie to them (the truth still knows).
-    return rng.choices(
+    drawn = rng.choices(
         [person.login, f"{first}_{last}", f"{first}{rng.randint(10, 99)}", f"throwaway_{first}"],
         weights=[45, 30, 20, 5],
     )[0].replace(" ", "_")
+    return person.handle_on("reddit", drawn)
 
 
 def links_reddit(person: Person) -> bool:

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipelines.sample.community import Community, Person
+from pipelines.sample.community import Community, Person, unique_handle
 
 PUBLIC_CHANNELS = (
     ("general", 1.0),
@@ -70,11 +70,13 @@ def ts_of(when: datetime, seq: int) -> str:
     return f"{int(when.timestamp())}.{seq % 1_000_000:06d}"
 
 
-def slack_name(rng: random.Random, person: Person) -> tuple[str, str]:
-    """(handle, display name) written the way people do on Slack."""
+def slack_name(rng: random.Random, person: Person, taken: set[str]) -> tuple[str, str]:
+    """(handle, display name) written the way people do on Slack; a handle is one
+    account's (``taken``: the workspace's handles so far)."""
     first, last = person.name.split(" ", 1)
-    handle = rng.choice([f"{first}.{last[0]}", first, f"{first}{last}", person.login]).lower()
-    display = rng.choice([first, f"{first} {last[0]}.", person.name, handle])
+    drawn = rng.choice([f"{first}.{last[0]}", first, f"{first}{last}", person.login]).lower()
+    handle = unique_handle(person.handle_on("slack", drawn), taken)
+    display = rng.choice([first, f"{first} {last[0]}.", person.name_on("slack"), handle])
     return handle, display
 
 
@@ -92,14 +94,15 @@ class SlackData:
         self.rng = rng = random.Random("slack")
         self._seq = 0
         self.users: dict[str, SlackUser] = {}
+        taken: set[str] = set()
         for person in community.people:
             # Everyone with a second address is on Slack: that is where they use it.
             if (rng.random() < 0.7) | bool(person.other_email):
-                handle, display = slack_name(rng, person)
+                handle, display = slack_name(rng, person, taken)
                 user = SlackUser(
                     f"U{person.key:07d}",
                     handle,
-                    person.name,
+                    person.name_on("slack"),
                     display,
                     person.other_email or (person.email if rng.random() < 0.9 else None),
                     person.timezone,
