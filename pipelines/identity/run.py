@@ -37,7 +37,12 @@ from pipelines.identity.resolve import (
     link_identities,
 )
 from pipelines.identity.rules import load_organizations, team_rules
-from pipelines.identity.suggestions import automatic_merges, suggest_tables
+from pipelines.identity.suggestions import (
+    CommonNames,
+    automatic_merges,
+    member_facts,
+    suggest_tables,
+)
 from pipelines.team import TeamStore, store_path
 
 _S, _B, _D, _F, _I = pa.string(), pa.bool_(), pa.date32(), pa.float64(), pa.int64()
@@ -251,7 +256,12 @@ def resolve_identities(
         create or replace temp table first_pass as
         select i.*, r.member_id from work as i join resolved as r using (key)""")
     suggest_tables(
-        con, "first_pass", rejected, organizations, None if changed is None else "other_values"
+        con,
+        "first_pass",
+        rejected,
+        organizations,
+        None if changed is None else "other_values",
+        CommonNames.of(config),
     )
     # Only the suggestions confident enough can merge, and only the accounts of their
     # members matter to the rules (a platform twice, a rejected pair): the rest of a
@@ -259,9 +269,18 @@ def resolve_identities(
     threshold = config.identity.auto_merge_confidence
     con.execute(
         "create or replace temp table confident as select suggestion_id, identity_a, "
-        "identity_b, score from suggestions where score >= ?",
+        "identity_b, score from suggestions where score >= ? and held is null",
         [threshold],
     )
+    con.execute(
+        """
+        create or replace temp table confident_members as
+        select member_a as member_id from suggestions where score >= ? and held is null
+        union
+        select member_b from suggestions where score >= ? and held is null""",
+        [threshold, threshold],
+    )
+    held: dict[str, str] = {}
     merged = automatic_merges(
         # In the order they are weighed (sorting a million tuples in Python took seconds).
         con.execute("select * from confident order by score desc, suggestion_id").fetchall(),
@@ -278,6 +297,8 @@ def resolve_identities(
         single={s.name for s in registry.sources().values() if s.one_identity_per_person},
         rejected=rejected,
         frozen=manual.splits,
+        facts=member_facts(con, "confident_members"),
+        held=held,
     )
     join_automatic(con, [(a, b) for _, a, b in merged])
     assign_member_ids(con, "previous")
@@ -328,18 +349,36 @@ def resolve_identities(
         "merged_input",
         pa.table({"suggestion_id": pa.array([m[0] for m in merged], pa.string())}),
     )
-    con.execute(f"""
+    # Why a pair confident enough waits for a person all the same.
+    con.register(
+        "held_input",
+        pa.table(
+            {
+                "suggestion_id": pa.array(list(held), pa.string()),
+                "why": pa.array(list(held.values()), pa.string()),
+            }
+        ),
+    )
+    con.execute(
+        f"""
         create or replace temp table decided as
         select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
-               b.member_id as member_b, s.rule, s.evidence, s.score,
+               b.member_id as member_b, s.rule,
+               s.evidence || coalesce(if(
+                   s.score >= ?, '; not merged without a person: ' || coalesce(h.why, s.held),
+                   null), '') as evidence,
+               s.score,
                if(s.suggestion_id in (select suggestion_id from merged_input),
                   'automatic', 'review') as decision
         from suggestions as s
         join assigned as a on a.key = s.identity_a
         join assigned as b on b.key = s.identity_b
+        left join held_input as h using (suggestion_id)
         where a.member_id <> b.member_id
            or s.suggestion_id in (select suggestion_id from merged_input)
-        {kept["suggestions"]}""")
+        {kept["suggestions"]}""",
+        [threshold],
+    )
     copy_table(
         con,
         folder,

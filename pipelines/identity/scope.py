@@ -55,7 +55,7 @@ INPUT_COLUMNS = (
     "is_staff",
     "is_bot",
 )
-MATCHED_KINDS = ("handle", "name", "initials", "short")
+MATCHED_KINDS = ("handle", "name", "reversed", "initials", "short")
 
 
 #: SQL for an account's input print, over the columns of INPUT_COLUMNS.

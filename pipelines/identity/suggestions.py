@@ -70,11 +70,19 @@ EVIDENCE_BITS = {
     "same_username": 13.0,
     "username_matches_name": 13.0,
     "same_name": 13.0,
+    "name_order": 13.0,  # "Zhang Wei" and "Wei Zhang"
     "username_matches_initials": 11.0,
+    "initial_name": 9.0,  # "J. Rodríguez" and "José Rodríguez"
     "similar_name": 9.0,
     "short_name": 9.0,
     "same_first_name": 4.0,  # a handle that is only a first name ("fernando")
 }
+#: What a common name takes off (a given name and a surname both on the world's lists
+#: of the most common, :mod:`~pipelines.identity.common_names`): "Wei Zhang" is worth
+#: 9 bits, not 13, and never merges without corroboration. One common part ("Elijah
+#: Kim") takes little off: such a full name is still rare.
+COMMON_NAME_BITS = 4.0
+COMMON_PART_BITS = 0.5
 SHORT_HANDLE = 7  # handles shorter than this are worth 2 bits less per missing letter
 #: What the two members' other facts add: how much likelier each is for one person
 #: than for two (a city or an organization is shared by a few percent of a community).
@@ -82,8 +90,12 @@ SUPPORT_BITS = {
     "same_organization": 4.0,
     "other_organization": -3.0,
     "same_place": 4.0,
-    "other_time_zone": -3.0,
+    "two_addresses": -6.0,  # two different addresses at one company's domain
+    "far_time_zones": -6.0,  # time zones FAR_ZONES_HOURS or more apart
 }
+#: Time zones this many hours apart (at their nearest, winter or summer) are two
+#: people's, not one person's.
+FAR_ZONES_HOURS = 4
 #: Handles that name a role or nobody, never a person.
 NOT_A_HANDLE = frozenset({"admin", "deleted", "ghost", "root", "system", "test", "user"})
 
@@ -114,18 +126,39 @@ class Suggestion:
     rule: str  # the strongest tie: same_username, same_name, ...
     evidence: str
     score: float  # confidence, 0-100
+    #: Why the pair may not merge without a person, whatever its confidence (a
+    #: contradiction, or a common name without corroboration), or None.
+    held: str | None = None
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+#: Letters Unicode does not decompose into a base letter and a mark, as people write
+#: them without the keyboard for them ("Łukasz" is "Lukasz", "Søren" is "Soren").
+_FOLDED = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "þ": "th",
+        "ð": "d",
+        "ħ": "h",
+        "ŧ": "t",
+    }
+)
 
 
 @functools.lru_cache(maxsize=500_000)
 def normalize_name(name: str | None) -> str:
-    """Lowercase, accents off (ü -> u), punctuation to spaces, single spaces."""
+    """Lowercase, accents off (ü -> u, ł -> l), punctuation to spaces, single spaces."""
     if not name:
         return ""
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
+    folded = unicodedata.normalize("NFKD", name.lower().translate(_FOLDED))
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub(" ", ascii_text).strip()
 
 
 def _strings(**columns: list) -> pa.Table:
@@ -149,7 +182,7 @@ def suggest(
     suggest_tables(con, "people_input", rejected or set(), organizations or [])
     rows = con.execute(
         "select suggestion_id, identity_a, identity_b, member_a, member_b, rule, evidence, "
-        "score from suggestions order by score desc, suggestion_id"
+        "score, held from suggestions order by score desc, suggestion_id"
     ).fetchall()
     return [Suggestion(*row) for row in rows]
 
@@ -167,24 +200,91 @@ def _source_facts() -> dict[str, list]:
     }
 
 
-def _name_forms(names: list[str]) -> pa.Table:
+@dataclass(frozen=True)
+class CommonNames:
+    """The given names and surnames that are common in the world: the prior of
+    :mod:`~pipelines.identity.common_names`, with a team's own additions. (What the
+    community itself says of a name is how many of its accounts carry it, ``carriers``.)"""
+
+    given: frozenset[str]
+    surnames: frozenset[str]
+
+    @classmethod
+    def of(cls, config: object | None = None) -> CommonNames:
+        from pipelines.identity import common_names
+
+        settings = getattr(config, "identity", None)
+        extra_given = getattr(settings, "common_given_names", None) or []
+        extra_surnames = getattr(settings, "common_surnames", None) or []
+        return cls(
+            frozenset(common_names.GIVEN_NAMES | {normalize_name(n) for n in extra_given}),
+            frozenset(common_names.SURNAMES | {normalize_name(n) for n in extra_surnames}),
+        )
+
+
+def _name_forms(names: list[str], common: CommonNames) -> pa.Table:
     """The forms a name is matched by: its full form (two words or more), written
-    together, as initial and last word, and short (first word and last initial)."""
-    columns = ("name", "normalized", "together", "initials", "short", "short_only", "first")
+    together, family name first, as initial and last word, and short (first word and
+    last initial); and how common it is (``common``: how many of its given name and
+    surname are common in the world).
+
+    A name that is only an initial and a surname ("J. Rodríguez") is matched by its
+    initial form alone (``initial_only``), one that is a first name and an initial
+    ("Sam D.") by its short form alone (``short_only``)."""
+    columns = (
+        "name",
+        "normalized",
+        "together",
+        "reversed",
+        "initials",
+        "short",
+        "short_only",
+        "initial_only",
+        "first",
+        "common",
+    )
     rows: dict[str, list] = {column: [] for column in columns}
+    given, surnames = common.given, common.surnames
     for name in names:
         tokens = normalize_name(name).split()
-        full = len(tokens) >= 2 and len(tokens[-1]) > 1
-        short_only = len(tokens) >= 2 and len(tokens[-1]) == 1
+        two = len(tokens) >= 2
+        short_only = two and len(tokens[-1]) == 1
+        initial_only = two and len(tokens[0]) == 1 and len(tokens[-1]) > 1
+        full = two and not short_only and not initial_only
         rows["name"].append(name)
         rows["normalized"].append(" ".join(tokens) if full else None)
         rows["together"].append("".join(tokens) if full else None)
-        rows["initials"].append(tokens[0][0] + tokens[-1] if full else None)
+        rows["reversed"].append(tokens[-1] + "".join(tokens[:-1]) if full else None)
+        rows["initials"].append(tokens[0][0] + tokens[-1] if full or initial_only else None)
         rows["short"].append(f"{tokens[0]} {tokens[-1][0]}" if full or short_only else None)
         rows["short_only"].append(short_only)
-        rows["first"].append(tokens[0] if len(tokens) >= 2 else None)
+        rows["initial_only"].append(initial_only)
+        rows["first"].append(tokens[0] if two else None)
+        rows["common"].append(
+            (tokens[0] in given and not initial_only) + (tokens[-1] in surnames and not short_only)
+            if two
+            else 0
+        )
+    types = {"short_only": pa.bool_(), "initial_only": pa.bool_(), "common": pa.int8()}
+    return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
+
+
+@functools.lru_cache(maxsize=4)
+def _common_handles(common: CommonNames) -> pa.Table:
+    """Handles that spell a common given name and surname (``weizhang``, ``zhangwei``,
+    ``wzhang``), with how many of the two parts are common: a handle that spells a
+    common name is as common as the name."""
+    values: dict[str, int] = {}
+    for first in common.given:
+        for last in common.surnames:
+            for value in (first + last, last + first):
+                values[value] = 2
+            values.setdefault(first[0] + last, 1)
     return pa.table(
-        {k: pa.array(v, pa.bool_() if k == "short_only" else pa.string()) for k, v in rows.items()}
+        {
+            "value": pa.array(list(values), pa.string()),
+            "common": pa.array(list(values.values()), pa.int8()),
+        }
     )
 
 
@@ -216,13 +316,18 @@ def _organization_tables(
     con.register("public_mail", _strings(domain=sorted(PUBLIC_MAIL)))
 
 
-def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
+def prepare_people(
+    con: duckdb.DuckDBPyConnection, people: str, common: CommonNames | None = None
+) -> None:
     """What the evidence reads of the accounts of relation ``people`` (key, member_id,
     username, name, email, company, location, timezone, extra, is_bot): the temp table
     ``suggest_people`` (bots, ghosts and anonymous accounts left out), the forms of their names
     (``name_forms``), the links in their profiles (``profile_links``) and every value
     they can be matched by (``raw_values``: key, source, member_id, kind, value,
-    short_only, first_name), before any value is found too common."""
+    short_only, initial_only, first_name, common), before any value is found too common.
+    ``common`` (how many parts of the name a value spells are common in the world) comes
+    from ``common``, the world's list by default."""
+    common = common or CommonNames.of()
     con.register("source_facts", pa.table(_source_facts()))
     con.execute(f"""
         create or replace temp table suggest_people as
@@ -244,7 +349,8 @@ def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
           -- An anonymous account (an attendee who asked not to be named) is nobody's
           -- name or handle: it never matches another.
           and not coalesce(try_cast(json_extract(p.extra, '$.anonymous') as boolean), false)""")
-    con.register("name_forms", _name_forms(_distinct(con, "name")))
+    con.register("name_forms", _name_forms(_distinct(con, "name"), common))
+    con.register("common_handles", _common_handles(common))
     con.register("profile_links", _profile_links(con))
     con.execute(
         """
@@ -252,7 +358,7 @@ def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
         with handles as (
             select p.key, p.source, p.member_id, 'handle' as kind,
                    regexp_replace(p.username, '[._-]', '', 'g') as value,
-                   false as short_only,
+                   false as short_only, false as initial_only,
                    regexp_replace(p.username, '[._-]', '', 'g') = n.first as first_name
             from suggest_people as p left join name_forms as n using (name)
             where p.username is not null
@@ -260,15 +366,18 @@ def prepare_people(con: duckdb.DuckDBPyConnection, people: str) -> None:
         names as (
             select p.key, p.source, p.member_id, unnest([
                 {'kind': 'name', 'value': n.together},
+                {'kind': 'reversed', 'value': n.reversed},
                 {'kind': 'initials', 'value': n.initials},
                 {'kind': 'short', 'value': n.short}
-            ]) as v, n.short_only, false as first_name
+            ]) as v, n.short_only, n.initial_only, false as first_name, n.common
             from suggest_people as p join name_forms as n using (name)
         )
-        select * from handles
+        select h.*, coalesce(c.common, 0)::tinyint as common
+        from handles as h left join common_handles as c using (value)
         where length(value) >= 3 and value not in (select unnest(?::varchar[]))
         union all
-        select key, source, member_id, v.kind, v.value, short_only, first_name
+        select key, source, member_id, v.kind, v.value, short_only, initial_only, first_name,
+               common
         from names
         where v.value is not null""",
         [sorted(NOT_A_HANDLE)],
@@ -302,13 +411,17 @@ def suggest_tables(
     rejected: set[frozenset[str]],
     organizations: list[Organization],
     others: str | None = None,
+    common: CommonNames | None = None,
 ) -> None:
     """Suggestions for relation ``people`` (key, member_id, username, name, email,
-    company, location, timezone, extra, is_bot) into the temp table ``suggestions``.
+    company, location, timezone, extra, is_bot) into the temp table ``suggestions``
+    (with ``held``: why the pair may not merge without a person, or null), and what
+    each member's accounts say of where they work and live (``member_facts``).
     ``others`` (key, source, kind, value) are the values of accounts left out of
     ``people`` (an incremental resolution's untouched accounts): they count in how
-    common a value is and how many accounts of one platform carry it."""
-    prepare_people(con, people)
+    common a value is and how many accounts of one platform carry it. ``common``: the
+    common given names and surnames (the world's list by default)."""
+    prepare_people(con, people, common)
     distinct = functools.partial(_distinct, con)
     con.register("places", _places([*distinct("location"), *distinct("timezone")]))
     _organization_tables(con, organizations, distinct("company"))
@@ -365,7 +478,12 @@ def suggest_tables(
                    b.member_id as member_b, a.source as source_a, b.source as source_b,
                    a.kind as kind_a, b.kind as kind_b, a.value,
                    a.carriers - 1 as also_here, a.short_only or b.short_only as short,
-                   coalesce(a.first_name or b.first_name, false) as first_name
+                   a.initial_only or b.initial_only as initial,
+                   coalesce(a.first_name or b.first_name, false) as first_name,
+                   -- A handle that spells a common name is as common as the name.
+                   if(a.kind = 'handle' and b.kind = 'handle', greatest(a.common, b.common),
+                      least(if(a.kind = 'handle', b.common, a.common),
+                            if(b.kind = 'handle', a.common, b.common))) as common
             from match_values as a join match_values as b
               on a.value = b.value and a.key < b.key and a.member_id <> b.member_id
         ),
@@ -374,11 +492,16 @@ def suggest_tables(
                 when kind_a = 'handle' and kind_b = 'handle' and first_name
                     then 'same_first_name'
                 when kind_a = 'handle' and kind_b = 'handle' then 'same_username'
-                when 'handle' in (kind_a, kind_b) and 'name' in (kind_a, kind_b)
+                when 'handle' in (kind_a, kind_b)
+                     and ('name' in (kind_a, kind_b) or 'reversed' in (kind_a, kind_b))
                     then 'username_matches_name'
                 when kind_a = 'name' and kind_b = 'name' then 'same_name'
+                when 'name' in (kind_a, kind_b) and 'reversed' in (kind_a, kind_b)
+                    then 'name_order'
                 when 'handle' in (kind_a, kind_b) and 'initials' in (kind_a, kind_b)
                     then 'username_matches_initials'
+                when kind_a = 'initials' and kind_b = 'initials' and initial
+                    then 'initial_name'
                 when kind_a = 'short' and kind_b = 'short' and short then 'short_name'
             end as tie
             from joined
@@ -387,7 +510,7 @@ def suggest_tables(
             select a.key as key_a, b.key as key_b, a.member_id as member_a,
                    b.member_id as member_b, a.source as source_a, b.source as source_b,
                    c.name_a || ''' and ''' || c.name_b as value, 0 as also_here,
-                   'similar_name' as tie, c.score
+                   'similar_name' as tie, c.score, least(na.common, nb.common) as common
             from close_names as c
             join name_forms as na on na.normalized = c.name_a
             join suggest_people as a on a.name = na.name
@@ -398,7 +521,7 @@ def suggest_tables(
         linked as (  -- a profile that links to the other account
             select l.key as key_a, t.key as key_b, a.member_id as member_a,
                    t.member_id as member_b, a.source as source_a, t.source as source_b,
-                   'profile_link' as tie, l.url as value, 0 as also_here
+                   'profile_link' as tie, l.url as value, 0 as also_here, 0 as common
             from profile_links as l
             join suggest_people as a on a.key = l.key
             join suggest_people as t on t.source = l.target_source
@@ -407,15 +530,15 @@ def suggest_tables(
         ),
         found as (
             select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
-                   also_here, 100.0 as score, 99 as letters
+                   also_here, 100.0 as score, 99 as letters, common
             from linked
             union all
             select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
-                   also_here, 100.0 as score, length(value) as letters
+                   also_here, 100.0 as score, length(value) as letters, common
             from named where tie is not null
             union all
             select key_a, key_b, member_a, member_b, source_a, source_b, tie, value,
-                   also_here, score, 99 as letters
+                   also_here, score, 99 as letters, common
             from close
         )
         select
@@ -424,7 +547,7 @@ def suggest_tables(
             if(key_a < key_b, member_b, member_a) as member_b,
             if(key_a < key_b, source_a, source_b) as source_a,
             if(key_a < key_b, source_b, source_a) as source_b,
-            tie, value, also_here,
+            tie, value, also_here, common, letters,
             case tie
                 when 'profile_link' then {bits["profile_link"]}
                 when 'same_username' then {bits["same_username"]}
@@ -432,10 +555,14 @@ def suggest_tables(
                 when 'same_first_name' then {bits["same_first_name"]}
                 when 'username_matches_name' then {bits["username_matches_name"]}
                 when 'same_name' then {bits["same_name"]}
+                when 'name_order' then {bits["name_order"]}
                 when 'username_matches_initials' then {bits["username_matches_initials"]}
+                when 'initial_name' then {bits["initial_name"]}
                 when 'short_name' then {bits["short_name"]}
                 else {bits["similar_name"]} * (score - {NEAR_MATCH - 12}) / {112 - NEAR_MATCH}
-            end - {AMBIGUOUS_BITS} * also_here as bits
+            end - {AMBIGUOUS_BITS} * also_here
+            - case common when 2 then {COMMON_NAME_BITS} when 1 then {COMMON_PART_BITS}
+                          else 0 end as bits
         from found
         qualify row_number() over (
             partition by least(key_a, key_b), greatest(key_a, key_b), tie
@@ -451,27 +578,34 @@ def suggest_tables(
                 when 'same_first_name' then 'same first-name username ''' || t.value || ''''
                 when 'username_matches_name' then 'username spells the name ''' || t.value || ''''
                 when 'same_name' then 'same name'
+                when 'name_order' then 'same name, family name first on one'
                 when 'username_matches_initials' then 'username is the initial and surname'
+                when 'initial_name' then 'same name, as initial and surname on one'
                 when 'short_name' then 'same first name and initial'
                 else 'similar names ''' || t.value || ''''
             end || ' on ' || if(t.source_a = t.source_b, fa.label,
                                 fa.label || ' and ' || fb.label)
             || if(t.also_here > 0,
                   ' (but ' || (t.also_here + 1) || ' accounts on one platform share it)', '')
+            || if(t.common = 2, ' (a common name)', '')
             as what
         from ties as t
         join source_facts as fa on fa.source = t.source_a
         join source_facts as fb on fb.source = t.source_b
         where t.source_a <> t.source_b or fa.many_per_person""")
     # What each member's accounts say about where they work and live.
+    con.register("zone_offsets", _zone_offsets(_distinct(con, "timezone")))
     con.execute("""
         create or replace temp table member_facts as
-        with orgs as (
-            select member_id, coalesce(d.organization, split_part(p.email, '@', 2)) as org
+        with work_mail as (
+            select member_id, split_part(p.email, '@', 2) as domain
             from suggest_people as p
-            left join org_domains as d on d.domain = split_part(p.email, '@', 2)
             where p.email like '%@%'
               and split_part(p.email, '@', 2) not in (select domain from public_mail)
+        ),
+        orgs as (
+            select member_id, coalesce(d.organization, w.domain) as org
+            from work_mail as w left join org_domains as d using (domain)
             union
             select member_id, c.organization
             from suggest_people join company_orgs as c using (company)
@@ -487,26 +621,32 @@ def suggest_tables(
         org_lists as (
             select member_id, list(distinct org) as orgs from orgs group by member_id
         ),
+        domain_lists as (
+            select member_id, list(distinct domain) as domains from work_mail group by member_id
+        ),
         city_lists as (
             select member_id, list(distinct city) as cities from cities
             where city is not null group by member_id
         ),
-        zone_lists as (
-            select member_id, list(distinct timezone) as zones from suggest_people
-            where timezone is not null group by member_id
+        offset_lists as (
+            select member_id, list(distinct z.hours) as offsets
+            from suggest_people as p join zone_offsets as z on z.zone = p.timezone
+            group by member_id
         )
-        select m.member_id, o.orgs, c.cities, z.zones
+        select m.member_id, o.orgs, d.domains, c.cities, z.offsets
         from (select distinct member_id from suggest_people) as m
         left join org_lists as o using (member_id)
+        left join domain_lists as d using (member_id)
         left join city_lists as c using (member_id)
-        left join zone_lists as z using (member_id)""")
+        left join offset_lists as z using (member_id)""")
     support = SUPPORT_BITS
     con.execute(f"""
         create or replace temp table suggestions as
         with families as (  -- a second tie adds only what the first does not imply
             select *, case
                 when tie in ('same_username', 'same_first_name') then 'handles'
-                when tie in ('same_name', 'similar_name', 'short_name') then 'names'
+                when tie in ('same_name', 'name_order', 'similar_name', 'short_name',
+                             'initial_name') then 'names'
                 else 'both' end as family
             from worded_ties
         ),
@@ -524,7 +664,17 @@ def suggest_tables(
                    max(bits) + coalesce(max(bits / 2) filter (
                        where rank > 1 and family <> first and 'both' not in (family, first)
                    ), 0) as tie_bits,
-                   string_agg(what, '; ' order by rank) filter (where rank <= 2) as what
+                   string_agg(what, '; ' order by rank) filter (where rank <= 2) as what,
+                   -- The strongest tie says little alone: a common name (or a value
+                   -- other accounts of one platform carry), a first-name username.
+                   bool_or(rank = 1 and (tie = 'same_first_name' or common = 2
+                                         or also_here > 0)) as weak,
+                   bool_or(rank = 1 and also_here > 0) as ambiguous,
+                   -- What corroborates it independently: a profile link, or an unusual
+                   -- long username on both.
+                   bool_or(tie = 'profile_link'
+                           or (tie = 'same_username' and common = 0 and also_here = 0
+                               and letters >= {SHORT_HANDLE})) as corroborated
             from pair_ties group by identity_a, identity_b
         ),
         supported as (
@@ -533,19 +683,25 @@ def suggest_tables(
                    list_intersect(fa.cities, fb.cities) as same_cities,
                    len(fa.orgs) > 0 and len(fb.orgs) > 0
                        and len(list_intersect(fa.orgs, fb.orgs)) = 0 as other_org,
-                   len(fa.zones) > 0 and len(fb.zones) > 0
-                       and len(list_intersect(fa.zones, fb.zones)) = 0 as other_zone
+                   -- One person uses one address at a company: two at one domain are
+                   -- two people (their members would share the address otherwise).
+                   list_intersect(fa.domains, fb.domains) as shared_domains,
+                   list_min(list_transform(fa.offsets, lambda x: list_min(
+                       list_transform(fb.offsets, lambda y: abs(x - y))))) as zone_gap
             from pairs as p
             join member_facts as fa on fa.member_id = p.member_a
             join member_facts as fb on fb.member_id = p.member_b
         ),
         scored as (
             select *,
+                coalesce(zone_gap >= {FAR_ZONES_HOURS}, false) as far_zones,
                 {PRIOR_BITS} + tie_bits
                 + if(len(same_orgs) > 0, {support["same_organization"]}, 0)
                 + if(other_org, {support["other_organization"]}, 0)
                 + if(len(same_cities) > 0, {support["same_place"]}, 0)
-                + if(other_zone, {support["other_time_zone"]}, 0) as bits,
+                + if(len(shared_domains) > 0, {support["two_addresses"]}, 0)
+                + if(coalesce(zone_gap >= {FAR_ZONES_HOURS}, false),
+                     {support["far_time_zones"]}, 0) as bits,
                 concat_ws('; ', what,
                     if(len(same_orgs) > 0,
                        'same organization (' || array_to_string(list_sort(same_orgs), ', ')
@@ -554,8 +710,27 @@ def suggest_tables(
                     if(len(same_cities) > 0,
                        'same place (' || array_to_string(list_sort(same_cities), ', ') || ')',
                        null),
-                    if(other_zone, 'different time zones', null)) as evidence
+                    if(len(shared_domains) > 0,
+                       'different addresses at '
+                       || array_to_string(list_sort(shared_domains), ', '), null),
+                    if(coalesce(zone_gap >= {FAR_ZONES_HOURS}, false),
+                       'time zones ' || round(zone_gap)::int || ' hours apart', null))
+                    as evidence
             from supported
+        ),
+        held as (
+            select *, case
+                when other_org then 'different organizations'
+                when len(shared_domains) > 0
+                    then 'two addresses at ' || list_sort(shared_domains)[1]
+                when far_zones then 'time zones far apart'
+                when weak and not corroborated and len(same_orgs) = 0
+                     and (ambiguous or rule = 'same_first_name' or len(same_cities) = 0)
+                    then if(
+                    rule = 'same_first_name', 'a first-name username alone',
+                    'a common name alone')
+            end as held
+            from scored
         ),
         rejected_members as (  -- a rejected pair keeps its two members apart
             select least(pa.member_id, pb.member_id) as m1,
@@ -567,14 +742,40 @@ def suggest_tables(
         select
             's_' || sha256(identity_a || '|' || identity_b)[1:16] as suggestion_id,
             identity_a, identity_b, member_a, member_b, rule, evidence,
-            round(100.0 / (1 + pow(2, -bits)), 1) as score
-        from scored
+            round(100.0 / (1 + pow(2, -bits)), 1) as score, held
+        from held
         anti join rejected_members as r
             on r.m1 = least(member_a, member_b) and r.m2 = greatest(member_a, member_b)
         qualify row_number() over (
             partition by least(member_a, member_b), greatest(member_a, member_b)
             order by bits desc, identity_a, identity_b
         ) = 1""")
+
+
+def _zone_offsets(zones: list[str]) -> pa.Table:
+    """(zone, hours): each time zone's offsets from UTC in January and in July (both:
+    two zones are as near as their nearest offsets); zones Python does not know are
+    left out."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    rows: dict[str, list] = {"zone": [], "hours": []}
+    for zone in zones:
+        try:
+            info = ZoneInfo(zone)
+        except (ValueError, KeyError, OSError):  # not an IANA name, or no such zone
+            continue
+        for month in (1, 7):
+            offset = datetime(2024, month, 15, 12, tzinfo=info).utcoffset()
+            if offset is not None:
+                rows["zone"].append(zone)
+                rows["hours"].append(offset.total_seconds() / 3600)
+    return pa.table(
+        {
+            "zone": pa.array(rows["zone"], pa.string()),
+            "hours": pa.array(rows["hours"], pa.float64()),
+        }
+    )
 
 
 #: Links to an account in a profile (GitHub's blog and social accounts): the source and
@@ -627,14 +828,21 @@ def automatic_merges(
     single: set[str],
     rejected: set[frozenset[str]],
     frozen: set[str] = frozenset(),
+    facts: Mapping[str, Facts] | None = None,
+    held: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str]]:
     """The suggestions (id, identity_a, identity_b, score, ...) to merge without asking:
     at or above ``threshold``, strongest first, unless the merge would put two
     identities of one platform where a person has one (``single`` sources) in one
     member, or join two members a rejected pair keeps apart, or touch an identity a
-    person split off (``frozen``). ``members`` maps every identity key of the members
-    these suggestions name to its member.
-    Returns (suggestion id, identity_a, identity_b) of the merges made."""
+    person split off (``frozen``), or form a member whose accounts contradict each
+    other (``facts``: each member's organizations, company domains and time-zone
+    offsets; see :func:`contradiction`), however the chain of merges runs.
+    ``members`` maps every identity key of the members these suggestions name to its
+    member. The suggestions a contradiction held back are added to ``held`` (id ->
+    why). Returns (suggestion id, identity_a, identity_b) of the merges made."""
+    facts = facts or {}
+    known: dict[str, Facts] = {}  # each group's facts, by its root
     parent: dict[str, str] = {}
     apart: dict[str, set[str]] = defaultdict(set)
     for pair in rejected:
@@ -666,15 +874,65 @@ def automatic_merges(
             continue
         if apart and any(apart[k] & keys_of[rb] for k in keys_of[ra] if k in apart):
             continue
+        fa, fb = known.get(ra) or facts.get(ra), known.get(rb) or facts.get(rb)
+        if fa and fb and (why := contradiction(fa, fb)):
+            if held is not None:
+                held[suggestion_id] = f"the member it would form has {why}"
+            continue
         # The larger group absorbs the smaller (which one keeps the name does not change
         # what merges: every check reads both groups).
         if len(keys_of[ra]) + len(platforms[ra]) < len(keys_of[rb]) + len(platforms[rb]):
             ra, rb = rb, ra
+            fa, fb = fb, fa
+        if fa or fb:
+            known[ra] = Facts.joined(fa, fb)
         parent[rb] = ra
         keys_of[ra] |= keys_of.pop(rb, set())
         platforms[ra] |= platforms.pop(rb, set())
         made.append((suggestion_id, a, b))
     return made
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a member's accounts say of where the person works and lives: organizations,
+    company address domains, time-zone offsets in hours (``member_facts``)."""
+
+    orgs: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+    offsets: frozenset[float] = frozenset()
+
+    @classmethod
+    def joined(cls, a: Facts | None, b: Facts | None) -> Facts:
+        a, b = a or cls(), b or cls()
+        return cls(a.orgs | b.orgs, a.domains | b.domains, a.offsets | b.offsets)
+
+
+def contradiction(a: Facts, b: Facts) -> str | None:
+    """Why two members' accounts cannot be one person's, in words, or None: different
+    organizations, two addresses at one company's domain, time zones far apart."""
+    if a.orgs and b.orgs and not a.orgs & b.orgs:
+        return f"different organizations ({', '.join(sorted(a.orgs | b.orgs))})"
+    if shared := a.domains & b.domains:
+        return f"two addresses at {min(shared)}"
+    if a.offsets and b.offsets:
+        gap = min(abs(x - y) for x in a.offsets for y in b.offsets)
+        if gap >= FAR_ZONES_HOURS:
+            return f"time zones {gap:.0f} hours apart"
+    return None
+
+
+def member_facts(con: duckdb.DuckDBPyConnection, members: str) -> dict[str, Facts]:
+    """The ``member_facts`` (made by :func:`suggest_tables`) of the members in relation
+    ``members`` (member_id)."""
+    rows = con.execute(f"""
+        select member_id, orgs, domains, offsets from member_facts
+        semi join {members} using (member_id)""").fetchall()
+    return {
+        member: Facts(frozenset(orgs or ()), frozenset(domains or ()), frozenset(offsets or ()))
+        for member, orgs, domains, offsets in rows
+        if orgs or domains or offsets
+    }
 
 
 def name_block(name: str) -> str:

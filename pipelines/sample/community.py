@@ -412,9 +412,7 @@ def _add_namesakes(community: Community, emails: set[str], logins: set[str]) -> 
         for index, org, place in who:
             location, timezone = LOCATIONS[place]
             organization = ORGANIZATIONS[org] if org is not None else None
-            group.append(
-                renamed(index, name, organization, location=location, timezone=timezone)
-            )
+            group.append(renamed(index, name, organization, location=location, timezone=timezone))
         groups.append(tuple(group))
     forms = [
         renamed(index, name, people[index].organization, names=written)
