@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -81,20 +81,45 @@ class ResolutionQuality:
     queue_precision: float  # the share of suggestions waiting for review that are right
     queue_size: int
     all_accepted: PairQuality  # the members if every waiting suggestion were accepted
+    #: The accounts of people who share their full name with someone else only.
+    namesakes: PairQuality | None = None
+    #: Members that join two different people who share a full name.
+    namesake_members: int = 0
+    #: Waiting suggestions at or above confidence 80: how many, and how many wrong.
+    queue_above_80: tuple[int, int] = (0, 0)
+    #: Per rule (the strongest tie): automatic merges made and right, suggestions
+    #: waiting and right.
+    per_rule: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        return [
+        above, wrong = self.queue_above_80
+        lines = [
             f"email-only merges:      {self.email_only}",
             f"automatic merges:       {self.automatic}",
             f"review queue:           {self.queue_size} suggestions, "
-            f"precision {self.queue_precision:.3f}",
+            f"precision {self.queue_precision:.3f}; {above} at confidence 80 or more, "
+            f"{wrong} of them wrong",
             f"queue all accepted:     {self.all_accepted}",
         ]
+        if self.namesakes is not None:
+            lines += [
+                f"namesakes only:         {self.namesakes}",
+                f"members joining two namesakes: {self.namesake_members}",
+            ]
+        for rule, (made, right, waiting, waiting_right) in sorted(self.per_rule.items()):
+            lines.append(
+                f"  rule {rule:26} merged {made:4} ({right} right), "
+                f"waiting {waiting:3} ({waiting_right} right)"
+            )
+        return lines
 
 
-def measure(config: object, truth: Mapping[str, int]) -> ResolutionQuality:
+def measure(
+    config: object, truth: Mapping[str, int], names: Mapping[int, str] | None = None
+) -> ResolutionQuality:
     """Measure the resolution last written for ``config`` (its Parquet results, and the
-    warehouse's identities for the email-only rule) against ``truth``."""
+    warehouse's identities for the email-only rule) against ``truth``; with ``names``
+    (person -> full name), the figures of the people who share a name too."""
     import duckdb
 
     from pipelines.identity.resolve import IdentityRef, resolve
@@ -108,10 +133,11 @@ def measure(config: object, truth: Mapping[str, int]) -> ResolutionQuality:
                 [str(folder / "identity_members.parquet")],
             ).fetchall()
         )
-        queue = con.execute(
-            "select identity_a, identity_b from read_parquet(?) where decision = 'review'",
+        suggestions = con.execute(
+            "select identity_a, identity_b, decision, rule, score from read_parquet(?)",
             [str(folder / "identity_suggestions.parquet")],
         ).fetchall()
+    queue = [(a, b) for a, b, decision, *_ in suggestions if decision == "review"]
     with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
         refs = [
             IdentityRef(key, email, username if source == "github" else None)
@@ -122,10 +148,39 @@ def measure(config: object, truth: Mapping[str, int]) -> ResolutionQuality:
         ]
     manual, _ = load_identity_rules(config.identity.rules_file)
     email_only = {k: a.member_id for k, a in resolve(refs, manual=manual).items() if k in members}
+    per_rule: dict[str, list[int]] = {}
+    above = wrong = 0
+    for a, b, decision, rule, score in suggestions:
+        if a not in truth or b not in truth:
+            continue
+        right = truth[a] == truth[b]
+        counts = per_rule.setdefault(rule, [0, 0, 0, 0])
+        column = 0 if decision == "automatic" else 2
+        counts[column] += 1
+        counts[column + 1] += right
+        if decision == "review" and score >= 80:
+            above += 1
+            wrong += not right
+    namesakes, namesake_members = None, 0
+    if names is not None:
+        shared = {n for n, count in Counter(names.values()).items() if count > 1}
+        keys = {k for k, person in truth.items() if names.get(person) in shared}
+        namesakes = pairwise({k: m for k, m in members.items() if k in keys}, truth)
+        people_of: dict[str, set[int]] = {}
+        for key, member in members.items():
+            if key in truth:
+                people_of.setdefault(member, set()).add(truth[key])
+        namesake_members = sum(
+            1 for people in people_of.values() if len({names.get(p) for p in people}) < len(people)
+        )
     return ResolutionQuality(
         email_only=pairwise(email_only, truth),
         automatic=pairwise(members, truth),
         queue_precision=pair_precision(queue, truth),
         queue_size=len(queue),
         all_accepted=pairwise(merged(members, queue), truth),
+        namesakes=namesakes,
+        namesake_members=namesake_members,
+        queue_above_80=(above, wrong),
+        per_rule={rule: tuple(counts) for rule, counts in per_rule.items()},
     )

@@ -443,17 +443,24 @@ def suggest_tables(
     con.execute(f"""
         create or replace temp table match_values as
         with counted as ({counted}),
+        per_platform as (
+            select value, source, count(distinct key) as accounts,
+                   count(distinct key) filter (where kind = 'handle') as handles
+            from counted join source_facts as f using (source)
+            where not f.many_per_person group by all
+        ),
         carried as (
-            select v.value, max(accounts) as carriers from (
-                select value, source, count(distinct key) as accounts
-                from counted join source_facts as f using (source)
-                where not f.many_per_person group by all
-            ) as v group by v.value
+            select value, max(accounts) as carriers, max(handles) as handle_carriers
+            from per_platform group by value
         ),
         common as (
             select kind, value from counted group by all having count(*) > {COMMON}
         )
-        select v.*, coalesce(c.carriers, 1) as carriers
+        -- A handle that spells no common name is carried by handles alone: 'falmeida'
+        -- the handle is not the initial form of two "Femi Almeida"s.
+        select v.*, greatest(1, coalesce(
+            if(v.kind = 'handle' and v.common = 0, c.handle_carriers, c.carriers), 1)
+        ) as carriers
         from raw_values as v left join carried as c using (value)
         anti join common using (kind, value)""")
     full_names = [
@@ -477,7 +484,8 @@ def suggest_tables(
             select a.key as key_a, b.key as key_b, a.member_id as member_a,
                    b.member_id as member_b, a.source as source_a, b.source as source_b,
                    a.kind as kind_a, b.kind as kind_b, a.value,
-                   a.carriers - 1 as also_here, a.short_only or b.short_only as short,
+                   greatest(a.carriers, b.carriers) - 1 as also_here,
+                   a.short_only or b.short_only as short,
                    a.initial_only or b.initial_only as initial,
                    coalesce(a.first_name or b.first_name, false) as first_name,
                    -- A handle that spells a common name is as common as the name.
@@ -578,9 +586,9 @@ def suggest_tables(
                 when 'same_first_name' then 'same first-name username ''' || t.value || ''''
                 when 'username_matches_name' then 'username spells the name ''' || t.value || ''''
                 when 'same_name' then 'same name'
-                when 'name_order' then 'same name, family name first on one'
+                when 'name_order' then 'same name in another order'
                 when 'username_matches_initials' then 'username is the initial and surname'
-                when 'initial_name' then 'same name, as initial and surname on one'
+                when 'initial_name' then 'same initial and surname'
                 when 'short_name' then 'same first name and initial'
                 else 'similar names ''' || t.value || ''''
             end || ' on ' || if(t.source_a = t.source_b, fa.label,
@@ -721,14 +729,16 @@ def suggest_tables(
         held as (
             select *, case
                 when other_org then 'different organizations'
-                when len(shared_domains) > 0
+                when coalesce(len(shared_domains), 0) > 0
                     then 'two addresses at ' || list_sort(shared_domains)[1]
                 when far_zones then 'time zones far apart'
-                when weak and not corroborated and len(same_orgs) = 0
-                     and (ambiguous or rule = 'same_first_name' or len(same_cities) = 0)
-                    then if(
-                    rule = 'same_first_name', 'a first-name username alone',
-                    'a common name alone')
+                when weak and not corroborated and coalesce(len(same_orgs), 0) = 0
+                     and (ambiguous or rule = 'same_first_name'
+                          or coalesce(len(same_cities), 0) = 0)
+                    then case
+                        when rule = 'same_first_name' then 'a first-name username alone'
+                        when ambiguous then 'a name other accounts of one platform carry too'
+                        else 'a common name alone' end
             end as held
             from scored
         ),

@@ -83,9 +83,10 @@ class Person:
     #: The handle they took on a platform, where they did not draw one (source, handle).
     handles: tuple[tuple[str, str], ...] = ()
 
-    def name_on(self, source: str) -> str:
-        """The name as the person writes it on ``source``."""
-        return dict(self.names).get(source, self.name)
+    def name_on(self, source: str, drawn: str | None = None) -> str:
+        """The name as the person writes it on ``source``: theirs, else ``drawn`` (a
+        form the platform's draw picked), else ``name``."""
+        return dict(self.names).get(source, drawn or self.name)
 
     def handle_on(self, source: str, drawn: str) -> str:
         """The handle the person has on ``source``: the one they chose, else ``drawn``."""
@@ -359,12 +360,14 @@ NAMESAKES = (
 )
 #: People who write their name differently on different platforms: (index, name, and
 #: how they write it per platform): without diacritics, as an initial and surname, or
-#: family name first.
+#: family name first. They use a personal address on Slack and the forum.
 NAME_FORMS = (
-    (117, "José Rodríguez", (("slack", "Jose Rodriguez"), ("discourse", "J. Rodríguez"))),
-    (103, "Xiulan Zhou", (("slack", "Zhou Xiulan"), ("discourse", "Zhou Xiulan"))),
-    (107, "Łukasz Wróbel", (("slack", "Lukasz Wrobel"), ("stackexchange", "L. Wróbel"))),
+    (134, "José Rodríguez", (("slack", "Jose Rodriguez"), ("stackexchange", "J. Rodríguez"))),
+    (137, "Xiulan Zhou", (("slack", "Zhou Xiulan"), ("stackexchange", "Zhou Xiulan"))),
+    (145, "Łukasz Wróbel", (("slack", "Lukasz Wrobel"), ("stackexchange", "L. Wróbel"))),
 )
+#: The Slack handles of NAME_FORMS' people: none spells their name.
+NAME_FORM_HANDLES = {134: "jrodri", 137: "zxl", 145: "lwro"}
 #: Different people whose handle is only their (shared) first name, each on another
 #: platform: (index, name, source, handle).
 FIRST_NAME_HANDLES = (
@@ -414,10 +417,20 @@ def _add_namesakes(community: Community, emails: set[str], logins: set[str]) -> 
             organization = ORGANIZATIONS[org] if org is not None else None
             group.append(renamed(index, name, organization, location=location, timezone=timezone))
         groups.append(tuple(group))
-    forms = [
-        renamed(index, name, people[index].organization, names=written)
-        for index, name, written in NAME_FORMS
-    ]
+    forms = []
+    for index, name, written in NAME_FORMS:
+        person = renamed(
+            index,
+            name,
+            people[index].organization,
+            names=written,
+            handles=(("slack", NAME_FORM_HANDLES[index]),),
+        )
+        # A personal address on Slack and the forum, the work one elsewhere: only the
+        # name, written another way, ties the two sides.
+        personal = _email(person.email.split("@")[0] + ".home", "gmail.com", emails)
+        people[index] = replace(person, other_email=personal, forum_email=personal)
+        forms.append(people[index])
     handles = []
     for index, name, source, handle in FIRST_NAME_HANDLES:
         person = people[index]

@@ -76,7 +76,9 @@ def slack_name(rng: random.Random, person: Person, taken: set[str]) -> tuple[str
     first, last = person.name.split(" ", 1)
     drawn = rng.choice([f"{first}.{last[0]}", first, f"{first}{last}", person.login]).lower()
     handle = unique_handle(person.handle_on("slack", drawn), taken)
-    display = rng.choice([first, f"{first} {last[0]}.", person.name_on("slack"), handle])
+    display = person.name_on(
+        "slack", rng.choice([first, f"{first} {last[0]}.", person.name, handle])
+    )
     return handle, display
 
 

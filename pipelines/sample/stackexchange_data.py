@@ -83,8 +83,9 @@ class StackExchangeData:
         for person in community.people:
             if rng.random() < 0.4:
                 first, last = person.name.split(" ", 1)
-                name = rng.choice(
-                    [person.name_on("stackexchange"), f"{first} {last[0]}.", person.login]
+                name = person.name_on(
+                    "stackexchange",
+                    rng.choice([person.name, f"{first} {last[0]}.", person.login]),
                 )
                 self.users[person.key] = SEUser(
                     1_000_000 + person.key,

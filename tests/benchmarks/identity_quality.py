@@ -3,9 +3,11 @@ community, against who is who in it.
 
 Syncs the demo (the fake APIs, the real connectors) into a temporary folder, then prints
 pairwise precision and recall of the email-only rule, of the automatic merges and of
-the review queue, and how many distinct people fill the leaderboard's top 10 and 25.
-Targets (issue 18): automatic merges with precision >= 0.99 and recall >= 0.9; no person
-twice in the top 25. Then it accepts the most confident waiting suggestion and
+the review queue, overall and for the people who share a name with someone (the
+sample's namesakes), per rule, and how many distinct people fill the leaderboard's top
+10 and 25. Targets (issue 37): automatic merges with precision >= 0.995 and recall >=
+0.9, no member joining two people who share a name; fewer than one wrong suggestion in
+five at confidence 80 or more in the queue; no person twice in the top 25. Then it accepts the most confident waiting suggestion and
 times `acacia apply` in a process of its own, as the dashboard starts it (a decision
 shows in seconds, issue 18). Run with `python -m tests.benchmarks.identity_quality`.
 """
@@ -41,7 +43,8 @@ def main() -> None:
             data = {name: server.api.data for name, server in servers.items()}
             truth = true_people(community, {**data, "events": None})
             config = load_config(path)
-            for line in measure(config, truth).lines():
+            names = {person.key: person.name for person in community.people}
+            for line in measure(config, truth, names).lines():
                 print(line)
             snapshot = current_snapshot(config.storage.serving())
             with duckdb.connect(str(snapshot), read_only=True) as con:
