@@ -7,9 +7,10 @@ the review queue, overall and for the people who share a name with someone (the
 sample's namesakes), per rule, and how many distinct people fill the leaderboard's top
 10 and 25. Targets (issue 37): automatic merges with precision >= 0.995 and recall >=
 0.9, no member joining two people who share a name; fewer than one wrong suggestion in
-five at confidence 80 or more in the queue; no person twice in the top 25. Then it accepts the most confident waiting suggestion and
-times `acacia apply` in a process of its own, as the dashboard starts it (a decision
-shows in seconds, issue 18). Run with `python -m tests.benchmarks.identity_quality`.
+five at confidence 80 or more in the queue; no person twice in the top 25. Then it
+accepts the most confident waiting suggestion and times `acacia apply` in a process of
+its own, as the dashboard starts it (a decision shows in seconds, issue 18). Run with
+`python -m tests.benchmarks.identity_quality`.
 """
 
 from __future__ import annotations
