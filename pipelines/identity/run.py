@@ -244,7 +244,7 @@ def resolve_identities(
         con.execute(f"""
             create or replace temp table other_values as
             select key, split_part(key, ':', 1) as source, kind, value
-            from stored_inputs anti join scope using (key) where kind in ({kinds})""")
+            from stored_inputs anti join scope using (key) where kind in ({kinds}, 'full')""")
     con.execute(f"create or replace temp view refs as {identity_refs('work')}")
     # Shared emails and the manual rules first; then the evidence between the
     # members that leaves, merging what is confident enough without asking. The first

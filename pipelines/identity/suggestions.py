@@ -71,8 +71,8 @@ EVIDENCE_BITS = {
     "username_matches_name": 13.0,
     "same_name": 13.0,
     "name_order": 13.0,  # "Zhang Wei" and "Wei Zhang"
-    "username_matches_initials": 11.0,
-    "initial_name": 9.0,  # "J. Rodríguez" and "José Rodríguez"
+    "username_matches_initials": 12.5,
+    "initial_name": 12.5,  # "J. Rodríguez" and "José Rodríguez"
     "similar_name": 9.0,
     "short_name": 9.0,
     "same_first_name": 4.0,  # a handle that is only a first name ("fernando")
@@ -83,6 +83,9 @@ EVIDENCE_BITS = {
 #: Kim") takes little off: such a full name is still rare.
 COMMON_NAME_BITS = 4.0
 COMMON_PART_BITS = 0.5
+#: What a common surname takes off an initial form ("A. Kumar", ``akumar``): it says
+#: little more than the surname. (A short form, "Wei Z.", is weak whatever the name.)
+COMMON_INITIAL_BITS = 4.0
 SHORT_HANDLE = 7  # handles shorter than this are worth 2 bits less per missing letter
 #: What the two members' other facts add: how much likelier each is for one person
 #: than for two (a city or an organization is shared by a few percent of a community).
@@ -242,6 +245,8 @@ def _name_forms(names: list[str], common: CommonNames) -> pa.Table:
         "initial_only",
         "first",
         "common",
+        "common_given",
+        "common_surname",
     )
     rows: dict[str, list] = {column: [] for column in columns}
     given, surnames = common.given, common.surnames
@@ -260,12 +265,18 @@ def _name_forms(names: list[str], common: CommonNames) -> pa.Table:
         rows["short_only"].append(short_only)
         rows["initial_only"].append(initial_only)
         rows["first"].append(tokens[0] if two else None)
-        rows["common"].append(
-            (tokens[0] in given and not initial_only) + (tokens[-1] in surnames and not short_only)
-            if two
-            else 0
-        )
-    types = {"short_only": pa.bool_(), "initial_only": pa.bool_(), "common": pa.int8()}
+        common_given = two and not initial_only and tokens[0] in given
+        common_surname = two and not short_only and tokens[-1] in surnames
+        rows["common"].append(common_given + common_surname)
+        rows["common_given"].append(int(common_given))
+        rows["common_surname"].append(int(common_surname))
+    types = {
+        "short_only": pa.bool_(),
+        "initial_only": pa.bool_(),
+        "common": pa.int8(),
+        "common_given": pa.int8(),
+        "common_surname": pa.int8(),
+    }
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
 
 
@@ -364,12 +375,14 @@ def prepare_people(
             where p.username is not null
         ),
         names as (
+            -- How common each form is: a full name's two parts, an initial form's
+            -- surname, a short form's given name.
             select p.key, p.source, p.member_id, unnest([
-                {'kind': 'name', 'value': n.together},
-                {'kind': 'reversed', 'value': n.reversed},
-                {'kind': 'initials', 'value': n.initials},
-                {'kind': 'short', 'value': n.short}
-            ]) as v, n.short_only, n.initial_only, false as first_name, n.common
+                {'kind': 'name', 'value': n.together, 'common': n.common},
+                {'kind': 'reversed', 'value': n.reversed, 'common': n.common},
+                {'kind': 'initials', 'value': n.initials, 'common': n.common_surname},
+                {'kind': 'short', 'value': n.short, 'common': n.common_given}
+            ]) as v, n.short_only, n.initial_only, false as first_name
             from suggest_people as p join name_forms as n using (name)
         )
         select h.*, coalesce(c.common, 0)::tinyint as common
@@ -377,7 +390,7 @@ def prepare_people(
         where length(value) >= 3 and value not in (select unnest(?::varchar[]))
         union all
         select key, source, member_id, v.kind, v.value, short_only, initial_only, first_name,
-               common
+               v.common
         from names
         where v.value is not null""",
         [sorted(NOT_A_HANDLE)],
@@ -435,14 +448,30 @@ def suggest_tables(
     # accounts with one value are two people); a value on more than COMMON accounts
     # (of one kind) is left out.
     counted = "select key, source, kind, value from raw_values"
+    # Each account's full name, to count the different names behind a value.
+    fulls = """
+        select p.key, n.normalized as full
+        from suggest_people as p join name_forms as n using (name)
+        where n.normalized is not null"""
     if others:
         counted += (
             f" union all select key, source, kind, value from {others}"
-            " semi join raw_values using (value)"
+            " where kind <> 'full' semi join raw_values using (value)"
         )
+        fulls += f" union all select key, value from {others} where kind = 'full'"
     con.execute(f"""
         create or replace temp table match_values as
         with counted as ({counted}),
+        fulls as ({fulls}),
+        -- How many different full names give a value: 'akozlov' and "A. Kozlov" stand
+        -- for "Alice Kozlov" and "Amara Kozlov" alike, whatever platforms they are on.
+        behind as (
+            select c.value,  -- "Zhou Xiulan" and "Xiulan Zhou" are one name
+                   count(distinct list_sort(string_split(f.full, ' '))) as names
+            from counted as c join fulls as f using (key)
+            where c.kind in ('name', 'reversed', 'initials', 'short')
+            group by c.value
+        ),
         per_platform as (
             select value, source, count(distinct key) as accounts,
                    count(distinct key) filter (where kind = 'handle') as handles
@@ -450,18 +479,22 @@ def suggest_tables(
             where not f.many_per_person group by all
         ),
         carried as (
-            select value, max(accounts) as carriers, max(handles) as handle_carriers
-            from per_platform group by value
+            select p.value, max(p.accounts) as carriers, max(p.handles) as handle_carriers,
+                   bool_or(p.accounts > p.handles) as named
+            from per_platform as p group by p.value
         ),
         common as (
             select kind, value from counted group by all having count(*) > {COMMON}
         )
-        -- A handle that spells no common name is carried by handles alone: 'falmeida'
-        -- the handle is not the initial form of two "Femi Almeida"s.
-        select v.*, greatest(1, coalesce(
-            if(v.kind = 'handle' and v.common = 0, c.handle_carriers, c.carriers), 1)
+        -- A handle that spells no name (of the world's common ones, or of an account
+        -- here) is carried by handles alone; one that spells a name is as ambiguous as
+        -- the name: 'akozlov' may be any of the community's "A. Kozlov"s.
+        select v.*, greatest(1, coalesce(b.names, 1), coalesce(
+            if(v.kind = 'handle' and v.common = 0 and not c.named,
+               c.handle_carriers, c.carriers), 1)
         ) as carriers
         from raw_values as v left join carried as c using (value)
+        left join behind as b using (value)
         anti join common using (kind, value)""")
     full_names = [
         r[0]
@@ -569,8 +602,11 @@ def suggest_tables(
                 when 'short_name' then {bits["short_name"]}
                 else {bits["similar_name"]} * (score - {NEAR_MATCH - 12}) / {112 - NEAR_MATCH}
             end - {AMBIGUOUS_BITS} * also_here
-            - case common when 2 then {COMMON_NAME_BITS} when 1 then {COMMON_PART_BITS}
-                          else 0 end as bits
+            - case when tie in ('username_matches_initials', 'initial_name')
+                       then {COMMON_INITIAL_BITS} * common
+                   when common = 2 then {COMMON_NAME_BITS}
+                   when common = 1 then {COMMON_PART_BITS}
+                   else 0 end as bits
         from found
         qualify row_number() over (
             partition by least(key_a, key_b), greatest(key_a, key_b), tie
@@ -594,7 +630,7 @@ def suggest_tables(
             end || ' on ' || if(t.source_a = t.source_b, fa.label,
                                 fa.label || ' and ' || fb.label)
             || if(t.also_here > 0,
-                  ' (but ' || (t.also_here + 1) || ' accounts on one platform share it)', '')
+                  ' (but ' || (t.also_here + 1) || ' people here may carry it)', '')
             || if(t.common = 2, ' (a common name)', '')
             as what
         from ties as t
@@ -737,7 +773,7 @@ def suggest_tables(
                           or coalesce(len(same_cities), 0) = 0)
                     then case
                         when rule = 'same_first_name' then 'a first-name username alone'
-                        when ambiguous then 'a name other accounts of one platform carry too'
+                        when ambiguous then 'a name or username several people here may carry'
                         else 'a common name alone' end
             end as held
             from scored
