@@ -119,6 +119,11 @@ class IdentitySettings(Strict):
     #: (each listed with its evidence, and undone by rejecting it); below it they wait
     #: for a person. 100 turns automatic merging off.
     auto_merge_confidence: float = Field(95, ge=50, le=100)
+    #: Given names and surnames common where the community draws from, besides the
+    #: world's lists (pipelines/identity/common_names.py): a full name of a common given
+    #: name and a common surname never merges without corroboration.
+    common_given_names: list[str] = Field(default_factory=list)
+    common_surnames: list[str] = Field(default_factory=list)
 
 
 class TagSettings(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from types import SimpleNamespace
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +25,7 @@ from pipelines.identity.quality import measure
 from pipelines.identity.resolve import IdentityRef, ManualRules, resolve
 from pipelines.identity.rules import RulesError, load_identity_rules
 from pipelines.identity.suggestions import (
+    CommonNames,
     Facts,
     Person,
     automatic_merges,
@@ -439,6 +441,19 @@ def test_a_common_name_alone_does_not_merge_corroborated_it_does():
     found = pair_of(corroborated, "github:1", "slack:U1", organizations=NORTHWIND)
     assert found.held is None and found.score >= 95
     assert "same organization (Northwind Labs)" in found.evidence
+
+
+def test_a_team_adds_the_common_names_of_its_regions():
+    config = SimpleNamespace(
+        identity=SimpleNamespace(common_given_names=["Thabo"], common_surnames=["NKOSI"])
+    )
+    people = [
+        Person("github:1", "m1", "tn-dev", "Thabo Nkosi"),
+        Person("slack:U1", "m2", "t", "Thabo Nkosi"),
+    ]
+    assert pair_of(people, "github:1", "slack:U1").held is None
+    found = pair_of(people, "github:1", "slack:U1", common=CommonNames.of(config))
+    assert found.held == "a common name alone"
 
 
 def test_a_first_name_handle_never_merges_alone():

@@ -172,9 +172,10 @@ def suggest(
     people: Iterable[Person],
     rejected: set[frozenset[str]] | None = None,
     organizations: list[Organization] | None = None,
+    common: CommonNames | None = None,
 ) -> list[Suggestion]:
     """Pairs of identities of different members that may be one person, strongest
-    first."""
+    first (``common``: the common names, the world's lists by default)."""
     people = list(people)
     con = scratch_connection()
     fields = ("key", "member_id", "username", "name", "email", "company", "location")
@@ -182,7 +183,7 @@ def suggest(
         **{f: [getattr(p, f) for p in people] for f in (*fields, "timezone", "extra")}
     ).append_column("is_bot", pa.array([p.is_bot for p in people], pa.bool_()))
     con.register("people_input", table)
-    suggest_tables(con, "people_input", rejected or set(), organizations or [])
+    suggest_tables(con, "people_input", rejected or set(), organizations or [], None, common)
     rows = con.execute(
         "select suggestion_id, identity_a, identity_b, member_a, member_b, rule, evidence, "
         "score, held from suggestions order by score desc, suggestion_id"
@@ -456,7 +457,7 @@ def suggest_tables(
     if others:
         counted += (
             f" union all select key, source, kind, value from {others}"
-            " where kind <> 'full' semi join raw_values using (value)"
+            " semi join raw_values using (value) where kind <> 'full'"
         )
         fulls += f" union all select key, value from {others} where kind = 'full'"
     con.execute(f"""
