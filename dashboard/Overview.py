@@ -26,8 +26,10 @@ def main() -> None:
     f = p.filters
     st.caption(
         f"{page.window_caption(f)}, compared with the {f.days} days before. Accounts are "
-        "merged into one person by shared email or by the team's decisions (see "
-        "Suggestions)." + ("" if f.include_bots else " Bots are left out.")
+        "merged into one person by a shared email, by the team's decisions, or "
+        "automatically on strong evidence such as a rare name or username on two "
+        "platforms (never on a common name alone; see Suggestions)."
+        + ("" if f.include_bots else " Bots are left out.")
     )
     now, before = data.headline(p.path, f), data.headline(p.path, f.previous())
     for column, (key, label, help_text) in zip(st.columns(len(METRICS)), METRICS, strict=True):

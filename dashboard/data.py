@@ -286,6 +286,22 @@ def member_identities(snapshot_path: str, member_id: str) -> pd.DataFrame:
     )
 
 
+def member_automatic_merges(snapshot_path: str, member_id: str) -> list[tuple]:
+    """(suggestion id, identity a, identity b, name a, name b, evidence) of the merges
+    made without asking that joined this member's accounts, most confident first."""
+    return list(
+        query(
+            snapshot_path,
+            """
+            select suggestion_id, identity_a, identity_b, name_a, name_b, evidence
+            from identity_suggestions
+            where decision = 'automatic' and member_a = ? and member_b = ?
+            order by score desc, suggestion_id""",
+            (member_id, member_id),
+        ).itertuples(index=False, name=None)
+    )
+
+
 def member_accounts(snapshot_path: str, member_id: str) -> list[tuple[str, str]]:
     """(identity key, how it reads) of each of a member's accounts, in key order."""
     return list(

@@ -429,23 +429,49 @@ def forget(
     who: Annotated[str, typer.Argument(help="Member id, account (source:id) or email")],
     config: ConfigOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+    account: Annotated[
+        bool,
+        typer.Option(
+            "--account", help="Forget only this account (source:id), not its whole member"
+        ),
+    ] = False,
 ) -> None:
     """Forget a member everywhere (landing zone, warehouse, snapshots) and keep later
-    syncs from bringing them back."""
-    from pipelines.forget import UnknownMember, find_member, forget_member
+    syncs from bringing them back. It names every account it will erase and how each
+    joined the member; a member that joins accounts merged automatically (on evidence,
+    not an email or a decision) is erased only once someone confirms, --yes or not."""
+    from pipelines.forget import UnknownMember, find_member, forget_member, how_joined
 
     settings = _load(config)
     try:
-        member_id, keys, _ = find_member(settings, who)
+        member_id, keys, _ = find_member(settings, who, account)
     except UnknownMember as error:
         _fail(f"Cannot forget {who!r}: {error}.")
+    joined = how_joined(settings, keys)
+    typer.echo(f"{'Account' if account else 'Member'} {member_id}: {len(keys)} account(s)")
+    for key, how in joined.items():
+        typer.echo(f"  {key}  ({how})")
+    automatic = [key for key, how in joined.items() if how.startswith("merged automatically")]
+    if automatic and not account:
+        typer.echo(
+            f"{len(automatic)} of these accounts were merged automatically on evidence, "
+            "not on an email or a team decision: check they are one person. To erase "
+            "one account only: acacia forget SOURCE:ID --account."
+        )
+        if yes and not sys.stdin.isatty():
+            _fail(
+                "Not forgetting without a confirmation: the member joins accounts merged "
+                "automatically. Run it in a terminal to confirm, forget one account with "
+                "--account, or split the accounts that are someone else first "
+                "(acacia unmerge ACCOUNT --apply)."
+            )
+        yes = False
     if not yes:
         typer.confirm(
-            f"Forget member {member_id} and their {len(keys)} accounts "
-            f"({', '.join(sorted(keys))}) everywhere?",
+            f"Forget {'this account' if account else 'these accounts'} everywhere?",
             abort=True,
         )
-    report = forget_member(settings, who, lambda: _run(settings.path, "rebuild"))
+    report = forget_member(settings, who, lambda: _run(settings.path, "rebuild"), account)
     typer.echo(report.summary())
 
 

@@ -69,8 +69,12 @@ class UnknownMember(LookupError):
     pass
 
 
-def find_member(config: AcaciaConfig, who: str) -> tuple[str, set[str], set[str]]:
-    """(member id, identity keys, emails) for a member id, an identity key or an email."""
+def find_member(
+    config: AcaciaConfig, who: str, account_only: bool = False
+) -> tuple[str, set[str], set[str]]:
+    """(member id, identity keys, emails) for a member id, an identity key or an email;
+    with ``account_only``, ``who`` is an account (``source:id``) and only it is named,
+    with the addresses no other account of its member carries."""
     members_file = config.storage.resolution() / "identity_members.parquet"
     if not members_file.exists():
         raise UnknownMember("no members yet: run a sync first")
@@ -103,15 +107,57 @@ def find_member(config: AcaciaConfig, who: str) -> tuple[str, set[str], set[str]
                 "select identity_key from members where member_id = ?", [member_id]
             ).fetchall()
         }
-        emails = {
-            e.lower()
-            for (e,) in con.execute(
-                "select distinct email from landed where source || ':' || source_user_id "
-                "in (select unnest(?)) and email is not null",
-                [sorted(keys)],
+        if account_only and who not in keys:
+            raise UnknownMember(f"{who!r} is not an account (source:id) Acacia knows")
+
+        def emails_of(accounts: set[str]) -> set[str]:
+            return {
+                e.lower()
+                for (e,) in con.execute(
+                    "select distinct email from landed where source || ':' || source_user_id "
+                    "in (select unnest(?)) and email is not null",
+                    [sorted(accounts)],
+                ).fetchall()
+            }
+
+        if account_only:
+            return member_id, {who}, emails_of({who}) - emails_of(keys - {who})
+        return member_id, keys, emails_of(keys)
+
+
+def how_joined(config: AcaciaConfig, keys: set[str]) -> dict[str, str]:
+    """How each of ``keys`` came to be in its member, in words: "shared email", "team
+    decision", "merged automatically on: <evidence>", "not merged"."""
+    folder = config.storage.resolution()
+    with duckdb.connect() as con:
+        rules = dict(
+            con.execute(
+                "select identity_key, rule from read_parquet(?) "
+                "where identity_key in (select unnest(?))",
+                [str(folder / "identity_members.parquet"), sorted(keys)],
             ).fetchall()
-        }
-    return member_id, keys, emails
+        )
+        evidence: dict[str, list[str]] = {}
+        suggestions = folder / "identity_suggestions.parquet"
+        if suggestions.exists():
+            for a, b, said in con.execute(
+                "select identity_a, identity_b, evidence from read_parquet(?) "
+                "where decision = 'automatic' and (identity_a in (select unnest(?)) "
+                "or identity_b in (select unnest(?))) order by score desc",
+                [str(suggestions), sorted(keys), sorted(keys)],
+            ).fetchall():
+                for key, other in ((a, b), (b, a)):
+                    if key in keys and other in keys:
+                        evidence.setdefault(key, []).append(f"{said} (with {other})")
+    words = {"email": "shared email", "manual": "team decision", "alone": "not merged"}
+    return {
+        key: (
+            "merged automatically on: " + " / ".join(evidence.get(key, ["evidence"]))
+            if rules.get(key) == "automatic"
+            else words.get(rules.get(key, ""), rules.get(key, "unknown"))
+        )
+        for key in sorted(keys)
+    }
 
 
 def _rewrite(folder: Folder, parts: tuple[str, ...], keep: Callable[[pa.Table], object]) -> int:
@@ -236,12 +282,15 @@ def input_files_naming(config: AcaciaConfig, needles: set[str]) -> list[str]:
     ]
 
 
-def forget_member(config: AcaciaConfig, who: str, rebuild: object) -> ForgetReport:
-    """Forget the member behind ``who`` (member id, identity key or email); ``rebuild``
-    runs the models and publishes (without syncing)."""
+def forget_member(
+    config: AcaciaConfig, who: str, rebuild: object, account_only: bool = False
+) -> ForgetReport:
+    """Forget the member behind ``who`` (member id, identity key or email), or with
+    ``account_only`` the account ``who`` alone; ``rebuild`` runs the models and
+    publishes (without syncing)."""
     from pipelines.publish import current_snapshot
 
-    member_id, keys, emails = find_member(config, who)
+    member_id, keys, emails = find_member(config, who, account_only)
     report = ForgetReport(member_id, sorted(keys))
     SuppressionList(config.storage.sync_state()).add(keys, emails)
     scrub_files(config, keys, member_id, report)

@@ -197,3 +197,44 @@ def test_after_the_demo_the_next_commands_work_without_a_flag(synced, tmp_path, 
     # A configuration of one's own always wins.
     (tmp_path / "acacia.yml").write_text("community_name: Ours\n")
     assert "no source is enabled" in runner.invoke(app, ["check"]).output
+
+
+@pytest.mark.slow
+def test_forgetting_a_member_merged_on_evidence_needs_a_confirmation(synced, tmp_path):
+    """A member that joins accounts merged automatically (on evidence, not an email or a
+    decision) is not erased on --yes alone: the command names each account and how it
+    joined, and says how to erase one account only; --account erases that account and
+    leaves the member's others."""
+    import duckdb
+
+    from pipelines.config import load_config
+    from pipelines.publish import current_snapshot
+    from tests.conftest import copy_workspace
+
+    config = copy_workspace(synced, tmp_path)
+    folder = load_config(config).storage.resolution()
+    with duckdb.connect() as con:
+        member, key, others = con.execute(
+            """
+            select member_id, min(identity_key) filter (where rule = 'automatic'),
+                   list(identity_key) filter (where rule <> 'automatic')
+            from read_parquet(?) group by member_id
+            having count(*) filter (where rule = 'automatic') = 1
+               and count(*) filter (where rule <> 'automatic') > 0
+            order by member_id limit 1""",
+            [str(folder / "identity_members.parquet")],
+        ).fetchone()
+    refused = runner.invoke(app, ["forget", member, "--yes", "--config", str(config)])
+    assert refused.exit_code != 0
+    assert f"{key}  (merged automatically on: " in refused.output
+    assert "Not forgetting without a confirmation" in refused.output
+    assert "--account" in refused.output
+    # Asked in a terminal, a "no" keeps everything.
+    declined = runner.invoke(app, ["forget", member, "--config", str(config)], input="n\n")
+    assert declined.exit_code != 0 and "Forgot" not in declined.output
+
+    one = runner.invoke(app, ["forget", key, "--account", "--yes", "--config", str(config)])
+    assert one.exit_code == 0, one.output
+    with duckdb.connect(str(current_snapshot(load_config(config).storage.serving()))) as con:
+        left = {r[0] for r in con.execute("select identity_key from identities").fetchall()}
+    assert key not in left and set(others) <= left

@@ -110,6 +110,10 @@ def test_overview_shows_the_communitys_real_numbers(synced, monkeypatch):
         "no change" if shown_change in ("+0%", "-0%") else shown_change
     )
     assert "compared with the 90 days before" in app.caption[1].value
+    # What merges accounts, as it is: emails, decisions, and evidence (never a common
+    # name alone).
+    assert "a shared email, by the team's decisions, or automatically" in app.caption[1].value
+    assert "never on a common name alone" in app.caption[1].value
     assert app.title[0].value == "Test community"
     assert "GitHub synced" in app.caption[0].value and "Slack synced" in app.caption[0].value
     assert [s.value for s in app.subheader] == ["Activities by type"]

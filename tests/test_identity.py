@@ -581,6 +581,14 @@ def test_resolution_against_the_truth_of_the_sample_community(synced):
     assert quality.all_accepted.recall >= quality.automatic.recall
     assert quality.namesake_members == 0
     assert len(community.hard_cases["namesakes"]) >= 5
+    # One suggestion waits per pair of members, whatever pairs of accounts tie them.
+    with duckdb.connect() as con:
+        pairs = con.execute(
+            "select least(member_a, member_b), greatest(member_a, member_b) "
+            "from read_parquet(?) where decision = 'review'",
+            [str(synced["config"].storage.resolution() / "identity_suggestions.parquet")],
+        ).fetchall()
+    assert pairs and len(pairs) == len(set(pairs))
     snapshot = current_snapshot(synced["config"].storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
         top = [

@@ -187,6 +187,28 @@ def test_a_member_page_merges_splits_tags_and_notes(synced, tmp_path, monkeypatc
     assert page.query_params["member"] == members(config)[off]
 
 
+def test_a_member_page_says_what_merged_it_automatically_and_splits_it(
+    synced, tmp_path, monkeypatch
+):
+    config = copy_workspace(synced, tmp_path)
+    suggestion_id, a, b, member_id, evidence = snapshot_rows(
+        config,
+        "select suggestion_id, identity_a, identity_b, member_a, evidence "
+        "from identity_suggestions where decision = 'automatic' "
+        "order by score, suggestion_id limit 1",
+    )[0]
+    app = open_page(config, monkeypatch, "Members", member=member_id)
+    shown = " ".join(e.value for e in app.caption)
+    assert f"({a})" in shown and f"({b})" in shown
+    assert "merged automatically on: " + evidence.split(";")[0] in shown
+    # One click: the two accounts are two members, and the merge is not made again.
+    app.button(key=f"undo_{suggestion_id}").click().run()
+    wait_for(lambda: members(config)[a] != members(config)[b], "the split")
+    applied_without_a_rebuild(config)
+    store = TeamStore(store_path(load_config(config)))
+    assert [(d.kind, d.author) for d in store.decisions()] == [("not_same", "Ada")]
+
+
 def test_public_mode_shows_no_tag_note_or_follow_up(synced, tmp_path, monkeypatch):
     config = copy_workspace(synced, tmp_path)
     settings = yaml.safe_load(config.read_text())

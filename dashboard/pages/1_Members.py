@@ -84,6 +84,11 @@ def member_page(p: page.Page, member_id: str) -> None:
 
     st.subheader("Accounts")
     page.table(data.member_identities(p.path, member_id), f"accounts-{member_id}")
+    for _, a, b, name_a, name_b, evidence in data.member_automatic_merges(p.path, member_id):
+        st.caption(
+            f"{text.markdown(name_a or a)} ({a}) and {text.markdown(name_b or b)} ({b}) "
+            f"merged automatically on: {text.markdown(evidence)}"
+        )
 
     team_section(p, member_id)
 
@@ -161,6 +166,13 @@ def team_section(p: page.Page, member_id: str) -> None:
     st.text_area("Add a note", key="new_note")
     st.button("Save note", key="save_note", on_click=save, args=("new_note", store.note))
 
+    for suggestion_id, a, b, name_a, name_b, _ in data.member_automatic_merges(p.path, member_id):
+        label = f"Not the same person: split {name_b or b} ({b}) from {name_a or a} ({a})"
+        if st.button(label, key=f"undo_{suggestion_id}"):
+            store.decide("not_same", a, b, author=who, suggestion_id=suggestion_id)
+            st.session_state[FOLLOW_KEY] = anchor
+            team.apply_decisions(p.config)
+            st.rerun()
     with st.expander("Accounts: merge with another member, or split one off"):
         search = st.text_input("Find the member to merge with", key="merge_search")
         found = (

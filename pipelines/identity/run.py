@@ -359,24 +359,69 @@ def resolve_identities(
             }
         ),
     )
+    pairs = sorted(sorted(pair) for pair in rejected if len(pair) == 2)
+    con.register(
+        "rejected_input",
+        pa.table(
+            {
+                "a": pa.array([p[0] for p in pairs], pa.string()),
+                "b": pa.array([p[1] for p in pairs], pa.string()),
+            }
+        ),
+    )
+    # The queue holds one suggestion per pair of members (the most confident, with what
+    # the other pairs of their accounts say), and none between members a rejected pair
+    # keeps apart; each automatic merge stays listed, to be undone.
     con.execute(
         f"""
         create or replace temp table decided as
-        select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
-               b.member_id as member_b, s.rule,
-               s.evidence || coalesce(if(
-                   s.score >= ?, '; not merged without a person: ' || coalesce(h.why, s.held),
-                   null), '') as evidence,
-               s.score,
-               if(s.suggestion_id in (select suggestion_id from merged_input),
-                  'automatic', 'review') as decision
-        from suggestions as s
-        join assigned as a on a.key = s.identity_a
-        join assigned as b on b.key = s.identity_b
-        left join held_input as h using (suggestion_id)
-        where a.member_id <> b.member_id
-           or s.suggestion_id in (select suggestion_id from merged_input)
-        {kept["suggestions"]}""",
+        with candidates as (
+            select s.suggestion_id, s.identity_a, s.identity_b, a.member_id as member_a,
+                   b.member_id as member_b, s.rule,
+                   s.evidence || coalesce(if(
+                       s.score >= ?,
+                       '; not merged without a person: ' || coalesce(h.why, s.held),
+                       null), '') as evidence,
+                   s.score,
+                   if(s.suggestion_id in (select suggestion_id from merged_input),
+                      'automatic', 'review') as decision
+            from suggestions as s
+            join assigned as a on a.key = s.identity_a
+            join assigned as b on b.key = s.identity_b
+            left join held_input as h using (suggestion_id)
+            where a.member_id <> b.member_id
+               or s.suggestion_id in (select suggestion_id from merged_input)
+            {kept["suggestions"]}
+        ),
+        waiting as (
+            select *, least(member_a, member_b) as m1, greatest(member_a, member_b) as m2
+            from candidates where decision = 'review'
+        ),
+        rejected_between as (
+            select least(ma.member_id, mb.member_id) as m1,
+                   greatest(ma.member_id, mb.member_id) as m2
+            from rejected_input as r
+            join all_members as ma on ma.identity_key = r.a
+            join all_members as mb on mb.identity_key = r.b
+        ),
+        ranked as (
+            select w.*, row_number() over (
+                partition by w.m1, w.m2 order by w.score desc, w.suggestion_id) as rank
+            from waiting as w anti join rejected_between as r using (m1, m2)
+        ),
+        also as (
+            select m1, m2, string_agg(split_part(evidence, '; ', 1), '; '
+                                      order by score desc, suggestion_id) as said
+            from ranked where rank > 1 group by m1, m2
+        )
+        select r.suggestion_id, r.identity_a, r.identity_b, r.member_a, r.member_b, r.rule,
+               r.evidence || coalesce('; between their other accounts: ' || o.said, '')
+                   as evidence,
+               r.score, r.decision
+        from ranked as r left join also as o using (m1, m2)
+        where r.rank = 1
+        union all
+        select * from candidates where decision = 'automatic'""",
         [threshold],
     )
     copy_table(
