@@ -769,9 +769,15 @@ def suggest_tables(
                 when coalesce(len(shared_domains), 0) > 0
                     then 'two addresses at ' || list_sort(shared_domains)[1]
                 when far_zones then 'time zones far apart'
-                when weak and not corroborated and coalesce(len(same_orgs), 0) = 0
-                     and (ambiguous or rule = 'same_first_name'
-                          or coalesce(len(same_cities), 0) = 0)
+                -- A value several people here may carry needs a tie of its own (people
+                -- who share a name share employers and cities too); a common name or a
+                -- first-name username needs the same organization, or (a common name
+                -- only) the same place.
+                when weak and not corroborated
+                     and (ambiguous
+                          or (coalesce(len(same_orgs), 0) = 0
+                              and (rule = 'same_first_name'
+                                   or coalesce(len(same_cities), 0) = 0)))
                     then case
                         when rule = 'same_first_name' then 'a first-name username alone'
                         when ambiguous then 'a name or username several people here may carry'

@@ -76,6 +76,8 @@ class Person:
     other_email: str | None = None
     #: The address the forum knows them by, when not ``email`` (e.g. a GitHub noreply).
     forum_email: str | None = None
+    #: The address Slack knows them by, when not ``email`` nor ``other_email``.
+    chat_email: str | None = None
     #: Deleted their GitHub account: GitHub shows their work as its ghost user.
     is_deleted: bool = False
     #: How they write their name on a platform, where not ``name`` (source, written).
@@ -348,16 +350,17 @@ def _add_hard_cases(community: Community, emails: set[str]) -> None:
 
 
 #: Different people who share a common full name, as a global community's do: (name,
-#: [(person index, organization index or None, location index)]). Some work at one
-#: organization (two addresses at one company), some live in one place, some both.
-#: They are people of the long tail, as most of a community is.
+#: person indices). Each keeps the organization, address domain and place they were
+#: drawn with (the events' draws depend on places): some work at one organization
+#: (two addresses at one company), some live in one city, some both. They are people of
+#: the long tail, as most of a community is.
 NAMESAKES = (
-    ("Wei Zhang", [(60, 2, 5), (66, 3, 3), (76, None, 5)]),
-    ("David Lee", [(69, 1, 7), (84, 1, 8), (97, None, 4)]),
-    ("Amit Kumar", [(71, None, 3), (93, 3, 3), (100, 3, 3)]),
-    ("Maria Garcia", [(85, 5, 2), (113, None, 6)]),
-    ("Fatima Khan", [(92, None, 7), (116, None, 7)]),
-    ("Wei Wang", [(78, 4, 3), (112, 2, 5)]),
+    ("Wei Zhang", (66, 86, 88)),  # Globex in Tokyo; two at Northwind Labs in Tokyo
+    ("David Lee", (84, 106, 77)),  # Northwind in Warsaw and Toronto; one more in Toronto
+    ("Amit Kumar", (97, 100, 83)),  # two at Initech in Paris; one more in Paris
+    ("Maria Garcia", (85, 113)),  # at Hooli, and without one, both in Paris
+    ("Fatima Khan", (92, 116)),  # both in San Francisco, both with public addresses
+    ("Wei Wang", (78, 112)),  # Umbrella Cloud in Bangalore, Globex in Tokyo
 )
 #: People who write their name differently on different platforms: (index, name, and
 #: how they write it per platform): without diacritics, as an initial and surname, or
@@ -389,56 +392,38 @@ def _add_namesakes(community: Community, emails: set[str], logins: set[str]) -> 
         return
     replace = dataclasses.replace
 
-    def renamed(index: int, name: str, organization: Organization | None, **changes) -> Person:
+    def renamed(index: int, name: str, **changes: object) -> Person:
+        """The person at ``index`` named ``name``: a login and an address to match (at
+        the domain they were drawn with), everything else as drawn."""
         first, last = (part.lower() for part in name.split(" ", 1))
         written = f"{first}.{last}".replace("ł", "l")  # a letter NFKD leaves as it is
         local = unicodedata.normalize("NFKD", written).encode("ascii", "ignore").decode()
-        login = changes.pop("login", None) or f"{local.replace('.', '')}"
+        login = str(changes.pop("login", None) or local.replace(".", ""))
         n, base = 2, login
         while login in logins:
             login, n = f"{base}{n}", n + 1
         logins.add(login)
-        domain = organization.domain if organization else PUBLIC_MAIL[index % len(PUBLIC_MAIL)]
+        domain = people[index].email.split("@", 1)[1]
         people[index] = replace(
-            people[index],
-            name=name,
-            login=login,
-            email=_email(local, domain, emails),
-            organization=organization,
-            company=organization.company_spellings[0] if organization else None,
-            **changes,
+            people[index], name=name, login=login, email=_email(local, domain, emails), **changes
         )
         return people[index]
 
-    groups = []
-    for name, who in NAMESAKES:
-        group = []
-        for index, org, place in who:
-            location, timezone = LOCATIONS[place]
-            organization = ORGANIZATIONS[org] if org is not None else None
-            group.append(renamed(index, name, organization, location=location, timezone=timezone))
-        groups.append(tuple(group))
+    groups = [tuple(renamed(index, name) for index in who) for name, who in NAMESAKES]
     forms = []
     for index, name, written in NAME_FORMS:
-        person = renamed(
-            index,
-            name,
-            people[index].organization,
-            names=written,
-            handles=(("slack", NAME_FORM_HANDLES[index]),),
-        )
+        person = renamed(index, name, names=written, handles=(("slack", NAME_FORM_HANDLES[index]),))
         # A personal address on Slack and the forum, the work one elsewhere: only the
         # name, written another way, ties the two sides.
         personal = _email(person.email.split("@")[0] + ".home", "gmail.com", emails)
-        people[index] = replace(person, other_email=personal, forum_email=personal)
+        people[index] = replace(person, chat_email=personal, forum_email=personal)
         forms.append(people[index])
     handles = []
     for index, name, source, handle in FIRST_NAME_HANDLES:
-        person = people[index]
         if source == "github":
-            handles.append(renamed(index, name, person.organization, login=handle))
+            handles.append(renamed(index, name, login=handle))
         else:
-            handles.append(renamed(index, name, person.organization, handles=((source, handle),)))
+            handles.append(renamed(index, name, handles=((source, handle),)))
     community.hard_cases.update(
         {"namesakes": groups, "name_forms": forms, "first_name_handles": handles}
     )

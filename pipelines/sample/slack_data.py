@@ -101,12 +101,15 @@ class SlackData:
             # Everyone with a second address is on Slack: that is where they use it.
             if (rng.random() < 0.7) | bool(person.other_email):
                 handle, display = slack_name(rng, person, taken)
+                # Drawn whatever chat address they have: the draw of everyone after them
+                # stays as it was.
+                drawn = person.other_email or (person.email if rng.random() < 0.9 else None)
                 user = SlackUser(
                     f"U{person.key:07d}",
                     handle,
                     person.name_on("slack"),
                     display,
-                    person.other_email or (person.email if rng.random() < 0.9 else None),
+                    person.chat_email or drawn,
                     person.timezone,
                     person,
                 )

@@ -97,9 +97,7 @@ def link(records: list[dict], threshold: float = THRESHOLD) -> dict[str, str]:
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("username"))
     predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold
-    )
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
     return {
         row["unique_id"]: str(row["cluster_id"]) for row in clusters.as_pyarrow_table().to_pylist()
     }
