@@ -72,6 +72,24 @@ def merged(members: Mapping[str, str], pairs: Iterable[tuple[str, str]]) -> dict
     return {k: root(m) for k, m in members.items()}
 
 
+def namesake_quality(
+    members: Mapping[str, str], truth: Mapping[str, int], names: Mapping[int, str]
+) -> tuple[PairQuality, int]:
+    """The pairwise figures of ``members`` (identity key -> member or cluster) over the
+    accounts of people who share their full name (``names``: person -> name) with
+    someone, and how many members join two different people who share a name."""
+    shared = {n for n, count in Counter(names.values()).items() if count > 1}
+    keys = {k for k, person in truth.items() if names.get(person) in shared}
+    people_of: dict[str, set[int]] = {}
+    for key, member in members.items():
+        if key in truth:
+            people_of.setdefault(member, set()).add(truth[key])
+    joined = sum(
+        1 for people in people_of.values() if len({names.get(p) for p in people}) < len(people)
+    )
+    return pairwise({k: m for k, m in members.items() if k in keys}, truth), joined
+
+
 @dataclass(frozen=True)
 class ResolutionQuality:
     """The figures of one resolution against the truth."""
@@ -161,18 +179,7 @@ def measure(
         if decision == "review" and score >= 80:
             above += 1
             wrong += not right
-    namesakes, namesake_members = None, 0
-    if names is not None:
-        shared = {n for n, count in Counter(names.values()).items() if count > 1}
-        keys = {k for k, person in truth.items() if names.get(person) in shared}
-        namesakes = pairwise({k: m for k, m in members.items() if k in keys}, truth)
-        people_of: dict[str, set[int]] = {}
-        for key, member in members.items():
-            if key in truth:
-                people_of.setdefault(member, set()).add(truth[key])
-        namesake_members = sum(
-            1 for people in people_of.values() if len({names.get(p) for p in people}) < len(people)
-        )
+    namesakes, joined = (None, 0) if names is None else namesake_quality(members, truth, names)
     return ResolutionQuality(
         email_only=pairwise(email_only, truth),
         automatic=pairwise(members, truth),
@@ -180,7 +187,7 @@ def measure(
         queue_size=len(queue),
         all_accepted=pairwise(merged(members, queue), truth),
         namesakes=namesakes,
-        namesake_members=namesake_members,
+        namesake_members=joined,
         queue_above_80=(above, wrong),
         per_rule={rule: tuple(counts) for rule, counts in per_rule.items()},
     )

@@ -27,7 +27,7 @@ import duckdb
 
 from pipelines.config import load_config
 from pipelines.identity.organizations import PUBLIC_MAIL
-from pipelines.identity.quality import measure, pairwise
+from pipelines.identity.quality import measure, namesake_quality, pairwise
 from pipelines.identity.suggestions import normalize_name
 
 THRESHOLD = 0.95
@@ -134,20 +134,11 @@ def main() -> None:
         started = time.perf_counter()
         clusters = link(accounts(config), args.threshold)
         took = time.perf_counter() - started
-        shared = {n for n in names.values() if list(names.values()).count(n) > 1}
-        namesake_keys = {k for k, p in truth.items() if names.get(p) in shared}
         print(f"Acacia's rules:   {ours.automatic}")
         print(f"  namesakes only: {ours.namesakes}")
         print(f"splink at {args.threshold}: {pairwise(clusters, truth)}  ({took:.1f} s)")
-        namesakes = {k: c for k, c in clusters.items() if k in namesake_keys}
-        print(f"  namesakes only: {pairwise(namesakes, truth)}")
-        people_of: dict[str, set[int]] = {}
-        for key, cluster in clusters.items():
-            if key in truth:
-                people_of.setdefault(cluster, set()).add(truth[key])
-        joined = sum(
-            1 for people in people_of.values() if len({names.get(p) for p in people}) < len(people)
-        )
+        namesakes, joined = namesake_quality(clusters, truth, names)
+        print(f"  namesakes only: {namesakes}")
         print(f"  clusters joining two people who share a name: {joined}")
         platforms = sum(
             1
