@@ -89,11 +89,13 @@ def main() -> None:
     threshold = p.config.identity.auto_merge_confidence
     st.caption(
         f"Accounts with evidence of being one person at or above {threshold:.0f}% "
-        "confidence are merged automatically (identity.auto_merge_confidence); the "
-        "others wait here, most confident first. Decisions are kept in the team's store "
-        "with who made them, and shown once the members are re-resolved and published "
-        "(about 20 seconds; no sync; the page reloads by itself). The command line does "
-        "the same "
+        "confidence are merged automatically (identity.auto_merge_confidence), unless "
+        "the evidence is weak alone (a common name, a name several people here carry, a "
+        "first-name username) or contradicts itself (different organizations, time zones "
+        "far apart): those say why they wait. The others wait here, most confident "
+        "first, one per pair of members. Decisions are kept in the team's store with who "
+        "made them, and shown once the members are re-resolved and published (a few "
+        "seconds; no sync; the page reloads by itself). The command line does the same "
         "(`acacia accept`, `acacia reject`)."
     )
     if said := st.session_state.pop("decided", None):
