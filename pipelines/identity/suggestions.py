@@ -8,12 +8,15 @@ person reviewing them would (and the way record linkage does, in bits of evidenc
 something the first does not imply: equal handles beside equal names, not a handle that
 spells a name beside that name):
 
+- ``profile_link``: a profile links to the other account;
 - ``same_username``: one handle on two platforms (``asilva`` on GitHub and the forum),
   case and ``._-`` aside;
 - ``username_matches_name``: a handle that spells the other's full name (``ana_silva``
-  and "Ana Silva");
-- ``same_name``: one full name (accents, case and spacing aside);
-- ``username_matches_initials``: ``asilva`` and "Ana Silva";
+  and "Ana Silva"), in either order;
+- ``same_name``: one full name (accents, case and spacing aside; letters such as ``ł``
+  folded); ``name_order``: the same name family name first ("Zhou Xiulan");
+- ``username_matches_initials``: ``asilva`` and "Ana Silva"; ``initial_name``:
+  "J. Rodríguez" and "José Rodríguez";
 - ``similar_name``: names written a little differently (``Jonas Müller`` and ``Jonas
   Mueller``), scored with rapidfuzz within blocks of names that share the first two
   letters of the first and of the last word;
@@ -22,14 +25,19 @@ spells a name beside that name):
 
 A handle shorter than ``SHORT_HANDLE`` letters is worth less (``ivan`` is many people).
 
-A value other accounts of the same platform carry too is weaker: each one costs
-``AMBIGUOUS_BITS`` (two "Ana Silva"s on Slack are two people, so a third "Ana Silva"
-elsewhere could be either). A value on more than ``COMMON`` accounts is no evidence.
+*How common a value is.* A name whose given name and surname are both common in the
+world (:mod:`~pipelines.identity.common_names`) is worth ``COMMON_NAME_BITS`` less, an
+initial form with a common surname ``COMMON_INITIAL_BITS`` less; a handle that spells a
+common name is as common as the name. A value several people here may carry is weaker:
+each extra one costs ``AMBIGUOUS_BITS``, counted as the accounts of one platform that
+carry it or the different full names that give it (two "Ana Silva"s on Slack are two
+people, so a third "Ana Silva" elsewhere could be either; ``akozlov`` is "Alice" or
+"Amara Kozlov"). A value on more than ``COMMON`` accounts is no evidence.
 
 *What supports or contradicts it*, between the two members' facts (all their accounts):
 the same organization (from email domains and the GitHub company field), or two
-different ones; the same place (a location's city, or a time zone's); different time
-zones.
+different ones; the same place (a location's city, or a time zone's); two addresses at
+one company's domain; time zones ``FAR_ZONES_HOURS`` or more apart.
 
 The bits add to a prior (``PRIOR_BITS``: two accounts picked at random are rarely one
 person) and become a confidence from 0 to 100. Each suggestion reads as a sentence
@@ -37,9 +45,15 @@ person) and become a confidence from 0 to 100. Each suggestion reads as a senten
 Between two members only their strongest pair of accounts is kept; ids are a hash of
 that pair's identity keys, so a suggestion keeps its id from one run to the next.
 
+A suggestion is *held* (``held``: why, in words) whatever its confidence when a fact
+contradicts it, or when its strongest tie is weak alone (a common name, a value several
+people may carry, a first-name handle) and nothing corroborates it.
+
 :func:`automatic_merges` picks the suggestions at or above the configured confidence to
 merge without asking, strongest first, never joining two accounts of one platform into
-one member and never across a pair a person rejected.
+one member, never across a pair a person rejected, and never into a member whose
+accounts contradict each other (:func:`contradiction`), however the chain of merges
+runs.
 """
 
 from __future__ import annotations
