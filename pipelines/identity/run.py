@@ -269,29 +269,25 @@ def resolve_identities(
     threshold = config.identity.auto_merge_confidence
     con.execute(
         "create or replace temp table confident as select suggestion_id, identity_a, "
-        "identity_b, score from suggestions where score >= ? and held is null",
+        "identity_b, score, member_a, member_b from suggestions "
+        "where score >= ? and held is null",
         [threshold],
     )
-    con.execute(
-        """
-        create or replace temp table confident_members as
-        select member_a as member_id from suggestions where score >= ? and held is null
-        union
-        select member_b from suggestions where score >= ? and held is null""",
-        [threshold, threshold],
-    )
+    con.execute("""
+        create or replace temp view confident_members as
+        select member_a as member_id from confident union select member_b from confident""")
     held: dict[str, str] = {}
     merged = automatic_merges(
         # In the order they are weighed (sorting a million tuples in Python took seconds).
-        con.execute("select * from confident order by score desc, suggestion_id").fetchall(),
+        con.execute(
+            "select suggestion_id, identity_a, identity_b, score from confident "
+            "order by score desc, suggestion_id"
+        ).fetchall(),
         dict(
-            con.execute("""
-                select key, member_id from first_pass where member_id in (
-                    select p.member_id from first_pass as p
-                    join confident as c on p.key = c.identity_a
-                    union
-                    select p.member_id from first_pass as p
-                    join confident as c on p.key = c.identity_b)""").fetchall()
+            con.execute(
+                "select key, member_id from first_pass semi join confident_members "
+                "using (member_id)"
+            ).fetchall()
         ),
         threshold,
         single={s.name for s in registry.sources().values() if s.one_identity_per_person},

@@ -487,27 +487,19 @@ def suggest_tables(
             where c.kind in ('name', 'reversed', 'initials', 'short')
             group by c.value
         ),
-        per_platform as (
-            select value, source, count(distinct key) as accounts,
-                   count(distinct key) filter (where kind = 'handle') as handles
-            from counted join source_facts as f using (source)
-            where not f.many_per_person group by all
-        ),
         carried as (
-            select p.value, max(p.accounts) as carriers, max(p.handles) as handle_carriers,
-                   bool_or(p.accounts > p.handles) as named
-            from per_platform as p group by p.value
+            select v.value, max(accounts) as carriers from (
+                select value, source, count(distinct key) as accounts
+                from counted join source_facts as f using (source)
+                where not f.many_per_person group by all
+            ) as v group by v.value
         ),
         common as (
             select kind, value from counted group by all having count(*) > {COMMON}
         )
-        -- A handle that spells no name (of the world's common ones, or of an account
-        -- here) is carried by handles alone; one that spells a name is as ambiguous as
-        -- the name: 'akozlov' may be any of the community's "A. Kozlov"s.
-        select v.*, greatest(1, coalesce(b.names, 1), coalesce(
-            if(v.kind = 'handle' and v.common = 0 and not c.named,
-               c.handle_carriers, c.carriers), 1)
-        ) as carriers
+        -- A value is as ambiguous as the most people who may carry it: the accounts of
+        -- one platform, or the different full names that give it.
+        select v.*, greatest(1, coalesce(b.names, 1), coalesce(c.carriers, 1)) as carriers
         from raw_values as v left join carried as c using (value)
         left join behind as b using (value)
         anti join common using (kind, value)""")
@@ -950,7 +942,6 @@ def automatic_merges(
         # what merges: every check reads both groups).
         if len(keys_of[ra]) + len(platforms[ra]) < len(keys_of[rb]) + len(platforms[rb]):
             ra, rb = rb, ra
-            fa, fb = fb, fa
         if fa or fb:
             known[ra] = Facts.joined(fa, fb)
         parent[rb] = ra
