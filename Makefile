@@ -27,12 +27,14 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/acacia demo
 
-## Sets up and runs lint, the whole test suite (slow tests included; Chromium for the
+## Sets up and runs lint, the import contracts (pyproject's [tool.importlinter]: what may
+## import what, docs/architecture.md), the whole test suite (slow tests included; Chromium for the
 ## browser tests is installed first when missing), then the date-sensitive tests again at
 ## each instant of the date matrix (tests/dates.py, docs/clock.md)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m tests.chromium
 	$(BIN)/python -m tests.spark
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

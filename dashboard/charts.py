@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from connectors import text
+from connectors.core import text
 from dashboard import data, vocabulary
 
 # The names and colours live in dashboard/vocabulary.py (one place for every page).

@@ -1,7 +1,7 @@
 """All data access of the dashboard: read-only, short-lived, cached, parameterized.
 
 The dashboard never opens the warehouse that dbt writes. It resolves the published
-snapshot (see pipelines/publish.py) and reads it through a read-only connection, so a
+snapshot (see pipelines/storage/snapshot.py) and reads it through a read-only connection, so a
 sync never waits for the dashboard and the dashboard never waits for a sync. A snapshot
 is never written after it is published, so its connection is kept open and shared
 (opening the file for every query cost tens of milliseconds a query); the connections
@@ -23,10 +23,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines import figures
-from pipelines.config import AcaciaConfig, config_path, load_config
-from pipelines.figures import LEADERBOARD_LENGTH, Filters, like_literal, one_of
-from pipelines.publish import as_of_date, current_snapshot, open_snapshot
+from connectors.core import figures
+from connectors.core.config import AcaciaConfig, config_path, load_config
+from connectors.core.figures import LEADERBOARD_LENGTH, Filters, like_literal, one_of
+from pipelines.storage.snapshot import as_of_date, current_snapshot, open_snapshot
 
 WINDOW_DAYS = 90
 # How many members of each cohort the cohort_lists mart keeps (models/marts).
@@ -86,7 +86,7 @@ def query(snapshot_path: str, sql: str, params: tuple = ()) -> pd.DataFrame:
 
 
 def reader(snapshot_path: str) -> figures.Read:
-    """pipelines/figures.py's ``read`` over a snapshot (cached like every query)."""
+    """connectors/core/figures.py's ``read`` over a snapshot (cached like every query)."""
     return lambda sql, params=(): query(snapshot_path, sql, params)
 
 
@@ -176,7 +176,7 @@ def choices(snapshot_path: str) -> dict[str, list[str]]:
 
 def headline(snapshot_path: str, f: Filters) -> dict[str, int]:
     """Active members, new members, contributions, contributors and activities
-    (pipelines/figures.py: the one definition, shared with the monthly update)."""
+    (connectors/core/figures.py: the one definition, shared with the monthly update)."""
     return figures.headline(reader(snapshot_path), f)
 
 
@@ -246,12 +246,12 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
 
 
 def standard_window(snapshot_path: str, f: Filters) -> bool:
-    """Whether the window is one the marts precompute (see pipelines/figures.py)."""
+    """Whether the window is one the marts precompute (see connectors/core/figures.py)."""
     return figures.standard_window(reader(snapshot_path), f)
 
 
 def leaderboard(snapshot_path: str, f: Filters, search: str = "", limit: int = LEADERBOARD_LENGTH):
-    """Members by points in the window (pipelines/figures.py: the one definition; the
+    """Members by points in the window (connectors/core/figures.py: the one definition; the
     monthly update's top contributors are its first rows)."""
     return figures.leaderboard(reader(snapshot_path), f, search, limit)
 
@@ -674,7 +674,7 @@ def channels(snapshot_path: str, f: Filters, limit: int = 100) -> pd.DataFrame:
 
 def places(snapshot_path: str, f: Filters) -> pd.DataFrame:
     """Members active in the window by region, country and city (members.region,
-    country and city: pipelines/places.py); null country or city where unknown."""
+    country and city: connectors/core/places.py); null country or city where unknown."""
     if f.plain and standard_window(snapshot_path, f):
         # Precomputed for the standard windows (the region_windows mart).
         return query(
@@ -703,7 +703,7 @@ def places(snapshot_path: str, f: Filters) -> pd.DataFrame:
 
 
 def events(snapshot_path: str, f: Filters) -> pd.DataFrame:
-    """The events of the window, the latest first (pipelines/figures.py: the one
+    """The events of the window, the latest first (connectors/core/figures.py: the one
     definition, shared with the monthly update)."""
     return figures.events_held(reader(snapshot_path), f.start, f.end)
 

@@ -10,9 +10,9 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from connectors import clock, text
+from connectors.core import clock, text
+from connectors.core.config import AcaciaConfig
 from dashboard import data, gate, team, vocabulary
-from pipelines.config import AcaciaConfig
 
 WINDOWS = {"Last 30 days": 30, "Last 90 days": 90, "Last 180 days": 180, "Last 365 days": 365}
 CUSTOM = "A date range"

@@ -56,9 +56,9 @@ def warm() -> Path | None:
     try:
         import plotly.graph_objects as go
 
+        from connectors.core.config import load_config
         from dashboard import charts, data, page, vocabulary  # noqa: F401
-        from pipelines.config import load_config
-        from pipelines.publish import as_of_date, current_snapshot
+        from pipelines.storage.snapshot import as_of_date, current_snapshot
 
         go.Figure(go.Bar(x=[1], y=[1])).to_json()
         snapshot = current_snapshot(load_config().storage.serving())

@@ -1,8 +1,8 @@
 """The team's own data from the dashboard: who is writing, the store, and applying
 merge decisions.
 
-The dashboard writes only the team's store (pipelines/team.py), never the warehouse: a
-merge decision is applied by the pipeline's applier (pipelines/apply.py ``serve``), a
+The dashboard writes only the team's store (pipelines/storage/team_store.py), never the warehouse: a
+merge decision is applied by the pipeline's applier (pipelines/build/decisions.py ``serve``), a
 process of its own that the dashboard keeps warm (dbt imported and the models parsed
 before the first click), which re-resolves the members and publishes a new snapshot in
 seconds. Meanwhile the page says so, and reloads itself once the new snapshot is there.
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from connectors.core.config import AcaciaConfig
+from connectors.core.folders import REPO_ROOT
 from dashboard import data
-from pipelines.config import AcaciaConfig
-from pipelines.run import REPO_ROOT
-from pipelines.team import TeamStore, store_path
+from pipelines.storage.team_store import TeamStore, store_path
 
 AUTHOR_KEY = "team_author"
 
@@ -69,7 +69,7 @@ def apply_log(config: AcaciaConfig):
 
 
 class Applier:
-    """The dashboard's applier process (``python -m pipelines.apply``), started at the
+    """The dashboard's applier process (``python -m pipelines.build.decisions``), started at the
     first need and again whenever it has stopped (idle for a while, or killed). Any
     session asks it to apply (:meth:`request`) and reads the outcome (:meth:`outcome`);
     a request that the process can no longer answer (it stopped before replying) failed,
@@ -95,7 +95,13 @@ class Applier:
             return self._process
         with open(self.log, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "pipelines.apply", "--config", str(self.config_path)],
+                [
+                    sys.executable,
+                    "-m",
+                    "pipelines.build.decisions",
+                    "--config",
+                    str(self.config_path),
+                ],
                 cwd=REPO_ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

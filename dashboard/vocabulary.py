@@ -15,8 +15,8 @@ from functools import cache
 
 import pandas as pd
 
-from connectors import registry
-from connectors.source import FAMILIES
+from connectors.core import registry
+from connectors.core.source import FAMILIES
 
 #: Each source's colour: the Okabe–Ito palette, told apart by people with any of the
 #: common colour-vision deficiencies. A source without one here takes a grey.

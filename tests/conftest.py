@@ -10,21 +10,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connectors import clock
-from connectors.batch import Batch
-from connectors.github import GitHubClient, GitHubSettings
-from pipelines.sample import FakeServer
-from pipelines.sample.community import Community, build_community
-from pipelines.sample.discourse import FakeDiscourse
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.github import FakeGitHub
-from pipelines.sample.github_data import GitHubData
-from pipelines.sample.reddit import FakeReddit
-from pipelines.sample.reddit_data import RedditData
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import SlackData
-from pipelines.sample.stackexchange import FakeStackExchange
-from pipelines.sample.stackexchange_data import StackExchangeData
+from connectors.core import clock
+from connectors.core.batch import Batch
+from connectors.sources.github import GitHubClient, GitHubSettings
+from sample import FakeServer
+from sample.community import Community, build_community
+from sample.discourse import FakeDiscourse
+from sample.discourse_data import DiscourseData
+from sample.github import FakeGitHub
+from sample.github_data import GitHubData
+from sample.reddit import FakeReddit
+from sample.reddit_data import RedditData
+from sample.slack import FakeSlack
+from sample.slack_data import SlackData
+from sample.stackexchange import FakeStackExchange
+from sample.stackexchange_data import StackExchangeData
 
 # The SDKs honour proxy variables, which would send loopback traffic elsewhere.
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
@@ -230,10 +230,10 @@ def github_token(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture(scope="session")
 def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
     """One workspace synced once from every source's fake API (shared by tests)."""
-    from pipelines.config import load_config
-    from pipelines.run import run_job
-    from pipelines.sample.community import organizations_file
-    from pipelines.sample.events_data import event_rows, write_event_files
+    from connectors.core.config import load_config
+    from pipelines.orchestration.execute import run_job
+    from sample.community import organizations_file
+    from sample.events_data import event_rows, write_event_files
 
     community = small_community()
     data = {
@@ -280,7 +280,7 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     """Every activity of the synced community as (type, identity key, when, is_bot), read
     off the drawn data of each fake API. Identity keys are ``<source>:<source_user_id>``,
     as the identities mart has them."""
-    from connectors.events.connector import person_id
+    from connectors.sources.events.connector import person_id
 
     out = [
         (kind, f"github:{data['github'].user_id(p)}", when, p.is_bot)
@@ -323,7 +323,7 @@ def deleted_members(member_of: dict[str, str], data: dict) -> set[str]:
     """The members made only of deleted accounts in the drawn data (each source's ghost,
     the Slack users the workspace deleted): active, never new, in no cohort. A deleted
     Slack user merged by email with a live account is that account's member."""
-    from connectors import registry
+    from connectors.core import registry
 
     ghosts = {f"{name}:{s.ghost_id}" for name, s in registry.sources().items() if s.ghost_id}
     deleted = ghosts | {f"slack:{u.id}" for u in data["slack"].users.values() if u.deleted}
@@ -336,7 +336,7 @@ def members_by_identity(config) -> dict[str, str]:
     themselves are tested in test_identity.py)."""
     import duckdb
 
-    from pipelines.publish import current_snapshot
+    from pipelines.storage.snapshot import current_snapshot
 
     snapshot = current_snapshot(config.storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:

@@ -12,15 +12,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from connectors.records import CONTRIBUTION_TYPES
-from pipelines import alerts
-from pipelines.cli import app
-from pipelines.config import load_config
-from pipelines.defs.build import build_definitions
-from pipelines.publish import current_snapshot
-from pipelines.sample.base import FakeServer
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import SlackData
+from connectors.core.config import load_config
+from connectors.core.registry import contribution_types
+from pipelines.cli.main import app
+from pipelines.delivery import alerts
+from pipelines.orchestration.assemble import build_definitions
+from pipelines.storage.snapshot import current_snapshot
+from sample.base import FakeServer
+from sample.slack import FakeSlack
+from sample.slack_data import SlackData
 from tests.conftest import (
     SLACK_TOKEN,
     community_activities,
@@ -91,7 +91,7 @@ def test_each_kind_finds_what_happened_in_the_lookback(workspace):
     member_of = members_by_identity(synced["config"])
     first: dict[str, object] = {}
     for kind, key, when, is_bot in community_activities(synced["data"]):
-        if not is_bot and kind in CONTRIBUTION_TYPES:
+        if not is_bot and kind in contribution_types():
             member = member_of[key]
             first[member] = min(when.date(), first.get(member, when.date()))
     gone = deleted_members(member_of, synced["data"])

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connectors import clock
+from connectors.core import clock
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -203,7 +203,7 @@ def test_a_sync_while_serving_then_the_new_data(tmp_path, browser):
     """Events only (no API): a first sync publishes; with the dashboard serving, a second
     sync lands ten more attendances; the page keeps working throughout and then shows
     them."""
-    from pipelines.run import run_job
+    from pipelines.orchestration.execute import run_job
 
     (tmp_path / "events").mkdir()
     today = clock.today()
@@ -287,8 +287,8 @@ def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
     member; then write a note on that member's page and see it there."""
     import duckdb
 
-    from pipelines.config import load_config
-    from pipelines.publish import current_snapshot
+    from connectors.core.config import load_config
+    from pipelines.storage.snapshot import current_snapshot
     from tests.conftest import copy_workspace
 
     path = copy_workspace(synced, tmp_path)

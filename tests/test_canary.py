@@ -25,22 +25,22 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from connectors import redact
-from pipelines.config import load_config, secret_variables
-from pipelines.sample import FakeServer
-from pipelines.sample.base import FakeAPI
-from pipelines.sample.discourse import FakeDiscourse
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.events_data import write_event_files
-from pipelines.sample.github import FakeGitHub
-from pipelines.sample.github_data import GitHubData
-from pipelines.sample.reddit import FakeReddit
-from pipelines.sample.reddit_data import RedditData
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import SlackData
-from pipelines.sample.stackexchange import FakeStackExchange
-from pipelines.sample.stackexchange_data import StackExchangeData
-from pipelines.sources import SOURCES
+from connectors.core import redact
+from connectors.core.config import load_config, secret_variables
+from pipelines.sync.connect import SOURCES
+from sample import FakeServer
+from sample.base import FakeAPI
+from sample.discourse import FakeDiscourse
+from sample.discourse_data import DiscourseData
+from sample.events_data import write_event_files
+from sample.github import FakeGitHub
+from sample.github_data import GitHubData
+from sample.reddit import FakeReddit
+from sample.reddit_data import RedditData
+from sample.slack import FakeSlack
+from sample.slack_data import SlackData
+from sample.stackexchange import FakeStackExchange
+from sample.stackexchange_data import StackExchangeData
 from tests.conftest import MARKDOWN_ELEMENTS, small_community, write_config
 
 pytestmark = pytest.mark.slow

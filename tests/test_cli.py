@@ -7,7 +7,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from pipelines.cli.main import app
 from tests.conftest import TOKEN, members_by_identity, write_config
 
 runner = CliRunner()
@@ -116,8 +116,8 @@ def test_a_missing_reddit_client_id_is_named(tmp_path, fake_github, fake_reddit,
 @pytest.mark.slow
 @pytest.mark.xdist_group("pipeline")
 def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path):
-    from pipelines.config import load_config
-    from pipelines.team import TeamStore, store_path
+    from connectors.core.config import load_config
+    from pipelines.storage.team_store import TeamStore, store_path
     from tests.conftest import copy_workspace
 
     # A copy of the synced workspace: decisions go to its own team store.
@@ -185,9 +185,9 @@ def test_after_the_demo_the_next_commands_work_without_a_flag(synced, tmp_path, 
     """The README's next steps after `make demo` (update, suggestions, directory, check,
     rebuild), run where a new user is: in the repository, with no acacia.yml there and
     no flag. Here the synced workspace stands in for the demo's."""
-    import pipelines.demo
+    import pipelines.cli.demo
 
-    monkeypatch.setattr(pipelines.demo, "DEMO_DIR", synced["config"].path.parent)
+    monkeypatch.setattr(pipelines.cli.demo, "DEMO_DIR", synced["config"].path.parent)
     monkeypatch.delenv("ACACIA_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     for command in (["update"], ["suggestions"], ["directory"], ["check"]):
@@ -207,8 +207,8 @@ def test_forgetting_a_member_merged_on_evidence_needs_a_confirmation(synced, tmp
     leaves the member's others."""
     import duckdb
 
-    from pipelines.config import load_config
-    from pipelines.publish import current_snapshot
+    from connectors.core.config import load_config
+    from pipelines.storage.snapshot import current_snapshot
     from tests.conftest import copy_workspace
 
     config = copy_workspace(synced, tmp_path)

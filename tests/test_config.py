@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.records import ACTIVITY_TYPES
-from pipelines.config import DEFAULT_WEIGHTS, ConfigError, load_config
-from pipelines.run import REPO_ROOT
+from connectors.core.config import DEFAULT_WEIGHTS, ConfigError, load_config
+from connectors.core.folders import REPO_ROOT
+from connectors.core.registry import activity_types
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -24,7 +24,7 @@ def test_example_config_is_valid():
 
 
 def test_defaults_cover_every_activity_type():
-    assert set(DEFAULT_WEIGHTS) == set(ACTIVITY_TYPES)
+    assert set(DEFAULT_WEIGHTS) == set(activity_types())
 
 
 def test_relative_data_dir_resolves_against_the_config(tmp_path):

@@ -6,10 +6,11 @@ import re
 
 from dagster import DagsterInstance
 
-from connectors.records import ACTIVITY_COLUMNS, IDENTITY_COLUMNS
-from pipelines.config import load_config
-from pipelines.landing import SCHEMAS
-from pipelines.run import REPO_ROOT, dagster_environment
+from connectors.core.config import load_config
+from connectors.core.folders import REPO_ROOT
+from connectors.core.records import ACTIVITY_COLUMNS, IDENTITY_COLUMNS
+from pipelines.orchestration.execute import dagster_environment
+from pipelines.storage.landing import SCHEMAS
 
 MACROS = REPO_ROOT / "models" / "macros"
 

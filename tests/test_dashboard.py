@@ -14,9 +14,9 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from connectors import clock
-from connectors.records import CONTRIBUTION_TYPES
-from pipelines.publish import current_snapshot
+from connectors.core import clock
+from connectors.core.registry import contribution_types
+from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import community_activities, deleted_members, members_by_identity
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
@@ -87,8 +87,8 @@ def expected_headline(data, member_of, start, end) -> dict[str, int]:
             for account, day in first_day.items()
             if account not in deleted_members(member_of, data)
         ),
-        "Contributions": sum(kind in CONTRIBUTION_TYPES for kind, _ in window),
-        "Contributors": len({a for kind, a in window if kind in CONTRIBUTION_TYPES}),
+        "Contributions": sum(kind in contribution_types() for kind, _ in window),
+        "Contributors": len({a for kind, a in window if kind in contribution_types()}),
         "Activities": len(window),
     }
 
@@ -184,7 +184,7 @@ def test_leaving_staff_out_removes_exactly_their_activities(synced, monkeypatch)
 
 
 def test_the_leaderboard_ranks_by_points_in_the_window(synced, monkeypatch):
-    from pipelines.config import DEFAULT_WEIGHTS
+    from connectors.core.config import DEFAULT_WEIGHTS
 
     app = render(synced["config"].path, monkeypatch, PAGES["Members"])
     board = app.dataframe[0].value
@@ -476,7 +476,7 @@ def test_the_password_throttle_doubles_the_wait_then_locks_out():
 
 def test_the_freshness_line_reports_a_failed_source(tmp_path):
     from dashboard.page import freshness_text
-    from pipelines.publish import publish
+    from pipelines.storage.snapshot import publish
 
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
@@ -919,7 +919,7 @@ def test_one_person_has_one_figure_on_every_page_and_in_the_update(synced, monke
     """The same person and period read the same points on the member page, the
     leaderboard, their organization's page and the monthly update: the last 90 days,
     and last month (a date range in the address, the update with staff counted)."""
-    from pipelines.monthly_update import figures, last_month
+    from pipelines.delivery.monthly_update import figures, last_month
 
     path = synced["config"].path
     today = clock.today()

@@ -17,8 +17,8 @@ from dagster._config import validate_config
 from dagster._core.instance.config import dagster_instance_config
 from dagster._serdes.config_class import class_from_code_pointer
 
-from pipelines.config import STORE_SECRETS, load_config, secret_variables
-from pipelines.defs.ingest import api_pool
+from connectors.core.config import STORE_SECRETS, load_config, secret_variables
+from pipelines.orchestration.ingest_assets import api_pool
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def test_the_instance_config_is_valid_with_postgres_and_kubernetes(tmp_path, mon
 def test_the_definitions_load_under_the_deployed_instance(tmp_path, monkeypatch):
     """The code location the image serves loads with the deployment's DAGSTER_HOME, and
     each source's sync is in a pool of its own (one sync per source at a time)."""
-    from pipelines.defs.build import build_definitions
+    from pipelines.orchestration.assemble import build_definitions
 
     shutil.copy(DEPLOY / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))

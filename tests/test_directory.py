@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from markdown_it import MarkdownIt
 
-from connectors import clock
-from pipelines.directory import load, to_csv, to_html, to_json, to_markdown, write
-from pipelines.publish import current_snapshot, publish
+from connectors.core import clock
+from pipelines.delivery.directory import load, to_csv, to_html, to_json, to_markdown, write
+from pipelines.storage.snapshot import current_snapshot, publish
 
 AS_OF = clock.today() - timedelta(days=3)
 pytestmark = pytest.mark.dates
@@ -70,10 +70,10 @@ def test_csv_and_json_carry_rank_period_method_and_breakdown(snapshot):
     assert [r["event_hosts"] for r in rows] == ["0", "0", "1"]
     assert {r["period_end"] for r in rows} == {today.isoformat()}
     # Sources in the registry's order (the dashboard's), only those with points.
-    from connectors.records import SOURCE_LABELS
+    from connectors.core.registry import labels
 
     with_points = {"github", "slack", "discourse", "events"}
-    assert list(rows[0])[7:11] == [f"points_{s}" for s in SOURCE_LABELS if s in with_points]
+    assert list(rows[0])[7:11] == [f"points_{s}" for s in labels() if s in with_points]
     assert list(rows[0])[7] == "points_github"
 
     data = json.loads(to_json(directory))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
-from connectors.errors import RateLimitStop
-from pipelines.sample import FakeServer
-from pipelines.sample.discourse_data import DiscourseData
+from connectors.core.errors import RateLimitStop
+from connectors.sources.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
+from sample import FakeServer
+from sample.discourse_data import DiscourseData
 from tests.conftest import DISCOURSE_KEY, community_end, drive
 from tests.shapes import shape
 

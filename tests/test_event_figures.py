@@ -13,10 +13,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from connectors import clock
-from connectors.events.connector import person_id
-from pipelines.publish import current_snapshot
-from pipelines.sample.events_data import draw
+from connectors.core import clock
+from connectors.sources.events.connector import person_id
+from pipelines.storage.snapshot import current_snapshot
+from sample.events_data import draw
 from tests.conftest import (
     community_activities,
     members_by_identity,
@@ -272,7 +272,7 @@ def test_priority_places_move_against_the_others_month_by_month(synced, truth):
 def test_the_monthly_update_lists_the_months_events(synced, truth):
     """The month of the summit: each event held in it, in date order, with its attendance
     and first-timers worked out from the drawn community."""
-    from pipelines import monthly_update
+    from pipelines.delivery import monthly_update
 
     summit = draw(small_community()).summit
     month = summit.day.replace(day=1)
@@ -301,7 +301,7 @@ def test_the_monthly_update_lists_the_months_events(synced, truth):
 def test_the_directory_counts_each_organizations_event_hosts(synced):
     """Its members who organized or spoke at an event in the 90 days, while with it:
     counted here from the activities themselves."""
-    from pipelines import directory
+    from pipelines.delivery import directory
 
     today = clock.today()
     hosts: dict[str, set] = defaultdict(set)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from connectors import clock
-from pipelines.publish import current_snapshot
-from pipelines.sample.events_data import draw
+from connectors.core import clock
+from pipelines.storage.snapshot import current_snapshot
+from sample.events_data import draw
 from tests.conftest import MARKDOWN_ELEMENTS, small_community
 from tests.test_dashboard import PAGE, PAGES, public_config, render
 
@@ -32,7 +32,7 @@ def test_an_attendee_who_asked_not_to_be_named_is_named_nowhere(synced, monkeypa
     monthly update or directory file."""
     import streamlit
 
-    from pipelines import directory, monthly_update
+    from pipelines.delivery import directory, monthly_update
 
     community = small_community()
     taken = {p.name for p in community.people}

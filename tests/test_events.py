@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from connectors.events import EventsConnector, RowProblem
-from pipelines.run import REPO_ROOT
+from connectors.core.folders import REPO_ROOT
+from connectors.sources.events import EventsConnector, RowProblem
 from tests.conftest import drive
 
 HEADER = "event,date,location,name,email,role\n"
@@ -213,9 +213,9 @@ def test_a_malformed_event_list_is_reported_by_the_sync_and_nothing_landed_is_lo
     import duckdb
     import yaml
 
-    from connectors.source import Secrets
-    from pipelines.config import load_config
-    from pipelines.ingest import sync_source
+    from connectors.core.config import load_config
+    from connectors.core.source import Secrets
+    from pipelines.sync.ingest import sync_source
 
     folder = tmp_path / "events"
     folder.mkdir()

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from pipelines.cli import SOURCE_FAILED, app
-from pipelines.publish import current_snapshot
+from pipelines.cli.main import SOURCE_FAILED, app
+from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import SLACK_TOKEN, TOKEN, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("first_run")]
@@ -67,7 +67,7 @@ def test_a_source_whose_first_sync_failed_shows_its_data_once_it_lands(
     """The first sync of GitHub fails (a wrong token) and lands nothing; the run still
     publishes the events, and says so with its own exit code. Once the token is fixed,
     GitHub's activities land and every one of them is published."""
-    from pipelines.sample.events_data import write_event_files
+    from sample.events_data import write_event_files
     from tests.conftest import small_community
 
     write_event_files(small_community(), tmp_path / "events")
@@ -96,7 +96,7 @@ def test_a_retried_sync_reports_every_attempt_together(
 ):
     """The first attempt lands every stream but the stars, which keep failing; the retry
     has nothing new to land. The sync's report counts both attempts."""
-    from pipelines.run import run_job
+    from pipelines.orchestration.execute import run_job
 
     monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", TOKEN)
     config = write_config(tmp_path, fake_github.url)

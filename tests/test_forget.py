@@ -13,16 +13,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from pipelines.cli import app
-from pipelines.config import load_config
-from pipelines.publish import current_snapshot
-from pipelines.run import run_job
-from pipelines.sample import FakeServer
-from pipelines.sample.community import organizations_file
-from pipelines.sample.discourse import FakeDiscourse
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.github import FakeGitHub
-from pipelines.sample.github_data import GitHubData
+from connectors.core.config import load_config
+from pipelines.cli.main import app
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.snapshot import current_snapshot
+from sample import FakeServer
+from sample.community import organizations_file
+from sample.discourse import FakeDiscourse
+from sample.discourse_data import DiscourseData
+from sample.github import FakeGitHub
+from sample.github_data import GitHubData
 from tests.conftest import DISCOURSE_KEY, TOKEN, community_end, small_community, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("forget")]
@@ -169,10 +169,10 @@ def test_forgetting_reaches_the_items_set_aside(tmp_path):
     and keeps the others."""
     from datetime import UTC, datetime
 
-    from connectors.batch import Reject
-    from connectors.records import Identity
-    from pipelines.forget import ForgetReport, scrub_rejects
-    from pipelines.landing import CursorStore, Lander, LandingZone
+    from connectors.core.batch import Reject
+    from connectors.core.records import Identity
+    from pipelines.storage.forget import ForgetReport, scrub_rejects
+    from pipelines.storage.landing import CursorStore, Lander, LandingZone
 
     zone = LandingZone(tmp_path / "landing")
     cursors = CursorStore(tmp_path / "state")

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.errors import RateLimitStop, SourceError
-from connectors.github import GitHubClient, GitHubConnector
-from connectors.github.connector import STREAMS, Batch
-from pipelines.sample.github_data import GitHubData
+from connectors.core.errors import RateLimitStop, SourceError
+from connectors.sources.github import GitHubClient, GitHubConnector
+from connectors.sources.github.connector import STREAMS, Batch
+from sample.github_data import GitHubData
 from tests.conftest import community_end, drive, fast_settings
 from tests.shapes import shape
 
@@ -280,7 +280,7 @@ def test_source_error_names_source_and_fix():
 
 
 def test_sample_community_is_deterministic():
-    from pipelines.sample.community import build_community
+    from sample.community import build_community
 
     def draw(seed: int) -> GitHubData:
         return GitHubData(
@@ -299,7 +299,7 @@ def test_deleted_accounts_are_the_ghost_and_their_activities_count():
     whose ``user`` is null (``nullable-simple-user``) and whose review id is null, an
     issue whose user is ``{}``, an issue event without an actor. Each is credited to
     GitHub's ghost (one identity, flagged deleted); none stops the sync."""
-    from connectors.github.connector import GHOST, GitHubConnector
+    from connectors.sources.github.connector import GHOST, GitHubConnector
 
     connector = GitHubConnector(None, repositories=["o/r"])  # no request is made
     comment = {
@@ -336,7 +336,7 @@ def test_deleted_accounts_are_the_ghost_and_their_activities_count():
 def test_a_review_by_a_deleted_account_counts_for_the_ghost():
     """GraphQL gives a deleted reviewer as ``"author": null`` (documented): the review
     still counts, credited to the ghost, instead of being dropped."""
-    from connectors.github.connector import GHOST, GitHubConnector
+    from connectors.sources.github.connector import GHOST, GitHubConnector
 
     class GraphQLOnly:
         requests = 0
@@ -452,8 +452,8 @@ def test_timestamps_with_and_without_fractions_and_zones_and_pages_out_of_order(
     """GitHub sends whole seconds in ``Z``; other APIs (and GitHub Enterprise proxies)
     send fractions or offsets. A page whose items are not in ``updated_at`` order lands
     every item, and the cursor is the newest, with every item of its second."""
-    from connectors.github.client import Page
-    from connectors.records import utc
+    from connectors.core.records import utc
+    from connectors.sources.github.client import Page
 
     assert utc("2026-05-01T10:00:00Z") == utc("2026-05-01T10:00:00.000Z")
     assert utc("2026-05-01T12:00:00+02:00") == utc("2026-05-01T10:00:00Z")

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors import clock
-from connectors.records import CONTRIBUTION_TYPES
-from pipelines.publish import current_snapshot
+from connectors.core import clock
+from connectors.core.registry import contribution_types
+from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import community_activities, members_by_identity
 
 PAGES = Path(__file__).resolve().parents[1] / "dashboard" / "pages"
@@ -110,7 +110,7 @@ def expected_factors(synced, windows_ago: int) -> tuple:
     members, orgs = Counter(), Counter()
     for kind, key, when, is_bot in community_activities(synced["data"]):
         age = (today - when.date()).days - 90 * windows_ago
-        if is_bot or kind not in CONTRIBUTION_TYPES or not 0 <= age < 90:
+        if is_bot or kind not in contribution_types() or not 0 <= age < 90:
             continue
         member = member_of[key]
         members[member] += 1

@@ -18,21 +18,21 @@ import yaml
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from connectors.text import slack as slack_text
-from pipelines import directory, monthly_update
-from pipelines.config import load_config
-from pipelines.publish import current_snapshot
-from pipelines.run import run_job
-from pipelines.sample import FakeServer
-from pipelines.sample.community import organizations_file
-from pipelines.sample.discourse import FakeDiscourse
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.github import FakeGitHub
-from pipelines.sample.github_data import GitHubData
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import SlackData
-from pipelines.sample.stackexchange import FakeStackExchange
-from pipelines.sample.stackexchange_data import StackExchangeData
+from connectors.core.config import load_config
+from connectors.core.text import slack as slack_text
+from pipelines.delivery import directory, monthly_update
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.snapshot import current_snapshot
+from sample import FakeServer
+from sample.community import organizations_file
+from sample.discourse import FakeDiscourse
+from sample.discourse_data import DiscourseData
+from sample.github import FakeGitHub
+from sample.github_data import GitHubData
+from sample.slack import FakeSlack
+from sample.slack_data import SlackData
+from sample.stackexchange import FakeStackExchange
+from sample.stackexchange_data import StackExchangeData
 from tests.conftest import (
     DISCOURSE_KEY,
     MARKDOWN_ELEMENTS,

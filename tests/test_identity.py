@@ -32,9 +32,9 @@ from pipelines.identity.suggestions import (
     normalize_name,
     suggest,
 )
-from pipelines.publish import current_snapshot
-from pipelines.sample.community import SECONDMENTS
-from pipelines.sample.truth import true_people
+from pipelines.storage.snapshot import current_snapshot
+from sample.community import SECONDMENTS
+from sample.truth import true_people
 
 SOURCES = ("github", "slack", "discourse", "events")
 EMAILS = ("ada@acme.com", "ADA@acme.com", "bo@x.org", "cy@y.net", None)
@@ -613,9 +613,9 @@ def test_resolution_against_the_truth_of_the_sample_community(synced):
 def demo_synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The demo's community (300 people) synced from its fake APIs, as
     tests/benchmarks/identity_quality.py does."""
-    from pipelines.config import load_config
-    from pipelines.demo import start_fake_apis, write_demo_config
-    from pipelines.run import run_job
+    from connectors.core.config import load_config
+    from pipelines.cli.demo import start_fake_apis, write_demo_config
+    from pipelines.orchestration.execute import run_job
 
     servers = start_fake_apis()
     try:

@@ -22,11 +22,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.config import load_config
-from pipelines.landing import SCHEMAS, LandingZone
-from pipelines.publish import current_snapshot
-from pipelines.run import run_job
-from pipelines.team import TeamStore, store_path
+from connectors.core.config import load_config
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.landing import SCHEMAS, LandingZone
+from pipelines.storage.snapshot import current_snapshot
+from pipelines.storage.team_store import TeamStore, store_path
 from tests.conftest import assert_same_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -224,7 +224,7 @@ def test_nightly_increments_equal_a_full_rebuild(synced, tmp_path):
     assert merged == 1
 
     # Night 4: a member is forgotten (everything is rebuilt), then a plain night.
-    from pipelines.forget import forget_member
+    from pipelines.storage.forget import forget_member
 
     forget_member(config, pair[0], lambda: run_job(config.path, "rebuild", ephemeral=True))
     again = titled.set_column(
@@ -306,10 +306,10 @@ def test_models_changed_by_a_new_version_rebuild_everything_once(synced, tmp_pat
 
 def test_decisions_applied_at_once_equal_a_full_rebuild(synced, tmp_path):
     """A sequence of the team's decisions applied through the decision's fast path
-    (pipelines/apply.py: no Dagster run, identity resolution and the models after it):
+    (pipelines/build/decisions.py: no Dagster run, identity resolution and the models after it):
     accept, reject, undo an automatic merge, merge by hand, split, undo an accepted
     merge. After each round every mart equals a full rebuild of the same state."""
-    from pipelines.apply import apply_decisions
+    from pipelines.build.decisions import apply_decisions
     from tests.conftest import copy_workspace, members_by_identity
 
     config = load_config(copy_workspace(synced, tmp_path))
@@ -354,7 +354,8 @@ def test_decisions_applied_at_once_equal_a_full_rebuild(synced, tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys; from pipelines import build; from pipelines.config import load_config;"
+            "import sys; from pipelines import build;"
+            " from connectors.core.config import load_config;"
             " print(build.stale_models(load_config(sys.argv[1]), build.dbt.code_prints()))",
             str(config.path),
         ],
@@ -386,7 +387,7 @@ def test_a_decision_killed_mid_apply_is_lost_nowhere(synced, tmp_path):
     log = config.storage.data_dir / "dbt" / "acacia_models" / "dbt.log"
     log.unlink(missing_ok=True)
     apply = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
+        [sys.executable, "-m", "pipelines.cli.main", "apply", "--config", str(config.path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -405,7 +406,7 @@ def test_a_decision_killed_mid_apply_is_lost_nowhere(synced, tmp_path):
     with duckdb.connect(str(before), read_only=True) as con:
         assert con.execute("select count(*) from members").fetchone()[0] > 0
 
-    from pipelines.apply import apply_decisions
+    from pipelines.build.decisions import apply_decisions
 
     apply_decisions(config)
     members = members_by_identity(config)
@@ -417,7 +418,7 @@ def test_nights_on_later_days_equal_a_full_rebuild(synced, tmp_path, monkeypatch
     """The day moves between builds: a night one day later (each window gains a day and
     loses one), then one 40 days later (the 30-day window has moved past all it held),
     each with a few late activities. Every mart equals a full rebuild on the same day."""
-    from connectors import clock
+    from connectors.core import clock
     from tests.conftest import copy_workspace
 
     config = load_config(copy_workspace(synced, tmp_path))

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from connectors import clock
-from connectors.github import GitHubConnector
-from connectors.records import Activity, Identity
-from pipelines.config import load_config
-from pipelines.ingest import sync_source
-from pipelines.landing import CursorStore, Lander, LandingZone, SyncStatus
-from pipelines.sources import Secrets
+from connectors.core import clock
+from connectors.core.config import load_config
+from connectors.core.records import Activity, Identity
+from connectors.sources.github import GitHubConnector
+from pipelines.storage.landing import CursorStore, Lander, LandingZone, SyncStatus
+from pipelines.sync.connect import Secrets
+from pipelines.sync.ingest import sync_source
 from tests.conftest import write_config
 
 
@@ -178,7 +178,7 @@ def test_an_unreadable_item_is_set_aside_and_the_sync_goes_on(tmp_path, fake_git
     # `acacia rejects` says what was set aside, and shows it.
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.cli.main import app
 
     shown = CliRunner().invoke(app, ["rejects", "--config", str(config.path), "--source", "github"])
     assert shown.exit_code == 0, shown.output
@@ -192,7 +192,7 @@ def test_a_newest_first_walk_interrupted_twice_lands_each_item_once():
     """The walker Slack and Discourse share: a walk killed after some pages commits what
     it landed as a pending range; the next walk skips that range, and only a complete
     walk moves the cursor."""
-    from connectors.batch import NewestFirstWalk
+    from connectors.core.batch import NewestFirstWalk
 
     items = list(range(100, 0, -1))  # newest first
     landed: list[int] = []

@@ -10,11 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from connectors.records import CONTRIBUTION_TYPES
-from pipelines.cli import app
-from pipelines.config import DEFAULT_WEIGHTS, load_config
-from pipelines.defs.build import build_definitions
-from pipelines.monthly_update import (
+from connectors.core.config import DEFAULT_WEIGHTS, load_config
+from connectors.core.registry import contribution_types
+from pipelines.cli.main import app
+from pipelines.delivery.monthly_update import (
     EVENT_TYPE,
     PostedRecord,
     UpdateError,
@@ -23,10 +22,11 @@ from pipelines.monthly_update import (
     last_month,
     post,
 )
-from pipelines.publish import current_snapshot
-from pipelines.sample.base import FakeServer
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import CLOSED_CHANNELS, SlackData
+from pipelines.orchestration.assemble import build_definitions
+from pipelines.storage.snapshot import current_snapshot
+from sample.base import FakeServer
+from sample.slack import FakeSlack
+from sample.slack_data import CLOSED_CHANNELS, SlackData
 from tests.conftest import (
     SLACK_TOKEN,
     community_activities,
@@ -60,7 +60,7 @@ def expected_figures(synced, month: date) -> dict:
         if member not in alive:
             continue
         first_day[member] = min(day, first_day.get(member, day))
-        if kind in CONTRIBUTION_TYPES:
+        if kind in contribution_types():
             first_contribution[member] = min(day, first_contribution.get(member, day))
 
     def headline(first: date) -> dict[str, int]:
@@ -69,8 +69,8 @@ def expected_figures(synced, month: date) -> dict:
         return {
             "active_members": len(active),
             "new_members": sum(m in first_day and first <= first_day[m] for m in active),
-            "contributions": sum(k in CONTRIBUTION_TYPES for k, _ in inside),
-            "contributors": len({m for k, m in inside if k in CONTRIBUTION_TYPES}),
+            "contributions": sum(k in contribution_types() for k, _ in inside),
+            "contributors": len({m for k, m in inside if k in contribution_types()}),
         }
 
     points: dict[str, float] = {}
@@ -79,7 +79,7 @@ def expected_figures(synced, month: date) -> dict:
     for kind, member, day in rows:
         if month <= day <= month_end(month):
             points[member] = points.get(member, 0) + DEFAULT_WEIGHTS[kind]
-            contributions[member] = contributions.get(member, 0) + (kind in CONTRIBUTION_TYPES)
+            contributions[member] = contributions.get(member, 0) + (kind in contribution_types())
             activities[member] = activities.get(member, 0) + 1
     return {
         "now": headline(month),
@@ -110,7 +110,7 @@ def settings_with(config, **changes):
 def event_lines(synced, month: date, places: dict) -> list[str]:
     """The update's lines of the month's events, from the drawn attendance: attendees,
     and first-timers (nothing of theirs anywhere before the event's day)."""
-    from connectors.events.connector import person_id
+    from connectors.sources.events.connector import person_id
 
     member_of = members_by_identity(synced["config"])
     first: dict[str, date] = {}

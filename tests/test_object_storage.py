@@ -18,14 +18,14 @@ import pyarrow.fs as pafs
 import pytest
 import yaml
 
-from connectors.records import Activity, Identity
-from pipelines.config import ConfigError, load_config
-from pipelines.folders import Folder
-from pipelines.ingest import sync_source
-from pipelines.landing import CursorStore, Lander, LandingZone, SuppressionList, SyncStatus
-from pipelines.run import run_job
-from pipelines.sources import Secrets
-from pipelines.team import store_path
+from connectors.core.config import ConfigError, load_config
+from connectors.core.folders import Folder
+from connectors.core.records import Activity, Identity
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.landing import CursorStore, Lander, LandingZone, SuppressionList, SyncStatus
+from pipelines.storage.team_store import store_path
+from pipelines.sync.connect import Secrets
+from pipelines.sync.ingest import sync_source
 from tests.conftest import TOKEN, write_config
 from tests.test_incremental import assert_same, marts
 
@@ -166,9 +166,9 @@ def test_credentials_in_the_url_are_refused(tmp_path):
 
 SYNC = """
 import sys
-from pipelines.config import load_config
-from pipelines.ingest import sync_source
-from pipelines.sources import Secrets
+from connectors.core.config import load_config
+from pipelines.sync.ingest import sync_source
+from pipelines.sync.connect import Secrets
 sync_source(load_config(sys.argv[1]), "github", Secrets(token=sys.argv[2]), flush_rows=40)
 """
 
@@ -252,8 +252,8 @@ def test_forgetting_a_member_rewrites_their_files_in_the_bucket(prefix, tmp_path
     """``acacia forget`` reaches a landing zone in object storage: the member's rows and
     the items set aside that name them are gone, every other row stays, and a later
     sync never lands them again."""
-    from connectors.batch import Reject
-    from pipelines.forget import ForgetReport, scrub_files
+    from connectors.core.batch import Reject
+    from pipelines.storage.forget import ForgetReport, scrub_files
 
     path = tmp_path / "acacia.yml"
     path.write_text(yaml.safe_dump({"storage": {"landing_url": prefix}}))

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 import yaml
 
-from connectors import clock
-from pipelines.config import load_config
-from pipelines.defs.build import build_definitions
-from pipelines.publish import current_snapshot, publish, publish_workspace
-from pipelines.run import run_job
+from connectors.core import clock
+from connectors.core.config import load_config
+from pipelines.orchestration.assemble import build_definitions
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.snapshot import current_snapshot, publish, publish_workspace
 from tests.conftest import (
     community_activities,
     copy_workspace,
@@ -221,12 +221,12 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
 ):
     """GitHub refuses the token; the events land, the models rebuild and publish, and
     the failure shows as a failed check (and in the sync status the dashboard reads)."""
-    from pipelines.landing import SyncStatus
-    from pipelines.sample.base import FakeServer
-    from pipelines.sample.community import build_community
-    from pipelines.sample.events_data import write_event_files
-    from pipelines.sample.slack import FakeSlack
-    from pipelines.sample.slack_data import SlackData
+    from pipelines.storage.landing import SyncStatus
+    from sample.base import FakeServer
+    from sample.community import build_community
+    from sample.events_data import write_event_files
+    from sample.slack import FakeSlack
+    from sample.slack_data import SlackData
     from tests.conftest import SLACK_TOKEN, small_community
 
     monkeypatch.setenv("ACACIA_TEST_GITHUB_TOKEN", "not-the-right-token-0000")
@@ -246,8 +246,8 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
     }
     path.write_text(yaml.safe_dump(raw))
 
-    from pipelines.ingest import sync_source
-    from pipelines.sources import Secrets
+    from pipelines.sync.connect import Secrets
+    from pipelines.sync.ingest import sync_source
 
     fake_github.api.reset_log()
     sync_source(load_config(path), "github", Secrets(token="not-the-right-token-0000"))
@@ -291,7 +291,7 @@ def test_dbt_failing_says_why_and_the_next_run_in_the_process_builds(tmp_path):
     import subprocess
     import sys
 
-    from pipelines.sample.synthetic import write_organizations, write_synthetic_community
+    from sample.synthetic import write_organizations, write_synthetic_community
 
     (tmp_path / "acacia.yml").write_text(yaml.safe_dump({"storage": {"data_dir": "data"}}))
     write_organizations(tmp_path / "organizations.yml", 3)

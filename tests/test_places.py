@@ -1,5 +1,5 @@
 """Where members are: free-text locations and time zones read as a city, a country and
-a region (pipelines/places.py, offline), hostile text included; and the members mart
+a region (connectors/core/places.py, offline), hostile text included; and the members mart
 places everyone as the module does."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import places
-from pipelines.publish import current_snapshot
+from connectors.core import places
+from pipelines.storage.snapshot import current_snapshot
 
 
 @pytest.mark.parametrize(
@@ -106,9 +106,9 @@ def test_hostile_locations_are_unknown_places_on_the_page(synced, tmp_path, monk
 
     from streamlit.testing.v1 import AppTest
 
-    from pipelines.config import load_config
-    from pipelines.landing import LandingZone
-    from pipelines.run import run_job
+    from connectors.core.config import load_config
+    from pipelines.orchestration.execute import run_job
+    from pipelines.storage.landing import LandingZone
     from tests.conftest import copy_workspace
 
     path = copy_workspace(synced, tmp_path)

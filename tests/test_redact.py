@@ -1,4 +1,4 @@
-"""The one redaction mechanism (connectors.redact): a registered secret leaves no text
+"""The one redaction mechanism (connectors.core.redact): a registered secret leaves no text
 the process writes, whoever writes it."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from connectors import redact
-from connectors.errors import SourceError
-from pipelines.config import load_config
+from connectors.core import redact
+from connectors.core.config import load_config
+from connectors.core.errors import SourceError
 from tests.conftest import write_config
 
 SECRET = "s3cret+value/with=chars"

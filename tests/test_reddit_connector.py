@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from connectors.errors import RateLimitStop
-from connectors.reddit import RedditConnector, RedditSettings, make_reddit
-from pipelines.sample import FakeServer
-from pipelines.sample.reddit import LISTING_CAP
-from pipelines.sample.reddit_data import RedditData
+from connectors.core.errors import RateLimitStop
+from connectors.sources.reddit import RedditConnector, RedditSettings, make_reddit
+from sample import FakeServer
+from sample.reddit import LISTING_CAP
+from sample.reddit_data import RedditData
 from tests.conftest import REDDIT_ID, REDDIT_SECRET, community_end, drive
 
 
@@ -156,7 +156,7 @@ def test_real_shapes_deleted_removed_and_unreadable_comments():
     comment without ``created_utc`` is set aside while the others are read."""
     import praw
 
-    from connectors.reddit import RedditConnector, RedditSettings
+    from connectors.sources.reddit import RedditConnector, RedditSettings
     from tests.shapes import shape
 
     reddit = praw.Reddit(client_id="x", client_secret="y", user_agent="acacia tests")

@@ -15,17 +15,17 @@ import duckdb
 import pytest
 import yaml
 
-from connectors import registry
-from connectors.source import SourceDefinition, SourceSettings
+from connectors.core import registry
+from connectors.core.config import DEFAULT_CATEGORIES, DEFAULT_WEIGHTS, Sources, load_config
+from connectors.core.source import SourceDefinition, SourceSettings
 from pipelines.build.settings import registry_vars
-from pipelines.config import DEFAULT_CATEGORIES, DEFAULT_WEIGHTS, Sources, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 ACACIA = str(Path(sys.executable).parent / "acacia")
 
 
 def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
-    packages = sorted(p.parent.name for p in (REPO / "connectors").glob("*/source.py"))
+    packages = sorted(p.parent.name for p in (REPO / "connectors" / "sources").glob("*/source.py"))
     assert sorted(registry.sources()) == packages and len(packages) == 6
     config_file = tmp_path / "acacia.yml"
     config_file.write_text("storage: {data_dir: data}\n")
@@ -49,7 +49,7 @@ def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
         assert name in variables["acacia_sources"]
         assert callable(source.check) and callable(source.build)
     # The demo serves every source, from each one's own sample module.
-    from pipelines.demo import demo_sources
+    from pipelines.cli.demo import demo_sources
 
     assert list(demo_sources()) == list(registry.sources())
     # No list of sources kept by hand in the dbt project.
@@ -59,7 +59,7 @@ def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
 
 
 def test_the_dagster_definitions_have_every_enabled_source(tmp_path, monkeypatch):
-    from pipelines.defs.build import build_definitions
+    from pipelines.orchestration.assemble import build_definitions
     from tests.conftest import write_config
 
     path = write_config(
@@ -89,9 +89,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from connectors.batch import Batch, read_each
-from connectors.records import Activity, Identity, utc
-from connectors.source import ActivityType, SourceDefinition, SourceSettings
+from connectors.core.batch import Batch, read_each
+from connectors.core.records import Activity, Identity, utc
+from connectors.core.source import ActivityType, SourceDefinition, SourceSettings
 
 
 class MailingListSource(SourceSettings):
@@ -155,7 +155,7 @@ SOURCE = SourceDefinition(
 
 @pytest.mark.slow
 def test_a_seventh_source_needs_only_its_own_folder(tmp_path):
-    """A copy of Acacia with one more folder, connectors/mailinglist/, and nothing else
+    """A copy of Acacia with one more folder, connectors/sources/mailinglist/, and nothing else
     changed: `acacia check` checks it, `acacia sync` lands it through its Dagster asset,
     and the published marts count its messages, with a reply's response time, one item
     set aside, and the team's own category and weight for its types."""
@@ -165,9 +165,10 @@ def test_a_seventh_source_needs_only_its_own_folder(tmp_path):
             REPO / part, copy / part, ignore=shutil.ignore_patterns("target", "__pycache__")
         )
     shutil.copy(REPO / "dagster.yaml", copy / "dagster.yaml")
-    (copy / "connectors" / "mailinglist").mkdir()
-    (copy / "connectors" / "mailinglist" / "__init__.py").write_text('"""Mailing lists."""\n')
-    (copy / "connectors" / "mailinglist" / "source.py").write_text(SEVENTH)
+    folder = copy / "connectors" / "sources" / "mailinglist"
+    folder.mkdir()
+    (folder / "__init__.py").write_text('"""Mailing lists."""\n')
+    (folder / "source.py").write_text(SEVENTH)
 
     workspace = tmp_path / "community"
     (workspace / "mail").mkdir(parents=True)

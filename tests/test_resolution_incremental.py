@@ -20,11 +20,11 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from connectors.core.config import load_config
 from pipelines import build
-from pipelines.config import load_config
+from pipelines.build.identity_step import resolve_identities
 from pipelines.identity import scope, suggestions
-from pipelines.identity.run import resolve_identities
-from pipelines.team import TeamStore, store_path
+from pipelines.storage.team_store import TeamStore, store_path
 from tests.conftest import write_config
 
 SOURCES = ["github", "slack", "discourse", "reddit", "stackexchange"]

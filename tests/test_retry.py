@@ -1,4 +1,4 @@
-"""The one retry policy of the connectors' own retry loops (connectors/retry.py)."""
+"""The one retry policy of the connectors' own retry loops (connectors/core/retry.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors import retry
-from connectors.errors import RateLimitStop
-from connectors.retry import RetryPolicy, retry_after
+from connectors.core import retry
+from connectors.core.errors import RateLimitStop
+from connectors.core.retry import RetryPolicy, retry_after
 
 
 def test_backoff_doubles_from_the_setting_and_is_capped():
@@ -42,8 +42,8 @@ def test_retry_after_reads_seconds_and_http_dates():
 def test_each_stream_goes_on_past_a_failing_stream_and_stops_at_a_spent_limit():
     """The one loop over a sync's streams: a failing stream is recorded, named, and the
     others go on; a spent rate limit stops the sync (the next run resumes)."""
-    from connectors.batch import Batch, each_stream
-    from connectors.errors import SourceError
+    from connectors.core.batch import Batch, each_stream
+    from connectors.core.errors import SourceError
 
     def ok(name):
         return lambda: iter([Batch("s", name)])

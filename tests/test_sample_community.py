@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.sample.community import build_community
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.events_data import event_rows
-from pipelines.sample.github_data import GitHubData
-from pipelines.sample.reddit_data import RedditData
-from pipelines.sample.slack_data import SlackData
-from pipelines.sample.stackexchange_data import StackExchangeData
+from sample.community import build_community
+from sample.discourse_data import DiscourseData
+from sample.events_data import event_rows
+from sample.github_data import GitHubData
+from sample.reddit_data import RedditData
+from sample.slack_data import SlackData
+from sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_activities
 
 

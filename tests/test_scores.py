@@ -10,10 +10,10 @@ from itertools import pairwise
 import duckdb
 import pytest
 
-from connectors import clock
-from connectors.records import CONTRIBUTION_TYPES
-from pipelines.config import DEFAULT_WEIGHTS
-from pipelines.publish import current_snapshot
+from connectors.core import clock
+from connectors.core.config import DEFAULT_WEIGHTS
+from connectors.core.registry import contribution_types
+from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import community_activities, deleted_members, members_by_identity
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
@@ -52,7 +52,7 @@ def expected_scores(synced) -> dict[str, dict]:
             if age in window:
                 row[prefix + "activities"] += 1
                 row[
-                    prefix + ("contributions" if kind in CONTRIBUTION_TYPES else "conversations")
+                    prefix + ("contributions" if kind in contribution_types() else "conversations")
                 ] += 1
     return out
 
@@ -174,7 +174,7 @@ def test_newcomers_and_first_contributions_match_the_community(synced):
             continue
         member, day = member_of[key], when.date()
         first_day[member] = min(day, first_day.get(member, day))
-        if kind in CONTRIBUTION_TYPES:
+        if kind in contribution_types():
             first_contribution[member] = min(day, first_contribution.get(member, day))
     in_window = lambda day: 0 <= (today - day).days < 90  # noqa: E731
     new = {m for m, day in first_day.items() if in_window(day)}

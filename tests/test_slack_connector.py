@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from connectors.errors import RateLimitStop
-from connectors.slack import SlackConnector, SlackSettings, make_client
-from pipelines.sample import FakeServer
-from pipelines.sample.slack_data import SlackData
+from connectors.core.errors import RateLimitStop
+from connectors.sources.slack import SlackConnector, SlackSettings, make_client
+from sample import FakeServer
+from sample.slack_data import SlackData
 from tests.conftest import SLACK_TOKEN, community_end, drive
 from tests.shapes import shape
 
@@ -202,7 +202,7 @@ def test_legacy_shapes_file_comments_and_bots_without_a_profile():
     ``username`` (an incoming webhook), and one with a ``bot_id`` but no ``bot_profile``.
     Each is an activity; each bot gets an identity flagged as a bot, so users.list is
     not read again for it on every run."""
-    from connectors.slack.connector import SlackConnector
+    from connectors.sources.slack.connector import SlackConnector
 
     connector = SlackConnector(None)
     connector.workspace_url = "https://acme.slack.com"

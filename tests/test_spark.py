@@ -1,6 +1,6 @@
 """The models on Spark (docs/scale.md): the same dbt project, built by dbt-spark's
 session method (Spark in local mode, inside the process) from the synced sample
-community's landing zone (pipelines/spark_build.py: staging, the intermediate models'
+community's landing zone (pipelines/build/spark.py: staging, the intermediate models'
 Python, the marts), equals what DuckDB built, row for row: every table of every layer.
 `make test` installs dbt-spark and pyspark first (tests/spark.py)."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import load_config
+from connectors.core.config import load_config
 from tests.conftest import assert_same_rows, copy_workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -27,7 +27,7 @@ BOOKKEEPING = {"batch", "_batch"}
 
 def build_on_spark(config_path: Path, folder: Path, marts: str = "marts") -> Path:
     """Build the workspace of ``config_path`` on Spark as an operator would
-    (``python -m pipelines.spark_build``); returns Spark's warehouse folder."""
+    (``python -m pipelines.build.spark``); returns Spark's warehouse folder."""
     from tests.spark import missing
 
     assert not missing(), "run `python -m tests.spark` first (make test does)"
@@ -36,7 +36,7 @@ def build_on_spark(config_path: Path, folder: Path, marts: str = "marts") -> Pat
         [
             sys.executable,
             "-m",
-            "pipelines.spark_build",
+            "pipelines.build.spark",
             *("--config", str(config_path), "--warehouse", str(warehouse)),
             *("--marts", marts),
         ],

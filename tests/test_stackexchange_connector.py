@@ -6,10 +6,10 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from connectors.errors import RateLimitStop
-from connectors.stackexchange import StackExchangeConnector, StackExchangeSettings
-from pipelines.sample import FakeServer
-from pipelines.sample.stackexchange_data import StackExchangeData
+from connectors.core.errors import RateLimitStop
+from connectors.sources.stackexchange import StackExchangeConnector, StackExchangeSettings
+from sample import FakeServer
+from sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_end, drive
 from tests.shapes import shape
 
@@ -133,7 +133,10 @@ def test_real_shapes_links_entities_moderators_and_repeats():
     """Shapes from the API's documentation: a question on a dotted site (pt.stackoverflow)
     carries its own link; titles and names are HTML-encoded; a moderator is staff; the
     same question on two pages of one fetch is read once."""
-    from connectors.stackexchange.connector import StackExchangeConnector, StackExchangeSettings
+    from connectors.sources.stackexchange.connector import (
+        StackExchangeConnector,
+        StackExchangeSettings,
+    )
 
     page = shape("stackexchange", "questions_dotted_site")
     profiles = shape("stackexchange", "users_moderator")["items"]

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from connectors.records import SOURCE_ACTIVITY_TYPES
-from pipelines.sample.synthetic import write_synthetic_community
+from connectors.core.registry import source_activity_types
+from sample.synthetic import write_synthetic_community
 
 
 def test_writes_the_landing_contract_deterministically(tmp_path):
@@ -35,7 +35,7 @@ def test_writes_the_landing_contract_deterministically(tmp_path):
             f"where actor = 'u0'"
         ).fetchone()[0]
     for source, found in types.items():
-        assert set(found) <= set(SOURCE_ACTIVITY_TYPES[source])
+        assert set(found) <= set(source_activity_types()[source])
     assert actors > 6_000 / 120 * 5  # long tail: the first person is far above average
 
 

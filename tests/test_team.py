@@ -1,4 +1,4 @@
-"""The team's own data (pipelines/team.py): decisions, tags, notes and follow-ups kept
+"""The team's own data (pipelines/storage/team_store.py): decisions, tags, notes and follow-ups kept
 in a SQLite store that the dashboard and the command line write at once, that identity
 resolution reads, and that forget and backups cover."""
 
@@ -12,12 +12,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from connectors import clock
-from pipelines.cli import app
-from pipelines.config import load_config
+from connectors.core import clock
+from connectors.core.config import load_config
+from pipelines.cli.main import app
 from pipelines.identity.rules import team_rules
-from pipelines.publish import current_snapshot
-from pipelines.team import TeamDataError, TeamStore, normalize_tag, store_path
+from pipelines.storage.snapshot import current_snapshot
+from pipelines.storage.team_store import TeamDataError, TeamStore, normalize_tag, store_path
 from tests.conftest import copy_workspace
 
 runner = CliRunner()
@@ -168,7 +168,7 @@ def test_a_tag_rule_tags_the_authors_of_new_messages(fake_slack, slack_data, tmp
     tags its author from the next build on."""
     import yaml
 
-    from pipelines.run import run_job
+    from pipelines.orchestration.execute import run_job
     from tests.conftest import SLACK_TOKEN
 
     monkeypatch.setenv("ACACIA_TEST_SLACK_TOKEN", SLACK_TOKEN)
@@ -227,8 +227,8 @@ def snapshot(path, sql: str) -> list[tuple]:
 @pytest.mark.slow
 @pytest.mark.xdist_group("pipeline")
 def test_forget_removes_what_the_team_wrote(synced, tmp_path):
-    from pipelines.forget import forget_member
-    from pipelines.run import run_job
+    from pipelines.orchestration.execute import run_job
+    from pipelines.storage.forget import forget_member
 
     path = copy_workspace(synced, tmp_path)
     config = load_config(path)

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from pipelines.config import load_config
-from pipelines.publish import current_snapshot
-from pipelines.team import TeamStore, store_path
+from connectors.core.config import load_config
+from pipelines.storage.snapshot import current_snapshot
+from pipelines.storage.team_store import TeamStore, store_path
 from tests.conftest import MARKDOWN_ELEMENTS, copy_workspace
 from tests.test_dashboard import PAGES
 
@@ -261,7 +261,7 @@ def test_tags_are_a_column_of_every_table_of_members(synced, tmp_path, monkeypat
 
 
 def test_the_applier_answers_every_request_and_outlives_a_kill(synced, tmp_path):
-    """The dashboard's warm applier (dashboard/team.py Applier, pipelines/apply.py serve):
+    """The dashboard's warm applier (dashboard/team.py Applier, pipelines/build/decisions.py serve):
     requests made together are all answered once their decisions are published; a kill -9
     in the middle of a build fails the requests it held (the snapshot stays readable) and
     the next request starts another process, which applies every decision recorded."""
@@ -305,7 +305,7 @@ def test_the_applier_says_why_it_failed_and_leaves_when_idle(synced, tmp_path):
     import io
     import threading
 
-    from pipelines.apply import serve
+    from pipelines.build.decisions import serve
 
     config = copy_workspace(synced, tmp_path)
     good = config.read_text()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from connectors import text
+from connectors.core import text
 from dashboard import charts, data, page, team
-from pipelines.team import FOLLOW_UPS
+from pipelines.storage.team_store import FOLLOW_UPS
 
 
 def leaderboard(p: page.Page) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from connectors import text
+from connectors.core import text
 from dashboard import charts, data, page, team
 
 

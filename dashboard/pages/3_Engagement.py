@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data, page, team, vocabulary
-from pipelines.team import FOLLOW_UPS
+from pipelines.storage.team_store import FOLLOW_UPS
 
 COHORTS = (
     (

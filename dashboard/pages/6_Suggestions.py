@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from connectors import text
+from connectors.core import text
 from dashboard import data, page, team
 
 #: How many suggestions get their own buttons (the rest: bulk accept, or the CLI).

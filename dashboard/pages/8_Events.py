@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from connectors import text
+from connectors.core import text
 from dashboard import charts, data, page
 
 LINKS = (

@@ -1,5 +1,5 @@
 {#
-  How events are measured (acacia.yml events:, pipelines/config.py EventSettings): the
+  How events are measured (acacia.yml events:, connectors/core/config.py EventSettings): the
   days before an event its trend is fitted on, the days after it its impact is measured
   over, and the days an attendee must be active within to count as retained.
 #}

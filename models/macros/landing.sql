@@ -1,6 +1,6 @@
 {#
   The columns of the landed files of one table, typed as the record contract
-  (connectors/records.py). Paths the models read are relative to the workspace's data
+  (connectors/core/records.py). Paths the models read are relative to the workspace's data
   folder (storage.data_dir), which dbt's profile makes DuckDB's file_search_path: the SQL
   is the same for every workspace.
 #}
@@ -28,7 +28,7 @@
   int_identities__resolved model (data/resolution/<table>.parquet) before the marts build.
 #}
 {% macro resolution_columns(table) %}
-  {#- From pipelines/identity/run.py SCHEMAS, passed by the pipeline (dbt_vars). -#}
+  {#- From pipelines/build/identity_step.py SCHEMAS, passed by the pipeline (dbt_vars). -#}
   {%- set columns = setting('resolution_columns') -%}
   {%- if execute and table not in columns -%}
     {{ exceptions.raise_compiler_error("resolution_columns has no " ~ table ~ ": run dbt through Acacia (acacia sync), which passes it.") }}

@@ -155,7 +155,7 @@
 {#
   The intermediate model `name`. On DuckDB a dbt model (Python); on Spark, where
   dbt-spark's session method runs no Python model, the table the Spark build writes
-  between the staging and marts layers (pipelines/spark_build.py), in the same schema.
+  between the staging and marts layers (pipelines/build/spark.py), in the same schema.
 #}
 {% macro intermediate(name) %}
   {{- return(adapter.dispatch('intermediate', 'acacia')(name)) -}}

@@ -13,7 +13,7 @@
 {% endmacro %}
 
 {#
-  The day every window and decayed score ends on: the clock's today (connectors/clock.py),
+  The day every window and decayed score ends on: the clock's today (connectors/core/clock.py),
   passed by the pipeline (the build setting as_of_date). Never the database's
   current_date, which is a second clock (and follows the session's time zone).
 #}

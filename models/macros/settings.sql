@@ -13,7 +13,7 @@
 {% endmacro %}
 
 {#
-  The registered sources (connectors/registry.py), in the order their profiles are
+  The registered sources (connectors/core/registry.py), in the order their profiles are
   preferred: the build setting acacia_sources.
 #}
 {% macro acacia_sources() %}

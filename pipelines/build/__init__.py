@@ -1,9 +1,10 @@
 """One build path: plan what a build of a workspace runs, and run it.
 
-Every build goes through here: the nightly Dagster job (pipelines/defs/models.py wraps
-:func:`run` and reports each node's result as an asset materialization or check), a
-decision applied from the CLI or the dashboard (pipelines/apply.py), and the Spark
-build (pipelines/spark_build.py, with another dbt target). dbt runs in this process
+Every build goes through here: the nightly Dagster job
+(pipelines/orchestration/model_assets.py wraps :func:`run` and reports each node's result
+as an asset materialization or check), a decision applied from the CLI or the dashboard
+(pipelines/build/decisions.py), and the Spark build (pipelines/build/spark.py, with
+another dbt target). dbt runs in this process
 over a manifest parsed once (pipelines/build/dbt.py).
 
 A plan says how much to build:
@@ -20,6 +21,14 @@ A plan says how much to build:
   before and run again the next night); identity resolution re-resolves only the
   members the decisions touch, and the marts recount what those members' activities
   count in. Staging and places are not run: a decision changes no landed file.
+
+The package also holds the identity step of a build (:mod:`identity_step`), applying the
+team's decisions now (:mod:`decisions`), the Spark build (:mod:`spark`) and the
+dbt-duckdb plugin that lets the models read a landing zone in object storage
+(:mod:`duckdb_plugin`).
+
+May import: :mod:`pipelines.identity`, :mod:`pipelines.delivery` (a decision republishes
+the directory), :mod:`pipelines.storage`, :mod:`connectors.core`; never Dagster.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import duckdb
 from pipelines.build import dbt
 from pipelines.build.dbt import DbtFailed, NodeResult
 from pipelines.build.settings import build_settings, dbt_environment, next_batch, running
-from pipelines.landing import atomic_write_text, file_lock
+from pipelines.storage.landing import atomic_write_text, file_lock
 
 __all__ = ["Build", "DbtFailed", "NodeResult", "Plan", "build_lock", "plan", "run"]
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.landing import file_lock
+from pipelines.storage.landing import file_lock
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 #: Where dbt keeps the parse (manifest.json, partial_parse.msgpack) of the local target;
-#: Dagster reads the manifest from there too (pipelines/defs/models.py).
+#: Dagster reads the manifest from there too (pipelines/orchestration/model_assets.py).
 PARSE_DIR = MODELS_DIR / "target"
 
 # dbt keeps global state (flags, adapters) per invocation: one at a time in a process.

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from connectors import clock, registry
-from pipelines.landing import atomic_write_text
-from pipelines.sources import SOURCES
+from connectors.core import clock, registry
+from pipelines.storage.landing import atomic_write_text
+from pipelines.sync.connect import SOURCES
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def current() -> Running:
 
 
 def registry_vars(config: Any) -> dict[str, Any]:
-    """What the models know of the sources, all from the registry (connectors/registry.py)
+    """What the models know of the sources, all from the registry (connectors/core/registry.py)
     and acacia.yml's overrides: the sources (in the order their profiles are preferred),
     the activity types, which count as contributions, and which open or answer a thread
     (response times)."""
@@ -84,8 +84,8 @@ DUCKDB_TYPES = {
 
 def resolution_columns() -> dict[str, list[tuple[str, str]]]:
     """The columns of identity resolution's results, as the models read them (one
-    definition: pipelines/identity/run.py SCHEMAS)."""
-    from pipelines.identity.run import SCHEMAS
+    definition: pipelines/identity/results.py SCHEMAS)."""
+    from pipelines.identity.results import SCHEMAS
 
     return {
         name: [(f.name, DUCKDB_TYPES[str(f.type)]) for f in schema]

@@ -1,7 +1,7 @@
 """The version-controlled files a team edits: identities.yml and organizations.yml.
 
 identities.yml — manual identity rules kept under version control (the decisions made in
-the dashboard or with the command line live in the team's store, pipelines/team.py;
+the dashboard or with the command line live in the team's store, pipelines/storage/team_store.py;
 ``team_rules`` reads both), which win over every automatic rule::
 
     merge:      # these identities are one person
@@ -109,8 +109,9 @@ def load_identity_rules(path: Path) -> tuple[ManualRules, set[frozenset[str]]]:
 def team_rules(config: object) -> tuple[ManualRules, set[frozenset[str]]]:
     """The manual identity rules in force: identities.yml (kept under version control)
     and the decisions the team made in the dashboard or with the command line (the
-    team's store, pipelines/team.py). A split in either wins over a merge in the file."""
-    from pipelines.team import TeamStore, store_path
+    team's store, pipelines/storage/team_store.py). A split in either wins over a merge
+    in the file."""
+    from pipelines.storage.team_store import TeamStore, store_path
 
     manual, rejected = load_identity_rules(config.identity.rules_file)
     for decision in TeamStore(store_path(config)).decisions():

@@ -75,7 +75,7 @@ def settings_print(config: Any, *organizations: Any) -> str:
     payload = {
         "organizations": [repr(o) for o in organizations],
         "identity": config.identity.model_dump(mode="json"),
-        "sources": suggestions._source_facts(),
+        "sources": suggestions.source_facts(),
         "code": code.hexdigest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

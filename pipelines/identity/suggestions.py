@@ -205,8 +205,8 @@ def suggest(
     return [Suggestion(*row) for row in rows]
 
 
-def _source_facts() -> dict[str, list]:
-    from connectors import registry
+def source_facts() -> dict[str, list]:
+    from connectors.core import registry
 
     defined = registry.sources().values()
     return {
@@ -354,7 +354,7 @@ def prepare_people(
     ``common`` (how many parts of the name a value spells are common in the world) comes
     from ``common``, the world's list by default."""
     common = common or CommonNames.of()
-    con.register("source_facts", pa.table(_source_facts()))
+    con.register("source_facts", pa.table(source_facts()))
     con.execute(f"""
         create or replace temp table suggest_people as
         select p.key, split_part(p.key, ':', 1) as source, p.member_id,

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from connectors.core.config import load_config
 from dashboard import data
-from pipelines.config import load_config
-from pipelines.publish import current_snapshot
+from pipelines.storage.snapshot import current_snapshot
 
 
 def pages(path: str, f: data.Filters, config) -> dict[str, list[Callable[[], object]]]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 def acacia(config: Path, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
+        [sys.executable, "-m", "pipelines.cli.main", *args],
         capture_output=True,
         text=True,
         check=True,
@@ -40,8 +40,8 @@ def most_confident(config: Path) -> tuple[str, str, str]:
     """The first waiting suggestion (id, account a, account b)."""
     import duckdb
 
-    from pipelines.config import load_config
-    from pipelines.publish import current_snapshot
+    from connectors.core.config import load_config
+    from pipelines.storage.snapshot import current_snapshot
 
     serving = load_config(config).storage.serving()
     with duckdb.connect(str(current_snapshot(serving)), read_only=True) as con:
@@ -66,14 +66,14 @@ def applied_by(applier) -> tuple[float, str]:
 
 
 def main() -> None:
+    from connectors.core.config import load_config
     from dashboard.team import Applier
-    from pipelines.config import load_config
-    from pipelines.team import TeamStore, store_path
+    from pipelines.storage.team_store import TeamStore, store_path
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "demo", "--no-serve", "--folder", folder],
+            [sys.executable, "-m", "pipelines.cli.main", "demo", "--no-serve", "--folder", folder],
             capture_output=True,
             check=True,
         )

@@ -35,7 +35,7 @@ def main() -> None:
         with open(log, "w") as out:
             demo = subprocess.Popen(
                 [
-                    *(sys.executable, "-m", "pipelines.cli", "demo"),
+                    *(sys.executable, "-m", "pipelines.cli.main", "demo"),
                     *("--port", str(port), "--folder", str(Path(folder) / "demo")),
                 ],
                 stdout=out,

@@ -1,7 +1,7 @@
 """Benchmark (not a test): what a build costs at scale, full and nightly.
 
 For each size (default 1, 10 and 30 million activities) a synthetic community is
-written straight into a landing zone (pipelines/sample/synthetic.py), then:
+written straight into a landing zone (sample/synthetic.py), then:
 
 - the full rebuild (the ``rebuild`` job: every model from the whole landing zone);
 - the nightly after 1% new: a day's activities of the whole community, 1% of the
@@ -10,7 +10,7 @@ written straight into a landing zone (pipelines/sample/synthetic.py), then:
   the last 30 to 365 days move as they do every night);
 - the nightly after 0.1% new, the same at a tenth of it;
 - a decision: two members merged by hand and applied as ``acacia apply`` does
-  (pipelines/apply.py), timed from the command to the published snapshot; and another
+  (pipelines/build/decisions.py), timed from the command to the published snapshot; and another
   applied by the dashboard's warm applier (dashboard/team.py), timed from the request
   (the click) to its answer.
 
@@ -54,8 +54,8 @@ GROUPS = (
 
 def build(config: Path, job: str) -> dict:
     """Run ``job`` in this process and report its figures (the child's side)."""
-    from pipelines.config import load_config
-    from pipelines.run import run_job
+    from connectors.core.config import load_config
+    from pipelines.orchestration.execute import run_job
 
     started = time.perf_counter()
     result = run_job(config, job, ephemeral=True)
@@ -108,8 +108,8 @@ def slowest_nodes(path: Path, count: int = 6) -> list[tuple[str, float]]:
 def decide(config: Path) -> dict:
     """Apply the team's decisions in this process, as ``acacia apply`` does, and report
     its figures (the child's side)."""
-    from pipelines.apply import apply_decisions
-    from pipelines.config import load_config
+    from connectors.core.config import load_config
+    from pipelines.build.decisions import apply_decisions
 
     settings = load_config(config)
     applied = apply_decisions(settings)
@@ -152,9 +152,9 @@ def merge_two_members(config: Path) -> None:
     """Record a decision: the two members of the first two accounts (by key) are one."""
     import duckdb
 
-    from pipelines.config import load_config
-    from pipelines.publish import current_snapshot
-    from pipelines.team import TeamStore, store_path
+    from connectors.core.config import load_config
+    from pipelines.storage.snapshot import current_snapshot
+    from pipelines.storage.team_store import TeamStore, store_path
 
     settings = load_config(config)
     with duckdb.connect(str(current_snapshot(settings.storage.serving())), read_only=True) as con:
@@ -198,7 +198,7 @@ def line(label: str, figures: dict) -> str:
 def night(landing: Path, size: int, share: float, number: int) -> None:
     """A night's new activities: ``share`` of ``size``, over the last day, by the whole
     community and as many new people in proportion."""
-    from pipelines.sample.synthetic import write_synthetic_community
+    from sample.synthetic import write_synthetic_community
 
     people = max(size // 50, 10)
     newcomers = max(int(people * share), 1)
@@ -213,8 +213,8 @@ def night(landing: Path, size: int, share: float, number: int) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    from connectors import clock
-    from pipelines.sample.synthetic import write_organizations, write_synthetic_community
+    from connectors.core import clock
+    from sample.synthetic import write_organizations, write_synthetic_community
 
     os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
     for size in sizes:

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import load_config
-from pipelines.demo import start_fake_apis, write_demo_config
+from connectors.core.config import load_config
+from pipelines.cli.demo import start_fake_apis, write_demo_config
 from pipelines.identity.quality import measure
-from pipelines.publish import current_snapshot
-from pipelines.run import run_job
-from pipelines.sample.truth import true_people
-from pipelines.team import TeamStore, store_path
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.snapshot import current_snapshot
+from pipelines.storage.team_store import TeamStore, store_path
+from sample.truth import true_people
 
 
 def main() -> None:
@@ -84,7 +84,7 @@ def time_a_decision(config) -> None:
     TeamStore(store_path(config)).decide("merge", a, b, author="benchmark", suggestion_id=sid)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "apply", "--config", str(config.path)],
+        [sys.executable, "-m", "pipelines.cli.main", "apply", "--config", str(config.path)],
         capture_output=True,
         text=True,
         check=True,

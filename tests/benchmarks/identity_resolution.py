@@ -58,8 +58,8 @@ def main(n: int = 200_000, organizations: int = 1_000) -> None:
     import duckdb
     import yaml
 
-    from pipelines.config import load_config
-    from pipelines.identity.run import run_resolution
+    from connectors.core.config import load_config
+    from pipelines.build.identity_step import run_resolution
 
     refs, persons, facts, orgs = synthetic(n, organizations)
     names = {key: (username, name) for key, username, name in persons}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import load_config
+from connectors.core.config import load_config
 from pipelines.identity.organizations import PUBLIC_MAIL
 from pipelines.identity.quality import measure, namesake_quality, pairwise
 from pipelines.identity.suggestions import normalize_name
@@ -114,9 +114,9 @@ def main() -> None:
             config = load_config(args.workspace)
             *_, truth, names = pickle.loads(args.truth.read_bytes())
         else:
-            from pipelines.demo import start_fake_apis, write_demo_config
-            from pipelines.run import run_job
-            from pipelines.sample.truth import true_people
+            from pipelines.cli.demo import start_fake_apis, write_demo_config
+            from pipelines.orchestration.execute import run_job
+            from sample.truth import true_people
 
             servers = start_fake_apis()
             try:

@@ -17,23 +17,23 @@ import re
 import time
 from collections import Counter
 
-from connectors.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
-from connectors.github import GitHubClient, GitHubConnector, GitHubSettings
-from connectors.reddit import RedditConnector, RedditSettings, make_reddit
-from connectors.slack import SlackConnector, SlackSettings, make_client
-from connectors.stackexchange import StackExchangeConnector, StackExchangeSettings
-from pipelines.sample import FakeServer
-from pipelines.sample.community import build_community
-from pipelines.sample.discourse import FakeDiscourse
-from pipelines.sample.discourse_data import DiscourseData
-from pipelines.sample.github import FakeGitHub
-from pipelines.sample.github_data import GitHubData
-from pipelines.sample.reddit import FakeReddit
-from pipelines.sample.reddit_data import RedditData
-from pipelines.sample.slack import FakeSlack
-from pipelines.sample.slack_data import SlackData
-from pipelines.sample.stackexchange import FakeStackExchange
-from pipelines.sample.stackexchange_data import StackExchangeData
+from connectors.sources.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
+from connectors.sources.github import GitHubClient, GitHubConnector, GitHubSettings
+from connectors.sources.reddit import RedditConnector, RedditSettings, make_reddit
+from connectors.sources.slack import SlackConnector, SlackSettings, make_client
+from connectors.sources.stackexchange import StackExchangeConnector, StackExchangeSettings
+from sample import FakeServer
+from sample.community import build_community
+from sample.discourse import FakeDiscourse
+from sample.discourse_data import DiscourseData
+from sample.github import FakeGitHub
+from sample.github_data import GitHubData
+from sample.reddit import FakeReddit
+from sample.reddit_data import RedditData
+from sample.slack import FakeSlack
+from sample.slack_data import SlackData
+from sample.stackexchange import FakeStackExchange
+from sample.stackexchange_data import StackExchangeData
 from tests.conftest import community_end  # also clears proxy variables for loopback
 
 

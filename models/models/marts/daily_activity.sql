@@ -1,6 +1,6 @@
 -- Activity per day, source, type, staff or not and bot or not: the filters of the
 -- dashboard's trends (staff, bots, source, type) are its columns, so a trend with any of
--- them is this mart filtered and summed (pipelines/figures.py).
+-- them is this mart filtered and summed (connectors/core/figures.py).
 -- Incremental: a build recounts the days whose activities changed (every day when the
 -- weights or categories changed).
 {{ config(

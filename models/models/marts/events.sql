@@ -39,7 +39,7 @@ details as (
 placed as (
     select
         d.*,
-        -- Read as members' locations are (int_places, pipelines/places.py).
+        -- Read as members' locations are (int_places, connectors/core/places.py).
         case when pl.country_code is not null then pl.city end as city,
         pl.country,
         pl.region

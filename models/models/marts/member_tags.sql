@@ -1,6 +1,6 @@
 -- Each member's tags: from the keyword rules (acacia.yml tags.rules, applied to titles
 -- and message text at sync and recorded on the activity) and set by the team (its
--- store, pipelines/team.py, exported by identity resolution). The dashboard adds the
+-- store, pipelines/storage/team_store.py, exported by identity resolution). The dashboard adds the
 -- team's newest tags from the store at once.
 with identities as (
     select identity_key, member_id from {{ ref('identities') }}

@@ -76,7 +76,7 @@ select
     p.company,
     p.location,
     p.timezone,
-    -- Where they are, to compare local communities (int_places, pipelines/places.py
+    -- Where they are, to compare local communities (int_places, connectors/core/places.py
     -- place()): the city and country their location names, else their time zone's
     -- country, else the continent their location names; Unknown when none.
     case when pl.country_code is not null then pl.city end as city,

@@ -1,4 +1,4 @@
--- Every attendance row of every event (the events source: connectors/events), its latest
+-- Every attendance row of every event (the events source: connectors/sources/events), its latest
 -- import: who came to which event in which role, whether they may be named, and the
 -- event's details from the event list (place, format, organizers, links). A table built
 -- whole each time from the landed files: a team's events are a few thousand rows, and a

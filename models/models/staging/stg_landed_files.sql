@@ -2,7 +2,7 @@
 -- batch of the build that first saw it. The incremental models read the files the ledger
 -- saw after their own watermark (macros/incremental.sql), so a night's build reads that
 -- night's files, not the history. Files are never rewritten, except when a member is
--- forgotten, and that rebuilds everything (pipelines/forget.py).
+-- forgotten, and that rebuilds everything (pipelines/storage/forget.py).
 {{ config(materialized=incremental_materialization(), incremental_strategy='append') }}
 {%- set found = [] %}
 {%- for source_name in acacia_sources() %}

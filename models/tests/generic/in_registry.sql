@@ -1,5 +1,5 @@
 {#
-  Every value of the column is one the registry knows (connectors/registry.py, passed by
+  Every value of the column is one the registry knows (connectors/core/registry.py, passed by
   the pipeline as the build setting `setting_name`): a source, or an activity type.
 #}
 {% test in_registry(model, column_name, setting_name) %}

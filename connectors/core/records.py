@@ -1,0 +1,93 @@
+"""The normalized records shared by every connector: the contract with the models.
+
+Every source maps onto one activity vocabulary, so that scoring, dashboards and the
+Slack update never need to know where an activity came from (DESIGN.md, Normalized
+records). The landing zone stores these fields as columns, and the dbt staging models
+read exactly these columns, so a change here is a change of the contract.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from connectors.core import registry
+
+
+def utc(value: str | datetime | None) -> datetime | None:
+    """Parse an ISO-8601 timestamp (``Z`` or offset) into an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass(slots=True)
+class Identity:
+    """One account in one source."""
+
+    source: str
+    source_user_id: str  # stable id, never the display name
+    username: str
+    display_name: str | None = None
+    email: str | None = None
+    company: str | None = None
+    location: str | None = None
+    timezone: str | None = None
+    is_bot: bool = False
+    is_deleted: bool = False  # the account was deleted in its source
+    is_staff: bool = False  # an admin or moderator of the platform (e.g. forum staff)
+    profile_url: str | None = None
+    avatar_url: str | None = None
+    #: True when the full profile was read (company, location, email), False when only
+    #: the short user object embedded in another payload was seen.
+    has_profile: bool = False
+    #: Source-specific (e.g. reputation). ``"anonymous": True``: the account stands for
+    #: someone who asked not to be named; it is never matched with another by name.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Activity:
+    """One thing one identity did."""
+
+    source: str
+    activity_id: str  # unique within the source
+    type: str  # one of the types the source declares (registry.source_activity_types())
+    occurred_at: datetime  # UTC
+    actor: str  # the identity's source_user_id
+    channel: str  # repo / Slack channel / forum category / subreddit / tag
+    url: str | None = None
+    title: str | None = None
+    thread_id: str | None = None
+    parent_id: str | None = None
+    body: str | None = None  # only kept when the source is configured to store bodies
+    extra: dict[str, Any] = field(default_factory=dict)  # source-specific fields
+    #: A deletion: the source says the item is gone (a Slack message's tombstone). It
+    #: replaces every earlier fetch of the activity, which then counts nowhere.
+    is_deleted: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in _types_of(self.source):
+            raise ValueError(f"unknown activity type {self.type!r} for source {self.source!r}")
+
+
+@cache
+def _types_of(source: str) -> tuple[str, ...]:
+    return registry.source_activity_types().get(source, ())
+
+
+IDENTITY_COLUMNS = [f.name for f in fields(Identity)]
+ACTIVITY_COLUMNS = [f.name for f in fields(Activity)]
+
+
+def as_row(record: Identity | Activity) -> dict[str, Any]:
+    """A record as a flat dict ready for the landing zone (``extra`` as JSON text)."""
+    row = asdict(record)
+    if "extra" in row:
+        row["extra"] = json.dumps(row["extra"], sort_keys=True, default=str)
+    return row

@@ -1,0 +1,183 @@
+"""What a source declares about itself, in its own package (``connectors/<name>/source.py``).
+
+Each source package holds everything about its source: the connector, its settings
+model (the ``sources.<name>`` section of acacia.yml), its activity types with their
+category and default weight, its display label, how to build the connector and how to
+check its credentials. :mod:`connectors.core.registry` finds every package that declares a
+``SOURCE`` and derives the rest from it: the configuration's ``sources`` section, the
+default weights and categories, the Dagster ingest assets, ``acacia check``, and the
+contract the dbt models receive (their variables). docs/new-source.md walks through
+adding one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.core.errors import SourceError
+
+if TYPE_CHECKING:
+    from connectors.core.batch import Batch
+
+#: An activity type's family: a contribution, or a conversation.
+Category = Literal["contribution", "conversation"]
+
+#: The families activity types are grouped in wherever they are shown (the dashboard's
+#: charts, the monthly update), in the order they are shown: a handful a person can read
+#: at a glance, the same whatever the filters. Each type names its family.
+FAMILIES = (
+    "Code",
+    "Issues",
+    "Questions and answers",
+    "Discussions",
+    "Chat",
+    "Events",
+    "Stars",
+)
+
+
+@dataclass(frozen=True)
+class ActivityType:
+    """One kind of activity a source lands: its name (unique across sources), whether it
+    counts as a contribution or a conversation, and its default weight in points. A team
+    overrides both in acacia.yml (``weights``, ``categories``). ``label`` is how it reads
+    to a person and ``family`` the group it is shown in (one of FAMILIES)."""
+
+    name: str
+    category: Category
+    weight: float
+    #: What it is in a conversation, for the response times: it opens an item someone
+    #: should answer (``item`` names it: "issue", "question"), opens one only once
+    #: someone replied in its thread (a chat message), or it is a reply.
+    thread: Literal["opens", "opens_if_replied", "replies"] | None = None
+    item: str | None = None
+    label: str = ""
+    family: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label or self.family not in FAMILIES:
+            raise ValueError(
+                f"activity type {self.name!r}: give it a label and one of the families "
+                f"{', '.join(FAMILIES)} (connectors/core/source.py FAMILIES)"
+            )
+
+
+class Connector(Protocol):
+    """What a source's build function returns: batches of records with their cursors."""
+
+    problems: list[SourceError]
+
+    def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]: ...
+
+    @property
+    def requests(self) -> int: ...
+
+
+class Landed(Protocol):
+    """What a connector may ask of what its source has landed already (the landing zone
+    answers; connectors never open it themselves)."""
+
+    def known_users(self, source: str) -> set[str]: ...
+
+    def known_profiles(self, source: str, fetched_after: Any) -> set[str]: ...
+
+    def actors_without_profile(self, source: str) -> set[str]: ...
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What a source needs from the environment: its secret, and a client id for some."""
+
+    token: str = ""
+    client_id: str = ""
+
+    def __repr__(self) -> str:  # never print a secret
+        return "Secrets(***)"
+
+
+def check_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} must start with https:// (or http:// for a local server)")
+    return value
+
+
+class Strict(BaseModel):
+    """A section of acacia.yml: unknown keys are errors (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSettings(Strict):
+    """What every source's settings have: a switch and the environment variables of its
+    secrets."""
+
+    enabled: bool = True
+    #: The key that names the environment variable holding the source's secret (None:
+    #: the source needs none).
+    secret_key: ClassVar[str | None] = "token_env"
+    #: Whether the sync can go on without that secret.
+    secret_required: ClassVar[bool] = True
+    #: Other keys naming environment variables the source needs (e.g. a client id).
+    other_env_keys: ClassVar[tuple[str, ...]] = ()
+    #: Keys holding paths, relative to the config file when not absolute.
+    path_keys: ClassVar[tuple[str, ...]] = ()
+    #: (client id key, secret key) of an HTTP Basic pair, redacted in its encoded form too.
+    basic_auth_keys: ClassVar[tuple[str, str] | None] = None
+
+    @property
+    def secret_env(self) -> str | None:
+        return getattr(self, self.secret_key) if self.secret_key else None
+
+
+class ApiSourceSettings(SourceSettings):
+    """A source read over HTTP: how patient to be with its API (a slow self-hosted forum
+    may need more)."""
+
+    #: Seconds to wait for a connection or an answer before the request counts as failed.
+    request_timeout_seconds: float = Field(30, gt=0)
+    #: How often a failed request (connection, timeout, 5xx, malformed body) is retried
+    #: within one sync attempt, waiting retry_backoff_seconds, doubling each time.
+    request_retries: int = Field(3, ge=0, le=10)
+    retry_backoff_seconds: float = Field(1, ge=0)
+
+
+def patience(settings: ApiSourceSettings, **overrides: Any) -> dict[str, Any]:
+    """A source's request timeout and retries, as its client's settings name them."""
+    return {
+        "timeout": settings.request_timeout_seconds,
+        "retries": settings.request_retries,
+        "backoff": settings.retry_backoff_seconds,
+        **overrides,
+    }
+
+
+@dataclass(frozen=True)
+class SourceDefinition:
+    """Everything the rest of Acacia needs to know about one source."""
+
+    name: str  # the key under ``sources:`` and in the landing zone
+    label: str  # how it reads to a person (dashboard, exports, the Slack update)
+    description: str  # what its sync lands (the Dagster asset's description)
+    settings: type[SourceSettings]
+    activity_types: tuple[ActivityType, ...]
+    build: Callable[[Any, Secrets, Landed], Connector]
+    #: Checks the credentials without syncing; returns a line for a person to read.
+    check: Callable[[Any, Secrets], str]
+    #: Whose profile wins when a member has accounts in several sources (name, avatar):
+    #: the lowest rank.
+    profile_rank: int = 50
+    #: What its identities' ``username`` is to identity resolution: ``"handle"``, an
+    #: account name people reuse elsewhere, or ``"name"``, a display name (Stack
+    #: Exchange's, an event row's).
+    username_is: str = "handle"
+    #: Whether one person has at most one identity here. False for a source whose
+    #: identities are rows (an attendee with an email in one file and none in another):
+    #: resolution then may merge two of its identities.
+    one_identity_per_person: bool = True
+    #: The id deleted accounts land as (GitHub's ghost, Reddit's ``[deleted]``): an
+    #: identity that is nobody, never matched with anyone.
+    ghost_id: str | None = None

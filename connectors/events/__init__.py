@@ -1,5 +1,0 @@
-"""Event attendance from CSV files: attended, spoke, organized."""
-
-from connectors.events.connector import COLUMNS, ROLES, EventsConnector, RowProblem
-
-__all__ = ["COLUMNS", "ROLES", "EventsConnector", "RowProblem"]

@@ -1,6 +1,0 @@
-"""Slack connector (slack_sdk WebClient): messages, thread replies, channel joins, users."""
-
-from connectors.slack.client import SlackSettings, make_client
-from connectors.slack.connector import SlackConnector
-
-__all__ = ["SlackConnector", "SlackSettings", "make_client"]

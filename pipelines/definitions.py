@@ -1,8 +1,0 @@
-"""Acacia's Dagster definitions: what `dagster dev` loads (see pyproject's tool.dagster).
-
-The configuration comes from $ACACIA_CONFIG (default ./acacia.yml).
-"""
-
-from pipelines.defs.build import build_definitions
-
-defs = build_definitions()

@@ -1,1 +1,0 @@
-"""Dagster definitions, one module per concern: resources, ingest, models, publish, jobs."""

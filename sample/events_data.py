@@ -1,0 +1,256 @@
+"""The sample community's events, written as the CSV files a community team would keep:
+the event list (``event-list.csv``: place, format, organizers, links) and the attendance
+(one row per person per event).
+
+The events tell the stories a team lives with:
+
+- a **Lagos meetup series that grows**, month after month, mostly people who live there;
+- a **Berlin meetup series that fades**, and stops;
+- a **summit in Lisbon** that brings newcomers: people whose first activity in the
+  community is the summit, who stay active after it (their activity starts on its day);
+- a few **online workshops**, and a **sprint** a partner (Globex) hosts;
+- **guests who did not consent to be named** (``named`` is ``no``): people known only
+  from events, counted and never named, each at several meetups and one at the summit.
+
+Every draw is relative to the community's last day and from the community's people and
+its own seeded generator, so the events are the same whenever they are drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from connectors.sources.events.connector import COLUMNS, EVENT_COLUMNS, person_id
+from sample.community import Community, Person
+from sample.names import FIRST, LAST
+
+LIST = "event-list.csv"
+#: The attendance files, by what they hold.
+FILES = ("meetups.csv", "summit.csv", "workshops.csv")
+#: How many people come to the growing series' first meetup and to its last, of the
+#: community's size (the fading series the other way round).
+SMALL, LARGE = 0.04, 0.2
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    name: str
+    day: date
+    city: str | None
+    country: str | None
+    format: str
+    organizers: str
+    file: str
+    links: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def row(self) -> dict[str, str]:
+        return {
+            "event": self.name,
+            "date": self.day.isoformat(),
+            "city": self.city or "",
+            "country": self.country or "",
+            "format": self.format,
+            "organizers": self.organizers,
+            **{
+                link: self.links.get(link, "")
+                for link in ("notes", "report", "photos", "recording")
+            },
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Drawn:
+    """The sample's events: the list, and each attendance row with its person."""
+
+    events: list[Event]
+    attendance: list[tuple[Event, dict[str, str], Person]]
+    #: The summit, and the people it brought in (their first activity anywhere).
+    summit: Event
+    newcomers: list[Person]
+    #: The guests who did not consent to be named.
+    unnamed: list[Person]
+
+
+def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
+    """Rows per file name: the event list and the attendance files."""
+    drawn = draw(community)
+    files: dict[str, list[dict[str, str]]] = {LIST: [e.row() for e in drawn.events]}
+    for event, row, _ in drawn.attendance:
+        files.setdefault(event.file, []).append(row)
+    return files
+
+
+def accounts(community: Community) -> dict[str, Person]:
+    """Every attendee's identity as the connector lands it (a hash of the email, or of
+    the name without one; another namespace for the unnamed) -> the person: the truth
+    identity resolution is measured against."""
+    return {
+        person_id(row["name"], row["email"], row["named"] != "no"): person
+        for _, row, person in draw(community).attendance
+    }
+
+
+def draw(community: Community) -> Drawn:
+    rng = random.Random("events")
+    last_day = community.end.date()
+    first_day = last_day - timedelta(days=community.days - 1)
+    people = community.people
+    staff = [p for p in people if p.organization and p.organization.is_staff]
+    guests = _guests(rng, community)
+    events: list[Event] = []
+    attendance: list[tuple[Event, dict[str, str], Person]] = []
+
+    def add(event: Event, roles: list[tuple[Person, str]], unnamed: list[Person] = ()) -> None:
+        events.append(event)
+        for person, role in roles:
+            attendance.append((event, _row(event, person, role, named=True), person))
+        for person in unnamed:
+            attendance.append((event, _row(event, person, "attendee", named=False), person))
+
+    def before_end(moment: datetime) -> float:
+        """How many days before the community's end: what decides who is active on an
+        event's day, whatever the time of day the community ends at."""
+        return (community.end - moment) / timedelta(days=1)
+
+    def active(day: date, pool: list[Person]) -> list[Person]:
+        back = (last_day - day).days
+        return [p for p in pool if before_end(p.active_from) >= back >= before_end(p.active_until)]
+
+    def meetup(series: str, city: str, country: str, number: int, day: date, size: int):
+        around = active(day, people)
+        local = [p for p in around if p.location and p.location.startswith(city)]
+        chosen = rng.sample(local, min(len(local), round(size * 0.7)))
+        others = [p for p in around if p not in chosen]
+        chosen += rng.sample(others, min(len(others), max(0, size - len(chosen))))
+        if len(chosen) < 2:
+            return
+        event = Event(
+            f"{city} meetup #{number}",
+            day,
+            city,
+            country,
+            "meetup",
+            f"{series} meetup group",
+            "meetups.csv",
+            {"notes": f"https://meetup.example.org/{city.lower()}/{number}/notes"},
+        )
+        roles = [(rng.choice(staff), "organizer"), (chosen[0], "speaker")]
+        roles += [(p, "attendee") for p in chosen[1:]]
+        add(event, roles, unnamed=guests[number % len(guests) : number % len(guests) + 1])
+
+    months = community.days // 30
+    n = len(people)
+    for month in range(months):
+        day = first_day + timedelta(days=30 * month + rng.randint(3, 20))
+        growing = round(n * (SMALL + (LARGE - SMALL) * month / max(1, months - 1)))
+        meetup("Lagos", "Lagos", "Nigeria", month + 1, day, growing)
+        if month < months - 3:
+            fading = round(n * (LARGE - (LARGE - SMALL) * month / max(1, months - 4)))
+            meetup("Berlin", "Berlin", "DE", month + 1, day + timedelta(days=2), fading)
+
+    # The summit: newcomers (whose activity starts on its day and goes on), and members.
+    summit = Event(
+        "Acacia Summit",
+        last_day - timedelta(days=rng.randint(110, 150)),
+        "Lisbon",
+        "Portugal",
+        "summit",
+        "Acacia Foundation",
+        "summit.csv",
+        {
+            "report": "https://acacia.example.org/summit/report",
+            "recording": "https://video.example.org/acacia-summit",
+            "photos": "https://photos.example.org/acacia-summit",
+        },
+    )
+    back = (last_day - summit.day).days
+    late = [
+        p for p in people if before_end(p.active_from) < back and p.active_until == community.end
+    ]
+    newcomers = sorted(late, key=lambda p: p.active_from)[: max(3, n // 20)]
+    members = rng.sample(active(summit.day, people), min(50, n // 3))
+    roles = [(p, "organizer") for p in staff[:3]]
+    roles += [(p, "speaker") for p in members[:7] if p not in staff[:3]]
+    roles += [(p, "attendee") for p in members[7:] + newcomers if p not in staff[:3]]
+    add(summit, roles, unnamed=guests[-1:])
+
+    # Online workshops (no place) and a sprint.
+    for number, back in enumerate((300, 200, 100, 40), 1):
+        day = last_day - timedelta(days=back + rng.randint(0, 9))
+        if day < first_day:
+            continue
+        event = Event(
+            f"Online workshop #{number}",
+            day,
+            None,
+            None,
+            "online",
+            "Acacia Foundation",
+            "workshops.csv",
+            {"recording": f"https://video.example.org/workshop-{number}"},
+        )
+        chosen = rng.sample(active(day, people), min(12, n // 10))
+        add(event, [(rng.choice(staff), "organizer"), *((p, "attendee") for p in chosen)])
+    day = last_day - timedelta(days=rng.randint(60, 80))
+    sprint = Event("São Paulo sprint", day, "São Paulo", "BR", "sprint", "Globex", "workshops.csv")
+    chosen = rng.sample(active(day, people), min(10, n // 12))
+    # Hosted by a partner: two of its people organize it (the directory's event hosts).
+    hosts = [p for p in active(day, people) if p.organization and p.organization.name == "Globex"]
+    hosts = hosts[:2]
+    add(
+        sprint,
+        [(p, "organizer") for p in hosts] + [(p, "attendee") for p in chosen if p not in hosts],
+    )
+    return Drawn(events, attendance, summit, newcomers, guests)
+
+
+def _guests(rng: random.Random, community: Community) -> list[Person]:
+    """People known only from events who did not consent to be named."""
+    end = community.end
+    return [
+        Person(
+            key=100_000 + number,
+            login="",
+            name=f"{first} {last}",
+            email=f"{first.lower()}.{last.lower()}.guest{number}@example.net",
+            organization=None,
+            company=None,
+            location=None,
+            timezone=None,
+            propensity=0,
+            active_from=end - timedelta(days=community.days),
+            active_until=end,
+        )
+        for number, (first, last) in enumerate(
+            (rng.choice(FIRST), rng.choice(LAST)) for _ in range(4)
+        )
+    ]
+
+
+def _row(event: Event, person: Person, role: str, *, named: bool) -> dict[str, str]:
+    return {
+        "event": event.name,
+        "date": event.day.isoformat(),
+        "location": event.city or "",
+        "name": person.name_on("events"),
+        "email": person.email,
+        "role": role,
+        "named": "yes" if named else "no",
+    }
+
+
+def write_event_files(community: Community, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, rows in event_rows(community).items():
+        path = folder / name
+        with open(path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=EVENT_COLUMNS if name == LIST else COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        paths.append(path)
+    return paths
