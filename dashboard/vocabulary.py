@@ -18,16 +18,7 @@ import pandas as pd
 from connectors.core import registry
 from connectors.core.source import FAMILIES
 
-#: Each source's colour: the Okabe–Ito palette, told apart by people with any of the
-#: common colour-vision deficiencies. A source without one here takes a grey.
-SOURCE_COLORS = {
-    "github": "#0072B2",
-    "slack": "#CC79A7",
-    "discourse": "#009E73",
-    "reddit": "#D55E00",
-    "stackexchange": "#E69F00",
-    "events": "#56B4E9",
-}
+#: The colour of a source that declares none (connectors/sources/<source>/source.py).
 OTHER_COLOR = "#7f7f7f"
 
 #: Each family's colour (Tableau 10, in FAMILIES' order).
@@ -81,7 +72,8 @@ type_label = registry.type_label
 
 
 def source_color(name: str) -> str:
-    return SOURCE_COLORS.get(name, OTHER_COLOR)
+    source = registry.sources().get(name)
+    return (source.color if source else None) or OTHER_COLOR
 
 
 def source_colors() -> dict[str, str]:

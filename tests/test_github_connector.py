@@ -452,7 +452,7 @@ def test_timestamps_with_and_without_fractions_and_zones_and_pages_out_of_order(
     """GitHub sends whole seconds in ``Z``; other APIs (and GitHub Enterprise proxies)
     send fractions or offsets. A page whose items are not in ``updated_at`` order lands
     every item, and the cursor is the newest, with every item of its second."""
-    from connectors.core.records import utc
+    from connectors.core.clock import utc
     from connectors.sources.github.client import Page
 
     assert utc("2026-05-01T10:00:00Z") == utc("2026-05-01T10:00:00.000Z")

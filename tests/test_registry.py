@@ -90,7 +90,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from connectors.core.batch import Batch, read_each
-from connectors.core.records import Activity, Identity, utc
+from connectors.core.clock import utc
+from connectors.core.records import Activity, Identity
 from connectors.core.source import ActivityType, SourceDefinition, SourceSettings
 
 

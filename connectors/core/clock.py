@@ -33,22 +33,33 @@ class ClockError(ValueError):
     """``ACACIA_NOW`` holds something that is not an instant."""
 
 
-def parse_instant(text: str) -> datetime:
+def utc(value: str | datetime | None) -> datetime | None:
     """An ISO 8601 instant as an aware UTC datetime: ``2024-02-29T23:55:00Z``,
-    ``2024-02-29T23:55+01:00`` or a bare date (midnight UTC). A time without a zone is
-    UTC."""
-    value = text.strip()
+    ``2024-02-29T23:55+01:00`` or a bare date (midnight UTC); a time without a zone is
+    UTC. None for None or an empty text; ValueError for anything else. The one parser of
+    instants: the sources' timestamps and ``ACACIA_NOW`` alike."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    text = value.strip()
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """``ACACIA_NOW``'s instant (:func:`utc`), or a ClockError that says how to write it."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = utc(text)
     except ValueError:
+        moment = None
+    if moment is None:
         raise ClockError(
             f"{NOW_ENV}={text!r} is not an instant. Fix: use ISO 8601, e.g. "
             f"{NOW_ENV}=2024-02-29T23:55:00Z or {NOW_ENV}=2024-02-29, or unset it for the "
             "real time."
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        )
+    return moment
 
 
 def pinned() -> datetime | None:

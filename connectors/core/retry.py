@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 
 from connectors.core import clock
 from connectors.core.errors import RateLimitStop
+from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class RetryPolicy:
     source: str
     retries: int = 3
     backoff: float = 1.0
-    max_rate_limit_wait: float = 900.0
+    max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
 
     def tries(self) -> range:
         """1, 2, … retries + 1."""

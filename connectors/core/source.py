@@ -143,6 +143,14 @@ class ApiSourceSettings(SourceSettings):
     #: within one sync attempt, waiting retry_backoff_seconds, doubling each time.
     request_retries: int = Field(3, ge=0, le=10)
     retry_backoff_seconds: float = Field(1, ge=0)
+    #: The longest wait for a rate limit's reset (seconds); past it the sync stops
+    #: cleanly and goes on from its cursor at the next run.
+    max_rate_limit_wait: float = Field(900, ge=0)
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """A setting's default, for the clients' own settings (one definition: here)."""
+        return cls.model_fields[name].default
 
 
 def patience(settings: ApiSourceSettings, **overrides: Any) -> dict[str, Any]:
@@ -170,6 +178,10 @@ class SourceDefinition:
     #: Whose profile wins when a member has accounts in several sources (name, avatar):
     #: the lowest rank.
     profile_rank: int = 50
+    #: Its colour in the dashboard's charts (a hex colour). The six sources take the
+    #: Okabe–Ito palette, told apart by people with any of the common colour-vision
+    #: deficiencies; a source without one is drawn grey.
+    color: str | None = None
     #: What its identities' ``username`` is to identity resolution: ``"handle"``, an
     #: account name people reuse elsewhere, or ``"name"``, a display name (Stack
     #: Exchange's, an event row's).
@@ -178,6 +190,15 @@ class SourceDefinition:
     #: identities are rows (an attendee with an email in one file and none in another):
     #: resolution then may merge two of its identities.
     one_identity_per_person: bool = True
+    #: An email address that stands for an account's login here (GitHub's noreply
+    #: address, ``12345+login@users.noreply.github.com``): a regular expression whose
+    #: first group is the login. Identity resolution then joins an identity with that
+    #: address to the account with that login, as it joins a shared email.
+    login_address: str | None = None
+    #: A link to an account here in someone's profile (``github.com/<login>``): a regular
+    #: expression (case does not matter) whose first group is the account's username or
+    #: id. A profile linking to it suggests the two accounts are one person.
+    profile_link: str | None = None
     #: The id deleted accounts land as (GitHub's ghost, Reddit's ``[deleted]``): an
     #: identity that is nobody, never matched with anyone.
     ghost_id: str | None = None

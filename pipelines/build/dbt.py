@@ -107,6 +107,16 @@ def _parse(target: str, parse_dir: Path) -> tuple[Any, dict[str, str]]:
     return _parsed[key]
 
 
+def marts(parsed: Any) -> list[str]:
+    """The marts: every model of ``parsed`` in the marts' folder (models/models/marts), which
+    the snapshot publishes. Derived from the project, never listed by hand."""
+    return sorted(
+        node.name
+        for node in parsed.nodes.values()
+        if node.resource_type == "model" and node.fqn[1:2] == ["marts"]
+    )
+
+
 def manifest_path() -> Path:
     """The local target's manifest.json, parsed when missing or older than the project."""
     manifest("local")

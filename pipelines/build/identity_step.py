@@ -527,17 +527,18 @@ def _attribute(
 def _member_facts(
     con: duckdb.DuckDBPyConnection, manual: list[ManualAffiliation]
 ) -> list[MemberFacts]:
-    """What affiliation needs of each member that has an email, a GitHub company, or an
+    """What affiliation needs of each member that has an email, a company (an account's
+    declared company: GitHub's profile field), or an
     entry in organizations.yml (the others cannot be affiliated)."""
     handles = sorted({entry.identity.lower() for entry in manual})
     rows = con.execute(
         """
         select member_id, list(key order by key), list(lower(email) order by key)
                    filter (where email is not null),
-               list(company order by key) filter (where company is not null and source = 'github')
+               list(company order by key) filter (where company is not null)
         from assigned
         group by member_id
-        having count(email) > 0 or count(company) filter (where source = 'github') > 0
+        having count(email) > 0 or count(company) > 0
             or bool_or(lower(key) in (select unnest(?::varchar[])))
         order by member_id""",
         [handles],

@@ -140,7 +140,7 @@ def measure(
     (person -> full name), the figures of the people who share a name too."""
     import duckdb
 
-    from pipelines.identity.resolve import IdentityRef, resolve
+    from pipelines.identity.resolve import IdentityRef, login_addresses, resolve
     from pipelines.identity.rules import load_identity_rules
 
     folder = config.storage.resolution()
@@ -156,9 +156,10 @@ def measure(
             [str(folder / "identity_suggestions.parquet")],
         ).fetchall()
     queue = [(a, b) for a, b, decision, *_ in suggestions if decision == "review"]
+    logins = login_addresses()
     with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
         refs = [
-            IdentityRef(key, email, username if source == "github" else None)
+            IdentityRef(key, email, username if source in logins else None)
             for key, source, email, username in con.execute(
                 "select source || ':' || source_user_id, source, email, username "
                 "from staging.stg_landing__identities"

@@ -4,8 +4,9 @@ Rules, in order of strength:
 
 1. **Manual splits** (identities.yml ``split``) cut an identity off from every automatic
    link; **manual merges** (``merge``) join identities whatever else says.
-2. **Shared email** (case-insensitive). A GitHub noreply address
-   (``12345+login@users.noreply.github.com``) stands for that GitHub login.
+2. **Shared email** (case-insensitive). An address a source declares as standing for a
+   login (its ``login_address``: GitHub's ``12345+login@users.noreply.github.com``)
+   joins the account with that login there.
 3. **Confident evidence**: the pairs :func:`~pipelines.identity.suggestions.automatic_merges`
    chose (``automatic``), never for an identity split off.
 4. Merging is transitive (connected components), so the result does not depend on the
@@ -24,7 +25,6 @@ calls ``resolve_tables`` on tables it has already loaded.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-NOREPLY = re.compile(r"^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$")
+from connectors.core import registry
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class IdentityRef:
 
     key: str  # "<source>:<source_user_id>"
     email: str | None = None
-    username: str | None = None  # only used for GitHub noreply matching
+    username: str | None = None  # a login a source's login address may stand for
 
     @property
     def source(self) -> str:
@@ -59,17 +59,6 @@ class ManualRules:
 class Assignment:
     member_id: str
     rule: str  # why this identity is in its member: "alone", "email", "manual", ...
-
-
-def email_key(identity: IdentityRef) -> str | None:
-    """The matching key of an identity's email, or None. Noreply maps to the login."""
-    if not identity.email:
-        return None
-    email = identity.email.strip().lower()
-    noreply = NOREPLY.match(email)
-    if noreply:
-        return f"github-login:{noreply.group(1)}"
-    return f"email:{email}" if "@" in email else None
 
 
 def find(parent: dict, item: Any) -> Any:
@@ -183,13 +172,24 @@ def link_identities(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRul
     return rounds
 
 
+def login_addresses() -> dict[str, str]:
+    """Each source whose addresses may stand for a login (its declared ``login_address``),
+    with that address's pattern."""
+    return {n: s.login_address for n, s in registry.sources().items() if s.login_address}
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def identity_refs(identities: str) -> str:
     """SQL for what the first pass reads of each identity of relation ``identities``
     (key, source, email, username, is_bot): its email, unless a bot's (a shared deploy
-    address is not a person), and its login where it is GitHub's."""
+    address is not a person), and its login where a source's address may stand for it."""
+    logins = ", ".join(_sql_text(s) for s in login_addresses()) or "null"
     return f"""
         select key, if(is_bot, null, email) as email,
-               if(source = 'github', username, null) as username
+               if(source in ({logins}), username, null) as username
         from {identities}"""
 
 
@@ -211,21 +211,27 @@ def match_keys(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRules) -
                key in (select key from manual_splits) as is_split,
                (row_number() over (order by key) - 1)::bigint as n
         from (select distinct on (key) * from {refs} order by key)""")
-    # Match keys: shared emails (a GitHub noreply address stands for the login), the
-    # GitHub login itself, and manual merge groups of two or more present identities.
-    con.execute(r"""
+    # Match keys: shared emails (an address a source declares as standing for a login
+    # gives ``<source>-login:<login>``), the login itself in that source, and manual
+    # merge groups of two or more present identities.
+    logins = login_addresses()
+    sources = ", ".join(_sql_text(s) for s in logins) or "null"
+    addresses = "".join(
+        f"when regexp_matches(email, {_sql_text(p)}) "
+        f"then {_sql_text(s + '-login:')} || regexp_extract(email, {_sql_text(p)}, 1) "
+        for s, p in logins.items()
+    )
+    con.execute(f"""
         create or replace temp table edges as
         with emails as (
             select n, is_split, source, username, lower(trim(email)) as email from nodes
         ),
         automatic as (
-            select n, 'github-login:' || lower(username) as k
-            from emails where source = 'github' and coalesce(username, '') <> '' and not is_split
+            select n, source || '-login:' || lower(username) as k
+            from emails where source in ({sources}) and coalesce(username, '') <> ''
+                and not is_split
             union all
-            select n, case
-                when regexp_matches(email, '^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$')
-                then 'github-login:' || regexp_extract(
-                    email, '^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$', 1)
+            select n, case {addresses}
                 when email like '%@%' then 'email:' || email
             end as k
             from emails where coalesce(email, '') <> '' and not is_split
@@ -370,7 +376,7 @@ def assign_member_ids(con: duckdb.DuckDBPyConnection, previous: str) -> None:
         )
         select nodes.key, coalesce(m.kept, m.candidate) as member_id,
                case when bool_or(linked.kind = 'manual') then 'manual'
-                    when bool_or(linked.kind in ('email', 'github-login')) then 'email'
+                    when bool_or(linked.kind = 'email' or linked.kind like '%-login') then 'email'
                     when bool_or(linked.kind = 'automatic') then 'automatic'
                     when any_value(c.size) = 1 then 'alone'
                     else 'automatic' end as rule

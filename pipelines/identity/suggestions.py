@@ -69,6 +69,7 @@ import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from connectors.core import registry
 from pipelines.identity.organizations import PUBLIC_MAIL, Organization, normalize_company
 from pipelines.identity.resolve import find, scratch_connection
 
@@ -837,13 +838,15 @@ def _zone_offsets(zones: list[str]) -> pa.Table:
     )
 
 
-#: Links to an account in a profile (GitHub's blog and social accounts): the source and
-#: the handle (or id) they name.
-ACCOUNT_LINKS = (
-    ("reddit", re.compile(r"reddit\.com/(?:u|user)/([\w-]+)", re.IGNORECASE)),
-    ("github", re.compile(r"github\.com/([A-Za-z0-9-]+)/?$", re.IGNORECASE)),
-    ("stackexchange", re.compile(r"stackoverflow\.com/users/(\d+)", re.IGNORECASE)),
-)
+@functools.cache
+def account_links() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Links to an account in a profile (a blog or social accounts): each source that
+    declares its ``profile_link``, with the pattern whose first group names the account."""
+    return tuple(
+        (name, re.compile(source.profile_link, re.IGNORECASE))
+        for name, source in registry.sources().items()
+        if source.profile_link
+    )
 
 
 def _profile_links(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -862,7 +865,7 @@ def _profile_links(con: duckdb.DuckDBPyConnection) -> pa.Table:
             continue
         urls = [u for v in values for u in (v if isinstance(v, list) else [v])]
         for url in (u for u in urls if isinstance(u, str)):
-            for source, pattern in ACCOUNT_LINKS:
+            for source, pattern in account_links():
                 if match := pattern.search(url):
                     rows["key"].append(key)
                     rows["url"].append(url)

@@ -31,42 +31,6 @@ from pipelines.orchestration.publish_assets import (
 )
 from pipelines.orchestration.resources import AcaciaResource, SourceCredentials
 
-MARTS = (
-    "build_info",
-    "activities",
-    "members",
-    "identities",
-    "member_organizations",
-    "organizations",
-    "identity_suggestions",
-    "organization_suggestions",
-    "member_tags",
-    "member_day_facts",
-    "daily_activity",
-    "daily_members",
-    "member_scores",
-    "score_breakdown",
-    "organization_scores",
-    "organization_breakdown",
-    "partner_ranking",
-    "response_times",
-    "response_times_weekly",
-    "health_factors",
-    "member_cohorts",
-    "weekly_activity",
-    "organization_weekly",
-    "window_summary",
-    "weekly_members",
-    "member_windows",
-    "channel_windows",
-    "region_windows",
-    "cohort_lists",
-    "event_attendance",
-    "events",
-    "event_places",
-    "place_monthly",
-)
-
 
 def whole_table_checks(models: Any) -> list[AssetCheckKey]:
     """The asset checks of the dbt tests that check whole tables (pipelines/build
@@ -105,7 +69,10 @@ def build_definitions(path: str | Path | None = None) -> Definitions:
     """Definitions for the configuration at ``path`` (default: $ACACIA_CONFIG)."""
     config = load_config(path)
     models = build_model_assets()
-    publish = build_publish_asset([get_asset_key_for_model([models], m) for m in MARTS])
+    from pipelines import build
+
+    marts = build.dbt.marts(build.dbt.manifest())
+    publish = build_publish_asset([get_asset_key_for_model([models], m) for m in marts])
     resources = {
         "acacia": AcaciaResource(config_path=str(config_path(path))),
     }

@@ -16,6 +16,7 @@ import requests
 
 from connectors.core.errors import SourceError
 from connectors.core.retry import RetryPolicy, retry_after
+from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "discourse"
@@ -29,7 +30,7 @@ class DiscourseSettings:
     timeout: float = 30.0
     retries: int = 4
     backoff: float = 1.0
-    max_rate_limit_wait: float = 900.0
+    max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
 
 
 class DiscourseClient:

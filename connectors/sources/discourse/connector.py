@@ -23,8 +23,9 @@ from urllib.parse import urljoin
 
 from connectors.core import clock
 from connectors.core.batch import Batch, NewestFirstWalk, SavedState, read_each
+from connectors.core.clock import utc
 from connectors.core.errors import SourceError
-from connectors.core.records import Activity, Identity, utc
+from connectors.core.records import Activity, Identity
 from connectors.sources.discourse.client import DiscourseClient
 
 SOURCE = "discourse"

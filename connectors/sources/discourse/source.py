@@ -31,7 +31,6 @@ class DiscourseSource(ApiSourceSettings):
     admin_emails: bool = True
     backfill_days: int = Field(365, ge=1)
     store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
 
     _http = field_validator("base_url")(lambda cls, v: check_url(v))
 
@@ -69,6 +68,7 @@ def check(settings: DiscourseSource, secrets: Secrets) -> str:
 SOURCE = SourceDefinition(
     name="discourse",
     label="Forum",
+    color="#009E73",
     description="New forum topics, replies, accepted solutions and users.",
     settings=DiscourseSource,
     activity_types=(

@@ -44,6 +44,7 @@ def check(settings: EventsSource, secrets: Secrets) -> str:
 SOURCE = SourceDefinition(
     name="events",
     label="Events",
+    color="#56B4E9",
     description="Event attendance from new or changed CSV files.",
     settings=EventsSource,
     activity_types=(

@@ -24,6 +24,7 @@ from github.GithubException import BadCredentialsException, RateLimitExceededExc
 
 from connectors.core.errors import RateLimitStop, SourceError
 from connectors.core.retry import RetryPolicy
+from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class GitHubSettings:
     retries: int = 5
     backoff_factor: float = 1.0
     #: Longest wait for a rate-limit reset; past it the stream stops and resumes next run.
-    max_rate_limit_wait: float = 900.0
+    max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
     secondary_rate_wait: float = 60.0
     #: GitHub's etiquette asks for a pause between requests; tests set it to 0.
     seconds_between_requests: float = 0.25

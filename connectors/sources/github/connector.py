@@ -31,8 +31,9 @@ from typing import Any
 
 from connectors.core import clock
 from connectors.core.batch import Batch, SavedState, Watermark, each_stream, read_each
+from connectors.core.clock import utc
 from connectors.core.errors import RateLimitStop, SourceError
-from connectors.core.records import Activity, Identity, utc
+from connectors.core.records import Activity, Identity
 from connectors.sources.github.client import STAR_MEDIA_TYPE, GitHubClient
 
 log = logging.getLogger(__name__)

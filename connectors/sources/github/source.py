@@ -33,7 +33,6 @@ class GitHubSource(ApiSourceSettings):
     token_env: str = "GITHUB_TOKEN"
     backfill_days: int = Field(365, ge=1)
     store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
     profile_refresh_days: int = Field(30, ge=1)
     seconds_between_requests: float = Field(0.25, ge=0)
 
@@ -95,6 +94,10 @@ def check(settings: GitHubSource, secrets: Secrets) -> str:
 SOURCE = SourceDefinition(
     name="github",
     label="GitHub",
+    color="#0072B2",
+    # A noreply address stands for the login (a commit's author without a public email).
+    login_address=r"^(?:\d+\+)?([a-z0-9-]+)@users\.noreply\.github\.com$",
+    profile_link=r"github\.com/([A-Za-z0-9-]+)/?$",
     description="New GitHub issues, pull requests, comments, reviews, stars and profiles.",
     settings=GitHubSource,
     activity_types=(

@@ -30,6 +30,7 @@ from connectors.core.batch import Batch, Reject, SavedState, each_stream, read_e
 from connectors.core.errors import RateLimitStop, SourceError
 from connectors.core.records import Activity, Identity
 from connectors.core.retry import RetryPolicy
+from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "reddit"
@@ -61,7 +62,7 @@ class RedditSettings:
     oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
     timeout: int = 30
-    max_rate_limit_wait: float = 900.0
+    max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
     retries: int = 3
     backoff: float = 1.0
 

@@ -35,7 +35,6 @@ class RedditSource(ApiSourceSettings):
     reddit_url: str = "https://www.reddit.com"
     backfill_days: int = Field(365, ge=1)
     store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
 
     secret_key: ClassVar[str] = "client_secret_env"
     other_env_keys: ClassVar[tuple[str, ...]] = ("client_id_env",)
@@ -85,6 +84,8 @@ def check(settings: RedditSource, secrets: Secrets) -> str:
 SOURCE = SourceDefinition(
     name="reddit",
     label="Reddit",
+    color="#D55E00",
+    profile_link=r"reddit\.com/(?:u|user)/([\w-]+)",
     description="New subreddit posts and comments.",
     settings=RedditSource,
     activity_types=(

@@ -21,6 +21,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from connectors.core.source import ApiSourceSettings
+
 
 @dataclass(frozen=True)
 class SlackSettings:
@@ -30,7 +32,7 @@ class SlackSettings:
     base_url: str = "https://slack.com/api/"
     timeout: int = 30
     retries: int = 4
-    max_rate_limit_wait: float = 900.0
+    max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
     backoff: float = 1.0
 
 

@@ -28,7 +28,6 @@ class SlackSource(ApiSourceSettings):
     backfill_days: int = Field(365, ge=1)
     thread_lookback_days: int = Field(14, ge=0)
     store_bodies: bool = False
-    max_rate_limit_wait: float = Field(900, ge=0)
 
     _http = field_validator("base_url")(lambda cls, v: check_url(v))
 
@@ -78,6 +77,7 @@ def check(settings: SlackSource, secrets: Secrets) -> str:
 SOURCE = SourceDefinition(
     name="slack",
     label="Slack",
+    color="#CC79A7",
     description="New Slack messages, thread replies, channel joins and users.",
     settings=SlackSource,
     activity_types=(

@@ -74,6 +74,8 @@ def check(settings: StackExchangeSource, secrets: Secrets) -> str:
 SOURCE = SourceDefinition(
     name="stackexchange",
     label="Stack Overflow",
+    color="#E69F00",
+    profile_link=r"stackoverflow\.com/users/(\d+)",
     description="New questions, answers, accepted answers and comments in the tags.",
     settings=StackExchangeSource,
     activity_types=(
