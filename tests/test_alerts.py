@@ -286,3 +286,20 @@ def test_the_schedule_and_the_sensor_follow_the_delivery(tmp_path):
     defs = build_definitions(path)
     assert defs.resolve_schedule_def("alerts_schedule").default_status.value == "STOPPED"
     assert defs.resolve_sensor_def("alerts_after_publish").default_status.value == "RUNNING"
+
+
+def test_a_long_alert_list_is_split_into_sections_slack_takes():
+    """Slack refuses a section over 3,000 characters (slack_sdk's blocks check it): a
+    kind's lines go on in further sections, every line kept, in order."""
+    from datetime import date
+
+    from connectors.core.config import AlertSettings
+
+    titles = [f"item {i} " + "x" * 390 for i in range(15)]
+    found = [alerts.Alert("waiting", f"w{i}", title, title) for i, title in enumerate(titles)]
+    message = alerts.render(found, "Test community", date(2024, 2, 29), AlertSettings())
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert len(sections) > 1 and all(len(text) <= 3000 for text in sections)
+    lines = "\n".join(sections).split("\n")
+    assert lines[0].startswith("*Waiting for a first response")
+    assert lines[1:] == [f"• {title}" for title in titles]

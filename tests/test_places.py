@@ -174,3 +174,32 @@ def test_hostile_locations_are_unknown_places_on_the_page(synced, tmp_path, monk
     assert placed == placed_before - len(HOSTILE_LOCATIONS)
     for hostile in HOSTILE_LOCATIONS:
         assert hostile not in texts
+
+
+def test_a_time_zone_is_the_country_the_tz_database_names():
+    """zone.tab's country for a zone of its own, zone1970.tab's first (that of the most
+    populous city) for a shared one, and an old name as the zone it links to: Bangkok's
+    zone is Thailand, not the Vietnam its north shares it with."""
+    from connectors.core.places import from_timezone
+
+    expected = {
+        "Asia/Bangkok": "TH",
+        "Asia/Ho_Chi_Minh": "VN",
+        "Asia/Saigon": "VN",  # an old name, linked
+        "US/Eastern": "US",
+        "Asia/Calcutta": "IN",
+        "Europe/Zurich": "CH",
+        "Europe/Vaduz": "LI",  # a link with a country of its own in zone.tab
+        "Africa/Lagos": "NG",
+        "America/Argentina/Buenos_Aires": "AR",
+    }
+    assert {zone: from_timezone(zone).country_code for zone in expected} == expected
+    for zone in ("UTC", "Etc/GMT+3", "Factory", "Not/A_Zone", ""):
+        assert from_timezone(zone).country_code is None
+    # Every zone of a place on Earth has its country (only Etc/, UTC and the like none).
+    import zoneinfo
+
+    placeless = {
+        zone for zone in zoneinfo.available_timezones() if from_timezone(zone).country_code is None
+    }
+    assert all("/" not in z or z.startswith("Etc/") for z in placeless), sorted(placeless)

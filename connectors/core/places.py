@@ -9,8 +9,11 @@ why this library). A location is read from its last part backwards: a country by
 a common other name ("USA", "UK", "Deutschland") or an upper-case ISO code; "Austin,
 TX" is in the United States (a state's code after a city); "CA" on its own is Canada.
 Then a city by any of its names, in that country when one was found, else the most
-populous city of that name. Without a location, the time zone's country (that of the
-most populous city in it). Anything else is unknown: never guessed, never an error.
+populous city of that name. Without a location, the time zone's country, from the tz
+database's own tables (shipped by tzdata): zone.tab names the country a zone belongs to,
+zone1970.tab the country of the most populous city of a zone several countries share,
+and an old name ("US/Eastern", "Asia/Saigon") is read as the zone it links to. Anything
+else is unknown: never guessed, never an error.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import duckdb
 import pyarrow as pa
@@ -160,15 +164,27 @@ def _cities() -> dict[str, list[tuple[int, str, str]]]:
     return found
 
 
+def _tz_table(name: str) -> list[list[str]]:
+    """The rows of one of the tz database's tables (tab-separated, ``#`` comments)."""
+    text = resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
 @cache
 def _zones() -> dict[str, str]:
-    """time zone -> the country of its most populous city."""
-    best: dict[str, tuple[int, str]] = {}
-    for city in _gc().get_cities().values():
-        zone, people = city["timezone"], city["population"]
-        if zone and people > best.get(zone, (-1, ""))[0]:
-            best[zone] = (people, city["countrycode"])
-    return {zone: code for zone, (_, code) in best.items()}
+    """time zone -> its country: zone.tab's (the country a zone is listed for), else the
+    first of zone1970.tab's (a zone several countries share: that of its most populous
+    city), and an old name as the zone it links to (tzdata.zi's ``L target name``)."""
+    found: dict[str, str] = {}
+    for codes, _, zone, *_ in _tz_table("zone1970.tab"):
+        found[zone] = codes.split(",")[0]
+    for code, _, zone, *_ in _tz_table("zone.tab"):
+        found[zone] = code
+    for line in _tz_table("tzdata.zi"):
+        parts = line[0].split()
+        if parts[0] == "L" and len(parts) == 3 and parts[1] in found:
+            found.setdefault(parts[2], found[parts[1]])
+    return found
 
 
 def _countries_named(part: str, several: bool) -> list[str]:

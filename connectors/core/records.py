@@ -9,6 +9,7 @@ read exactly these columns, so a change here is a change of the contract.
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from functools import cache
@@ -74,6 +75,32 @@ def _types_of(source: str) -> tuple[str, ...]:
 
 IDENTITY_COLUMNS = [f.name for f in fields(Identity)]
 ACTIVITY_COLUMNS = [f.name for f in fields(Activity)]
+
+#: What the landing zone adds to every record: when it was fetched, and by which sync.
+BOOKKEEPING = (("fetched_at", "timestamp"), ("run_id", "text"))
+
+
+def _kind(annotation: Any) -> str:
+    """How a field is stored: ``timestamp``, ``boolean``, or ``text`` (``extra`` as JSON)."""
+    found = set(typing.get_args(annotation)) or {annotation}
+    if datetime in found:
+        return "timestamp"
+    return "boolean" if bool in found else "text"
+
+
+def _columns(record: type) -> tuple[tuple[str, str], ...]:
+    hints = typing.get_type_hints(record)
+    return (*((f.name, _kind(hints[f.name])) for f in fields(record)), *BOOKKEEPING)
+
+
+#: The record contract: each landed table's columns, in order, as (name, kind). The one
+#: definition: the landing zone's Parquet schemas (pipelines/storage/landing.py) and the
+#: models' typed reads (models/macros/landing.sql ``landing_columns``, handed the columns
+#: by the build, pipelines/build/settings.py) are derived from it.
+CONTRACT: dict[str, tuple[tuple[str, str], ...]] = {
+    "activities": _columns(Activity),
+    "identities": _columns(Identity),
+}
 
 
 def as_row(record: Identity | Activity) -> dict[str, Any]:

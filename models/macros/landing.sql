@@ -1,26 +1,20 @@
 {#
-  The columns of the landed files of one table, typed as the record contract
-  (connectors/core/records.py). Paths the models read are relative to the workspace's data
-  folder (storage.data_dir), which dbt's profile makes DuckDB's file_search_path: the SQL
-  is the same for every workspace.
+  The columns of the landed files of one table, typed as the record contract. Paths the
+  models read are relative to the workspace's data folder (storage.data_dir), which dbt's
+  profile makes DuckDB's file_search_path: the SQL is the same for every workspace.
 #}
 {% macro landing_columns(table) %}
-  {% if table == 'activities' %}
-    {{ return([
-      ('source', 'varchar'), ('activity_id', 'varchar'), ('type', 'varchar'),
-      ('occurred_at', 'timestamptz'), ('actor', 'varchar'), ('channel', 'varchar'),
-      ('url', 'varchar'), ('title', 'varchar'), ('thread_id', 'varchar'),
-      ('parent_id', 'varchar'), ('body', 'varchar'), ('extra', 'varchar'),
-      ('is_deleted', 'boolean'), ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
-  {% else %}
-    {{ return([
-      ('source', 'varchar'), ('source_user_id', 'varchar'), ('username', 'varchar'),
-      ('display_name', 'varchar'), ('email', 'varchar'), ('company', 'varchar'),
-      ('location', 'varchar'), ('timezone', 'varchar'), ('is_bot', 'boolean'), ('is_deleted', 'boolean'),
-      ('is_staff', 'boolean'),
-      ('profile_url', 'varchar'), ('avatar_url', 'varchar'), ('has_profile', 'boolean'), ('extra', 'varchar'),
-      ('fetched_at', 'timestamptz'), ('run_id', 'varchar')]) }}
-  {% endif %}
+  {#- The record contract (connectors/core/records.py CONTRACT), passed by the build. -#}
+  {{ return(passed_columns('landing_columns', table)) }}
+{% endmacro %}
+
+{# Columns the build passes as a setting, by table; a clear error when dbt runs alone. #}
+{% macro passed_columns(name, table) %}
+  {%- set columns = setting(name) -%}
+  {%- if execute and table not in columns -%}
+    {{ exceptions.raise_compiler_error(name ~ " has no " ~ table ~ ": run dbt through Acacia (acacia sync), which passes it.") }}
+  {%- endif -%}
+  {{ return(columns.get(table, [])) }}
 {% endmacro %}
 
 {#
@@ -28,12 +22,8 @@
   int_identities__resolved model (data/resolution/<table>.parquet) before the marts build.
 #}
 {% macro resolution_columns(table) %}
-  {#- From pipelines/build/identity_step.py SCHEMAS, passed by the pipeline (dbt_vars). -#}
-  {%- set columns = setting('resolution_columns') -%}
-  {%- if execute and table not in columns -%}
-    {{ exceptions.raise_compiler_error("resolution_columns has no " ~ table ~ ": run dbt through Acacia (acacia sync), which passes it.") }}
-  {%- endif -%}
-  {{ return(columns.get(table, [])) }}
+  {#- pipelines/identity/results.py SCHEMAS, passed by the build. -#}
+  {{ return(passed_columns('resolution_columns', table)) }}
 {% endmacro %}
 
 {% macro resolved(table) %}

@@ -69,6 +69,7 @@ def registry_vars(config: Any) -> dict[str, Any]:
         "thread_replies": sorted(k.name for k in kinds if k.thread == "replies"),
         "thread_items": sorted({k.item for k in kinds if k.item}),
         "resolution_columns": resolution_columns(),
+        "landing_columns": landing_columns(),
     }
 
 
@@ -79,7 +80,19 @@ DUCKDB_TYPES = {
     "double": "double",
     "int64": "bigint",
     "timestamp[s, tz=UTC]": "timestamptz",
+    "timestamp[us, tz=UTC]": "timestamptz",
 }
+
+
+def landing_columns() -> dict[str, list[tuple[str, str]]]:
+    """The columns of the landed tables, as the models read them (one definition: the
+    record contract, connectors/core/records.py CONTRACT, as the landing zone stores it)."""
+    from pipelines.storage.landing import SCHEMAS
+
+    return {
+        name: [(f.name, DUCKDB_TYPES[str(f.type)]) for f in schema]
+        for name, schema in SCHEMAS.items()
+    }
 
 
 def resolution_columns() -> dict[str, list[tuple[str, str]]]:

@@ -35,6 +35,8 @@ from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+
 from connectors.core import clock
 from connectors.core.config import AcaciaConfig, AlertSettings
 from connectors.core.text import slack as slack_text
@@ -208,9 +210,7 @@ def render(alerts: list[Alert], community: str, day: date, settings: AlertSettin
     """One message (Block Kit blocks and the plain-text fallback) with ``alerts``: a
     section per kind, at most LISTED alerts each (the rest counted)."""
     title = f"{community}: what needs you today ({day:%d %b %Y})"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
-    ]
+    blocks: list[Block] = [slack_post.header(title)]
     text = [title]
     for kind, heading in KINDS.items():
         mine = [alert for alert in alerts if alert.kind == kind]
@@ -222,24 +222,12 @@ def render(alerts: list[Alert], community: str, day: date, settings: AlertSettin
         if more > 0:
             lines.append(f"…and {more} more (see the dashboard)")
             plain.append(f"...and {more} more (see the dashboard)")
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{heading}*\n" + "\n".join(lines)},
-            }
-        )
+        blocks.extend(slack_post.sections(heading, lines))
         text.extend(["", heading, *plain])
     if settings.dashboard_url:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"<{settings.dashboard_url}|Open the dashboard>"}
-                ],
-            }
-        )
+        blocks.append(slack_post.context(f"<{settings.dashboard_url}|Open the dashboard>"))
         text.extend(["", f"Dashboard: {settings.dashboard_url}"])
-    return {"blocks": blocks, "text": "\n".join(text)}
+    return slack_post.message(blocks, "\n".join(text))
 
 
 class AlertRecord:
@@ -357,10 +345,9 @@ def alert(config: AcaciaConfig, text: str) -> bool:
             settings.token_env,
         )
         return False
-    message = {
-        "text": text,
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-    }
+    message = slack_post.message(
+        [SectionBlock(text=MarkdownTextObject(text=text[: slack_post.SECTION_TEXT]))], text
+    )
     try:
         slack_post.post_once(
             destination(settings),

@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from connectors.core import clock
 from connectors.core.config import AcaciaConfig, MonthlyUpdateSettings
 from connectors.core.figures import (
@@ -164,19 +166,14 @@ def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -
     """Block Kit blocks and the plain-text fallback of an update."""
     title = f"{community}: {f.month:%B %Y}"
     previous = f"{last_month(f.month):%B}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        {
-            "type": "section",
-            "fields": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"*{label}*\n{f.now[key]:,} "
-                    f"({_change(f.now[key], f.before[key], previous)})",
-                }
+    blocks: list[Block] = [
+        slack_post.header(title),
+        *slack_post.fields(
+            [
+                f"*{label}*\n{f.now[key]:,} ({_change(f.now[key], f.before[key], previous)})"
                 for key, label in HEADLINE
-            ],
-        },
+            ]
+        ),
     ]
     text = [title] + [
         f"{label}: {f.now[key]:,} ({_change(f.now[key], f.before[key], previous)})"
@@ -184,12 +181,7 @@ def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -
     ]
 
     def section(heading: str, lines: list[str]) -> None:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{heading}*\n" + "\n".join(lines)},
-            }
-        )
+        blocks.extend(slack_post.sections(heading, lines))
         text.extend(["", heading, *lines])
 
     if f.top_contributors:
@@ -238,8 +230,8 @@ def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -
         note = f"{note} <{settings.dashboard_url}|Open the dashboard>".strip()
         text.extend(["", f"Dashboard: {settings.dashboard_url}"])
     if note:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    return {"blocks": blocks, "text": "\n".join(text)}
+        blocks.append(slack_post.context(note))
+    return slack_post.message(blocks, "\n".join(text))
 
 
 def build(config: AcaciaConfig, month: date) -> dict:

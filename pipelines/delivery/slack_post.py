@@ -19,6 +19,63 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+#: Slack's limits, which slack_sdk's blocks check when a message is built: a header's
+#: text, a section's text, a section's fields, a message's blocks.
+HEADER_TEXT = 150
+SECTION_TEXT = 3000
+FIELDS = 10
+BLOCKS = 50
+
+
+def header(text: str) -> HeaderBlock:
+    """A message's title (cut to Slack's 150 characters)."""
+    return HeaderBlock(text=PlainTextObject(text=text[:HEADER_TEXT]))
+
+
+def sections(heading: str, lines: list[str]) -> list[SectionBlock]:
+    """``lines`` of mrkdwn under a bold ``heading``: one section, or as many as Slack's
+    3,000 characters a section need (a line longer than that is cut)."""
+    found: list[SectionBlock] = []
+    text = f"*{heading}*"
+    for line in lines:
+        line = line[: SECTION_TEXT - 1]
+        if len(text) + 1 + len(line) > SECTION_TEXT:
+            found.append(SectionBlock(text=MarkdownTextObject(text=text)))
+            text = line
+        else:
+            text = f"{text}\n{line}"
+    found.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    return found
+
+
+def fields(texts: list[str]) -> list[SectionBlock]:
+    """Short mrkdwn texts side by side, ten to a section (Slack's limit)."""
+    return [
+        SectionBlock(fields=[MarkdownTextObject(text=t) for t in texts[i : i + FIELDS]])
+        for i in range(0, len(texts), FIELDS)
+    ]
+
+
+def context(text: str) -> ContextBlock:
+    """A small grey line of mrkdwn under a message."""
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def message(blocks: list[Block], text: str) -> dict[str, Any]:
+    """A message: its blocks as Slack takes them (each checked against Slack's limits by
+    slack_sdk; past 50 blocks the rest is left to the plain ``text`` fallback) and the
+    fallback notifications and screen readers show."""
+    return {"blocks": [block.to_dict() for block in blocks[:BLOCKS]], "text": text}
+
 
 class PostError(Exception):
     """A message could not be posted; the text says why and what to do."""

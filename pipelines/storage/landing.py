@@ -35,51 +35,16 @@ import pyarrow.dataset as ds
 from connectors.core import clock
 from connectors.core.batch import Reject
 from connectors.core.folders import Folder
-from connectors.core.records import Activity, Identity, as_row
+from connectors.core.records import CONTRACT, Activity, Identity, as_row
 from connectors.core.redact import redact
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
+#: The Arrow type of each kind of the record contract.
+ARROW_TYPES = {"text": _TEXT, "timestamp": _TIME, "boolean": pa.bool_()}
+#: Each landed table's schema: the record contract (connectors/core/records.py CONTRACT).
 SCHEMAS = {
-    "activities": pa.schema(
-        [
-            ("source", _TEXT),
-            ("activity_id", _TEXT),
-            ("type", _TEXT),
-            ("occurred_at", _TIME),
-            ("actor", _TEXT),
-            ("channel", _TEXT),
-            ("url", _TEXT),
-            ("title", _TEXT),
-            ("thread_id", _TEXT),
-            ("parent_id", _TEXT),
-            ("body", _TEXT),
-            ("extra", _TEXT),
-            ("is_deleted", pa.bool_()),
-            ("fetched_at", _TIME),
-            ("run_id", _TEXT),
-        ]
-    ),
-    "identities": pa.schema(
-        [
-            ("source", _TEXT),
-            ("source_user_id", _TEXT),
-            ("username", _TEXT),
-            ("display_name", _TEXT),
-            ("email", _TEXT),
-            ("company", _TEXT),
-            ("location", _TEXT),
-            ("timezone", _TEXT),
-            ("is_bot", pa.bool_()),
-            ("is_deleted", pa.bool_()),
-            ("is_staff", pa.bool_()),
-            ("profile_url", _TEXT),
-            ("avatar_url", _TEXT),
-            ("has_profile", pa.bool_()),
-            ("extra", _TEXT),
-            ("fetched_at", _TIME),
-            ("run_id", _TEXT),
-        ]
-    ),
+    table: pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns])
+    for table, columns in CONTRACT.items()
 }
 
 
