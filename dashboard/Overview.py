@@ -20,9 +20,7 @@ METRICS = (
 
 
 def main() -> None:
-    p = page.setup("Overview")
-    if p is None:
-        return
+    p = page.current()
     f = p.filters
     st.caption(
         f"{page.window_caption(f)}, compared with the {f.days} days before. Accounts are "

@@ -225,7 +225,9 @@ def organization_trend(
     # The frame's names were made plain text (_as_text); the list's are made so here.
     organizations = [text.label(o) for o in organizations or sorted(weekly["organization"])]
     organizations = list(dict.fromkeys(organizations))
-    weeks = weeks if weeks is not None else sorted(weekly["week"].unique())
+    # Weeks as timestamps on both sides (the frame's may be dates): one kind of value.
+    weekly = weekly.assign(week=pd.to_datetime(weekly["week"]))
+    weeks = sorted(pd.to_datetime(weeks if weeks is not None else weekly["week"].unique()))
     grid = pd.MultiIndex.from_product([weeks, organizations], names=["week", "organization"])
     frame = (
         weekly.groupby(["week", "organization"])["points"]

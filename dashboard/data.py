@@ -52,7 +52,7 @@ def snapshot() -> Path | None:
 def as_of(snapshot_path: str) -> date:
     """The day the snapshot's marts end on (build_info): the dashboard's "today", so its
     windows are the marts' windows whatever day it is viewed on."""
-    cursor = _connection(snapshot_path).cursor()
+    cursor = connection(snapshot_path).cursor()
     try:
         return as_of_date(cursor)
     finally:
@@ -63,7 +63,7 @@ _connections: dict[str, duckdb.DuckDBPyConnection] = {}
 _connections_lock = threading.Lock()
 
 
-def _connection(snapshot_path: str) -> duckdb.DuckDBPyConnection:
+def connection(snapshot_path: str) -> duckdb.DuckDBPyConnection:
     """The shared read-only connection of a snapshot (the two latest stay open)."""
     with _connections_lock:
         if snapshot_path not in _connections:
@@ -78,7 +78,7 @@ def query(snapshot_path: str, sql: str, params: tuple = ()) -> pd.DataFrame:
     """Run one parameterized query on a snapshot (its own cursor, so sessions in other
     threads never share one). Tuples among the parameters are passed as lists
     (``?::varchar[]``)."""
-    cursor = _connection(snapshot_path).cursor()
+    cursor = connection(snapshot_path).cursor()
     try:
         return cursor.execute(sql, figures.as_parameters(params)).df()
     finally:

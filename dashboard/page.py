@@ -1,10 +1,13 @@
-"""What every page shares: the password gate, the sidebar filters (kept across pages),
-the data-freshness line, the before-the-first-sync message, and downloadable tables."""
+"""What every page shares, run once in the entry point (dashboard/app.py, :func:`main`)
+before the chosen page: the navigation, the password gate, the sidebar filters (kept
+across pages), the data-freshness line and the before-the-first-sync message. A page
+reads the result with :func:`current`. Also the pages' downloadable tables."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
@@ -42,36 +45,78 @@ class Page:
         return self.config.dashboard.public
 
 
-def setup(title: str, *, private_only: bool = False) -> Page | None:
-    """Start a page: config, password, filters, freshness. None when the page has
-    nothing to show (no data yet, not signed in, or private in public mode); the page
-    then simply returns."""
-    st.set_page_config(page_title=f"Acacia · {title}", page_icon="🌳", layout="wide")
+#: The dashboard's folder: the entry point, Overview.py and views/ (the other pages; not
+#: named pages/, which Streamlit would run as pages of their own, without the entry point).
+DASHBOARD = Path(__file__).resolve().parent
+#: The pages, in the sidebar's order: (file in dashboard/, title, private). A private page
+#: shows people by name and is hidden in public mode. A page's address is its file's name
+#: without the number (``/Members``), the Overview's the dashboard's own.
+PAGES = (
+    ("Overview.py", "Overview", False),
+    ("views/1_Members.py", "Members", False),
+    ("views/2_Organizations.py", "Organizations", False),
+    ("views/3_Engagement.py", "Engagement", False),
+    ("views/4_Responsiveness.py", "Responsiveness", False),
+    ("views/5_Channels_and_places.py", "Channels and places", False),
+    ("views/6_Suggestions.py", "Suggestions", True),
+    ("views/7_Health.py", "Health", False),
+    ("views/8_Events.py", "Events", False),
+)
+#: Where the entry point leaves the chosen page's context for this run.
+CONTEXT = "acacia_page_context"
+
+
+def main() -> None:
+    """The entry point's run: the page configuration, the password gate, the navigation,
+    then, when there is something to show, the title, the sidebar's filters, the
+    freshness line, and the chosen page (which reads them with :func:`current`)."""
+    st.set_page_config(page_title="Acacia", page_icon="🌳", layout="wide")
     for key in FILTER_KEYS:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    st.session_state.pop(CONTEXT, None)
     config = data.config()
-    if not _signed_in(config):
-        return None
+    signed_in = _signed_in(config)
+    chosen = st.navigation(
+        [
+            st.Page(DASHBOARD / file, title=title, default=file == "Overview.py")
+            for file, title, _ in PAGES
+        ],
+        position="sidebar" if signed_in else "hidden",
+    )
+    if not signed_in:
+        return
+    title = chosen.title
+    st.set_page_config(page_title=f"Acacia · {title}")
     st.title(title if title != "Overview" else text.markdown(config.community_name))
-    if private_only and config.dashboard.public:
+    if config.dashboard.public and any(t == title and private for _, t, private in PAGES):
         st.info(
             "This page shows people by name, so it is hidden in public mode "
             "(`dashboard: public: true` in acacia.yml)."
         )
-        return None
+        return
     snapshot = data.snapshot()
     if snapshot is None:
         st.info(
             "No data has been published yet. Run a first sync with `acacia sync` (or "
             "`make demo` for the sample community), then reload this page."
         )
-        return None
+        return
     path = str(snapshot)
     filters = _sidebar(path, config)
     freshness(path)
     team.applying(config)
-    return Page(path, filters, config)
+    st.session_state[CONTEXT] = Page(path, filters, config)
+    chosen.run()
+
+
+def current() -> Page:
+    """The context of the page being run: the snapshot, the filters, the configuration
+    (set by :func:`main` before it runs the page)."""
+    context = st.session_state.get(CONTEXT)
+    if context is None:
+        raise RuntimeError("A page of the dashboard runs from its entry point, dashboard/app.py.")
+    return context
 
 
 def _signed_in(config: AcaciaConfig) -> bool:

@@ -1,22 +1,27 @@
 """Serving the dashboard (``acacia dashboard``, the demo, the browser test and the page
-speed benchmark all start it this way).
+speed benchmark all start it this way): Streamlit's documented embedding, ``st.App``,
+over the entry point dashboard/app.py.
 
 Streamlit runs a page's code only when someone opens it, so the first visitor after a
 start used to pay for loading the dashboard's code, drawing the first figure and opening
 the published snapshot: the Overview's first visit took 4.9 s at ten million activities
 against about 2.2 s for the other pages' (tests/benchmarks/page_speed.py). Here the
-server's process does that before it serves (:func:`warm`), then runs Streamlit as
-``streamlit run`` would. Warming is best effort: a workspace with nothing published yet,
-or anything else that fails, is served all the same, and the page says what is wrong.
+server's start-up (``st.App``'s lifespan) does that before it serves (:func:`warm`).
+Warming is best effort: a workspace with nothing published yet, or anything else that
+fails, is served all the same, and the page says what is wrong.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-APP = Path(__file__).resolve().parent / "Overview.py"
+APP = Path(__file__).resolve().parent / "app.py"
 
 log = logging.getLogger("acacia.dashboard")
 
@@ -24,35 +29,13 @@ log = logging.getLogger("acacia.dashboard")
 def command(port: int, address: str = "127.0.0.1") -> list[str]:
     """The command that serves the dashboard on ``address:port`` (the configuration is
     named by $ACACIA_CONFIG)."""
-    return [
-        sys.executable,
-        "-m",
-        "dashboard.serve",
-        str(APP),
-        "--server.port",
-        str(port),
-        "--server.address",
-        address,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "viewer",
-    ]
+    return [sys.executable, "-m", "dashboard.serve", "--port", str(port), "--address", address]
 
 
 def warm() -> Path | None:
     """Load what every page loads, draw a figure, and open the published snapshot (the
     dashboard's shared connection, dashboard/data.py) and read its catalogue. Returns
     the snapshot opened, None when there is none or warming failed."""
-    # Loading the pages' code before Streamlit's runtime exists makes its caches say so
-    # ("No runtime found"): true, and nothing to act on.
-    import streamlit.runtime.caching.cache_data_api  # noqa: F401  (its logger exists now)
-
-    caching = logging.getLogger("streamlit.runtime.caching.cache_data_api")
-    level = caching.level
-    caching.setLevel(logging.ERROR)
     try:
         import plotly.graph_objects as go
 
@@ -64,7 +47,7 @@ def warm() -> Path | None:
         snapshot = current_snapshot(load_config().storage.serving())
         if snapshot is None:
             return None
-        cursor = data._connection(str(snapshot)).cursor()
+        cursor = data.connection(str(snapshot)).cursor()
         try:
             as_of_date(cursor)
             cursor.execute("select count(*) from duckdb_columns()").fetchall()
@@ -74,17 +57,32 @@ def warm() -> Path | None:
     except Exception as error:  # never a reason not to serve
         log.warning("The dashboard starts without warming up: %s", error)
         return None
-    finally:
-        caching.setLevel(level)
+
+
+@asynccontextmanager
+async def warming(app: Any) -> AsyncIterator[None]:
+    """``st.App``'s lifespan: warm before the first request is served."""
+    warm()
+    yield
 
 
 def main(arguments: list[str]) -> None:
-    """Warm, then ``streamlit run`` with ``arguments`` (the app and its options)."""
-    warm()
-    from streamlit.web import cli
+    """Serve the dashboard on ``--address:--port`` until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.serve")
+    parser.add_argument("--port", type=int, default=8501)
+    parser.add_argument("--address", default="127.0.0.1")
+    options = parser.parse_args(arguments)
+    import streamlit as st
 
-    sys.argv = ["streamlit", "run", *arguments]
-    cli.main(prog_name="streamlit")
+    st.App(APP, lifespan=warming).run(
+        config={
+            "server.port": options.port,
+            "server.address": options.address,
+            "server.headless": True,
+            "browser.gatherUsageStats": False,
+            "client.toolbarMode": "viewer",
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -35,6 +36,20 @@ os.environ["DAGSTER_TELEMETRY_DISABLED"] = "1"
 # The suite's clock (docs/clock.md): the instant the caller pinned with ACACIA_NOW (the
 # date matrix of tests/dates.py does), else this one. Set in the environment, so Dagster,
 # dbt, the dashboard and every subprocess of a test read the same instant.
+#: The dashboard's folder; its entry point, app.py, runs every page (dashboard/page.py).
+DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
+
+
+def dashboard_page(page: str | Path) -> Any:
+    """Streamlit's AppTest of the dashboard's entry point, set to open ``page`` (a page's
+    file in dashboard/, as the navigation lists it) at its first run."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    app.switch_page(str(Path(page).resolve().relative_to(DASHBOARD)))
+    return app
+
+
 SUITE_NOW = "2026-06-17T12:00:00Z"
 os.environ.setdefault(clock.NOW_ENV, SUITE_NOW)
 

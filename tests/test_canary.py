@@ -41,14 +41,14 @@ from sample.slack import FakeSlack
 from sample.slack_data import SlackData
 from sample.stackexchange import FakeStackExchange
 from sample.stackexchange_data import StackExchangeData
-from tests.conftest import MARKDOWN_ELEMENTS, small_community, write_config
+from tests.conftest import MARKDOWN_ELEMENTS, dashboard_page, small_community, write_config
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ACACIA = str(Path(sys.executable).parent / "acacia")
 DASHBOARD = REPO / "dashboard"
-PAGES = [DASHBOARD / "Overview.py", *sorted((DASHBOARD / "pages").glob("*.py"))]
+PAGES = [DASHBOARD / "Overview.py", *sorted((DASHBOARD / "views").glob("*.py"))]
 
 #: Canaries: distinctive, and with characters that URL-encoding changes.
 CANARY = "c4nary+{name}/Q9z="
@@ -270,7 +270,7 @@ def test_no_secret_escapes_whatever_fails(workspace, monkeypatch):
     for mode, config in (("private", workspace["path"]), ("public", public)):
         monkeypatch.setenv("ACACIA_CONFIG", str(config))
         for page in pages:
-            app = AppTest.from_file(str(page), default_timeout=60)
+            app = dashboard_page(page)
             app.session_state["signed_in"] = True
             app.run()
             assert not app.exception, app.exception

@@ -17,13 +17,18 @@ from streamlit.testing.v1 import AppTest
 from connectors.core import clock
 from connectors.core.registry import contribution_types
 from pipelines.storage.snapshot import current_snapshot
-from tests.conftest import community_activities, deleted_members, members_by_identity
+from tests.conftest import (
+    community_activities,
+    dashboard_page,
+    deleted_members,
+    members_by_identity,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 PAGE = str(DASHBOARD / "Overview.py")
-PAGES = {path.stem.split("_", 1)[1]: str(path) for path in (DASHBOARD / "pages").glob("*.py")}
+PAGES = {path.stem.split("_", 1)[1]: str(path) for path in (DASHBOARD / "views").glob("*.py")}
 
 
 def render(
@@ -33,7 +38,7 @@ def render(
     query_params: dict | None = None,
 ) -> AppTest:
     monkeypatch.setenv("ACACIA_CONFIG", str(config_path))
-    app = AppTest.from_file(page, default_timeout=60)
+    app = dashboard_page(page)
     for key, value in (query_params or {}).items():
         app.query_params[key] = value
     app.run()
@@ -136,7 +141,7 @@ def test_the_window_and_source_filters_change_the_numbers(synced, monkeypatch):
     assert "compared with the 30 days before" in app.caption[1].value
 
     # The filters stay when moving to another page.
-    app.switch_page("pages/1_Members.py").run()
+    app.switch_page("views/1_Members.py").run()
     assert not app.exception, app.exception
     assert app.multiselect(key="filter_sources").value == ["slack"]
     assert app.selectbox(key="filter_window").value == "Last 30 days"
@@ -157,7 +162,7 @@ def test_changing_filters_and_pages_logs_no_streamlit_warning(synced, monkeypatc
         app.toggle(key="filter_bots").set_value(True).run()
         app.toggle(key="filter_staff").set_value(False).run()
         app.selectbox(key="filter_window").select("A date range").run()
-        for page in ("pages/1_Members.py", "Overview.py", "pages/3_Engagement.py"):
+        for page in ("views/1_Members.py", "Overview.py", "views/3_Engagement.py"):
             app.switch_page(page).run()
             assert not app.exception, app.exception
     assert [r.getMessage() for r in caplog.records if r.name == policies.__name__] == []

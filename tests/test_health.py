@@ -11,9 +11,9 @@ import pytest
 from connectors.core import clock
 from connectors.core.registry import contribution_types
 from pipelines.storage.snapshot import current_snapshot
-from tests.conftest import community_activities, members_by_identity
+from tests.conftest import community_activities, dashboard_page, members_by_identity
 
-PAGES = Path(__file__).resolve().parents[1] / "dashboard" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "dashboard" / "views"
 DEFINITIONS = (
     "https://chaoss.community/kb/metric-contributor-absence-factor/",
     "https://chaoss.community/kb/metric-elephant-factor/",
@@ -134,10 +134,9 @@ def test_contributor_absence_and_elephant_factors(synced):
 
 
 def test_the_health_page_shows_the_factors_and_the_share_outside_the_staff(synced, monkeypatch):
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("ACACIA_CONFIG", str(synced["config"].path))
-    app = AppTest.from_file(str(PAGES / "7_Health.py"), default_timeout=60)
+    app = dashboard_page(PAGES / "7_Health.py")
     app.run()
     assert not app.exception, app.exception
     shown = {m.label: m for m in app.metric}

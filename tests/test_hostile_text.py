@@ -38,6 +38,7 @@ from tests.conftest import (
     MARKDOWN_ELEMENTS,
     SLACK_TOKEN,
     TOKEN,
+    dashboard_page,
     small_community,
     write_config,
 )
@@ -45,7 +46,7 @@ from tests.conftest import (
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
-PAGES = [DASHBOARD / "Overview.py", *sorted((DASHBOARD / "pages").glob("*.py"))]
+PAGES = [DASHBOARD / "Overview.py", *sorted((DASHBOARD / "views").glob("*.py"))]
 
 LINK = "[Log in again](https://evil.example/login)"
 IMAGE = "![x](https://evil.example/pixel.png)"
@@ -139,7 +140,7 @@ def charts(app: AppTest) -> list[str]:
 
 def render(hostile: dict, monkeypatch, page: Path, **params: str) -> AppTest:
     monkeypatch.setenv("ACACIA_CONFIG", str(hostile["path"]))
-    app = AppTest.from_file(str(page), default_timeout=60)
+    app = dashboard_page(page)
     for key, value in params.items():
         app.query_params[key] = value
     app.run()

@@ -104,21 +104,19 @@ def test_hostile_locations_are_unknown_places_on_the_page(synced, tmp_path, monk
     the Channels and places page; the text itself shows nowhere on it."""
     from datetime import timedelta
 
-    from streamlit.testing.v1 import AppTest
-
     from connectors.core.config import load_config
     from pipelines.orchestration.execute import run_job
     from pipelines.storage.landing import LandingZone
-    from tests.conftest import copy_workspace
+    from tests.conftest import copy_workspace, dashboard_page
 
     path = copy_workspace(synced, tmp_path)
     config = load_config(path)
-    page = str(Path(__file__).resolve().parents[1] / "dashboard/pages/5_Channels_and_places.py")
+    page = str(Path(__file__).resolve().parents[1] / "dashboard/views/5_Channels_and_places.py")
 
     def shown() -> tuple[int, int, str]:
         """Members placed in a region, members unknown, and every text of the page."""
         monkeypatch.setenv("ACACIA_CONFIG", str(path))
-        app = AppTest.from_file(page, default_timeout=60).run()
+        app = dashboard_page(page).run()
         assert not app.exception, app.exception
         regions = next(t.value for t in app.dataframe if "Region" in t.value.columns)
         unknown = [c.value for c in app.caption if c.value.startswith("Not counted above")]

@@ -11,12 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 
 from connectors.core.config import load_config
 from pipelines.storage.snapshot import current_snapshot
 from pipelines.storage.team_store import TeamStore, store_path
-from tests.conftest import MARKDOWN_ELEMENTS, copy_workspace
+from tests.conftest import MARKDOWN_ELEMENTS, copy_workspace, dashboard_page
 from tests.test_dashboard import PAGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -24,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 def open_page(config: Path, monkeypatch, page: str, author: str | None = "Ada", **params):
     monkeypatch.setenv("ACACIA_CONFIG", str(config))
-    app = AppTest.from_file(PAGES[page], default_timeout=60)
+    app = dashboard_page(PAGES[page])
     for key, value in params.items():
         app.query_params[key] = value
     if author:

@@ -64,7 +64,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
         try:
             # The run's attempts are one sync: the report counts them all.
             report = sync_source(
-                config, source, secrets, progress=context.log.info, sync_id=context.run_id
+                config, source, secrets, progress=context.log.info, sync_id=context.run.run_id
             )
         except Exception as error:
             if not last_attempt:

@@ -83,9 +83,7 @@ def automatic(p: page.Page, who: str | None) -> None:
 
 
 def main() -> None:
-    p = page.setup("Suggestions", private_only=True)
-    if p is None:
-        return
+    p = page.current()
     threshold = p.config.identity.auto_merge_confidence
     st.caption(
         f"Accounts with evidence of being one person at or above {threshold:.0f}% "

@@ -11,9 +11,7 @@ BUSY_CITY, CITIES = 3, 15
 
 
 def main() -> None:
-    p = page.setup("Channels and places")
-    if p is None:
-        return
+    p = page.current()
     f = p.filters
     st.caption(
         f"{page.window_caption(f)}. A place is a repository (GitHub), a channel (Slack), a "

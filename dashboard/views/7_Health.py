@@ -31,9 +31,7 @@ def count_delta(now: float | None, before: float | None) -> str | None:
 
 
 def main() -> None:
-    p = page.setup("Health")
-    if p is None:
-        return
+    p = page.current()
     windows = data.health(p.path)
     latest, previous = windows.iloc[-1], windows.iloc[-2]
     start, end = latest["window_start"], latest["window_end"]

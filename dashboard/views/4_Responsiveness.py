@@ -8,9 +8,7 @@ from dashboard import charts, data, page
 
 
 def main() -> None:
-    p = page.setup("Responsiveness")
-    if p is None:
-        return
+    p = page.current()
     f = p.filters
     st.caption(
         "Time to first response (CHAOSS): from an issue, PR, forum topic, Stack Overflow "

@@ -83,9 +83,7 @@ def organization_page(p: page.Page, organization: str) -> None:
 
 
 def main() -> None:
-    p = page.setup("Organizations")
-    if p is None:
-        return
+    p = page.current()
     organization = st.query_params.get("organization")
     if organization:
         organization_page(p, organization)

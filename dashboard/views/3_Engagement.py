@@ -44,9 +44,7 @@ NONE = "No follow-up yet"
 
 
 def main() -> None:
-    p = page.setup("Engagement")
-    if p is None:
-        return
+    p = page.current()
     s = p.config.scoring
     st.caption(
         f"Levels are computed over the last {s.level_window_days} days (as of the last "

@@ -199,9 +199,7 @@ def team_section(p: page.Page, member_id: str) -> None:
 
 
 def main() -> None:
-    p = page.setup("Members")
-    if p is None:
-        return
+    p = page.current()
     member_id = st.query_params.get("member")
     if member_id and not p.public:
         member_page(p, member_id)

@@ -272,9 +272,7 @@ def people(p: page.Page, found: dict) -> None:
 
 
 def main() -> None:
-    p = page.setup("Events")
-    if p is None:
-        return
+    p = page.current()
     event_id = st.query_params.get("event")
     if event_id:
         event_page(p, event_id)
