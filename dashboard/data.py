@@ -229,8 +229,8 @@ def new_and_returning(snapshot_path: str, f: Filters) -> pd.DataFrame:
             where {where}
         ),
         first_weeks as (
-            select member_id, {period_sql("first_seen_at", "week")} as first_week
-            from members where cast(first_seen_at as date) >= ? and not is_deleted
+            select member_id, {period_sql("joined_on", "week")} as first_week
+            from members where joined_on >= ?
         )
         select w.week,
                count(*) filter (where f.first_week = w.week) as new_members,

@@ -13,8 +13,9 @@ tests/test_dashboard.py::test_precomputed_figures_equal_counting_the_activities.
 Definitions shared by every page and the update:
 
 - *active member*: a member with an activity in the window (bots only when asked for);
-- *new member*: an active member whose first activity ever (``members.first_seen_at``)
-  is in the window; a deleted account is never new (there is nobody to welcome);
+- *new member*: an active member whose ``members.joined_on`` (the day of their first
+  activity ever; none for a deleted account, nobody to welcome) is in the window: the
+  members mart defines it once, for the marts, these figures and the dashboard;
 - *first contribution*: ``members.first_contribution_date`` in the window;
 - *points*: activities times their type's weight (acacia.yml ``scoring.weights``).
 
@@ -199,8 +200,7 @@ def headline(read: Read, f: Filters) -> dict[str, int]:
         )
         select count(*) as active_members,
                count(*) filter (where member_id in (
-                   select member_id from members
-                   where cast(first_seen_at as date) >= ? and not is_deleted
+                   select member_id from members where joined_on >= ?
                )) as new_members,
                coalesce(sum(contributions), 0) as contributions,
                count(*) filter (where contributions > 0) as contributors,
@@ -289,7 +289,7 @@ def firsts(read: Read, f: Filters, first: str, limit: int) -> tuple[list[str], i
     ``contribution``: their first contribution) falls in the window, by that day then
     name, the first ``limit`` of them; and how many there are. Deleted accounts aside."""
     column = {
-        "activity": "cast(m.first_seen_at as date)",
+        "activity": "m.joined_on",
         "contribution": "m.first_contribution_date",
     }[first]
     where, params = f.member_where("m")

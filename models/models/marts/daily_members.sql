@@ -29,12 +29,12 @@ per_day as (
     group by activity_date
 ),
 
--- New: the members mart's first day (one definition of a new member; a deleted account
--- is never new).
+-- New: the members mart's joined_on (one definition of a new member; a deleted account
+-- has none).
 new_per_day as (
-    select cast(first_seen_at as date) as activity_date, count(*) as new_members
+    select joined_on as activity_date, count(*) as new_members
     from {{ ref('members') }}
-    where not is_bot and not is_deleted
+    where not is_bot and joined_on is not null
     group by 1
 )
 

@@ -10,8 +10,6 @@ with activities as (
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 
--- First activity and first contribution: the members mart's (one definition of "new",
--- shared with the Overview, the weekly charts and the monthly update).
 per_member as (
     select
         member_id,
@@ -50,46 +48,53 @@ returners as (
     from gaps
     where {{ in_window('activity_date', w) }}
         and days_since_previous >= {{ s['returning_gap_days'] }}
+),
+
+-- Each cohort rule once: new and first contribution from the members mart's joined_on
+-- and first_contribution_date (the definitions every figure of newcomers reads), at risk
+-- from the levels and the silence.
+flagged as (
+    select
+        p.member_id,
+        m.display_name,
+        m.organization,
+        -- The members' own filter columns, so the dashboard filters without a join.
+        m.sources,
+        m.is_bot,
+        m.is_staff,
+        m.is_staff_organization,
+        s.engagement_level,
+        s.previous_level,
+        cast(m.first_seen_at as date) as first_activity_date,
+        m.first_contribution_date,
+        p.last_activity_date,
+        coalesce({{ in_window('m.joined_on', w) }}, false) as is_new,
+        coalesce({{ in_window('m.first_contribution_date', w) }}, false) as is_first_contribution,
+        r.member_id is not null as is_returning,
+        (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
+            or s.previous_level in ('Core', 'Contributor'))
+            and p.last_activity_date <= {{ as_of_date() }} - {{ s['at_risk_days'] }}
+            as is_at_risk,
+        not {{ in_window('p.last_activity_date', w) }} as is_inactive
+    from per_member as p
+    join {{ ref('members') }} as m using (member_id)
+    left join {{ ref('member_scores') }} as s using (member_id)
+    left join returners as r using (member_id)
+    where not m.is_bot and not m.is_deleted  -- a deleted account is nobody to welcome or reach
 )
 
 select
-    p.member_id,
-    m.display_name,
-    m.organization,
-    -- The members' own filter columns, so the dashboard filters without a join.
-    m.sources,
-    m.is_bot,
-    m.is_staff,
-    m.is_staff_organization,
-    s.engagement_level,
-    s.previous_level,
-    cast(m.first_seen_at as date) as first_activity_date,
-    m.first_contribution_date,
-    p.last_activity_date,
-    {{ in_window('cast(m.first_seen_at as date)', w) }} as is_new,
-    coalesce({{ in_window('m.first_contribution_date', w) }}, false) as is_first_contribution,
-    r.member_id is not null as is_returning,
-    (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
-        or s.previous_level in ('Core', 'Contributor'))
-        and p.last_activity_date <= {{ as_of_date() }} - {{ s['at_risk_days'] }}
-        as is_at_risk,
-    not {{ in_window('p.last_activity_date', w) }} as is_inactive,
+    *,
+    -- The one cohort a member is listed under: the first of its flags, in this order.
     case
-        when {{ in_window('cast(m.first_seen_at as date)', w) }} then 'new'
-        when {{ in_window('m.first_contribution_date', w) }} then 'first contribution'
-        when r.member_id is not null then 'returning'
-        when (coalesce(s.engagement_level, s.previous_level) in ('Core', 'Contributor')
-              or s.previous_level in ('Core', 'Contributor'))
-            and p.last_activity_date <= {{ as_of_date() }} - {{ s['at_risk_days'] }}
-            then 'at risk'
-        when not {{ in_window('p.last_activity_date', w) }} then 'inactive'
+        when is_new then 'new'
+        when is_first_contribution then 'first contribution'
+        when is_returning then 'returning'
+        when is_at_risk then 'at risk'
+        when is_inactive then 'inactive'
         else 'active'
     end as cohort
-from per_member as p
-join {{ ref('members') }} as m using (member_id)
-left join {{ ref('member_scores') }} as s using (member_id)
-left join returners as r using (member_id)
-where not m.is_bot and not m.is_deleted  -- a deleted account is nobody to welcome or reach
+from flagged
 -- Stored by member: a member's page finds its rows in a block or two (DuckDB's min/max
 -- per block of rows) instead of reading them all.
 order by member_id

@@ -92,6 +92,9 @@ select
     p.profile_url,
     p.avatar_url,
     s.first_seen_at,
+    -- The one definition of a new member: the day of their first activity ever. A
+    -- deleted account is never new (there is nobody to welcome), so it has none.
+    case when not p.is_deleted then cast(s.first_seen_at as date) end as joined_on,
     s.first_contribution_date,
     s.last_seen_at,
     coalesce(s.activity_count, 0) as activity_count,

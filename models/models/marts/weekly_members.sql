@@ -38,9 +38,8 @@ select
     w.week,
     {{ staff_included }} as staff_included,
     count(*) as active_members,
-    -- A deleted account counts as active, never as new: there is nobody to welcome.
-    count(*) filter (where cast(m.first_seen_at as date) >= w.week and not m.is_deleted)
-        as new_members
+    -- New: the members mart's joined_on (one definition; a deleted account has none).
+    count(*) filter (where m.joined_on >= w.week) as new_members
 from member_weeks as w
 join {{ ref('members') }} as m using (member_id)
 {%- if not staff_included %}

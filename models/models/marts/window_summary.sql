@@ -18,8 +18,8 @@
 with humans as (
     select
         d.member_id, d.activity_date, d.category, d.activities, d.is_staff,
-        -- A deleted account counts as active, never as new: there is nobody to welcome.
-        case when not m.is_deleted then cast(m.first_seen_at as date) end as first_day,
+        -- New: the members mart's joined_on (one definition; a deleted account has none).
+        m.joined_on as first_day,
         {{ date_diff('day', 'd.activity_date', as_of_date()) }} as age
     from {{ member_days() }} as d
     join {{ ref('members') }} as m using (member_id)
