@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, page, vocabulary
+from connectors.core import figures
+from dashboard import charts, page, vocabulary
 
 METRICS = (
     ("active_members", "Active members", "People with at least one activity in the window."),
@@ -29,7 +30,7 @@ def main() -> None:
         "platforms (never on a common name alone; see Suggestions)."
         + ("" if f.include_bots else " Bots are left out.")
     )
-    now, before = data.headline(p.path, f), data.headline(p.path, f.previous())
+    now, before = figures.headline(p.read, f), figures.headline(p.read, f.previous())
     for column, (key, label, help_text) in zip(st.columns(len(METRICS)), METRICS, strict=True):
         change = page.delta(now[key], before[key])
         steady = change == page.NO_CHANGE  # grey and without an arrow, not a green "+0%"
@@ -46,17 +47,17 @@ def main() -> None:
     grain = st.radio(
         "Trend by", ["day", "week"], index=["day", "week"].index(grain), horizontal=True
     )
-    trend = data.trend(p.path, f, grain, "source")
+    trend = figures.trend(p.read, f, grain, "source")
     if trend.empty:
         st.info("No activity in this window with these filters.")
         return
     span = (f.start, f.end)
     st.plotly_chart(charts.trend_by_source(trend, grain, span), width="stretch")
     st.plotly_chart(
-        charts.new_and_returning(data.new_and_returning(p.path, f), span), width="stretch"
+        charts.new_and_returning(figures.new_and_returning(p.read, f), span), width="stretch"
     )
     st.subheader("Activities by type")
-    by_type = data.trend(p.path, f, "week", "activity_type").rename(columns={"period": "week"})
+    by_type = figures.trend(p.read, f, "week", "activity_type").rename(columns={"period": "week"})
     families = [
         name
         for name in vocabulary.family_colors()

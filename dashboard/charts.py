@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from connectors.core import text
-from dashboard import data, vocabulary
+from connectors.core import figures, text
+from dashboard import vocabulary
 
 # The names and colours live in dashboard/vocabulary.py (one place for every page).
 LEVEL_COLORS = vocabulary.LEVEL_COLORS
@@ -64,7 +64,7 @@ def mark_partial(figure: go.Figure, span: tuple | None, grain: str = "week") -> 
     for trace in figure.data:
         for x in trace.x if trace.x is not None else ():
             day = pd.Timestamp(x).date()
-            days = data.period_days(day, "week", start, end)
+            days = figures.period_days(day, "week", start, end)
             if days < 7:
                 short[day] = days
         if isinstance(trace, go.Bar) and trace.x is not None:

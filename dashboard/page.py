@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from connectors.core import clock, text
+from connectors.core import clock, figures, text
 from connectors.core.config import AcaciaConfig
 from dashboard import data, gate, team, vocabulary
 
@@ -43,6 +43,12 @@ class Page:
     @property
     def public(self) -> bool:
         return self.config.dashboard.public
+
+    @property
+    def read(self) -> figures.Read:
+        """The snapshot's reader for the figures (connectors/core/figures.py), cached like
+        every query of the dashboard."""
+        return data.reader(self.path)
 
 
 #: The dashboard's folder: the entry point, Overview.py and views/ (the other pages; not
@@ -531,10 +537,13 @@ def share_delta(now: float | None, before: float | None) -> str | None:
 
 
 def response_metrics(path: str, f: data.Filters, columns: list) -> None:
-    """The response headline (data.response_headline) of the window ``f`` against the
+    """The response headline (figures.response_headline) of the window ``f`` against the
     one before, in ``columns``: items opened, the median wait for a first response and
     the share answered within a day."""
-    now, before = data.response_headline(path, f), data.response_headline(path, f.previous())
+    now, before = (
+        figures.response_headline(data.reader(path), f),
+        figures.response_headline(data.reader(path), f.previous()),
+    )
     items, wait, share = columns
     items.metric(
         "Items opened",

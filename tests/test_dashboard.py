@@ -14,7 +14,7 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from connectors.core import clock
+from connectors.core import clock, figures
 from connectors.core.registry import contribution_types
 from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import (
@@ -263,10 +263,10 @@ def test_a_shorter_leaderboard_is_the_top_of_a_longer_one(synced):
     path = snapshot_of(synced)
     today = clock.today()
     for f in (data.Filters(*data.window(today, 90)), data.Filters(*data.window(today, 30))):
-        full = data.leaderboard(path, f, limit=100_000)
+        full = figures.leaderboard(data.reader(path), f, limit=100_000)
         assert full["points"].duplicated().any(), "no ties to check"
         for limit in (1, 2, 3, 5, 8, 13, 21, 34, 55, len(full) - 1):
-            short = data.leaderboard(path, f, limit=limit)
+            short = figures.leaderboard(data.reader(path), f, limit=limit)
             head = full.head(limit)
             assert short.astype(str).values.tolist() == head.astype(str).values.tolist()
 
@@ -573,20 +573,26 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
             slow = replace(fast, sources=sources)
             assert fast.plain and not slow.plain
             for f, g in ((fast, slow), (fast.previous(), slow.previous())):
-                assert data.headline(path, f) == data.headline(path, g)
+                assert figures.headline(data.reader(path), f) == figures.headline(
+                    data.reader(path), g
+                )
             # Trends: daily_activity (any staff, bot, source or type filter), and the
             # member-days (a tag or an organization: here every member, as a tag would).
             everyone = replace(fast, members=members)
             for grain, by in (("day", "source"), ("week", "activity_type"), ("week", "category")):
-                a = data.trend(path, fast, grain, by)
+                a = figures.trend(data.reader(path), fast, grain, by)
                 assert len(a) > 0
                 for other in (slow, everyone):
-                    b = data.trend(path, other, grain, by)
+                    b = figures.trend(data.reader(path), other, grain, by)
                     assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
-            a, b = data.new_and_returning(path, fast), data.new_and_returning(path, slow)
+            a, b = (
+                figures.new_and_returning(data.reader(path), fast),
+                figures.new_and_returning(data.reader(path), slow),
+            )
             assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
-            for figures in (data.leaderboard, data.channels, data.places):
-                a, b = figures(path, fast), figures(path, slow)
+            read = data.reader(path)
+            for figure in (figures.leaderboard, figures.channels, figures.places):
+                a, b = figure(read, fast), figure(read, slow)
                 assert len(a) > 0
                 assert a.astype(str).values.tolist() == b.astype(str).values.tolist()
         # The Engagement lists (cohort_lists), whole and cut short.
@@ -600,7 +606,8 @@ def test_precomputed_figures_equal_counting_the_activities(synced):
     # Staff left out is a different answer on the sample community (it has staff).
     window = data.window(today, 90)
     everyone, outside = (
-        data.headline(path, data.Filters(*window, include_staff=flag)) for flag in (True, False)
+        figures.headline(data.reader(path), data.Filters(*window, include_staff=flag))
+        for flag in (True, False)
     )
     assert outside["activities"] < everyone["activities"]
     assert mart(synced, "select count(*) from window_summary")[0][0] == 16
@@ -634,8 +641,11 @@ def test_a_new_member_is_one_thing_on_every_page(synced):
         deleted_first_in_a_window |= bool(firsts & deleted)
         fast = data.Filters(start, end)
         for f in (fast, replace(fast, sources=sources)):
-            assert data.headline(path, f)["new_members"] == expected, (days, f.plain)
-            weekly = data.new_and_returning(path, f)
+            assert figures.headline(data.reader(path), f)["new_members"] == expected, (
+                days,
+                f.plain,
+            )
+            weekly = figures.new_and_returning(data.reader(path), f)
             assert int(weekly["new_members"].sum()) == expected, (days, f.plain)
         if days == synced["config"].scoring.level_window_days:
             newcomers = data.cohort(path, fast, "is_new")
@@ -823,7 +833,7 @@ def test_weeks_start_where_the_window_starts_and_short_weeks_are_marked(synced, 
         new = first >= f.start and period(first) == week and member not in deleted
         counts = expected.setdefault(week, [0, 0])
         counts[0 if new else 1] += 1
-    got = data.new_and_returning(path, f)
+    got = figures.new_and_returning(data.reader(path), f)
     assert {
         row.week.date() if hasattr(row.week, "date") else row.week: [
             row.new_members,
@@ -833,10 +843,10 @@ def test_weeks_start_where_the_window_starts_and_short_weeks_are_marked(synced, 
     } == expected
     assert min(expected) == f.start and f.start.weekday() != 0
 
-    weeks = data.trend(path, f, "week", "source")
+    weeks = figures.trend(data.reader(path), f, "week", "source")
     assert weeks["period"].min().date() == f.start
     figure = charts.new_and_returning(got, (f.start, f.end))
-    short = {w: data.period_days(w, "week", f.start, f.end) for w in expected}
+    short = {w: figures.period_days(w, "week", f.start, f.end) for w in expected}
     short = {w: n for w, n in short.items() if n < 7}
     assert f.start in short  # the first week, cut by the window's start
     for trace in figure.data:
@@ -854,7 +864,7 @@ def test_responsiveness_headline_against_the_window_before(synced, monkeypatch):
     today = clock.today()
     shown = {m.label: m for m in app.metric}
 
-    def figures(start, end):
+    def response_figures(start, end):
         hours = [
             h
             for (h,) in mart(
@@ -867,8 +877,8 @@ def test_responsiveness_headline_against_the_window_before(synced, monkeypatch):
         answered = [h for h in hours if h is not None]
         return len(hours), statistics.median(answered), sum(h <= 24 for h in answered) / len(hours)
 
-    items, median, share = figures(today - timedelta(days=89), today)
-    before = figures(today - timedelta(days=179), today - timedelta(days=90))
+    items, median, share = response_figures(today - timedelta(days=89), today)
+    before = response_figures(today - timedelta(days=179), today - timedelta(days=90))
     assert int(shown["Items opened"].value.replace(",", "")) == items
     assert shown["Median wait for a first response"].value == f"{median:,.1f} h"
     assert shown["Answered within a day"].value == f"{share:.0%}"
@@ -889,7 +899,7 @@ def test_a_link_opens_the_same_view(synced, monkeypatch):
     address = {k: [v] if isinstance(v, str) else v for k, v in app.query_params.items()}
     assert address["window"] == ["30"] and sorted(address["source"]) == ["github", "slack"]
     assert address["staff"] == ["0"] and "bots" not in address
-    figures = {m.label: m.value for m in app.metric}
+    shown = {m.label: m.value for m in app.metric}
 
     shared = render(
         synced["config"].path,
@@ -899,7 +909,7 @@ def test_a_link_opens_the_same_view(synced, monkeypatch):
     assert shared.selectbox(key="filter_window").value == "Last 30 days"
     assert sorted(shared.multiselect(key="filter_sources").value) == ["github", "slack"]
     assert shared.toggle(key="filter_staff").value is False
-    assert {m.label: m.value for m in shared.metric} == figures
+    assert {m.label: m.value for m in shared.metric} == shown
 
     # A date range, and values nobody offers.
     today = clock.today()

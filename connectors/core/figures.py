@@ -1,4 +1,8 @@
-"""The community's figures, each defined once, for the dashboard and the monthly update.
+"""The community's figures, each defined once, for the dashboard and the monthly update:
+the headline, the leaderboard, the trends, new and returning members, the organizations'
+points, the levels, response times, channels, places and health. The dashboard reads
+them through its cached reader (dashboard/data.py ``reader``), the update through a
+connection's; the dashboard writes no figure's SQL of its own.
 
 A figure is a mart filtered and summed. The marts precompute the figures of the
 standard windows (the last 30, 90, 180 and 365 days up to the build date) with the
@@ -335,4 +339,263 @@ def events_held(read: Read, start: date, end: date) -> pd.DataFrame:
         from events where event_date between ? and ?
         order by event_date desc, event""",
         (start, end),
+    )
+
+
+# ------------------------------------------------------------ the dashboard's figures
+
+
+def weeks(start: date, end: date) -> list[date]:
+    """The weeks of the window from ``start`` to ``end``, each by its first day in the
+    window: ``start`` itself, then the Mondays after it (see period_sql)."""
+    mondays = start - timedelta(days=start.weekday()) + timedelta(days=7)
+    return [start, *(mondays + timedelta(days=7 * i) for i in range((end - mondays).days // 7 + 1))]
+
+
+def period_sql(column: str, grain: str) -> str:
+    """SQL for the period of ``column`` (a date) in a window whose first day is the
+    next parameter: the day itself, or its week (Monday to Sunday) counted from the
+    window's first day, so the first week starts where the window starts."""
+    if grain == "day":
+        return f"{column}::date"
+    if grain == "week":
+        return f"greatest(date_trunc('week', {column})::date, ?::date)"
+    raise ValueError(f"no period {grain!r}")
+
+
+def period_days(period: date, grain: str, start: date, end: date) -> int:
+    """How many days of ``period`` (as period_sql names it) fall in the window: 7 for a
+    whole week, fewer for a week the window cuts short."""
+    if grain == "day":
+        return 1
+    monday = period - timedelta(days=period.weekday())
+    return (min(monday + timedelta(days=6), end) - max(period, start)).days + 1
+
+
+def trend(read: Read, f: Filters, grain: str, by: str) -> pd.DataFrame:
+    """Activities per day or week (``grain``) and ``by`` (source, activity_type or
+    category): daily_activity filtered and summed (it carries staff, bots, source and
+    type), or member_day_facts for an organization or a tag. One query either way."""
+    if grain not in ("day", "week") or by not in ("source", "activity_type", "category"):
+        raise ValueError(f"no trend by {grain!r} and {by!r}")
+    by_member = f.organizations or f.members is not None
+    where, params = f.where()
+    return read(
+        f"""
+        select {period_sql("a.activity_date", grain)} as period, a.{by} as {by},
+               sum(a.activities)::bigint as activities
+        from {FACTS if by_member else "daily_activity"} as a
+        where {where}
+        group by all order by 1, 2""",
+        ((f.start,) if grain == "week" else ()) + params,
+    )
+
+
+def new_and_returning(read: Read, f: Filters) -> pd.DataFrame:
+    """Per week of the window (the first one from the window's first day, see
+    period_sql): members active that week for the first time ever, and members seen
+    before."""
+    if f.plain and standard_window(read, f):
+        # Precomputed: whole weeks, and the first week of each standard window from its
+        # first day (weekly_members).
+        return read(
+            """
+            select week, new_members, active_members - new_members as returning_members
+            from weekly_members
+            where staff_included = ?
+              and (week = ? or (week > ? and isodow(week) = 1 and week <= ?))
+            order by week""",
+            (f.include_staff, f.start, f.start, f.end),
+        )
+    # A member active in a week is new when first seen that same week (within the
+    # window); only members first seen since the window started are looked up.
+    where, params = f.where()
+    return read(
+        f"""
+        with member_weeks as (
+            select distinct {period_sql("a.activity_date", "week")} as week, a.member_id
+            from {FACTS} as a
+            where {where}
+        ),
+        first_weeks as (
+            select member_id, {period_sql("joined_on", "week")} as first_week
+            from members where joined_on >= ?
+        )
+        select w.week,
+               count(*) filter (where f.first_week = w.week) as new_members,
+               count(*) filter (where f.first_week is distinct from w.week)
+                   as returning_members
+        from member_weeks as w left join first_weeks as f using (member_id)
+        group by 1 order by 1""",
+        (f.start, *params, f.start, f.start),
+    )
+
+
+def partner_ranking(read: Read, f: Filters) -> pd.DataFrame:
+    clauses, params = one_of("organization", f.organizations)
+    return read(
+        f"""
+        select rank, organization, round(score, 1) as score,
+               round(previous_score, 1) as previous_score, round(change, 1) as change,
+               active_members, contributors, contributions_90d, event_hosts,
+               points_by_source
+        from partner_ranking where {clauses} order by rank""",
+        params,
+    )
+
+
+def organization_trend(read: Read, f: Filters, organizations: list[str]):
+    """Weekly points of ``organizations`` over the window (weeks as period_sql counts
+    them; from the activities mart, so the sidebar's filters apply)."""
+    where, params = f.where()
+    return read(
+        f"""
+        select {period_sql("a.activity_date", "week")} as week, a.organization,
+               round(sum(a.points), 1) as points, count(distinct a.member_id) as members
+        from {FACTS} as a
+        where {where} and list_contains(?::varchar[], a.organization)
+        group by all order by 1, 2""",
+        (f.start, *params, tuple(organizations)),
+    )
+
+
+def organization_breakdown(read: Read, f: Filters, organization: str):
+    """An organization's activities and points by source and type in the window."""
+    where, params = f.where()
+    return read(
+        f"""
+        select a.source, a.activity_type, sum(a.activities)::bigint as activities,
+               round(sum(a.points), 1) as points, count(distinct a.member_id) as members
+        from {FACTS} as a
+        where {where} and a.organization = ?
+        group by all order by points desc, activities desc""",
+        (*params, organization),
+    )
+
+
+def level_funnel(read: Read, f: Filters) -> pd.DataFrame:
+    where, params = f.member_where("s")
+    return read(
+        f"""
+        select s.engagement_level as level, count(*) as members
+        from member_scores as s
+        where {where} and s.engagement_level is not null
+        group by 1""",
+        params,
+    )
+
+
+def level_movements(read: Read, f: Filters) -> pd.DataFrame:
+    """How many members moved from each level of the previous window to each level of
+    this one (inactive when they had none)."""
+    where, params = f.member_where("s")
+    return read(
+        f"""
+        select coalesce(s.previous_level, 'Inactive') as previous_level,
+               coalesce(s.engagement_level, 'Inactive') as level, count(*) as members
+        from member_scores as s
+        where {where}
+          and (s.engagement_level is not null or s.previous_level is not null)
+        group by all""",
+        params,
+    )
+
+
+def response_times(read: Read, f: Filters) -> pd.DataFrame:
+    """Median and 90th-percentile hours to first response per source and week opened
+    (the first week from the window's first day, see period_sql), of the items opened
+    in the window."""
+    sources, params = one_of("source", f.sources)
+    return read(
+        f"""
+        select source, {period_sql("opened_at", "week")} as week, count(*) as items,
+               count(first_response_at) as responded,
+               count(*) - count(first_response_at) as without_response,
+               round(quantile_cont(hours_to_first_response, 0.5), 1) as median_hours,
+               round(quantile_cont(hours_to_first_response, 0.9), 1) as p90_hours
+        from response_times
+        where cast(opened_at as date) between ? and ? and {sources}
+        group by all order by week, source""",
+        (f.start, f.start, f.end, *params),
+    )
+
+
+def response_headline(read: Read, f: Filters) -> dict[str, float | None]:
+    """Of the items opened in the window: how many, the median hours to a first
+    response (of those answered), and the share answered within a day (of all)."""
+    sources, params = one_of("source", f.sources)
+    row = read(
+        f"""
+        select count(*) as items,
+               quantile_cont(hours_to_first_response, 0.5) as median_hours,
+               count(*) filter (where hours_to_first_response <= 24)
+                   / nullif(count(*), 0) as within_a_day
+        from response_times
+        where cast(opened_at as date) between ? and ? and {sources}""",
+        (f.start, f.end, *params),
+    ).iloc[0]
+    return {key: None if pd.isna(row[key]) else float(row[key]) for key in row.index}
+
+
+def health(read: Read) -> pd.DataFrame:
+    """The health_factors mart, oldest window first: the CHAOSS contributor absence and
+    elephant factors and the share of contributions from outside the staff, per 90-day
+    window (the whole community: the sidebar's filters do not apply)."""
+    return read(
+        """
+        select windows_ago, window_start, window_end, contributions,
+               contributor_absence_factor, elephant_factor, outside_staff_share
+        from health_factors order by windows_ago desc""",
+    )
+
+
+def channels(read: Read, f: Filters, limit: int = 100) -> pd.DataFrame:
+    """Activity per place within each source: repository, Slack channel, forum
+    category, subreddit, tag or event."""
+    if f.plain and standard_window(read, f):
+        # Precomputed for the standard windows (the channel_windows mart).
+        return read(
+            """
+            select source, channel, activities, members, contributions
+            from channel_windows
+            where start_date = ? and end_date = ? and staff_included = ?
+            order by activities desc, source, channel limit ?""",
+            (f.start, f.end, f.include_staff, limit),
+        )
+    where, params = f.where()
+    return read(
+        f"""
+        select a.source, coalesce(a.channel, '(none)') as channel,
+               sum(a.activities)::bigint as activities,
+               count(distinct a.member_id) as members,
+               coalesce(sum(a.activities) filter (where a.category = 'contribution'), 0)::bigint
+                   as contributions
+        from {FACTS} as a where {where}
+        group by all order by activities desc, a.source, channel limit ?""",
+        (*params, limit),
+    )
+
+
+def places(read: Read, f: Filters) -> pd.DataFrame:
+    """Members active in the window by region, country and city (members.region,
+    country and city: connectors/core/places.py); null country or city where unknown."""
+    if f.plain and standard_window(read, f):
+        # Precomputed for the standard windows (the region_windows mart).
+        return read(
+            """
+            select region, country, city, members from region_windows
+            where start_date = ? and end_date = ? and staff_included = ?
+            order by members desc, region, country, city""",
+            (f.start, f.end, f.include_staff),
+        )
+    where, params = f.where()
+    return read(
+        f"""
+        with active as (
+            select distinct a.member_id from {FACTS} as a where {where}
+        )
+        select m.region, m.country, m.city, count(*) as members
+        from active join members as m using (member_id)
+        group by all order by members desc, region, country, city""",
+        params,
     )

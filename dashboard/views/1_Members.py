@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from connectors.core import text
+from connectors.core import figures, text
 from dashboard import charts, data, page, team
 from pipelines.storage.team_store import FOLLOW_UPS
 
@@ -18,7 +18,7 @@ def leaderboard(p: page.Page) -> None:
         f"{p.config.scoring.level_window_days} days (see README, Scores)."
     )
     search = "" if p.public else st.text_input("Search a name or username", key="member_search")
-    board = data.leaderboard(p.path, f, search)
+    board = figures.leaderboard(p.read, f, search)
     if board.empty:
         st.info("Nobody matches.")
         return
@@ -30,7 +30,7 @@ def leaderboard(p: page.Page) -> None:
     board["tags"] = team.tag_column(team.member_tags(p.config, p.path), board["member_id"])
     st.caption(
         f"The first {len(board):,} members by points"
-        if len(board) == data.LEADERBOARD_LENGTH
+        if len(board) == figures.LEADERBOARD_LENGTH
         else f"{len(board):,} members"
     )
     event = page.table(

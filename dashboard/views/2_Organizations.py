@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from connectors.core import text
+from connectors.core import figures, text
 from dashboard import charts, data, page, team
 
 
@@ -15,7 +15,7 @@ def ranking(p: page.Page) -> None:
         "the staff organization are left out; ties go to more active members, then the "
         "name (see README, Scores)."
     )
-    board = data.partner_ranking(p.path, p.filters)
+    board = figures.partner_ranking(p.read, p.filters)
     if board.empty:
         st.info("No organization has activity yet. Add organizations to organizations.yml.")
         return
@@ -26,9 +26,9 @@ def ranking(p: page.Page) -> None:
     ]
     page.table(board, "partner-ranking", public=p.public, noun="organizations")
     top = board["organization"].head(8).tolist()
-    trend = data.organization_trend(p.path, p.filters, top)
+    trend = figures.organization_trend(p.read, p.filters, top)
     if not trend.empty:
-        weeks = data.weeks(p.filters.start, p.filters.end)
+        weeks = figures.weeks(p.filters.start, p.filters.end)
         st.plotly_chart(
             charts.organization_trend(
                 trend, organizations=top, weeks=weeks, span=(p.filters.start, p.filters.end)
@@ -48,7 +48,7 @@ def organization_page(p: page.Page, organization: str) -> None:
     st.header(text.markdown(organization))  # from the URL: anyone can write one
     f = p.filters
     st.caption(page.window_caption(f))
-    breakdown = data.organization_breakdown(p.path, f, organization)
+    breakdown = figures.organization_breakdown(p.read, f, organization)
     if breakdown.empty:
         st.info("No activity of this organization in the window.")
         return
@@ -60,13 +60,13 @@ def organization_page(p: page.Page, organization: str) -> None:
     st.plotly_chart(
         charts.breakdown(breakdown, "Points by activity type and source"), width="stretch"
     )
-    trend = data.organization_trend(p.path, f, [organization])
+    trend = figures.organization_trend(p.read, f, [organization])
     st.plotly_chart(
         charts.organization_trend(
             trend,
             f"Weekly points of {organization}",
             organizations=[organization],
-            weeks=data.weeks(f.start, f.end),
+            weeks=figures.weeks(f.start, f.end),
             span=(f.start, f.end),
         ),
         width="stretch",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from connectors.core import figures
 from dashboard import charts, data, page, team, vocabulary
 from pipelines.storage.team_store import FOLLOW_UPS
 
@@ -54,8 +55,8 @@ def main() -> None:
         "sidebar's sources, organizations, bots and staff filters apply."
     )
     left, right = st.columns(2)
-    left.plotly_chart(charts.level_funnel(data.level_funnel(p.path, p.filters)), width="stretch")
-    movements = data.level_movements(p.path, p.filters)
+    left.plotly_chart(charts.level_funnel(figures.level_funnel(p.read, p.filters)), width="stretch")
+    movements = figures.level_movements(p.read, p.filters)
     if not movements.empty:
         right.plotly_chart(charts.level_movements(movements), width="stretch")
     tags: dict[str, set[str]] = {}

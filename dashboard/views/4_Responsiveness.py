@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from connectors.core import figures
 from dashboard import charts, data, page
 
 
@@ -17,7 +18,7 @@ def main() -> None:
         "before; the sidebar's sources apply."
     )
     page.response_metrics(p.path, f, st.columns(3))
-    weekly = data.response_times(p.path, f)
+    weekly = figures.response_times(p.read, f)
     if weekly.empty:
         st.info("Nothing was opened in this window.")
     else:

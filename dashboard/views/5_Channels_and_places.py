@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, page
+from connectors.core import figures
+from dashboard import charts, page
 
 #: The busiest cities shown: those with at least BUSY_CITY active members, CITIES at most.
 BUSY_CITY, CITIES = 3, 15
@@ -17,7 +18,7 @@ def main() -> None:
         f"{page.window_caption(f)}. A place is a repository (GitHub), a channel (Slack), a "
         "category (forum), a subreddit, a tag (Stack Overflow) or an event."
     )
-    places = data.channels(p.path, f)
+    places = figures.channels(p.read, f)
     if places.empty:
         st.info("No activity in this window with these filters.")
         return
@@ -30,7 +31,7 @@ def main() -> None:
         "country; read offline with GeoNames' places (see README, The dashboard). "
         "Useful for comparing local communities and planning meetups."
     )
-    found = data.places(p.path, f)
+    found = figures.places(p.read, f)
     unknown = int(found.loc[found["country"].isna(), "members"].sum())
     known = found.dropna(subset=["country"])
     if known.empty:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from connectors.core import figures
 from dashboard import charts, data, page
 
 CHAOSS = "https://chaoss.community/kb/metric-{}/"
@@ -32,7 +33,7 @@ def count_delta(now: float | None, before: float | None) -> str | None:
 
 def main() -> None:
     p = page.current()
-    windows = data.health(p.path)
+    windows = figures.health(p.read)
     latest, previous = windows.iloc[-1], windows.iloc[-2]
     start, end = latest["window_start"], latest["window_end"]
     st.caption(

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from connectors.core import clock
-from connectors.core.config import ConfigError, load_config
+from connectors.core.config import CONFIG_ENV, ConfigError, load_config
 from pipelines.cli import processes
 
 app = typer.Typer(
@@ -67,7 +67,7 @@ def _demo_config() -> Path | None:
     """The demo's configuration, when no other is named (no --config, no $ACACIA_CONFIG,
     no acacia.yml here) and `acacia demo` has written one: the commands a new user tries
     after the demo work on it without a flag. Said on stderr, so output stays clean."""
-    from connectors.core.config import CONFIG_ENV, DEFAULT_CONFIG
+    from connectors.core.config import DEFAULT_CONFIG
     from pipelines.cli.demo import DEMO_DIR
 
     demo = DEMO_DIR / DEFAULT_CONFIG
@@ -492,7 +492,7 @@ def serve_dashboard(config_path: Path, port: int, address: str = "127.0.0.1") ->
     from dashboard.serve import command  # imports nothing heavy
 
     typer.secho(f"Dashboard: http://localhost:{port}  (Ctrl-C to stop)", fg=typer.colors.GREEN)
-    env = {**os.environ, "ACACIA_CONFIG": str(config_path)}
+    env = {**os.environ, CONFIG_ENV: str(config_path)}
     processes.serve(command(port, address), env)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from connectors.core import figures
 from connectors.core.config import load_config
 from dashboard import data
 from pipelines.storage.snapshot import current_snapshot
@@ -32,9 +33,9 @@ def pages(path: str, f: data.Filters, config) -> dict[str, list[Callable[[], obj
         """An Engagement list, then its members' latest activity (the list's links)."""
         return data.latest_items(path, tuple(cohort["member_id"]))
 
-    board = data.leaderboard(path, f)
+    board = figures.leaderboard(data.reader(path), f)
     member_id = board["member_id"].iloc[0] if not board.empty else "none"
-    ranking = data.partner_ranking(path, f)
+    ranking = figures.partner_ranking(data.reader(path), f)
     top = ranking["organization"].head(8).tolist()
     return {
         "every page (filters, freshness)": [
@@ -43,13 +44,13 @@ def pages(path: str, f: data.Filters, config) -> dict[str, list[Callable[[], obj
             lambda: data.sync_status(path),
         ],
         "Overview": [
-            lambda: data.headline(path, f),
-            lambda: data.headline(path, f.previous()),
-            lambda: data.trend(path, f, "day", "source"),
-            lambda: data.new_and_returning(path, f),
-            lambda: data.trend(path, f, "week", "activity_type"),
+            lambda: figures.headline(data.reader(path), f),
+            lambda: figures.headline(data.reader(path), f.previous()),
+            lambda: figures.trend(data.reader(path), f, "day", "source"),
+            lambda: figures.new_and_returning(data.reader(path), f),
+            lambda: figures.trend(data.reader(path), f, "week", "activity_type"),
         ],
-        "Members (leaderboard)": [lambda: data.leaderboard(path, f)],
+        "Members (leaderboard)": [lambda: figures.leaderboard(data.reader(path), f)],
         "Members (a member)": [
             lambda: data.member(path, member_id),
             lambda: data.member_identities(path, member_id),
@@ -58,36 +59,36 @@ def pages(path: str, f: data.Filters, config) -> dict[str, list[Callable[[], obj
             lambda: data.timeline(path, member_id),
         ],
         "Organizations": [
-            lambda: data.partner_ranking(path, f),
-            lambda: data.organization_trend(path, f, top),
+            lambda: figures.partner_ranking(data.reader(path), f),
+            lambda: figures.organization_trend(data.reader(path), f, top),
         ],
         "Organizations (one)": [
-            lambda: data.organization_breakdown(path, f, top[0] if top else ""),
+            lambda: figures.organization_breakdown(data.reader(path), f, top[0] if top else ""),
             lambda: data.organization_members(path, f, top[0] if top else ""),
-            lambda: data.organization_trend(path, f, top[:1]),
+            lambda: figures.organization_trend(data.reader(path), f, top[:1]),
         ],
         "Engagement": [
-            lambda: data.level_funnel(path, f),
-            lambda: data.level_movements(path, f),
+            lambda: figures.level_funnel(data.reader(path), f),
+            lambda: figures.level_movements(data.reader(path), f),
             *(
                 (lambda flag=flag: latest(data.cohort(path, f, flag)))
                 for flag in ("is_new", "is_first_contribution", "is_at_risk", "is_returning")
             ),
         ],
         "Responsiveness": [
-            lambda: data.response_headline(path, f),
-            lambda: data.response_headline(path, f.previous()),
-            lambda: data.response_times(path, f),
+            lambda: figures.response_headline(data.reader(path), f),
+            lambda: figures.response_headline(data.reader(path), f.previous()),
+            lambda: figures.response_times(data.reader(path), f),
             lambda: data.unanswered(path, f),
         ],
         "Channels and places": [
-            lambda: data.channels(path, f),
-            lambda: data.places(path, f),
+            lambda: figures.channels(data.reader(path), f),
+            lambda: figures.places(data.reader(path), f),
         ],
         "Health": [
-            lambda: data.health(path),
-            lambda: data.response_headline(path, plain),
-            lambda: data.response_headline(path, plain.previous()),
+            lambda: figures.health(data.reader(path)),
+            lambda: figures.response_headline(data.reader(path), plain),
+            lambda: figures.response_headline(data.reader(path), plain.previous()),
         ],
         "Suggestions": [
             lambda: data.identity_suggestions(path),
