@@ -6,4 +6,8 @@ the chosen page (dashboard/page.py ``main``; the pages are Overview.py and views
 
 from dashboard import page
 
-page.main()
+# Streamlit runs this file as the main script. Loaded any other way (a process spawned
+# by multiprocessing re-loads its parent's main script as ``__mp_main__``), it does
+# nothing.
+if __name__ == "__main__":
+    page.main()
