@@ -31,8 +31,8 @@ MAX_BACKOFF = 60.0
 @dataclass(frozen=True)
 class RetryPolicy:
     source: str
-    retries: int = 3
-    backoff: float = 1.0
+    retries: int = ApiSourceSettings.default("request_retries")
+    backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
     max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
 
     def tries(self) -> range:

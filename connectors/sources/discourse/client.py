@@ -27,9 +27,9 @@ class DiscourseSettings:
     base_url: str
     api_key: str
     api_username: str = "system"
-    timeout: float = 30.0
-    retries: int = 4
-    backoff: float = 1.0
+    timeout: float = ApiSourceSettings.default("request_timeout_seconds")
+    retries: int = ApiSourceSettings.default("request_retries")
+    backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
     max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
 
 

@@ -38,9 +38,9 @@ class GitHubSettings:
     token: str
     base_url: str = "https://api.github.com"
     per_page: int = 100
-    timeout: int = 30
-    retries: int = 5
-    backoff_factor: float = 1.0
+    timeout: float = ApiSourceSettings.default("request_timeout_seconds")
+    retries: int = ApiSourceSettings.default("request_retries")
+    backoff_factor: float = ApiSourceSettings.default("retry_backoff_seconds")
     #: Longest wait for a rate-limit reset; past it the stream stops and resumes next run.
     max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
     secondary_rate_wait: float = 60.0

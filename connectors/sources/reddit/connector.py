@@ -61,10 +61,10 @@ class RedditSettings:
     user_agent: str = "acacia-community-analytics/0.1 (read-only)"
     oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
-    timeout: int = 30
+    timeout: float = ApiSourceSettings.default("request_timeout_seconds")
     max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
-    retries: int = 3
-    backoff: float = 1.0
+    retries: int = ApiSourceSettings.default("request_retries")
+    backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
 
 
 def make_reddit(settings: RedditSettings) -> praw.Reddit:

@@ -30,10 +30,10 @@ class SlackSettings:
 
     token: str
     base_url: str = "https://slack.com/api/"
-    timeout: int = 30
-    retries: int = 4
+    timeout: float = ApiSourceSettings.default("request_timeout_seconds")
+    retries: int = ApiSourceSettings.default("request_retries")
     max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
-    backoff: float = 1.0
+    backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
 
 
 class _BoundedRateLimitHandler(RateLimitErrorRetryHandler):

@@ -33,6 +33,7 @@ from connectors.core.batch import Batch, Reject, Watermark, each_stream, read_ea
 from connectors.core.errors import RateLimitStop, SourceError
 from connectors.core.records import Activity, Identity
 from connectors.core.retry import RetryPolicy
+from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "stackexchange"
@@ -96,9 +97,9 @@ class StackExchangeSettings:
     base_url: str = "https://api.stackexchange.com"
     max_pages: int = 25
     quota_reserve: int = 100
-    retries: int = 3
-    backoff: float = 2.0
-    timeout: float = 30.0
+    retries: int = ApiSourceSettings.default("request_retries")
+    backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
+    timeout: float = ApiSourceSettings.default("request_timeout_seconds")
 
 
 class StackExchangeConnector:
