@@ -238,3 +238,16 @@ def test_forgetting_a_member_merged_on_evidence_needs_a_confirmation(synced, tmp
     with duckdb.connect(str(current_snapshot(load_config(config).storage.serving()))) as con:
         left = {r[0] for r in con.execute("select identity_key from identities").fetchall()}
     assert key not in left and set(others) <= left
+
+
+def test_the_demo_without_the_sample_package_says_how_to_install_it(monkeypatch):
+    """The product never imports the sample community: the demo loads it by name, and
+    where it is missing (a wheel installed without the ``sample`` extra) says what to do
+    instead of a traceback."""
+
+    from pipelines.cli import demo
+
+    monkeypatch.setattr(demo, "SAMPLE", "acacia_sample_not_installed")
+    with pytest.raises(SystemExit) as stopped:
+        demo.start_fake_apis()
+    assert "make demo" in str(stopped.value) and "acacia[sample]" in str(stopped.value)
