@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from connectors.core import registry
+from connectors.core import clock, registry
 from connectors.core.config import AcaciaConfig
 from pipelines.identity import scope
 from pipelines.identity.organizations import (
@@ -385,7 +384,7 @@ def resolve_identities(
         folder,
         "team_tags",
         [
-            {"identity_key": k, "tag": t, "author": a, "tagged_at": datetime.fromisoformat(at)}
+            {"identity_key": k, "tag": t, "author": a, "tagged_at": clock.utc(at)}
             for k, t, a, at in TeamStore(store_path(config)).rows("tags")
         ],
     )

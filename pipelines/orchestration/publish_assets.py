@@ -1,6 +1,6 @@
 """The publish step: a read-only snapshot of the marts for the dashboard."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from dagster import (
@@ -87,7 +87,7 @@ def build_snapshot_checks() -> list[Any]:
         stale = {}
         for source in config.enabled_sources():
             last = (status.get(source) or {}).get("last_success_at")
-            if last is None or datetime.fromisoformat(last) < since:
+            if last is None or clock.utc(last) < since:
                 stale[source] = last or "never"
         return AssetCheckResult(
             passed=not stale,
