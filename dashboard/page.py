@@ -536,14 +536,11 @@ def share_delta(now: float | None, before: float | None) -> str | None:
     return f"{(now - before) * 100:+.0f} percentage points"
 
 
-def response_metrics(path: str, f: data.Filters, columns: list) -> None:
+def response_metrics(read: figures.Read, f: data.Filters, columns: list) -> None:
     """The response headline (figures.response_headline) of the window ``f`` against the
     one before, in ``columns``: items opened, the median wait for a first response and
     the share answered within a day."""
-    now, before = (
-        figures.response_headline(data.reader(path), f),
-        figures.response_headline(data.reader(path), f.previous()),
-    )
+    now, before = figures.response_headline(read, f), figures.response_headline(read, f.previous())
     items, wait, share = columns
     items.metric(
         "Items opened",

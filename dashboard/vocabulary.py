@@ -4,7 +4,7 @@ source and family (the same on every page, whatever the filters), and the header
 values of tables.
 
 Sources and activity types say how they read where they are declared
-(connectors/<source>/source.py: a source's ``label``, a type's ``label`` and
+(connectors/sources/<source>/source.py: a source's ``label``, a type's ``label`` and
 ``family``); this module adds the colours and the tables' words.
 """
 

@@ -55,7 +55,7 @@ class ConfigError(Exception):
 
 def _sources_model() -> type[BaseModel]:
     """The ``sources`` section: one optional key per registered source, with its own
-    settings model (connectors/<source>/source.py)."""
+    settings model (connectors/sources/<source>/source.py)."""
     fields: dict[str, Any] = {
         name: (definition.settings | None, None) for name, definition in registry.sources().items()
     }

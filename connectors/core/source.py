@@ -1,4 +1,5 @@
-"""What a source declares about itself, in its own package (``connectors/<name>/source.py``).
+"""What a source declares about itself, in its own package
+(``connectors/sources/<name>/source.py``).
 
 Each source package holds everything about its source: the connector, its settings
 model (the ``sources.<name>`` section of acacia.yml), its activity types with their

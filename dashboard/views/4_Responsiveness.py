@@ -17,7 +17,7 @@ def main() -> None:
         f"left out. Items opened {page.window_caption(f)}, compared with the {f.days} days "
         "before; the sidebar's sources apply."
     )
-    page.response_metrics(p.path, f, st.columns(3))
+    page.response_metrics(p.read, f, st.columns(3))
     weekly = figures.response_times(p.read, f)
     if weekly.empty:
         st.info("Nothing was opened in this window.")

@@ -77,7 +77,7 @@ def main() -> None:
     st.plotly_chart(charts.health_factors(windows), width="stretch")
 
     st.subheader("Time to first response")
-    page.response_metrics(p.path, data.Filters(*data.window(data.as_of(p.path), 90)), st.columns(3))
+    page.response_metrics(p.read, data.Filters(*data.window(data.as_of(p.path), 90)), st.columns(3))
     st.caption("Items opened in the last 90 days, against the 90 days before (see Responsiveness).")
     shown = windows.drop(columns="windows_ago").assign(
         outside_staff_share=(windows["outside_staff_share"] * 100).round(0)

@@ -34,6 +34,7 @@ from pipelines.identity.resolve import (
     identity_refs,
     join_automatic,
     link_identities,
+    sql_text,
 )
 from pipelines.identity.results import SCHEMAS
 from pipelines.identity.rules import load_organizations, team_rules
@@ -55,10 +56,6 @@ class ResolutionReport:
     affiliations: int
     suggested_organizations: int
     resolved_again: int  # accounts resolved this time (all of them, or the changed ones')
-
-
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def write_table(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
@@ -87,7 +84,7 @@ def copy_table(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
         folder,
         name,
         lambda tmp: con.execute(
-            f"copy (select {columns} from ({query})) to {_quote(tmp)} (format parquet)"
+            f"copy (select {columns} from ({query})) to {sql_text(tmp)} (format parquet)"
         ),
     )
 
@@ -98,7 +95,7 @@ def run_resolution(config: AcaciaConfig, warehouse: Path | None = None) -> Resol
     the int_identities__resolved model (:func:`resolve_for_models`)."""
     with duckdb.connect(config={"memory_limit": "2GB"}) as con:
         con.execute(
-            f"attach {_quote(warehouse or config.storage.warehouse())} as warehouse (read_only)"
+            f"attach {sql_text(warehouse or config.storage.warehouse())} as warehouse (read_only)"
         )
         return resolve_identities(con, config, "warehouse.staging.stg_landing__identities")
 
@@ -254,7 +251,7 @@ def resolve_identities(
             from assigned as a join components as c using (key))""")
     kept = {"members": "select * from resolved_again where false", "suggestions": ""}
     if changed is not None:
-        previous_file = {n: _quote(folder / f"{n}.parquet") for n in SCHEMAS}
+        previous_file = {n: sql_text(folder / f"{n}.parquet") for n in SCHEMAS}
         con.execute(f"""
             create or replace temp table kept_members as
             select {columns} from read_parquet({previous_file["identity_members"]})
@@ -410,7 +407,7 @@ def resolve_identities(
         "select count(*) from decided where decision = 'review'"
     ).fetchall()[0]
     (affiliation_count,) = con.execute(
-        f"select count(*) from read_parquet({_quote(folder / 'member_organizations.parquet')})"
+        f"select count(*) from read_parquet({sql_text(folder / 'member_organizations.parquet')})"
     ).fetchall()[0]
     return ResolutionReport(
         identities=identity_count,
@@ -440,7 +437,7 @@ def _write_affiliations(
     if incremental:
         kept = (
             "union all select * from read_parquet("
-            f"{_quote(folder / 'member_organizations.parquet')}) "
+            f"{sql_text(folder / 'member_organizations.parquet')}) "
             "where member_id in (select member_id from kept_members)"
         )
     copy_table(
@@ -474,7 +471,7 @@ def _previous_members(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
     con.execute(
         f"create or replace temp table previous as select identity_key as key, {selected} "
-        f"from read_parquet({_quote(path)})"
+        f"from read_parquet({sql_text(path)})"
     )
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from connectors.core import clock, registry
 from pipelines.storage.landing import atomic_write_text
-from pipelines.sync.connect import SOURCES
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def registry_vars(config: Any) -> dict[str, Any]:
     (response times)."""
     kinds = registry.activity_types().values()
     return {
-        "acacia_sources": list(SOURCES),
+        "acacia_sources": list(registry.sources()),
         "acacia_activity_types": sorted(k.name for k in kinds),
         "contribution_types": config.contribution_types(),
         "thread_openers": {k.name: k.item for k in kinds if k.thread == "opens"},
@@ -84,26 +83,29 @@ DUCKDB_TYPES = {
 }
 
 
-def landing_columns() -> dict[str, list[tuple[str, str]]]:
-    """The columns of the landed tables, as the models read them (one definition: the
-    record contract, connectors/core/records.py CONTRACT, as the landing zone stores it)."""
-    from pipelines.storage.landing import SCHEMAS
-
+def columns(schemas: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Each table's columns as the models read them, (name, DuckDB type), from its Arrow
+    schema."""
     return {
         name: [(f.name, DUCKDB_TYPES[str(f.type)]) for f in schema]
-        for name, schema in SCHEMAS.items()
+        for name, schema in schemas.items()
     }
+
+
+def landing_columns() -> dict[str, list[tuple[str, str]]]:
+    """The landed tables' columns (one definition: the record contract,
+    connectors/core/records.py CONTRACT, as the landing zone stores it)."""
+    from pipelines.storage.landing import SCHEMAS
+
+    return columns(SCHEMAS)
 
 
 def resolution_columns() -> dict[str, list[tuple[str, str]]]:
-    """The columns of identity resolution's results, as the models read them (one
-    definition: pipelines/identity/results.py SCHEMAS)."""
+    """Identity resolution's results' columns (one definition:
+    pipelines/identity/results.py SCHEMAS)."""
     from pipelines.identity.results import SCHEMAS
 
-    return {
-        name: [(f.name, DUCKDB_TYPES[str(f.type)]) for f in schema]
-        for name, schema in SCHEMAS.items()
-    }
+    return columns(SCHEMAS)
 
 
 def build_settings(config: Any, batch: int, prints: dict[str, str]) -> dict[str, Any]:

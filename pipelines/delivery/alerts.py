@@ -35,7 +35,7 @@ from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
 
 from connectors.core import clock
 from connectors.core.config import AcaciaConfig, AlertSettings
@@ -345,9 +345,7 @@ def alert(config: AcaciaConfig, text: str) -> bool:
             settings.token_env,
         )
         return False
-    message = slack_post.message(
-        [SectionBlock(text=MarkdownTextObject(text=text[: slack_post.SECTION_TEXT]))], text
-    )
+    message = slack_post.message([slack_post.section(text)], text)
     try:
         slack_post.post_once(
             destination(settings),

@@ -41,6 +41,11 @@ def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=text[:HEADER_TEXT]))
 
 
+def section(text: str) -> SectionBlock:
+    """A section of mrkdwn, cut to Slack's 3,000 characters."""
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_TEXT]))
+
+
 def sections(heading: str, lines: list[str]) -> list[SectionBlock]:
     """``lines`` of mrkdwn under a bold ``heading``: one section, or as many as Slack's
     3,000 characters a section need (a line longer than that is cut)."""
@@ -49,11 +54,11 @@ def sections(heading: str, lines: list[str]) -> list[SectionBlock]:
     for line in lines:
         line = line[: SECTION_TEXT - 1]
         if len(text) + 1 + len(line) > SECTION_TEXT:
-            found.append(SectionBlock(text=MarkdownTextObject(text=text)))
+            found.append(section(text))
             text = line
         else:
             text = f"{text}\n{line}"
-    found.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    found.append(section(text))
     return found
 
 

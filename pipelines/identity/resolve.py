@@ -178,15 +178,16 @@ def login_addresses() -> dict[str, str]:
     return {n: s.login_address for n, s in registry.sources().items() if s.login_address}
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def sql_text(value: object) -> str:
+    """``value`` as a SQL string literal (a path, a pattern), its quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def identity_refs(identities: str) -> str:
     """SQL for what the first pass reads of each identity of relation ``identities``
     (key, source, email, username, is_bot): its email, unless a bot's (a shared deploy
     address is not a person), and its login where a source's address may stand for it."""
-    logins = ", ".join(_sql_text(s) for s in login_addresses()) or "null"
+    logins = ", ".join(sql_text(s) for s in login_addresses()) or "null"
     return f"""
         select key, if(is_bot, null, email) as email,
                if(source in ({logins}), username, null) as username
@@ -215,10 +216,10 @@ def match_keys(con: duckdb.DuckDBPyConnection, refs: str, manual: ManualRules) -
     # gives ``<source>-login:<login>``), the login itself in that source, and manual
     # merge groups of two or more present identities.
     logins = login_addresses()
-    sources = ", ".join(_sql_text(s) for s in logins) or "null"
+    sources = ", ".join(sql_text(s) for s in logins) or "null"
     addresses = "".join(
-        f"when regexp_matches(email, {_sql_text(p)}) "
-        f"then {_sql_text(s + '-login:')} || regexp_extract(email, {_sql_text(p)}, 1) "
+        f"when regexp_matches(email, {sql_text(p)}) "
+        f"then {sql_text(s + '-login:')} || regexp_extract(email, {sql_text(p)}, 1) "
         for s, p in logins.items()
     )
     con.execute(f"""

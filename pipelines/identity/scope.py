@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.identity import suggestions
-from pipelines.identity.resolve import ManualRules, find, identity_refs, match_keys
+from pipelines.identity.resolve import ManualRules, find, identity_refs, match_keys, sql_text
 from pipelines.identity.suggestions import INFLUENCE_INPUTS, prepare_people
 
 STATE = "resolution_state.json"
@@ -146,7 +146,7 @@ def changed_scope(
         return None
     con.execute(f"""
         create or replace temp table stored_inputs as
-        select * from read_parquet('{str(inputs).replace("'", "''")}')""")
+        select * from read_parquet({sql_text(inputs)})""")
     decided = sorted(decided_accounts(saved["rules"], rules))
     con.execute(
         """

@@ -1,5 +1,5 @@
 """Each source's connector, built from its configuration. What a source is lives in its
-own package (connectors/<source>/source.py); this module gives the pipeline the
+own package (connectors/sources/<source>/source.py); this module gives the pipeline the
 registry and what the landing zone knows (connectors.core.source.Landed)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 -- Every activity type the registry knows, with its category (contribution or
--- conversation) and its weight, as acacia.yml sets them (connectors/<source>/source.py
+-- conversation) and its weight, as acacia.yml sets them (connectors/sources/<source>/source.py
 -- gives the defaults). Small, and rebuilt by every build: the stored activities and
 -- rollups keep counts per type, and the points are these weights times those counts.
 {%- set weights = setting('activity_weights') %}

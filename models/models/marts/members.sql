@@ -4,7 +4,7 @@ with identities as (
     select
         *,
         -- Which source's profile to prefer for names and places.
-        -- (the registered sources' order: connectors/<source>/source.py, profile_rank),
+        -- (the registered sources' order: connectors/sources/<source>/source.py, profile_rank),
         -- then the account key, so two accounts on one source always give the same answer.
         {%- set rank -%}
             case source
