@@ -419,3 +419,19 @@ def priority_places(months: pd.DataFrame, measure: str, title: str) -> go.Figure
         labels={"month": "", measure: measure.replace("_", " ")},
     )
     return _titled(figure, title)
+
+
+def ratings(found: pd.DataFrame) -> go.Figure:
+    """An event's feedback: how many responses gave each rating of the survey's scale."""
+    figure = go.Figure()
+    figure.add_bar(
+        x=[f"{r:g}" for r in found["rating"]],
+        y=found["responses"],
+        marker_color=vocabulary.SERIES_COLORS[0],
+        name="responses",
+    )
+    figure = _titled(figure, "Ratings")
+    figure.update_layout(
+        xaxis_title="rating", yaxis_title="responses", xaxis_type="category", height=300
+    )
+    return figure

@@ -425,33 +425,20 @@ def events(snapshot_path: str, f: Filters) -> pd.DataFrame:
 
 def event(snapshot_path: str, event_id: str) -> dict | None:
     """One event's row of the events mart (None when there is no such event)."""
-    found = query(snapshot_path, "select * from events where event_id = ?", (event_id,))
-    if found.empty:
-        return None
-    # As Python reads them: days as dates, nothing (NaN, NaT) as None.
-    return {
-        key: None if pd.isna(value) else value.date() if isinstance(value, pd.Timestamp) else value
-        for key, value in found.iloc[0].to_dict().items()
-    }
+    return figures.event(reader(snapshot_path), event_id)
 
 
 def event_people(snapshot_path: str, event_id: str) -> pd.DataFrame:
-    """Who came to an event and may be named: their role, whether it was their first
-    time, whether they came to a later event, and their online activity around it. The
-    people who asked not to be named are never read here (the events mart counts them)."""
-    return query(
-        snapshot_path,
-        """
-        select a.member_id, m.display_name as member, a.role, m.organization,
-               a.is_first_timer as first_time, a.came_back,
-               a.activities_before, a.activities_after, a.activities_retention
-        from event_attendance as a
-        join members as m using (member_id)
-        where a.event_id = ? and a.is_named
-        order by case a.role when 'organizer' then 0 when 'speaker' then 1 else 2 end,
-                 m.display_name, a.member_id""",
-        (event_id,),
-    )
+    """Who came to an event and may be named (figures.event_people)."""
+    return figures.event_people(reader(snapshot_path), event_id)
+
+
+def event_ratings(snapshot_path: str, event_id: str) -> pd.DataFrame:
+    return figures.event_ratings(reader(snapshot_path), event_id)
+
+
+def event_quotes(snapshot_path: str, event_id: str) -> pd.DataFrame:
+    return figures.event_quotes(reader(snapshot_path), event_id)
 
 
 def event_days(snapshot_path: str, found: dict) -> pd.DataFrame:

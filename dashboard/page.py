@@ -67,6 +67,7 @@ PAGES = (
     ("views/6_Suggestions.py", "Suggestions", True),
     ("views/7_Health.py", "Health", False),
     ("views/8_Events.py", "Events", False),
+    ("views/9_Check_in.py", "Check-in", True),
 )
 #: Where the entry point leaves the chosen page's context for this run.
 CONTEXT = "acacia_page_context"

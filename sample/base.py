@@ -239,10 +239,13 @@ class DemoSource:
     files, like the events); ``settings`` is the source's section of the demo's
     acacia.yml, given the fake's URL; ``secrets`` maps its ``*_env`` keys to the demo's
     variables (their values are written to the demo's .env); ``prepare`` writes what a
-    file-based source reads into the demo folder."""
+    file-based source reads into the demo folder; ``land``, given the community and the
+    demo's acacia.yml once written, lands what the team would have typed in the
+    dashboard (the check-ins at an event's door)."""
 
     settings: Any
     port: int = 0
     api: Any = None
     secrets: dict[str, str] = field(default_factory=dict)
     prepare: Any = None
+    land: Any = None

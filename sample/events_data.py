@@ -10,7 +10,13 @@ The events tell the stories a team lives with:
   community is the summit, who stay active after it (their activity starts on its day);
 - a few **online workshops**, and a **sprint** a partner (Globex) hosts;
 - **guests who did not consent to be named** (``named`` is ``no``): people known only
-  from events, counted and never named, each at several meetups and one at the summit.
+  from events, counted and never named, each at several meetups and one at the summit;
+- **the organizer's kit** (README, Events, The organizer's kit): the Lagos series' next
+  meetup is on the community's last day, with no attendance file: people are checked in
+  at its door (CHECK_INS: locals, one twice, one who does not want to be named, and two
+  walk-in newcomers), and the one after it is listed, upcoming; three events have
+  their participants' feedback (FEEDBACK: ratings, answers, some not to be quoted, some
+  anonymous) in the files survey tools export.
 
 Every draw is relative to the community's last day and from the community's people and
 its own seeded generator, so the events are the same whenever they are drawn.
@@ -73,14 +79,28 @@ class Drawn:
     newcomers: list[Person]
     #: The guests who did not consent to be named.
     unnamed: list[Person]
+    #: Listed events without attendance: the Lagos meetup on the last day (its people
+    #: are checked in at the door) and the next one, upcoming.
+    upcoming: list[Event] = dataclasses.field(default_factory=list)
+    #: The check-ins at the first upcoming event, in order: (values as typed, person).
+    check_ins: list[tuple[dict[str, str], Person]] = dataclasses.field(default_factory=list)
+    #: The walk-in newcomers among them: people the community never saw before.
+    walk_ins: list[Person] = dataclasses.field(default_factory=list)
+    #: Feedback: (event, the survey file, the response's values, the respondent or None).
+    feedback: list[tuple[Event, str, dict[str, str], Person | None]] = dataclasses.field(
+        default_factory=list
+    )
 
 
 def event_rows(community: Community) -> dict[str, list[dict[str, str]]]:
     """Rows per file name: the event list and the attendance files."""
     drawn = draw(community)
-    files: dict[str, list[dict[str, str]]] = {LIST: [e.row() for e in drawn.events]}
+    listed = [*drawn.events, *drawn.upcoming]
+    files: dict[str, list[dict[str, str]]] = {LIST: [e.row() for e in listed]}
     for event, row, _ in drawn.attendance:
         files.setdefault(event.file, []).append(row)
+    for _, file, row, _ in drawn.feedback:
+        files.setdefault(file, []).append(row)
     return files
 
 
@@ -205,7 +225,9 @@ def draw(community: Community) -> Drawn:
         sprint,
         [(p, "organizer") for p in hosts] + [(p, "attendee") for p in chosen if p not in hosts],
     )
-    return Drawn(events, attendance, summit, newcomers, guests)
+    drawn = Drawn(events, attendance, summit, newcomers, guests)
+    _organizers_kit(community, drawn, staff, active)
+    return drawn
 
 
 def _guests(rng: random.Random, community: Community) -> list[Person]:
@@ -249,8 +271,147 @@ def write_event_files(community: Community, folder: Path) -> list[Path]:
     for name, rows in event_rows(community).items():
         path = folder / name
         with open(path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=EVENT_COLUMNS if name == LIST else COLUMNS)
+            header = EVENT_COLUMNS if name == LIST else COLUMNS if "role" in rows[0] else rows[0]
+            writer = csv.DictWriter(handle, fieldnames=list(header))
             writer.writeheader()
             writer.writerows(rows)
         paths.append(path)
     return paths
+
+
+#: What the check-in event's people typed at the door, besides the locals: two walk-ins.
+WALK_INS = (("Chiamaka", "Obi"), ("Tunde", "Bakare"))
+#: The feedback surveys: (event's key in the draw, file, the rating column, the weights
+#: of each rating from the scale's bottom, whether the file names the event).
+QUESTIONS = ("What did you like most?", "What should we change?")
+
+
+def _organizers_kit(community: Community, drawn: Drawn, staff: list[Person], active) -> None:
+    """The upcoming events, the check-ins at the first, and three events' feedback, from
+    a generator of their own (the rest of the draw is as it was)."""
+    from sample.themes import answers
+
+    rng = random.Random("organizer's kit")
+    last_day = community.end.date()
+    lagos = [e for e in drawn.events if e.name.startswith("Lagos meetup #")]
+    number = max(int(e.name.rsplit("#", 1)[1]) for e in lagos) if lagos else 0
+    for at, days in ((1, 0), (2, 28)):
+        drawn.upcoming.append(
+            Event(
+                f"Lagos meetup #{number + at}",
+                last_day + timedelta(days=days),
+                "Lagos",
+                "Nigeria",
+                "meetup",
+                "Lagos meetup group",
+                "meetups.csv",
+            )
+        )
+    # At the door: a staff organizer, locals active today (one checked in twice, one who
+    # does not want to be named, one volunteer), and two walk-ins.
+    locals_ = [
+        p
+        for p in active(last_day, community.people)
+        if p.location and p.location.startswith("Lagos") and p not in staff
+    ]
+    chosen = rng.sample(locals_, min(6, len(locals_)))
+    roles = ["speaker", "volunteer"] + ["attendee"] * (len(chosen) - 2)
+
+    def typed(person: Person, role: str, named: bool = True, first: bool = False) -> dict:
+        return {
+            "name": person.name_on("events"),
+            "email": person.email,
+            "role": role,
+            "named": "yes" if named else "no",
+            "first_time": "yes" if first else "no",
+        }
+
+    organizer = rng.choice(staff) if staff else None
+    if organizer is not None:
+        drawn.check_ins.append((typed(organizer, "organizer"), organizer))
+    for index, (person, role) in enumerate(zip(chosen, roles, strict=True)):
+        drawn.check_ins.append((typed(person, role, named=index != len(chosen) - 1), person))
+    for key, (first, last) in enumerate(WALK_INS):
+        person = Person(
+            key=200_000 + key,
+            login="",
+            name=f"{first} {last}",
+            email=f"{first.lower()}.{last.lower()}@gmail.com",
+            organization=None,
+            company=None,
+            location="Lagos, Nigeria",
+            timezone="Africa/Lagos",
+            propensity=0,
+            active_from=community.end,
+            active_until=community.end,
+        )
+        drawn.walk_ins.append(person)
+        drawn.check_ins.append((typed(person, "attendee", first=True), person))
+    if chosen:  # checked in twice: the organizer at the door did not see the first
+        drawn.check_ins.append(drawn.check_ins[1])
+
+    # Feedback for three events, each survey as its tool exports it.
+    past = [e for e in lagos if e.day < last_day]
+    workshops = [e for e in drawn.events if e.format == "online"]
+    surveys = [
+        (drawn.summit, f"{drawn.summit.name}.csv", (1, 5), (0, 0, 1, 3, 4), False),
+        (past[-1], "meetup-feedback.csv", (1, 5), (0, 1, 2, 4, 2), True),
+    ]
+    if workshops:
+        surveys.append(
+            (
+                workshops[-1],
+                "workshop-feedback.csv",
+                (0, 10),
+                (0,) * 4 + (1, 1, 2, 3, 3, 2, 1),
+                True,
+            )
+        )
+    for event, file, (low, high), weights, names_event in surveys:
+        came = [p for e, row, p in drawn.attendance if e is event and row["named"] == "yes"]
+        respondents: list[Person | None] = rng.sample(came, max(2, len(came) * 3 // 5))
+        respondents += [None, None]  # two answered without saying who they are
+        place = event.city or "online"
+        for number, person in enumerate(respondents):
+            rating = rng.choices(range(low, high + 1), weights=weights)[0]
+            liked, change = answers(rng, place)
+            row = {"event": event.name, "date": event.day.isoformat()} if names_event else {}
+            if file == "workshop-feedback.csv":
+                row.pop("date", None)  # the workshop's name is enough
+            row |= {
+                "timestamp": f"{event.day.isoformat()} 2{number % 4}:1{number % 10}:00",
+                "email": person.email if person else "",
+                f"rating ({low}-{high})": str(rating),
+                "quote": "yes" if number % 3 != 2 else "no",
+                QUESTIONS[0]: liked,
+                QUESTIONS[1]: change,
+            }
+            drawn.feedback.append((event, file, row, person))
+
+
+def check_in_everyone(community: Community, config_path: Path) -> int:
+    """Check in the drawn CHECK_INS at the first upcoming event, as an organizer at the
+    door would (pipelines/sync/check_in.py); returns how many were landed."""
+    from connectors.core.config import load_config
+    from connectors.sources.events.connector import read_event_list
+    from pipelines.sync.check_in import CheckIn, check_in
+
+    config = load_config(config_path)
+    drawn = draw(community)
+    event = drawn.upcoming[0]
+    listed, _ = read_event_list(config.sources.events.folder)
+    found = next(e for e in listed if e.event == event.name and e.day == event.day.isoformat())
+    return sum(
+        check_in(
+            config,
+            found,
+            CheckIn(
+                values["name"],
+                values["email"],
+                values["role"],
+                values["named"] == "yes",
+                values["first_time"] == "yes",
+            ),
+        )
+        for values, _ in drawn.check_ins
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from connectors.core.errors import RateLimitStop, SourceError
-from connectors.core.records import Activity, Identity
+from connectors.core.records import Activity, Feedback, Identity
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ class Batch:
     identities: list[Identity] = field(default_factory=list)
     state: dict[str, Any] | None = None
     rejects: list[Reject] = field(default_factory=list)
+    #: Responses to events' surveys (records.Feedback).
+    feedback: list[Feedback] = field(default_factory=list)
 
     @property
     def key(self) -> str:

@@ -342,6 +342,110 @@ def events_held(read: Read, start: date, end: date) -> pd.DataFrame:
     )
 
 
+def event(read: Read, event_id: str) -> dict | None:
+    """One event's row of the events mart, as Python reads it (days as dates, nothing as
+    None); None when there is no such event: its page and its report."""
+    found = read("select * from events where event_id = ?", (event_id,))
+    if found.empty:
+        return None
+    return {
+        key: None if pd.isna(value) else value.date() if isinstance(value, pd.Timestamp) else value
+        for key, value in found.iloc[0].to_dict().items()
+    }
+
+
+def event_people(read: Read, event_id: str) -> pd.DataFrame:
+    """Who came to an event and may be named: their role, whether it was their first
+    time, whether they came to a later event, and their online activity around it. The
+    people who asked not to be named are never read here (the events mart counts them)."""
+    return read(
+        """
+        select a.member_id, m.display_name as member, a.role, m.organization,
+               a.is_first_timer as first_time, a.came_back,
+               a.activities_before, a.activities_after, a.activities_retention
+        from event_attendance as a
+        join members as m using (member_id)
+        where a.event_id = ? and a.is_named
+        order by case a.role when 'organizer' then 0 when 'speaker' then 1
+                             when 'volunteer' then 2 else 3 end,
+                 m.display_name, a.member_id""",
+        (event_id,),
+    )
+
+
+def event_ratings(read: Read, event_id: str) -> pd.DataFrame:
+    """An event's feedback ratings: how many responses gave each rating on the survey's
+    scale, every step of the scale shown (0 where nobody chose it)."""
+    return read(
+        """
+        with scale as (
+            select min(scale_min)::int as low, max(scale_max)::int as high
+            from event_feedback where event_id = ?
+        ),
+        steps as (
+            select unnest(range(low, high + 1))::double as rating from scale
+        )
+        select s.rating, count(f.response_id) as responses
+        from steps as s
+        left join event_feedback as f on f.event_id = ? and f.rating = s.rating
+        group by s.rating order by s.rating""",
+        (event_id, event_id),
+    )
+
+
+def event_quotes(read: Read, event_id: str) -> pd.DataFrame:
+    """The answers of an event's feedback that may be quoted (the respondent agreed),
+    one row per answer: the question, the answer, the response's rating. Never the
+    respondent's name: a quote is shown without it."""
+    return read(
+        """
+        select a.key as question, a.value as answer, f.rating
+        from event_feedback as f,
+             lateral (select unnest(json_keys(f.answers)) as key) as k,
+             lateral (select k.key, f.answers ->> k.key as value) as a
+        where f.event_id = ? and f.may_quote and coalesce(a.value, '') <> ''
+        order by a.key, f.rating desc, f.response_id""",
+        (event_id,),
+    )
+
+
+def impact_text(row: dict | pd.Series) -> str:
+    """An event's impact as it reads: "+12%", or why there is none yet."""
+    status = row["impact_status"]
+    if status == "too early to tell":
+        return f"too early to tell (until {row['after_until']:%d %b %Y})"
+    if status != "measured" or row["impact"] is None or pd.isna(row["impact"]):
+        return status if status != "measured" else "no activity predicted"
+    return f"{row['impact']:+.0%}"
+
+
+def impact_working(found: dict) -> str:
+    """How an event's impact was worked out, in words (Markdown): the trend fitted on
+    the days before it, what it predicted, what there was. Its page and its report."""
+    trend, after = int(found["trend_days"]), int(found["after_days"])
+    status = found["impact_status"]
+    if status == "too early to tell":
+        return (
+            f"Too early to tell: the impact is measured over the {after} days after the "
+            f"event, which end on {found['after_until']:%d %b %Y}."
+        )
+    if status == "no history before it":
+        return (
+            f"No history before it: the trend needs the {trend} days before the event, "
+            "and the data begins later."
+        )
+    predicted, actual = float(found["predicted_after"]), int(found["community_after"])
+    return (
+        f"The community's online activity by people (every source but events) on "
+        f"each of the {trend} days before the event, fitted with a straight line "
+        f"(least squares: {found['trend_intercept']:,.1f} "
+        f"{'+' if found['trend_slope'] >= 0 else '−'} "
+        f"{abs(found['trend_slope']):,.2f} × day), predicted **{predicted:,.0f}** "
+        f"activities in the {after} days after it. There were **{actual:,}**: "
+        f"{actual:,} ÷ {predicted:,.0f} − 1 = **{impact_text(found)}**."
+    )
+
+
 # ------------------------------------------------------------ the dashboard's figures
 
 

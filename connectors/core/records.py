@@ -68,6 +68,30 @@ class Activity:
             raise ValueError(f"unknown activity type {self.type!r} for source {self.source!r}")
 
 
+@dataclass(slots=True)
+class Feedback:
+    """One response to an event's feedback survey: a rating on the scale its survey
+    declares, free-text answers per question, and whether they may be quoted. Not an
+    activity: a response is often anonymous, and answering a survey is not a person's
+    work in the community; an anonymous response belongs to nobody, so it makes no
+    member. Any source of events may land it (the CSV files today)."""
+
+    source: str
+    response_id: str  # unique within the source
+    event_id: str  # the event's id (its attendance's thread is ``event:<event_id>``)
+    #: Who answered: the source_user_id of their attendance (so forgetting them forgets
+    #: their answers too); None for an anonymous response.
+    respondent: str | None
+    rating: float | None
+    scale_min: float
+    scale_max: float
+    #: The respondent agreed that their answers be quoted (in reports, on pages).
+    may_quote: bool
+    #: Free-text answers, by question (stored as JSON).
+    answers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 @cache
 def _types_of(source: str) -> tuple[str, ...]:
     return registry.source_activity_types().get(source, ())
@@ -81,10 +105,13 @@ BOOKKEEPING = (("fetched_at", "timestamp"), ("run_id", "text"))
 
 
 def _kind(annotation: Any) -> str:
-    """How a field is stored: ``timestamp``, ``boolean``, or ``text`` (``extra`` as JSON)."""
+    """How a field is stored: ``timestamp``, ``boolean``, ``number``, or ``text``
+    (``extra`` and ``answers`` as JSON)."""
     found = set(typing.get_args(annotation)) or {annotation}
     if datetime in found:
         return "timestamp"
+    if float in found:
+        return "number"
     return "boolean" if bool in found else "text"
 
 
@@ -100,12 +127,19 @@ def _columns(record: type) -> tuple[tuple[str, str], ...]:
 CONTRACT: dict[str, tuple[tuple[str, str], ...]] = {
     "activities": _columns(Activity),
     "identities": _columns(Identity),
+    "feedback": _columns(Feedback),
 }
 
 
-def as_row(record: Identity | Activity) -> dict[str, Any]:
-    """A record as a flat dict ready for the landing zone (``extra`` as JSON text)."""
+#: The fields stored as JSON text.
+JSON_FIELDS = ("extra", "answers")
+
+
+def as_row(record: Identity | Activity | Feedback) -> dict[str, Any]:
+    """A record as a flat dict ready for the landing zone (``extra`` and ``answers`` as
+    JSON text)."""
     row = asdict(record)
-    if "extra" in row:
-        row["extra"] = json.dumps(row["extra"], sort_keys=True, default=str)
+    for name in JSON_FIELDS:
+        if name in row:
+            row[name] = json.dumps(row[name], sort_keys=True, default=str)
     return row

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from connectors.core import text
+from connectors.core import figures, text
 from dashboard import charts, data, page
+from pipelines.delivery import event_report
 
 LINKS = (
     ("notes_url", "Notes"),
@@ -19,14 +19,7 @@ LINKS = (
 )
 
 
-def impact_text(row: dict | pd.Series) -> str:
-    """An event's impact as the list reads it: "+12%", or why there is none yet."""
-    status = row["impact_status"]
-    if status == "too early to tell":
-        return f"too early to tell (until {row['after_until']:%d %b %Y})"
-    if status != "measured" or row["impact"] is None or pd.isna(row["impact"]):
-        return status if status != "measured" else "no activity predicted"
-    return f"{row['impact']:+.0%}"
+impact_text = figures.impact_text
 
 
 def event_list(p: page.Page) -> None:
@@ -176,9 +169,60 @@ def event_page(p: page.Page, event_id: str) -> None:
         f"{int(found['came_back']):,}",
         help="Came to a later event (any event, any role).",
     )
+    report_buttons(p, found)
     attendee_activity(found)
     impact(p, found)
+    feedback(p, found)
     people(p, found)
+
+
+def report_buttons(p: page.Page, found: dict) -> None:
+    """The event's report (pipelines/delivery/event_report.py), as Markdown and HTML:
+    what ``acacia report`` writes; in public mode without names nor quotes."""
+    made = event_report.build(p.read, found["event_id"], public=p.public)
+    stem = f"{found['event_date']:%Y-%m-%d}-{made.file_stem()}"
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        "Report (Markdown)", made.markdown, f"{stem}.md", "text/markdown", key="report_md"
+    )
+    right.download_button(
+        "Report (HTML)", made.html, f"{stem}.html", "text/html", key="report_html"
+    )
+
+
+def feedback(p: page.Page, found: dict) -> None:
+    st.subheader("Feedback")
+    responses = int(found["feedback_responses"])
+    if not responses:
+        st.caption(
+            "No feedback imported for this event: put the survey's CSV export in the "
+            "events folder (README, Events: the feedback files)."
+        )
+        return
+    columns = st.columns(3)
+    columns[0].metric("Responses", f"{responses:,}")
+    if found["feedback_ratings"]:
+        columns[1].metric(
+            "Average rating",
+            f"{found['rating_average']:.1f}",
+            help=f"On the survey's scale, {found['rating_scale_min']:g} to "
+            f"{found['rating_scale_max']:g}.",
+        )
+    columns[2].metric("May be quoted", f"{int(found['quotable_responses']):,}")
+    ratings = data.event_ratings(p.path, found["event_id"])
+    st.plotly_chart(charts.ratings(ratings), width="stretch")
+    if p.public:
+        st.caption("Answers are not shown in public mode.")
+        return
+    quotes = data.event_quotes(p.path, found["event_id"])
+    st.caption(
+        "The answers of the participants who agreed to be quoted (never attributed); "
+        "the others are counted above, never shown."
+    )
+    for question, rows in quotes.groupby("question", sort=False):
+        with st.expander(f"{text.markdown(question)} ({len(rows):,})"):
+            for answer in rows["answer"]:
+                st.text(answer)
 
 
 def attendee_activity(found: dict) -> None:
@@ -215,30 +259,11 @@ def attendee_activity(found: dict) -> None:
 
 def impact(p: page.Page, found: dict) -> None:
     st.subheader("Impact on the community")
-    trend, after = int(found["trend_days"]), int(found["after_days"])
-    status = found["impact_status"]
-    if status == "too early to tell":
-        st.info(
-            f"Too early to tell: the impact is measured over the {after} days after the "
-            f"event, which end on {found['after_until']:%d %b %Y}."
-        )
-    elif status == "no history before it":
-        st.info(
-            f"No history before it: the trend needs the {trend} days before the event, "
-            "and the data begins later."
-        )
+    if found["impact_status"] != "measured":
+        st.info(figures.impact_working(found))
     else:
-        predicted, actual = float(found["predicted_after"]), int(found["community_after"])
         st.metric("Impact", impact_text(found))
-        st.markdown(
-            f"The community's online activity by people (every source but events) on "
-            f"each of the {trend} days before the event, fitted with a straight line "
-            f"(least squares: {found['trend_intercept']:,.1f} "
-            f"{'+' if found['trend_slope'] >= 0 else '−'} "
-            f"{abs(found['trend_slope']):,.2f} × day), predicted **{predicted:,.0f}** "
-            f"activities in the {after} days after it. There were **{actual:,}**: "
-            f"{actual:,} ÷ {predicted:,.0f} − 1 = **{impact_text(found)}**."
-        )
+        st.markdown(figures.impact_working(found))
     days = data.event_days(p.path, found)
     st.plotly_chart(charts.event_impact(days, found), width="stretch")
 

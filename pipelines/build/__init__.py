@@ -20,7 +20,9 @@ A plan says how much to build:
   after it, incrementally, without the data tests (they ran on the same code the night
   before and run again the next night); identity resolution re-resolves only the
   members the decisions touch, and the marts recount what those members' activities
-  count in. Staging and places are not run: a decision changes no landed file.
+  count in. Staging and places are not run: a decision changes no landed file. When
+  something landed since the last build (a check-in at an event's door), every model
+  runs, incrementally, still without the tests.
 
 The package also holds the identity step of a build (:mod:`identity_step`), applying the
 team's decisions now (:mod:`decisions`), the Spark build (:mod:`spark`) and the
@@ -144,9 +146,38 @@ def plan(config: Any, full: bool = False, decision: bool = False, log: Any | Non
         )
         (log or logging.getLogger("acacia.build")).warning(reason)
         return Plan(full=True, reason=reason)
-    if decision:
+    if decision and not landed_since_last_build(config):
         return Plan(tests=False, select=DECIDED, reason="the team's decisions")
+    if decision:
+        # Something landed from the dashboard (a check-in at an event's door): every
+        # model, incrementally, reads it; the tests wait for the night.
+        return Plan(tests=False, reason="the team's decisions and check-ins")
     return Plan(exclude=whole_table_tests(dbt.manifest()))
+
+
+def landed_since_last_build(config: Any) -> bool:
+    """Whether the landing zone holds a file the last build did not read (its ledger,
+    stg_landed_files, holds fewer): landed files are only ever added, but when a member
+    is forgotten, which rebuilds everything."""
+    from connectors.core import registry
+    from connectors.core.records import CONTRACT
+    from pipelines.storage.landing import LandingZone
+
+    zone = LandingZone(config.storage.landing())
+    landed = sum(
+        len(zone.names(source, table)) for source in registry.sources() for table in CONTRACT
+    )
+    with duckdb.connect(str(config.storage.warehouse()), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'staging' "
+            "and table_name = 'stg_landed_files'"
+        ).fetchone()[0]
+        read = (
+            con.execute("select count(*) from staging.stg_landed_files").fetchone()[0]
+            if found
+            else 0
+        )
+    return landed > read
 
 
 def whole_table_tests(manifest: Any) -> tuple[str, ...]:

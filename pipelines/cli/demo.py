@@ -126,4 +126,7 @@ def write_demo_config(servers: dict[str, Any], folder: Path = DEMO_DIR) -> Path:
     (folder / ".env").write_text(
         "".join(f"{env}=demo-secret-for-the-fake-api\n" for env in secrets)
     )
+    for name, demo in demo_sources().items():
+        if demo.land is not None and name in sources:
+            demo.land(community, path)
     return path

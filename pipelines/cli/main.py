@@ -516,6 +516,52 @@ def directory(
 
 
 @app.command()
+def report(
+    event: Annotated[str, typer.Argument(help="The event's name (as on the Events page) or id")],
+    config: ConfigOption = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="The event's date, YYYY-MM-DD, when two share its name"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: <data_dir>/reports)")
+    ] = None,
+    public: Annotated[
+        bool | None,
+        typer.Option(
+            "--public/--private",
+            help="Leave out names and quotes (default: as the dashboard, dashboard.public)",
+        ),
+    ] = None,
+    post: Annotated[
+        bool, typer.Option("--post", help="Post a summary to the monthly update's channel (once)")
+    ] = False,
+) -> None:
+    """Write an event's report (Markdown and HTML) from the published data."""
+    from datetime import date
+
+    from pipelines.delivery import event_report
+
+    settings = _load(config)
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        _fail(f"--date {on!r} is not a date: write it YYYY-MM-DD (2026-03-14).")
+    try:
+        made = event_report.report(settings, event, day, public=public)
+        for path in event_report.write(settings, made, out):
+            typer.echo(str(path))
+        if post:
+            status = event_report.post(settings, made)
+            typer.echo(
+                f"The report of {made.title} "
+                + ("was posted." if status == "posted" else "was already posted.")
+            )
+    except event_report.ReportError as error:
+        _fail(str(error))
+
+
+@app.command()
 def update(
     config: ConfigOption = None,
     month: Annotated[

@@ -82,6 +82,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
         metadata = {
             "activities_landed": report.activities,
             "identities_landed": report.identities,
+            "feedback_landed": report.feedback,
             # Items the connector could not read, landed raw in <source>/rejects/.
             "items_rejected": report.rejected,
             "rejected_by_stream": MetadataValue.json(report.rejected_by_stream),

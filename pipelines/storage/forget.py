@@ -14,6 +14,9 @@
 5. No identifier of theirs is written anywhere on the way: the rebuild's dbt run records
    its own command, not ``acacia forget <email>``.
 
+Their check-ins (attendance landed from the Check-in page) and the feedback they gave
+go with their accounts' rows (3.).
+
 What forget cannot reach is the team's own input: an events CSV that lists them is
 named in the report, to be edited by hand (the next sync would otherwise skip their
 rows anyway: the suppression list holds their emails' hashes).
@@ -36,6 +39,7 @@ import pyarrow.compute as pc
 
 from connectors.core.config import AcaciaConfig
 from connectors.core.folders import Folder
+from connectors.sources.events import connector as events
 from pipelines.storage.landing import LandingZone, SuppressionList
 from pipelines.storage.team_store import TeamStore, store_path
 
@@ -171,16 +175,32 @@ def _rewrite(folder: Folder, parts: tuple[str, ...], keep: Callable[[pa.Table], 
     return removed
 
 
-def scrub_files(config: AcaciaConfig, keys: set[str], member_id: str, report: ForgetReport) -> None:
-    """Rewrite landed and resolution files without the member's rows."""
+def scrub_files(
+    config: AcaciaConfig,
+    keys: set[str],
+    member_id: str,
+    report: ForgetReport,
+    emails: set[str] = frozenset(),
+) -> None:
+    """Rewrite landed and resolution files without the member's rows: their accounts'
+    activities and identities, and the feedback they gave (by their events account, or
+    by their email when the survey named them and no attendance did)."""
     by_source: dict[str, set[str]] = {}
     for key in keys:
         source, user_id = key.split(":", 1)
         by_source.setdefault(source, set()).add(user_id)
+    if emails:
+        by_source.setdefault(events.SOURCE, set()).update(
+            events.person_id("", email) for email in emails
+        )
     zone = LandingZone(config.storage.landing())
     scrub_rejects(zone, by_source, report)  # first: it reads their usernames and emails
     for source, user_ids in by_source.items():
-        for table, column in (("activities", "actor"), ("identities", "source_user_id")):
+        for table, column in (
+            ("activities", "actor"),
+            ("identities", "source_user_id"),
+            ("feedback", "respondent"),
+        ):
             for name in zone.names(source, table):
                 removed = _rewrite(
                     zone.root,
@@ -292,8 +312,10 @@ def forget_member(
 
     member_id, keys, emails = find_member(config, who, account_only)
     report = ForgetReport(member_id, sorted(keys))
-    SuppressionList(config.storage.sync_state()).add(keys, emails)
-    scrub_files(config, keys, member_id, report)
+    # Their events id from each email too: feedback that names them by email alone.
+    by_email = {f"{events.SOURCE}:{events.person_id('', email)}" for email in emails}
+    SuppressionList(config.storage.sync_state()).add(keys | by_email, emails)
+    scrub_files(config, keys, member_id, report, emails)
     # The team's own notes, tags, follow-ups and decisions about them go too.
     report.rows_removed["team notes, tags and decisions"] += TeamStore(store_path(config)).forget(
         keys

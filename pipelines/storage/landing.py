@@ -6,6 +6,7 @@ of object storage (``s3://bucket/prefix``; connectors/core/folders.py). Layout u
 
     <source>/activities/<run>-<seq>.parquet
     <source>/identities/<run>-<seq>.parquet
+    <source>/feedback/<run>-<seq>.parquet    responses to events' surveys
     <source>/rejects/<run>-<seq>.parquet     items a connector could not read, raw
 
 
@@ -35,12 +36,12 @@ import pyarrow.dataset as ds
 from connectors.core import clock
 from connectors.core.batch import Reject
 from connectors.core.folders import Folder
-from connectors.core.records import CONTRACT, Activity, Identity, as_row
+from connectors.core.records import CONTRACT, Activity, Feedback, Identity, as_row
 from connectors.core.redact import redact
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
 #: The Arrow type of each kind of the record contract.
-ARROW_TYPES = {"text": _TEXT, "timestamp": _TIME, "boolean": pa.bool_()}
+ARROW_TYPES = {"text": _TEXT, "timestamp": _TIME, "boolean": pa.bool_(), "number": pa.float64()}
 #: Each landed table's schema: the record contract (connectors/core/records.py CONTRACT).
 SCHEMAS = {
     table: pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns])
@@ -144,6 +145,7 @@ class SyncStatus:
     COUNTS = (
         "activities_landed",
         "identities_landed",
+        "feedback_landed",
         "items_rejected",
         "files_written",
         "api_requests",
@@ -271,7 +273,7 @@ class Lander:
         self.suppressed = SuppressionList(cursors.folder)
         # Named by arrival, so that files sort in the order they were fetched.
         self.run_id = f"{clock.arrival_time():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        self.landed = {"activities": 0, "identities": 0, "rejects": 0}
+        self.landed = {"activities": 0, "identities": 0, "feedback": 0, "rejects": 0}
         self.files: list[str] = []
         self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.landed}
         self._pending_state: dict[str, dict[str, Any]] = {}
@@ -284,6 +286,7 @@ class Lander:
         key: str | None = None,
         state: dict[str, Any] | None = None,
         rejects: Iterable[Reject] = (),
+        feedback: Iterable[Feedback] = (),
     ) -> None:
         if self.suppressed.hashes:  # forgotten people never land again
             activities = [a for a in activities if not self.suppressed.identity(a.source, a.actor)]
@@ -293,8 +296,14 @@ class Lander:
                 if not self.suppressed.identity(i.source, i.source_user_id)
                 and not self.suppressed.email(i.email)
             ]
+            feedback = [
+                f
+                for f in feedback
+                if f.respondent is None or not self.suppressed.identity(f.source, f.respondent)
+            ]
         now = clock.arrival_time()
-        for table, records in (("activities", activities), ("identities", identities)):
+        tables = (("activities", activities), ("identities", identities), ("feedback", feedback))
+        for table, records in tables:
             for record in records:
                 row = as_row(record)
                 row["fetched_at"], row["run_id"] = now, self.run_id

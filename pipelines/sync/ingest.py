@@ -24,6 +24,7 @@ Progress = Callable[[str], None]
 STATUS_NAMES = {
     "activities": "activities_landed",
     "identities": "identities_landed",
+    "feedback": "feedback_landed",
     "rejected": "items_rejected",
     "files": "files_written",
     "requests": "api_requests",
@@ -39,6 +40,8 @@ class SyncReport:
     source: str
     activities: int = 0
     identities: int = 0
+    #: Responses to events' surveys (the events source's feedback files).
+    feedback: int = 0
     #: Items set aside in the rejects files (each with its reason), by stream.
     rejected: int = 0
     rejected_by_stream: dict[str, int] = field(default_factory=dict)
@@ -74,6 +77,8 @@ class SyncReport:
             f"{self.source}: landed {self.activities} activities and {self.identities} "
             f"identities in {self.files} files using {self.requests} API requests{tries}"
         )
+        if self.feedback:
+            text += f"; {self.feedback} feedback responses"
         if self.rejected:
             streams = ", ".join(f"{n} in {s}" for s, n in sorted(self.rejected_by_stream.items()))
             text += f"; set aside {self.rejected} unreadable items ({streams})"
@@ -175,7 +180,14 @@ def _run(
                     )
             if tagger is not None:
                 tagger(batch.activities)
-            lander.add(batch.activities, batch.identities, batch.key, batch.state, batch.rejects)
+            lander.add(
+                batch.activities,
+                batch.identities,
+                batch.key,
+                batch.state,
+                batch.rejects,
+                batch.feedback,
+            )
             for reject in batch.rejects:
                 stream = f"{reject.scope} {reject.stream}"
                 report.rejected_by_stream[stream] = report.rejected_by_stream.get(stream, 0) + 1
@@ -185,6 +197,7 @@ def _run(
         lander.flush()
         report.activities += lander.landed["activities"]
         report.identities += lander.landed["identities"]
+        report.feedback += lander.landed["feedback"]
         report.rejected += lander.landed["rejects"]
         report.files += len(lander.files)
         report.requests += connector.requests

@@ -25,6 +25,25 @@ attendance rows of an event carry its list row's details (its place, format, org
 and links), so changing the list re-reads the attendance. Without a list row an event
 is still imported, its place read from the attendance's ``location``.
 
+**Feedback** (a ``rating`` column naming its scale): one row per response to an
+event's survey, as any survey tool exports it::
+
+    event,date,rating (1-5),quote,email,What did you like?,What should we change?
+    Berlin meetup #12,2026-03-14,5,yes,ada@example.org,The talks,More time to talk
+
+The scale is in the rating column's header (``rating (1-5)``, ``rating 0-10``). The
+event is named by ``event`` (and ``date`` when two events share a name), or, for a file
+of one event, by the file's name (``Berlin meetup #12.csv``); it must be in the event
+list. ``quote`` (``yes`` only when the respondent agreed; empty is no) says whether the
+answers may be quoted; ``email`` or ``name`` (optional) tie the response to the
+respondent's attendance, so forgetting them forgets it. Every other column but a
+survey tool's own (``timestamp``, ``submitted at``) is a question, its cells the
+answers. A response is not an activity: it lands as a records.Feedback.
+
+**Check-ins** on the day (the dashboard's Check-in page) land as attendance rows of the
+file ``check-in`` (:func:`attendance`, the same row as a CSV's, so checking someone in
+twice, or checking in someone the CSV lists, is one attendance).
+
 A file is read again whenever its content (or the list) changes; the same row always
 gives the same activity id, so re-reading adds nothing twice. A malformed row is
 reported with its file, line and fix, and the rest of the file still imports. People
@@ -35,8 +54,10 @@ appears outside the identities table.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +66,7 @@ from urllib.parse import urlsplit
 
 from connectors.core.batch import Batch
 from connectors.core.errors import SourceError
-from connectors.core.records import Activity, Identity
+from connectors.core.records import Activity, Feedback, Identity
 
 SOURCE = "events"
 #: The attendance header (``location`` and ``email`` may be left out, ``named`` too).
@@ -65,8 +86,20 @@ EVENT_COLUMNS = (
     "recording",
 )
 LINKS = ("notes", "report", "photos", "recording")
+#: A feedback file's known columns; every other is a question (but a survey tool's own).
+FEEDBACK_COLUMNS = ("event", "date", "email", "name", "quote")
+SURVEY_TOOL_COLUMNS = ("timestamp", "submitted at", "submitted", "start date", "end date")
+#: The rating column's header, with its scale: "rating (1-5)", "Rating 0 to 10".
+RATING = re.compile(r"rating\s*\(?\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*\)?\s*$")
+#: The file a check-in is landed as (the dashboard's Check-in page).
+CHECK_IN = "check-in"
 FORMATS = ("meetup", "summit", "conference", "workshop", "sprint", "online")
-ROLES = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
+ROLES = {
+    "attendee": "event_attended",
+    "volunteer": "event_attended",
+    "speaker": "event_spoke",
+    "organizer": "event_organized",
+}
 #: What an event not in the list carries: its place from the attendance's location.
 UNLISTED = dict.fromkeys(("city", "country", "format", "organizers", *LINKS))
 YES, NO = ("yes", "y", "true", "1", ""), ("no", "n", "false", "0")
@@ -162,9 +195,11 @@ class _Csv:
         self.path, self.problems = path, problems
         text, self.not_utf8 = _decode(content)
         self.reader = csv.DictReader(io.StringIO(text))
-        self.header = (
-            [] if 1 in self.not_utf8 else [h.strip().lower() for h in self.reader.fieldnames or []]
+        #: The header as written (questions keep their wording) and lower-cased.
+        self.written = (
+            [] if 1 in self.not_utf8 else [h.strip() for h in self.reader.fieldnames or []]
         )
+        self.header = [h.lower() for h in self.written]
         self.reader.fieldnames = self.header
 
     def problem(self, line: int, what: str, fix: str) -> None:
@@ -193,6 +228,8 @@ class EventsConnector:
         self.folder = folder
         self.requests = 0  # files are local: no API requests
         self.problems: list[SourceError] = []
+        #: The listed events: id -> (name, day).
+        self.listed: dict[str, tuple[str, str]] = {}
 
     def sync(self, state: dict[str, dict[str, Any]]) -> Iterator[Batch]:
         if not self.folder.is_dir():
@@ -204,11 +241,18 @@ class EventsConnector:
                 )
             )
             return
-        attendance, lists = [], []
+        attendance, lists, surveys = [], [], []
         for path in sorted(self.folder.glob("*.csv")):
             content = path.read_bytes()
             digest = hashlib.sha256(content).hexdigest()
-            seen = state.get(f"{path.name}:rows") or state.get(f"{path.name}:list") or {}
+            seen = next(
+                (
+                    state[f"{path.name}:{kind}"]
+                    for kind in ("rows", "list", "feedback")
+                    if f"{path.name}:{kind}" in state
+                ),
+                {},
+            )
             # A file's problems are reported when it is first read and when it changes.
             found = _Csv(path, content, [] if seen.get("file") == digest else self.problems)
             if "role" in found.header:
@@ -216,6 +260,9 @@ class EventsConnector:
                 continue
             if "format" in found.header:
                 lists.append((path, digest, found))
+                continue
+            if any(h.startswith("rating") for h in found.header):
+                surveys.append((path, digest, found))
                 continue
             if 1 in found.not_utf8:
                 found.problem(1, NOT_UTF8, RESAVE)
@@ -230,7 +277,7 @@ class EventsConnector:
             yield Batch("rows", path.name, state={"file": digest})
         details: dict[str, dict[str, Any]] = {}
         for path, digest, found in lists:
-            self._read_list(found, details)
+            self._read_list(found, details, self.listed)
             yield Batch("list", path.name, state={"file": digest})
         # Attendance carries its event's list row: a changed list re-reads every file.
         listed = hashlib.sha256("".join(d for _, d, _ in lists).encode()).hexdigest()
@@ -240,9 +287,19 @@ class EventsConnector:
                 continue
             activities, identities = self._read(found, details)
             yield Batch("rows", path.name, activities, identities, {"sha256": both, "file": digest})
+        for path, digest, found in surveys:
+            both = hashlib.sha256(f"{digest}:{listed}".encode()).hexdigest()
+            if state.get(f"{path.name}:feedback", {}).get("sha256") == both:
+                continue
+            responses = _feedback(found, self.listed)
+            yield Batch(
+                "feedback", path.name, state={"sha256": both, "file": digest}, feedback=responses
+            )
 
     @staticmethod
-    def _read_list(found: _Csv, details: dict[str, dict[str, Any]]) -> None:
+    def _read_list(
+        found: _Csv, details: dict[str, dict[str, Any]], names: dict[str, tuple[str, str]]
+    ) -> None:
         missing = [c for c in ("event", "date", "format") if c not in found.header]
         if missing:
             found.problem(
@@ -278,6 +335,7 @@ class EventsConnector:
                 continue
             lines[key] = line
             details[key] = row
+            names[key] = (name, day)
 
     def _read(
         self, found: _Csv, details: dict[str, dict[str, Any]]
@@ -293,7 +351,7 @@ class EventsConnector:
         activities, identities = {}, {}
         for line, values in found.rows():
             try:
-                activity, identity = self._row(found.path.name, values, details)
+                activity, identity = attendance(found.path.name, values, details)
             except ValueError as error:
                 found.problem(line, str(error), "Fix the row; the rest of the file imported.")
                 continue
@@ -301,61 +359,182 @@ class EventsConnector:
             identities[identity.source_user_id] = identity
         return list(activities.values()), list(identities.values())
 
-    @staticmethod
-    def _row(
-        file_name: str, values: dict[str, str], details: dict[str, dict[str, Any]]
-    ) -> tuple[Activity, Identity]:
-        event, name, email = (
-            values.get("event", ""),
-            values.get("name", ""),
-            values.get("email", "").lower(),
+
+def attendance(
+    file_name: str, values: dict[str, str], details: dict[str, dict[str, Any]]
+) -> tuple[Activity, Identity]:
+    """One attendance row (``values`` by the attendance header's columns) as its
+    activity and its person's identity, with its event's list row (``details``, by
+    event id) when listed. A CSV's rows and the Check-in page's go through here alike:
+    the same person at the same event in the same role is always the same activity.
+    Raises ValueError saying what is wrong with the row."""
+    event, name, email = (
+        values.get("event", ""),
+        values.get("name", ""),
+        values.get("email", "").lower(),
+    )
+    role = values.get("role", "").lower()
+    if not event:
+        raise ValueError("the event name is empty")
+    if not (name or email):
+        raise ValueError("a row needs the attendee's name or email")
+    if role not in ROLES:
+        raise ValueError(f"role {values.get('role')!r} is not one of {', '.join(ROLES)}")
+    day = _day(values.get("date", ""))
+    if email and "@" not in email:
+        raise ValueError(f"email {email!r} is not an email address")
+    named = _named(values.get("named", ""))
+    person = person_id(name, email, named)
+    key = event_id(event, day.date().isoformat())
+    listed = details.get(key)
+    place = listed or {**UNLISTED, "city": values.get("location") or None}
+    activity = Activity(
+        SOURCE,
+        f"{key}:{person}:{role}",
+        ROLES[role],
+        day,
+        person,
+        event,
+        title=event,
+        thread_id=f"event:{key}",
+        extra={
+            "file": file_name,
+            "role": role,
+            "named": named,
+            **({"said_first_time": True} if values.get("first_time") == "yes" else {}),
+            "listed": listed is not None,
+            **place,
+        },
+    )
+    if not named:
+        # Counted, never named: nothing of who they are is landed.
+        # Anonymous: identity resolution never matches it by name (all are "Unnamed").
+        unnamed = Identity(
+            SOURCE, person, "Unnamed attendee", has_profile=True, extra={"anonymous": True}
         )
-        role = values.get("role", "").lower()
-        if not event:
-            raise ValueError("the event name is empty")
-        if not (name or email):
-            raise ValueError("a row needs the attendee's name or email")
-        if role not in ROLES:
-            raise ValueError(f"role {values.get('role')!r} is not one of {', '.join(ROLES)}")
-        day = _day(values.get("date", ""))
-        if email and "@" not in email:
-            raise ValueError(f"email {email!r} is not an email address")
-        named = _named(values.get("named", ""))
-        person = person_id(name, email, named)
-        key = event_id(event, day.date().isoformat())
-        listed = details.get(key)
-        place = listed or {**UNLISTED, "city": values.get("location") or None}
-        activity = Activity(
-            SOURCE,
-            f"{key}:{person}:{role}",
-            ROLES[role],
-            day,
-            person,
-            event,
-            title=event,
-            thread_id=f"event:{key}",
-            extra={
-                "file": file_name,
-                "role": role,
-                "named": named,
-                "listed": listed is not None,
-                **place,
-            },
+        return activity, unnamed
+    identity = Identity(
+        SOURCE,
+        person,
+        name or email.split("@")[0],
+        display_name=name or None,
+        email=email or None,
+        # The row's location is the event's (on the activity), not where they live.
+        has_profile=True,
+    )
+    return activity, identity
+
+
+def _scale(header: list[str]) -> tuple[str, float, float] | None:
+    """The rating column and its scale, from the header ("rating (1-5)")."""
+    for column in header:
+        found = RATING.match(column)
+        if found:
+            low, high = float(found.group(1)), float(found.group(2))
+            if low < high:
+                return column, low, high
+    return None
+
+
+def _which_event(found: _Csv, values: dict[str, str], names: dict[str, tuple[str, str]]) -> str:
+    """The listed event a feedback row is about: by its ``event`` (and ``date``), or by
+    the file's name."""
+    name = values.get("event") or found.path.stem
+    day = values.get("date", "")
+    if day:
+        day = _day(day).date().isoformat()
+    matches = [
+        key
+        for key, (listed, on) in names.items()
+        if listed.casefold() == name.casefold() and (not day or on == day)
+    ]
+    if not matches:
+        where = f"{name!r} on {day}" if day else repr(name)
+        raise ValueError(f"the event {where} is not in the event list")
+    if len(matches) > 1:
+        raise ValueError(f"{name!r} names {len(matches)} events: give the date in a date column")
+    return matches[0]
+
+
+def _feedback(found: _Csv, names: dict[str, tuple[str, str]]) -> list[Feedback]:
+    """A feedback file's responses; each bad row is reported (file, line, fix)."""
+    scale = _scale(found.header)
+    if scale is None:
+        found.problem(
+            1,
+            "the rating column does not say its scale.",
+            'Name it with its scale, e.g. "rating (1-5)" or "rating (0-10)".',
         )
-        if not named:
-            # Counted, never named: nothing of who they are is landed.
-            # Anonymous: identity resolution never matches it by name (all are "Unnamed").
-            unnamed = Identity(
-                SOURCE, person, "Unnamed attendee", has_profile=True, extra={"anonymous": True}
+        return []
+    column, low, high = scale
+    written = dict(zip(found.header, found.written, strict=True))
+    questions = [
+        h
+        for h in found.header
+        if h and h != column and h not in FEEDBACK_COLUMNS and h not in SURVEY_TOOL_COLUMNS
+    ]
+    fix = "Fix the row; the file's other responses were read."
+    responses = []
+    for line, values in found.rows():
+        try:
+            key = _which_event(found, values, names)
+            raw = values.get(column, "")
+            rating = None
+            if raw:
+                try:
+                    rating = float(raw.replace(",", "."))
+                except ValueError:
+                    raise ValueError(f"rating {raw!r} is not a number") from None
+                if not low <= rating <= high:
+                    raise ValueError(f"rating {raw} is outside the scale {low:g} to {high:g}")
+            quote = values.get("quote", "").strip().lower()
+            if quote and quote not in YES and quote not in NO:
+                raise ValueError(f"quote {values.get('quote')!r} is not yes or no")
+            email = values.get("email", "").lower()
+            if email and "@" not in email:
+                raise ValueError(f"email {email!r} is not an email address")
+            name = values.get("name", "")
+            respondent = person_id(name, email) if (email or name) else None
+        except ValueError as error:
+            found.problem(line, str(error), fix)
+            continue
+        answers = {written[q]: values[q] for q in questions if values.get(q)}
+        responses.append(
+            Feedback(
+                SOURCE,
+                _hash(found.path.name, str(line)),
+                key,
+                respondent,
+                rating,
+                low,
+                high,
+                may_quote=bool(quote) and quote in YES,
+                answers=answers,
+                extra={"file": found.path.name, "line": line},
             )
-            return activity, unnamed
-        identity = Identity(
-            SOURCE,
-            person,
-            name or email.split("@")[0],
-            display_name=name or None,
-            email=email or None,
-            # The row's location is the event's (on the activity), not where they live.
-            has_profile=True,
         )
-        return activity, identity
+    return responses
+
+
+@dataclasses.dataclass(frozen=True)
+class ListedEvent:
+    """An event of the event list (connectors' reading of it: the same checks)."""
+
+    event_id: str
+    event: str
+    day: str
+    details: dict[str, Any]
+
+
+def read_event_list(folder: Path) -> tuple[list[ListedEvent], list[SourceError]]:
+    """The event list of an events folder (every list file in it), the latest first, and
+    the problems of its rows: what the Check-in page offers to pick from."""
+    details: dict[str, dict[str, Any]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    problems: list[SourceError] = []
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else ():
+        found = _Csv(path, path.read_bytes(), problems)
+        if "format" in found.header and "role" not in found.header:
+            EventsConnector._read_list(found, details, names)
+    events = [ListedEvent(key, *names[key], details[key]) for key in details]
+    return sorted(events, key=lambda e: (e.day, e.event), reverse=True), problems

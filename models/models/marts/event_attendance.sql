@@ -1,5 +1,6 @@
 -- One row per event and member who came (the events source, members merged as
--- everywhere): their role (the strongest of their rows: organizer, speaker, attendee),
+-- everywhere): their role (the strongest of their rows: organizer, speaker, volunteer,
+-- attendee),
 -- whether they may be named, whether the event was their first activity in the
 -- community, whether they came to a later event, and their own activity around it.
 -- Their activity is what they did online: every source but events, so that one event
@@ -20,8 +21,8 @@ per_member as (
         event_id,
         member_id,
         min(event_date) as event_date,
-        case max(case role when 'organizer' then 3 when 'speaker' then 2 else 1 end)
-            when 3 then 'organizer' when 2 then 'speaker' else 'attendee'
+        case max(case role when 'organizer' then 4 when 'speaker' then 3 when 'volunteer' then 2 else 1 end)
+            when 4 then 'organizer' when 3 then 'speaker' when 2 then 'volunteer' else 'attendee'
         end as role,
         bool_and(is_named) as is_named
     from attendance

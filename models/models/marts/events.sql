@@ -1,6 +1,7 @@
 -- One row per event: what it was (from the event list: place, format, organizers,
 -- links), who came (attendees, speakers, organizers, first-timers, members already,
--- who came to a later event, who may be named), the attendees' own activity around it,
+-- who came to a later event, who may be named), its feedback (responses, the average
+-- rating on its survey's scale), the attendees' own activity around it,
 -- and its impact on the community (README, Events):
 --
 --   The community's activity by people on each of the events.trend_days days before
@@ -64,6 +65,20 @@ people as (
         count(*) filter (where activities_after > 0) as active_after,
         count(*) filter (where activities_retention > 0) as retained
     from {{ ref('event_attendance') }}
+    group by event_id
+),
+
+feedback as (
+    -- One survey per event, one scale: the average is on it.
+    select
+        event_id,
+        count(*) as feedback_responses,
+        count(rating) as feedback_ratings,
+        avg(rating) as rating_average,
+        min(scale_min) as rating_scale_min,
+        max(scale_max) as rating_scale_max,
+        count(*) filter (where may_quote) as quotable_responses
+    from {{ ref('event_feedback') }}
     group by event_id
 ),
 
@@ -144,6 +159,12 @@ select
     coalesce(p.first_timers, 0) as first_timers,
     coalesce(p.already_members, 0) as already_members,
     coalesce(p.came_back, 0) as came_back,
+    coalesce(fb.feedback_responses, 0) as feedback_responses,
+    coalesce(fb.feedback_ratings, 0) as feedback_ratings,
+    fb.rating_average,
+    fb.rating_scale_min,
+    fb.rating_scale_max,
+    coalesce(fb.quotable_responses, 0) as quotable_responses,
     p.attendee_activities_before,
     p.attendee_activities_after,
     p.attendee_activities_retention,
@@ -171,3 +192,4 @@ from measured as m
 left join people as p using (event_id)
 left join trend as t using (event_id)
 left join predicted as pr using (event_id)
+left join feedback as fb using (event_id)

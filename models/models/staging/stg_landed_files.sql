@@ -6,7 +6,7 @@
 {{ config(materialized=incremental_materialization(), incremental_strategy='append') }}
 {%- set found = [] %}
 {%- for source_name in acacia_sources() %}
-  {%- for table in ['activities', 'identities'] %}
+  {%- for table in setting('landing_columns') %}
     {%- do found.append(
         "select '" ~ source_name ~ "' as source, '" ~ table ~ "' as table_name, file from ("
         ~ landed_files_in(setting('landing') ~ "/" ~ source_name ~ "/" ~ table ~ "/") ~ ")") %}
