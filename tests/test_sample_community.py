@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sample import events_data
 from sample.community import build_community
 from sample.discourse_data import DiscourseData
 from sample.events_data import event_rows
@@ -70,7 +71,7 @@ def shape(data: dict) -> dict:
     events = Counter(
         (
             name,
-            row["event"],
+            row.get("event"),
             row.get("name"),
             row.get("email"),
             row.get("role"),
@@ -78,7 +79,8 @@ def shape(data: dict) -> dict:
         )
         for name, rows in data["events"].items()
         for row in rows
-        for day in [datetime.fromisoformat(row["date"]).date()]
+        # Feedback of a file of one event has no date: its timestamp's day.
+        for day in [datetime.fromisoformat(row.get("date") or row["timestamp"][:10]).date()]
     )
     return {"people": people, "accounts": accounts, "activity": activity, "events": events}
 
@@ -103,7 +105,8 @@ def test_the_demo_community_does_not_depend_on_the_date():
 
 def test_every_activity_and_event_lies_in_the_year_up_to_the_end():
     """Nothing before the start or after the end, so a backfill of the community's length
-    reads all of it, and each event falls on one of the year's days (the first included)."""
+    reads all of it, and each event attended falls on one of the year's days (the first
+    included); only the listed upcoming events (the organizer's kit) are after it."""
     for end in (datetime(2025, 12, 31, 23, 55, tzinfo=UTC), datetime(2026, 1, 1, 0, 5, tzinfo=UTC)):
         data = draw(end)
         start = data["community"].start
@@ -113,8 +116,16 @@ def test_every_activity_and_event_lies_in_the_year_up_to_the_end():
             datetime.fromisoformat(r["date"]).date()
             for rows in data["events"].values()
             for r in rows
+            if "role" in r
         }
         assert end.date() - timedelta(days=364) <= min(days) and max(days) <= end.date()
+        later = {
+            (r["event"], r["date"])
+            for r in data["events"]["event-list.csv"]
+            if datetime.fromisoformat(r["date"]).date() > end.date()
+        }
+        upcoming = events_data.draw(data["community"]).upcoming
+        assert later == {(e.name, e.day.isoformat()) for e in upcoming if e.day > end.date()}
 
 
 def test_no_two_people_share_an_email():

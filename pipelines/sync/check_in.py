@@ -63,12 +63,12 @@ def checked_in(config: AcaciaConfig, event_id: str) -> list[dict[str, Any]]:
         SOURCE,
         "activities",
         """
-        select actor, extra, max(fetched_at) as at
+        select actor, extra, max(fetched_at) as checked_at
         from landed
         where thread_id = ? and json_extract_string(extra, '$.file') = ?
           and not coalesce(is_deleted, false)
         group by actor, extra
-        order by at desc
+        order by checked_at desc
         """,
         [f"event:{event_id}", CHECK_IN],
     )

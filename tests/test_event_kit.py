@@ -1,0 +1,262 @@
+"""The organizer's kit (README, Events, The organizer's kit) against the sample
+community's drawn check-ins and feedback (sample/events_data.py): feedback as the files
+declare it, row by row; check-ins landed at once, once per person, counted after the
+next build with the walk-ins as new members; the event's report, in Markdown and HTML,
+naming only who agreed and carrying no markup from member-supplied text."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from statistics import mean
+
+import duckdb
+import pytest
+
+from connectors.sources.events.connector import (
+    EventsConnector,
+    event_id,
+    person_id,
+)
+from pipelines.storage.snapshot import current_snapshot
+from sample.events_data import LIST, check_in_everyone, draw
+from tests.conftest import copy_workspace, small_community
+from tests.test_dashboard import PAGES, public_config, render
+from tests.test_event_privacy import shown
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+
+def rows(config, sql: str, params: list | None = None) -> list[dict]:
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        result = con.execute(sql, params or [])
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def drawn_feedback() -> dict[str, list[dict]]:
+    """The drawn responses by event id: rating, whether quotable, the answers."""
+    found: dict[str, list[dict]] = {}
+    for event, _, row, person in draw(small_community()).feedback:
+        rating = next(v for k, v in row.items() if k.startswith("rating"))
+        found.setdefault(event_id(event.name, event.day.isoformat()), []).append(
+            {
+                "rating": float(rating),
+                "quote": row["quote"] == "yes",
+                "answers": {k: v for k, v in row.items() if k.endswith("?")},
+                "person": person,
+            }
+        )
+    return found
+
+
+def test_each_events_feedback_is_the_drawn_responses(synced):
+    """Responses, ratings (their average and their distribution on the survey's scale)
+    and the answers that may be quoted, per event, as drawn; the three surveys name their
+    event in each of the ways a file can (a column with the date, a column alone, the
+    file's own name)."""
+    config = synced["config"]
+    expected = drawn_feedback()
+    assert len(expected) == 3
+    events = {r["event_id"]: r for r in rows(config, "select * from events")}
+    from connectors.core import figures
+
+    with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+        read = figures.reader(con)
+        for key, responses in expected.items():
+            row = events[key]
+            assert row["feedback_responses"] == len(responses)
+            assert row["feedback_ratings"] == len(responses)
+            assert row["rating_average"] == pytest.approx(mean(r["rating"] for r in responses))
+            assert row["quotable_responses"] == sum(r["quote"] for r in responses)
+            ratings = figures.event_ratings(read, key)
+            counted = Counter(r["rating"] for r in responses)
+            low, high = int(row["rating_scale_min"]), int(row["rating_scale_max"])
+            assert list(ratings["rating"]) == list(range(low, high + 1))
+            assert list(ratings["responses"]) == [
+                counted.get(float(r), 0) for r in range(low, high + 1)
+            ]
+            quotes = figures.event_quotes(read, key)
+            said = Counter(
+                (question, answer)
+                for r in responses
+                if r["quote"]
+                for question, answer in r["answers"].items()
+            )
+            assert Counter(zip(quotes["question"], quotes["answer"], strict=True)) == said
+            # An answer given without consent to quote it is quoted nowhere.
+            secret = {a for r in responses if not r["quote"] for a in r["answers"].values()}
+            assert not (secret - set(said_answers(said))) & set(quotes["answer"])
+    # The responses that name their respondent are theirs: their member.
+    named = rows(config, "select count(*) as n from event_feedback where member_id is not null")
+    assert named[0]["n"] == sum(r["person"] is not None for rs in expected.values() for r in rs)
+
+
+def said_answers(said: Counter) -> set[str]:
+    return {answer for _, answer in said}
+
+
+def test_a_bad_feedback_row_is_reported_with_its_file_line_and_fix(tmp_path):
+    """A rating off the scale or not a number, an unknown event, a row that is not UTF-8,
+    a rating column without its scale: each said with file, line and fix; every good row
+    of the file lands."""
+    community = small_community()
+    drawn = draw(community)
+    folder = tmp_path / "events"
+    folder.mkdir()
+    with open(folder / LIST, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(drawn.events[0].row()))
+        writer.writeheader()
+        writer.writerows(e.row() for e in drawn.events)
+    summit = drawn.summit
+    good = f"{summit.name},{summit.day},4,yes,Great talks"
+    lines = [
+        "event,date,rating (1-5),quote,What did you like?",
+        good,  # line 2
+        f"{summit.name},{summit.day},6,yes,Too much",  # 3: off the scale
+        f"{summit.name},{summit.day},great,yes,Words",  # 4: not a number
+        f"Nowhere meetup,{summit.day},3,no,Who",  # 5: unknown event
+    ]
+    content = "\n".join(lines).encode() + b"\n"
+    content += f"{summit.name},{summit.day},5,yes,J".encode() + "\xf6rg".encode("latin-1") + b"\n"
+    content += f"{summit.name},{summit.day},,no,Fine\n".encode()  # 7: no rating is fine
+    (folder / "survey.csv").write_bytes(content)
+    (folder / "noscale.csv").write_text("event,rating,quote\nAcacia Summit,4,yes\n")
+    connector = EventsConnector(folder)
+    batches = list(connector.sync({}))
+    landed = [f for b in batches for f in b.feedback]
+    assert [f.extra["line"] for f in landed] == [2, 7]
+    assert landed[0].rating == 4 and landed[1].rating is None
+    problems = [str(p) for p in connector.problems]
+    expected = {
+        "survey.csv: line 3: rating 6 is outside the scale 1 to 5",
+        "survey.csv: line 4: rating 'great' is not a number",
+        "survey.csv: line 5: the event 'Nowhere meetup' on",
+        "survey.csv: line 6: not UTF-8 text",
+        "noscale.csv: line 1: the rating column does not say its scale",
+    }
+    for start in expected:
+        assert any(start in p for p in problems), (start, problems)
+    assert all("Fix" in p or "fix" in p.lower() or "Re-save" in p for p in problems)
+    assert len(problems) == len(expected)
+
+
+def test_check_ins_land_at_once_once_each_and_count_after_the_next_build(
+    synced, tmp_path, monkeypatch
+):
+    """The drawn check-ins at the Lagos meetup on the last day (one person twice, one
+    not to be named, two walk-ins): on the page at once, one attendance each after the
+    decision build, the walk-ins new members whose first activity is the event, the
+    unnamed one counted and never named; the event's report counts them and its HTML
+    carries no markup from a participant's answer."""
+    from connectors.core.config import load_config
+    from pipelines.build.decisions import apply_decisions
+    from pipelines.delivery import event_report
+    from pipelines.sync.check_in import checked_in
+
+    path = copy_workspace(synced, tmp_path)
+    config = load_config(path)
+    community = small_community()
+    drawn = draw(community)
+    event = drawn.upcoming[0]
+    key = event_id(event.name, event.day.isoformat())
+    assert check_in_everyone(community, path) == len(drawn.check_ins)
+    people = {(values["email"], values["role"]): values for values, _ in drawn.check_ins}
+    at_door = checked_in(config, key)
+    assert len(at_door) == len(people) == len(drawn.check_ins) - 1  # one came twice
+    unnamed = [v for v in people.values() if v["named"] == "no"]
+    assert sorted(r["name"] or "" for r in at_door) == sorted(
+        "" if v["named"] == "no" else v["name"] for v in people.values()
+    )
+    assert sum(r["first_time"] for r in at_door) == len(drawn.walk_ins)
+
+    # The Check-in page lists them; public mode has no check-in.
+    page = render(path, monkeypatch, PAGES["Check_in"])
+    assert f"Checked in so far: {len(people)}" in shown(page)
+    assert not any(v["name"] in shown(page) for v in unnamed)
+    public = render(public_config(synced, tmp_path), monkeypatch, PAGES["Check_in"])
+    assert "hidden in public mode" in shown(public) and not public.text_input
+
+    apply_decisions(config)
+    row = rows(config, "select * from events where event_id = ?", [key])[0]
+    assert row["attendees"] == len(people)
+    assert row["unnamed_attendees"] == len(unnamed)
+    # First-timers: the walk-ins, and the person not named (Acacia knows nothing else
+    # of them: an unnamed attendee is a person of their own, as in the CSV files).
+    assert row["first_timers"] == len(drawn.walk_ins) + len(unnamed)
+    assert row["already_members"] == len(people) - row["first_timers"]
+    walk_in_ids = [f"events:{person_id(p.name, p.email)}" for p in drawn.walk_ins]
+    joined = rows(
+        config,
+        "select m.display_name, m.joined_on, a.is_first_timer from identities as i "
+        "join members as m using (member_id) join event_attendance as a "
+        "on a.member_id = m.member_id and a.event_id = ? "
+        "where i.identity_key in (select unnest(?))",
+        [key, walk_in_ids],
+    )
+    assert sorted(r["display_name"] for r in joined) == sorted(p.name for p in drawn.walk_ins)
+    assert all(r["joined_on"] == event.day and r["is_first_timer"] for r in joined)
+
+    # The report counts them and names only who agreed.
+    made = event_report.report(config, event.name, event.day)
+    assert f"**{len(people)}** attendees" in made.markdown
+    assert f"**{row['first_timers']}** first-timers" in made.markdown
+    for values in people.values():
+        if values["named"] == "yes":
+            assert values["name"] in made.markdown
+        else:
+            assert values["name"] not in made.markdown and values["name"] not in made.html
+    assert f"{len(unnamed)} asked not to be named" in made.markdown
+    public_report = event_report.report(config, event.name, event.day, public=True)
+    assert not any(v["name"] in public_report.html for v in people.values())
+
+
+def test_the_report_holds_the_figures_the_feedback_and_no_markup(synced, tmp_path):
+    """The summit's report: its counts and feedback as the events mart has them, the
+    quotable answers and never the others, nobody unnamed; public: no name, no quote.
+    An answer written as HTML stays text in the HTML (no script, no element), and the
+    files are written."""
+    from pipelines.delivery import event_report
+
+    config = synced["config"]
+    drawn = draw(small_community())
+    summit = drawn.summit
+    made = event_report.report(config, summit.name, public=False)
+    key = event_id(summit.name, summit.day.isoformat())
+    row = rows(config, "select * from events where event_id = ?", [key])[0]
+    for figure in ("attendees", "first-timers", "members already", "came back"):
+        column = {"first-timers": "first_timers", "members already": "already_members"}.get(
+            figure, figure.replace(" ", "_")
+        )
+        assert f"**{row[column]:,}** {figure}" in made.markdown
+    responses = drawn_feedback()[key]
+    assert f"**{len(responses)}** responses" in made.markdown
+    assert f"{row['rating_average']:.1f} on a scale of 1 to 5" in made.markdown
+    quotable = {a for r in responses if r["quote"] for a in r["answers"].values()}
+    secret = {a for r in responses if not r["quote"] for a in r["answers"].values()} - quotable
+    for answer in quotable:
+        assert answer.rstrip(".")[:20] in made.html
+    for answer in secret:
+        assert answer not in made.html
+    for guest in drawn.unnamed:
+        assert guest.name not in made.markdown and guest.name not in made.html
+    public = event_report.report(config, summit.name, public=True)
+    assert not any(a.rstrip(".")[:20] in public.html for a in quotable)
+    assert "Name" not in public.markdown.split("## The attendees")[0].split("## Who came")[1]
+
+    # A hostile answer, through the renderer: text in the HTML, never markup.
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)> **bold** [x](javascript:y)"
+    doc = event_report.Doc()
+    doc.heading(1, "Report")
+    doc.quote(hostile, "a participant")
+    doc.table(["Name"], [[hostile]])
+    page = doc.html("t")
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
+    assert "javascript:y" not in doc.markdown().replace("javascript\\:y", "")
+    written = event_report.write(config, made, tmp_path / "reports")
+    assert [p.suffix for p in written] == [".md", ".html"]
+    assert written[1].read_text() == made.html
+    # The HTML page allows no script at all (its Content-Security-Policy).
+    assert "default-src 'none'" in made.html
+    assert json.dumps(made.facts, default=str)
