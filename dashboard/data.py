@@ -441,6 +441,18 @@ def event_quotes(snapshot_path: str, event_id: str) -> pd.DataFrame:
     return figures.event_quotes(reader(snapshot_path), event_id)
 
 
+def event_themes(snapshot_path: str, event_id: str) -> pd.DataFrame:
+    return figures.event_themes(reader(snapshot_path), event_id)
+
+
+def place_themes(snapshot_path: str) -> pd.DataFrame:
+    return figures.place_themes(reader(snapshot_path))
+
+
+def place_theme_excerpts(snapshot_path: str, country: str, city: str) -> pd.DataFrame:
+    return figures.place_theme_excerpts(reader(snapshot_path), country, city)
+
+
 def event_days(snapshot_path: str, found: dict) -> pd.DataFrame:
     """The community's online activity by people (every source but events) on each day
     the impact of the event ``found`` (a row of events) reads: its trend days before it,

@@ -86,6 +86,8 @@ class Drawn:
     check_ins: list[tuple[dict[str, str], Person]] = dataclasses.field(default_factory=list)
     #: The walk-in newcomers among them: people the community never saw before.
     walk_ins: list[Person] = dataclasses.field(default_factory=list)
+    #: The notes of two events, as Markdown files beside the event list: path -> text.
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
     #: Feedback: (event, the survey file, the response's values, the respondent or None).
     feedback: list[tuple[Event, str, dict[str, str], Person | None]] = dataclasses.field(
         default_factory=list
@@ -268,6 +270,11 @@ def _row(event: Event, person: Person, role: str, *, named: bool) -> dict[str, s
 def write_event_files(community: Community, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
+    for name, notes in draw(community).notes.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(notes)
+        paths.append(path)
     for name, rows in event_rows(community).items():
         path = folder / name
         with open(path, "w", newline="") as handle:
@@ -289,9 +296,10 @@ QUESTIONS = ("What did you like most?", "What should we change?")
 def _organizers_kit(community: Community, drawn: Drawn, staff: list[Person], active) -> None:
     """The upcoming events, the check-ins at the first, and three events' feedback, from
     a generator of their own (the rest of the draw is as it was)."""
-    from sample.themes import answers
+    from sample.themes import Said, answers
 
     rng = random.Random("organizer's kit")
+    said = Said()
     last_day = community.end.date()
     lagos = [e for e in drawn.events if e.name.startswith("Lagos meetup #")]
     number = max(int(e.name.rsplit("#", 1)[1]) for e in lagos) if lagos else 0
@@ -307,6 +315,21 @@ def _organizers_kit(community: Community, drawn: Drawn, staff: list[Person], act
                 "meetups.csv",
             )
         )
+    # The notes of the Lagos series' last meetup and the Berlin series' last, as files.
+    noted = [e for e in drawn.events if e.name.startswith("Berlin meetup #")][-1:] + lagos[-1:]
+    for event in noted:
+        path = f"notes/{event.name.lower().replace(' ', '-').replace('#', '')}.md"
+        written = Said()
+        lines = [f"# {event.name}: notes of the group discussions", ""]
+        lines += [f"- {written.next(event.city)}" for _ in range(10)]
+        drawn.notes[path] = "\n".join(lines) + "\n"
+        noted_event = dataclasses.replace(event, links={**event.links, "notes": path})
+        drawn.events[drawn.events.index(event)] = noted_event
+        drawn.attendance[:] = [
+            (noted_event if e is event else e, row, p) for e, row, p in drawn.attendance
+        ]
+    lagos = [e for e in drawn.events if e.name.startswith("Lagos meetup #")]
+
     # At the door: a staff organizer, locals active today (one checked in twice, one who
     # does not want to be named, one volunteer), and two walk-ins.
     locals_ = [
@@ -374,7 +397,7 @@ def _organizers_kit(community: Community, drawn: Drawn, staff: list[Person], act
         place = event.city or "online"
         for number, person in enumerate(respondents):
             rating = rng.choices(range(low, high + 1), weights=weights)[0]
-            liked, change = answers(rng, place)
+            liked, change = answers(said, place)
             row = {"event": event.name, "date": event.day.isoformat()} if names_event else {}
             if file == "workshop-feedback.csv":
                 row.pop("date", None)  # the workshop's name is enough

@@ -277,5 +277,6 @@ DEMO = DemoSource(
     port=8766,
     api=lambda community: FakeSlack(SlackData(community)),
     secrets={"token_env": "ACACIA_DEMO_SLACK_TOKEN"},
-    settings=lambda url: {"base_url": url + "/api/"},
+    # The messages' text is kept: the themes of what people talk about read it.
+    settings=lambda url: {"base_url": url + "/api/", "store_bodies": True},
 )

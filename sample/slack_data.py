@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sample.community import Community, Person, unique_handle
+from sample.themes import Said, place_of
 
 PUBLIC_CHANNELS = (
     ("general", 1.0),
@@ -95,6 +96,7 @@ class SlackData:
         self.workspace = workspace
         self.rng = rng = random.Random("slack")
         self._seq = 0
+        self.said = Said()
         self.users: dict[str, SlackUser] = {}
         taken: set[str] = set()
         for person in community.people:
@@ -221,10 +223,13 @@ class SlackData:
             )
             return
         author = self._author(when)
+        # What they ask: the importer, or, for people living in a place with themes of
+        # its own (sample/themes.py), that place's themes in turn (no draw).
+        place = place_of(author.person.location if author.person else None)
         parent = Message(
             self._ts(when),
             author.id,
-            "Has anyone tried the new importer?",
+            self.said.next(place) if place else "Has anyone tried the new importer?",
             edited=rng.random() < 0.1,
         )
         channel.messages.append(parent)

@@ -9,8 +9,6 @@ and the release process; and so on. A theme is its phrase, and sentences that sa
 
 from __future__ import annotations
 
-import random
-
 #: place -> its themes, most talked about first: (phrase, sentences that use it).
 THEMES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "Lagos": (
@@ -43,7 +41,7 @@ THEMES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
             (
                 "Funding for maintainers is the question nobody answers.",
                 "Can the foundation share how funding is decided?",
-                "Our company would give funding if the process were clear.",
+                "Our company would give funding if the rules were clear.",
             ),
         ),
         (
@@ -110,22 +108,38 @@ THEMES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ),
     ),
 }
-#: How often each of a place's themes is drawn, most talked about first.
-WEIGHTS = (5, 3, 2)
+#: Which of a place's themes each text in ten says: 5, 3 and 2 of every ten, in turn,
+#: without drawing (so the order of the themes holds in any number of texts).
+CYCLE = (0, 1, 0, 2, 0, 1, 0, 1, 0, 2)
 
 
-def theme_of(rng: random.Random, place: str) -> str:
-    """One of ``place``'s theme phrases, drawn by WEIGHTS."""
-    themes = THEMES[place]
-    return rng.choices([phrase for phrase, _ in themes], weights=WEIGHTS[: len(themes)])[0]
+class Said:
+    """The sentences a place's people say, in turn: the theme by CYCLE, each theme's
+    sentences one after the other. One per draw of a kind of text (messages, feedback,
+    notes), so that each kind holds its place's themes in their order."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+        self.by_theme: dict[tuple[str, int], int] = {}
+
+    def next(self, place: str) -> str:
+        n = self.texts.get(place, 0)
+        self.texts[place] = n + 1
+        theme = CYCLE[n % len(CYCLE)]
+        m = self.by_theme.get((place, theme), 0)
+        self.by_theme[(place, theme)] = m + 1
+        sentences = THEMES[place][theme][1]
+        return sentences[m % len(sentences)]
 
 
-def sentence(rng: random.Random, place: str, theme: str) -> str:
-    return rng.choice(dict(THEMES[place])[theme])
+def place_of(location: str | None) -> str | None:
+    """The themed place a member's location is in (its city), None elsewhere."""
+    city = (location or "").split(",", 1)[0].strip()
+    return city if city in THEMES else None
 
 
-def answers(rng: random.Random, place: str) -> tuple[str, str]:
+def answers(said: Said, place: str) -> tuple[str, str]:
     """A feedback response's two answers (what they liked, what to change): each a
     sentence of one of the place's themes."""
     place = place if place in THEMES else "online"
-    return tuple(sentence(rng, place, theme_of(rng, place)) for _ in range(2))  # type: ignore[return-value]
+    return said.next(place), said.next(place)

@@ -196,6 +196,8 @@ def write_config(
             "base_url": slack_url + "/api/",
             "token_env": "ACACIA_TEST_SLACK_TOKEN",
             "backfill_days": 400,
+            # The messages' text is kept: the themes of what people talk about read it.
+            "store_bodies": True,
         }
     if discourse_url:
         sources["discourse"] = {

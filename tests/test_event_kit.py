@@ -6,7 +6,6 @@ naming only who agreed and carrying no markup from member-supplied text."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from statistics import mean
@@ -20,7 +19,7 @@ from connectors.sources.events.connector import (
     person_id,
 )
 from pipelines.storage.snapshot import current_snapshot
-from sample.events_data import LIST, check_in_everyone, draw
+from sample.events_data import check_in_everyone, draw, write_event_files
 from tests.conftest import copy_workspace, small_community
 from tests.test_dashboard import PAGES, public_config, render
 from tests.test_event_privacy import shown
@@ -84,7 +83,18 @@ def test_each_events_feedback_is_the_drawn_responses(synced):
                 if r["quote"]
                 for question, answer in r["answers"].items()
             )
-            assert Counter(zip(quotes["question"], quotes["answer"], strict=True)) == said
+            assert (
+                Counter(
+                    dict(
+                        zip(
+                            zip(quotes["question"], quotes["answer"], strict=True),
+                            quotes["responses"],
+                            strict=True,
+                        )
+                    )
+                )
+                == said
+            )
             # An answer given without consent to quote it is quoted nowhere.
             secret = {a for r in responses if not r["quote"] for a in r["answers"].values()}
             assert not (secret - set(said_answers(said))) & set(quotes["answer"])
@@ -104,11 +114,7 @@ def test_a_bad_feedback_row_is_reported_with_its_file_line_and_fix(tmp_path):
     community = small_community()
     drawn = draw(community)
     folder = tmp_path / "events"
-    folder.mkdir()
-    with open(folder / LIST, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(drawn.events[0].row()))
-        writer.writeheader()
-        writer.writerows(e.row() for e in drawn.events)
+    write_event_files(community, folder)
     summit = drawn.summit
     good = f"{summit.name},{summit.day},4,yes,Great talks"
     lines = [
@@ -125,7 +131,7 @@ def test_a_bad_feedback_row_is_reported_with_its_file_line_and_fix(tmp_path):
     (folder / "noscale.csv").write_text("event,rating,quote\nAcacia Summit,4,yes\n")
     connector = EventsConnector(folder)
     batches = list(connector.sync({}))
-    landed = [f for b in batches for f in b.feedback]
+    landed = [f for b in batches if b.scope == "survey.csv" for f in b.feedback]
     assert [f.extra["line"] for f in landed] == [2, 7]
     assert landed[0].rating == 4 and landed[1].rating is None
     problems = [str(p) for p in connector.problems]

@@ -394,17 +394,18 @@ def event_ratings(read: Read, event_id: str) -> pd.DataFrame:
 
 
 def event_quotes(read: Read, event_id: str) -> pd.DataFrame:
-    """The answers of an event's feedback that may be quoted (the respondent agreed),
-    one row per answer: the question, the answer, the response's rating. Never the
-    respondent's name: a quote is shown without it."""
+    """The answers of an event's feedback that may be quoted (the respondent agreed):
+    each question's different answers, the most given first, with how many responses
+    gave it. Never the respondent's name: a quote is shown without it."""
     return read(
         """
-        select a.key as question, a.value as answer, f.rating
+        select a.key as question, a.value as answer, count(*) as responses
         from event_feedback as f,
              lateral (select unnest(json_keys(f.answers)) as key) as k,
              lateral (select k.key, f.answers ->> k.key as value) as a
         where f.event_id = ? and f.may_quote and coalesce(a.value, '') <> ''
-        order by a.key, f.rating desc, f.response_id""",
+        group by all
+        order by a.key, responses desc, a.value""",
         (event_id,),
     )
 
@@ -443,6 +444,41 @@ def impact_working(found: dict) -> str:
         f"{abs(found['trend_slope']):,.2f} × day), predicted **{predicted:,.0f}** "
         f"activities in the {after} days after it. There were **{actual:,}**: "
         f"{actual:,} ÷ {predicted:,.0f} − 1 = **{impact_text(found)}**."
+    )
+
+
+def event_themes(read: Read, event_id: str) -> pd.DataFrame:
+    """An event's themes (the themes mart: its notes and quotable feedback), heaviest
+    first: theme, how many texts say it, its excerpts (a JSON list)."""
+    return read(
+        """
+        select theme_rank, theme, texts, place_texts, excerpts
+        from themes where level = 'event' and event_id = ? order by theme_rank""",
+        (event_id,),
+    )
+
+
+def place_themes(read: Read) -> pd.DataFrame:
+    """Each city's themes (what its members' messages, its events' notes and quotable
+    feedback say), the places with the most texts first: one row per city, its themes
+    in order ("onboarding (176), documentation (106), …") and how many texts were read."""
+    return read(
+        """
+        select region, country, city, max(place_texts) as texts_read,
+               string_agg(theme || ' (' || texts || ')', ', ' order by theme_rank) as themes
+        from themes where level = 'city'
+        group by all order by texts_read desc, country, city""",
+        (),
+    )
+
+
+def place_theme_excerpts(read: Read, country: str, city: str) -> pd.DataFrame:
+    """A city's themes with their excerpts, heaviest first."""
+    return read(
+        """
+        select theme_rank, theme, texts, excerpts from themes
+        where level = 'city' and country = ? and city = ? order by theme_rank""",
+        (country, city),
     )
 
 

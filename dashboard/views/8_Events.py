@@ -3,8 +3,10 @@ the community, and events compared across places (README, Events)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from connectors.core import figures, text
@@ -20,6 +22,11 @@ LINKS = (
 
 
 impact_text = figures.impact_text
+
+
+def is_link(value: object) -> bool:
+    """A web link (the notes may be a file in the events folder instead)."""
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
 def event_list(p: page.Page) -> None:
@@ -113,6 +120,7 @@ def places(p: page.Page) -> None:
             f"event_{noun}",
             noun=noun,
         )
+    place_themes(p)
     months = data.place_months(p.path).query("is_complete")
     if not settings.priority_places:
         st.caption(
@@ -135,6 +143,31 @@ def places(p: page.Page) -> None:
     )
 
 
+def place_themes(p: page.Page) -> None:
+    found = data.place_themes(p.path)
+    st.markdown("**What people talk about, by city**")
+    if found.empty:
+        st.caption(
+            "No themes yet: they are read from the messages of members living in each "
+            "city (where a source keeps the text: store_bodies), the events' notes and "
+            "the feedback that may be quoted."
+        )
+        return
+    st.caption(
+        "Each city's themes: the phrases its members' messages, its events' notes and "
+        "quotable feedback say most, and other cities rarely; how many texts say each "
+        "(README, Events, Themes)."
+    )
+    page.table(found[["country", "city", "themes", "texts_read"]], "place_themes", noun="cities")
+    if p.public:
+        return
+    cities = [f"{r.city}, {r.country}" for r in found.itertuples()]
+    chosen = st.selectbox("A city's themes, with excerpts", cities, index=None, key="theme_city")
+    if chosen:
+        row = found.iloc[cities.index(chosen)]
+        theme_list(data.place_theme_excerpts(p.path, row["country"], row["city"]), False)
+
+
 def event_page(p: page.Page, event_id: str) -> None:
     found = data.event(p.path, event_id)
     if st.button("← All events"):
@@ -151,7 +184,9 @@ def event_page(p: page.Page, event_id: str) -> None:
         found["organizers"] and f"organized by {text.markdown(found['organizers'])}",
     ]
     st.caption(" · ".join(fact for fact in facts if fact))
-    links = [(label, found[key]) for key, label in LINKS if found[key]]
+    links = [(label, found[key]) for key, label in LINKS if is_link(found[key])]
+    if found["notes_url"] and not is_link(found["notes_url"]):
+        st.caption(f"Notes: {text.markdown(found['notes_url'])} in the events folder.")
     if links:
         for column, (label, url) in zip(st.columns(len(links) + 2), links, strict=False):
             column.link_button(label, url)
@@ -173,7 +208,37 @@ def event_page(p: page.Page, event_id: str) -> None:
     attendee_activity(found)
     impact(p, found)
     feedback(p, found)
+    themes(p, found)
     people(p, found)
+
+
+def themes(p: page.Page, found: dict) -> None:
+    st.subheader("What was talked about")
+    found_themes = data.event_themes(p.path, found["event_id"])
+    if found_themes.empty:
+        st.caption(
+            "No themes: they are read from the event's notes (a file beside the event list, "
+            "named in its notes column) and the feedback's answers that may be quoted."
+        )
+        return
+    st.caption(
+        "The phrases the event's notes and quotable feedback say most, and rarely "
+        "elsewhere (README, Events, Themes); how many texts say each"
+        + ("." if p.public else ", with short excerpts.")
+    )
+    theme_list(found_themes, p.public)
+
+
+def theme_list(found: pd.DataFrame, public: bool) -> None:
+    """Themes, each with how many texts say it, and (not in public mode) its excerpts."""
+    for row in found.itertuples():
+        line = f"**{text.markdown(row.theme)}** — {int(row.texts):,} texts"
+        if public:
+            st.markdown(line)
+            continue
+        with st.expander(f"{text.markdown(row.theme)} ({int(row.texts):,} texts)"):
+            for quote in json.loads(row.excerpts):
+                st.text(f"“{quote}”")
 
 
 def report_buttons(p: page.Page, found: dict) -> None:
@@ -220,9 +285,9 @@ def feedback(p: page.Page, found: dict) -> None:
         "the others are counted above, never shown."
     )
     for question, rows in quotes.groupby("question", sort=False):
-        with st.expander(f"{text.markdown(question)} ({len(rows):,})"):
-            for answer in rows["answer"]:
-                st.text(answer)
+        with st.expander(f"{text.markdown(question)} ({int(rows['responses'].sum()):,})"):
+            for answer, times in zip(rows["answer"], rows["responses"], strict=True):
+                st.text(f"“{answer}”" + (f"  ({times} participants)" if times > 1 else ""))
 
 
 def attendee_activity(found: dict) -> None:

@@ -19,6 +19,7 @@ and ratings only.
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -227,7 +228,7 @@ def build(read: figures.Read, event_id: str, *, public: bool = False) -> Report:
             ("photos_url", "Photos"),
             ("recording_url", "Recording"),
         )
-        if found[key]
+        if str(found[key] or "").startswith(("https://", "http://"))
     ]
     if links:
         doc.links(links)
@@ -237,6 +238,7 @@ def build(read: figures.Read, event_id: str, *, public: bool = False) -> Report:
     doc.said(f"Impact: **{figures.impact_text(found)}**.")
     doc.said(figures.impact_working(found))
     _feedback(doc, read, found, public)
+    _themes(doc, read, found, public)
     return Report(
         event_id,
         name,
@@ -350,12 +352,8 @@ def _feedback(doc: Doc, read: figures.Read, found: dict, public: bool) -> None:
     for question, rows in quotes.groupby("question", sort=False):
         doc.heading(3, text.markdown(question))
         for row in rows.itertuples():
-            doc.quote(
-                str(row.answer),
-                f"a participant, rating {row.rating:g}"
-                if row.rating == row.rating
-                else "a participant",
-            )
+            times = int(row.responses)
+            doc.quote(str(row.answer), "a participant" if times == 1 else f"{times} participants")
 
 
 # ---------------------------------------------------------------- from a workspace
@@ -439,3 +437,26 @@ def post(config: AcaciaConfig, made: Report, *, client: Any = None) -> str:
     except (slack_post.PostError, UpdateError) as error:
         raise ReportError(str(error)) from None
     return done.status
+
+
+def _themes(doc: Doc, read: figures.Read, found: dict, public: bool) -> None:
+    doc.heading(2, "What was talked about")
+    themes = figures.event_themes(read, str(found["event_id"]))
+    if themes.empty:
+        doc.said(
+            "No themes: they are read from the event's notes (a file beside the event "
+            "list) and the feedback's quotable answers."
+        )
+        return
+    doc.said(
+        "The phrases the event's notes and quotable feedback say most, and rarely "
+        "elsewhere; how many texts say each:"
+    )
+    doc.items(
+        [f"**{text.markdown(row.theme)}**: {int(row.texts):,} texts" for row in themes.itertuples()]
+    )
+    if public:
+        return
+    for row in themes.itertuples():
+        for quote in json.loads(row.excerpts)[:2]:
+            doc.quote(quote, f"on {row.theme}")

@@ -20,7 +20,9 @@ elsewhere; they are counted like everyone else.
     Berlin meetup #12,2026-03-14,Berlin,Germany,meetup,Acacia Berlin,https://…,,,
 
 ``format`` is one of FORMATS; ``organizers`` is who ran it, as text (a group, a
-company); the last four are links (http or https). An event is its name and date: the
+company); the last four are links (http or https); ``notes`` may instead be a Markdown
+or text file in the events folder (``notes/berlin-12.md``): the notes of the group
+discussions, whose themes Acacia reads (README, Events, Themes). An event is its name and date: the
 attendance rows of an event carry its list row's details (its place, format, organizers
 and links), so changing the list re-reads the attendance. Without a list row an event
 is still imported, its place read from the attendance's ``location``.
@@ -164,9 +166,23 @@ def _day(value: str) -> datetime:
         raise ValueError(f"date {value!r} is not YYYY-MM-DD") from None
 
 
-def _link(name: str, value: str) -> str | None:
+#: What a notes file beside the event list may be.
+NOTES_FILES = (".md", ".txt")
+
+
+def _link(name: str, value: str, folder: Path | None = None) -> str | None:
+    """A link (http or https); for the notes (``folder`` given), a Markdown or text file
+    in the events folder too (``notes/berlin-12.md``), which the themes read."""
     if not value:
         return None
+    if folder is not None and Path(value).suffix.lower() in NOTES_FILES and "://" not in value:
+        path = (folder / value).resolve()
+        if not path.is_relative_to(folder.resolve()) or not path.is_file():
+            raise ValueError(
+                f"{name} {value!r} is not a file in the events folder (give its path from "
+                "the folder, e.g. notes/berlin-12.md, or a link)"
+            )
+        return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
         raise ValueError(f"{name} {value!r} is not a link (https://…)")
@@ -328,7 +344,14 @@ class EventsConnector:
                     "country": _country(values.get("country", "")),
                     "format": kind,
                     "organizers": values.get("organizers") or None,
-                    **{link: _link(link, values.get(link, "")) for link in LINKS},
+                    **{
+                        link: _link(
+                            link,
+                            values.get(link, ""),
+                            found.path.parent if link == "notes" else None,
+                        )
+                        for link in LINKS
+                    },
                 }
             except ValueError as error:
                 found.problem(line, str(error), "Fix the row; the other events were read.")
