@@ -9,7 +9,9 @@ three steps in one process and one Spark session:
    staging tables from Spark as Arrow and writes its tables back to Spark, in the
    ``intermediate`` schema, with identity resolution's results (which it also writes
    beside the landing zone, as on DuckDB);
-3. dbt builds the marts, which read those tables (the ``intermediate`` macro).
+3. dbt builds the marts, which read those tables (the ``intermediate`` macro), but for
+   the Python marts (the themes), which the same functions the DuckDB models call build
+   from the Spark tables they read, written back to Spark's ``marts`` schema.
 
 Run it with ``python -m pipelines.build.spark --config acacia.yml --warehouse DIR``,
 with dbt-spark installed (``pip install -e '.[spark]'``).
@@ -53,11 +55,49 @@ def build_on_spark(config: Any, warehouse: str, marts: str = "marts") -> None:
     # thread has no active session; the builder returns the process's).
     with running(config, settings):
         _intermediate(SparkSession.builder.getOrCreate(), config)
-    _dbt(config, settings, marts)
+    python = python_marts()
+    _dbt(config, settings, marts, exclude=tuple(python))
+    if marts == "marts":
+        with running(config, settings):
+            _python_marts(SparkSession.builder.getOrCreate(), config, settings, python)
 
 
-def _dbt(config: Any, settings: dict[str, Any], select: str) -> None:
-    done = build.run(config, build.Plan(select=select), "spark", settings)
+def python_marts() -> list[str]:
+    """The marts written in Python (dbt-spark's session method runs SQL only)."""
+    from pipelines.build import dbt
+
+    parsed = dbt.manifest()
+    return sorted(
+        node.name
+        for node in parsed.nodes.values()
+        if node.resource_type == "model"
+        and node.fqn[1:2] == ["marts"]
+        and str(node.language).endswith("python")
+    )
+
+
+def _python_marts(spark: Any, config: Any, settings: dict[str, Any], names: list[str]) -> None:
+    """Each Python mart from the Spark tables it reads, by the DuckDB model's function."""
+    from datetime import date
+
+    from pipelines.build import themes
+
+    if names != ["themes"]:
+        raise SparkBuildError(f"No Spark step for the Python marts {', '.join(names)}.")
+    layer = {"stg_activity_texts": "staging"}
+    inputs = {
+        name: spark.table(f"{layer.get(model, 'marts')}.{model}")
+        .selectExpr(*(c.strip() for c in columns.split(",")))
+        .toArrow()
+        for name, (model, columns) in themes.INPUTS.items()
+    }
+    table = themes.themes_table(inputs, config, date.fromisoformat(settings["as_of_date"]))
+    frame = spark.createDataFrame(table, schema=_spark_schema(table.schema))
+    frame.write.mode("overwrite").format("parquet").saveAsTable("marts.themes")
+
+
+def _dbt(config: Any, settings: dict[str, Any], select: str, exclude: tuple[str, ...] = ()) -> None:
+    done = build.run(config, build.Plan(select=select, exclude=exclude), "spark", settings)
     if done.failed:
         raise SparkBuildError(
             f"dbt build --select {select} failed on Spark: "

@@ -72,7 +72,7 @@ class Text:
     """One text, where it belongs, and whether it may be quoted."""
 
     body: str
-    when: Any
+    when: datetime  # UTC wall time: a message's, an event's day for its notes and answers
     kind: str  # message, notes, feedback
     quotable: bool
 
@@ -166,7 +166,9 @@ def find_themes(groups: dict[Any, list[Text]], top: int = TOP) -> dict[Any, list
             taken.append(term)
             saying = matrix[a:b, column[term]].nonzero()[0]
             texts = [t for i in saying for t in unique[key][bodies[a + i]] if t.quotable]
-            texts.sort(key=lambda t: (t.when is not None, t.when or 0), reverse=True)
+            # The latest first; the same day, in the order of the words (a total order:
+            # the same excerpts whatever order the engine read the rows in).
+            texts.sort(key=lambda t: (t.when, t.body), reverse=True)
             excerpts: list[str] = []
             for text in texts:
                 cut = excerpt(text.body, term)
@@ -212,18 +214,19 @@ def themes_arrow(
         when = row["occurred_at"]  # compared as UTC wall time, as the notes' days
         if when is not None and when.tzinfo is not None:
             when = when.astimezone(UTC).replace(tzinfo=None)
-        if place is None or row["is_deleted"] or not row["body"]:
+        if place is None or row["is_deleted"] or not row["body"] or when is None:
             continue
-        if when is not None and when.date() < since:
+        if when.date() < since:
             continue
         by_place[place].append(Text(plain(row["body"]), when, "message", True))
-    event_place = {}
+    event_place, event_day = {}, {}
     for row in events.to_pylist():
         if row["event_date"] < since:
             continue
         place = (row["region"], row["country"], row["city"]) if row["city"] else None
         event_place[row["event_id"]] = place
         day = datetime.combine(row["event_date"], time.min)
+        event_day[row["event_id"]] = day
         for line in _notes(notes_folder, row["notes_url"]):
             text = Text(line, day, "notes", True)
             by_event[row["event_id"]].append(text)
@@ -234,7 +237,7 @@ def themes_arrow(
             continue
         for answer in json.loads(row["answers"] or "{}").values():
             if answer and answer.strip():
-                text = Text(plain(answer), None, "feedback", True)
+                text = Text(plain(answer), event_day[row["event_id"]], "feedback", True)
                 by_event[row["event_id"]].append(text)
                 if event_place[row["event_id"]]:
                     by_place[event_place[row["event_id"]]].append(text)
@@ -280,39 +283,45 @@ def _notes(folder: Path | None, notes: str | None) -> list[str]:
     return [text for text in texts if text]
 
 
-def themes_for_models(session: Any, texts, identities, members, feedback, events) -> pa.Table:
-    """The themes mart on DuckDB (the dbt model's body): the relations to Arrow, then
-    :func:`themes_arrow` with the running build's events folder and day."""
+#: What the themes read of each model: (model, columns).
+INPUTS = {
+    "texts": ("stg_activity_texts", "source, source_user_id, body, occurred_at, is_deleted"),
+    "identities": ("identities", "source, source_user_id, member_id, is_bot"),
+    "members": ("members", "member_id, region, country, city"),
+    "feedback": ("event_feedback", "event_id, may_quote, answers"),
+    "events": ("events", "event_id, event_date, region, country, city, notes_url"),
+}
+
+
+def themes_table(inputs: dict[str, pa.Table], config: Any, as_of: Any) -> pa.Table:
+    """The themes mart from its INPUTS (Arrow tables, by name) on any engine: the texts
+    joined with their member (people only), then :func:`themes_arrow`."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.register("texts", inputs["texts"])
+        con.register("identities", inputs["identities"])
+        texts = con.execute(
+            """
+            select i.member_id, t.body, t.occurred_at, t.is_deleted
+            from texts as t
+            join identities as i using (source, source_user_id)
+            where not i.is_bot
+            """
+        ).fetch_arrow_table()
+    folder = config.sources.events.folder if config.sources.events else None
+    return themes_arrow(
+        texts, inputs["members"], inputs["feedback"], inputs["events"], folder, as_of
+    )
+
+
+def themes_for_models(session: Any, relations: dict[str, Any]) -> pa.Table:
+    """The themes mart on DuckDB (the dbt model's body, given its refs by INPUTS name),
+    with the running build's configuration and day."""
+    from datetime import date
+
     from pipelines.build.settings import current
 
     running = current()
-    config = running.config
-    folder = config.sources.events.folder if config.sources.events else None
-    return themes_arrow(
-        _texts(texts, identities),
-        members.project("member_id, region, country, city").to_arrow_table(),
-        feedback.project("event_id, may_quote, answers").to_arrow_table(),
-        events.project("event_id, event_date, region, country, city, notes_url").to_arrow_table(),
-        folder,
-        _as_of(running.settings),
-    )
-
-
-def _texts(texts, identities) -> pa.Table:
-    """The texts with their member (people only, no bots)."""
-    who = identities.filter("not is_bot").project("source, source_user_id, member_id")
-    return (
-        texts.set_alias("t")
-        .join(
-            who.set_alias("w"),
-            "t.source = w.source and t.source_user_id = w.source_user_id",
-        )
-        .project("w.member_id, t.body, t.occurred_at, t.is_deleted")
-        .to_arrow_table()
-    )
-
-
-def _as_of(settings: dict[str, Any]):
-    from datetime import date
-
-    return date.fromisoformat(str(settings["as_of_date"]))
+    inputs = {name: relations[name].project(INPUTS[name][1]).to_arrow_table() for name in INPUTS}
+    return themes_table(inputs, running.config, date.fromisoformat(running.settings["as_of_date"]))

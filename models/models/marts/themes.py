@@ -9,9 +9,11 @@ def model(dbt, session):
 
     return themes_for_models(
         session,
-        dbt.ref("stg_activity_texts"),
-        dbt.ref("identities"),
-        dbt.ref("members"),
-        dbt.ref("event_feedback"),
-        dbt.ref("events"),
+        {
+            "texts": dbt.ref("stg_activity_texts"),
+            "identities": dbt.ref("identities"),
+            "members": dbt.ref("members"),
+            "feedback": dbt.ref("event_feedback"),
+            "events": dbt.ref("events"),
+        },
     )
