@@ -7,6 +7,7 @@ naming only who agreed and carrying no markup from member-supplied text."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from statistics import mean
 
@@ -17,6 +18,7 @@ from connectors.sources.events.connector import (
     EventsConnector,
     event_id,
     person_id,
+    read_event_list,
 )
 from pipelines.storage.snapshot import current_snapshot
 from sample.events_data import check_in_everyone, draw, write_event_files
@@ -266,3 +268,159 @@ def test_the_report_holds_the_figures_the_feedback_and_no_markup(synced, tmp_pat
     # The HTML page allows no script at all (its Content-Security-Policy).
     assert "default-src 'none'" in made.html
     assert json.dumps(made.facts, default=str)
+
+
+def said_in(phrase: str, text: str) -> bool:
+    return re.search(rf"(?i)\b{re.escape(phrase)}\b", text) is not None
+
+
+def test_each_places_and_events_themes_are_the_drawn_ones_in_order(synced):
+    """The themes the sample draws per place (sample/themes.py) are found, in the order
+    of how many texts say them, with those counts: for a city, the messages of the
+    members the members mart places there (the text Slack keeps), its events' notes and
+    their quotable feedback; for an event, its notes and quotable feedback. Every excerpt
+    is a sentence of a text that may be quoted."""
+    from sample.themes import THEMES
+
+    config = synced["config"]
+    slack = synced["data"]["slack"]
+    drawn = draw(small_community())
+    city_of = {
+        r["identity_key"]: r["city"]
+        for r in rows(
+            config,
+            "select i.identity_key, m.city from identities as i join members as m "
+            "using (member_id) where not i.is_bot",
+        )
+    }
+    by_city: dict[str, list[str]] = {}
+    for channel in slack.channels.values():
+        if not channel.is_member:
+            continue
+        for message in channel.messages:
+            city = city_of.get(f"slack:{message.user}")
+            if city and not message.deleted and message.subtype != "bot_message":
+                by_city.setdefault(city, []).append(message.text)
+            for reply in message.replies:
+                city = city_of.get(f"slack:{reply.user}")
+                if city:
+                    by_city.setdefault(city, []).append(reply.text)
+    by_event: dict[str, list[str]] = {}
+    noted = {e.links.get("notes"): e for e in drawn.events}
+    for path, notes in drawn.notes.items():
+        event = noted[path]
+        lines = [line.lstrip("- ") for line in notes.splitlines() if line.startswith("- ")]
+        by_event.setdefault(event_id(event.name, event.day.isoformat()), []).extend(lines)
+    for key, responses in drawn_feedback().items():
+        for r in responses:
+            if r["quote"]:
+                by_event.setdefault(key, []).extend(r["answers"].values())
+    events = {r["event_id"]: r for r in rows(config, "select * from events")}
+    for key, texts in by_event.items():
+        if events[key]["city"]:
+            by_city.setdefault(events[key]["city"], []).extend(texts)
+    themes = rows(config, "select * from themes order by level, city, event_id, theme_rank")
+
+    def expected(place: str, texts: list[str]) -> list[tuple[str, int]]:
+        """The place's drawn themes said in two different texts at least, the most said
+        first (a tie in either order)."""
+        counts = [
+            (phrase, sum(said_in(phrase, t) for t in texts))
+            for phrase, _ in THEMES[place]
+            if len({t for t in texts if said_in(phrase, t)}) >= 2
+        ]
+        return sorted(counts, key=lambda c: -c[1])
+
+    def same(found_: list[tuple[str, int]], wanted: list[tuple[str, int]]) -> bool:
+        head = found_[: len(wanted)]
+        return sorted(head) == sorted(wanted) and [n for _, n in head] == [n for _, n in wanted]
+
+    def found(rows_: list[dict]) -> list[tuple[str, int]]:
+        return [(r["theme"], r["texts"]) for r in rows_]
+
+    for city in ("Lagos", "Berlin", "Lisbon"):
+        mine = [r for r in themes if r["level"] == "city" and r["city"] == city]
+        assert found(mine)[:3] == expected(city, by_city[city]), city  # no tie here
+        assert mine[0]["place_texts"] == len(by_city[city])
+    for key, texts in by_event.items():
+        place = events[key]["city"] or "online"
+        mine = [r for r in themes if r["level"] == "event" and r["event_id"] == key]
+        assert same(found(mine), expected(place, texts)), events[key]["event"]
+    quotable = {s for texts in [*by_city.values(), *by_event.values()] for s in texts}
+    for row in themes:
+        for cut in json.loads(row["excerpts"]):
+            assert said_in(row["theme"], cut)
+            assert any(cut.rstrip("…") in text for text in quotable), cut
+
+
+def test_words_not_to_be_quoted_or_of_the_forgotten_are_nowhere(synced, tmp_path, monkeypatch):
+    """Answers given without consent to quote them are read by no theme and published
+    nowhere (only their ratings count); a forgotten person's check-in and feedback go
+    with them (acacia forget); public mode shows no answer and no excerpt."""
+    import sys
+
+    from typer.testing import CliRunner
+
+    from connectors.core.config import load_config
+    from pipelines.cli.main import app
+    from pipelines.orchestration.execute import run_job
+    from pipelines.sync.check_in import CheckIn, check_in, checked_in
+
+    path = copy_workspace(synced, tmp_path)
+    config = load_config(path)
+    drawn = draw(small_community())
+    summit = drawn.summit
+    person = next(
+        p for e, row, p in drawn.attendance if e is summit and row["named"] == "yes" and p.email
+    )
+    folder = config.sources.events.folder
+    (folder / "more-feedback.csv").write_text(
+        "event,date,email,rating (1-5),quote,Anything else?\n"
+        f"{summit.name},{summit.day},{person.email},5,yes,Zebracorn stickers for everyone\n"
+        f"{summit.name},{summit.day},,2,no,Quokkaword onboarding was confusing\n"
+        f"{summit.name},{summit.day},,3,,The quokkaword badge printer broke\n"
+    )
+    listed, _ = read_event_list(folder)
+    today = next(e for e in listed if e.event == drawn.upcoming[0].name)
+    assert check_in(config, today, CheckIn(person.name, person.email, "attendee", True, False))
+    assert run_job(path, "nightly_sync").success
+    key = event_id(summit.name, summit.day.isoformat())
+
+    def published(word: str) -> list[str]:
+        snapshot = current_snapshot(config.storage.serving())
+        found = []
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            for table, column in con.execute(
+                "select table_name, column_name from duckdb_columns() "
+                "where data_type = 'VARCHAR' and schema_name = 'main'"
+            ).fetchall():
+                hits = con.execute(
+                    f'select count(*) from "{table}" where "{column}" ilike ?', [f"%{word}%"]
+                ).fetchone()[0]
+                found += [f"{table}.{column}"] * bool(hits)
+        return found
+
+    assert published("quokkaword") == []
+    assert published("zebracorn") == ["event_feedback.answers"]
+    row = rows(config, "select * from events where event_id = ?", [key])[0]
+    assert row["feedback_responses"] == len(drawn_feedback()[key]) + 3
+    assert any(r["name"] == person.name for r in checked_in(config, today.event_id))
+
+    # Public mode: ratings and counts, no answer, no excerpt, no name.
+    public = render(public_config(synced, tmp_path), monkeypatch, PAGES["Events"], {"event": key})
+    text = shown(public)
+    assert "Answers are not shown in public mode" in text and not public.expander
+    quotes = {a for r in drawn_feedback()[key] if r["quote"] for a in r["answers"].values()}
+    assert not any(q in text for q in quotes)
+
+    # Forgotten: their check-in and their feedback go too.
+    command = ["acacia", "forget", person.email, "--yes", "--config", str(path)]
+    monkeypatch.setattr(sys, "argv", command)
+    done = CliRunner().invoke(app, command[1:])
+    assert done.exit_code == 0, done.output
+    assert "events feedback" in done.output
+    assert published("zebracorn") == []
+    assert not any(r["name"] == person.name for r in checked_in(config, today.event_id))
+    row = rows(config, "select * from events where event_id = ?", [key])[0]
+    theirs = sum(r["person"] == person for r in drawn_feedback()[key])
+    assert row["feedback_responses"] == len(drawn_feedback()[key]) + 3 - 1 - theirs

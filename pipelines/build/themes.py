@@ -301,14 +301,14 @@ def themes_table(inputs: dict[str, pa.Table], config: Any, as_of: Any) -> pa.Tab
     with duckdb.connect() as con:
         con.register("texts", inputs["texts"])
         con.register("identities", inputs["identities"])
-        texts = con.execute(
+        texts = con.sql(
             """
             select i.member_id, t.body, t.occurred_at, t.is_deleted
             from texts as t
             join identities as i using (source, source_user_id)
             where not i.is_bot
             """
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     folder = config.sources.events.folder if config.sources.events else None
     return themes_arrow(
         texts, inputs["members"], inputs["feedback"], inputs["events"], folder, as_of
