@@ -68,6 +68,7 @@ PAGES = (
     ("views/7_Health.py", "Health", False),
     ("views/8_Events.py", "Events", False),
     ("views/9_Check_in.py", "Check-in", True),
+    ("views/10_Local_communities.py", "Local communities", False),
 )
 #: Where the entry point leaves the chosen page's context for this run.
 CONTEXT = "acacia_page_context"

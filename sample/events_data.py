@@ -52,6 +52,8 @@ class Event:
     organizers: str
     file: str
     links: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The local group it belongs to (the list's ``group`` column; "": its city's).
+    group: str = ""
 
     def row(self) -> dict[str, str]:
         return {
@@ -65,6 +67,8 @@ class Event:
                 link: self.links.get(link, "")
                 for link in ("notes", "report", "photos", "recording")
             },
+            "group": self.group,
+            "join": self.links.get("join", ""),
         }
 
 
@@ -158,7 +162,11 @@ def draw(community: Community) -> Drawn:
             "meetup",
             f"{series} meetup group",
             "meetups.csv",
-            {"notes": f"https://meetup.example.org/{city.lower()}/{number}/notes"},
+            {
+                "notes": f"https://meetup.example.org/{city.lower()}/{number}/notes",
+                "join": f"https://meetup.example.org/acacia-{city.lower()}",
+            },
+            group=f"Acacia {city}",
         )
         roles = [(rng.choice(staff), "organizer"), (chosen[0], "speaker")]
         roles += [(p, "attendee") for p in chosen[1:]]
@@ -313,6 +321,8 @@ def _organizers_kit(community: Community, drawn: Drawn, staff: list[Person], act
                 "meetup",
                 "Lagos meetup group",
                 "meetups.csv",
+                {"join": "https://meetup.example.org/acacia-lagos"},
+                group="Acacia Lagos",
             )
         )
     # The notes of the Lagos series' last meetup and the Berlin series' last, as files.

@@ -482,6 +482,20 @@ def place_theme_excerpts(read: Read, country: str, city: str) -> pd.DataFrame:
     )
 
 
+def local_groups(read: Read) -> pd.DataFrame:
+    """The local groups (the local_groups mart), priority places first, then the most
+    events held: the Local communities page and the directory's export."""
+    return read(
+        """
+        select local_group, region, country, city, is_priority, events_held,
+               last_event, last_event_date, next_event, next_event_date, organizers,
+               organizer_members, active_members, join_url
+        from local_groups
+        order by is_priority desc, events_held desc, local_group""",
+        (),
+    )
+
+
 # ------------------------------------------------------------ the dashboard's figures
 
 

@@ -10,8 +10,9 @@ three steps in one process and one Spark session:
    ``intermediate`` schema, with identity resolution's results (which it also writes
    beside the landing zone, as on DuckDB);
 3. dbt builds the marts, which read those tables (the ``intermediate`` macro), but for
-   the Python marts (the themes), which the same functions the DuckDB models call build
-   from the Spark tables they read, written back to Spark's ``marts`` schema.
+   the Python marts, which the same functions the DuckDB models call build from what
+   they read and write to Spark's ``marts`` schema: the event list (from the events
+   folder) before the others, the themes (from the marts) after them.
 
 Run it with ``python -m pipelines.build.spark --config acacia.yml --warehouse DIR``,
 with dbt-spark installed (``pip install -e '.[spark]'``).
@@ -55,6 +56,7 @@ def build_on_spark(config: Any, warehouse: str, marts: str = "marts") -> None:
     # thread has no active session; the builder returns the process's).
     with running(config, settings):
         _intermediate(SparkSession.builder.getOrCreate(), config)
+        _event_list(SparkSession.builder.getOrCreate(), config)
     python = python_marts()
     _dbt(config, settings, marts, exclude=tuple(python))
     if marts == "marts":
@@ -82,8 +84,9 @@ def _python_marts(spark: Any, config: Any, settings: dict[str, Any], names: list
 
     from pipelines.build import themes
 
-    if names != ["themes"]:
-        raise SparkBuildError(f"No Spark step for the Python marts {', '.join(names)}.")
+    unknown = set(names) - {"themes", "event_list"}
+    if unknown:
+        raise SparkBuildError(f"No Spark step for the Python marts {', '.join(sorted(unknown))}.")
     layer = {"stg_activity_texts": "staging"}
     inputs = {
         name: spark.table(f"{layer.get(model, 'marts')}.{model}")
@@ -92,8 +95,22 @@ def _python_marts(spark: Any, config: Any, settings: dict[str, Any], names: list
         for name, (model, columns) in themes.INPUTS.items()
     }
     table = themes.themes_table(inputs, config, date.fromisoformat(settings["as_of_date"]))
+    _write(spark, "marts.themes", table)
+
+
+def _event_list(spark: Any, config: Any) -> None:
+    """The event_list mart (it reads only the events folder), before the marts that
+    read it."""
+    from connectors.sources.events.connector import event_list_arrow
+
+    events = config.sources.events
+    spark.sql("create schema if not exists marts")
+    _write(spark, "marts.event_list", event_list_arrow(events.folder if events else None))
+
+
+def _write(spark: Any, name: str, table: Any) -> None:
     frame = spark.createDataFrame(table, schema=_spark_schema(table.schema))
-    frame.write.mode("overwrite").format("parquet").saveAsTable("marts.themes")
+    frame.write.mode("overwrite").format("parquet").saveAsTable(name)
 
 
 def _dbt(config: Any, settings: dict[str, Any], select: str, exclude: tuple[str, ...] = ()) -> None:

@@ -235,8 +235,68 @@ def write(directory: Directory, folder: Path, formats: tuple[str, ...] = FORMATS
 
 def export(config: Any, folder: Path | None = None) -> list[Path]:
     """The directory of the current snapshot, into ``folder`` (default
-    ``<data_dir>/directory``)."""
+    ``<data_dir>/directory``), with the local groups beside it."""
     snapshot = current_snapshot(config.storage.serving())
     if snapshot is None:
         raise RuntimeError("Nothing is published yet: run `acacia sync` first.")
-    return write(load(snapshot, config.community_name), folder or config.storage.directory())
+    folder = folder or config.storage.directory()
+    written = write(load(snapshot, config.community_name), folder)
+    return written + write_local_groups(snapshot, folder)
+
+
+#: The local groups' columns in their export (the Local communities page's).
+GROUP_COLUMNS = (
+    "local_group",
+    "city",
+    "country",
+    "region",
+    "is_priority",
+    "events_held",
+    "last_event",
+    "last_event_date",
+    "next_event",
+    "next_event_date",
+    "organizers",
+    "organizer_members",
+    "active_members",
+    "join_url",
+)
+
+
+def write_local_groups(snapshot: Path, folder: Path) -> list[Path]:
+    """``local-groups.csv`` and ``.json``: the local groups and where to find them, for
+    the project's website (organizers named only where they agreed: the mart's own)."""
+    from connectors.core import figures
+
+    with open_snapshot(snapshot) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where table_name = 'local_groups'"
+        ).fetchone()[0]
+        if not found:  # a snapshot published before local groups existed
+            return []
+        groups = figures.local_groups(figures.reader(con))
+    rows = [
+        {
+            column: (value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value)
+            for column, value in zip(GROUP_COLUMNS, values, strict=True)
+        }
+        for values in groups[list(GROUP_COLUMNS)]
+        .astype(object)
+        .where(groups.notna(), None)
+        .itertuples(index=False)
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=GROUP_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    written = []
+    for name, content in (
+        ("local-groups.csv", out.getvalue()),
+        ("local-groups.json", json.dumps({"local_groups": rows}, indent=1, default=str)),
+    ):
+        target = folder / name
+        tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, target)
+        written.append(target)
+    return written

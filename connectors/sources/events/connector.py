@@ -16,13 +16,16 @@ elsewhere; they are counted like everyone else.
 
 **The event list** (a ``format`` column, no ``role``): one row per event::
 
-    event,date,city,country,format,organizers,notes,report,photos,recording
-    Berlin meetup #12,2026-03-14,Berlin,Germany,meetup,Acacia Berlin,https://…,,,
+    event,date,city,country,format,organizers,notes,report,photos,recording,group,join
+    Berlin meetup #12,2026-03-14,Berlin,Germany,meetup,Acacia Berlin,https://…,,,,,
 
 ``format`` is one of FORMATS; ``organizers`` is who ran it, as text (a group, a
 company); the last four are links (http or https); ``notes`` may instead be a Markdown
 or text file in the events folder (``notes/berlin-12.md``): the notes of the group
-discussions, whose themes Acacia reads (README, Events, Themes). An event is its name and date: the
+discussions, whose themes Acacia reads (README, Events, Themes). ``group`` (optional)
+names the local group the event belongs to (a series of events in one city: by default
+its city's), and ``join`` (optional) is the link to join that group (README, Events,
+Local communities). An event is its name and date: the
 attendance rows of an event carry its list row's details (its place, format, organizers
 and links), so changing the list re-reads the attendance. Without a list row an event
 is still imported, its place read from the attendance's ``location``.
@@ -86,6 +89,8 @@ EVENT_COLUMNS = (
     "report",
     "photos",
     "recording",
+    "group",
+    "join",
 )
 LINKS = ("notes", "report", "photos", "recording")
 #: A feedback file's known columns; every other is a question (but a survey tool's own).
@@ -103,7 +108,7 @@ ROLES = {
     "organizer": "event_organized",
 }
 #: What an event not in the list carries: its place from the attendance's location.
-UNLISTED = dict.fromkeys(("city", "country", "format", "organizers", *LINKS))
+UNLISTED = dict.fromkeys(("city", "country", "format", "organizers", "group", "join", *LINKS))
 YES, NO = ("yes", "y", "true", "1", ""), ("no", "n", "false", "0")
 
 
@@ -344,6 +349,8 @@ class EventsConnector:
                     "country": _country(values.get("country", "")),
                     "format": kind,
                     "organizers": values.get("organizers") or None,
+                    "group": values.get("group") or None,
+                    "join": _link("join", values.get("join", "")),
                     **{
                         link: _link(
                             link,
@@ -561,3 +568,55 @@ def read_event_list(folder: Path) -> tuple[list[ListedEvent], list[SourceError]]
             EventsConnector._read_list(found, details, names)
     events = [ListedEvent(key, *names[key], details[key]) for key in details]
     return sorted(events, key=lambda e: (e.day, e.event), reverse=True), problems
+
+
+#: The event list as a table (the event_list mart): each listed event, its place read as
+#: members' locations are, its group and links.
+LIST_SCHEMA = (
+    ("event_id", "string"),
+    ("event", "string"),
+    ("event_date", "date32[day]"),
+    ("format", "string"),
+    ("organizers", "string"),
+    ("local_group", "string"),
+    ("join_url", "string"),
+    ("city", "string"),
+    ("country", "string"),
+    ("region", "string"),
+)
+
+
+def event_list_arrow(folder: Path | None) -> Any:
+    """The event list of ``folder`` (every list file in it) as an Arrow table of
+    LIST_SCHEMA: past and upcoming events alike (an event is in the events mart only
+    once its attendance is imported)."""
+    import pyarrow as pa
+
+    from connectors.core.places import from_location
+
+    listed, _ = read_event_list(folder) if folder is not None else ([], [])
+    rows = []
+    for found in listed:
+        d = found.details
+        place = from_location(", ".join(p for p in (d["city"], d["country"]) if p))
+        rows.append(
+            {
+                "event_id": found.event_id,
+                "event": found.event,
+                "event_date": datetime.strptime(found.day, "%Y-%m-%d").date(),
+                "format": d["format"],
+                "organizers": d["organizers"],
+                "local_group": d.get("group"),
+                "join_url": d.get("join"),
+                "city": place.city if place.country_code else None,
+                "country": place.country,
+                "region": place.region,
+            }
+        )
+    schema = pa.schema(
+        [
+            (name, pa.date32() if kind.startswith("date") else pa.string())
+            for name, kind in LIST_SCHEMA
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
