@@ -424,3 +424,61 @@ def test_words_not_to_be_quoted_or_of_the_forgotten_are_nowhere(synced, tmp_path
     row = rows(config, "select * from events where event_id = ?", [key])[0]
     theirs = sum(r["person"] == person for r in drawn_feedback()[key])
     assert row["feedback_responses"] == len(drawn_feedback()[key]) + 3 - 1 - theirs
+
+
+def test_local_groups_are_the_drawn_series_with_their_next_events(synced, monkeypatch, tmp_path):
+    """Each series of events in one city is a group (named by the list's group column,
+    else by its city), with the events held up to today, the last and the next (listed,
+    upcoming), its organizers and join link, priority places marked; on the Local
+    communities page (public mode too) and in the directory's export."""
+    from connectors.core import clock
+    from pipelines.delivery.directory import export
+
+    config = synced["config"]
+    drawn = draw(small_community())
+    today = clock.today()
+    expected: dict[str, dict] = {}
+    for event in [*drawn.events, *drawn.upcoming]:
+        if not event.city or event.format == "online":
+            continue
+        name = event.group or f"{event.city}, {rows_country(config, event)}"
+        group = expected.setdefault(name, {"held": [], "next": [], "join": set(), "org": set()})
+        (group["held"] if event.day <= today else group["next"]).append(event)
+        group["join"] |= {event.links["join"]} if event.links.get("join") else set()
+    for event, row, person in drawn.attendance:
+        if row["role"] == "organizer" and row["named"] == "yes" and event.city:
+            name = event.group or f"{event.city}, {rows_country(config, event)}"
+            expected[name]["org"].add(person.name)
+    found = {r["local_group"]: r for r in rows(config, "select * from local_groups")}
+    assert set(found) == set(expected)
+    for name, group in expected.items():
+        row = found[name]
+        last = max(group["held"], key=lambda e: e.day)
+        assert row["events_held"] == len(group["held"]), name
+        assert (row["last_event"], row["last_event_date"]) == (last.name, last.day), name
+        upcoming = min(group["next"], key=lambda e: e.day) if group["next"] else None
+        assert row["next_event"] == (upcoming.name if upcoming else None), name
+        assert row["join_url"] == (min(group["join"]) if group["join"] else None), name
+        assert set((row["organizer_members"] or "").split(", ")) - {""} == group["org"], name
+        assert row["is_priority"] == (row["region"] == "Africa"), name
+    assert found["Acacia Lagos"]["next_event"] == drawn.upcoming[1].name
+
+    app = render(config.path, monkeypatch, PAGES["Local_communities"])
+    table = app.dataframe[0].value
+    assert sorted(table["Local group"]) == sorted(expected)
+    public = render(public_config(synced, tmp_path), monkeypatch, PAGES["Local_communities"])
+    assert sorted(public.dataframe[0].value["Local group"]) == sorted(expected)
+    text = shown(public)
+    assert not any(g.name in text for g in drawn.unnamed)
+
+    written = export(config, tmp_path / "directory")
+    exported = json.loads((tmp_path / "directory" / "local-groups.json").read_text())
+    assert tmp_path / "directory" / "local-groups.csv" in written
+    assert {g["local_group"] for g in exported["local_groups"]} == set(expected)
+
+
+def rows_country(config, event) -> str:
+    """The country's name as the places reader gives it ("BR" is Brazil)."""
+    from connectors.core.places import from_location
+
+    return from_location(f"{event.city}, {event.country}").country
