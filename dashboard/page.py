@@ -69,6 +69,7 @@ PAGES = (
     ("views/8_Events.py", "Events", False),
     ("views/9_Check_in.py", "Check-in", True),
     ("views/10_Local_communities.py", "Local communities", False),
+    ("views/11_Lists.py", "Lists", True),
 )
 #: Where the entry point leaves the chosen page's context for this run.
 CONTEXT = "acacia_page_context"

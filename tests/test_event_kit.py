@@ -482,3 +482,49 @@ def rows_country(config, event) -> str:
     from connectors.core.places import from_location
 
     return from_location(f"{event.city}, {event.country}").country
+
+
+def test_a_saved_list_is_its_filter_one_click_from_the_members_page(synced, tmp_path, monkeypatch):
+    """A saved list (members living in Lagos who came to the summit) holds exactly the
+    people who match: the drawn summit attendees whose place the members mart reads as
+    Lagos (a place is read from the profiles a member has, tests/test_places.py), on its
+    own page with its address; the Members page links to it; public mode has no lists."""
+    from connectors.core.config import load_config
+    from pipelines.storage.team_store import TeamDataError, TeamStore, store_path
+
+    path = copy_workspace(synced, tmp_path)
+    config = load_config(path)
+    drawn = draw(small_community())
+    summit = drawn.summit
+    key = event_id(summit.name, summit.day.isoformat())
+    store = TeamStore(store_path(config))
+    with pytest.raises(TeamDataError):
+        store.save_list("Nothing chosen", {"tags": []}, author="Ada")
+    store.save_list(
+        "Lagos people at the summit", {"places": ["Lagos"], "events": [key]}, author="Ada"
+    )
+    member_of = {
+        r["identity_key"]: r["member_id"]
+        for r in rows(config, "select identity_key, member_id from identities")
+    }
+    in_lagos = {r["member_id"] for r in rows(config, "select * from members where city = 'Lagos'")}
+    expected = {
+        member_of[f"events:{person_id(row['name'], row['email'])}"]
+        for event, row, person in drawn.attendance
+        if event is summit and row["named"] == "yes"
+    } & in_lagos
+    assert expected
+    page = render(path, monkeypatch, PAGES["Lists"], {"list": "Lagos people at the summit"})
+    table = page.dataframe[0].value
+    names = dict(
+        (r["member_id"], r["display_name"])
+        for r in rows(config, "select member_id, display_name from members")
+    )
+    assert sorted(
+        table["Member"].str.replace(r"^Members\?member=m_[^#]*#", "", regex=True)
+    ) == sorted(names[m] for m in expected)
+    assert "/Lists?list=Lagos%20people%20at%20the%20summit" in shown(page)
+    members = render(path, monkeypatch, PAGES["Members"])
+    assert "Lists?list=Lagos%20people%20at%20the%20summit" in shown(members)
+    public = render(public_config(synced, tmp_path), monkeypatch, PAGES["Lists"])
+    assert "hidden in public mode" in shown(public) and not public.dataframe

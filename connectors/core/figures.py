@@ -496,6 +496,58 @@ def local_groups(read: Read) -> pd.DataFrame:
     )
 
 
+#: What a saved list may filter on (pipelines/storage/team_store.py saved_lists).
+LIST_FILTERS = ("tags", "places", "sources", "levels", "events")
+
+
+def list_members(read: Read, chosen: dict[str, list[str]], tagged: set[str]) -> pd.DataFrame:
+    """The members a saved list names: all of its criteria at once, any value of each
+    (``tags``: the members in ``tagged``, who carry one of the list's tags; ``places``:
+    a region, country or city they live in; ``sources``: where they have an account;
+    ``levels``: their engagement level, Inactive for none; ``events``: event ids they
+    came to). The most points in the last 90 days first."""
+    places, sources = chosen.get("places") or [], chosen.get("sources") or []
+    levels, events = chosen.get("levels") or [], chosen.get("events") or []
+    return read(
+        """
+        select m.member_id, m.display_name as member, m.organization,
+               concat_ws(', ', m.city, m.country) as place,
+               coalesce(s.engagement_level, 'Inactive') as level,
+               array_to_string(m.sources, ', ') as sources,
+               (select count(distinct a.event_id) from event_attendance as a
+                where a.member_id = m.member_id) as events_attended,
+               cast(m.last_seen_at as date) as last_seen
+        from members as m
+        left join member_scores as s using (member_id)
+        where not m.is_bot
+          and (not ? or m.member_id in (select unnest(?::varchar[])))
+          and (len(?::varchar[]) = 0 or m.region in (select unnest(?::varchar[]))
+               or m.country in (select unnest(?::varchar[]))
+               or m.city in (select unnest(?::varchar[])))
+          and (len(?::varchar[]) = 0 or list_has_any(m.sources, ?::varchar[]))
+          and (len(?::varchar[]) = 0
+               or coalesce(s.engagement_level, 'Inactive') in (select unnest(?::varchar[])))
+          and (len(?::varchar[]) = 0 or m.member_id in (
+               select member_id from event_attendance
+               where event_id in (select unnest(?::varchar[]))))
+        order by s.activity_score desc nulls last, m.display_name, m.member_id""",
+        (
+            bool(chosen.get("tags")),
+            tuple(sorted(tagged)),
+            tuple(places),
+            tuple(places),
+            tuple(places),
+            tuple(places),
+            tuple(sources),
+            tuple(sources),
+            tuple(levels),
+            tuple(levels),
+            tuple(events),
+            tuple(events),
+        ),
+    )
+
+
 # ------------------------------------------------------------ the dashboard's figures
 
 

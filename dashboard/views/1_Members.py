@@ -17,6 +17,8 @@ def leaderboard(p: page.Page) -> None:
         f"{p.config.scoring.half_life_days} days. Level: over the last "
         f"{p.config.scoring.level_window_days} days (see README, Scores)."
     )
+    if not p.public:
+        saved_lists(p)
     search = "" if p.public else st.text_input("Search a name or username", key="member_search")
     board = figures.leaderboard(p.read, f, search)
     if board.empty:
@@ -41,6 +43,19 @@ def leaderboard(p: page.Page) -> None:
         st.query_params["member"] = board.iloc[rows[0]]["member_id"]
         st.rerun()
     st.caption("Select a row, or click a name, to open the member's page.")
+
+
+def saved_lists(p: page.Page) -> None:
+    """The team's saved lists, one click away (the Lists page)."""
+    from urllib.parse import quote
+
+    found = team.store(p.config).saved_lists()
+    links = [f"[{text.markdown(name)}](Lists?list={quote(name)})" for name in found]
+    st.markdown(
+        "**Saved lists:** " + " · ".join(links) + " · [make a list](Lists)"
+        if links
+        else "**Saved lists:** none yet · [make a list](Lists)"
+    )
 
 
 #: The account a merge on a member page started from: the page follows it to its member.

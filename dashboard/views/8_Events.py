@@ -269,7 +269,7 @@ def feedback(p: page.Page, found: dict) -> None:
     if found["feedback_ratings"]:
         columns[1].metric(
             "Average rating",
-            f"{found['rating_average']:.1f}",
+            f"{found['rating_average']:.1f} / {found['rating_scale_max']:g}",
             help=f"On the survey's scale, {found['rating_scale_min']:g} to "
             f"{found['rating_scale_max']:g}.",
         )

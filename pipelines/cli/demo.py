@@ -113,6 +113,13 @@ def write_demo_config(servers: dict[str, Any], folder: Path = DEMO_DIR) -> Path:
         "identity": {"bots": ["release-helper"]},
         # The places the sample's team watches (README, Events): Lagos's growing series.
         "events": {"priority_places": ["Africa", "South America"]},
+        # Who says they would work with others: the saved list below reads this tag.
+        "tags": {
+            "rules": {
+                "thankful": ["thanks", "thank you", "thx"],
+                "technical-collaboration": ["mentoring", "release process", "security audit"],
+            }
+        },
     }
     (folder / "organizations.yml").write_text(
         "# The sample community's organizations (see README, Identity and organizations).\n"
@@ -129,4 +136,13 @@ def write_demo_config(servers: dict[str, Any], folder: Path = DEMO_DIR) -> Path:
     for name, demo in demo_sources().items():
         if demo.land is not None and name in sources:
             demo.land(community, path)
+    # A list the sample's team saved: one click from the Members page.
+    from connectors.core.config import load_config
+    from pipelines.storage.team_store import TeamStore, store_path
+
+    TeamStore(store_path(load_config(path))).save_list(
+        "Interested in technical collaboration",
+        {"tags": ["technical-collaboration"]},
+        author="Acacia demo",
+    )
     return path

@@ -1,4 +1,4 @@
-"""The team's own data: merge decisions, tags, notes and follow-ups.
+"""The team's own data: merge decisions, tags, notes, follow-ups and saved lists.
 
 This is not derived data: people write it, from the dashboard and the command line, and
 no rebuild ever overwrites it. It lives in one SQLite file beside the landing zone
@@ -62,6 +62,12 @@ create table if not exists follow_ups (
     status text not null,
     author text not null,
     set_at text not null
+);
+create table if not exists saved_lists (
+    name text primary key,
+    filter text not null,
+    author text not null,
+    saved_at text not null
 );
 create index if not exists notes_by_identity on notes (identity_key);
 create index if not exists follow_ups_by_identity on follow_ups (identity_key, id);
@@ -235,6 +241,36 @@ class TeamStore:
         }
         with self._connect() as con:
             return con.execute(queries[table]).fetchall()
+
+    # ------------------------------------------------------------------ saved lists
+    def save_list(self, name: str, chosen: dict[str, list[str]], *, author: str) -> None:
+        """Save (or replace) the named filter ``chosen`` (SavedList's fields)."""
+        import json
+
+        name = " ".join((name or "").split())
+        if not name:
+            raise TeamDataError("A list needs a name.")
+        if not any(chosen.values()):
+            raise TeamDataError("Choose at least one tag, place, source, level or event.")
+        with self._write() as con:
+            con.execute(
+                "insert into saved_lists values (?, ?, ?, ?) on conflict (name) do update "
+                "set filter = excluded.filter, author = excluded.author, "
+                "saved_at = excluded.saved_at",
+                [name, json.dumps(chosen, sort_keys=True), self._author(author), self._now()],
+            )
+
+    def delete_list(self, name: str) -> None:
+        with self._write() as con:
+            con.execute("delete from saved_lists where name = ?", [name])
+
+    def saved_lists(self) -> dict[str, dict[str, list[str]]]:
+        """name -> its filter, by name."""
+        import json
+
+        with self._connect() as con:
+            rows = con.execute("select name, filter from saved_lists order by name").fetchall()
+        return {name: json.loads(chosen) for name, chosen in rows}
 
     # ------------------------------------------------------------------ upkeep
     def forget(self, identity_keys: Iterable[str]) -> int:
