@@ -208,7 +208,7 @@ def applying(config: AcaciaConfig) -> None:
         outcomes = [_applier(config).outcome(number) for number in numbers]
         if None in outcomes:
             st.info(
-                "Applying the decisions: re-resolving the members and publishing "
+                "Applying the decisions and check-ins: re-resolving the members and publishing "
                 f"({time.monotonic() - started:.0f} s so far). This page reloads by itself."
             )
             return

@@ -31,6 +31,9 @@ PAGES = [
     "Channels and places",
     "Suggestions",
     "Health",
+    "Check-in",
+    "Local communities",
+    "Lists",
 ]
 
 
@@ -341,5 +344,70 @@ def test_a_merge_and_a_note_clicked_in_the_browser(synced, browser, tmp_path):
         ).wait_for(timeout=30_000)
         assert page.locator("[data-testid=stException]").count() == 0
         page.screenshot(path=tmp_path / "member-note.png", full_page=True)
+    finally:
+        process.kill()
+
+
+def test_checking_someone_in_at_the_door_shows_in_the_events_figures(synced, browser, tmp_path):
+    """On the Check-in page: a walk-in typed at the door, checked in, listed at once;
+    "Update the figures now" builds, and the event's page counts them as an attendee
+    and a first-timer. The report's HTML from that page holds no script."""
+    import duckdb
+
+    from connectors.core.config import load_config
+    from connectors.sources.events.connector import event_id
+    from pipelines.storage.snapshot import current_snapshot
+    from sample.events_data import draw
+    from tests.conftest import copy_workspace, small_community
+
+    path = copy_workspace(synced, tmp_path)
+    serving = load_config(path).storage.serving()
+    event = draw(small_community()).upcoming[0]
+    key = event_id(event.name, event.day.isoformat())
+
+    def attendees() -> tuple[int, int]:
+        with duckdb.connect(str(current_snapshot(serving)), read_only=True) as con:
+            found = con.execute(
+                "select attendees, first_timers from events where event_id = ?", [key]
+            ).fetchall()
+        return found[0] if found else (0, 0)
+
+    assert attendees() == (0, 0)
+    process, url = serve(path)
+    try:
+        page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        page.goto(f"{url}/Check_in")
+        settle(page)
+        # Today's event is the one chosen at first: the check-in counts there (below).
+        page.get_by_label("Name", exact=True).fill("Ngozi <b>Walk-in</b>")
+        page.get_by_label("Name", exact=True).press("Enter")
+        settle(page)
+        page.get_by_label("Email", exact=True).fill("ngozi.walkin@example.org")
+        page.get_by_label("Email", exact=True).press("Enter")
+        settle(page)
+        page.get_by_text("yes", exact=True).click()
+        page.get_by_text("First time at one of our events?").click()
+        settle(page)
+        page.get_by_role("button", name="Check in").click()
+        settle(page)
+        page.get_by_text("Checked in Ngozi").wait_for(timeout=30_000)
+        page.get_by_text("Checked in so far: 1").wait_for(timeout=30_000)
+        page.screenshot(path=tmp_path / "check-in.png", full_page=True)
+        page.get_by_role("button", name="Update the figures now").click()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and attendees() == (0, 0):
+            time.sleep(0.5)
+        assert attendees() == (1, 1), "the check-in never showed in the event's figures"
+
+        page.goto(f"{url}/Events?event={key}")
+        settle(page)
+        assert metric(page, "Attendees") == 1 and metric(page, "First-timers") == 1
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Report (HTML)").click()
+        report = Path(download.value.path()).read_text()
+        assert "Ngozi &lt;b&gt;Walk-in&lt;/b&gt;" in report and "<b>Walk-in" not in report
+        assert "<script" not in report
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.screenshot(path=tmp_path / "event.png", full_page=True)
     finally:
         process.kill()
