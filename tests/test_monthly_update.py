@@ -457,3 +457,22 @@ def test_a_section_set_to_zero_is_left_out_but_still_counted(synced):
     assert found.newcomers_total == len(in_month) > 0
     firsts = [d for d in expected["first_contribution"].values() if month <= d <= month_end(month)]
     assert found.first_contributions_total == len(firsts)
+
+
+def test_an_events_report_is_posted_once(posting, monkeypatch):
+    """acacia report --post: the event's summary goes to the update's channel, once (the
+    same post-once mechanism: a second post finds it in the channel)."""
+    from pipelines.delivery import event_report
+    from sample.events_data import draw
+
+    config, slack, _ = posting
+    monkeypatch.setenv("ACACIA_TEST_UPDATE_TOKEN", SLACK_TOKEN)
+    summit = draw(small_community()).summit
+    made = event_report.report(config, summit.name)
+    assert event_report.post(config, made) == "posted"
+    assert event_report.post(config, made) == "already_posted"
+    assert len(slack.posted) == 1
+    message = slack.posted[0]
+    assert message["metadata"]["event_payload"] == {"event_id": made.event_id}
+    assert f"{made.facts['attendees']:,} attendees" in message["text"]
+    assert f"{made.facts['feedback_responses']:,} feedback responses" in message["text"]
