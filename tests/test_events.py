@@ -41,7 +41,12 @@ def test_the_documented_examples_import(tmp_path):
         "report": "https://example.org/summit/report",
         "photos": None,
         "recording": "https://example.org/summit/recording",
+        "group": None,
+        "join": None,
     }
+    berlin = next(a for b in batches for a in b.activities if a.channel == "Berlin meetup #12")
+    assert berlin.extra["group"] == "Acacia Berlin"
+    assert berlin.extra["join"] == "https://meetup.example.org/acacia-berlin"
 
 
 def test_an_attendee_who_asked_not_to_be_named_is_counted_and_never_named(tmp_path):

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.core.config import load_config
 from connectors.core.text import slack as slack_text
+from dashboard.page import PAGES as SIDEBAR
 from pipelines.delivery import directory, monthly_update
 from pipelines.orchestration.execute import run_job
 from pipelines.storage.snapshot import current_snapshot
@@ -46,7 +47,8 @@ from tests.conftest import (
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
-PAGES = [DASHBOARD / "Overview.py", *sorted((DASHBOARD / "views").glob("*.py"))]
+#: Every page, in the sidebar's order (the Overview, Members, Organizations, ...).
+PAGES = [DASHBOARD / file for file, _, _ in SIDEBAR]
 
 LINK = "[Log in again](https://evil.example/login)"
 IMAGE = "![x](https://evil.example/pixel.png)"

@@ -120,8 +120,10 @@ def event_lines(synced, month: date, places: dict) -> list[str]:
     came: dict[tuple[str, date], set[str]] = {}
     for rows in synced["data"]["events"].values():
         for row in rows:
+            if "role" not in row:
+                continue  # the event list and feedback: no attendance
             day = date.fromisoformat(row["date"])
-            if "role" in row and month <= day <= month_end(month):
+            if month <= day <= month_end(month):
                 uid = person_id(row["name"], row["email"], row["named"] != "no")
                 came.setdefault((row["event"], day), set()).add(member_of[f"events:{uid}"])
     lines = []

@@ -231,7 +231,7 @@ def test_the_models_build_from_a_landing_zone_in_the_bucket(prefix, synced, tmp_
     local, remote = source.storage.landing(), Folder(prefix).child("landing")
     zone = LandingZone(local)
     for name in zone.sources():
-        for table in ("activities", "identities", "rejects"):
+        for table in ("activities", "identities", "feedback", "rejects"):
             for file in zone.names(name, table):
                 remote.write_bytes(local.read_bytes(name, table, file), name, table, file)
     path = workspace / "acacia.yml"

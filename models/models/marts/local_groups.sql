@@ -36,7 +36,7 @@ groups as (
         count(*) filter (where event_date <= {{ as_of_date() }}) as events_held,
         max(event_date) filter (where event_date <= {{ as_of_date() }}) as last_event_date,
         min(event_date) filter (where event_date > {{ as_of_date() }}) as next_event_date,
-        string_agg(distinct organizers, ', ' order by organizers) as organizers,
+        {{ list_join(sorted_set('organizers'), ', ') }} as organizers,
         -- The events' names, the latest held and the next (an event of another day
         -- has no key here, and is not taken).
         {{ arg_max('event', "case when event_date <= " ~ as_of_date() ~ " then event_date end") }}
@@ -51,7 +51,7 @@ groups as (
 named as (
     select
         e.group_name,
-        string_agg(distinct m.display_name, ', ' order by m.display_name) as organizer_members
+        {{ list_join(sorted_set('m.display_name'), ', ') }} as organizer_members
     from placed as e
     join {{ ref('event_attendance') }} as a using (event_id)
     join {{ ref('members') }} as m on m.member_id = a.member_id
