@@ -242,25 +242,44 @@ def draw(community: Community) -> Drawn:
 
 def _guests(rng: random.Random, community: Community) -> list[Person]:
     """People known only from events who did not consent to be named."""
-    end = community.end
     return [
-        Person(
-            key=100_000 + number,
-            login="",
-            name=f"{first} {last}",
-            email=f"{first.lower()}.{last.lower()}.guest{number}@example.net",
-            organization=None,
-            company=None,
-            location=None,
-            timezone=None,
-            propensity=0,
-            active_from=end - timedelta(days=community.days),
-            active_until=end,
+        events_only(
+            community,
+            100_000 + number,
+            f"{first} {last}",
+            f"{first.lower()}.{last.lower()}.guest{number}@example.net",
+            since=community.end - timedelta(days=community.days),
         )
         for number, (first, last) in enumerate(
             (rng.choice(FIRST), rng.choice(LAST)) for _ in range(4)
         )
     ]
+
+
+def events_only(
+    community: Community,
+    key: int,
+    name: str,
+    email: str,
+    *,
+    since: datetime,
+    location: str | None = None,
+    timezone: str | None = None,
+) -> Person:
+    """A person known only from events (a guest, a walk-in): no account anywhere else."""
+    return Person(
+        key=key,
+        login="",
+        name=name,
+        email=email,
+        organization=None,
+        company=None,
+        location=location,
+        timezone=timezone,
+        propensity=0,
+        active_from=since,
+        active_until=community.end,
+    )
 
 
 def _row(event: Event, person: Person, role: str, *, named: bool) -> dict[str, str]:
@@ -365,18 +384,14 @@ def _organizers_kit(community: Community, drawn: Drawn, staff: list[Person], act
     for index, (person, role) in enumerate(zip(chosen, roles, strict=True)):
         drawn.check_ins.append((typed(person, role, named=index != len(chosen) - 1), person))
     for key, (first, last) in enumerate(WALK_INS):
-        person = Person(
-            key=200_000 + key,
-            login="",
-            name=f"{first} {last}",
-            email=f"{first.lower()}.{last.lower()}@gmail.com",
-            organization=None,
-            company=None,
+        person = events_only(
+            community,
+            200_000 + key,
+            f"{first} {last}",
+            f"{first.lower()}.{last.lower()}@gmail.com",
+            since=community.end,
             location="Lagos, Nigeria",
             timezone="Africa/Lagos",
-            propensity=0,
-            active_from=community.end,
-            active_until=community.end,
         )
         drawn.walk_ins.append(person)
         drawn.check_ins.append((typed(person, "attendee", first=True), person))

@@ -87,6 +87,34 @@
 {% endmacro %}
 
 {#
+  Every landed file of one source's `table`, from the ledger (all, not only the unread):
+  what the models built whole each time read (the events' attendance and feedback).
+#}
+{% macro all_landed_files(source_name, table) %}
+  {%- set ledger = ref('stg_landed_files') -%}
+  {%- if not execute -%}
+    {{ return([]) }}
+  {%- endif -%}
+  {%- set query -%}
+    select file from {{ ledger }} where source = '{{ source_name }}' and table_name = '{{ table }}' order by file
+  {%- endset -%}
+  {{ return(run_query(query).columns[0].values()) }}
+{% endmacro %}
+
+{#
+  In an incremental build, leaves out the rows of `alias` that a stored row of this model
+  with the same `key` fetched later (then from a later file) beats: a later fetch stays.
+#}
+{% macro later_fetch_stays(alias, key) %}
+  {%- if is_incremental() %}
+    anti join {{ this }} as stored
+        on stored.{{ key }} = {{ alias }}.{{ key }}
+        and (stored.fetched_at > {{ alias }}.fetched_at
+             or stored.fetched_at = {{ alias }}.fetched_at and stored._file >= {{ alias }}._file)
+  {%- endif %}
+{% endmacro %}
+
+{#
   The landed files of `table` (activities or identities) that this model has not read:
   those the ledger (stg_landed_files) first saw after the model's watermark; every file in
   a full build. Paths are relative to the data folder.

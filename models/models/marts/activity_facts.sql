@@ -64,13 +64,8 @@ resolved as (
 staged as (
     select f.*
     from fetched as f
-    {%- if is_incremental() %}
     -- A stored row from a later fetch stays.
-    anti join {{ this }} as stored
-        on stored.activity_key = f.activity_key
-        and (stored.fetched_at > f.fetched_at
-             or stored.fetched_at = f.fetched_at and stored._file >= f._file)
-    {%- endif %}
+    {{ later_fetch_stays('f', 'activity_key') }}
     {%- if is_incremental() %}
     union all by name
     -- Stored activities whose account's attribution changed since the last build.

@@ -44,10 +44,4 @@ select
     false as _removed
     {%- endif %}
 from latest as l
-{%- if is_incremental() %}
--- A later file's fetch only replaces a stored one.
-anti join {{ this }} as stored
-    on stored.activity_key = l.activity_key
-    and (stored.fetched_at > l.fetched_at
-         or stored.fetched_at = l.fetched_at and stored._file >= l._file)
-{%- endif %}
+{{ later_fetch_stays('l', 'activity_key') }}

@@ -4,18 +4,9 @@
 -- whole each time from the landed files: a team's events are a few thousand rows, and a
 -- changed event list re-lands the rows of its events with their new details.
 {{ config(materialized='table') }}
--- depends_on: {{ ref('stg_landed_files') }}
-{%- set files = [] %}
-{%- if execute %}
-  {#- Every landed file of the events' activities, from the ledger (all, not the unread). #}
-  {%- set files = run_query(
-      "select file from " ~ ref('stg_landed_files')
-      ~ " where source = 'events' and table_name = 'activities' order by file"
-  ).columns[0].values() %}
-{%- endif %}
 with latest as (
     select *
-    from {{ read_landed(files, 'activities') }}
+    from {{ read_landed(all_landed_files('events', 'activities'), 'activities') }}
     qualify row_number() over (partition by activity_id order by fetched_at desc, _file desc) = 1
 )
 

@@ -3,17 +3,9 @@
 -- shortened file replaces what it said before. A table built whole each time, as the
 -- attendance: a team's surveys are a few thousand rows.
 {{ config(materialized='table') }}
--- depends_on: {{ ref('stg_landed_files') }}
-{%- set files = [] %}
-{%- if execute %}
-  {%- set files = run_query(
-      "select file from " ~ ref('stg_landed_files')
-      ~ " where source = 'events' and table_name = 'feedback' order by file"
-  ).columns[0].values() %}
-{%- endif %}
 with landed as (
     select *, {{ json_text('extra', '$.file') }} as survey_file
-    from {{ read_landed(files, 'feedback') }}
+    from {{ read_landed(all_landed_files('events', 'feedback'), 'feedback') }}
 ),
 
 latest as (
