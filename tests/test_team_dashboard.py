@@ -69,14 +69,18 @@ def page_text(app) -> str:
 
 
 def applied_without_a_rebuild(config: Path) -> list[str]:
-    """The dashboard's applies so far (their log): each the fast path, none a rebuild."""
-    lines = [
-        line
-        for line in (load_config(config).storage.data_dir / "apply.log").read_text().splitlines()
-        if line.startswith("Decisions ")
-    ]
-    assert lines and all(line.startswith("Decisions applied in") for line in lines), lines
-    return lines
+    """The dashboard's applies so far (their log): each the fast path, none a rebuild.
+    An apply is logged once all of it is done, a moment after its snapshot shows (the
+    partner directory's files are written after publishing): waited for."""
+    log = load_config(config).storage.data_dir / "apply.log"
+
+    def lines() -> list[str]:
+        return [line for line in log.read_text().splitlines() if line.startswith("Decisions ")]
+
+    wait_for(lambda: lines(), "the apply's line in apply.log", timeout=60)
+    found = lines()
+    assert all(line.startswith("Decisions applied in") for line in found), found
+    return found
 
 
 def test_deciding_suggestions_from_the_page(synced, tmp_path, monkeypatch):
