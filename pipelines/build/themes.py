@@ -315,7 +315,7 @@ def themes_table(inputs: dict[str, pa.Table], config: Any, as_of: Any) -> pa.Tab
     )
 
 
-def themes_for_models(session: Any, relations: dict[str, Any]) -> pa.Table:
+def themes_for_models(relations: dict[str, Any]) -> pa.Table:
     """The themes mart on DuckDB (the dbt model's body, given its refs by INPUTS name),
     with the running build's configuration and day."""
     from datetime import date

@@ -8,7 +8,6 @@ def model(dbt, session):
     from pipelines.build.themes import themes_for_models
 
     return themes_for_models(
-        session,
         {
             "texts": dbt.ref("stg_activity_texts"),
             "identities": dbt.ref("identities"),
