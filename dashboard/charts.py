@@ -435,3 +435,43 @@ def ratings(found: pd.DataFrame) -> go.Figure:
         xaxis_title="rating", yaxis_title="responses", xaxis_type="category", height=300
     )
     return figure
+
+
+@_as_text
+def reactivation(monthly: pd.DataFrame) -> go.Figure:
+    """Month by month, the share of lapsed members active again within 30 and 90 days:
+    those the team reached out to beside those nobody contacted, each bar labelled with
+    its count ("3 of 5"); months too recent to tell have no bar."""
+    rows = []
+    for _, row in monthly.iterrows():
+        group = "Reached out" if row["is_contacted"] else "Not contacted"
+        for days in (30, 90):
+            told, back = int(row[f"told_{days}d"]), int(row[f"back_{days}d"])
+            if told:
+                rows.append(
+                    {
+                        "month": row["month"],
+                        "group": group,
+                        "within": f"Active again within {days} days",
+                        "share": 100 * back / told,
+                        "count": f"{back} of {told}",
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=["month", "group", "within", "share", "count"])
+    figure = px.bar(
+        frame,
+        x="month",
+        y="share",
+        color="group",
+        barmode="group",
+        facet_col="within",
+        text="count",
+        color_discrete_map={"Reached out": "#2a9d8f", "Not contacted": "#adb5bd"},
+        category_orders={"group": ["Reached out", "Not contacted"]},
+        labels={"share": "% active again", "month": "", "group": ""},
+    )
+    figure.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
+    figure.update_traces(textangle=0, textposition="outside", cliponaxis=False)
+    figure.update_yaxes(range=[0, 112])
+    _titled(figure, "Did reaching out work? Lapsed contributors active again")
+    return figure.update_layout(hovermode="closest")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
 
+from sample import outreach
 from sample.community import Community, Person
 
 TITLES = (
@@ -185,7 +186,8 @@ class GitHubData:
 
     def _add_regulars(self) -> None:
         """An "Introduce yourself" issue a staff member opens as the year starts, where the
-        hard cases' people comment at their moments (Community.regulars)."""
+        hard cases' people comment at their moments (Community.regulars), and lapsed
+        contributors when they come back (sample/outreach.py)."""
         regulars = self.community.regulars()
         if not regulars:
             return
@@ -196,6 +198,14 @@ class GitHubData:
         for person, moments in regulars:
             for when in moments:
                 self.add_issue_comment(repo.full_name, issue.number, person, when)
+        # Contributors who go quiet, and come back, asked or not (sample/outreach.py).
+        told = outreach.story(self.community)
+        for person, when, title in told.pull_requests:
+            pull = self.add_issue(repo.full_name, person, when, is_pr=True)
+            pull.title = title
+            pull.merged_at = pull.closed_at = pull.updated_at = when + timedelta(days=1)
+        for person, when in told.comebacks:
+            self.add_issue_comment(repo.full_name, issue.number, person, when)
 
     def _close(self, repo: Repo, issue: Issue, when: datetime, who: Person) -> None:
         issue.closed_at, issue.closed_by = when, who

@@ -249,8 +249,10 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     """One workspace synced once from every source's fake API (shared by tests)."""
     from connectors.core.config import load_config
     from pipelines.orchestration.execute import run_job
+    from pipelines.storage.team_store import TeamStore, store_path
     from sample.community import organizations_file
     from sample.events_data import event_rows, write_event_files
+    from sample.outreach import record_contacts
 
     community = small_community()
     data = {
@@ -289,6 +291,8 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         *(servers[s].url for s in ("github", "slack", "discourse", "reddit", "stackexchange")),
         events_folder=workspace / "events",
     )
+    # The contributors the sample's team reached out to after they went quiet.
+    record_contacts(community, TeamStore(store_path(load_config(path))))
     result = run_job(path, "nightly_sync", ephemeral=True)
     return {"data": data, "servers": servers, "config": load_config(path), "result": result}
 

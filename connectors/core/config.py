@@ -320,6 +320,58 @@ class EventSettings(Strict):
         return found
 
 
+#: The fields an outreach message may use (Outreach.message).
+MESSAGE_FIELDS = {
+    "first_name": "their first name",
+    "name": "their name",
+    "community": "community_name",
+    "last_contribution": "their last contribution, what and its title",
+    "last_date": "the day of their last contribution",
+    "since": "what is new since then (new members, contributions)",
+}
+
+
+class Outreach(Strict):
+    """outreach: bringing lapsed contributors back (README, Bring people back). A member
+    is *lapsed* once silent for ``silent_days`` after giving at least
+    ``lapsed_contributions`` contributions in the ``active_days`` days up to their last
+    activity."""
+
+    #: Contributions in the active_days before the silence that make someone worth
+    #: bringing back.
+    lapsed_contributions: int = Field(3, ge=1)
+    active_days: int = Field(180, ge=7, le=730)
+    #: Days without any activity after which such a member is lapsed.
+    silent_days: int = Field(60, ge=7, le=365)
+    #: The message the team starts from, with {first_name}, {name}, {community},
+    #: {last_contribution}, {last_date} and {since} filled in.
+    message: str = (
+        "Hi {first_name}! It has been a while since {last_contribution}, on {last_date}, "
+        "and we miss you at {community}. Since then, {since}. Is there anything that "
+        "would make it easier to come back? We would love to hear from you."
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        import string
+
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+        except ValueError as error:
+            raise ValueError(
+                f"the message template cannot be read ({error}): write a field as "
+                "{first_name}, and a literal brace as {{ or }}"
+            ) from None
+        unknown = sorted(used - set(MESSAGE_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown field {{{unknown[0]}}} in the message; the fields are "
+                + ", ".join(f"{{{name}}} ({what})" for name, what in MESSAGE_FIELDS.items())
+            )
+        return value
+
+
 class AcaciaConfig(Strict):
     """The whole acacia.yml."""
 
@@ -338,6 +390,7 @@ class AcaciaConfig(Strict):
     monthly_update: MonthlyUpdateSettings = MonthlyUpdateSettings()
     alerts: AlertSettings = AlertSettings()
     events: EventSettings = EventSettings()
+    outreach: Outreach = Outreach()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

@@ -707,6 +707,111 @@ def level_movements(read: Read, f: Filters) -> pd.DataFrame:
     )
 
 
+# ------------------------------------------------------------------- outreach
+
+#: The order of the lapsed list: what they gave (points, then contributions), then name.
+LAPSED_ORDER = "l.points desc, l.contributions desc, l.display_name, l.member_id"
+
+
+def lapsed(read: Read, f: Filters, limit: int = 500) -> pd.DataFrame:
+    """The contributors lapsed now (the lapsed_members mart, README, Bring people back),
+    ranked by what they gave, the first ``limit``; ``total`` counts them all."""
+    where, params = f.member_where("l")
+    return read(
+        f"""
+        select row_number() over (order by {LAPSED_ORDER}) as rank,
+               l.member_id, l.display_name as member, l.organization, l.country,
+               l.last_active_on, l.silent_days, l.contributions, l.points,
+               l.active_sources, l.reach_source, l.reach_channel,
+               l.last_contribution_type, l.last_contribution_title,
+               l.last_contribution_url, l.last_contribution_at, l.members_joined_since,
+               l.contributions_since, l.reached_out_on,
+               count(*) over () as total
+        from lapsed_members as l
+        where {where}
+        order by rank
+        limit ?""",
+        (*params, limit),
+    )
+
+
+def outreach_message(template: str, row: dict | pd.Series, community: str) -> str:
+    """The message to start from for one lapsed member (a row of :func:`lapsed`), from
+    acacia.yml's outreach.message (its fields: connectors/core/config.py MESSAGE_FIELDS)."""
+    from connectors.core.registry import type_label
+
+    name = str(row["member"])
+    kind = row.get("last_contribution_type")
+    title = row.get("last_contribution_title")
+    what = "your last contribution"
+    if isinstance(kind, str):
+        what += (
+            f" ({type_label(kind)}: “{title}”)"
+            if isinstance(title, str) and title
+            else (f" ({type_label(kind)})")
+        )
+    last = row.get("last_contribution_at")
+    last = row["last_active_on"] if last is None or pd.isna(last) else last
+    joined, made = int(row["members_joined_since"]), int(row["contributions_since"])
+    since = (
+        f"{joined:,} new member{'s' if joined != 1 else ''} joined and "
+        f"{made:,} contribution{'s' if made != 1 else ''} were made"
+    )
+    return template.format(
+        first_name=name.split()[0] if name.split() else name,
+        name=name,
+        community=community,
+        last_contribution=what,
+        last_date=f"{pd.Timestamp(last):%-d %B %Y}",
+        since=since,
+    )
+
+
+def reactivation(
+    read: Read, f: Filters, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """Month by month (of the reference day: reached out, else lapsed), for the lapsed
+    members the team reached out to and the ones nobody contacted: how many lapsed,
+    how many of them can be told yet (30 and 90 days past) and how many of those were
+    active again within 30 and 90 days, and the rates (README, Bring people back).
+    ``start`` and ``end``: the first and last month (their first days), when given."""
+    where, params = f.member_where("l")
+    months = [
+        (c, v) for c, v in (("l.reference_month >= ?", start), ("l.reference_month <= ?", end)) if v
+    ]
+    since = " and ".join(["true", *(c for c, _ in months)])
+    found = read(
+        f"""
+        select l.reference_month as month, l.is_contacted,
+               count(*) as lapsed,
+               count(l.back_within_30d) as told_30d,
+               count(*) filter (where l.back_within_30d) as back_30d,
+               count(l.back_within_90d) as told_90d,
+               count(*) filter (where l.back_within_90d) as back_90d
+        from lapses as l
+        where {where} and {since}
+        group by all
+        order by month, l.is_contacted desc""",
+        (*params, *(v for _, v in months)),
+    )
+    for days in (30, 90):
+        told = found[f"told_{days}d"]
+        found[f"rate_{days}d"] = (found[f"back_{days}d"] / told.where(told > 0)).astype(float)
+    return found
+
+
+def reactivation_totals(monthly: pd.DataFrame) -> dict[bool, dict[str, int]]:
+    """The months of :func:`reactivation` added up, for the contacted (True) and the
+    others (False)."""
+    columns = ["lapsed", "told_30d", "back_30d", "told_90d", "back_90d"]
+    return {
+        contacted: {
+            c: int(monthly.loc[monthly["is_contacted"] == contacted, c].sum()) for c in columns
+        }
+        for contacted in (True, False)
+    }
+
+
 def response_times(read: Read, f: Filters) -> pd.DataFrame:
     """Median and 90th-percentile hours to first response per source and week opened
     (the first week from the window's first day, see period_sql), of the items opened

@@ -1,4 +1,5 @@
-"""Engagement: levels, movements between them, and the people to welcome or reach out to."""
+"""Engagement: levels, movements between them, the people to welcome or reach out to,
+the lapsed contributors to bring back, and whether reaching out worked."""
 
 from __future__ import annotations
 
@@ -123,6 +124,126 @@ def main() -> None:
             continue
         page.table(members.drop(columns=["total"]), flag.removeprefix("is_"), rows=SHOWN)
         mark_done(p, members.head(SHOWN), flag, done, who)
+    lapsed(p, tags, status, wanted, who)
+    reactivation(p)
+
+
+def lapsed(p: page.Page, tags: dict, status: dict, wanted: str, who: str | None) -> None:
+    """The contributors lapsed now, ranked by what they gave, each with where to reach
+    them and a message to start from; marking them "reached out" is what the
+    reactivation below measures."""
+    o = p.config.outreach
+    st.subheader("Lapsed contributors: bring them back")
+    st.caption(
+        f"At least {o.lapsed_contributions} contributions in the {o.active_days} days up to "
+        f"their last activity, then silent for {o.silent_days} days or more; ranked by the "
+        "points of what they gave. “Reach them at” is where they last answered someone "
+        "(else their last activity). Settings: outreach in acacia.yml."
+    )
+    found = figures.lapsed(p.read, p.filters)
+    total = int(found["total"].iloc[0]) if not found.empty else 0
+    if p.public:
+        st.metric("Lapsed contributors", f"{total:,}")
+        return
+    if found.empty:
+        st.info("Nobody right now.")
+        return
+    found = found.assign(
+        last_contribution=[
+            title if isinstance(title, str) and title else vocabulary.type_label(kind)
+            for title, kind in zip(
+                found["last_contribution_title"], found["last_contribution_type"], strict=True
+            )
+        ],
+        reach_them_at=[
+            " · ".join(part for part in (vocabulary.source_label(s), c) if isinstance(part, str))
+            if isinstance(s, str)
+            else ""
+            for s, c in zip(found["reach_source"], found["reach_channel"], strict=True)
+        ],
+        tags=team.tag_column(tags, found["member_id"]),
+        **{
+            "follow-up": [
+                f"{status[m][0]} ({status[m][1]}, {status[m][2][:10]})" if m in status else ""
+                for m in found["member_id"]
+            ]
+        },
+    )
+    if wanted != ANY:
+        found = found[[(status.get(m, ("",))[0] or NONE) == wanted for m in found["member_id"]]]
+    shown = found[
+        [
+            "rank",
+            "member_id",
+            "member",
+            "organization",
+            "country",
+            "last_active_on",
+            "silent_days",
+            "contributions",
+            "points",
+            "active_sources",
+            "reach_them_at",
+            "last_contribution",
+            "last_contribution_url",
+            "tags",
+            "follow-up",
+        ]
+    ].rename(columns={"last_contribution_url": "link", "active_sources": "active_on"})
+    st.caption(
+        f"{total:,} lapsed contributors"
+        + (f", {len(found):,} with follow-up “{wanted}”" if wanted != ANY else "")
+        + ":"
+    )
+    if found.empty:
+        return
+    page.table(shown, "lapsed", rows=SHOWN)
+    names = dict(zip(found["member_id"], found["member"].astype(str), strict=True))
+    chosen = st.selectbox(
+        "A message to start from, for",
+        list(names)[:SHOWN],
+        format_func=names.get,
+        key="lapsed_message",
+    )
+    row = found.set_index("member_id").loc[chosen]
+    st.text_area(
+        "Message (edit it in acacia.yml, outreach.message)",
+        figures.outreach_message(o.message, row, p.config.community_name),
+        height=120,
+        key=f"lapsed_message_text_{chosen}",
+    )
+    mark_done(p, found.head(SHOWN), "is_lapsed", "reached out", who)
+
+
+def reactivation(p: page.Page) -> None:
+    """Of the lapsed contributors the team reached out to, how many were active again
+    within 30 and 90 days, month by month, against those nobody contacted."""
+    o = p.config.outreach
+    st.subheader("Did reaching out work?")
+    st.caption(
+        "Each lapse is counted in the month the team marked them “reached out” (after "
+        "their last activity), else in the month they lapsed; active again within 30 (90) "
+        "days of that day, counted once 30 (90) days have passed. Lapsed: as above "
+        f"({o.silent_days} silent days). A mark counts from the next sync."
+    )
+    monthly = figures.reactivation(p.read, p.filters)
+    if monthly.empty:
+        st.info("No contributor has lapsed yet.")
+        return
+    totals = figures.reactivation_totals(monthly)
+    columns = st.columns(4)
+    for column, (contacted, days) in zip(
+        columns, ((True, 30), (False, 30), (True, 90), (False, 90)), strict=True
+    ):
+        told, back = totals[contacted][f"told_{days}d"], totals[contacted][f"back_{days}d"]
+        column.metric(
+            f"{'Reached out' if contacted else 'Not contacted'}, {days} days",
+            f"{back / told:.0%}" if told else "–",
+            help=f"Active again within {days} days: {back} of the {told} lapses that can "
+            "be told yet.",
+        )
+        column.caption(f"{back} of {told} active again within {days} days")
+    st.plotly_chart(charts.reactivation(monthly), width="stretch")
 
 
 def mark_done(p: page.Page, members, flag: str, done: str, who: str | None) -> None:

@@ -377,12 +377,21 @@ def resolve_identities(
     write_table(
         folder, "organization_suggestions", [{"domain": d, "members": n} for d, n in suggested_orgs]
     )
+    store = TeamStore(store_path(config))
     write_table(
         folder,
         "team_tags",
         [
             {"identity_key": k, "tag": t, "author": a, "tagged_at": clock.utc(at)}
-            for k, t, a, at in TeamStore(store_path(config)).rows("tags")
+            for k, t, a, at in store.rows("tags")
+        ],
+    )
+    write_table(
+        folder,
+        "team_follow_ups",
+        [
+            {"identity_key": k, "status": s, "author": a, "set_at": clock.utc(at)}
+            for k, s, a, at in store.rows("follow_up_history")
         ],
     )
     kept_inputs = (

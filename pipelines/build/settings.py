@@ -119,6 +119,8 @@ def build_settings(config: Any, batch: int, prints: dict[str, str]) -> dict[str,
         "activity_weights": config.activity_weights(),
         "scoring": config.scoring.model_dump(),
         "events": {**config.events.model_dump(), "priority_places": config.events.priority()},
+        # The thresholds only: the message is filled where it is shown.
+        "outreach": config.outreach.model_dump(exclude={"message"}),
         "code_prints": prints,
         **registry_vars(config),
     }

@@ -140,9 +140,12 @@ def write_demo_config(servers: dict[str, Any], folder: Path = DEMO_DIR) -> Path:
     from connectors.core.config import load_config
     from pipelines.storage.team_store import TeamStore, store_path
 
-    TeamStore(store_path(load_config(path))).save_list(
+    store = TeamStore(store_path(load_config(path)))
+    store.save_list(
         "Interested in technical collaboration",
         {"tags": ["technical-collaboration"]},
         author="Acacia demo",
     )
+    # The contributors the sample's team reached out to after they went quiet.
+    sample("outreach").record_contacts(community, store)
     return path

@@ -3,8 +3,10 @@
 Built from the published snapshot with the dashboard's own figures for the month's
 dates (connectors/core/figures.py: one definition per figure): active and new members,
 contributions and contributors with the change against the month before, the top
-contributors (the leaderboard's first rows) and organizations, and the newcomers and
-first contributions to celebrate.
+contributors (the leaderboard's first rows) and organizations, the newcomers and first
+contributions to celebrate, the month's events, and bringing people back (the month's
+lapsed contributors, and whether reaching out worked over the twelve months up to it,
+as the Engagement page shows it).
 Rendered as Slack Block Kit with a plain-text fallback.
 
 Posting is idempotent (pipelines/delivery/slack_post.py, shared with the alerts). Each update
@@ -25,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from slack_sdk.models.blocks import Block
 
 from connectors.core import clock
@@ -36,6 +39,8 @@ from connectors.core.figures import (
     headline,
     leaderboard,
     organization_points,
+    reactivation,
+    reactivation_totals,
     reader,
 )
 from connectors.core.text import slack as slack_text
@@ -70,6 +75,11 @@ class MonthlyFigures:
     #: The month's events: (name, day, place, attendees, first-timers), the first first.
     events: list[tuple[str, date, str | None, int, int]] = field(default_factory=list)
     events_total: int = 0
+    #: Contributors who lapsed in the month, and how many of them the team reached out to.
+    lapsed: int = 0
+    lapsed_reached: int = 0
+    #: reactivation_totals over the 12 months up to the month: contacted (True) or not.
+    reactivation: dict[bool, dict[str, int]] = field(default_factory=dict)
 
 
 def last_month(today: date | None = None) -> date:
@@ -126,6 +136,14 @@ def figures(snapshot: Path, month: date, settings: MonthlyUpdateSettings) -> Mon
         result.first_contributions, result.first_contributions_total = firsts(
             read, month_filters, "contribution", settings.first_contributions
         )
+        # Bringing people back: the month's lapses, and reaching out over the year.
+        year = reactivation(read, month_filters, date(month.year - 1, month.month, 1), month)
+        this_month = year[year["month"] == pd.Timestamp(month)]
+        result.lapsed, result.lapsed_reached = (
+            int(this_month["lapsed"].sum()),
+            int(this_month.loc[this_month["is_contacted"], "lapsed"].sum()),
+        )
+        result.reactivation = reactivation_totals(year)
         held = events_held(read, month, _month_end(month)).iloc[::-1]
         result.events_total = len(held)
         result.events = [
@@ -160,6 +178,33 @@ def _names(names: list[str], total: int) -> str:
     if len(shown) > 1:
         return ", ".join(shown[:-1]) + " and " + shown[-1]
     return "".join(shown)
+
+
+def _reactivation_lines(f: MonthlyFigures) -> list[str]:
+    """The month's lapsed contributors, and whether reaching out worked over the 12
+    months up to it (connectors/core/figures.py reactivation)."""
+
+    def rates(found: dict[str, int]) -> str:
+        said = [
+            f"{found[f'back_{days}d']} of {found[f'told_{days}d']} active again within "
+            f"{days} days ({found[f'back_{days}d'] / found[f'told_{days}d']:.0%})"
+            for days in (30, 90)
+            if found[f"told_{days}d"]
+        ]
+        return ", ".join(said) if said else "too recent to tell"
+
+    others_lapsed = f.lapsed - f.lapsed_reached
+    lines = [
+        f"In {f.month:%B} the team reached out to {f.lapsed_reached:,} lapsed "
+        f"contributor{'s' if f.lapsed_reached != 1 else ''}; {others_lapsed:,} "
+        f"{'others' if f.lapsed_reached else 'contributors'} lapsed unasked."
+    ]
+    reached, others = f.reactivation.get(True), f.reactivation.get(False)
+    if reached and reached["lapsed"]:
+        lines.append(f"Reached out to, over the 12 months to {f.month:%B}: {rates(reached)}.")
+    if others and others["lapsed"]:
+        lines.append(f"Not contacted: {rates(others)}.")
+    return lines
 
 
 def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -> dict:
@@ -207,6 +252,8 @@ def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -
             "First contributions :tada:",
             [_names(f.first_contributions, f.first_contributions_total)],
         )
+    if f.lapsed or any(t["told_30d"] for t in f.reactivation.values()):
+        section("Bringing people back", _reactivation_lines(f))
     if f.events:
         more = f.events_total - len(f.events)
         section(

@@ -77,4 +77,9 @@ SCHEMAS = {
     "team_tags": pa.schema(
         [("identity_key", _S), ("tag", _S), ("author", _S), ("tagged_at", pa.timestamp("s", "UTC"))]
     ),
+    # Every follow-up the team marked, in order (the store keeps their history), for the
+    # reactivation measured in the lapses mart.
+    "team_follow_ups": pa.schema(
+        [("identity_key", _S), ("status", _S), ("author", _S), ("set_at", pa.timestamp("s", "UTC"))]
+    ),
 }

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from connectors.core import clock
@@ -219,18 +220,23 @@ class TeamStore:
                 [identity_key, self._author(author), self._now(), body.strip()],
             )
 
-    def follow_up(self, identity_key: str, status: str, *, author: str) -> None:
+    def follow_up(
+        self, identity_key: str, status: str, *, author: str, at: datetime | None = None
+    ) -> None:
+        """Record a follow-up of an account, now or ``at`` an earlier moment (a history
+        brought in from elsewhere, such as the sample team's)."""
         if status not in FOLLOW_UPS:
             raise TeamDataError(f"unknown follow-up {status!r}: one of {', '.join(FOLLOW_UPS)}")
+        when = self._now() if at is None else clock.utc(at).isoformat(timespec="seconds")
         with self._write() as con:
             con.execute(
                 "insert into follow_ups (identity_key, status, author, set_at) values (?, ?, ?, ?)",
-                [identity_key, status, self._author(author), self._now()],
+                [identity_key, status, self._author(author), when],
             )
 
     def rows(self, table: str) -> list[tuple]:
-        """Every row of ``tags``, ``notes`` or ``follow_ups`` (the current status of
-        each account: its latest)."""
+        """Every row of ``tags``, ``notes``, ``follow_ups`` (the current status of
+        each account: its latest) or ``follow_up_history`` (every status set, in order)."""
         queries = {
             "tags": "select identity_key, tag, author, tagged_at from tags order by 1, 2",
             "notes": "select identity_key, author, written_at, body, id from notes order by id",
@@ -238,6 +244,8 @@ class TeamStore:
                 select identity_key, status, author, set_at from follow_ups
                 where id in (select max(id) from follow_ups group by identity_key)
                 order by identity_key""",
+            "follow_up_history": """
+                select identity_key, status, author, set_at from follow_ups order by id""",
         }
         with self._connect() as con:
             return con.execute(queries[table]).fetchall()
