@@ -30,7 +30,7 @@ from sample.community import Community, Person
 
 QUIET_DAYS = 110
 #: Days before their activity ended that the quiet opened a pull request (merged a day
-#: later), and its title.
+#: later; on the day it began, for someone active for less), and its title.
 PULL_REQUESTS = ((40, "Document the retry settings"), (10, "Fix the pagination of the export"))
 CONTACT_DAYS = 65
 BACK_SOON, BACK_LATE, BACK_ALONE = 12, 50, 100
@@ -64,7 +64,7 @@ def story(community: Community) -> Story:
     comebacks += [(p, at + timedelta(days=BACK_LATE)) for p, at in contacted[1::3]]
     comebacks += [(p, p.active_until + timedelta(days=BACK_ALONE)) for p in quiet[1::2][0::4]]
     pull_requests = [
-        (p, p.active_until - timedelta(days=days), title)
+        (p, max(p.active_until - timedelta(days=days), p.active_from + timedelta(hours=1)), title)
         for p in quiet
         for days, title in PULL_REQUESTS
     ]

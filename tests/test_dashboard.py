@@ -346,6 +346,8 @@ def test_engagement_page_shows_levels_and_who_to_welcome(synced, monkeypatch):
         "First contributions to celebrate",
         "At risk: reach out",
         "Returning",
+        "Lapsed contributors: bring them back",
+        "Did reaching out work?",
     ]
     member_of = members_by_identity(synced["config"])
     first_day: dict[str, object] = {}

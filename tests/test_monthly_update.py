@@ -137,6 +137,54 @@ def event_lines(synced, month: date, places: dict) -> list[str]:
     return lines
 
 
+def bringing_back(synced, month) -> list[str]:
+    """The lines of "Bringing people back", staff included, from the drawn lapses
+    (tests/test_outreach.py) and the sample team's contacts."""
+    from tests.test_outreach import expected_lapses
+
+    lapses = expected_lapses(synced)
+    mine = [r for r in lapses if r["month"] == month]
+    year = [r for r in lapses if month.replace(year=month.year - 1) <= r["month"] <= month]
+    if not mine and not year:
+        return []
+    asked = sum(r["contacted"] for r in mine)
+    unasked = len(mine) - asked
+    name = f"{month:%B}"
+    if asked:
+        lines = [
+            f"In {name} the team reached out to {asked} lapsed contributor"
+            f"{'s' if asked != 1 else ''}; {unasked} other{'s' if unasked != 1 else ''} "
+            "lapsed unasked."
+        ]
+    elif unasked:
+        lines = [
+            f"{unasked} contributor{'s' if unasked != 1 else ''} lapsed in {name}; the team "
+            "reached out to none of them."
+        ]
+    else:
+        lines = [f"No contributor lapsed in {name}."]
+
+    def rates(group: list[dict]) -> str:
+        said = []
+        for days in (30, 90):
+            told = [r for r in group if r[days] is not None]
+            if told:
+                back = sum(r[days] for r in told)
+                said.append(
+                    f"{back} of {len(told)} active again within {days} days "
+                    f"({back / len(told):.0%})"
+                )
+        return ", ".join(said) if said else "too recent to tell"
+
+    reached = [r for r in year if r["contacted"]]
+    others = [r for r in year if not r["contacted"]]
+    if reached:
+        lines.append(f"Reached out to, over the 12 months to {name}: {rates(reached)}.")
+    if others:
+        lines.append(f"Not contacted: {rates(others)}.")
+    return lines
+
+
 def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
     import duckdb
 
@@ -204,6 +252,7 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
         )
 
     blocks = build(config, month)["blocks"]
+    back = bringing_back(synced, month)
     expected_blocks = [
         {
             "type": "header",
@@ -261,6 +310,10 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
         },
         {
             "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Bringing people back*\n" + "\n".join(back)},
+        },
+        {
+            "type": "section",
             "text": {"type": "mrkdwn", "text": "*Events :calendar:*\n" + "\n".join(events)},
         },
         {
@@ -280,6 +333,8 @@ def test_the_update_has_the_months_real_figures_and_exact_blocks(synced):
         expected_blocks = [b for b in expected_blocks if "First contributions" not in str(b)]
     if not events:
         expected_blocks = [b for b in expected_blocks if "Events" not in str(b)]
+    if not back:
+        expected_blocks = [b for b in expected_blocks if "Bringing people back" not in str(b)]
     assert blocks == expected_blocks
 
 

@@ -193,12 +193,21 @@ def _reactivation_lines(f: MonthlyFigures) -> list[str]:
         ]
         return ", ".join(said) if said else "too recent to tell"
 
-    others_lapsed = f.lapsed - f.lapsed_reached
-    lines = [
-        f"In {f.month:%B} the team reached out to {f.lapsed_reached:,} lapsed "
-        f"contributor{'s' if f.lapsed_reached != 1 else ''}; {others_lapsed:,} "
-        f"{'others' if f.lapsed_reached else 'contributors'} lapsed unasked."
-    ]
+    month, asked, unasked = f"{f.month:%B}", f.lapsed_reached, f.lapsed - f.lapsed_reached
+    if asked:
+        first = (
+            f"In {month} the team reached out to {asked:,} lapsed "
+            f"contributor{'s' if asked != 1 else ''}; {unasked:,} other"
+            f"{'s' if unasked != 1 else ''} lapsed unasked."
+        )
+    elif unasked:
+        first = (
+            f"{unasked:,} contributor{'s' if unasked != 1 else ''} lapsed in {month}; the "
+            "team reached out to none of them."
+        )
+    else:
+        first = f"No contributor lapsed in {month}."
+    lines = [first]
     reached, others = f.reactivation.get(True), f.reactivation.get(False)
     if reached and reached["lapsed"]:
         lines.append(f"Reached out to, over the 12 months to {f.month:%B}: {rates(reached)}.")
@@ -252,7 +261,7 @@ def render(f: MonthlyFigures, community: str, settings: MonthlyUpdateSettings) -
             "First contributions :tada:",
             [_names(f.first_contributions, f.first_contributions_total)],
         )
-    if f.lapsed or any(t["told_30d"] for t in f.reactivation.values()):
+    if f.lapsed or any(t["lapsed"] for t in f.reactivation.values()):
         section("Bringing people back", _reactivation_lines(f))
     if f.events:
         more = f.events_total - len(f.events)

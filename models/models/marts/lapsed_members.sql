@@ -24,13 +24,28 @@ active as (
     where not d.is_bot
 ),
 
+-- Where to reach them: the latest reply (else the latest activity) of those days.
+reach as (
+    select member_id, source as reach_source, channel as reach_channel
+    from (
+        select
+            member_id,
+            source,
+            channel,
+            row_number() over (
+                partition by member_id
+                order by is_reply desc, last_at desc, source, channel nulls last
+            ) as position
+        from active
+    ) as ranked
+    where position = 1
+),
+
 places as (
     select
         member_id,
         {{ list_join(sorted_set('source'), ', ') }} as active_sources,
-        {{ arg_max('source', row_of(['is_reply', 'last_at', 'source'])) }} as reach_source,
-        {{ arg_max('channel', row_of(['is_reply', 'last_at', 'source'])) }} as reach_channel,
-        max(last_at) filter (where is_reply) as last_reply_at
+        max(case when is_reply then last_at end) as last_reply_at
     from active
     group by member_id
 ),
@@ -38,17 +53,21 @@ places as (
 last_contribution as (
     select
         member_id,
-        {{ arg_max('activity_type', row_of(['occurred_at', 'activity_key'])) }}
-            as last_contribution_type,
-        {{ arg_max('title', row_of(['occurred_at', 'activity_key'])) }}
-            as last_contribution_title,
-        {{ arg_max('url', row_of(['occurred_at', 'activity_key'])) }}
-            as last_contribution_url,
-        max(occurred_at) as last_contribution_at
-    from {{ ref('activities') }}
-    where category = 'contribution' and not is_bot
-        and member_id in (select member_id from lapsed)
-    group by member_id
+        activity_type as last_contribution_type,
+        title as last_contribution_title,
+        url as last_contribution_url,
+        occurred_at as last_contribution_at
+    from (
+        select
+            member_id, activity_type, title, url, occurred_at,
+            row_number() over (
+                partition by member_id order by occurred_at desc, activity_key desc
+            ) as position
+        from {{ ref('activities') }}
+        where category = 'contribution' and not is_bot
+            and member_id in (select member_id from lapsed)
+    ) as ranked
+    where position = 1
 ),
 
 -- What is new since: members who joined and contributions made after their last day.
@@ -99,8 +118,8 @@ select
     l.points,
     l.reached_out_on,
     p.active_sources,
-    p.reach_source,
-    p.reach_channel,
+    r.reach_source,
+    r.reach_channel,
     p.last_reply_at,
     c.last_contribution_type,
     c.last_contribution_title,
@@ -111,6 +130,7 @@ select
 from lapsed as l
 join {{ ref('members') }} as m using (member_id)
 left join places as p using (member_id)
+left join reach as r using (member_id)
 left join last_contribution as c using (member_id)
 left join since_joined as j using (member_id)
 left join since_contributed as n using (member_id)
