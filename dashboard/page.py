@@ -70,6 +70,7 @@ PAGES = (
     ("views/9_Check_in.py", "Check-in", True),
     ("views/10_Local_communities.py", "Local communities", False),
     ("views/11_Lists.py", "Lists", True),
+    ("views/12_Ambassadors.py", "Ambassadors", False),
 )
 #: Where the entry point leaves the chosen page's context for this run.
 CONTEXT = "acacia_page_context"

@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from connectors.sources.events.connector import COLUMNS, EVENT_COLUMNS, person_id
+from sample import ambassadors
 from sample.community import Community, Person
 from sample.names import FIRST, LAST
 
@@ -126,6 +127,7 @@ def draw(community: Community) -> Drawn:
     first_day = last_day - timedelta(days=community.days - 1)
     people = community.people
     staff = [p for p in people if p.organization and p.organization.is_staff]
+    lead = ambassadors.champion(community)
     guests = _guests(rng, community)
     events: list[Event] = []
     attendance: list[tuple[Event, dict[str, str], Person]] = []
@@ -168,6 +170,9 @@ def draw(community: Community) -> Drawn:
             },
             group=f"Acacia {city}",
         )
+        # The Lagos series' champion speaks whenever they can (sample/ambassadors.py).
+        if city == ambassadors.CITY and lead in around:
+            chosen = [lead, *(p for p in chosen if p is not lead)][: max(len(chosen), 1)]
         roles = [(rng.choice(staff), "organizer"), (chosen[0], "speaker")]
         roles += [(p, "attendee") for p in chosen[1:]]
         add(event, roles, unnamed=guests[number % len(guests) : number % len(guests) + 1])

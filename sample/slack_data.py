@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sample import ambassadors
 from sample.community import Community, Person, unique_handle
 from sample.themes import Said, place_of
 
@@ -167,8 +168,42 @@ class SlackData:
                 for when in moments:
                     general.messages.append(Message(self._ts(when), user.id, "Hello all!"))
         self._add_legacy_shapes()
+        self._add_welcomes()
         for channel in self.channels.values():
             channel.messages.sort(key=lambda m: m.ts)
+
+    def _add_welcomes(self) -> None:
+        """The Lagos champion answers the newcomers asking in #help first, while active
+        (sample/ambassadors.py; no draw)."""
+        lead = ambassadors.champion(self.community)
+        user = self.by_person.get(lead.key) if lead else None
+        if lead is None or user is None or user.deleted:
+            return
+        window = timedelta(days=ambassadors.NEWCOMER_DAYS)
+        channel = next(c for c in self.channels.values() if c.name == "help")
+        for parent in list(channel.messages):
+            asker = self.users.get(parent.user)
+            when = parent.when
+            if (
+                parent.subtype is None
+                and not parent.deleted
+                and asker is not None
+                and asker.person is not None
+                and asker is not user
+                and self.community.start
+                < asker.person.active_from
+                <= when
+                < (asker.person.active_from + window)
+                and lead.active_at(when)
+            ):
+                reply_at = when + timedelta(seconds=ambassadors.WELCOME_SECONDS)
+                if reply_at > self.community.end:
+                    continue
+                parent.thread_ts = parent.ts
+                welcome = Message(
+                    self._ts(reply_at), user.id, "Welcome! Here is how", thread_ts=parent.ts
+                )
+                parent.replies.insert(0, welcome)
 
     def _add_legacy_shapes(self) -> None:
         """What older workspaces hold (no draw from the generator, so nothing else moves):

@@ -340,6 +340,78 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     return out
 
 
+def drawn_threads(data: dict) -> list[dict]:
+    """Every conversation of the synced community that opens an item, read off the drawn
+    data: ``source``, ``opener`` (identity key), ``opened_at``, ``opener_is_bot``, and
+    ``replies`` as (identity key, when, is_bot), in the keys of community_activities.
+    An issue or pull request, a forum topic, a question, or a Slack message others
+    answered in its thread (a deleted message opens nothing; its replies still count)."""
+    found = []
+    github = data["github"]
+    for repo in github.repos.values():
+        for issue in repo.issues.values():
+            replies = [
+                (c.author, c.created_at)
+                for c in (*repo.issue_comments, *repo.review_comments)
+                if c.issue_number == issue.number
+            ] + [(r.author, r.submitted_at) for r in repo.reviews if r.pr_number == issue.number]
+            found.append(
+                {
+                    "source": "github",
+                    "opener": f"github:{github.user_id(issue.author)}",
+                    "opened_at": issue.created_at,
+                    "opener_is_bot": issue.author.is_bot,
+                    "replies": [(f"github:{github.user_id(p)}", w, p.is_bot) for p, w in replies],
+                }
+            )
+    slack = data["slack"]
+    for channel in slack.channels.values():
+        if not channel.is_member:
+            continue
+        for message in channel.messages:
+            if message.subtype == "channel_join" or not message.replies:
+                continue
+            author = slack.who(message.user)
+            found.append(
+                {
+                    "source": "slack",
+                    "opener": None if message.deleted else f"slack:{author.id}",
+                    "opened_at": message.when,
+                    "opener_is_bot": author.is_bot,
+                    "replies": [
+                        (f"slack:{r.user}", r.when, slack.who(r.user).is_bot)
+                        for r in message.replies
+                    ],
+                }
+            )
+    for topic in data["discourse"].topics.values():
+        first, *rest = topic.posts
+        found.append(
+            {
+                "source": "discourse",
+                "opener": f"discourse:{first.user.id}",
+                "opened_at": first.created_at,
+                "opener_is_bot": first.user.id <= 0,
+                "replies": [(f"discourse:{p.user.id}", p.created_at, p.user.id <= 0) for p in rest],
+            }
+        )
+    if "stackexchange" in data:
+        for q in data["stackexchange"].questions.values():
+            said = [*q.comments, *q.answers, *(c for a in q.answers for c in a.comments)]
+            found.append(
+                {
+                    "source": "stackexchange",
+                    "opener": f"stackexchange:{q.owner.landed_id}",
+                    "opened_at": q.created,
+                    "opener_is_bot": False,
+                    "replies": [
+                        (f"stackexchange:{x.owner.landed_id}", x.created, False) for x in said
+                    ],
+                }
+            )
+    return found
+
+
 def deleted_members(member_of: dict[str, str], data: dict) -> set[str]:
     """The members made only of deleted accounts in the drawn data (each source's ghost,
     the Slack users the workspace deleted): active, never new, in no cohort. A deleted

@@ -372,6 +372,37 @@ class Outreach(Strict):
         return value
 
 
+class Ambassadors(Strict):
+    """ambassadors: who could carry the project in their place (README, Ambassadors and
+    liaisons). A candidate was active in the last ``recent_days`` and meets at least
+    ``reasons`` of the five below over the last ``window_days``."""
+
+    window_days: int = Field(180, ge=30, le=730)
+    recent_days: int = Field(30, ge=1, le=365)
+    #: Active on at least this many sources.
+    sources: int = Field(2, ge=2)
+    #: Replied to at least this many different people (in their issues, topics,
+    #: questions, threads).
+    people_answered: int = Field(5, ge=1)
+    #: The first to answer at least this many newcomers (someone whose first activity
+    #: was at most newcomer_days before they asked).
+    newcomers_answered: int = Field(1, ge=1)
+    newcomer_days: int = Field(30, ge=1, le=365)
+    #: At least this many of their answers accepted (Stack Exchange, forum solutions).
+    accepted_answers: int = Field(1, ge=1)
+    #: Organized or spoke at at least this many events.
+    events_led: int = Field(1, ge=1)
+    #: How many of the five make a candidate.
+    reasons: int = Field(4, ge=1, le=5)
+    #: The tag the team sets on the ambassadors it has (by hand, on a member's page).
+    tag: str = "ambassador"
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        return tag_name(value)
+
+
 class AcaciaConfig(Strict):
     """The whole acacia.yml."""
 
@@ -391,6 +422,7 @@ class AcaciaConfig(Strict):
     alerts: AlertSettings = AlertSettings()
     events: EventSettings = EventSettings()
     outreach: Outreach = Outreach()
+    ambassadors: Ambassadors = Ambassadors()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

@@ -812,6 +812,112 @@ def reactivation_totals(monthly: pd.DataFrame) -> dict[bool, dict[str, int]]:
     }
 
 
+# ----------------------------------------------------------------- ambassadors
+
+
+def ambassador_candidates(read: Read, f: Filters, everyone: bool = False) -> pd.DataFrame:
+    """The ambassador candidates (mart ambassador_candidates; README, Ambassadors and
+    liaisons) by place (region, country, city), the most reasons first, then points;
+    ``everyone``: the members meeting any reason too."""
+    where, params = f.member_where("a")
+    return read(
+        f"""
+        select a.member_id, a.display_name as member, a.organization, a.city, a.country,
+               a.region, a.sources_active, a.people_answered, a.newcomers_answered,
+               a.accepted_answers, a.events_organized, a.events_spoke, a.events_led,
+               a.contributions, a.points, a.last_active_on, a.is_recent, a.reasons_met,
+               a.is_candidate
+        from ambassador_candidates as a
+        where {where} and ({"true" if everyone else "a.is_candidate"})
+        order by a.region, a.country nulls last, a.city nulls last, a.reasons_met desc,
+                 a.points desc, a.member_id""",
+        params,
+    )
+
+
+def ambassador_reasons(row: dict | pd.Series, settings: Any, today: date) -> list[str]:
+    """The reasons a member is a candidate, in words with the figures behind them
+    (acacia.yml ambassadors: which thresholds each meets)."""
+    said = []
+    if row["sources_active"] >= settings.sources:
+        said.append(f"active on {row['sources_active']} sources")
+    if row["people_answered"] >= settings.people_answered:
+        said.append(f"answered {row['people_answered']} people")
+    if row["newcomers_answered"] >= settings.newcomers_answered:
+        n = int(row["newcomers_answered"])
+        said.append(f"first to answer {n} newcomer{'s' if n != 1 else ''}")
+    if row["accepted_answers"] >= settings.accepted_answers:
+        n = int(row["accepted_answers"])
+        said.append(f"{n} accepted answer{'s' if n != 1 else ''}")
+    if row["events_led"] >= settings.events_led:
+        parts = [
+            f"{verb} {n} event{'s' if n != 1 else ''}"
+            for verb, n in (
+                ("organized", int(row["events_organized"])),
+                ("spoke at", int(row["events_spoke"])),
+            )
+            if n
+        ]
+        said.append(" and ".join(parts))
+    days = (today - pd.Timestamp(row["last_active_on"]).date()).days
+    said.append(
+        "active today" if days == 0 else f"last active {days} day{'s' if days != 1 else ''} ago"
+    )
+    return said
+
+
+def places_without_candidates(
+    candidates: pd.DataFrame, priority: list[dict[str, str | None]], names: list[str]
+) -> list[str]:
+    """The priority places (EventSettings.priority(), and the names they were written
+    as) where no candidate lives."""
+    empty = []
+    for place, name in zip(priority, names, strict=True):
+        mine = candidates
+        for column in ("region", "country", "city"):
+            if place[column]:
+                mine = mine[mine[column] == place[column]]
+        if mine.empty:
+            empty.append(name)
+    return empty
+
+
+def ambassador_quarter(read: Read, members: tuple[str, ...], start: date, end: date):
+    """What each of ``members`` (the ambassadors: the team's tag) did from ``start`` to
+    ``end``: activities, contributions, replies to others, events organized or spoken
+    at, the sources, the last day active."""
+    from connectors.core.registry import activity_types
+
+    replies = tuple(n for n, k in activity_types().items() if k.thread == "replies")
+    return read(
+        """
+        select m.member_id, m.display_name as member, m.organization, m.city, m.country,
+               coalesce(sum(a.activities), 0)::bigint as activities,
+               coalesce(sum(a.activities) filter (where a.category = 'contribution'), 0)::bigint
+                   as contributions,
+               coalesce(sum(a.activities) filter (
+                   where list_contains(?::varchar[], a.activity_type)), 0)::bigint as replies,
+               coalesce(sum(a.activities) filter (
+                   where a.activity_type in ('event_organized', 'event_spoke')), 0)::bigint
+                   as events_led,
+               array_to_string(list(distinct a.source order by a.source)
+                   filter (where a.source is not null), ', ') as sources,
+               max(a.activity_date) as last_active_on
+        from members as m
+        left join member_day_facts as a
+            on a.member_id = m.member_id and a.activity_date between ? and ?
+        where list_contains(?::varchar[], m.member_id)
+        group by all
+        order by activities desc, member, m.member_id""",
+        (replies, start, end, tuple(members)),
+    )
+
+
+def quarter(day: date) -> tuple[date, date]:
+    """The calendar quarter ``day`` is in: its first day, and ``day``."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1), day
+
+
 def response_times(read: Read, f: Filters) -> pd.DataFrame:
     """Median and 90th-percentile hours to first response per source and week opened
     (the first week from the window's first day, see period_sql), of the items opened

@@ -58,6 +58,9 @@ class ActivityType:
     item: str | None = None
     label: str = ""
     family: str = ""
+    #: An answer of the actor's accepted (a Stack Exchange accepted answer, a forum's
+    #: solution): counted as helping others (the ambassadors' "accepted answers").
+    accepted_answer: bool = False
 
     def __post_init__(self) -> None:
         if not self.label or self.family not in FAMILIES:

@@ -67,6 +67,7 @@ def registry_vars(config: Any) -> dict[str, Any]:
         },
         "thread_replies": sorted(k.name for k in kinds if k.thread == "replies"),
         "thread_items": sorted({k.item for k in kinds if k.item}),
+        "accepted_answer_types": sorted(k.name for k in kinds if k.accepted_answer),
         "resolution_columns": resolution_columns(),
         "landing_columns": landing_columns(),
     }
@@ -121,6 +122,7 @@ def build_settings(config: Any, batch: int, prints: dict[str, str]) -> dict[str,
         "events": {**config.events.model_dump(), "priority_places": config.events.priority()},
         # The thresholds only: the message is filled where it is shown.
         "outreach": config.outreach.model_dump(exclude={"message"}),
+        "ambassadors": config.ambassadors.model_dump(exclude={"tag"}),
         "code_prints": prints,
         **registry_vars(config),
     }

@@ -148,4 +148,6 @@ def write_demo_config(servers: dict[str, Any], folder: Path = DEMO_DIR) -> Path:
     )
     # The contributors the sample's team reached out to after they went quiet.
     sample("outreach").record_contacts(community, store)
+    # The ambassador it works with in Lagos (README, Ambassadors and liaisons).
+    sample("ambassadors").record_tag(community, store)
     return path

@@ -90,6 +90,7 @@ SOURCE = SourceDefinition(
             6,
             label="Accepted solution",
             family="Questions and answers",
+            accepted_answer=True,
         ),
     ),
     build=build,

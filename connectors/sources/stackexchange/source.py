@@ -97,6 +97,7 @@ SOURCE = SourceDefinition(
             6,
             label="Accepted answer",
             family="Questions and answers",
+            accepted_answer=True,
         ),
         ActivityType(
             "comment", "conversation", 1, "replies", label="Comment", family="Discussions"
