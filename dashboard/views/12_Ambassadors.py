@@ -85,7 +85,7 @@ def main() -> None:
     page.table(
         figures.ambassador_quarter(p.read, mine, start, end),
         "ambassadors_quarter",
-        noun="ambassadors",
+        noun="ambassador" if len(mine) == 1 else "ambassadors",
     )
 
 
