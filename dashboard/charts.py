@@ -475,3 +475,57 @@ def reactivation(monthly: pd.DataFrame) -> go.Figure:
     figure.update_yaxes(range=[0, 112])
     _titled(figure, "Did reaching out work? Lapsed contributors active again")
     return figure.update_layout(hovermode="closest")
+
+
+def conversion_funnel(found: pd.DataFrame) -> go.Figure:
+    """The newcomers' funnel, all groups together: first seen, then each step, with its
+    share of the first seen and the median days it took."""
+    first = int(found["first_seen"].sum())
+    labels, counts, texts = ["First seen"], [first], [f"{first:,}"]
+    for step, label in figures.FUNNEL_STEPS:
+        name = step.removesuffix("_on")
+        n = int(found[name].sum())
+        # The median of the groups' medians would mislead: say each group's on the table.
+        labels.append(label)
+        counts.append(n)
+        texts.append(f"{n:,} ({n / first:.0%})" if first else "0")
+    figure = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=counts,
+            text=texts,
+            textinfo="text",
+            marker={"color": ["#adb5bd", "#8ecae6", "#2a9d8f", "#264653"]},
+        )
+    )
+    return _titled(figure, "Newcomers, step by step")
+
+
+@_as_text
+def conversion_by_group(found: pd.DataFrame, label: str) -> go.Figure:
+    """Each step's share of the newcomers first seen, group by group (a cohort, a place,
+    a first source)."""
+    rows = [
+        {
+            "group": group,
+            "step": step_label,
+            "share": 100 * float(row[f"{step.removesuffix('_on')}_share"] or 0),
+            "count": f"{int(row[step.removesuffix('_on')])} of {int(row['first_seen'])}",
+        }
+        for group, (_, row) in zip(found["group"], found.iterrows(), strict=True)
+        for step, step_label in figures.FUNNEL_STEPS
+    ]
+    frame = pd.DataFrame(rows, columns=["group", "step", "share", "count"])
+    figure = px.bar(
+        frame,
+        x="group",
+        y="share",
+        color="step",
+        barmode="group",
+        hover_data={"count": True},
+        color_discrete_sequence=["#8ecae6", "#2a9d8f", "#264653"],
+        labels={"share": "% of those first seen", "group": label, "step": ""},
+    )
+    figure.update_yaxes(range=[0, 100])
+    _titled(figure, f"Each step's share, by {label.lower()}")
+    return figure.update_layout(hovermode="closest")

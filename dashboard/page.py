@@ -71,6 +71,7 @@ PAGES = (
     ("views/10_Local_communities.py", "Local communities", False),
     ("views/11_Lists.py", "Lists", True),
     ("views/12_Ambassadors.py", "Ambassadors", False),
+    ("views/13_Conversion.py", "Conversion", False),
 )
 #: Where the entry point leaves the chosen page's context for this run.
 CONTEXT = "acacia_page_context"

@@ -918,6 +918,78 @@ def quarter(day: date) -> tuple[date, date]:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1), day
 
 
+# ------------------------------------------------------------ conversion funnel
+
+#: The funnel's steps after "first seen": (member_journeys column, how it reads).
+FUNNEL_STEPS = (
+    ("first_conversation_on", "Asked or replied"),
+    ("first_contribution_on", "First contribution"),
+    ("regular_on", "Regular contributor"),
+)
+#: What a funnel can be compared by: (member_journeys column, how it reads).
+FUNNEL_GROUPS = {
+    "cohort_month": "Month first seen",
+    "region": "Region",
+    "country": "Country",
+    "first_source": "First seen on",
+}
+
+
+def funnel(read: Read, f: Filters, by: str, within: int | None) -> pd.DataFrame:
+    """The conversion funnel of the newcomers (mart member_journeys; README, The
+    conversion funnel), one row per ``by`` (FUNNEL_GROUPS): how many were first seen,
+    and for each step (FUNNEL_STEPS) how many reached it within ``within`` days of being
+    first seen (None: by now), their share, and the median days it took; and of those
+    first seen at an event, how many went on to contribute online.
+
+    With ``within``, only the newcomers first seen at least that many days before the
+    build date count (the others cannot be told yet). The first month of the history is
+    left out: it holds everyone already there when the history begins, not newcomers."""
+    if by not in FUNNEL_GROUPS:
+        raise ValueError(f"a funnel is compared by one of {', '.join(FUNNEL_GROUPS)}")
+    where, params = f.member_where("j")
+    reached = (
+        "{step} is not null"
+        if within is None
+        else f"{{step}} is not null and {{step}} <= j.first_seen_on + {int(within)}"
+    )
+    told = "true" if within is None else f"j.first_seen_on + {int(within)} <= b.as_of_date"
+    steps = ",\n".join(
+        f"""count(*) filter (where {reached.format(step=f"j.{step}")}) as {name},
+            median(date_diff('day', j.first_seen_on, j.{step}))
+                filter (where {reached.format(step=f"j.{step}")}) as {name}_days"""
+        for step, name in ((step, step.removesuffix("_on")) for step, _ in FUNNEL_STEPS)
+    )
+    online = reached.format(step="j.first_online_contribution_on")
+    # A month reads as 2026-03, and sorts so.
+    group = f"strftime(j.{by}, '%Y-%m')" if by == "cohort_month" else f"j.{by}"
+    return read(
+        f"""
+        select coalesce({group}, 'Unknown') as "group",
+               min(j.{by}) as sort_key,
+               count(*) as first_seen,
+               {steps},
+               count(*) filter (where j.first_source = 'events') as first_seen_at_events,
+               count(*) filter (where j.first_source = 'events' and {online})
+                   as events_to_online_contribution
+        from member_journeys as j, build_info as b
+        where {where} and {told}
+          and j.cohort_month > (select min(cohort_month) from member_journeys)
+        group by all
+        order by sort_key nulls last""",
+        params,
+    )
+
+
+def funnel_shares(found: pd.DataFrame) -> pd.DataFrame:
+    """:func:`funnel` with each step's share of the first seen (0 to 1)."""
+    found = found.copy()
+    for step, _ in FUNNEL_STEPS:
+        name = step.removesuffix("_on")
+        found[f"{name}_share"] = found[name] / found["first_seen"].where(found["first_seen"] > 0)
+    return found
+
+
 def response_times(read: Read, f: Filters) -> pd.DataFrame:
     """Median and 90th-percentile hours to first response per source and week opened
     (the first week from the window's first day, see period_sql), of the items opened

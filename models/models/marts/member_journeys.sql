@@ -1,0 +1,85 @@
+-- Each member's way in (README, The conversion funnel): when and where they were first
+-- seen (the source of their first activity, events included), their first conversation
+-- (an activity that asks or answers: it opens a thread, an issue, a topic, a question, a
+-- chat message, or replies in one), their first contribution, their first contribution
+-- on a source other than events (from a local community to global contribution), and
+-- the day they became regular: the first day their contributions over the level window
+-- (scoring.level_window_days) reached the Core level's (scoring.core_contributions).
+-- Bots and deleted accounts have no journey.
+{%- set s = setting('scoring') %}
+{%- set talking = (setting('thread_openers').keys() | list)
+    + (setting('thread_openers_if_replied').keys() | list)
+    + setting('thread_replies') %}
+with days as (
+    select member_id, activity_date, source, activity_type, category, activities, first_at
+    from {{ member_days() }}
+    where not is_bot and activity_date <= {{ as_of_date() }}
+),
+
+firsts as (
+    select
+        member_id,
+        min(case when activity_type in ({{ sql_list(talking) }}) then activity_date end)
+            as first_conversation_on,
+        min(case when category = 'contribution' and source <> 'events' then activity_date end)
+            as first_online_contribution_on
+    from days
+    group by member_id
+),
+
+first_source as (
+    select member_id, source as first_source
+    from (
+        select
+            member_id,
+            source,
+            row_number() over (partition by member_id order by first_at, source) as position
+        from days
+    ) as ranked
+    where position = 1
+),
+
+contribution_days as (
+    select member_id, activity_date, sum(activities) as contributions
+    from days
+    where category = 'contribution'
+    group by member_id, activity_date
+),
+
+-- The first day the contributions of the level window up to it reach the Core level.
+regular as (
+    select d.member_id, min(d.activity_date) as regular_on
+    from contribution_days as d
+    join contribution_days as b
+        on b.member_id = d.member_id
+        and b.activity_date > d.activity_date - {{ s['level_window_days'] }}
+        and b.activity_date <= d.activity_date
+    group by d.member_id, d.activity_date
+    having sum(b.contributions) >= {{ s['core_contributions'] }}
+)
+
+select
+    m.member_id,
+    m.joined_on as first_seen_on,
+    date_trunc('month', m.joined_on)::date as cohort_month,
+    s.first_source,
+    f.first_conversation_on,
+    m.first_contribution_date as first_contribution_on,
+    f.first_online_contribution_on,
+    r.regular_on,
+    -- The members' own filter columns, so the dashboard filters without a join.
+    m.organization,
+    m.sources,
+    m.is_bot,
+    m.is_staff,
+    m.is_staff_organization,
+    m.city,
+    m.country,
+    m.region
+from {{ ref('members') }} as m
+join firsts as f using (member_id)
+left join first_source as s using (member_id)
+left join (select member_id, min(regular_on) as regular_on from regular group by member_id) as r
+    using (member_id)
+where not m.is_bot and not m.is_deleted and m.joined_on is not null
+order by m.member_id
