@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import streamlit as st
 
 from connectors.core import figures
 from dashboard import charts, page, vocabulary
 
+#: Insights listed on the page (the newest first).
+LISTED = 20
 METRICS = (
     ("active_members", "Active members", "People with at least one activity in the window."),
     ("new_members", "New members", "People whose first activity ever falls in the window."),
@@ -43,6 +47,8 @@ def main() -> None:
             delta_arrow="off" if steady else "auto",
         )
 
+    what_changed(p)
+
     grain = "day" if f.days <= 90 else "week"
     grain = st.radio(
         "Trend by", ["day", "week"], index=["day", "week"].index(grain), horizontal=True
@@ -74,6 +80,36 @@ def main() -> None:
         "Weeks run Monday to Sunday; the first starts on the window's first day. A week "
         "the window cuts short is drawn lighter, with how many of its days are in it."
     )
+
+
+def what_changed(p: page.Page) -> None:
+    """The insights of the last insights.days, newest first, each linked to the people
+    or items behind it (README, Insights)."""
+    settings = p.config.insights
+    found = figures.insights(p.read, p.filters)
+    with st.expander(
+        f"What changed: {len(found):,} insight{'s' if len(found) != 1 else ''} in the last "
+        f"{settings.days} days",
+        expanded=not found.empty,
+    ):
+        if found.empty:
+            st.caption("Nothing out of the ordinary (README, Insights says what is watched).")
+            return
+        lines = []
+        for _, row in found.head(LISTED).iterrows():
+            text = figures.insight_text(row, settings, p.public)
+            heading = figures.INSIGHTS[row["kind"]]
+            if not p.public and isinstance(row["member_id"], str):
+                link = page.member_link(row["member_id"], "")
+                text = f"[{text}]({link.split('#')[0]})"
+            elif row["kind"] == "tag_trending" and not p.public:
+                text = f"[{text}](Members?tag={quote(str(row['tag']))})"
+            elif isinstance(row["url"], str) and not p.public:
+                text = f"[{text}]({row['url']})"
+            lines.append(f"- {row['happened_on']:%d %b} · **{heading}** · {text}")
+        st.markdown("\n".join(lines))
+        if len(found) > LISTED:
+            st.caption(f"…and {len(found) - LISTED:,} more.")
 
 
 main()

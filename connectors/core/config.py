@@ -259,6 +259,8 @@ class AlertSettings(Strict):
     waiting_hours: int | None = Field(48, ge=1)
     at_risk: bool = True
     new_organization: bool = True
+    #: The insights (README, Insights): what changed, each posted once.
+    insights: bool = True
     #: Staff (and the staff organization) are left out unless this is true.
     include_staff: bool = False
     #: How many days back a run looks, so a day the job did not run is not missed. Only
@@ -403,6 +405,35 @@ class Ambassadors(Strict):
         return tag_name(value)
 
 
+class Insights(Strict):
+    """insights: what changed, told the day it happened (README, Insights), on the
+    Overview and through the alerts. Each fires once per episode: on the day its
+    condition starts to hold."""
+
+    #: How far back the Overview's "what changed" looks (an insight happened on one of
+    #: these days).
+    days: int = Field(30, ge=7, le=365)
+    #: A regular's activity dropped: their last drop_recent_days at most drop_ratio of
+    #: what their own 90 days before predicted, when that was at least drop_min_expected.
+    drop_recent_days: int = Field(14, ge=3, le=90)
+    drop_ratio: float = Field(0.25, ge=0, lt=1)
+    drop_min_expected: float = Field(5, gt=0)
+    #: A channel needs attention: quiet_messages or more community messages in the last
+    #: quiet_days, and no reply there by staff or a regular (Core or Contributor).
+    quiet_days: int = Field(7, ge=1, le=90)
+    quiet_messages: int = Field(10, ge=1)
+    #: Newcomers from one source: at least surge_min in the last surge_days, and
+    #: surge_ratio times the source's usual (the 12 weeks before).
+    surge_days: int = Field(7, ge=1, le=90)
+    surge_ratio: float = Field(2.0, gt=1)
+    surge_min: int = Field(5, ge=1)
+    #: A tag trending: at least trend_min tagged activities in the last trend_days, and
+    #: trend_ratio times its usual (the 90 days before).
+    trend_days: int = Field(14, ge=1, le=90)
+    trend_ratio: float = Field(2.0, gt=1)
+    trend_min: int = Field(5, ge=1)
+
+
 class AcaciaConfig(Strict):
     """The whole acacia.yml."""
 
@@ -423,6 +454,7 @@ class AcaciaConfig(Strict):
     events: EventSettings = EventSettings()
     outreach: Outreach = Outreach()
     ambassadors: Ambassadors = Ambassadors()
+    insights: Insights = Insights()
     #: Where this config was read from (set by load_config, not by the file).
     path: Path | None = Field(None, exclude=True)
 

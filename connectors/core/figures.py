@@ -990,6 +990,77 @@ def funnel_shares(found: pd.DataFrame) -> pd.DataFrame:
     return found
 
 
+# -------------------------------------------------------------------- insights
+
+#: Each kind of insight and how its heading reads (the Overview, the alerts).
+INSIGHTS = {
+    "activity_drop": "Activity dropped",
+    "quiet_channel": "A channel needs an answer",
+    "newcomer_surge": "Newcomers arriving",
+    "tag_trending": "Trending",
+    "reached_core": "Reached the Core level",
+    "came_back": "Back after a lapse",
+}
+
+
+def insights(read: Read, f: Filters, since: date | None = None) -> pd.DataFrame:
+    """What changed (mart insights; README, Insights), the newest first, with the
+    member's name and filter columns where there is one; ``since``: only those that
+    happened after that day. The member insights follow the member filters (staff, an
+    organization, a source); the others concern the whole community."""
+    where, params = f.member_where("m")
+    after = "true" if since is None else "i.happened_on > ?"
+    return read(
+        f"""
+        select i.insight_key, i.kind, i.happened_on, i.member_id,
+               m.display_name as member, i.source, i.channel, i.tag, i.recent, i.usual,
+               (select r.url from response_times as r
+                where i.kind = 'quiet_channel' and r.source = i.source
+                  and r.channel = i.channel and r.first_response_at is null
+                order by r.opened_at desc, r.item_key limit 1) as url
+        from insights as i
+        left join members as m using (member_id)
+        where (i.member_id is null or ({where})) and {after}
+        order by i.happened_on desc, i.kind, i.insight_key""",
+        (*params, *(() if since is None else (since,))),
+    )
+
+
+def insight_text(row: dict | pd.Series, settings: Any, public: bool = False) -> str:
+    """One insight in words, with the figures behind it (acacia.yml ``insights``:
+    ``settings``); ``public``: without names."""
+    from connectors.core.registry import source_label
+
+    kind, recent, usual = row["kind"], row["recent"], row["usual"]
+    who = "A member" if public or not isinstance(row.get("member"), str) else row["member"]
+    source = source_label(row["source"]) if isinstance(row.get("source"), str) else ""
+    if kind == "activity_drop":
+        return (
+            f"{who}: {int(recent)} activities in the last {settings.drop_recent_days} days, "
+            f"against about {usual:.0f} their own 90 days before predicted"
+        )
+    if kind == "quiet_channel":
+        return (
+            f"{source} · {row['channel']}: {int(recent)} messages from the community in "
+            f"{settings.quiet_days} days, and no reply from staff or a regular"
+        )
+    if kind == "newcomer_surge":
+        return (
+            f"{int(recent)} newcomers first seen on {source} in {settings.surge_days} days, "
+            f"against about {usual:.1f} usually"
+        )
+    if kind == "tag_trending":
+        return (
+            f"“{row['tag']}”: {int(recent)} tagged activities in {settings.trend_days} days, "
+            f"against about {usual:.1f} usually"
+        )
+    if kind == "reached_core":
+        return f"{who} reached the Core level for the first time"
+    if kind == "came_back":
+        return f"{who} is active again after a lapse"
+    return kind
+
+
 def response_times(read: Read, f: Filters) -> pd.DataFrame:
     """Median and 90th-percentile hours to first response per source and week opened
     (the first week from the window's first day, see period_sql), of the items opened

@@ -123,6 +123,7 @@ def build_settings(config: Any, batch: int, prints: dict[str, str]) -> dict[str,
         # The thresholds only: the message is filled where it is shown.
         "outreach": config.outreach.model_dump(exclude={"message"}),
         "ambassadors": config.ambassadors.model_dump(exclude={"tag"}),
+        "insights": config.insights.model_dump(),
         "code_prints": prints,
         **registry_vars(config),
     }

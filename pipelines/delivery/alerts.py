@@ -11,7 +11,10 @@ published snapshot's marts so an alert says what the dashboard says:
 - **a member turning at risk**: a Core or Contributor member whose silence has just
   reached ``scoring.at_risk_days`` (member_cohorts.is_at_risk, as the Engagement page);
 - **a new organization**: an organization's first activity (the staff organization
-  left out).
+  left out);
+- **the insights** (the insights mart, as the Overview's "what changed"): a regular's
+  activity dropped, a channel waiting for an answer, newcomers arriving from a source, a
+  tag trending, someone reaching the Core level, a lapsed contributor back.
 
 Only what happened in the last ``lookback_days`` is alerted (so turning alerts on never
 posts the history, and a day the job did not run is not missed). Each alert has a key
@@ -39,6 +42,7 @@ from slack_sdk.models.blocks import Block
 
 from connectors.core import clock
 from connectors.core.config import AcaciaConfig, AlertSettings
+from connectors.core.figures import INSIGHTS, Filters, insight_text, insights, reader
 from connectors.core.text import slack as slack_text
 from pipelines.delivery import slack_post
 from pipelines.storage.landing import atomic_write_text
@@ -53,6 +57,8 @@ KINDS = {
     "waiting": "Waiting for a first response :hourglass_flowing_sand:",
     "at_risk": "Turning at risk: reach out",
     "new_organization": "New organizations :wave:",
+    # The insights (README, Insights; connectors/core/figures.py INSIGHTS).
+    **INSIGHTS,
 }
 #: At most this many alerts of a kind are listed in one daily message (all are counted).
 LISTED = 15
@@ -202,8 +208,43 @@ def find(config: AcaciaConfig, snapshot: Path) -> list[Alert]:
                         f"{organization}: first activity on {day:%d %b}, by {name}",
                     )
                 )
+    if settings.insights:
+        found += _insights(config, snapshot, since)
     order = list(KINDS)
     return sorted(found, key=lambda alert: order.index(alert.kind))
+
+
+def _insights(config: AcaciaConfig, snapshot: Path, since: date) -> list[Alert]:
+    """The insights that happened after ``since`` (the lookback), staff's left out
+    unless include_staff, each linked to the member's page, the item waiting or the
+    tagged members (on the dashboard, when dashboard_url is set)."""
+    from urllib.parse import quote
+
+    settings = config.alerts
+    base = (settings.dashboard_url or "").rstrip("/")
+    with open_snapshot(snapshot) as con:
+        as_of = con.execute("select as_of_date from build_info").fetchone()[0]
+        found = insights(
+            reader(con), Filters(since, as_of, include_staff=settings.include_staff), since
+        )
+    alerts = []
+    for _, row in found.iloc[::-1].iterrows():
+        text = insight_text(row, config.insights)
+        url = row["url"] if isinstance(row["url"], str) else None
+        if base and isinstance(row["member_id"], str):
+            url = f"{base}/Members?member={quote(row['member_id'])}"
+        elif base and row["kind"] == "tag_trending":
+            url = f"{base}/Members?tag={quote(str(row['tag']))}"
+        line, plain = _link(url, text)
+        alerts.append(
+            Alert(
+                row["kind"],
+                f"insight:{row['insight_key']}",
+                f"{line}, {row['happened_on']:%d %b}",
+                f"{plain}, {row['happened_on']:%d %b}",
+            )
+        )
+    return alerts
 
 
 def render(alerts: list[Alert], community: str, day: date, settings: AlertSettings) -> dict:
