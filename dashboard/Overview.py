@@ -104,6 +104,9 @@ def what_changed(p: page.Page) -> None:
                 text = f"[{text}]({link.split('#')[0]})"
             elif row["kind"] == "tag_trending" and not p.public:
                 text = f"[{text}](Members?tag={quote(str(row['tag']))})"
+            elif row["kind"] == "newcomer_surge" and not p.public:
+                # The Engagement page's newcomers to welcome, on that source.
+                text = f"[{text}](Engagement?source={quote(str(row['source']))})"
             elif isinstance(row["url"], str) and not p.public:
                 text = f"[{text}]({row['url']})"
             lines.append(f"- {row['happened_on']:%d %b} · **{heading}** · {text}")

@@ -199,3 +199,26 @@ def test_each_insight_is_posted_once_with_its_link(workspace):  # noqa: F811 (th
         for a in alerts.find(turned_off, alerts.current_snapshot(turned_off.storage.serving()))
         if a.kind in figures.INSIGHTS
     ]
+
+
+def test_the_overview_says_what_changed_and_public_mode_names_nobody(synced, monkeypatch, tmp_path):
+    from tests.test_dashboard import PAGE, public_config, render
+
+    path = synced["config"].path
+    found = shown(path)
+    members = {
+        subject
+        for kind, _, subject in found
+        if isinstance(subject, str) and subject.startswith("m_")
+    }
+    snapshot = current_snapshot(synced["config"].storage.serving())
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        names = dict(con.execute("select member_id, display_name from members").fetchall())
+    app = render(path, monkeypatch, PAGE)
+    said = "\n".join(m.value for m in app.markdown)
+    assert said.count("\n- ") + said.startswith("- ") == len(found)
+    assert all(f"Members?member={m})" in said for m in members)
+    app = render(public_config(synced, tmp_path), monkeypatch, PAGE)
+    said = "\n".join(m.value for m in app.markdown)
+    assert "A member" in said or not members
+    assert not any(names[m] in said for m in members) and "Members?member=" not in said

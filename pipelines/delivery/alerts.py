@@ -235,6 +235,8 @@ def _insights(config: AcaciaConfig, snapshot: Path, since: date) -> list[Alert]:
             url = f"{base}/Members?member={quote(row['member_id'])}"
         elif base and row["kind"] == "tag_trending":
             url = f"{base}/Members?tag={quote(str(row['tag']))}"
+        elif base and row["kind"] == "newcomer_surge":
+            url = f"{base}/Engagement?source={quote(str(row['source']))}"
         line, plain = _link(url, text)
         alerts.append(
             Alert(
