@@ -94,6 +94,8 @@ def main() -> None:
             for file, title, _ in PAGES
         ],
         position="sidebar" if signed_in else "hidden",
+        # Every page listed: a "View more" that hides a third of them is one click too many.
+        expanded=True,
     )
     if not signed_in:
         return

@@ -34,6 +34,8 @@ PAGES = [
     "Check-in",
     "Local communities",
     "Lists",
+    "Ambassadors",
+    "Conversion",
 ]
 
 

@@ -40,7 +40,7 @@ regulars as (
     join {{ ref('members') }} as m using (member_id)
     where not m.is_deleted and not m.is_bot
     group by a.member_id
-    having sum(a.activities) >= {{ i['drop_min_expected'] }} * 90.0 / {{ i['drop_recent_days'] }}
+    having sum(a.activities) >= {{ i['drop_min_expected'] }} * cast(90 as double) / {{ i['drop_recent_days'] }}
 ),
 
 drop_days as (
@@ -50,7 +50,7 @@ drop_days as (
         coalesce(sum(case when a.activity_date > s.day - {{ i['drop_recent_days'] }}
                           then a.activities end), 0) as recent,
         coalesce(sum(case when a.activity_date <= s.day - {{ i['drop_recent_days'] }}
-                          then a.activities end), 0) * {{ i['drop_recent_days'] }} / 90.0
+                          then a.activities end), 0) * {{ i['drop_recent_days'] }} / cast(90 as double)
             as usual
     from spine as s
     cross join regulars as r
@@ -139,7 +139,7 @@ surges as (
         coalesce(sum(case when f.first_seen_on > s.day - {{ i['surge_days'] }}
                           then f.newcomers end), 0) as recent,
         coalesce(sum(case when f.first_seen_on <= s.day - {{ i['surge_days'] }}
-                          then f.newcomers end), 0) * {{ i['surge_days'] }} / 84.0 as usual
+                          then f.newcomers end), 0) * {{ i['surge_days'] }} / cast(84 as double) as usual
     from spine as s
     join firsts as f
         on f.first_seen_on > s.day - {{ i['surge_days'] + 84 }} and f.first_seen_on <= s.day
@@ -168,7 +168,7 @@ trends as (
         coalesce(sum(case when t.activity_date > s.day - {{ i['trend_days'] }}
                           then t.activities end), 0) as recent,
         coalesce(sum(case when t.activity_date <= s.day - {{ i['trend_days'] }}
-                          then t.activities end), 0) * {{ i['trend_days'] }} / 90.0 as usual
+                          then t.activities end), 0) * {{ i['trend_days'] }} / cast(90 as double) as usual
     from spine as s
     join tagged as t
         on t.activity_date > s.day - {{ i['trend_days'] + 90 }} and t.activity_date <= s.day
