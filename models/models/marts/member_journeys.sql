@@ -16,31 +16,28 @@ with days as (
     where not is_bot and activity_date <= {{ as_of_date() }}
 ),
 
+-- One pass over the member's days: the first conversation, the first contribution
+-- online, and the source of the first activity (ties: by source name).
 firsts as (
     select
         member_id,
         min(case when activity_type in ({{ sql_list(talking) }}) then activity_date end)
             as first_conversation_on,
         min(case when category = 'contribution' and source <> 'events' then activity_date end)
-            as first_online_contribution_on
+            as first_online_contribution_on,
+        {{ arg_min('source', row_of(['first_at', 'source'])) }} as first_source
     from days
     group by member_id
 ),
 
-first_source as (
-    select member_id, source as first_source
-    from (
-        select
-            member_id,
-            source,
-            row_number() over (partition by member_id order by first_at, source) as position
-        from days
-    ) as ranked
-    where position = 1
-),
-
 contribution_days as (
-    select member_id, activity_date, sum(activities) as contributions
+    select
+        member_id,
+        activity_date,
+        -- The day as a number, for a window over the days before (both engines frame
+        -- a range over numbers alike).
+        {{ date_diff('day', "cast('2000-01-01' as date)", 'activity_date') }} as day_number,
+        sum(activities) as contributions
     from days
     where category = 'contribution'
     group by member_id, activity_date
@@ -48,21 +45,26 @@ contribution_days as (
 
 -- The first day the contributions of the level window up to it reach the Core level.
 regular as (
-    select d.member_id, min(d.activity_date) as regular_on
-    from contribution_days as d
-    join contribution_days as b
-        on b.member_id = d.member_id
-        and b.activity_date > d.activity_date - {{ s['level_window_days'] }}
-        and b.activity_date <= d.activity_date
-    group by d.member_id, d.activity_date
-    having sum(b.contributions) >= {{ s['core_contributions'] }}
+    select member_id, min(activity_date) as regular_on
+    from (
+        select
+            member_id,
+            activity_date,
+            sum(contributions) over (
+                partition by member_id order by day_number
+                range between {{ s['level_window_days'] - 1 }} preceding and current row
+            ) as in_window
+        from contribution_days
+    ) as windowed
+    where in_window >= {{ s['core_contributions'] }}
+    group by member_id
 )
 
 select
     m.member_id,
     m.joined_on as first_seen_on,
     date_trunc('month', m.joined_on)::date as cohort_month,
-    s.first_source,
+    f.first_source,
     f.first_conversation_on,
     m.first_contribution_date as first_contribution_on,
     f.first_online_contribution_on,
@@ -78,8 +80,6 @@ select
     m.region
 from {{ ref('members') }} as m
 join firsts as f using (member_id)
-left join first_source as s using (member_id)
-left join (select member_id, min(regular_on) as regular_on from regular group by member_id) as r
-    using (member_id)
+left join regular as r using (member_id)
 where not m.is_bot and not m.is_deleted and m.joined_on is not null
 order by m.member_id
