@@ -98,16 +98,9 @@ def main() -> None:
             latest=members["member_id"].map(latest["what"]),
             url=members["member_id"].map(latest["url"]),
             tags=team.tag_column(tags, members["member_id"]),
-            **{
-                "follow-up": [
-                    f"{status[m][0]} ({status[m][1]}, {status[m][2][:10]})" if m in status else ""
-                    for m in members["member_id"]
-                ]
-            },
+            **{"follow-up": follow_up_column(status, members["member_id"])},
         )
-        if wanted != ANY:
-            keep = [(status.get(m, ("",))[0] or NONE) == wanted for m in members["member_id"]]
-            members = members[keep]
+        members = with_status(members, status, wanted)
         shown = min(len(members), SHOWN)
         st.caption(
             f"{total:,} members"
@@ -162,15 +155,9 @@ def lapsed(p: page.Page, tags: dict, status: dict, wanted: str, who: str | None)
             for s, c in zip(found["reach_source"], found["reach_channel"], strict=True)
         ],
         tags=team.tag_column(tags, found["member_id"]),
-        **{
-            "follow-up": [
-                f"{status[m][0]} ({status[m][1]}, {status[m][2][:10]})" if m in status else ""
-                for m in found["member_id"]
-            ]
-        },
+        **{"follow-up": follow_up_column(status, found["member_id"])},
     )
-    if wanted != ANY:
-        found = found[[(status.get(m, ("",))[0] or NONE) == wanted for m in found["member_id"]]]
+    found = with_status(found, status, wanted)
     shown = found[
         [
             "rank",
@@ -244,6 +231,21 @@ def reactivation(p: page.Page) -> None:
         )
         column.caption(f"{back} of {told} active again within {days} days")
     st.plotly_chart(charts.reactivation(monthly), width="stretch")
+
+
+def follow_up_column(status: dict, member_ids) -> list[str]:
+    """The follow-up column of a list: each member's latest status, who set it and when."""
+    return [
+        f"{status[m][0]} ({status[m][1]}, {status[m][2][:10]})" if m in status else ""
+        for m in member_ids
+    ]
+
+
+def with_status(members, status: dict, wanted: str):
+    """The members of a list whose follow-up is ``wanted`` (all of them for ANY)."""
+    if wanted == ANY:
+        return members
+    return members[[(status.get(m, ("",))[0] or NONE) == wanted for m in members["member_id"]]]
 
 
 def mark_done(p: page.Page, members, flag: str, done: str, who: str | None) -> None:

@@ -102,3 +102,14 @@
 {% macro staff_variants() -%}
   {{ return([(true, '', 'true'), (false, '_ns', 'not is_staff')]) }}
 {%- endmacro %}
+
+{#
+  The members' own filter columns (of the members mart as `alias`), copied into a mart of
+  people so the dashboard filters it without a join (figures.Filters.member_where), and
+  their place.
+#}
+{% macro member_filter_columns(alias) -%}
+    {%- for column in ['organization', 'sources', 'is_bot', 'is_staff', 'is_staff_organization', 'city', 'country', 'region'] -%}
+    {{ alias }}.{{ column }}{{ ',' if not loop.last }}
+    {% endfor -%}
+{%- endmacro %}

@@ -110,14 +110,7 @@ select
     l.contributions,
     l.points,
     -- The members' own filter columns, so the dashboard filters without a join.
-    m.organization,
-    m.sources,
-    m.is_bot,
-    m.is_staff,
-    m.is_staff_organization,
-    m.city,
-    m.country,
-    m.region
+    {{ member_filter_columns('m') }}
 from measured as l
 join {{ ref('members') }} as m using (member_id)
 where not m.is_bot and not m.is_deleted

@@ -70,14 +70,7 @@ select
     f.first_online_contribution_on,
     r.regular_on,
     -- The members' own filter columns, so the dashboard filters without a join.
-    m.organization,
-    m.sources,
-    m.is_bot,
-    m.is_staff,
-    m.is_staff_organization,
-    m.city,
-    m.country,
-    m.region
+    {{ member_filter_columns('m') }}
 from {{ ref('members') }} as m
 join firsts as f using (member_id)
 left join regular as r using (member_id)
