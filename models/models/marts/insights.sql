@@ -47,11 +47,7 @@ drop_days as (
     select
         s.day,
         r.member_id,
-        coalesce(sum(case when a.activity_date > s.day - {{ i['drop_recent_days'] }}
-                          then a.activities end), 0) as recent,
-        coalesce(sum(case when a.activity_date <= s.day - {{ i['drop_recent_days'] }}
-                          then a.activities end), 0) * {{ i['drop_recent_days'] }} / cast(90 as double)
-            as usual
+        {{ recent_and_usual('a.activity_date', 'a.activities', i['drop_recent_days'], 90) }}
     from spine as s
     cross join regulars as r
     left join member_activity as a
@@ -136,10 +132,7 @@ surges as (
         f.source,
         cast(null as string) as channel,
         cast(null as string) as tag,
-        coalesce(sum(case when f.first_seen_on > s.day - {{ i['surge_days'] }}
-                          then f.newcomers end), 0) as recent,
-        coalesce(sum(case when f.first_seen_on <= s.day - {{ i['surge_days'] }}
-                          then f.newcomers end), 0) * {{ i['surge_days'] }} / cast(84 as double) as usual
+        {{ recent_and_usual('f.first_seen_on', 'f.newcomers', i['surge_days'], 84) }}
     from spine as s
     join firsts as f
         on f.first_seen_on > s.day - {{ i['surge_days'] + 84 }} and f.first_seen_on <= s.day
@@ -165,10 +158,7 @@ trends as (
         cast(null as string) as source,
         cast(null as string) as channel,
         t.tag,
-        coalesce(sum(case when t.activity_date > s.day - {{ i['trend_days'] }}
-                          then t.activities end), 0) as recent,
-        coalesce(sum(case when t.activity_date <= s.day - {{ i['trend_days'] }}
-                          then t.activities end), 0) * {{ i['trend_days'] }} / cast(90 as double) as usual
+        {{ recent_and_usual('t.activity_date', 't.activities', i['trend_days'], 90) }}
     from spine as s
     join tagged as t
         on t.activity_date > s.day - {{ i['trend_days'] + 90 }} and t.activity_date <= s.day
