@@ -222,6 +222,19 @@ def test_the_engagement_page_lists_them_with_a_message_and_marks_them_reached_ou
     message = app.text_area[0].value
     assert message.startswith("Hi ") and synced["config"].community_name in message
     chosen = app.selectbox(key="lapsed_message").value
+    # Their last items beside the message, the latest first.
+    last = next(t.value for t in app.dataframe if "When (UTC)" in t.value.columns)
+    with duckdb.connect(
+        str(current_snapshot(load_config(config).storage.serving())), read_only=True
+    ) as con:
+        latest = con.execute(
+            "select occurred_at from activities where member_id = ? "
+            "order by occurred_at desc, activity_key limit 3",
+            [chosen],
+        ).fetchall()
+    assert [w.replace(tzinfo=None) for (w,) in latest] == [
+        w.to_pydatetime().replace(tzinfo=None) for w in last["When (UTC)"]
+    ]
     app.multiselect(key="done_is_lapsed").set_value([chosen]).run()
     app.button(key="mark_is_lapsed").click().run()
     assert not app.exception, app.exception

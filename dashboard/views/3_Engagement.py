@@ -43,6 +43,8 @@ ANY = "Any follow-up"
 #: seconds more to draw at ten million activities (tests/benchmarks/page_speed.py).
 SHOWN = 100
 NONE = "No follow-up yet"
+#: A lapsed member's last items shown beside their message.
+LAST_ITEMS = 3
 
 
 def main() -> None:
@@ -199,6 +201,8 @@ def lapsed(p: page.Page, tags: dict, status: dict, wanted: str, who: str | None)
         height=120,
         key=f"lapsed_message_text_{chosen}",
     )
+    st.caption("Their last items (the member's page has the rest):")
+    page.table(data.timeline(p.path, chosen, limit=LAST_ITEMS), f"last_items_{chosen}")
     mark_done(p, found.head(SHOWN), "is_lapsed", "reached out", who)
 
 
