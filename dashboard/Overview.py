@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import streamlit as st
 
 from connectors.core import figures
@@ -99,16 +97,9 @@ def what_changed(p: page.Page) -> None:
         for _, row in found.head(LISTED).iterrows():
             text = figures.insight_text(row, settings, p.public)
             heading = figures.INSIGHTS[row["kind"]]
-            if not p.public and isinstance(row["member_id"], str):
-                link = page.member_link(row["member_id"], "")
-                text = f"[{text}]({link.split('#')[0]})"
-            elif row["kind"] == "tag_trending" and not p.public:
-                text = f"[{text}](Members?tag={quote(str(row['tag']))})"
-            elif row["kind"] == "newcomer_surge" and not p.public:
-                # The Engagement page's newcomers to welcome, on that source.
-                text = f"[{text}](Engagement?source={quote(str(row['source']))})"
-            elif isinstance(row["url"], str) and not p.public:
-                text = f"[{text}]({row['url']})"
+            link = None if p.public else figures.insight_link(row)
+            if link:
+                text = f"[{text}]({link})"
             lines.append(f"- {row['happened_on']:%d %b} · **{heading}** · {text}")
         st.markdown("\n".join(lines))
         if len(found) > LISTED:

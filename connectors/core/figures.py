@@ -1026,6 +1026,22 @@ def insights(read: Read, f: Filters, since: date | None = None) -> pd.DataFrame:
     )
 
 
+def insight_link(row: dict | pd.Series, dashboard: str = "") -> str | None:
+    """Where an insight leads: the member's page, the tagged members, the newcomers to
+    welcome on that source (dashboard pages, under ``dashboard``: "" for the dashboard
+    itself), else the item waiting; None when there is nowhere."""
+    from urllib.parse import quote
+
+    base = f"{dashboard.rstrip('/')}/" if dashboard else ""
+    if isinstance(row.get("member_id"), str):
+        return f"{base}Members?member={quote(row['member_id'])}"
+    if row["kind"] == "tag_trending":
+        return f"{base}Members?tag={quote(str(row['tag']))}"
+    if row["kind"] == "newcomer_surge":
+        return f"{base}Engagement?source={quote(str(row['source']))}"
+    return row["url"] if isinstance(row.get("url"), str) else None
+
+
 def insight_text(row: dict | pd.Series, settings: Any, public: bool = False) -> str:
     """One insight in words, with the figures behind it (acacia.yml ``insights``:
     ``settings``); ``public``: without names."""

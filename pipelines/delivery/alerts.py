@@ -42,7 +42,15 @@ from slack_sdk.models.blocks import Block
 
 from connectors.core import clock
 from connectors.core.config import AcaciaConfig, AlertSettings
-from connectors.core.figures import INSIGHTS, Filters, insight_text, insights, reader
+from connectors.core.figures import (
+    INSIGHTS,
+    Filters,
+    Read,
+    insight_link,
+    insight_text,
+    insights,
+    reader,
+)
 from connectors.core.text import slack as slack_text
 from pipelines.delivery import slack_post
 from pipelines.storage.landing import atomic_write_text
@@ -208,36 +216,23 @@ def find(config: AcaciaConfig, snapshot: Path) -> list[Alert]:
                         f"{organization}: first activity on {day:%d %b}, by {name}",
                     )
                 )
-    if settings.insights:
-        found += _insights(config, snapshot, since)
+        if settings.insights:
+            found += _insights(config, reader(con), since, as_of)
     order = list(KINDS)
     return sorted(found, key=lambda alert: order.index(alert.kind))
 
 
-def _insights(config: AcaciaConfig, snapshot: Path, since: date) -> list[Alert]:
+def _insights(config: AcaciaConfig, read: Read, since: date, as_of: date) -> list[Alert]:
     """The insights that happened after ``since`` (the lookback), staff's left out
-    unless include_staff, each linked to the member's page, the item waiting or the
-    tagged members (on the dashboard, when dashboard_url is set)."""
-    from urllib.parse import quote
-
+    unless include_staff, each linked where the Overview links it (on the dashboard at
+    dashboard_url; the item waiting whatever)."""
     settings = config.alerts
-    base = (settings.dashboard_url or "").rstrip("/")
-    with open_snapshot(snapshot) as con:
-        as_of = con.execute("select as_of_date from build_info").fetchone()[0]
-        found = insights(
-            reader(con), Filters(since, as_of, include_staff=settings.include_staff), since
-        )
+    found = insights(read, Filters(since, as_of, include_staff=settings.include_staff), since)
     alerts = []
     for _, row in found.iloc[::-1].iterrows():
-        text = insight_text(row, config.insights)
-        url = row["url"] if isinstance(row["url"], str) else None
-        if base and isinstance(row["member_id"], str):
-            url = f"{base}/Members?member={quote(row['member_id'])}"
-        elif base and row["kind"] == "tag_trending":
-            url = f"{base}/Members?tag={quote(str(row['tag']))}"
-        elif base and row["kind"] == "newcomer_surge":
-            url = f"{base}/Engagement?source={quote(str(row['source']))}"
-        line, plain = _link(url, text)
+        url = insight_link(row, settings.dashboard_url) if settings.dashboard_url else None
+        url = url or (row["url"] if isinstance(row["url"], str) else None)
+        line, plain = _link(url, insight_text(row, config.insights))
         alerts.append(
             Alert(
                 row["kind"],
