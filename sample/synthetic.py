@@ -1,5 +1,5 @@
 """A large synthetic community written straight into the landing zone (no APIs), for
-benchmarks: ``n`` activities across the six sources, long-tailed over about ``n / 50``
+benchmarks: ``n`` activities across the sources, long-tailed over about ``n / 50``
 people. Built with DuckDB SQL (hashes of row numbers instead of a random generator), so
 ten million rows take seconds and the same size always gives the same community.
 
@@ -64,7 +64,10 @@ def write_synthetic_community(
     them, ``first_person`` the first newcomer."""
     end = end or clock.now()
     people = people or max(activities // 50, 10)
-    per_source = activities // len(source_activity_types())
+    sources = len(source_activity_types())
+    # Spread as evenly as the count allows: the first sources take one more each.
+    counts = [activities // sources + (n < activities % sources) for n in range(sources)]
+    per_source = counts[0]
     written = {}
     with duckdb.connect() as con:
         con.execute(f"""
@@ -86,7 +89,7 @@ def write_synthetic_community(
             folder = landing / source
             (folder / "activities").mkdir(parents=True, exist_ok=True)
             (folder / "identities").mkdir(parents=True, exist_ok=True)
-            offset = number * per_source + zlib.crc32(part.encode()) * 1_000_000_000
+            first = sum(counts[:number]) + zlib.crc32(part.encode()) * 1_000_000_000
             con.execute(f"""
                 copy (
                     select
@@ -105,7 +108,7 @@ def write_synthetic_community(
                         null::varchar as parent_id, null::varchar as body,
                         '{{}}' as extra,
                         now() as fetched_at, '{part}' as run_id
-                    from range({offset}, {offset + per_source}) as t(i)
+                    from range({first}, {first + counts[number]}) as t(i)
                 ) to {_quote(folder / "activities" / f"{part}.parquet")} (format parquet)""")
             con.execute(f"""
                 copy (
@@ -128,7 +131,7 @@ def write_synthetic_community(
                     -- each person is on some of the sources
                     where {_draw("p", number * 100, 3)} <> 0
                 ) to {_quote(folder / "identities" / f"{part}.parquet")} (format parquet)""")
-            written[source] = per_source
+            written[source] = counts[number]
     return written
 
 

@@ -20,6 +20,9 @@ from sample.discourse import FakeDiscourse
 from sample.discourse_data import DiscourseData
 from sample.github import FakeGitHub
 from sample.github_data import GitHubData
+from sample.mailing_lists import DEMO as MAILING_LISTS
+from sample.mailing_lists import FakeMailingLists
+from sample.mailing_lists_data import MailingListData
 from sample.reddit import FakeReddit
 from sample.reddit_data import RedditData
 from sample.slack import FakeSlack
@@ -119,6 +122,17 @@ def fake_stackexchange(stackexchange_data: StackExchangeData) -> Iterator[FakeSe
 
 
 @pytest.fixture
+def mailing_lists_data() -> MailingListData:
+    return MailingListData(small_community())
+
+
+@pytest.fixture
+def fake_mailing_lists(mailing_lists_data: MailingListData) -> Iterator[FakeServer]:
+    with FakeServer(FakeMailingLists(mailing_lists_data)) as server:
+        yield server
+
+
+@pytest.fixture
 def fake_slack(slack_data: SlackData) -> Iterator[FakeServer]:
     with FakeServer(FakeSlack(slack_data, tokens={SLACK_TOKEN})) as server:
         yield server
@@ -177,6 +191,7 @@ def write_config(
     reddit_url: str | None = None,
     stackexchange_url: str | None = None,
     events_folder: Path | None = None,
+    mailing_lists_url: str | None = None,
     **github: object,
 ) -> Path:
     """An acacia.yml for a workspace in ``folder`` reading the fake APIs given."""
@@ -223,6 +238,12 @@ def write_config(
         }
     if events_folder:
         sources["events"] = {"folder": str(events_folder)}
+    if mailing_lists_url:
+        # The sample's two lists (dev on HyperKitty, users on Pipermail), as the demo has them.
+        sources["mailing_lists"] = {
+            **MAILING_LISTS.settings(mailing_lists_url),
+            "backfill_days": 400,
+        }
     path = folder / "acacia.yml"
     path.write_text(
         yaml.safe_dump(
@@ -262,6 +283,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "reddit": RedditData(community, posts_per_day=0.8),
         "stackexchange": StackExchangeData(community, questions_per_day=0.8),
         "events": event_rows(community),
+        "mailing_lists": MailingListData(community),
     }
     servers = {
         "github": FakeServer(FakeGitHub(data["github"], tokens={TOKEN})).start(),
@@ -269,6 +291,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "discourse": FakeServer(FakeDiscourse(data["discourse"], api_key=DISCOURSE_KEY)).start(),
         "reddit": FakeServer(FakeReddit(data["reddit"], client_id=REDDIT_ID)).start(),
         "stackexchange": FakeServer(FakeStackExchange(data["stackexchange"])).start(),
+        "mailing_lists": FakeServer(FakeMailingLists(data["mailing_lists"])).start(),
     }
     for server in servers.values():
         request.addfinalizer(server.stop)
@@ -290,6 +313,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         workspace,
         *(servers[s].url for s in ("github", "slack", "discourse", "reddit", "stackexchange")),
         events_folder=workspace / "events",
+        mailing_lists_url=servers["mailing_lists"].url,
     )
     # The contributors the sample's team reached out to after they went quiet.
     record_contacts(community, TeamStore(store_path(load_config(path))))
@@ -302,6 +326,7 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
     off the drawn data of each fake API. Identity keys are ``<source>:<source_user_id>``,
     as the identities mart has them."""
     from connectors.sources.events.connector import person_id
+    from connectors.sources.mailing_lists.connector import user_id
 
     out = [
         (kind, f"github:{data['github'].user_id(p)}", when, p.is_bot)
@@ -324,6 +349,11 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
         out += [
             (kind, f"stackexchange:{u.landed_id}", when, False)
             for kind, u, when in data["stackexchange"].activities()
+        ]
+    if "mailing_lists" in data:
+        out += [
+            (kind, f"mailing_lists:{user_id(data['mailing_lists'].address(p))}", when, False)
+            for kind, p, when in data["mailing_lists"].activities()
         ]
     roles = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
     out += [
@@ -407,6 +437,25 @@ def drawn_threads(data: dict) -> list[dict]:
                     "replies": [
                         (f"stackexchange:{x.owner.landed_id}", x.created, False) for x in said
                     ],
+                }
+            )
+    if "mailing_lists" in data:
+        from connectors.sources.mailing_lists.connector import user_id
+
+        lists = data["mailing_lists"]
+        key = lambda m: f"mailing_lists:{user_id(m.address)}"  # noqa: E731
+        for opener in (m for m in lists.counted() if not m.parent):
+            replies = []
+            for m in lists.counted():
+                if m.references[:1] == [opener.message_id] and opener.message_id:
+                    replies.append((key(m), m.dated, False))
+            found.append(
+                {
+                    "source": "mailing_lists",
+                    "opener": key(opener),
+                    "opened_at": opener.dated,
+                    "opener_is_bot": False,
+                    "replies": replies,
                 }
             )
     return found

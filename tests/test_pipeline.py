@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -147,19 +148,25 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
     result = run_job(config.path, "nightly_sync", ephemeral=True)
     assert result.success
     assert landed_rows(result) == dict.fromkeys(
-        ("github", "slack", "discourse", "reddit", "stackexchange", "events"), 0
+        ("github", "slack", "discourse", "reddit", "stackexchange", "events", "mailing_lists"), 0
     )
     requests = {name: len(s.api.requests_to()) for name, s in synced["servers"].items()}
     # One per stream and repository (+ the repository list); one per Slack channel (+ auth
     # and the channel list); one per forum list.
     # Reddit: the OAuth token and one listing each for posts and comments. Stack Exchange:
-    # the site check and one question list.
+    # the site check and one question list. Mailing lists: one HyperKitty range, and the
+    # Pipermail months from the day before the newest message's to today's (one, unless
+    # the month turned since).
+    users = max(m.dated for m in synced["data"]["mailing_lists"].on("users") if not m.skip)
+    since, today = (users - timedelta(days=1)).date(), clock.today()
+    months = (today.year - since.year) * 12 + today.month - since.month + 1
     assert requests == {
         "github": 6 * 2 + 1,
         "slack": 4 + 2,
         "discourse": 3,
         "reddit": 3,
         "stackexchange": 2,
+        "mailing_lists": 1 + months,
     }
     assert marts(current_snapshot(config.storage.serving())) == before
     # A night tests what it wrote: the activities' tests check this build's rows; the

@@ -1,5 +1,5 @@
 """Every registered source is wired through the configuration, Dagster, the credential
-check and the models; and a seventh source needs nothing but its own folder
+check and the models; and a new source needs nothing but its own folder
 (docs/new-source.md)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ACACIA = str(Path(sys.executable).parent / "acacia")
 
 def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
     packages = sorted(p.parent.name for p in (REPO / "connectors" / "sources").glob("*/source.py"))
-    assert sorted(registry.sources()) == packages and len(packages) == 6
+    assert sorted(registry.sources()) == packages and len(packages) == 7
     config_file = tmp_path / "acacia.yml"
     config_file.write_text("storage: {data_dir: data}\n")
     config = load_config(config_file)
@@ -63,7 +63,11 @@ def test_the_dagster_definitions_have_every_enabled_source(tmp_path, monkeypatch
     from tests.conftest import write_config
 
     path = write_config(
-        tmp_path, "http://127.0.0.1:9", *(["http://127.0.0.1:9"] * 4), events_folder=tmp_path
+        tmp_path,
+        "http://127.0.0.1:9",
+        *(["http://127.0.0.1:9"] * 4),
+        events_folder=tmp_path,
+        mailing_lists_url="http://127.0.0.1:9",
     )
     config = load_config(path)
     monkeypatch.setenv("ACACIA_CONFIG", str(path))
@@ -79,7 +83,7 @@ def test_the_dagster_definitions_have_every_enabled_source(tmp_path, monkeypatch
     assert len(config.enabled_sources()) == len(registry.sources())
 
 
-SEVENTH = '''"""A mailing-list archive (one JSON file of messages) as a source: the example of
+NEW_SOURCE = '''"""A bulletin board's export (one JSON file of posts) as a source: the example of
 docs/new-source.md."""
 
 from __future__ import annotations
@@ -95,8 +99,8 @@ from connectors.core.records import Activity, Identity
 from connectors.core.source import ActivityType, SourceDefinition, SourceSettings
 
 
-class MailingListSource(SourceSettings):
-    """sources.mailinglist: the folder holding archive.json."""
+class BulletinSource(SourceSettings):
+    """sources.bulletin: the folder holding archive.json."""
 
     folder: Path = Path("mail")
 
@@ -104,7 +108,7 @@ class MailingListSource(SourceSettings):
     path_keys: ClassVar[tuple[str, ...]] = ("folder",)
 
 
-class MailingListConnector:
+class BulletinConnector:
     def __init__(self, folder: Path) -> None:
         self.folder, self.problems, self.requests = folder, [], 0
 
@@ -114,49 +118,49 @@ class MailingListConnector:
 
         def read(message) -> list[Activity]:
             sender = message["from"]
-            identities[sender] = Identity("mailinglist", sender, sender.split("@")[0], email=sender)
+            identities[sender] = Identity("bulletin", sender, sender.split("@")[0], email=sender)
             reply = message.get("in_reply_to")
             return [
                 Activity(
-                    "mailinglist",
+                    "bulletin",
                     message["id"],
-                    "list_reply" if reply else "list_post",
+                    "board_reply" if reply else "board_post",
                     utc(message["date"]),
                     sender,
-                    "dev-list",
+                    "announcements",
                     thread_id=message.get("thread", message["id"]),
                     parent_id=reply,
                 )
             ]
 
-        activities, rejects = read_each(messages, read, "archive", "dev-list")
-        yield Batch("archive", "dev-list", activities, list(identities.values()), {}, rejects)
+        activities, rejects = read_each(messages, read, "archive", "announcements")
+        yield Batch("archive", "announcements", activities, list(identities.values()), {}, rejects)
 
 
 SOURCE = SourceDefinition(
-    name="mailinglist",
-    label="Mailing list",
-    description="Messages of the project's mailing-list archive.",
-    settings=MailingListSource,
+    name="bulletin",
+    label="Bulletin board",
+    description="Posts of the project's bulletin board (a JSON export).",
+    settings=BulletinSource,
     activity_types=(
         ActivityType(
-            "list_post", "conversation", 1, "opens", "mailing-list thread",
-            label="Mailing-list post", family="Discussions",
+            "board_post", "conversation", 1, "opens", "board thread",
+            label="Board post", family="Discussions",
         ),
         ActivityType(
-            "list_reply", "conversation", 1, "replies",
-            label="Mailing-list reply", family="Discussions",
+            "board_reply", "conversation", 1, "replies",
+            label="Board reply", family="Discussions",
         ),
     ),
-    build=lambda settings, secrets, landed: MailingListConnector(settings.folder),
+    build=lambda settings, secrets, landed: BulletinConnector(settings.folder),
     check=lambda settings, secrets: f"{settings.folder / 'archive.json'} is readable",
 )
 '''
 
 
 @pytest.mark.slow
-def test_a_seventh_source_needs_only_its_own_folder(tmp_path):
-    """A copy of Acacia with one more folder, connectors/sources/mailinglist/, and nothing else
+def test_a_new_source_needs_only_its_own_folder(tmp_path):
+    """A copy of Acacia with one more folder, connectors/sources/bulletin/, and nothing else
     changed: `acacia check` checks it, `acacia sync` lands it through its Dagster asset,
     and the published marts count its messages, with a reply's response time, one item
     set aside, and the team's own category and weight for its types."""
@@ -166,10 +170,10 @@ def test_a_seventh_source_needs_only_its_own_folder(tmp_path):
             REPO / part, copy / part, ignore=shutil.ignore_patterns("target", "__pycache__")
         )
     shutil.copy(REPO / "dagster.yaml", copy / "dagster.yaml")
-    folder = copy / "connectors" / "sources" / "mailinglist"
+    folder = copy / "connectors" / "sources" / "bulletin"
     folder.mkdir()
-    (folder / "__init__.py").write_text('"""Mailing lists."""\n')
-    (folder / "source.py").write_text(SEVENTH)
+    (folder / "__init__.py").write_text('"""A bulletin board."""\n')
+    (folder / "source.py").write_text(NEW_SOURCE)
 
     workspace = tmp_path / "community"
     (workspace / "mail").mkdir(parents=True)
@@ -187,9 +191,9 @@ def test_a_seventh_source_needs_only_its_own_folder(tmp_path):
     messages[0]["thread"] = "<1@list>"
     (workspace / "mail" / "archive.json").write_text(json.dumps(messages))
     (workspace / "acacia.yml").write_text(
-        "community_name: Lists\nsources:\n  mailinglist:\n    folder: mail\n"
+        "community_name: Lists\nsources:\n  bulletin:\n    folder: mail\n"
         # A team counts a reply on its list as a contribution, and a new thread as 3.
-        "categories: {list_reply: contribution}\nweights: {list_post: 3}\n"
+        "categories: {board_reply: contribution}\nweights: {board_post: 3}\n"
     )
     env = {**os.environ, "PYTHONPATH": str(copy)}
 
@@ -205,24 +209,24 @@ def test_a_seventh_source_needs_only_its_own_folder(tmp_path):
 
     checked = acacia("check")
     assert checked.returncode == 0, checked.stderr
-    assert "mailinglist: " in checked.stdout and "archive.json is readable" in checked.stdout
+    assert "bulletin: " in checked.stdout and "archive.json is readable" in checked.stdout
     synced = acacia("sync")
     assert synced.returncode == 0, synced.stdout + synced.stderr
     snapshot = next((workspace / "data" / "serving").glob("*.duckdb"))
     with duckdb.connect(str(snapshot), read_only=True) as con:
         rows = con.execute(
             "select activity_type, category, weight from marts.activities "
-            "where source = 'mailinglist' order by occurred_at"
+            "where source = 'bulletin' order by occurred_at"
         ).fetchall()
         responses = con.execute(
             "select item_type, hours_to_first_response from marts.response_times "
-            "where source = 'mailinglist'"
+            "where source = 'bulletin'"
         ).fetchall()
         members = con.execute("select count(*) from marts.members").fetchone()[0]
         status = con.execute(
-            "select status, items_rejected from _sync_status where source = 'mailinglist'"
+            "select status, items_rejected from _sync_status where source = 'bulletin'"
         ).fetchone()
-    assert rows == [("list_post", "conversation", 3), ("list_reply", "contribution", 1)]
-    assert responses == [("mailing-list thread", 2.5)]
+    assert rows == [("board_post", "conversation", 3), ("board_reply", "contribution", 1)]
+    assert responses == [("board thread", 2.5)]
     assert members == 2
     assert status == ("ok", 1)

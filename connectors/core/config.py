@@ -571,13 +571,8 @@ def load_config(path: str | Path | None = None) -> AcaciaConfig:
     resolved = {}
     for name in type(config.sources).model_fields:
         settings = getattr(config.sources, name)
-        paths = {
-            key: (path.parent / getattr(settings, key)).resolve()
-            for key in getattr(settings, "path_keys", ())
-            if not getattr(settings, key).is_absolute()
-        }
-        if paths:
-            resolved[name] = settings.model_copy(update=paths)
+        if settings is not None and (found := settings.relative_to(path.parent)) is not settings:
+            resolved[name] = found
     if resolved:
         update["sources"] = config.sources.model_copy(update=resolved)
     config = config.model_copy(update=update)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,6 +136,17 @@ class SourceSettings(Strict):
     @property
     def secret_env(self) -> str | None:
         return getattr(self, self.secret_key) if self.secret_key else None
+
+    def relative_to(self, folder: Path) -> Any:
+        """These settings with their paths (``path_keys``) made absolute from ``folder``
+        (the config file's); themselves when there is nothing to resolve. A source whose
+        paths sit deeper (a list of archives) extends it."""
+        paths = {
+            key: (folder / getattr(self, key)).resolve()
+            for key in self.path_keys
+            if not getattr(self, key).is_absolute()
+        }
+        return self.model_copy(update=paths) if paths else self
 
 
 class ApiSourceSettings(SourceSettings):

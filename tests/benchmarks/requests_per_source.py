@@ -9,6 +9,10 @@ from scratch, then again with nothing new. Run with `make bench`
   ``nodes(ids:)`` reads 100 profiles a request).
 - Slack, Discourse, Reddit and Stack Exchange: the sample community on each platform. A
   sync with nothing new should cost about one request per channel, list or tag.
+- Mailing lists: the sample's two lists, ``dev`` on HyperKitty and ``users`` on
+  Pipermail, with four times the sample's traffic. Target: one request per archive
+  period read (a HyperKitty range of 31 days, a Pipermail month, plus its archive page
+  once), and a quiet sync at most one per list.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from sample.discourse import FakeDiscourse
 from sample.discourse_data import DiscourseData
 from sample.github import FakeGitHub
 from sample.github_data import GitHubData
+from sample.mailing_lists import DEMO as LISTS
+from sample.mailing_lists import FakeMailingLists
+from sample.mailing_lists_data import MailingListData
 from sample.reddit import FakeReddit
 from sample.reddit_data import RedditData
 from sample.slack import FakeSlack
@@ -119,7 +126,15 @@ def report(name: str, server: FakeServer, make, units: str) -> None:
     state: dict = {}
     activities, identities, seconds = drain(make(set()), state)
     log = server.api.requests_to()
-    by_method = Counter(re.sub(r"/\d[\d;]*(?=/|\.json|$)", "/{ids}", r.path) for r in log)
+    by_method = Counter(
+        # ids, and an archive's periods (2026-March.txt.gz, dev-2026-05-20.mbox.gz)
+        re.sub(
+            r"/\d[\d;]*(?=/|\.json|$)",
+            "/{ids}",
+            re.sub(r"\d{4}-[A-Za-z0-9-]+(?=\.(txt|mbox))", "{period}", r.path),
+        )
+        for r in log
+    )
     print(
         f"{name}: first sync {activities} activities, {identities} identities, "
         f"{len(log)} requests, {1000 * len(log) / activities:.1f} per 1,000 activities, "
@@ -196,12 +211,28 @@ def stackexchange() -> None:
         )
 
 
+def mailing_lists() -> None:
+    from connectors.core.source import Secrets
+    from connectors.sources.mailing_lists.source import MailingListsSource, build
+
+    data = MailingListData(build_community(community_end(), people=400), threads_per_week=16)
+    with FakeServer(FakeMailingLists(data)) as server:
+        settings = MailingListsSource(**LISTS.settings(server.url), backfill_days=400)
+        report(
+            "mailing_lists",
+            server,
+            lambda known: build(settings, Secrets(), None),
+            "2 lists",
+        )
+
+
 def main() -> None:
     github()
     slack()
     discourse()
     reddit()
     stackexchange()
+    mailing_lists()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ OBFUSCATED = re.compile(r"^\s*([^\s@]+)\s+at\s+([^\s@]+(?:\s+dot\s+[^\s@]+)*)\s*
 #: The line a reply puts above the text it quotes.
 ATTRIBUTION = re.compile(r"^(on .+ wrote:|.+ (schrieb|a écrit|escribió|scrisse)\s*:)\s*$", re.I)
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+#: The time at the end of an mbox separator line (asctime).
+ASCTIME = re.compile(r"(\w{3} \w{3} +\d{1,2} \d\d:\d\d:\d\d \d{4})\s*$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,13 @@ class MailMessage:
 
 def read_archive(data: bytes) -> Iterator[MailMessage]:
     """Every message of an mbox archive (gzipped or not), in the archive's order."""
+    for raw in raw_messages(data):
+        yield read_message(raw)
+
+
+def raw_messages(data: bytes) -> Iterator[mailbox.mboxMessage]:
+    """The messages of an mbox archive (gzipped or not) as ``email`` parsed them, for a
+    reader that sets a message it cannot read aside and reads on."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     with tempfile.TemporaryDirectory() as folder:
@@ -87,8 +96,7 @@ def read_archive(data: bytes) -> Iterator[MailMessage]:
         path.write_bytes(data)
         box = mailbox.mbox(path, create=False)
         try:
-            for raw in box:
-                yield read_message(raw)
+            yield from box
         finally:
             box.close()
 
@@ -179,10 +187,13 @@ def _date(raw: Message, problems: list[str]) -> datetime | None:
     )
     separator = raw.get_from() if isinstance(raw, mailbox.mboxMessage) else None
     if separator:
-        # "jane@example.org Tue Mar  3 10:00:00 2026": asctime, in UTC.
-        stamp = " ".join(separator.split()[1:6])
+        # "jane@example.org Tue Mar  3 10:00:00 2026" (Pipermail: "jane at example.org
+        # Tue Mar  3 …"): asctime at its end, in UTC.
+        stamp = ASCTIME.search(separator)
         try:
-            return datetime.strptime(stamp, "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
+            if stamp:
+                when = " ".join(stamp.group(1).split())
+                return datetime.strptime(when, "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
         except ValueError:
             pass
     return None

@@ -1,0 +1,136 @@
+"""Mailing lists as a source: its settings, activity types, and how to build and check
+it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, model_validator
+
+from connectors.core.source import (
+    ActivityType,
+    ApiSourceSettings,
+    Connector,
+    Landed,
+    Secrets,
+    SourceDefinition,
+    Strict,
+    patience,
+)
+from connectors.sources.mailing_lists.client import ArchiveClient, ArchiveSettings
+from connectors.sources.mailing_lists.connector import ArchiveList, MailingListConnector
+
+KINDS = ("mbox", "pipermail", "hyperkitty")
+
+
+class MailingList(Strict):
+    """One list: the name it is shown by, and its archive, one of ``mbox`` (a file's
+    path, relative to acacia.yml, or URL; gzipped or not), ``pipermail`` (Mailman 2's
+    archive page, ``…/pipermail/<list>/``) or ``hyperkitty`` (Mailman 3's list page,
+    ``…/hyperkitty/list/<list>@<host>/``)."""
+
+    name: str = Field(min_length=1)
+    mbox: str | None = None
+    pipermail: str | None = None
+    hyperkitty: str | None = None
+
+    @model_validator(mode="after")
+    def _one_archive(self) -> MailingList:
+        given = [k for k in KINDS if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                f"list {self.name!r}: give exactly one of mbox, pipermail or hyperkitty "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        for key in ("pipermail", "hyperkitty"):
+            value = getattr(self, key)
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"list {self.name!r}: {key} must be the archive's https:// URL")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in KINDS if getattr(self, k))
+
+    def archive(self) -> ArchiveList:
+        return ArchiveList(self.name, self.kind, getattr(self, self.kind))  # type: ignore[arg-type]
+
+
+class MailingListsSource(ApiSourceSettings):
+    """sources.mailing_lists: the lists to read, each by its archive."""
+
+    lists: list[MailingList] = Field(min_length=1)
+    backfill_days: int = Field(365, ge=1)
+    #: Keep what each message says (without what it quotes): the themes read it.
+    store_bodies: bool = False
+
+    secret_key: ClassVar[str | None] = None
+
+    def relative_to(self, folder: Path) -> Any:
+        """An mbox given by path is relative to acacia.yml."""
+        lists = [
+            each.model_copy(update={"mbox": str((folder / each.mbox).resolve())})
+            if each.mbox
+            and not each.mbox.startswith(("http://", "https://"))
+            and not Path(each.mbox).is_absolute()
+            else each
+            for each in self.lists
+        ]
+        return self.model_copy(update={"lists": lists}) if lists != self.lists else self
+
+
+def client(settings: MailingListsSource, **overrides: Any) -> ArchiveClient:
+    return ArchiveClient(
+        ArchiveSettings(
+            max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
+        )
+    )
+
+
+def build(settings: MailingListsSource, secrets: Secrets, landed: Landed) -> Connector:
+    return MailingListConnector(
+        client(settings),
+        [each.archive() for each in settings.lists],
+        backfill_days=settings.backfill_days,
+        store_bodies=settings.store_bodies,
+    )
+
+
+def check(settings: MailingListsSource, secrets: Secrets) -> str:
+    """One request per list: its archive answers (a file exists, a page lists months,
+    an export is served)."""
+    connector = MailingListConnector(client(settings, retries=1), [], backfill_days=1)
+    return "; ".join(connector.probe(each.archive()) for each in settings.lists)
+
+
+SOURCE = SourceDefinition(
+    name="mailing_lists",
+    label="Mailing list",
+    color="#999933",
+    description="Messages of the lists' archives: new threads and replies.",
+    settings=MailingListsSource,
+    activity_types=(
+        ActivityType(
+            "list_thread_started",
+            "conversation",
+            2,
+            "opens",
+            "mailing-list thread",
+            label="List thread",
+            family="Discussions",
+        ),
+        ActivityType(
+            "list_reply",
+            "conversation",
+            1,
+            "replies",
+            label="List reply",
+            family="Discussions",
+        ),
+    ),
+    build=build,
+    check=check,
+    profile_rank=7,
+    username_is="name",
+)
