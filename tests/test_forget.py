@@ -163,6 +163,79 @@ def test_a_forgotten_member_leaves_no_trace_and_stays_forgotten(tmp_path, monkey
             server.stop()
 
 
+def test_a_list_member_forgotten_by_address_stays_forgotten(tmp_path, monkeypatch):
+    """A mailing list's sender is their address: forgetting them by it leaves neither the
+    address nor the id made of it anywhere, the next message they send is skipped, and
+    the others' messages, replies to theirs included, stay."""
+    from connectors.sources.mailing_lists.connector import user_id
+    from sample.mailing_lists import DEMO as LISTS
+    from sample.mailing_lists import FakeMailingLists
+    from sample.mailing_lists_data import ListMessage, MailingListData
+
+    community = small_community()
+    data = MailingListData(community)
+    counted = data.counted()
+    # Someone whose threads others answered.
+    person = max(
+        data.members,
+        key=lambda p: sum(m.parent is not None and m.parent.author is p for m in counted),
+    )
+    address = data.address(person)
+    theirs = sum(m.author is person for m in counted)
+    with FakeServer(FakeMailingLists(data)) as server:
+        path = tmp_path / "acacia.yml"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "community_name": "Lists",
+                    "storage": {"data_dir": "data"},
+                    "sources": {
+                        "mailing_lists": {**LISTS.settings(server.url), "backfill_days": 400}
+                    },
+                }
+            )
+        )
+        assert run_job(path, "nightly_sync").success
+        config = load_config(path)
+        tokens = {address, user_id(address)}
+        assert traces(config.storage.data_dir, tokens), "the person should be there first"
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+            total = con.execute("select count(*) from activities").fetchone()[0]
+            member_id = con.execute(
+                "select member_id from identities where identity_key = ?",
+                [f"mailing_lists:{user_id(address)}"],
+            ).fetchone()[0]
+        tokens.add(member_id)
+
+        command = ["acacia", "forget", address, "--yes", "--config", str(path)]
+        monkeypatch.setattr(sys, "argv", command)
+        forgotten = CliRunner().invoke(app, command[1:])
+        assert forgotten.exit_code == 0, forgotten.output
+        assert traces(config.storage.data_dir, tokens) == []
+
+        # They write again; the next night skips it.
+        last = data.on("users")[-1]
+        data.messages.append(
+            ListMessage(
+                "<back-again@mail.acacia.test>",
+                ("users",),
+                person,
+                address,
+                person.name,
+                last.when + timedelta(hours=2),
+                "Back again",
+                "Hello.",
+            )
+        )
+        server.api.reset_log()
+        assert run_job(path, "nightly_sync").success
+        month = [r for r in server.api.requests_to("/pipermail/") if r.path.endswith(".txt.gz")]
+        assert [r.status for r in month][-1] == 200, "the new message was read"
+        assert traces(config.storage.data_dir, tokens) == []
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+            assert con.execute("select count(*) from activities").fetchone()[0] == total - theirs
+
+
 def test_forgetting_reaches_the_items_set_aside(tmp_path):
     """A reject is the item as the API sent it: forgetting a member drops every reject
     that names them (an account id, username or email as a JSON value), in any source,

@@ -1,4 +1,5 @@
-"""Mailing lists (issue 41): mbox archives, Mailman 2's Pipermail, Mailman 3's
-HyperKitty and Groups.io. Under construction: reading an archive's messages
-(``messages``) is done; the source is not declared (no ``source.py``) until its
-connector, fake API and contract tests are, so the registry does not list it yet."""
+"""Mailing lists (issue 41): the threads and replies of lists read from their archives:
+an mbox file (a path or URL, gzipped or not), Mailman 2's Pipermail monthly archives and
+Mailman 3's HyperKitty export. ``messages`` reads an archive's messages as a community
+team means them, ``client`` fetches archive files, ``connector`` keeps each list
+incremental, ``source`` declares it."""
