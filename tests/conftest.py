@@ -16,6 +16,9 @@ from connectors.core.batch import Batch
 from connectors.sources.github import GitHubClient, GitHubSettings
 from sample import FakeServer
 from sample.community import Community, build_community
+from sample.discord import DEMO as DISCORD
+from sample.discord import FakeDiscord
+from sample.discord_data import DiscordData
 from sample.discourse import FakeDiscourse
 from sample.discourse_data import DiscourseData
 from sample.github import FakeGitHub
@@ -72,6 +75,7 @@ MARKDOWN_ELEMENTS = (
 TOKEN = "test-token-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"
+DISCORD_TOKEN = "discord-bot-token-0123456789"
 REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 
 
@@ -118,6 +122,17 @@ def stackexchange_data() -> StackExchangeData:
 @pytest.fixture
 def fake_stackexchange(stackexchange_data: StackExchangeData) -> Iterator[FakeServer]:
     with FakeServer(FakeStackExchange(stackexchange_data)) as server:
+        yield server
+
+
+@pytest.fixture
+def discord_data() -> DiscordData:
+    return DiscordData(small_community())
+
+
+@pytest.fixture
+def fake_discord(discord_data: DiscordData) -> Iterator[FakeServer]:
+    with FakeServer(FakeDiscord(discord_data, token=DISCORD_TOKEN)) as server:
         yield server
 
 
@@ -192,6 +207,7 @@ def write_config(
     stackexchange_url: str | None = None,
     events_folder: Path | None = None,
     mailing_lists_url: str | None = None,
+    discord_url: str | None = None,
     **github: object,
 ) -> Path:
     """An acacia.yml for a workspace in ``folder`` reading the fake APIs given."""
@@ -238,6 +254,12 @@ def write_config(
         }
     if events_folder:
         sources["events"] = {"folder": str(events_folder)}
+    if discord_url:
+        sources["discord"] = {
+            **DISCORD.settings(discord_url),
+            "token_env": "ACACIA_TEST_DISCORD_TOKEN",
+            "backfill_days": 400,
+        }
     if mailing_lists_url:
         # The sample's two lists (dev on HyperKitty, users on Pipermail), as the demo has them.
         sources["mailing_lists"] = {
@@ -284,6 +306,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "stackexchange": StackExchangeData(community, questions_per_day=0.8),
         "events": event_rows(community),
         "mailing_lists": MailingListData(community),
+        "discord": DiscordData(community),
     }
     servers = {
         "github": FakeServer(FakeGitHub(data["github"], tokens={TOKEN})).start(),
@@ -292,6 +315,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "reddit": FakeServer(FakeReddit(data["reddit"], client_id=REDDIT_ID)).start(),
         "stackexchange": FakeServer(FakeStackExchange(data["stackexchange"])).start(),
         "mailing_lists": FakeServer(FakeMailingLists(data["mailing_lists"])).start(),
+        "discord": FakeServer(FakeDiscord(data["discord"], token=DISCORD_TOKEN)).start(),
     }
     for server in servers.values():
         request.addfinalizer(server.stop)
@@ -304,6 +328,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         ("REDDIT_ID", REDDIT_ID),
         ("REDDIT_SECRET", REDDIT_SECRET),
         ("STACKEXCHANGE_KEY", "se-key"),
+        ("DISCORD_TOKEN", DISCORD_TOKEN),
     ):
         mp.setenv(f"ACACIA_TEST_{name}", value)
     workspace = tmp_path_factory.mktemp("workspace")
@@ -314,6 +339,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         *(servers[s].url for s in ("github", "slack", "discourse", "reddit", "stackexchange")),
         events_folder=workspace / "events",
         mailing_lists_url=servers["mailing_lists"].url,
+        discord_url=servers["discord"].url,
     )
     # The contributors the sample's team reached out to after they went quiet.
     record_contacts(community, TeamStore(store_path(load_config(path))))
@@ -354,6 +380,11 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
         out += [
             (kind, f"mailing_lists:{user_id(data['mailing_lists'].address(p))}", when, False)
             for kind, p, when in data["mailing_lists"].activities()
+        ]
+    if "discord" in data:
+        out += [
+            (kind, f"discord:{u.landed_id}", when, u.bot or u.webhook_id is not None)
+            for kind, u, when in data["discord"].activities()
         ]
     roles = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
     out += [
@@ -458,6 +489,61 @@ def drawn_threads(data: dict) -> list[dict]:
                     "replies": replies,
                 }
             )
+    if "discord" in data:
+        found += discord_threads(data["discord"])
+    return found
+
+
+def discord_threads(discord) -> list[dict]:
+    """The Discord conversations that open an item: a channel message someone replied to
+    (by reference, to it or to a reply of it, or in the thread started from it), a forum
+    post, and a thread started from no message whose first message was answered."""
+
+    def who(user) -> tuple[str, bool]:
+        return f"discord:{user.landed_id}", user.bot or user.webhook_id is not None
+
+    readable = {c["id"] for c in discord.readable()}
+    found = []
+    roots: dict[str, str] = {}
+    replies: dict[str, list] = {}
+    openers = {}
+    for channel, messages in discord.messages.items():
+        if channel not in readable:
+            continue
+        for m in sorted(messages, key=lambda m: int(m.id)):
+            if m.type == 0:
+                roots[m.id], openers[m.id] = m.id, m
+            elif m.type == 19:
+                roots[m.id] = roots.get(m.reference.id, m.reference.id)
+                replies.setdefault(roots[m.id], []).append(m)
+    for thread in discord.threads:
+        if thread.parent_id not in readable:
+            continue
+        said = [m for m in thread.messages if m.type != 21]
+        if thread.from_message and said and said[0].id == thread.id:  # a forum post
+            openers[thread.id], said = said[0], said[1:]
+            replies.setdefault(thread.id, []).extend(said)
+        elif not thread.from_message and said:
+            openers[thread.id] = said[0]
+            replies.setdefault(thread.id, []).extend(said[1:])
+        else:
+            replies.setdefault(thread.id, []).extend(said)
+    for key, opener in openers.items():
+        answers = replies.get(key, [])
+        is_post = any(
+            t.id == key and t.messages and t.messages[0].id == key for t in discord.threads
+        )
+        if not answers and not is_post:
+            continue  # a chat message nobody answered opens nothing
+        found.append(
+            {
+                "source": "discord",
+                "opener": who(opener.author)[0],
+                "opened_at": opener.when,
+                "opener_is_bot": who(opener.author)[1],
+                "replies": [(*who(r.author)[:1], r.when, who(r.author)[1]) for r in answers],
+            }
+        )
     return found
 
 

@@ -397,7 +397,14 @@ def test_responsiveness_lists_what_still_waits_oldest_first(synced, monkeypatch)
     assert len(waiting) == expected > 0
     assert list(waiting["Opened (UTC)"]) == sorted(waiting["Opened (UTC)"])
     assert waiting["Link"].str.startswith("http").all()
-    assert set(weekly["Source"]) <= {"GitHub", "Forum", "Stack Overflow", "Slack", "Mailing list"}
+    assert set(weekly["Source"]) <= {
+        "GitHub",
+        "Forum",
+        "Stack Overflow",
+        "Slack",
+        "Mailing list",
+        "Discord",
+    }
 
 
 def test_channels_page_counts_each_slack_channel(synced, monkeypatch):

@@ -148,7 +148,17 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
     result = run_job(config.path, "nightly_sync", ephemeral=True)
     assert result.success
     assert landed_rows(result) == dict.fromkeys(
-        ("github", "slack", "discourse", "reddit", "stackexchange", "events", "mailing_lists"), 0
+        (
+            "github",
+            "slack",
+            "discourse",
+            "reddit",
+            "stackexchange",
+            "events",
+            "mailing_lists",
+            "discord",
+        ),
+        0,
     )
     requests = {name: len(s.api.requests_to()) for name, s in synced["servers"].items()}
     # One per stream and repository (+ the repository list); one per Slack channel (+ auth
@@ -167,6 +177,9 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
         "reddit": 3,
         "stackexchange": 2,
         "mailing_lists": 1 + months,
+        # Discord: the channels, the active threads, the staff roles and members, and a
+        # page of each text channel (the one the bot may not read answers 403).
+        "discord": 4 + sum(c["type"] != 15 for c in synced["data"]["discord"].readable()) + 1,
     }
     assert marts(current_snapshot(config.storage.serving())) == before
     # A night tests what it wrote: the activities' tests check this build's rows; the
