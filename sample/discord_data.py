@@ -144,7 +144,7 @@ class DiscordData:
                 self.users[person.key] = self._user(person)
         self.bot = DUser("1300000000000000001", "Acacia Bot", None, "1234", bot=True)
         self.webhook = DUser(
-            "1300000000000000002", "GitHub", None, "0000", webhook_id="1300000000000000003"
+            "1300000000000000002", "Release Feed", None, "0000", webhook_id="1300000000000000003"
         )
         self.ghosts = [
             DUser("1300000000000000004", "Deleted User", None, "0000", deleted=True),

@@ -30,6 +30,9 @@ from connectors.core.config import load_config, secret_variables
 from pipelines.sync.connect import SOURCES
 from sample import FakeServer
 from sample.base import FakeAPI
+from sample.discord import PREFIX as DISCORD_API
+from sample.discord import FakeDiscord
+from sample.discord_data import DiscordData
 from sample.discourse import FakeDiscourse
 from sample.discourse_data import DiscourseData
 from sample.events_data import write_event_files
@@ -56,27 +59,32 @@ CANARY_ID = "c4nary-reddit-client-id"
 #: Once the secrets are refused (the fakes accept these instead).
 ACCEPTED = "the-fake-accepts-only-this-secret"
 
-#: source -> (the fake API, given the secret it accepts; the config keys of its URLs)
-FAKES: dict[str, tuple[Callable[[str, str], FakeAPI], tuple[str, ...]]] = {
+#: source -> (the fake API, given the secret it accepts; the config keys of its URLs, each
+#: with the path after the server's address)
+FAKES: dict[str, tuple[Callable[[str, str], FakeAPI], dict[str, str]]] = {
     "github": (
         lambda secret, _: FakeGitHub(GitHubData(small_community(), repos=(("core", 5),)), {secret}),
-        ("base_url",),
+        {"base_url": ""},
     ),
     "slack": (
         lambda secret, _: FakeSlack(SlackData(small_community(), messages_per_day=1), {secret}),
-        ("base_url",),
+        {"base_url": "/api/"},
     ),
     "discourse": (
         lambda secret, _: FakeDiscourse(DiscourseData(small_community(), 1), api_key=secret),
-        ("base_url",),
+        {"base_url": ""},
     ),
     "reddit": (
         lambda _, client_id: FakeReddit(RedditData(small_community(), 0.2), client_id=client_id),
-        ("oauth_url", "reddit_url"),
+        {"oauth_url": "", "reddit_url": ""},
     ),
     "stackexchange": (
         lambda secret, _: FakeStackExchange(StackExchangeData(small_community(), 0.2), key=secret),
-        ("base_url",),
+        {"base_url": ""},
+    ),
+    "discord": (
+        lambda secret, _: FakeDiscord(DiscordData(small_community(), 0.2), token=secret),
+        {"base_url": DISCORD_API},
     ),
 }
 
@@ -102,6 +110,8 @@ def test_every_source_with_a_secret_has_a_fake_here(tmp_path):
             reddit_url="http://127.0.0.1:1",
             stackexchange_url="http://127.0.0.1:1",
             events_folder=tmp_path / "events",
+            discord_url="http://127.0.0.1:1",
+            mailing_lists_url="http://127.0.0.1:1",
         )
     )
     with_secrets = {
@@ -154,6 +164,7 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
             reddit_url=urls["reddit"],
             stackexchange_url=urls["stackexchange"],
             events_folder=tmp_path / "events",
+            discord_url=urls["discord"],
         )
         raw = yaml.safe_load(path.read_text())
         for source, settings in raw["sources"].items():
@@ -161,10 +172,8 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
                 settings.update(
                     request_timeout_seconds=0.5, request_retries=1, retry_backoff_seconds=0
                 )
-                for key in FAKES[source][1]:
-                    if source == "slack" and key == "base_url":
-                        continue  # write_config added /api/
-                    settings[key] = urls[source]
+                for key, path in FAKES[source][1].items():
+                    settings[key] = urls[source] + path
         raw["schedule"] = {"retries": 1, "retry_delay_seconds": 0}
         raw["dashboard"] = {"password_env": "ACACIA_TEST_DASHBOARD_PASSWORD"}
         raw["monthly_update"] = {"channel": "#community", "token_env": "ACACIA_TEST_UPDATE_TOKEN"}

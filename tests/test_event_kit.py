@@ -414,9 +414,11 @@ def test_words_not_to_be_quoted_or_of_the_forgotten_are_nowhere(synced, tmp_path
     assert not any(q in text for q in quotes)
 
     # Forgotten: their check-in and their feedback go too.
-    command = ["acacia", "forget", person.email, "--yes", "--config", str(path)]
+    # Confirmed at the prompt: whether their accounts joined on an email or on evidence
+    # (forget then asks even with --yes), they are forgotten.
+    command = ["acacia", "forget", person.email, "--config", str(path)]
     monkeypatch.setattr(sys, "argv", command)
-    done = CliRunner().invoke(app, command[1:])
+    done = CliRunner().invoke(app, command[1:], input="y\n")
     assert done.exit_code == 0, done.output
     assert "events feedback" in done.output
     assert published("zebracorn") == []

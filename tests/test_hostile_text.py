@@ -3,7 +3,7 @@ HTML tag and a Slack mention, a place and an organization named the same way, an
 whose query parameter is the same, are shown as exactly those characters on every page
 of the dashboard, in the partner directory's Markdown and HTML, and in the monthly Slack
 update. The names arrive through the sources (GitHub, Slack, the forum, Stack Overflow
-profiles) and the team's organizations.yml, the way real ones would."""
+profiles, Discord) and the team's organizations.yml, the way real ones would."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from pipelines.orchestration.execute import run_job
 from pipelines.storage.snapshot import current_snapshot
 from sample import FakeServer
 from sample.community import organizations_file
+from sample.discord import FakeDiscord
+from sample.discord_data import DiscordData
 from sample.discourse import FakeDiscourse
 from sample.discourse_data import DiscourseData
 from sample.github import FakeGitHub
@@ -35,6 +37,7 @@ from sample.slack_data import SlackData
 from sample.stackexchange import FakeStackExchange
 from sample.stackexchange_data import StackExchangeData
 from tests.conftest import (
+    DISCORD_TOKEN,
     DISCOURSE_KEY,
     MARKDOWN_ELEMENTS,
     SLACK_TOKEN,
@@ -92,6 +95,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict:
         FakeServer(FakeSlack(SlackData(community, messages_per_day=2), {SLACK_TOKEN})),
         FakeServer(FakeDiscourse(DiscourseData(community, 2), api_key=DISCOURSE_KEY)),
         FakeServer(FakeStackExchange(StackExchangeData(community, 0.3))),
+        # Their display name on Discord is the hostile name too.
+        FakeServer(FakeDiscord(DiscordData(community, 0.5), token=DISCORD_TOKEN)),
     ]
     for server in servers:
         server.start()
@@ -102,11 +107,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict:
             slack_url=servers[1].url,
             discourse_url=servers[2].url,
             stackexchange_url=servers[3].url,
+            discord_url=servers[4].url,
         )
         env = {
             "ACACIA_TEST_GITHUB_TOKEN": TOKEN,
             "ACACIA_TEST_SLACK_TOKEN": SLACK_TOKEN,
             "ACACIA_TEST_DISCOURSE_KEY": DISCOURSE_KEY,
+            "ACACIA_TEST_DISCORD_TOKEN": DISCORD_TOKEN,
         }
         with pytest.MonkeyPatch.context() as patch:
             for name, value in env.items():

@@ -104,6 +104,8 @@ def test_nightly_job_lands_models_and_publishes(synced):
         "deploybot",
         "release-notes",  # a legacy Slack webhook: a bot without a profile
         "system",
+        "Acacia Bot",  # Discord: a bot user
+        "Release Feed",  # Discord: a webhook
     }
     assert orphans == 0
     # What the build did stays with the workspace (not under models/): every model built.

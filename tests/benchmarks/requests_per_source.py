@@ -9,6 +9,9 @@ from scratch, then again with nothing new. Run with `make bench`
   ``nodes(ids:)`` reads 100 profiles a request).
 - Slack, Discourse, Reddit and Stack Exchange: the sample community on each platform. A
   sync with nothing new should cost about one request per channel, list or tag.
+- Discord: the sample's server with four times its traffic. Target: at most 12 requests
+  per 1,000 messages plus one per thread read; a quiet sync one request per channel
+  (plus the channel list, the active threads and the staff roles and members).
 - Mailing lists: the sample's two lists, ``dev`` on HyperKitty and ``users`` on
   Pipermail, with four times the sample's traffic. Target: one request per archive
   period read (a HyperKitty range of 31 days, a Pipermail month, plus its archive page
@@ -122,10 +125,13 @@ def drain(connector, state: dict) -> tuple[int, int, float]:
     return activities, identities, time.perf_counter() - started
 
 
-def report(name: str, server: FakeServer, make, units: str) -> None:
+def report(name: str, server: FakeServer, make, units: str) -> tuple[int, list]:
+    """Print a first and a quiet sync's requests; return the first's activities and
+    request log."""
     state: dict = {}
     activities, identities, seconds = drain(make(set()), state)
     log = server.api.requests_to()
+    first = list(log)
     by_method = Counter(
         # ids, and an archive's periods (2026-March.txt.gz, dev-2026-05-20.mbox.gz)
         re.sub(
@@ -148,6 +154,7 @@ def report(name: str, server: FakeServer, make, units: str) -> None:
         f"  second sync, nothing new: {again} activities, "
         f"{len(server.api.requests_to())} requests for {units}, {seconds:.2f} s"
     )
+    return activities, first
 
 
 def slack() -> None:
@@ -211,6 +218,31 @@ def stackexchange() -> None:
         )
 
 
+def discord() -> None:
+    from connectors.core.source import Secrets
+    from connectors.sources.discord.source import DiscordSource, build
+    from sample.discord import DEMO as DISCORD
+    from sample.discord import FakeDiscord
+    from sample.discord_data import DiscordData
+
+    data = DiscordData(build_community(community_end(), people=400), messages_per_day=6)
+    with FakeServer(FakeDiscord(data, limit=10_000)) as server:
+        settings = DiscordSource(**DISCORD.settings(server.url), backfill_days=400)
+        threads = {t.id for t in data.threads}
+        activities, log = report(
+            "discord",
+            server,
+            lambda known: build(settings, Secrets(token="bench"), None),
+            f"{len(data.readable())} channels",
+        )
+        reads = sum(r.path.split("/")[-2] in threads for r in log)
+        print(
+            f"  thread reads aside ({reads} threads, one request each): "
+            f"{1000 * (len(log) - reads) / activities:.1f} requests per 1,000 messages "
+            "(target <= 12)"
+        )
+
+
 def mailing_lists() -> None:
     from connectors.core.source import Secrets
     from connectors.sources.mailing_lists.source import MailingListsSource, build
@@ -233,6 +265,7 @@ def main() -> None:
     reddit()
     stackexchange()
     mailing_lists()
+    discord()
 
 
 if __name__ == "__main__":

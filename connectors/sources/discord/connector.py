@@ -94,9 +94,13 @@ class ChannelState(SavedState):
 
 @dataclass(frozen=True)
 class ThreadState(SavedState):
-    """A thread's saved state (``<thread id>:thread``): the newest message id landed."""
+    """A thread's saved state (``<thread id>:thread``): the newest message id landed, the
+    channel it belongs to, and, for a thread started from no message, its first
+    message's id: the conversation its replies answer."""
 
     after: str | None = None
+    parent: str | None = None
+    root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,7 @@ class DiscordConnector:
     @staticmethod
     def _parent_unknown_or(channel_id: str, thread_id: str, state: dict) -> bool:
         """A thread once open is re-read under the channel whose threads it was."""
-        return state.get(f"{thread_id}:thread", {}).get("parent") == channel_id
+        return ThreadState.load(state.get(f"{thread_id}:thread", {})).parent == channel_id
 
     def _thread(
         self, thread: dict[str, Any], channel: dict[str, Any], state: dict[str, dict[str, Any]]
@@ -248,19 +252,22 @@ class DiscordConnector:
         if last is not None and not newer(last, saved.after):
             return  # nothing new in it
         start = saved.after or self.floor
+        root = saved.root
         pages = 0
         for page, newest in self._pages(thread["id"], start):
             # A thread started from no message (no starter copy, type 21, first): its
-            # first message opens it.
-            opener = page[0]["id"] if not pages and saved.after is None else None
-            if opener and (page[0]["type"] == STARTER or opener == thread["id"]):
-                opener = None
+            # first message opens it, and the conversation is that message's, as a
+            # chat message's is (its replies' thread is its id).
+            first = page[0]
+            fresh = not pages and saved.after is None
+            if fresh and first["type"] != STARTER and first["id"] != thread["id"]:
+                root = first["id"]
             pages += 1
-            batch = self._batch(page, channel, thread, opener)
-            batch.state = {**ThreadState(newest).dump(), "parent": channel["id"]}
+            batch = self._batch(page, channel, {**thread, "root": root or thread["id"]})
+            batch.state = ThreadState(newest, channel["id"], root).dump()
             yield batch
         if not pages and key not in state:
-            yield Batch("thread", thread["id"], state={"parent": channel["id"]})
+            yield Batch("thread", thread["id"], state=ThreadState(None, channel["id"]).dump())
 
     def _pages(self, channel_id: str, after: str) -> Iterator[tuple[list[dict], str]]:
         """Pages of a channel's messages after ``after``, each oldest first, with the
@@ -325,14 +332,13 @@ class DiscordConnector:
         page: list[dict[str, Any]],
         channel: dict[str, Any],
         thread: dict[str, Any] | None,
-        opener: str | None = None,
     ) -> Batch:
         """A page of a channel's (``<channel id>:channel``) or a thread's (``<thread
         id>:thread``) messages; its state is set by the caller."""
         identities: dict[str, Identity] = {}
 
         def read(message: dict[str, Any]) -> list[Activity]:
-            activity = self._activity(message, channel, thread, identities, opener)
+            activity = self._activity(message, channel, thread, identities)
             return [activity] if activity else []
 
         stream = "thread" if thread else "messages"
@@ -353,7 +359,6 @@ class DiscordConnector:
         channel: dict[str, Any],
         thread: dict[str, Any] | None,
         identities: dict[str, Identity],
-        opener: str | None = None,
     ) -> Activity | None:
         kind = message["type"]
         if kind not in (DEFAULT, REPLY, JOIN):
@@ -374,10 +379,11 @@ class DiscordConnector:
         if thread is not None and message_id == thread["id"]:
             kind_name, root, parent = "forum_post", message_id, None
             title = thread.get("name")
-        elif thread is not None and message_id == opener:
-            kind_name, root, parent = "message", thread["id"], None
+        elif thread is not None and message_id == thread.get("root"):
+            kind_name, root, parent = "message", message_id, None  # a thread's own opener
         elif thread is not None:
-            kind_name, root, parent = "thread_reply", thread["id"], reference or thread["id"]
+            root = thread.get("root") or thread["id"]
+            kind_name, parent = "thread_reply", reference or root
         elif reference:
             kind_name, parent = "thread_reply", reference
             root = self._roots.get(reference, reference)
