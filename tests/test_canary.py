@@ -172,8 +172,8 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
                 settings.update(
                     request_timeout_seconds=0.5, request_retries=1, retry_backoff_seconds=0
                 )
-                for key, path in FAKES[source][1].items():
-                    settings[key] = urls[source] + path
+                for key, suffix in FAKES[source][1].items():
+                    settings[key] = urls[source] + suffix
         raw["schedule"] = {"retries": 1, "retry_delay_seconds": 0}
         raw["dashboard"] = {"password_env": "ACACIA_TEST_DASHBOARD_PASSWORD"}
         raw["monthly_update"] = {"channel": "#community", "token_env": "ACACIA_TEST_UPDATE_TOKEN"}
