@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from connectors.core.source import Secrets
 from connectors.sources.discord.connector import GHOST_ID, PAGE, snowflake_time
 from connectors.sources.discord.source import DiscordSource, build, check
@@ -242,3 +244,62 @@ def test_documented_awkward_messages_are_read_as_people():
     assert people["80351110224678912"].display_name == "Nelly"
     assert [(r.stream, r.reason) for r in batch.rejects] == [("messages", "missing field 'author'")]
     assert snowflake_time("1300000000000000101").year == 2024
+
+
+@pytest.mark.slow
+def test_a_forgotten_discord_member_stays_forgotten(tmp_path, monkeypatch, discord_data):
+    """The forget contract (tests/test_forget.py) for Discord: forgetting a member by
+    their account leaves neither its id, username nor display name anywhere, and their
+    next message is skipped; everyone else's messages stay."""
+    import sys
+
+    import duckdb
+    import yaml
+    from typer.testing import CliRunner
+
+    from connectors.core.config import load_config
+    from pipelines.cli.main import app
+    from pipelines.orchestration.execute import run_job
+    from pipelines.storage.snapshot import current_snapshot
+    from sample import FakeServer
+    from sample.discord import FakeDiscord
+    from tests.test_forget import traces
+
+    user = max(
+        discord_data.users.values(),
+        key=lambda u: sum(k != "server_join" and a is u for k, a, _ in discord_data.activities()),
+    )
+    theirs = sum(a is user for _, a, _ in discord_data.activities())
+    monkeypatch.setenv("ACACIA_TEST_DISCORD_TOKEN", DISCORD_TOKEN)
+    with FakeServer(FakeDiscord(discord_data, token=DISCORD_TOKEN)) as server:
+        path = tmp_path / "acacia.yml"
+        section = {
+            **settings(server.url).model_dump(include={"guild_id", "base_url", "staff_roles"}),
+            "token_env": "ACACIA_TEST_DISCORD_TOKEN",
+            "backfill_days": 400,
+        }
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "community_name": "Chat",
+                    "storage": {"data_dir": "data"},
+                    "sources": {"discord": section},
+                }
+            )
+        )
+        assert run_job(path, "nightly_sync").success
+        config = load_config(path)
+        tokens = {user.id, user.username} | ({user.global_name} if user.global_name else set())
+        assert traces(config.storage.data_dir, tokens), "the person should be there first"
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+            total = con.execute("select count(*) from activities").fetchone()[0]
+        command = ["acacia", "forget", f"discord:{user.id}", "--config", str(path)]
+        monkeypatch.setattr(sys, "argv", command)
+        forgotten = CliRunner().invoke(app, command[1:], input="y\n")
+        assert forgotten.exit_code == 0, forgotten.output
+        assert traces(config.storage.data_dir, tokens) == []
+        discord_data._post("general", user, discord_data.community.end + timedelta(hours=1))
+        assert run_job(path, "nightly_sync").success
+        assert traces(config.storage.data_dir, tokens) == []
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+            assert con.execute("select count(*) from activities").fetchone()[0] == total - theirs

@@ -7,22 +7,30 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from connectors.core.config import load_config
 from connectors.core.errors import SourceError
 from connectors.core.source import Secrets
 from connectors.sources.mailing_lists.connector import RANGE_DAYS, hyperkitty_hash, user_id
 from connectors.sources.mailing_lists.source import MailingListsSource, build, check
-from sample.mailing_lists import DEMO, month_file
+from pipelines.cli.main import app
+from pipelines.orchestration.execute import run_job
+from pipelines.storage.snapshot import current_snapshot
+from sample import FakeServer
+from sample.mailing_lists import DEMO, FakeMailingLists, month_file
 from sample.mailing_lists_data import ListMessage, MailingListData
-from tests.conftest import drive
+from tests.conftest import drive, small_community
+from tests.test_forget import traces
 
 ARCHIVE = Path(__file__).parent / "mailing_lists" / "archive.mbox"
 BACKFILL = 400
@@ -273,3 +281,73 @@ def test_a_list_names_exactly_one_archive():
         settings(lists=[{"name": "dev", "mbox": "a.mbox", "pipermail": "https://x/pipermail/d/"}])
     with pytest.raises(ValidationError, match="must be the archive's https:// URL"):
         settings(lists=[{"name": "dev", "hyperkitty": "lists.example.org/dev"}])
+
+
+@pytest.mark.slow
+def test_a_list_member_forgotten_by_address_stays_forgotten(tmp_path, monkeypatch):
+    """The forget contract (tests/test_forget.py) for a list, whose senders are their
+    addresses: forgetting one by it leaves neither the address nor the id made of it
+    anywhere, the next message they send is skipped, and the others' messages, replies
+    to theirs included, stay."""
+    community = small_community()
+    data = MailingListData(community)
+    counted = data.counted()
+    # Someone whose threads others answered.
+    person = max(
+        data.members,
+        key=lambda p: sum(m.parent is not None and m.parent.author is p for m in counted),
+    )
+    address = data.address(person)
+    theirs = sum(m.author is person for m in counted)
+    with FakeServer(FakeMailingLists(data)) as server:
+        path = tmp_path / "acacia.yml"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "community_name": "Lists",
+                    "storage": {"data_dir": "data"},
+                    "sources": {
+                        "mailing_lists": {**DEMO.settings(server.url), "backfill_days": 400}
+                    },
+                }
+            )
+        )
+        assert run_job(path, "nightly_sync").success
+        config = load_config(path)
+        tokens = {address, user_id(address)}
+        assert traces(config.storage.data_dir, tokens), "the person should be there first"
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+            total = con.execute("select count(*) from activities").fetchone()[0]
+            member_id = con.execute(
+                "select member_id from identities where identity_key = ?",
+                [f"mailing_lists:{user_id(address)}"],
+            ).fetchone()[0]
+        tokens.add(member_id)
+
+        command = ["acacia", "forget", address, "--yes", "--config", str(path)]
+        monkeypatch.setattr(sys, "argv", command)
+        forgotten = CliRunner().invoke(app, command[1:])
+        assert forgotten.exit_code == 0, forgotten.output
+        assert traces(config.storage.data_dir, tokens) == []
+
+        # They write again; the next night skips it.
+        last = data.on("users")[-1]
+        data.messages.append(
+            ListMessage(
+                "<back-again@mail.acacia.test>",
+                ("users",),
+                person,
+                address,
+                person.name,
+                last.when + timedelta(hours=2),
+                "Back again",
+                "Hello.",
+            )
+        )
+        server.api.reset_log()
+        assert run_job(path, "nightly_sync").success
+        month = [r for r in server.api.requests_to("/pipermail/") if r.path.endswith(".txt.gz")]
+        assert [r.status for r in month][-1] == 200, "the new message was read"
+        assert traces(config.storage.data_dir, tokens) == []
+        with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
+            assert con.execute("select count(*) from activities").fetchone()[0] == total - theirs
