@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from email.generator import BytesGenerator
 from email.header import Header
 from email.utils import format_datetime
+from html import escape
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
@@ -30,8 +31,9 @@ from connectors.sources.mailing_lists.connector import MONTHS
 from sample.base import DemoSource, FakeAPI
 from sample.mailing_lists_data import HOST, ListMessage, MailingListData
 
-#: Which list is archived by which Mailman in the sample.
-PIPERMAIL_LIST, HYPERKITTY_LIST = "users", "dev"
+#: Which list is archived by which Mailman in the sample, and which is a Groups.io group.
+PIPERMAIL_LIST, HYPERKITTY_LIST, GROUPSIO_LIST = "users", "dev", "community"
+GROUPSIO_GROUP_ID = 4242
 
 
 def mbox(messages: list[ListMessage], *, pipermail: bool) -> bytes:
@@ -74,9 +76,11 @@ class FakeMailingLists(FakeAPI):
 
     name = "mailing_lists"
 
-    def __init__(self, data: MailingListData) -> None:
+    def __init__(self, data: MailingListData, token: str | None = None) -> None:
         super().__init__()
         self.data = data
+        #: The Groups.io API token it accepts (None: any).
+        self.token = token
 
     def rules(self) -> list[Rule]:
         return [
@@ -84,6 +88,7 @@ class FakeMailingLists(FakeAPI):
             Rule("/pipermail/<name>/<file>", endpoint="pipermail_month"),
             Rule("/hyperkitty/list/<address>/export/<file>", endpoint="hyperkitty_export"),
             Rule("/archives/<file>", endpoint="mbox_file"),
+            Rule("/groupsio/api/v1/<method>", endpoint="groupsio"),
         ]
 
     def _months(self, name: str) -> dict[str, list[ListMessage]]:
@@ -135,6 +140,147 @@ class FakeMailingLists(FakeAPI):
             return Response(status=304, headers={"ETag": etag})
         return Response(body, content_type="application/mbox", headers={"ETag": etag})
 
+    # -- Groups.io ----------------------------------------------------------------------
+    def _groupsio_messages(self) -> list[tuple[int, ListMessage]]:
+        """The group's messages with their Groups.io ids (and message numbers)."""
+        messages = sorted(self.data.on(GROUPSIO_LIST), key=lambda m: m.when)
+        return [(80_000_000 + n, m) for n, m in enumerate(messages, 1)]
+
+    @staticmethod
+    def _gio_time(when: datetime) -> str:
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _gio_message(self, number: int, m: ListMessage, topic: int) -> dict:
+        text = m.text.split("\n\nOn ")[0]
+        return {
+            "id": number,
+            "object": "message",
+            "created": self._gio_time(m.dated),
+            "updated": self._gio_time(m.dated),
+            "user_id": 700_000 + m.author.key,
+            "group_id": GROUPSIO_GROUP_ID,
+            "topic_id": topic,
+            "body": f'<div dir="ltr">{escape(text)}</div>',
+            "quoted": "",
+            "remainder": "",
+            "snippet": text[:100],
+            "subject": m.subject,
+            "subject_with_tags": f"[{GROUPSIO_LIST}] {m.subject}",
+            "name": m.name,
+            "profile_photo_url": "",
+            "is_plain_text": False,
+            "msg_num": number - 80_000_000,
+            "is_reply": m.parent is not None,
+            "has_liked": False,
+            "num_likes": 0,
+            "is_closed": False,
+            "is_moderated": False,
+            "reply_to": "group",
+            "can_repost": False,
+            "hashtags": [],
+            "poll_id": 0,
+            "attachments": [],
+        }
+
+    def _gio_topics(self) -> list[dict]:
+        numbered = self._groupsio_messages()
+        ids = {id(m): n for n, m in numbered}
+        topics: dict[int, dict] = {}
+        for number, m in numbered:
+            root = m
+            while root.parent is not None:
+                root = root.parent
+            topic = ids[id(root)]
+            found = topics.setdefault(
+                topic,
+                {"id": topic, "root": root, "messages": []},
+            )
+            found["messages"].append(self._gio_message(number, m, topic))
+        return list(topics.values())
+
+    @staticmethod
+    def _gio_list(data: list, request: Request, extra: dict | None = None) -> dict:
+        limit = int(request.args.get("limit", 100))
+        start = int(request.args.get("page_token", 0))
+        page = data[start : start + limit]
+        more = start + limit < len(data)
+        return {
+            "object": "list",
+            "total_count": len(data),
+            "start_item": start + 1,
+            "end_item": start + len(page),
+            "has_more": more,
+            "next_page_token": start + limit if more else 0,
+            "sort_field": "",
+            "second_order": "",
+            "query": "",
+            "sort_dir": "desc",
+            **(extra or {}),
+            "data": page,
+        }
+
+    def on_groupsio(self, request: Request, method: str) -> Response:
+        if (
+            self.token is not None
+            and request.headers.get("Authorization") != f"Bearer {self.token}"
+        ):
+            return self.json({"object": "error", "type": "unauthorized"}, status=401)
+        group = request.args.get("group_name")
+        if method in ("gettopics", "getmembers") and group != GROUPSIO_LIST:
+            return self.json({"object": "error", "type": "group_not_found"}, status=400)
+        topics = self._gio_topics()
+        if method == "gettopics":
+            listed = []
+            for t in topics:
+                root, said = t["root"], t["messages"]
+                listed.append(
+                    {
+                        "id": t["id"],
+                        "object": "topic",
+                        "created": said[0]["created"],
+                        "updated": max(m["created"] for m in said),
+                        "group_id": GROUPSIO_GROUP_ID,
+                        "group_subject_tag": f"[{GROUPSIO_LIST}]",
+                        "subject": root.subject,
+                        "summary": said[0]["snippet"],
+                        "name": root.name,
+                        "profile_photo_url": "",
+                        "num_messages": len(said),
+                        "is_sticky": False,
+                        "is_moderated": False,
+                        "is_closed": False,
+                        "has_attachments": False,
+                        "reply_to": "group",
+                        "most_recent_message": max(m["created"] for m in said),
+                        "hashtags": None,
+                    }
+                )
+            listed.sort(key=lambda t: t["most_recent_message"], reverse=True)
+            return self.json(self._gio_list(listed, request))
+        if method == "gettopic":
+            topic = next((t for t in topics if str(t["id"]) == request.args.get("topic_id")), None)
+            if topic is None:
+                return self.json({"object": "error", "type": "topic_not_found"}, status=400)
+            return self.json(self._gio_list(topic["messages"], request))
+        if method == "getmembers":
+            people = {m.author.key: m for m in self.data.on(GROUPSIO_LIST) if m.skip is None}
+            members = [
+                {
+                    "id": 600_000 + key,
+                    "object": "member_info",
+                    "user_id": 700_000 + key,
+                    "group_id": GROUPSIO_GROUP_ID,
+                    "group_name": GROUPSIO_LIST,
+                    "status": "normal",
+                    "email": m.address,
+                    "full_name": m.name,
+                    "user_name": m.name,
+                }
+                for key, m in sorted(people.items())
+            ]
+            return self.json(self._gio_list(members, request))
+        return self.json({"object": "error", "type": "unknown_method"}, status=400)
+
     def on_hyperkitty_export(self, request: Request, address: str, file: str) -> Response:
         if address != f"{HYPERKITTY_LIST}@{HOST}":
             return self.json({"detail": "Not found."}, status=404)
@@ -156,10 +302,13 @@ class FakeMailingLists(FakeAPI):
 DEMO = DemoSource(
     port=8770,
     api=lambda community: FakeMailingLists(MailingListData(community)),
+    secrets={"token_env": "ACACIA_DEMO_GROUPSIO_TOKEN"},
     settings=lambda url: {
         "lists": [
             {"name": HYPERKITTY_LIST, "hyperkitty": f"{url}/hyperkitty/list/dev@{HOST}/"},
             {"name": PIPERMAIL_LIST, "pipermail": f"{url}/pipermail/users/"},
+            {"name": GROUPSIO_LIST, "groupsio": GROUPSIO_LIST},
         ],
+        "groupsio_url": f"{url}/groupsio/api/v1",
     },
 )

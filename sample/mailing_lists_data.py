@@ -1,5 +1,6 @@
-"""The sample community on its two mailing lists: ``dev`` (Mailman 3, read through
-HyperKitty's export) and ``users`` (Mailman 2, Pipermail's monthly archives).
+"""The sample community on its three mailing lists: ``dev`` (Mailman 3, read through
+HyperKitty's export), ``users`` (Mailman 2, Pipermail's monthly archives) and
+``community`` (a Groups.io group, read through its API).
 
 About two people in five are on the lists, writing from their usual address (some from
 their personal one), with their name as their mail client writes it (RFC 2047 when it
@@ -30,7 +31,7 @@ from email.utils import format_datetime
 from connectors.sources.mailing_lists.connector import user_id
 from sample.community import Community, Person
 
-LISTS = ("dev", "users")
+LISTS = ("dev", "users", "community")
 HOST = "lists.acacia.dev"
 SUBJECTS = (
     "Release plan for {n}.0",
@@ -225,7 +226,7 @@ class MailingListData:
             )
         )
         crossed = starters[len(starters) // 2]
-        crossed.lists = LISTS
+        crossed.lists = ("dev", "users")  # two Mailman archives: one Message-ID
         broken = starters[(2 * len(starters)) // 3]
         broken.charset = "broken"
         robot = self.members[0]

@@ -76,6 +76,7 @@ TOKEN = "test-token-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"
 DISCORD_TOKEN = "discord-bot-token-0123456789"
+GROUPSIO_TOKEN = "groupsio-token-0123456789"
 REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 
 
@@ -143,7 +144,7 @@ def mailing_lists_data() -> MailingListData:
 
 @pytest.fixture
 def fake_mailing_lists(mailing_lists_data: MailingListData) -> Iterator[FakeServer]:
-    with FakeServer(FakeMailingLists(mailing_lists_data)) as server:
+    with FakeServer(FakeMailingLists(mailing_lists_data, token=GROUPSIO_TOKEN)) as server:
         yield server
 
 
@@ -261,9 +262,10 @@ def write_config(
             "backfill_days": 400,
         }
     if mailing_lists_url:
-        # The sample's two lists (dev on HyperKitty, users on Pipermail), as the demo has them.
+        # The sample's lists (HyperKitty, Pipermail and Groups.io), as the demo has them.
         sources["mailing_lists"] = {
             **MAILING_LISTS.settings(mailing_lists_url),
+            "token_env": "ACACIA_TEST_GROUPSIO_TOKEN",
             "backfill_days": 400,
         }
     path = folder / "acacia.yml"
@@ -314,7 +316,9 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "discourse": FakeServer(FakeDiscourse(data["discourse"], api_key=DISCOURSE_KEY)).start(),
         "reddit": FakeServer(FakeReddit(data["reddit"], client_id=REDDIT_ID)).start(),
         "stackexchange": FakeServer(FakeStackExchange(data["stackexchange"])).start(),
-        "mailing_lists": FakeServer(FakeMailingLists(data["mailing_lists"])).start(),
+        "mailing_lists": FakeServer(
+            FakeMailingLists(data["mailing_lists"], token=GROUPSIO_TOKEN)
+        ).start(),
         "discord": FakeServer(FakeDiscord(data["discord"], token=DISCORD_TOKEN)).start(),
     }
     for server in servers.values():
@@ -329,6 +333,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         ("REDDIT_SECRET", REDDIT_SECRET),
         ("STACKEXCHANGE_KEY", "se-key"),
         ("DISCORD_TOKEN", DISCORD_TOKEN),
+        ("GROUPSIO_TOKEN", GROUPSIO_TOKEN),
     ):
         mp.setenv(f"ACACIA_TEST_{name}", value)
     workspace = tmp_path_factory.mktemp("workspace")

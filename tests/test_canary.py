@@ -38,6 +38,8 @@ from sample.discourse_data import DiscourseData
 from sample.events_data import write_event_files
 from sample.github import FakeGitHub
 from sample.github_data import GitHubData
+from sample.mailing_lists import FakeMailingLists
+from sample.mailing_lists_data import MailingListData
 from sample.reddit import FakeReddit
 from sample.reddit_data import RedditData
 from sample.slack import FakeSlack
@@ -85,6 +87,11 @@ FAKES: dict[str, tuple[Callable[[str, str], FakeAPI], dict[str, str]]] = {
     "discord": (
         lambda secret, _: FakeDiscord(DiscordData(small_community(), 0.2), token=secret),
         {"base_url": DISCORD_API},
+    ),
+    # The lists' secret is Groups.io's token: its group is the list read here.
+    "mailing_lists": (
+        lambda secret, _: FakeMailingLists(MailingListData(small_community(), 1), token=secret),
+        {"groupsio_url": "/groupsio/api/v1"},
     ),
 }
 
@@ -165,8 +172,11 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
             stackexchange_url=urls["stackexchange"],
             events_folder=tmp_path / "events",
             discord_url=urls["discord"],
+            mailing_lists_url=urls["mailing_lists"],
         )
         raw = yaml.safe_load(path.read_text())
+        lists = raw["sources"]["mailing_lists"]["lists"]
+        raw["sources"]["mailing_lists"]["lists"] = [g for g in lists if "groupsio" in g]
         for source, settings in raw["sources"].items():
             if source in FAKES:
                 settings.update(

@@ -29,7 +29,7 @@ from pipelines.storage.snapshot import current_snapshot
 from sample import FakeServer
 from sample.mailing_lists import DEMO, FakeMailingLists, month_file
 from sample.mailing_lists_data import ListMessage, MailingListData
-from tests.conftest import drive, small_community
+from tests.conftest import GROUPSIO_TOKEN, drive, small_community
 from tests.test_forget import traces
 
 ARCHIVE = Path(__file__).parent / "mailing_lists" / "archive.mbox"
@@ -46,8 +46,14 @@ def settings(url: str | None = None, **overrides: object) -> MailingListsSource:
     return MailingListsSource(**values)
 
 
-def run(source: MailingListsSource, state: dict, limit: int | None = None, today=None):
-    connector = build(source, Secrets(), None)
+def run(
+    source: MailingListsSource,
+    state: dict,
+    limit: int | None = None,
+    today=None,
+    token: str = GROUPSIO_TOKEN,
+):
+    connector = build(source, Secrets(token=token), None)
     if today is not None:
         connector.today = today
     return drive(connector, state, limit), connector
@@ -87,10 +93,10 @@ def test_every_message_lands_once_with_its_sender_and_thread(
         identity = people[user_id(message.address)]
         assert identity.email == message.address and identity.display_name == message.name
     assert any(not i.display_name.isascii() for i in people.values())
-    # Threads: a reply's parent and root, as its headers say.
+    # Threads: a reply's parent and root, as its headers say (on Groups.io, its topic).
     by_id = {a.activity_id: a for a in activities}
     for message in mailing_lists_data.counted():
-        if message.parent:
+        if message.parent and "community" not in message.lists:
             reply = by_id[message.message_id]
             assert reply.parent_id == message.parent.message_id
             assert reply.thread_id == message.references[0]
@@ -116,14 +122,25 @@ def test_one_request_per_period_and_a_quiet_sync_one_per_list(
         if (m.when.year, m.when.month) >= (floor.year, floor.month)
     }
     assert len(api.requests_to("/pipermail/")) == 1 + len(months)  # the page, each month
+    # Groups.io: the topics (a page), the members' addresses, and each topic once.
+    topics = {
+        m.references[0] if m.parent else m.message_id for m in mailing_lists_data.on("community")
+    }
+    assert len(api.requests_to("/gettopic?")) == 0
+    assert Counter(r.path.rsplit("/", 1)[-1] for r in api.requests_to("/groupsio/")) == {
+        "gettopics": 1,
+        "getmembers": 1,
+        "gettopic": len(topics),
+    }
     api.reset_log()
     batches, connector = run(settings(fake_mailing_lists.url), state)
     assert landed(batches) == []
-    # One per list: HyperKitty's range, and Pipermail's month of the day before its newest
-    # message (and the months after it, when the month turned since).
+    # One per list: HyperKitty's range, Pipermail's month of the day before its newest
+    # message (and the months after it, when the month turned since), Groups.io's topics.
     newest = max(m.dated for m in mailing_lists_data.on("users") if not m.skip)
     since, today = (newest - timedelta(days=1)).date(), connector.today
-    assert connector.requests == 1 + (today.year - since.year) * 12 + today.month - since.month + 1
+    months = (today.year - since.year) * 12 + today.month - since.month + 1
+    assert connector.requests == 1 + months + 1
     pipermail = api.requests_to("/pipermail/")
     # The month read last is asked for with its ETag and has not changed.
     assert pipermail[0].headers.get("If-None-Match") and pipermail[0].status == 304
@@ -267,8 +284,15 @@ def test_failures_are_retried_or_named_and_the_other_lists_go_on(
 
 
 def test_the_check_reads_one_thing_per_list(fake_mailing_lists):
-    line = check(settings(fake_mailing_lists.url), Secrets())
+    line = check(settings(fake_mailing_lists.url), Secrets(token=GROUPSIO_TOKEN))
     assert "dev: hyperkitty archive readable" in line and "users: " in line
+    topics = len(
+        {
+            m.references[0] if m.parent else m.message_id
+            for m in fake_mailing_lists.api.data.on("community")
+        }
+    )
+    assert f"community: Groups.io group with {topics} topics" in line
     with pytest.raises(SourceError, match="not a Pipermail archive page"):
         check(
             settings(lists=[{"name": "x", "pipermail": f"{fake_mailing_lists.url}/pipermail/no/"}]),
@@ -277,7 +301,7 @@ def test_the_check_reads_one_thing_per_list(fake_mailing_lists):
 
 
 def test_a_list_names_exactly_one_archive():
-    with pytest.raises(ValidationError, match="exactly one of mbox, pipermail or hyperkitty"):
+    with pytest.raises(ValidationError, match="exactly one of mbox, pipermail, hyperkitty or"):
         settings(lists=[{"name": "dev", "mbox": "a.mbox", "pipermail": "https://x/pipermail/d/"}])
     with pytest.raises(ValidationError, match="must be the archive's https:// URL"):
         settings(lists=[{"name": "dev", "hyperkitty": "lists.example.org/dev"}])
@@ -299,7 +323,8 @@ def test_a_list_member_forgotten_by_address_stays_forgotten(tmp_path, monkeypatc
     )
     address = data.address(person)
     theirs = sum(m.author is person for m in counted)
-    with FakeServer(FakeMailingLists(data)) as server:
+    monkeypatch.setenv("ACACIA_TEST_GROUPSIO_TOKEN", GROUPSIO_TOKEN)
+    with FakeServer(FakeMailingLists(data, token=GROUPSIO_TOKEN)) as server:
         path = tmp_path / "acacia.yml"
         path.write_text(
             yaml.safe_dump(
@@ -307,7 +332,11 @@ def test_a_list_member_forgotten_by_address_stays_forgotten(tmp_path, monkeypatc
                     "community_name": "Lists",
                     "storage": {"data_dir": "data"},
                     "sources": {
-                        "mailing_lists": {**DEMO.settings(server.url), "backfill_days": 400}
+                        "mailing_lists": {
+                            **DEMO.settings(server.url),
+                            "token_env": "ACACIA_TEST_GROUPSIO_TOKEN",
+                            "backfill_days": 400,
+                        }
                     },
                 }
             )
@@ -351,3 +380,45 @@ def test_a_list_member_forgotten_by_address_stays_forgotten(tmp_path, monkeypatc
         assert traces(config.storage.data_dir, tokens) == []
         with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
             assert con.execute("select count(*) from activities").fetchone()[0] == total - theirs
+
+
+def test_a_groupsio_group_needs_its_token_and_its_members_give_the_addresses(
+    fake_mailing_lists, mailing_lists_data
+):
+    """Groups.io: without the token (or with a wrong one) the group is reported by name,
+    with the fix, and the other lists land; with it, senders are their addresses (the
+    members' list), the same identities as on the other lists; a topic answered later
+    lands only its new message."""
+    data = mailing_lists_data
+    batches, connector = run(settings(fake_mailing_lists.url), {}, token="")
+    (problem,) = connector.problems
+    assert "list community" in str(problem) and "token_env" in str(problem)
+    assert {a.channel for a in landed(batches)} == {"dev", "users"}
+    batches, connector = run(settings(fake_mailing_lists.url), {}, token="wrong-0123456789")
+    (problem,) = connector.problems
+    assert "unauthorized" in str(problem) and "wrong-0123456789" not in str(problem)
+    state: dict = {}
+    batches, connector = run(settings(fake_mailing_lists.url), state)
+    assert connector.problems == []
+    group = [a for a in landed(batches) if a.channel == "community"]
+    assert as_landed(group) == truth(data, data.on("community"))
+    assert all(a.url.startswith("https://groups.io/g/community/message/") for a in group)
+    # A topic answered later: only the answer lands, once.
+    opener = next(m for m in data.on("community") if not m.parent and m.message_id)
+    author = next(p for p in data.members if p is not opener.author)
+    later = max(m.when for m in data.messages) + timedelta(hours=5)
+    answer = ListMessage(
+        "<late@mail.acacia.test>",
+        ("community",),
+        author,
+        data.address(author),
+        author.name,
+        later,
+        f"Re: {opener.subject}",
+        "Late, but here.",
+        parent=opener,
+        references=[opener.message_id],
+    )
+    data.messages.append(answer)
+    batches, connector = run(settings(fake_mailing_lists.url), state, today=later.date())
+    assert as_landed(landed(batches)) == truth(data, [answer])

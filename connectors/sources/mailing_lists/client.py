@@ -74,43 +74,84 @@ class ArchiveClient:
             headers["If-None-Match"] = known["etag"]
         if (known or {}).get("modified"):
             headers["If-Modified-Since"] = known["modified"]
+        response = self._request(where, params, headers)
+        if response.status_code in (304, 404):
+            return None
+        if response.status_code >= 400:
+            raise SourceError(
+                SOURCE,
+                f"{where} answered {response.status_code} {response.reason}.",
+                "Check the list's address under sources.mailing_lists.lists (a private "
+                "archive cannot be read: export it as mbox and give its path).",
+            )
+        return Fetched(
+            response.content,
+            response.headers.get("ETag"),
+            response.headers.get("Last-Modified"),
+        )
+
+    def api(self, url: str, params: Any, token: str) -> Any:
+        """JSON from Groups.io's API (``Authorization: Bearer <token>``); its errors are
+        JSON objects (``{"object": "error", "type": …}``) named with their fix."""
+        if not token:
+            raise SourceError(
+                SOURCE,
+                "a Groups.io list needs an API token, and none is set.",
+                "Put a Groups.io API token (Account → API Tokens) in the variable named by "
+                "sources.mailing_lists.token_env.",
+            )
+        response = self._request(url, params, {"Authorization": f"Bearer {token}"})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if (
+            response.status_code >= 400
+            or not isinstance(body, dict)
+            or body.get("object") == "error"
+        ):
+            kind = body.get("type", "") if isinstance(body, dict) else ""
+            fix = {
+                "unauthorized": "Check the token in the variable named by "
+                "sources.mailing_lists.token_env (Groups.io: Account → API Tokens).",
+                "inadequate_permissions": "The token's account must be a member of the group "
+                "(a moderator, to read members' addresses).",
+                "group_not_found": "Check the group's name under sources.mailing_lists.lists "
+                "(groupsio: the name in groups.io/g/<name>).",
+            }.get(kind, "Check sources.mailing_lists in the configuration.")
+            raise SourceError(
+                SOURCE,
+                f"Groups.io answered {response.status_code} ({kind or 'not JSON'}) on "
+                f"{url.rsplit('/', 1)[-1]}.",
+                fix,
+            )
+        return body
+
+    def _request(self, url: str, params: Any, headers: dict[str, str]) -> requests.Response:
+        """One GET under the retry policy: connections, timeouts and 5xx retried, a 429
+        waited out; any other answer returned."""
         problem = ""
         for attempt in self.policy.tries():
             if attempt > 1:
-                self.policy.pause(attempt - 1, where, problem)
+                self.policy.pause(attempt - 1, url, problem)
             self.requests += 1
             try:
                 response = self.session.get(
-                    where, params=params, headers=headers, timeout=self.settings.timeout
+                    url, params=params, headers=headers, timeout=self.settings.timeout
                 )
             except (requests.Timeout, requests.ConnectionError) as error:
                 problem = type(error).__name__
                 continue
-            if response.status_code == 304:
-                return None
-            if response.status_code == 404:
-                return None
             if response.status_code == 429:
-                self.policy.honour(retry_after(response.headers.get("Retry-After")), where, 30)
+                self.policy.honour(retry_after(response.headers.get("Retry-After")), url, 30)
                 continue
             if response.status_code >= 500:
                 problem = f"HTTP {response.status_code}"
                 continue
-            if response.status_code >= 400:
-                raise SourceError(
-                    SOURCE,
-                    f"{where} answered {response.status_code} {response.reason}.",
-                    "Check the list's address under sources.mailing_lists.lists (a private "
-                    "archive cannot be read: export it as mbox and give its path).",
-                )
-            return Fetched(
-                response.content,
-                response.headers.get("ETag"),
-                response.headers.get("Last-Modified"),
-            )
+            return response
         raise SourceError(
             SOURCE,
-            f"{where} kept failing after {self.settings.retries} retries ({problem}).",
+            f"{url} kept failing after {self.settings.retries} retries ({problem}).",
             "Usually the archive's server is having a bad moment; the next run resumes here.",
         )
 

@@ -9,6 +9,11 @@ Each list in ``sources.mailing_lists.lists`` is read from one kind of archive:
   (``2026-March.txt.gz`` or ``.txt``). The first sync reads the page and the months
   since the backfill; later ones read the last month read again, conditionally, and the
   months after it by name, without the page.
+- **groupsio**: a Groups.io group, through its API (``Authorization: Bearer <token>``):
+  ``gettopics`` (most recently active first) down to the newest message landed, then
+  each newer topic's messages (``gettopic``), and the members' addresses
+  (``getmembers``, with a moderator's token) so that senders are the same people as on
+  the other lists. A topic's first message starts its thread.
 - **hyperkitty** (Mailman 3): ``<list>/export/<name>.mbox.gz?start=<day>&end=<day>``
   (``end`` excluded), one request per 31 days of the range to read: from ``since`` to
   today.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import logging
 import re
 from collections import Counter
@@ -44,6 +50,7 @@ from typing import Any, Literal
 
 from connectors.core import clock
 from connectors.core.batch import Batch, SavedState, each_stream, read_each
+from connectors.core.clock import utc
 from connectors.core.errors import SourceError
 from connectors.core.records import Activity, Identity
 from connectors.sources.mailing_lists.client import ArchiveClient, Fetched
@@ -71,7 +78,10 @@ PIPERMAIL_FILE = re.compile(r'href="((\d{4})-(' + "|".join(MONTHS) + r')(\.txt(?
 #: The longest range of one HyperKitty export request (days).
 RANGE_DAYS = 31
 
-Kind = Literal["mbox", "pipermail", "hyperkitty"]
+Kind = Literal["mbox", "pipermail", "hyperkitty", "groupsio"]
+#: Groups.io's API, and its pages of topics and messages.
+GROUPSIO_API = "https://groups.io/api/v1"
+GROUPSIO_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,15 @@ class ListState(SavedState):
 
     def validators(self) -> dict[str, str]:
         return {k: v for k, v in (("etag", self.etag), ("modified", self.modified)) if v}
+
+
+@dataclass(frozen=True)
+class GroupsioState(SavedState):
+    """A Groups.io group's saved state (``<list>:archive``): the newest message's time
+    landed (as Groups.io writes it) and the ids landed at that time."""
+
+    cursor: str | None = None
+    seen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,9 +174,13 @@ class MailingListConnector:
         backfill_days: int = 365,
         store_bodies: bool = False,
         today: date | None = None,
+        token: str = "",
+        groupsio_api: str = GROUPSIO_API,
     ) -> None:
         self.client = client
         self.lists = lists
+        self.token = token
+        self.groupsio_api = groupsio_api.rstrip("/")
         self.today = today or clock.today()
         self.floor = self.today - timedelta(days=backfill_days)
         self.store_bodies = store_bodies
@@ -185,6 +208,9 @@ class MailingListConnector:
 
     def probe(self, archive: ArchiveList) -> str:
         """A line for ``acacia check``: the list's archive answers (one request)."""
+        if archive.kind == "groupsio":
+            listed = self._groupsio_call("gettopics", group_name=archive.where, limit=1)
+            return f"{archive.name}: Groups.io group with {listed.get('total_count', 0)} topics"
         if archive.kind == "pipermail":
             return f"{archive.name}: {len(self._pipermail_index(archive))} monthly archives"
         period = next(
@@ -205,6 +231,9 @@ class MailingListConnector:
 
     # -- one list -----------------------------------------------------------------------
     def _list(self, archive: ArchiveList, raw: dict[str, Any] | None) -> Iterator[Batch]:
+        if archive.kind == "groupsio":
+            yield from self._groupsio(archive, GroupsioState.load(raw or {}))
+            return
         state = ListState.load(raw or {})
         since = date.fromisoformat(state.since) if state.since else self.floor
         seen = {message_id: day for message_id, day in state.seen}
@@ -311,6 +340,147 @@ class MailingListConnector:
         if archive.kind == "hyperkitty":
             return f"{archive.base}/message/{hyperkitty_hash(message_id)}/"
         return period.page
+
+    # -- Groups.io ----------------------------------------------------------------------
+    def _groupsio_call(self, method: str, **params: Any) -> dict[str, Any]:
+        return self.client.api(f"{self.groupsio_api}/{method}", params, self.token)
+
+    def _groupsio(self, archive: ArchiveList, state: GroupsioState) -> Iterator[Batch]:
+        """A Groups.io group: its topics, most recently active first, down to the newest
+        message landed; each newer topic's messages from its first page (a topic rarely
+        holds more than a page). The members' addresses (a moderator's token) make the
+        senders the same people as in the other lists."""
+        group = archive.where
+        floor = utc(state.cursor or f"{self.floor.isoformat()}T00:00:00Z")
+        topics: list[dict[str, Any]] = []
+        page_token = None
+        while True:
+            listed = self._groupsio_call(
+                "gettopics",
+                group_name=group,
+                limit=GROUPSIO_PAGE,
+                **({"page_token": page_token} if page_token else {}),
+            )
+            fresh = [t for t in listed.get("data") or [] if utc(t["most_recent_message"]) > floor]
+            topics += fresh
+            if len(fresh) < len(listed.get("data") or []) or not listed.get("has_more"):
+                break
+            page_token = listed.get("next_page_token")
+        # The addresses only when there is something to read: a quiet night costs one call.
+        addresses = self._groupsio_addresses(group) if topics else {}
+        cursor, seen = (floor if state.cursor else None), set(state.seen)
+        for topic in sorted(topics, key=lambda t: utc(t["most_recent_message"])):
+            messages: list[dict[str, Any]] = []
+            page_token = None
+            while True:
+                found = self._groupsio_call(
+                    "gettopic",
+                    topic_id=topic["id"],
+                    limit=GROUPSIO_PAGE,
+                    **({"page_token": page_token} if page_token else {}),
+                )
+                messages += found.get("data") or []
+                if not found.get("has_more"):
+                    break
+                page_token = found.get("next_page_token")
+            new = [m for m in messages if self._unseen(m, floor, state.seen)]
+            activities, identities, rejects = self._groupsio_read(archive, topic, new, addresses)
+            newest = max((a.occurred_at for a in activities), default=None)
+            if newest is not None and (cursor is None or newest > cursor):
+                cursor, seen = newest, set()
+            if newest is not None and newest == cursor:
+                seen |= {a.activity_id for a in activities if a.occurred_at == cursor}
+            yield Batch(
+                "archive",
+                archive.name,
+                activities,
+                identities,
+                GroupsioState(cursor.isoformat() if cursor else None, tuple(sorted(seen))).dump(),
+                rejects,
+            )
+
+    @staticmethod
+    def _unseen(message: dict[str, Any], floor: Any, seen: tuple[str, ...]) -> bool:
+        """Newer than the cursor, or at it and not landed; one without a time is read
+        (and set aside)."""
+        try:
+            when = utc(message["created"])
+        except (KeyError, TypeError, ValueError):
+            return True
+        key = f"groupsio:{message.get('group_id')}:{message.get('id')}"
+        return when > floor or (when == floor and key not in seen)
+
+    def _groupsio_addresses(self, group: str) -> dict[str, str]:
+        """user_id -> address of the group's members, where the token may read them."""
+        found: dict[str, str] = {}
+        page_token = None
+        try:
+            while True:
+                listed = self._groupsio_call(
+                    "getmembers",
+                    group_name=group,
+                    limit=GROUPSIO_PAGE,
+                    **({"page_token": page_token} if page_token else {}),
+                )
+                for member in listed.get("data") or []:
+                    if member.get("email") and member.get("user_id") is not None:
+                        found[str(member["user_id"])] = member["email"].strip().lower()
+                if not listed.get("has_more"):
+                    return found
+                page_token = listed.get("next_page_token")
+        except SourceError as error:
+            if "inadequate_permissions" not in error.problem:
+                raise
+            log.info("mailing lists: %s: members not readable with this token", group)
+            return found
+
+    def _groupsio_read(
+        self,
+        archive: ArchiveList,
+        topic: dict[str, Any],
+        messages: list[dict[str, Any]],
+        addresses: dict[str, str],
+    ) -> tuple[list[Activity], list[Identity], list]:
+        identities: dict[str, Identity] = {}
+        thread = f"groupsio:{topic['group_id']}:{topic['id']}"
+        first = min((m["msg_num"] for m in messages if "msg_num" in m), default=None)
+
+        def read(message: dict[str, Any]) -> list[Activity]:
+            sender = str(message["user_id"])
+            address = addresses.get(sender)
+            who = user_id(address) if address else f"groupsio:{sender}"
+            name = message.get("name") or ""
+            identities.setdefault(
+                who,
+                Identity(
+                    SOURCE,
+                    who,
+                    name or (address or sender).split("@")[0],
+                    display_name=name or None,
+                    email=address,
+                    has_profile=True,
+                ),
+            )
+            opens = not message.get("is_reply") and message["msg_num"] == first
+            text = re.sub(r"<[^>]+>", " ", message.get("body") or "")
+            return [
+                Activity(
+                    SOURCE,
+                    f"groupsio:{message['group_id']}:{message['id']}",
+                    "list_thread_started" if opens else "list_reply",
+                    utc(message["created"]),
+                    who,
+                    archive.name,
+                    url=f"https://groups.io/g/{archive.where}/message/{message['msg_num']}",
+                    title=message.get("subject") or topic.get("subject"),
+                    thread_id=thread,
+                    parent_id=None if opens else thread,
+                    body=html.unescape(" ".join(text.split())) if self.store_bodies else None,
+                )
+            ]
+
+        activities, rejects = read_each(messages, read, "archive", archive.name)
+        return activities, list(identities.values()), rejects
 
     # -- the periods of each kind of archive ------------------------------------------
     def _mbox(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from connectors.core.source import (
     ActivityType,
@@ -16,31 +16,39 @@ from connectors.core.source import (
     Secrets,
     SourceDefinition,
     Strict,
+    check_url,
     patience,
 )
 from connectors.sources.mailing_lists.client import ArchiveClient, ArchiveSettings
-from connectors.sources.mailing_lists.connector import ArchiveList, MailingListConnector
+from connectors.sources.mailing_lists.connector import (
+    GROUPSIO_API,
+    ArchiveList,
+    MailingListConnector,
+)
 
-KINDS = ("mbox", "pipermail", "hyperkitty")
+KINDS = ("mbox", "pipermail", "hyperkitty", "groupsio")
 
 
 class MailingList(Strict):
     """One list: the name it is shown by, and its archive, one of ``mbox`` (a file's
     path, relative to acacia.yml, or URL; gzipped or not), ``pipermail`` (Mailman 2's
-    archive page, ``…/pipermail/<list>/``) or ``hyperkitty`` (Mailman 3's list page,
-    ``…/hyperkitty/list/<list>@<host>/``)."""
+    archive page, ``…/pipermail/<list>/``), ``hyperkitty`` (Mailman 3's list page,
+    ``…/hyperkitty/list/<list>@<host>/``) or ``groupsio`` (a Groups.io group's name, as
+    in ``groups.io/g/<name>``; needs the token)."""
 
     name: str = Field(min_length=1)
     mbox: str | None = None
     pipermail: str | None = None
     hyperkitty: str | None = None
+    groupsio: str | None = Field(None, pattern=r"^[A-Za-z0-9_.+-]+$")
 
     @model_validator(mode="after")
     def _one_archive(self) -> MailingList:
         given = [k for k in KINDS if getattr(self, k)]
         if len(given) != 1:
             raise ValueError(
-                f"list {self.name!r}: give exactly one of mbox, pipermail or hyperkitty "
+                f"list {self.name!r}: give exactly one of mbox, pipermail, hyperkitty or "
+                "groupsio "
                 f"(got {', '.join(given) or 'none'})"
             )
         for key in ("pipermail", "hyperkitty"):
@@ -64,8 +72,14 @@ class MailingListsSource(ApiSourceSettings):
     backfill_days: int = Field(365, ge=1)
     #: Keep what each message says (without what it quotes): the themes read it.
     store_bodies: bool = False
+    #: The variable holding a Groups.io API token (only Groups.io groups need one).
+    token_env: str = "GROUPSIO_TOKEN"
+    groupsio_url: str = GROUPSIO_API
 
-    secret_key: ClassVar[str | None] = None
+    _http = field_validator("groupsio_url")(lambda cls, v: check_url(v))
+
+    secret_key: ClassVar[str | None] = "token_env"
+    secret_required: ClassVar[bool] = False  # archives are public pages
 
     def relative_to(self, folder: Path) -> Any:
         """An mbox given by path is relative to acacia.yml."""
@@ -94,13 +108,21 @@ def build(settings: MailingListsSource, secrets: Secrets, landed: Landed) -> Con
         [each.archive() for each in settings.lists],
         backfill_days=settings.backfill_days,
         store_bodies=settings.store_bodies,
+        token=secrets.token,
+        groupsio_api=settings.groupsio_url,
     )
 
 
 def check(settings: MailingListsSource, secrets: Secrets) -> str:
     """One request per list: its archive answers (a file exists, a page lists months,
     an export is served)."""
-    connector = MailingListConnector(client(settings, retries=1), [], backfill_days=1)
+    connector = MailingListConnector(
+        client(settings, retries=1),
+        [],
+        backfill_days=1,
+        token=secrets.token,
+        groupsio_api=settings.groupsio_url,
+    )
     return "; ".join(connector.probe(each.archive()) for each in settings.lists)
 
 
