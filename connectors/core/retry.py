@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import requests
 
 from connectors.core import clock
-from connectors.core.errors import RateLimitStop
+from connectors.core.errors import RateLimitStop, SourceError
 from connectors.core.source import ApiSourceSettings
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,58 @@ class RetryPolicy:
             )
         log.info("%s: rate limit on %s; waiting %.0f s as asked", self.source, what, wait)
         time.sleep(wait)
+
+
+class Again(Exception):
+    """Raised by a reader of :func:`send` to have the request sent again (a malformed
+    body), saying why."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def send(
+    policy: RetryPolicy,
+    what: str,
+    request: Callable[[], requests.Response],
+    *,
+    waited: Callable[[requests.Response], None],
+    read: Callable[[requests.Response], T],
+    who: str,
+    fix: str,
+) -> T:
+    """The one retry loop of the clients that speak HTTP themselves (Discourse, Discord,
+    the lists' archives): ``request()`` is sent until ``read`` takes its answer. A
+    failed connection, a timeout and a 5xx are tried again after the policy's pause; a
+    429 is handed to ``waited`` (which waits as the API asks, or stops the sync); a
+    reader raising :class:`Again` has it sent again. Past the retries, a SourceError
+    says that ``who`` kept failing on ``what``, and ``fix``."""
+    problem = ""
+    for attempt in policy.tries():
+        if attempt > 1:
+            policy.pause(attempt - 1, what, problem)
+        try:
+            response = request()
+        except (requests.Timeout, requests.ConnectionError) as error:
+            problem = type(error).__name__
+            continue
+        if response.status_code == 429:
+            waited(response)
+            continue
+        if response.status_code >= 500:
+            problem = f"HTTP {response.status_code}"
+            continue
+        try:
+            return read(response)
+        except Again as again:
+            problem = again.problem
+            log.warning("%s: %s on %s (try %d)", policy.source, problem, what, attempt)
+    raise SourceError(
+        policy.source,
+        f"{who} kept failing on {what} after {policy.retries} retries ({problem}).",
+        fix,
+    )
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -71,6 +71,23 @@ class ActivityType:
             )
 
 
+#: Chat, as every chat platform has it (Slack, Discord): a message, which opens a thread
+#: once someone answers it, and a reply. One definition, so that a team's weights and
+#: categories for chat apply on every platform.
+CHAT_MESSAGE = ActivityType(
+    "message",
+    "conversation",
+    0.5,
+    "opens_if_replied",
+    "chat thread",
+    label="Chat message",
+    family="Chat",
+)
+CHAT_REPLY = ActivityType(
+    "thread_reply", "conversation", 1, "replies", label="Chat thread reply", family="Chat"
+)
+
+
 class Connector(Protocol):
     """What a source's build function returns: batches of records with their cursors."""
 

@@ -31,7 +31,7 @@ from typing import Any
 import requests
 
 from connectors.core.errors import SourceError
-from connectors.core.retry import RetryPolicy
+from connectors.core.retry import Again, RetryPolicy, send
 from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
@@ -86,34 +86,30 @@ class DiscordClient:
         """The JSON at ``path`` (relative to the API's base)."""
         url = self.settings.base_url.rstrip("/") + path
         key = route(path)
-        problem = ""
-        for attempt in self.policy.tries():
-            if attempt > 1:
-                self.policy.pause(attempt - 1, path, problem)
+
+        def request() -> requests.Response:
             self._wait_for(key, path)
             self.requests += 1
-            try:
-                response = self.session.get(url, params=params, timeout=self.settings.timeout)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                problem = type(error).__name__
-                continue
+            response = self.session.get(url, params=params, timeout=self.settings.timeout)
             self._remember(key, response)
-            if response.status_code == 429:
-                self._rate_limited(response, path)
-                continue
-            if response.status_code >= 500:
-                problem = f"HTTP {response.status_code}"
-                continue
+            return response
+
+        def read(response: requests.Response) -> Any:
             if response.status_code >= 400:
                 raise self._client_error(response, path)
             try:
                 return response.json()
             except ValueError:
-                problem = "a malformed JSON body"
-        raise SourceError(
-            SOURCE,
-            f"Discord kept failing on {path} after {self.settings.retries} retries ({problem}).",
-            "Usually Discord is having a bad moment; the next run resumes here.",
+                raise Again("a malformed JSON body") from None
+
+        return send(
+            self.policy,
+            path,
+            request,
+            waited=lambda response: self._rate_limited(response, path),
+            read=read,
+            who="Discord",
+            fix="Usually Discord is having a bad moment; the next run resumes here.",
         )
 
     # -- rate limits ------------------------------------------------------------------

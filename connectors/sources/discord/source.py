@@ -8,6 +8,8 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from connectors.core.source import (
+    CHAT_MESSAGE,
+    CHAT_REPLY,
     ActivityType,
     ApiSourceSettings,
     Connector,
@@ -75,18 +77,8 @@ SOURCE = SourceDefinition(
     settings=DiscordSource,
     activity_types=(
         # A chat message and a reply mean what they mean on Slack: the same types.
-        ActivityType(
-            "message",
-            "conversation",
-            0.5,
-            "opens_if_replied",
-            "chat thread",
-            label="Chat message",
-            family="Chat",
-        ),
-        ActivityType(
-            "thread_reply", "conversation", 1, "replies", label="Chat thread reply", family="Chat"
-        ),
+        CHAT_MESSAGE,
+        CHAT_REPLY,
         ActivityType(
             "forum_post",
             "conversation",

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from connectors.core.errors import SourceError
-from connectors.core.retry import RetryPolicy, retry_after
+from connectors.core.retry import Again, RetryPolicy, retry_after, send
 from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
@@ -54,33 +54,27 @@ class DiscourseClient:
     def get(self, path: str, params: Any = None) -> Any:
         """The JSON at ``path`` (relative to base_url)."""
         url = self.settings.base_url.rstrip("/") + path
-        problem = ""
-        for attempt in self.policy.tries():
-            if attempt > 1:
-                self.policy.pause(attempt - 1, path, problem)
+
+        def request() -> requests.Response:
             self.requests += 1
-            try:
-                response = self.session.get(url, params=params, timeout=self.settings.timeout)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                problem = f"{type(error).__name__}"
-                continue
-            if response.status_code == 429:
-                self._wait(response, path)
-                continue
-            if response.status_code >= 500:
-                problem = f"HTTP {response.status_code}"
-                continue
+            return self.session.get(url, params=params, timeout=self.settings.timeout)
+
+        def read(response: requests.Response) -> Any:
             if response.status_code >= 400:
                 raise self._client_error(response, path)
             try:
                 return response.json()
             except ValueError:
-                problem = "a malformed JSON body"
-                log.warning("Discourse sent a malformed body for %s (try %d)", path, attempt + 1)
-        raise SourceError(
-            SOURCE,
-            f"Discourse kept failing on {path} after {self.settings.retries} retries ({problem}).",
-            "Usually the forum is having a bad moment; the next run resumes here.",
+                raise Again("a malformed JSON body") from None
+
+        return send(
+            self.policy,
+            path,
+            request,
+            waited=lambda response: self._wait(response, path),
+            read=read,
+            who="Discourse",
+            fix="Usually the forum is having a bad moment; the next run resumes here.",
         )
 
     def _wait(self, response: requests.Response, path: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from connectors.core.errors import SourceError
-from connectors.core.retry import RetryPolicy, retry_after
+from connectors.core.retry import RetryPolicy, retry_after, send
 from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
@@ -128,31 +128,24 @@ class ArchiveClient:
         return body
 
     def _request(self, url: str, params: Any, headers: dict[str, str]) -> requests.Response:
-        """One GET under the retry policy: connections, timeouts and 5xx retried, a 429
-        waited out; any other answer returned."""
-        problem = ""
-        for attempt in self.policy.tries():
-            if attempt > 1:
-                self.policy.pause(attempt - 1, url, problem)
+        """One GET under the shared retry loop; any answer but a 5xx or a 429 returned."""
+
+        def request() -> requests.Response:
             self.requests += 1
-            try:
-                response = self.session.get(
-                    url, params=params, headers=headers, timeout=self.settings.timeout
-                )
-            except (requests.Timeout, requests.ConnectionError) as error:
-                problem = type(error).__name__
-                continue
-            if response.status_code == 429:
-                self.policy.honour(retry_after(response.headers.get("Retry-After")), url, 30)
-                continue
-            if response.status_code >= 500:
-                problem = f"HTTP {response.status_code}"
-                continue
-            return response
-        raise SourceError(
-            SOURCE,
-            f"{url} kept failing after {self.settings.retries} retries ({problem}).",
-            "Usually the archive's server is having a bad moment; the next run resumes here.",
+            return self.session.get(
+                url, params=params, headers=headers, timeout=self.settings.timeout
+            )
+
+        return send(
+            self.policy,
+            url,
+            request,
+            waited=lambda response: self.policy.honour(
+                retry_after(response.headers.get("Retry-After")), url, 30
+            ),
+            read=lambda response: response,
+            who="The archive's server",
+            fix="Usually the archive's server is having a bad moment; the next run resumes here.",
         )
 
     def _file(self, path: Path, known: dict[str, Any]) -> Fetched | None:

@@ -6,6 +6,8 @@ from pydantic import Field, field_validator
 
 from connectors.core.retry import RetryPolicy
 from connectors.core.source import (
+    CHAT_MESSAGE,
+    CHAT_REPLY,
     ActivityType,
     ApiSourceSettings,
     Connector,
@@ -81,18 +83,8 @@ SOURCE = SourceDefinition(
     description="New Slack messages, thread replies, channel joins and users.",
     settings=SlackSource,
     activity_types=(
-        ActivityType(
-            "message",
-            "conversation",
-            0.5,
-            "opens_if_replied",
-            "chat thread",
-            label="Chat message",
-            family="Chat",
-        ),
-        ActivityType(
-            "thread_reply", "conversation", 1, "replies", label="Chat thread reply", family="Chat"
-        ),
+        CHAT_MESSAGE,
+        CHAT_REPLY,
         ActivityType("channel_join", "conversation", 0.2, label="Joined a channel", family="Chat"),
     ),
     build=build,
