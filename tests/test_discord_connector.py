@@ -82,6 +82,13 @@ def test_every_readable_message_lands_once_with_its_author_and_thread(fake_disco
     reply = by_id[started.messages[1].id]
     assert (reply.type, reply.thread_id) == ("thread_reply", started.id)
     assert by_id[started.id].type == "message" and by_id[started.id].thread_id == started.id
+    # A thread started from no message: its first message opens the conversation.
+    lone = next(t for t in discord_data.threads if not t.from_message)
+    first, *rest = lone.messages
+    assert (by_id[first.id].type, by_id[first.id].thread_id) == ("message", first.id)
+    assert rest and {(by_id[m.id].type, by_id[m.id].thread_id) for m in rest} == {
+        ("thread_reply", first.id)
+    }
     post = next(
         t for t in discord_data.threads if t.parent_id == discord_data.channels["showcase"]["id"]
     )
