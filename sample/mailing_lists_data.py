@@ -225,8 +225,9 @@ class MailingListData:
                 lists=lonely.lists,
             )
         )
-        crossed = starters[len(starters) // 2]
-        crossed.lists = ("dev", "users")  # two Mailman archives: one Message-ID
+        # Cross-posted to the two Mailman archives (one Message-ID): a thread of one of them.
+        crossed = next(m for m in starters[len(starters) // 2 :] if m.lists[0] != "community")
+        crossed.lists = ("dev", "users")
         broken = starters[(2 * len(starters)) // 3]
         broken.charset = "broken"
         robot = self.members[0]
