@@ -11,6 +11,7 @@ nothing to read; a period with no archive yet answers 404, which is not an error
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import requests
 
 from connectors.core.errors import SourceError
-from connectors.core.retry import RetryPolicy, retry_after, send
+from connectors.core.retry import Again, RetryPolicy, retry_after, send
 from connectors.core.source import ApiSourceSettings
 
 log = logging.getLogger(__name__)
@@ -100,35 +101,51 @@ class ArchiveClient:
                 "Put a Groups.io API token (Account → API Tokens) in the variable named by "
                 "sources.mailing_lists.token_env.",
             )
-        response = self._request(url, params, {"Authorization": f"Bearer {token}"})
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if (
-            response.status_code >= 400
-            or not isinstance(body, dict)
-            or body.get("object") == "error"
-        ):
-            kind = body.get("type", "") if isinstance(body, dict) else ""
-            fix = {
-                "unauthorized": "Check the token in the variable named by "
-                "sources.mailing_lists.token_env (Groups.io: Account → API Tokens).",
-                "inadequate_permissions": "The token's account must be a member of the group "
-                "(a moderator, to read members' addresses).",
-                "group_not_found": "Check the group's name under sources.mailing_lists.lists "
-                "(groupsio: the name in groups.io/g/<name>).",
-            }.get(kind, "Check sources.mailing_lists in the configuration.")
-            raise SourceError(
-                SOURCE,
-                f"Groups.io answered {response.status_code} ({kind or 'not JSON'}) on "
-                f"{url.rsplit('/', 1)[-1]}.",
-                fix,
-            )
-        return body
 
-    def _request(self, url: str, params: Any, headers: dict[str, str]) -> requests.Response:
-        """One GET under the shared retry loop; any answer but a 5xx or a 429 returned."""
+        def read(response: requests.Response) -> Any:
+            try:
+                body = response.json()
+            except ValueError:
+                if response.status_code < 400:
+                    raise Again("a malformed JSON body") from None  # asked for again
+                body = None
+            if (
+                response.status_code >= 400
+                or not isinstance(body, dict)
+                or body.get("object") == "error"
+            ):
+                raise self._groupsio_error(response, body, url)
+            return body
+
+        return self._request(url, params, {"Authorization": f"Bearer {token}"}, read)
+
+    @staticmethod
+    def _groupsio_error(response: requests.Response, body: Any, url: str) -> SourceError:
+        kind = body.get("type", "") if isinstance(body, dict) else ""
+        fix = {
+            "unauthorized": "Check the token in the variable named by "
+            "sources.mailing_lists.token_env (Groups.io: Account → API Tokens).",
+            "inadequate_permissions": "The token's account must be a member of the group "
+            "(a moderator, to read members' addresses).",
+            "group_not_found": "Check the group's name under sources.mailing_lists.lists "
+            "(groupsio: the name in groups.io/g/<name>).",
+        }.get(kind, "Check sources.mailing_lists in the configuration.")
+        return SourceError(
+            SOURCE,
+            f"Groups.io answered {response.status_code} ({kind or 'not JSON'}) on "
+            f"{url.rsplit('/', 1)[-1]}.",
+            fix,
+        )
+
+    def _request(
+        self,
+        url: str,
+        params: Any,
+        headers: dict[str, str],
+        read: Callable[[requests.Response], Any] = lambda response: response,
+    ) -> Any:
+        """One GET under the shared retry loop: what ``read`` makes of the answer (by
+        default the answer itself, any but a 5xx or a 429)."""
 
         def request() -> requests.Response:
             self.requests += 1
@@ -143,7 +160,7 @@ class ArchiveClient:
             waited=lambda response: self.policy.honour(
                 retry_after(response.headers.get("Retry-After")), url, 30
             ),
-            read=lambda response: response,
+            read=read,
             who="The archive's server",
             fix="Usually the archive's server is having a bad moment; the next run resumes here.",
         )
