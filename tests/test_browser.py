@@ -357,7 +357,7 @@ def test_checking_someone_in_at_the_door_shows_in_the_events_figures(synced, bro
     import duckdb
 
     from connectors.core.config import load_config
-    from connectors.sources.events.connector import event_id
+    from connectors.core.records import event_id
     from pipelines.storage.snapshot import current_snapshot
     from sample.events_data import draw
     from tests.conftest import copy_workspace, small_community

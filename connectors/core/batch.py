@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from connectors.core.errors import RateLimitStop, SourceError
-from connectors.core.records import Activity, Feedback, Identity
+from connectors.core.records import Activity, Feedback, Identity, Listing
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ class Batch:
     rejects: list[Reject] = field(default_factory=list)
     #: Responses to events' surveys (records.Feedback).
     feedback: list[Feedback] = field(default_factory=list)
+    #: Events as the source lists them (records.Listing): the event list's rows.
+    listings: list[Listing] = field(default_factory=list)
 
     @property
     def key(self) -> str:

@@ -278,7 +278,7 @@ def places_table(identities) -> list[tuple]:
 def places_arrow(identities: pa.Table, events: pa.Table) -> pa.Table:
     """The int_places model from the rows it reads, whichever engine built them: the
     accounts' ``location`` and ``timezone`` (stg_landing__identities) and each event's
-    ``city`` and ``country`` (stg_event_attendance)."""
+    ``city`` and ``country`` (stg_event_attendance and stg_listings)."""
     with duckdb.connect() as con:
         con.register("accounts", identities)
         con.register("events", events)

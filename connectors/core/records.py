@@ -8,6 +8,7 @@ read exactly these columns, so a change here is a change of the contract.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import typing
 from dataclasses import asdict, dataclass, field, fields
@@ -92,6 +93,41 @@ class Feedback:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Listing:
+    """One event as a source lists it (a row of the events folder's list, a Meetup
+    event, a calendar feed's occurrence), past or upcoming: what the event list shows.
+    Not an activity: being listed is nobody's work in the community. The rows of a
+    ``scope``'s latest fetch are the truth for that scope (a list file, a feed, a
+    group's event): an event taken out of it, or cancelled, is no longer listed."""
+
+    source: str
+    listing_id: str  # unique within the source
+    #: What was read whole, at once: the list file, the feed, the Meetup event.
+    scope: str
+    event: str  # the event's name
+    #: The event's date where it is held (YYYY-MM-DD), which its id is made of.
+    day: str
+    starts_at: datetime | None = None  # UTC, when the source gives a time
+    city: str | None = None
+    country: str | None = None
+    #: The place as the source wrote it (a venue's address, "Online").
+    location: str | None = None
+    format: str | None = None  # meetup, summit, conference, workshop, sprint, online
+    organizers: str | None = None
+    local_group: str | None = None  # the local group that holds it
+    url: str | None = None  # the event's own page
+    join_url: str | None = None  # where to sign up, or to join the group
+    is_cancelled: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # links: notes, report, photos…
+
+
+def event_id(event: str, day: str) -> str:
+    """An event's id, whichever source lists it or records its attendance: its name and
+    date (``day``, YYYY-MM-DD), so the same event in two sources is one event."""
+    return hashlib.sha256("\x1f".join((event, day)).encode()).hexdigest()[:16]
+
+
 @cache
 def _types_of(source: str) -> tuple[str, ...]:
     return registry.source_activity_types().get(source, ())
@@ -128,6 +164,7 @@ CONTRACT: dict[str, tuple[tuple[str, str], ...]] = {
     "activities": _columns(Activity),
     "identities": _columns(Identity),
     "feedback": _columns(Feedback),
+    "listings": _columns(Listing),
 }
 
 
@@ -135,7 +172,7 @@ CONTRACT: dict[str, tuple[tuple[str, str], ...]] = {
 JSON_FIELDS = ("extra", "answers")
 
 
-def as_row(record: Identity | Activity | Feedback) -> dict[str, Any]:
+def as_row(record: Identity | Activity | Feedback | Listing) -> dict[str, Any]:
     """A record as a flat dict ready for the landing zone (``extra`` and ``answers`` as
     JSON text)."""
     row = asdict(record)

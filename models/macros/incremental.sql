@@ -87,8 +87,9 @@
 {% endmacro %}
 
 {#
-  Every landed file of one source's `table`, from the ledger (all, not only the unread):
-  what the models built whole each time read (the events' attendance and feedback).
+  Every landed file of one source's `table` (of every source's, `source_name` none), from
+  the ledger (all, not only the unread): what the models built whole each time read (the
+  events' attendance and feedback, the listings).
 #}
 {% macro all_landed_files(source_name, table) %}
   {%- set ledger = ref('stg_landed_files') -%}
@@ -96,7 +97,8 @@
     {{ return([]) }}
   {%- endif -%}
   {%- set query -%}
-    select file from {{ ledger }} where source = '{{ source_name }}' and table_name = '{{ table }}' order by file
+    select file from {{ ledger }} where table_name = '{{ table }}'
+    {%- if source_name is not none %} and source = '{{ source_name }}'{% endif %} order by file
   {%- endset -%}
   {{ return(run_query(query).columns[0].values()) }}
 {% endmacro %}

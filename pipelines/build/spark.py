@@ -11,8 +11,7 @@ three steps in one process and one Spark session:
    beside the landing zone, as on DuckDB);
 3. dbt builds the marts, which read those tables (the ``intermediate`` macro), but for
    the Python marts, which the same functions the DuckDB models call build from what
-   they read and write to Spark's ``marts`` schema: the event list (from the events
-   folder) before the others, the themes (from the marts) after them.
+   they read and write to Spark's ``marts`` schema: the themes, after them.
 
 Run it with ``python -m pipelines.build.spark --config acacia.yml --warehouse DIR``,
 with dbt-spark installed (``pip install -e '.[spark]'``).
@@ -56,7 +55,6 @@ def build_on_spark(config: Any, warehouse: str, marts: str = "marts") -> None:
     # thread has no active session; the builder returns the process's).
     with running(config, settings):
         _intermediate(SparkSession.builder.getOrCreate(), config)
-        _event_list(SparkSession.builder.getOrCreate(), config)
     python = python_marts()
     _dbt(config, settings, marts, exclude=tuple(python))
     if marts == "marts":
@@ -84,7 +82,7 @@ def _python_marts(spark: Any, config: Any, settings: dict[str, Any], names: list
 
     from pipelines.build import themes
 
-    unknown = set(names) - {"themes", "event_list"}
+    unknown = set(names) - {"themes"}
     if unknown:
         raise SparkBuildError(f"No Spark step for the Python marts {', '.join(sorted(unknown))}.")
     layer = {"stg_activity_texts": "staging"}
@@ -96,16 +94,6 @@ def _python_marts(spark: Any, config: Any, settings: dict[str, Any], names: list
     }
     table = themes.themes_table(inputs, config, date.fromisoformat(settings["as_of_date"]))
     _write(spark, "marts.themes", table)
-
-
-def _event_list(spark: Any, config: Any) -> None:
-    """The event_list mart (it reads only the events folder), before the marts that
-    read it."""
-    from connectors.sources.events.connector import event_list_arrow
-
-    events = config.sources.events
-    spark.sql("create schema if not exists marts")
-    _write(spark, "marts.event_list", event_list_arrow(events.folder if events else None))
 
 
 def _write(spark: Any, name: str, table: Any) -> None:
@@ -135,7 +123,12 @@ def _intermediate(spark: Any, config: Any) -> None:
     from pipelines.identity.results import SCHEMAS
 
     identities = spark.table("staging.stg_landing__identities").toArrow()
-    events = spark.table("staging.stg_event_attendance").select("city", "country").toArrow()
+    events = (
+        spark.table("staging.stg_event_attendance")
+        .select("city", "country")
+        .union(spark.table("staging.stg_listings").select("city", "country"))
+        .toArrow()
+    )
     tables = {
         "int_identities__resolved": resolve_arrow(identities),
         "int_places": places_arrow(identities.select(["location", "timezone"]), events),

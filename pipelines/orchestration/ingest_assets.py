@@ -83,6 +83,7 @@ def build_ingest_asset(source: str, retries: int = 2, retry_delay: float = 30) -
             "activities_landed": report.activities,
             "identities_landed": report.identities,
             "feedback_landed": report.feedback,
+            "listings_landed": report.listings,
             # Items the connector could not read, landed raw in <source>/rejects/.
             "items_rejected": report.rejected,
             "rejected_by_stream": MetadataValue.json(report.rejected_by_stream),

@@ -7,6 +7,7 @@ of object storage (``s3://bucket/prefix``; connectors/core/folders.py). Layout u
     <source>/activities/<run>-<seq>.parquet
     <source>/identities/<run>-<seq>.parquet
     <source>/feedback/<run>-<seq>.parquet    responses to events' surveys
+    <source>/listings/<run>-<seq>.parquet    events as the source lists them
     <source>/rejects/<run>-<seq>.parquet     items a connector could not read, raw
 
 
@@ -36,7 +37,7 @@ import pyarrow.dataset as ds
 from connectors.core import clock
 from connectors.core.batch import Reject
 from connectors.core.folders import Folder
-from connectors.core.records import CONTRACT, Activity, Feedback, Identity, as_row
+from connectors.core.records import CONTRACT, Activity, Feedback, Identity, Listing, as_row
 from connectors.core.redact import redact
 
 _TEXT, _TIME = pa.string(), pa.timestamp("us", tz="UTC")
@@ -146,6 +147,7 @@ class SyncStatus:
         "activities_landed",
         "identities_landed",
         "feedback_landed",
+        "listings_landed",
         "items_rejected",
         "files_written",
         "api_requests",
@@ -273,7 +275,7 @@ class Lander:
         self.suppressed = SuppressionList(cursors.folder)
         # Named by arrival, so that files sort in the order they were fetched.
         self.run_id = f"{clock.arrival_time():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        self.landed = {"activities": 0, "identities": 0, "feedback": 0, "rejects": 0}
+        self.landed = {"activities": 0, "identities": 0, "feedback": 0, "listings": 0, "rejects": 0}
         self.files: list[str] = []
         self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.landed}
         self._pending_state: dict[str, dict[str, Any]] = {}
@@ -287,6 +289,7 @@ class Lander:
         state: dict[str, Any] | None = None,
         rejects: Iterable[Reject] = (),
         feedback: Iterable[Feedback] = (),
+        listings: Iterable[Listing] = (),
     ) -> None:
         if self.suppressed.hashes:  # forgotten people never land again
             activities = [a for a in activities if not self.suppressed.identity(a.source, a.actor)]
@@ -302,7 +305,12 @@ class Lander:
                 if f.respondent is None or not self.suppressed.identity(f.source, f.respondent)
             ]
         now = clock.arrival_time()
-        tables = (("activities", activities), ("identities", identities), ("feedback", feedback))
+        tables = (
+            ("activities", activities),
+            ("identities", identities),
+            ("feedback", feedback),
+            ("listings", listings),
+        )
         for table, records in tables:
             for record in records:
                 row = as_row(record)

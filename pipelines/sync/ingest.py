@@ -25,6 +25,7 @@ STATUS_NAMES = {
     "activities": "activities_landed",
     "identities": "identities_landed",
     "feedback": "feedback_landed",
+    "listings": "listings_landed",
     "rejected": "items_rejected",
     "files": "files_written",
     "requests": "api_requests",
@@ -42,6 +43,8 @@ class SyncReport:
     identities: int = 0
     #: Responses to events' surveys (the events source's feedback files).
     feedback: int = 0
+    #: Events as the source lists them (the event list's rows).
+    listings: int = 0
     #: Items set aside in the rejects files (each with its reason), by stream.
     rejected: int = 0
     rejected_by_stream: dict[str, int] = field(default_factory=dict)
@@ -79,6 +82,8 @@ class SyncReport:
         )
         if self.feedback:
             text += f"; {self.feedback} feedback responses"
+        if self.listings:
+            text += f"; {self.listings} listed events"
         if self.rejected:
             streams = ", ".join(f"{n} in {s}" for s, n in sorted(self.rejected_by_stream.items()))
             text += f"; set aside {self.rejected} unreadable items ({streams})"
@@ -187,6 +192,7 @@ def _run(
                 batch.state,
                 batch.rejects,
                 batch.feedback,
+                batch.listings,
             )
             for reject in batch.rejects:
                 stream = f"{reject.scope} {reject.stream}"
@@ -198,6 +204,7 @@ def _run(
         report.activities += lander.landed["activities"]
         report.identities += lander.landed["identities"]
         report.feedback += lander.landed["feedback"]
+        report.listings += lander.landed["listings"]
         report.rejected += lander.landed["rejects"]
         report.files += len(lander.files)
         report.requests += connector.requests

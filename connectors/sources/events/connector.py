@@ -71,7 +71,7 @@ from urllib.parse import urlsplit
 
 from connectors.core.batch import Batch
 from connectors.core.errors import SourceError
-from connectors.core.records import Activity, Feedback, Identity
+from connectors.core.records import Activity, Feedback, Identity, Listing, event_id
 
 SOURCE = "events"
 #: The attendance header (``location`` and ``email`` may be left out, ``named`` too).
@@ -148,11 +148,6 @@ def person_id(name: str, email: str, named: bool = True) -> str:
     kind = "email" if email else "name"
     digest = _hash(kind, email or name.strip().lower())
     return f"p_{digest}" if named else f"u_{_hash('unnamed', digest)}"
-
-
-def event_id(event: str, day: str) -> str:
-    """An event's id: its name and date."""
-    return _hash(event, day)
 
 
 def _named(value: str) -> bool:
@@ -298,8 +293,21 @@ class EventsConnector:
             yield Batch("rows", path.name, state={"file": digest})
         details: dict[str, dict[str, Any]] = {}
         for path, digest, found in lists:
-            self._read_list(found, details, self.listed)
-            yield Batch("list", path.name, state={"file": digest})
+            listed_here: dict[str, tuple[str, str]] = {}
+            self._read_list(found, details, listed_here)
+            self.listed.update(listed_here)
+            # The list's rows land as listings when the file is new or changed: the
+            # event list (models/marts/event_list.sql) reads them with other sources'.
+            changed = state.get(f"{path.name}:list", {}).get("listed") != digest
+            listings = [
+                _listing(path.name, key, *listed_here[key], details[key]) for key in listed_here
+            ]
+            yield Batch(
+                "list",
+                path.name,
+                state={"file": digest, "listed": digest},
+                listings=listings if changed else [],
+            )
         # Attendance carries its event's list row: a changed list re-reads every file.
         listed = hashlib.sha256("".join(d for _, d, _ in lists).encode()).hexdigest()
         for path, digest, found in attendance:
@@ -546,6 +554,25 @@ def _feedback(found: _Csv, names: dict[str, tuple[str, str]]) -> list[Feedback]:
     return responses
 
 
+def _listing(file_name: str, key: str, name: str, day: str, row: dict[str, Any]) -> Listing:
+    """A row of a list file as the event list's record."""
+    return Listing(
+        source=SOURCE,
+        listing_id=key,
+        scope=file_name,
+        event=name,
+        day=day,
+        city=row["city"],
+        country=row["country"],
+        location=", ".join(p for p in (row["city"], row["country"]) if p) or None,
+        format=row["format"],
+        organizers=row["organizers"],
+        local_group=row["group"],
+        join_url=row["join"],
+        extra={link: row[link] for link in LINKS if row[link]},
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class ListedEvent:
     """An event of the event list (connectors' reading of it: the same checks)."""
@@ -568,55 +595,3 @@ def read_event_list(folder: Path) -> tuple[list[ListedEvent], list[SourceError]]
             EventsConnector._read_list(found, details, names)
     events = [ListedEvent(key, *names[key], details[key]) for key in details]
     return sorted(events, key=lambda e: (e.day, e.event), reverse=True), problems
-
-
-#: The event list as a table (the event_list mart): each listed event, its place read as
-#: members' locations are, its group and links.
-LIST_SCHEMA = (
-    ("event_id", "string"),
-    ("event", "string"),
-    ("event_date", "date32[day]"),
-    ("format", "string"),
-    ("organizers", "string"),
-    ("local_group", "string"),
-    ("join_url", "string"),
-    ("city", "string"),
-    ("country", "string"),
-    ("region", "string"),
-)
-
-
-def event_list_arrow(folder: Path | None) -> Any:
-    """The event list of ``folder`` (every list file in it) as an Arrow table of
-    LIST_SCHEMA: past and upcoming events alike (an event is in the events mart only
-    once its attendance is imported)."""
-    import pyarrow as pa
-
-    from connectors.core.places import from_location
-
-    listed, _ = read_event_list(folder) if folder is not None else ([], [])
-    rows = []
-    for found in listed:
-        d = found.details
-        place = from_location(", ".join(p for p in (d["city"], d["country"]) if p))
-        rows.append(
-            {
-                "event_id": found.event_id,
-                "event": found.event,
-                "event_date": datetime.strptime(found.day, "%Y-%m-%d").date(),
-                "format": d["format"],
-                "organizers": d["organizers"],
-                "local_group": d.get("group"),
-                "join_url": d.get("join"),
-                "city": place.city if place.country_code else None,
-                "country": place.country,
-                "region": place.region,
-            }
-        )
-    schema = pa.schema(
-        [
-            (name, pa.date32() if kind.startswith("date") else pa.string())
-            for name, kind in LIST_SCHEMA
-        ]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)

@@ -52,8 +52,9 @@ from connectors.core import clock
 from connectors.core.batch import Batch, SavedState, each_stream, read_each
 from connectors.core.clock import utc
 from connectors.core.errors import SourceError
+from connectors.core.fetch import Fetched
 from connectors.core.records import Activity, Identity
-from connectors.sources.mailing_lists.client import ArchiveClient, Fetched
+from connectors.sources.mailing_lists.client import ArchiveClient
 from connectors.sources.mailing_lists.messages import raw_messages, read_message
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
+from connectors.core.fetch import FetchSettings
 from connectors.core.source import (
     ActivityType,
     ApiSourceSettings,
@@ -19,7 +20,7 @@ from connectors.core.source import (
     check_url,
     patience,
 )
-from connectors.sources.mailing_lists.client import ArchiveClient, ArchiveSettings
+from connectors.sources.mailing_lists.client import ArchiveClient
 from connectors.sources.mailing_lists.connector import (
     GROUPSIO_API,
     ArchiveList,
@@ -96,7 +97,7 @@ class MailingListsSource(ApiSourceSettings):
 
 def client(settings: MailingListsSource, **overrides: Any) -> ArchiveClient:
     return ArchiveClient(
-        ArchiveSettings(
+        FetchSettings(
             max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
         )
     )
