@@ -15,6 +15,9 @@ from connectors.core import clock
 from connectors.core.batch import Batch
 from connectors.sources.github import GitHubClient, GitHubSettings
 from sample import FakeServer
+from sample.calendars import FakeCalendars, write_feed_file
+from sample.calendars import settings as calendar_settings
+from sample.calendars_data import CalendarData
 from sample.community import Community, build_community
 from sample.discord import DEMO as DISCORD
 from sample.discord import FakeDiscord
@@ -209,6 +212,7 @@ def write_config(
     events_folder: Path | None = None,
     mailing_lists_url: str | None = None,
     discord_url: str | None = None,
+    calendars_url: str | None = None,
     **github: object,
 ) -> Path:
     """An acacia.yml for a workspace in ``folder`` reading the fake APIs given."""
@@ -268,6 +272,9 @@ def write_config(
             "token_env": "ACACIA_TEST_GROUPSIO_TOKEN",
             "backfill_days": 400,
         }
+    if calendars_url:
+        # The sample's feeds (two URLs and a file beside acacia.yml), as the demo has them.
+        sources["calendars"] = calendar_settings(calendars_url)
     path = folder / "acacia.yml"
     path.write_text(
         yaml.safe_dump(
@@ -309,6 +316,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         "events": event_rows(community),
         "mailing_lists": MailingListData(community),
         "discord": DiscordData(community),
+        "calendars": CalendarData(community),
     }
     servers = {
         "github": FakeServer(FakeGitHub(data["github"], tokens={TOKEN})).start(),
@@ -320,6 +328,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
             FakeMailingLists(data["mailing_lists"], token=GROUPSIO_TOKEN)
         ).start(),
         "discord": FakeServer(FakeDiscord(data["discord"], token=DISCORD_TOKEN)).start(),
+        "calendars": FakeServer(FakeCalendars(data["calendars"])).start(),
     }
     for server in servers.values():
         request.addfinalizer(server.stop)
@@ -338,6 +347,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         mp.setenv(f"ACACIA_TEST_{name}", value)
     workspace = tmp_path_factory.mktemp("workspace")
     write_event_files(community, workspace / "events")
+    write_feed_file(community, workspace)
     (workspace / "organizations.yml").write_text(yaml.safe_dump(organizations_file(community)))
     path = write_config(
         workspace,
@@ -345,6 +355,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         events_folder=workspace / "events",
         mailing_lists_url=servers["mailing_lists"].url,
         discord_url=servers["discord"].url,
+        calendars_url=servers["calendars"].url,
     )
     # The contributors the sample's team reached out to after they went quiet.
     record_contacts(community, TeamStore(store_path(load_config(path))))

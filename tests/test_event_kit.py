@@ -21,7 +21,7 @@ from connectors.sources.events.connector import (
     read_event_list,
 )
 from pipelines.storage.snapshot import current_snapshot
-from sample.events_data import check_in_everyone, draw, write_event_files
+from sample.events_data import Event, check_in_everyone, draw, write_event_files
 from tests.conftest import copy_workspace, small_community
 from tests.test_dashboard import PAGES, public_config, render
 from tests.test_event_privacy import shown
@@ -440,7 +440,7 @@ def test_local_groups_are_the_drawn_series_with_their_next_events(synced, monkey
     drawn = draw(small_community())
     today = clock.today()
     expected: dict[str, dict] = {}
-    for event in [*drawn.events, *drawn.upcoming]:
+    for event in listed_events(synced):
         if not event.city or event.format == "online":
             continue
         name = event.group or f"{event.city}, {rows_country(config, event)}"
@@ -463,7 +463,9 @@ def test_local_groups_are_the_drawn_series_with_their_next_events(synced, monkey
         assert row["join_url"] == (min(group["join"]) if group["join"] else None), name
         assert set((row["organizer_members"] or "").split(", ")) - {""} == group["org"], name
         assert row["is_priority"] == (row["region"] == "Africa"), name
-    assert found["Acacia Lagos"]["next_event"] == drawn.upcoming[1].name
+    # The Lagos group's next event is the hack night only its Meetup feed lists (sooner
+    # than the next meetup, which both list).
+    assert found["Acacia Lagos"]["next_event"] == "Lagos hack night"
 
     app = render(config.path, monkeypatch, PAGES["Local_communities"])
     table = app.dataframe[0].value
@@ -477,6 +479,62 @@ def test_local_groups_are_the_drawn_series_with_their_next_events(synced, monkey
     exported = json.loads((tmp_path / "directory" / "local-groups.json").read_text())
     assert tmp_path / "directory" / "local-groups.csv" in written
     assert {g["local_group"] for g in exported["local_groups"]} == set(expected)
+
+
+def test_the_event_list_has_every_sources_events_each_once(synced, monkeypatch):
+    """The event list is the events folder's list, Meetup's and the calendar feeds'
+    events together: an event two of them list (the Lagos meetups, in the CSV and the
+    group's feed) is one event, cancelled occurrences are left out, and the Events page
+    shows what is coming, each once."""
+    from connectors.core import clock
+
+    config = synced["config"]
+    expected = listed_events(synced)
+    found = rows(config, "select event, event_date, sources from event_list")
+    assert Counter((r["event"], r["event_date"]) for r in found) == Counter(
+        (e.name, e.day) for e in expected
+    )
+    sources = {r["event"]: r["sources"] for r in found}
+    both = synced["data"]["calendars"].lagos_events
+    assert both and all(sources[e.name] == "calendars, events" for e in both)
+    assert sources["Lagos hack night"] == "calendars"
+    assert "Lagos community picnic" not in sources
+    # The attendance of an event both list joins it: one id.
+    held = rows(config, "select event_id, event from events")
+    listed = {r["event"]: r["event_id"] for r in rows(config, "select * from event_list")}
+    assert all(listed[r["event"]] == r["event_id"] for r in held if r["event"] in listed)
+
+    app = render(config.path, monkeypatch, PAGES["Events"])
+    coming = next(t.value for t in app.dataframe if "Listed by" in t.value.columns)
+    upcoming = sorted((e.day, e.name) for e in expected if e.day > clock.today())
+    assert sorted(zip(coming["Event date"], coming["Event"], strict=True)) == upcoming
+    assert "Lagos community picnic" not in set(coming["Event"])
+
+
+def listed_events(synced) -> list[Event]:
+    """Every event the drawn community lists, each once: the event list's (CSV), and the
+    calendar feeds' occurrences that are not cancelled (sample/calendars_data.py), an
+    event both list (the same day and name) taken from the event list."""
+    drawn = draw(small_community())
+    found = {(e.day, e.name.strip().lower()): e for e in [*drawn.events, *drawn.upcoming]}
+    feeds = {"lagos": "Acacia Lagos"}
+    for each in synced["data"]["calendars"].expected():
+        if each.cancelled:
+            continue
+        found.setdefault(
+            (each.day, each.name.strip().lower()),
+            Event(
+                each.name,
+                each.day,
+                each.city,
+                each.country,
+                each.format,
+                "",
+                "",
+                group=feeds.get(each.feed, "") if each.format != "online" else "",
+            ),
+        )
+    return list(found.values())
 
 
 def rows_country(config, event) -> str:

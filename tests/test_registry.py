@@ -26,7 +26,7 @@ ACACIA = str(Path(sys.executable).parent / "acacia")
 
 def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
     packages = sorted(p.parent.name for p in (REPO / "connectors" / "sources").glob("*/source.py"))
-    assert sorted(registry.sources()) == packages and len(packages) == 8
+    assert sorted(registry.sources()) == packages and len(packages) == 9
     config_file = tmp_path / "acacia.yml"
     config_file.write_text("storage: {data_dir: data}\n")
     config = load_config(config_file)

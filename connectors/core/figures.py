@@ -342,6 +342,21 @@ def events_held(read: Read, start: date, end: date) -> pd.DataFrame:
     )
 
 
+def events_listed(read: Read, after: date) -> pd.DataFrame:
+    """The events listed after ``after`` (the event list: the events folder's list,
+    Meetup, calendar feeds; each event once), the soonest first: the Events page's
+    coming events."""
+    return read(
+        """
+        select event_id, event_date, starts_at, event, format,
+               coalesce(concat_ws(', ', city, country), '') as place,
+               local_group, coalesce(event_url, join_url) as url, sources
+        from event_list where event_date > ?
+        order by event_date, starts_at, event""",
+        (after,),
+    )
+
+
 def event(read: Read, event_id: str) -> dict | None:
     """One event's row of the events mart, as Python reads it (days as dates, nothing as
     None); None when there is no such event: its page and its report."""

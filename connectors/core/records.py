@@ -122,6 +122,10 @@ class Listing:
     extra: dict[str, Any] = field(default_factory=dict)  # links: notes, report, photos…
 
 
+#: What an event may be (the event list's ``format``, whichever source lists it).
+EVENT_FORMATS = ("meetup", "summit", "conference", "workshop", "sprint", "online")
+
+
 def event_id(event: str, day: str) -> str:
     """An event's id, whichever source lists it or records its attendance: its name and
     date (``day``, YYYY-MM-DD), so the same event in two sources is one event."""

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from connectors.core import figures, text
+from connectors.core import figures, registry, text
 from dashboard import charts, data, page
 from pipelines.delivery import event_report
 
@@ -82,7 +82,37 @@ def event_list(p: page.Page) -> None:
         st.query_params["event"] = listed.iloc[rows[0]]["event_id"]
         st.rerun()
     st.caption("Select an event to open its page.")
+    coming(p)
     places(p)
+
+
+def coming(p: page.Page) -> None:
+    """The events listed after the snapshot's day: the events folder's list, Meetup's
+    and the calendar feeds' events, each once."""
+    st.subheader("Coming up")
+    found = figures.events_listed(p.read, data.as_of(p.path))
+    if found.empty:
+        st.info(
+            "No upcoming event is listed. List them in the events folder's event list, or "
+            "connect a Meetup group or a calendar feed (README, Events)."
+        )
+        return
+    st.caption(
+        "Every listed event after the figures' day, the soonest first: from the event "
+        "list, Meetup and calendar feeds (an event two of them list shows once; "
+        "cancelled ones are left out)."
+    )
+    labels = {name: source.label for name, source in registry.sources().items()}
+    found = found.assign(
+        listed_by=[
+            ", ".join(labels.get(s, s) for s in each.split(", ")) for each in found["sources"]
+        ]
+    )
+    page.table(
+        found[["event_date", "event", "place", "format", "local_group", "url", "listed_by"]],
+        "events_coming",
+        noun="events",
+    )
 
 
 def places(p: page.Page) -> None:

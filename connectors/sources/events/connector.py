@@ -71,7 +71,14 @@ from urllib.parse import urlsplit
 
 from connectors.core.batch import Batch
 from connectors.core.errors import SourceError
-from connectors.core.records import Activity, Feedback, Identity, Listing, event_id
+from connectors.core.records import (
+    EVENT_FORMATS,
+    Activity,
+    Feedback,
+    Identity,
+    Listing,
+    event_id,
+)
 
 SOURCE = "events"
 #: The attendance header (``location`` and ``email`` may be left out, ``named`` too).
@@ -100,7 +107,7 @@ SURVEY_TOOL_COLUMNS = ("timestamp", "submitted at", "submitted", "start date", "
 RATING = re.compile(r"rating\s*\(?\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*\)?\s*$")
 #: The file a check-in is landed as (the dashboard's Check-in page).
 CHECK_IN = "check-in"
-FORMATS = ("meetup", "summit", "conference", "workshop", "sprint", "online")
+FORMATS = EVENT_FORMATS
 ROLES = {
     "attendee": "event_attended",
     "volunteer": "event_attended",
