@@ -243,3 +243,19 @@ def test_a_feed_is_configured_with_a_known_format_and_a_path_beside_acacia_yml(t
         CalendarsSource(feeds=[])
     resolved = CalendarsSource(feeds=[{"name": "x", "url": "cal/a.ics"}]).relative_to(tmp_path)
     assert resolved.feeds[0].url == str(tmp_path.resolve() / "cal" / "a.ics")
+
+
+def test_a_private_feeds_address_is_never_in_an_error(tmp_path, fake_calendars, calendar_data):
+    """A private calendar's iCal address holds its key (Google's ``/private-<key>/``):
+    failures name the feed, never the address, in the problem and in the logs."""
+    key = "private-0123456789abcdef0123456789abcdef"
+    feeds = [{"name": "Team calendar", "url": f"{fake_calendars.url}/calendars/{key}.ics"}]
+    fake_calendars.api.inject("server_error", path=key, times=20)
+    settings_ = source(fake_calendars.url, tmp_path, feeds=feeds, request_retries=1)
+    _, connector = run(settings_, {}, calendar_data.last_day)
+    problems = [str(p) for p in connector.problems]
+    assert len(problems) == 1 and "feed Team calendar" in problems[0]
+    assert key not in problems[0] and "its address" in problems[0]
+    with pytest.raises(SourceError) as raised:
+        check(settings_, Secrets())
+    assert key not in str(raised.value) and "Team calendar" in str(raised.value)

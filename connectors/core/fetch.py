@@ -46,11 +46,21 @@ class FetchSettings:
 
 class FileClient:
     """Reads a source's files by URL or path. ``source`` names it in errors and in the
-    User-Agent; ``where_fix`` says where in acacia.yml a wrong address is fixed."""
+    User-Agent; ``where_fix`` says where in acacia.yml a wrong address is fixed. With
+    ``hide_urls``, errors and logs never show a URL (a private calendar's address is
+    its key): the stream's name says which file it was."""
 
-    def __init__(self, source: str, where_fix: str, settings: FetchSettings | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        where_fix: str,
+        settings: FetchSettings | None = None,
+        *,
+        hide_urls: bool = False,
+    ) -> None:
         self.source = source
         self.where_fix = where_fix
+        self.hide_urls = hide_urls
         self.settings = settings or FetchSettings()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"Acacia community analytics ({source})"
@@ -80,7 +90,7 @@ class FileClient:
         if response.status_code >= 400:
             raise SourceError(
                 self.source,
-                f"{where} answered {response.status_code} {response.reason}.",
+                f"{self.shown(where)} answered {response.status_code} {response.reason}.",
                 self.where_fix,
             )
         return Fetched(
@@ -107,15 +117,21 @@ class FileClient:
 
         return send(
             self.policy,
-            url,
+            self.shown(url),
             request,
             waited=lambda response: self.policy.honour(
-                retry_after(response.headers.get("Retry-After")), url, 30
+                retry_after(response.headers.get("Retry-After")), self.shown(url), 30
             ),
             read=read,
             who="The server",
             fix="Usually the server is having a bad moment; the next run resumes here.",
         )
+
+    def shown(self, where: str) -> str:
+        """``where`` as errors and logs may show it."""
+        if self.hide_urls and where.startswith(("http://", "https://")):
+            return "its address"
+        return where
 
     def _file(self, path: Path, known: dict[str, Any]) -> Fetched | None:
         if not path.is_file():

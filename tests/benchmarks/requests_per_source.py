@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from pathlib import Path
 
 from connectors.sources.discourse import DiscourseClient, DiscourseConnector, DiscourseSettings
 from connectors.sources.github import GitHubClient, GitHubConnector, GitHubSettings
@@ -258,6 +259,39 @@ def mailing_lists() -> None:
         )
 
 
+def calendars() -> None:
+    """Listings, not activities: requests per feed on a first and a quiet sync."""
+    import tempfile
+
+    from connectors.core.source import Secrets
+    from connectors.sources.calendars.source import CalendarsSource, build
+    from sample.calendars import FakeCalendars, settings, write_feed_file
+    from sample.calendars_data import CalendarData
+
+    community = build_community(community_end(), people=400)
+    with (
+        FakeServer(FakeCalendars(CalendarData(community))) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        write_feed_file(community, Path(tmp))
+        source = CalendarsSource(**settings(server.url)).relative_to(Path(tmp))
+        state: dict = {}
+        for run in ("first sync", "second sync, nothing new"):
+            connector = build(source, Secrets(), None)
+            connector.today = community.end.date()
+            listings = 0
+            for batch in connector.sync(state):
+                listings += len(batch.listings)
+                state[batch.key] = batch.state
+            assert not connector.problems, connector.problems
+            print(
+                f"calendars: {run}: {listings} listings from {len(source.feeds)} feeds, "
+                f"{connector.requests} requests ({len(server.api.requests_to())} HTTP; "
+                "the file feed is read from disk only when it changed)"
+            )
+            server.api.reset_log()
+
+
 def main() -> None:
     github()
     slack()
@@ -266,6 +300,7 @@ def main() -> None:
     stackexchange()
     mailing_lists()
     discord()
+    calendars()
 
 
 if __name__ == "__main__":

@@ -147,10 +147,17 @@ class CalendarConnector:
 
     def probe(self, feed: CalendarFeed) -> str:
         """A line for ``acacia check``: the feed answers and parses (one request)."""
-        fetched = self.client.get(feed.where)
-        if fetched is None:
-            raise SourceError(SOURCE, f"{feed.where} was not found (404).", self._fix(feed))
-        listings, rejects = self.read(feed, fetched.data)
+        try:
+            fetched = self.client.get(feed.where)
+            if fetched is None:
+                raise SourceError(
+                    SOURCE,
+                    f"{self.client.shown(feed.where)} was not found (404).",
+                    self._fix(feed),
+                )
+            listings, rejects = self.read(feed, fetched.data)
+        except SourceError as error:
+            raise error.within(f"feed {feed.name}") from None
         upcoming = sum(1 for each in listings if each.day >= self.today.isoformat())
         unread = f", {len(rejects)} unreadable" if rejects else ""
         return f"{feed.name}: {len(listings)} events in the window, {upcoming} upcoming{unread}"

@@ -77,6 +77,8 @@ def client(settings: CalendarsSource, **overrides: Any) -> FileClient:
         FetchSettings(
             max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
         ),
+        # A private calendar's address holds its key: errors name the feed instead.
+        hide_urls=True,
     )
 
 
