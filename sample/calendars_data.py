@@ -269,6 +269,10 @@ class CalendarData:
         )
 
     # -- the truth -------------------------------------------------------------------
+    def accounts(self) -> dict:
+        """No one's account: a feed lists events, never people (sample/truth.py)."""
+        return {}
+
     def expected(self) -> list[Expected]:
         """Every occurrence the feeds list in the window, drawn without reading them."""
         found = [

@@ -64,7 +64,9 @@ def write_synthetic_community(
     them, ``first_person`` the first newcomer."""
     end = end or clock.now()
     people = people or max(activities // 50, 10)
-    sources = len(source_activity_types())
+    # The sources that record activities (a calendar feed lists events only).
+    active = {name: types for name, types in source_activity_types().items() if types}
+    sources = len(active)
     # Spread as evenly as the count allows: the first sources take one more each.
     counts = [activities // sources + (n < activities % sources) for n in range(sources)]
     per_source = counts[0]
@@ -85,7 +87,7 @@ def write_synthetic_community(
                 first_name || last_name as handle
             from named
             where p >= {first_person}""")
-        for number, (source, types) in enumerate(source_activity_types().items()):
+        for number, (source, types) in enumerate(active.items()):
             folder = landing / source
             (folder / "activities").mkdir(parents=True, exist_ok=True)
             (folder / "identities").mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,14 @@ from connectors.core.config import ConfigError, load_config
 from connectors.core.folders import Folder
 from connectors.core.records import Activity, Identity
 from pipelines.orchestration.execute import run_job
-from pipelines.storage.landing import CursorStore, Lander, LandingZone, SuppressionList, SyncStatus
+from pipelines.storage.landing import (
+    TABLE_SCHEMAS,
+    CursorStore,
+    Lander,
+    LandingZone,
+    SuppressionList,
+    SyncStatus,
+)
 from pipelines.storage.team_store import store_path
 from pipelines.sync.connect import Secrets
 from pipelines.sync.ingest import sync_source
@@ -231,7 +238,7 @@ def test_the_models_build_from_a_landing_zone_in_the_bucket(prefix, synced, tmp_
     local, remote = source.storage.landing(), Folder(prefix).child("landing")
     zone = LandingZone(local)
     for name in zone.sources():
-        for table in ("activities", "identities", "feedback", "rejects"):
+        for table in TABLE_SCHEMAS:  # every landed table of the contract, and rejects
             for file in zone.names(name, table):
                 remote.write_bytes(local.read_bytes(name, table, file), name, table, file)
     path = workspace / "acacia.yml"

@@ -159,6 +159,7 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
             "events",
             "mailing_lists",
             "discord",
+            "calendars",
         ),
         0,
     )
@@ -182,6 +183,8 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
         # Discord: the channels, the active threads, the staff roles and members, and a
         # page of each text channel (the one the bot may not read answers 403).
         "discord": 4 + sum(c["type"] != 15 for c in synced["data"]["discord"].readable()) + 1,
+        # Calendar feeds: one conditional request per feed by URL (the file is not read).
+        "calendars": 2,
     }
     assert marts(current_snapshot(config.storage.serving())) == before
     # A night tests what it wrote: the activities' tests check this build's rows; the

@@ -69,6 +69,7 @@ def test_the_dagster_definitions_have_every_enabled_source(tmp_path, monkeypatch
         events_folder=tmp_path,
         mailing_lists_url="http://127.0.0.1:9",
         discord_url="http://127.0.0.1:9",
+        calendars_url="http://127.0.0.1:9",
     )
     config = load_config(path)
     monkeypatch.setenv("ACACIA_CONFIG", str(path))

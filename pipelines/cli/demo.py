@@ -98,7 +98,7 @@ def write_demo_config(servers: dict[str, Any], folder: Path = DEMO_DIR) -> Path:
         if demo.api is not None and server is None:
             continue
         section = {**demo.settings(server.url if server else None), **demo.secrets}
-        if server is not None:
+        if server is not None and "backfill_days" in registry.sources()[name].settings.model_fields:
             # The sample community is a year long, drawn up to a moment a little before
             # the sync reads its clock: a longer backfill reads all of it.
             section["backfill_days"] = 400

@@ -36,7 +36,8 @@ groups as (
         count(*) filter (where event_date <= {{ as_of_date() }}) as events_held,
         max(event_date) filter (where event_date <= {{ as_of_date() }}) as last_event_date,
         min(event_date) filter (where event_date > {{ as_of_date() }}) as next_event_date,
-        {{ list_join(sorted_set('organizers'), ', ') }} as organizers,
+        -- (NULL when none names them: a calendar's events may not.)
+        nullif({{ list_join(sorted_set('organizers'), ', ') }}, '') as organizers,
         -- The events' names, the latest held and the next (an event of another day
         -- has no key here, and is not taken).
         {{ arg_max('event', "case when event_date <= " ~ as_of_date() ~ " then event_date end") }}
