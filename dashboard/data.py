@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from connectors.core import figures
+from connectors.core import figures, registry
 from connectors.core.config import AcaciaConfig, config_path, load_config
 from connectors.core.figures import Filters, like_literal, one_of
 from pipelines.storage.snapshot import as_of_date, current_snapshot, open_snapshot
@@ -465,9 +465,10 @@ def event_days(snapshot_path: str, found: dict) -> pd.DataFrame:
         """
         select activity_date, sum(activities)::bigint as activities
         from daily_activity
-        where not is_bot and source <> 'events' and activity_date between ? and ?
+        where not is_bot and not list_contains(?::varchar[], source)
+          and activity_date between ? and ?
         group by activity_date""",
-        (start, end),
+        (tuple(registry.attendance_sources()), start, end),
     )
     counted = counted.assign(activity_date=pd.to_datetime(counted["activity_date"]).dt.date)
     days = pd.DataFrame({"activity_date": pd.date_range(start, end).date})

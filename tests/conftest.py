@@ -29,6 +29,7 @@ from sample.github_data import GitHubData
 from sample.mailing_lists import DEMO as MAILING_LISTS
 from sample.mailing_lists import FakeMailingLists
 from sample.mailing_lists_data import MailingListData
+from sample.meetup import DEMO as MEETUP
 from sample.reddit import FakeReddit
 from sample.reddit_data import RedditData
 from sample.slack import FakeSlack
@@ -79,6 +80,7 @@ TOKEN = "test-token-0123456789"
 SLACK_TOKEN = "xoxb-test-0123456789"
 DISCOURSE_KEY = "discourse-key-0123456789"
 DISCORD_TOKEN = "discord-bot-token-0123456789"
+MEETUP_TOKEN = "meetup-oauth-token-0123456789"
 GROUPSIO_TOKEN = "groupsio-token-0123456789"
 REDDIT_ID, REDDIT_SECRET = "reddit-client-id", "reddit-secret-0123456789"
 
@@ -213,6 +215,7 @@ def write_config(
     mailing_lists_url: str | None = None,
     discord_url: str | None = None,
     calendars_url: str | None = None,
+    meetup_url: str | None = None,
     **github: object,
 ) -> Path:
     """An acacia.yml for a workspace in ``folder`` reading the fake APIs given."""
@@ -270,6 +273,13 @@ def write_config(
         sources["mailing_lists"] = {
             **MAILING_LISTS.settings(mailing_lists_url),
             "token_env": "ACACIA_TEST_GROUPSIO_TOKEN",
+            "backfill_days": 400,
+        }
+    if meetup_url:
+        # The sample's Meetup group, as the demo has it (its members agreed to be named).
+        sources["meetup"] = {
+            **MEETUP.settings(meetup_url),
+            "token_env": "ACACIA_TEST_MEETUP_TOKEN",
             "backfill_days": 400,
         }
     if calendars_url:
@@ -343,6 +353,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         ("STACKEXCHANGE_KEY", "se-key"),
         ("DISCORD_TOKEN", DISCORD_TOKEN),
         ("GROUPSIO_TOKEN", GROUPSIO_TOKEN),
+        ("MEETUP_TOKEN", MEETUP_TOKEN),
     ):
         mp.setenv(f"ACACIA_TEST_{name}", value)
     workspace = tmp_path_factory.mktemp("workspace")
@@ -401,6 +412,11 @@ def community_activities(data: dict) -> list[tuple[str, str, datetime, bool]]:
         out += [
             (kind, f"discord:{u.landed_id}", when, u.bot or u.webhook_id is not None)
             for kind, u, when in data["discord"].activities()
+        ]
+    if "meetup" in data:
+        out += [
+            (kind, f"meetup:{member}", when, False)
+            for kind, _, when, member in data["meetup"].activities()
         ]
     roles = {"attendee": "event_attended", "speaker": "event_spoke", "organizer": "event_organized"}
     out += [

@@ -40,6 +40,8 @@ from sample.github import FakeGitHub
 from sample.github_data import GitHubData
 from sample.mailing_lists import FakeMailingLists
 from sample.mailing_lists_data import MailingListData
+from sample.meetup import FakeMeetup
+from sample.meetup_data import MeetupData
 from sample.reddit import FakeReddit
 from sample.reddit_data import RedditData
 from sample.slack import FakeSlack
@@ -93,6 +95,10 @@ FAKES: dict[str, tuple[Callable[[str, str], FakeAPI], dict[str, str]]] = {
         lambda secret, _: FakeMailingLists(MailingListData(small_community(), 1), token=secret),
         {"groupsio_url": "/groupsio/api/v1"},
     ),
+    "meetup": (
+        lambda secret, _: FakeMeetup(MeetupData(small_community()), token=secret),
+        {"base_url": "/gql-ext"},
+    ),
 }
 
 #: How a request fails: the fault the fakes serve for good (None: the URL is broken).
@@ -119,6 +125,8 @@ def test_every_source_with_a_secret_has_a_fake_here(tmp_path):
             events_folder=tmp_path / "events",
             discord_url="http://127.0.0.1:1",
             mailing_lists_url="http://127.0.0.1:1",
+            meetup_url="http://127.0.0.1:1",
+            calendars_url="http://127.0.0.1:1",
         )
     )
     with_secrets = {
@@ -173,6 +181,7 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
             events_folder=tmp_path / "events",
             discord_url=urls["discord"],
             mailing_lists_url=urls["mailing_lists"],
+            meetup_url=urls["meetup"],
         )
         raw = yaml.safe_load(path.read_text())
         lists = raw["sources"]["mailing_lists"]["lists"]

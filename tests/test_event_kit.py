@@ -514,7 +514,8 @@ def test_the_event_list_has_every_sources_events_each_once(synced, monkeypatch):
 def listed_events(synced) -> list[Event]:
     """Every event the drawn community lists, each once: the event list's (CSV), and the
     calendar feeds' occurrences that are not cancelled (sample/calendars_data.py), an
-    event both list (the same day and name) taken from the event list."""
+    event both list (the same day and name) taken from the event list. (The synced
+    community has no Meetup group: tests/test_meetup_connector.py builds one.)"""
     drawn = draw(small_community())
     found = {(e.day, e.name.strip().lower()): e for e in [*drawn.events, *drawn.upcoming]}
     feeds = {"lagos": "Acacia Lagos"}

@@ -26,7 +26,7 @@ ACACIA = str(Path(sys.executable).parent / "acacia")
 
 def test_every_source_package_is_registered_and_wired_everywhere(tmp_path):
     packages = sorted(p.parent.name for p in (REPO / "connectors" / "sources").glob("*/source.py"))
-    assert sorted(registry.sources()) == packages and len(packages) == 9
+    assert sorted(registry.sources()) == packages and len(packages) == 10
     config_file = tmp_path / "acacia.yml"
     config_file.write_text("storage: {data_dir: data}\n")
     config = load_config(config_file)
@@ -70,6 +70,7 @@ def test_the_dagster_definitions_have_every_enabled_source(tmp_path, monkeypatch
         mailing_lists_url="http://127.0.0.1:9",
         discord_url="http://127.0.0.1:9",
         calendars_url="http://127.0.0.1:9",
+        meetup_url="http://127.0.0.1:9",
     )
     config = load_config(path)
     monkeypatch.setenv("ACACIA_CONFIG", str(path))

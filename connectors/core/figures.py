@@ -38,6 +38,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from connectors.core import registry
+
 #: Run one parameterized query (tuples among the parameters are lists in SQL).
 Read = Callable[[str, tuple], pd.DataFrame]
 
@@ -976,6 +978,7 @@ def funnel(read: Read, f: Filters, by: str, within: int | None) -> pd.DataFrame:
         for step, name in ((step, step.removesuffix("_on")) for step, _ in FUNNEL_STEPS)
     )
     online = reached.format(step="j.first_online_contribution_on")
+    at_events = ", ".join(f"'{name}'" for name in registry.attendance_sources())
     # A month reads as 2026-03, and sorts so.
     group = f"strftime(j.{by}, '%Y-%m')" if by == "cohort_month" else f"j.{by}"
     return read(
@@ -984,8 +987,8 @@ def funnel(read: Read, f: Filters, by: str, within: int | None) -> pd.DataFrame:
                min(j.{by}) as sort_key,
                count(*) as first_seen,
                {steps},
-               count(*) filter (where j.first_source = 'events') as first_seen_at_events,
-               count(*) filter (where j.first_source = 'events' and {online})
+               count(*) filter (where j.first_source in ({at_events})) as first_seen_at_events,
+               count(*) filter (where j.first_source in ({at_events}) and {online})
                    as events_to_online_contribution
         from member_journeys as j, build_info as b
         where {where} and {told}

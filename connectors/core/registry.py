@@ -76,6 +76,16 @@ def source_activity_types() -> dict[str, tuple[str, ...]]:
     return {name: tuple(k.name for k in d.activity_types) for name, d in sources().items()}
 
 
+def attendance_sources() -> list[str]:
+    """The sources whose activities are attendance (they declare the events' activity
+    types, connectors/core/source.py ATTENDANCE): the events folder, Meetup."""
+    return [
+        name
+        for name, definition in sources().items()
+        if any(kind.family == "Events" for kind in definition.activity_types)
+    ]
+
+
 def labels() -> dict[str, str]:
     return {name: d.label for name, d in sources().items()}
 

@@ -88,6 +88,22 @@ CHAT_REPLY = ActivityType(
 )
 
 
+#: Attendance, as every source of events records it (the events folder's CSV files,
+#: Meetup): who came to an event, spoke at it, or organized it. One definition, so that
+#: every source's attendance counts alike and lands in the events' marts (a source that
+#: declares these is an attendance source: models/models/staging/stg_event_attendance).
+EVENT_ATTENDED = ActivityType(
+    "event_attended", "conversation", 3, label="Attended an event", family="Events"
+)
+EVENT_SPOKE = ActivityType(
+    "event_spoke", "contribution", 10, label="Spoke at an event", family="Events"
+)
+EVENT_ORGANIZED = ActivityType(
+    "event_organized", "contribution", 12, label="Organized an event", family="Events"
+)
+ATTENDANCE = (EVENT_ATTENDED, EVENT_SPOKE, EVENT_ORGANIZED)
+
+
 class Connector(Protocol):
     """What a source's build function returns: batches of records with their cursors."""
 

@@ -22,3 +22,17 @@
     {%- endfor -%}
     coalesce({{ found | join(' or ') if found else 'false' }}, false)
 {%- endmacro %}
+
+{#
+  Whether `column` (a source's name) is an attendance source (the events folder, Meetup:
+  the sources declaring the events' activity types), whose activities are attendance,
+  not online activity in the community.
+#}
+{% macro is_attendance(column) -%}
+  {%- set names = setting('attendance_sources') or [] -%}
+  {%- if names | length == 0 -%}
+    false
+  {%- else -%}
+    ({{ column }} in ('{{ names | join("', '") }}'))
+  {%- endif -%}
+{%- endmacro %}

@@ -59,6 +59,8 @@ def registry_vars(config: Any) -> dict[str, Any]:
     kinds = registry.activity_types().values()
     return {
         "acacia_sources": list(registry.sources()),
+        # The sources whose activities are attendance (they declare the events' types).
+        "attendance_sources": registry.attendance_sources(),
         "acacia_activity_types": sorted(k.name for k in kinds),
         "contribution_types": config.contribution_types(),
         "thread_openers": {k.name: k.item for k in kinds if k.thread == "opens"},

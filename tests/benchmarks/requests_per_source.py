@@ -259,6 +259,25 @@ def mailing_lists() -> None:
         )
 
 
+def meetup() -> None:
+    from connectors.core.source import Secrets
+    from connectors.sources.meetup.source import MeetupSource, connector
+    from sample.meetup import DEMO as MEETUP
+    from sample.meetup import FakeMeetup
+    from sample.meetup_data import MeetupData
+
+    community = build_community(community_end(), people=400)
+    with FakeServer(FakeMeetup(MeetupData(community))) as server:
+        settings = MeetupSource(**MEETUP.settings(server.url), backfill_days=400)
+
+        def make(known):
+            found = connector(settings, Secrets(token="bench"))
+            found.today = community.end.date()
+            return found
+
+        report("meetup", server, make, "1 group")
+
+
 def calendars() -> None:
     """Listings, not activities: requests per feed on a first and a quiet sync."""
     import tempfile
@@ -300,6 +319,7 @@ def main() -> None:
     stackexchange()
     mailing_lists()
     discord()
+    meetup()
     calendars()
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from connectors.core.errors import SourceError
 from connectors.core.source import (
-    ActivityType,
+    ATTENDANCE,
     Connector,
     Landed,
     Secrets,
@@ -47,15 +47,7 @@ SOURCE = SourceDefinition(
     color="#56B4E9",
     description="Event attendance from new or changed CSV files.",
     settings=EventsSource,
-    activity_types=(
-        ActivityType(
-            "event_attended", "conversation", 3, label="Attended an event", family="Events"
-        ),
-        ActivityType("event_spoke", "contribution", 10, label="Spoke at an event", family="Events"),
-        ActivityType(
-            "event_organized", "contribution", 12, label="Organized an event", family="Events"
-        ),
-    ),
+    activity_types=ATTENDANCE,
     build=build,
     check=check,
     profile_rank=5,

@@ -13,7 +13,7 @@ with attendance as (
     select a.event_id, a.event_date, a.role, a.is_named, i.member_id
     from {{ ref('stg_event_attendance') }} as a
     join {{ ref('identities') }} as i
-        on i.source = 'events' and i.source_user_id = a.source_user_id
+        on i.source = a.source and i.source_user_id = a.source_user_id
 ),
 
 per_member as (
@@ -30,7 +30,7 @@ per_member as (
 ),
 
 days as (
-    select member_id, activity_date, source <> 'events' as online, sum(activities) as activities
+    select member_id, activity_date, not {{ is_attendance('source') }} as online, sum(activities) as activities
     from {{ ref('member_daily') }}
     semi join per_member using (member_id)
     where not is_bot

@@ -85,7 +85,7 @@ feedback as (
 community as (
     select activity_date, sum(activities) as activities
     from {{ ref('daily_activity') }}
-    where not is_bot and source <> 'events'
+    where not is_bot and not {{ is_attendance('source') }}
     group by activity_date
 ),
 

@@ -89,7 +89,7 @@ channel_activity as (
                  then d.activities else 0 end) as answers
     from {{ member_days() }} as d
     left join levels as l using (member_id)
-    where not d.is_bot and d.channel is not null and d.source <> 'events'
+    where not d.is_bot and d.channel is not null and not {{ is_attendance('d.source') }}
         and d.activity_type in ({{ sql_list(
             (setting('thread_openers').keys() | list)
             + (setting('thread_openers_if_replied').keys() | list)

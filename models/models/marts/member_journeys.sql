@@ -23,7 +23,7 @@ firsts as (
         member_id,
         min(case when activity_type in ({{ sql_list(talking) }}) then activity_date end)
             as first_conversation_on,
-        min(case when category = 'contribution' and source <> 'events' then activity_date end)
+        min(case when category = 'contribution' and not {{ is_attendance('source') }} then activity_date end)
             as first_online_contribution_on,
         {{ arg_min('source', row_of(['first_at', 'source'])) }} as first_source
     from days
