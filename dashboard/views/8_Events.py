@@ -109,7 +109,7 @@ def coming(p: page.Page) -> None:
         ]
     )
     page.table(
-        found[["event_date", "event", "place", "format", "local_group", "url", "listed_by"]],
+        found[["event_date", "event", "place", "format", "local_group", "listed_by", "url"]],
         "events_coming",
         noun="events",
     )
