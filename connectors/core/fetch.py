@@ -20,7 +20,7 @@ import requests
 
 from connectors.core.errors import SourceError
 from connectors.core.retry import RetryPolicy, retry_after, send
-from connectors.core.source import ApiSourceSettings
+from connectors.core.source import ApiSourceSettings, patience
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,14 @@ class FetchSettings:
     retries: int = ApiSourceSettings.default("request_retries")
     backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
     max_rate_limit_wait: float = ApiSourceSettings.default("max_rate_limit_wait")
+
+
+def fetch_settings(settings: ApiSourceSettings, **overrides: Any) -> FetchSettings:
+    """A source's patience with its server (acacia.yml's request settings), as a client's
+    settings; ``overrides`` change some (the check tries once)."""
+    return FetchSettings(
+        max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
+    )
 
 
 class FileClient:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from connectors.core.fetch import FetchSettings, FileClient
+from connectors.core.fetch import FileClient, fetch_settings
 from connectors.core.records import EVENT_FORMATS
 from connectors.core.source import (
     ApiSourceSettings,
@@ -18,7 +18,6 @@ from connectors.core.source import (
     Secrets,
     SourceDefinition,
     Strict,
-    patience,
 )
 from connectors.sources.calendars.connector import SOURCE as NAME
 from connectors.sources.calendars.connector import CalendarConnector, CalendarFeed
@@ -74,9 +73,7 @@ def client(settings: CalendarsSource, **overrides: Any) -> FileClient:
     return FileClient(
         NAME,
         "Check the feed's url under sources.calendars.feeds (the calendar's public iCal address)",
-        FetchSettings(
-            max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
-        ),
+        fetch_settings(settings, **overrides),
         # A private calendar's address holds its key: errors name the feed instead.
         hide_urls=True,
     )

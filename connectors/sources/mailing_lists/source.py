@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.core.fetch import FetchSettings
+from connectors.core.fetch import fetch_settings
 from connectors.core.source import (
     ActivityType,
     ApiSourceSettings,
@@ -18,7 +18,6 @@ from connectors.core.source import (
     SourceDefinition,
     Strict,
     check_url,
-    patience,
 )
 from connectors.sources.mailing_lists.client import ArchiveClient
 from connectors.sources.mailing_lists.connector import (
@@ -96,11 +95,7 @@ class MailingListsSource(ApiSourceSettings):
 
 
 def client(settings: MailingListsSource, **overrides: Any) -> ArchiveClient:
-    return ArchiveClient(
-        FetchSettings(
-            max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
-        )
-    )
+    return ArchiveClient(fetch_settings(settings, **overrides))
 
 
 def build(settings: MailingListsSource, secrets: Secrets, landed: Landed) -> Connector:

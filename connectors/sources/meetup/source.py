@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.core.fetch import FetchSettings
+from connectors.core.fetch import fetch_settings
 from connectors.core.source import (
     ATTENDANCE,
     ApiSourceSettings,
@@ -16,7 +16,6 @@ from connectors.core.source import (
     Secrets,
     SourceDefinition,
     check_url,
-    patience,
 )
 from connectors.sources.meetup.client import API, MeetupClient
 from connectors.sources.meetup.connector import FORMER, MeetupConnector
@@ -54,9 +53,7 @@ def connector(settings: MeetupSource, secrets: Secrets, **overrides) -> MeetupCo
     client = MeetupClient(
         secrets.token,
         settings.base_url,
-        FetchSettings(
-            max_rate_limit_wait=settings.max_rate_limit_wait, **patience(settings, **overrides)
-        ),
+        fetch_settings(settings, **overrides),
     )
     return MeetupConnector(
         client,
