@@ -261,7 +261,9 @@ class CalendarConnector:
             country=country,
             location=location,
             format="online" if online else feed.format,
-            organizers=_organizer(event),
+            # The calendar runs it: a person's name in a feed (ORGANIZER) is not theirs
+            # to publish, and nothing could forget it, so it is not kept.
+            organizers=feed.name,
             local_group=None if online else feed.group,
             url=url,
             is_cancelled=status == "CANCELLED",
@@ -281,12 +283,3 @@ def _stamp(value: date | datetime) -> str:
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
         return value.strftime("%Y%m%dT%H%M%SZ")
     return value.isoformat()
-
-
-def _organizer(event: Any) -> str | None:
-    """The ORGANIZER's common name (CN), never its address."""
-    organizer = event.get("ORGANIZER")
-    if organizer is None:
-        return None
-    name = getattr(organizer, "params", {}).get("CN")
-    return str(name).strip() or None if name else None
