@@ -23,17 +23,25 @@ from connectors.core.retry import RetryPolicy, retry_after, send
 from connectors.core.source import ApiSourceSettings, patience
 
 
+class Validated:
+    """What has an ``etag`` and a ``modified`` (a file as read, a stream's saved state):
+    the validators a conditional read asks with."""
+
+    etag: str | None
+    modified: str | None
+
+    def validators(self) -> dict[str, str]:
+        return {k: v for k, v in (("etag", self.etag), ("modified", self.modified)) if v}
+
+
 @dataclass(frozen=True)
-class Fetched:
+class Fetched(Validated):
     """A file as read: its bytes, and what tells whether it changed (an HTTP ETag and
     Last-Modified; a local file's size and modification time)."""
 
     data: bytes
     etag: str | None = None
     modified: str | None = None
-
-    def validators(self) -> dict[str, str]:
-        return {k: v for k, v in (("etag", self.etag), ("modified", self.modified)) if v}
 
 
 @dataclass(frozen=True)

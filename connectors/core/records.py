@@ -102,8 +102,10 @@ class Listing:
     group's event): an event taken out of it, or cancelled, is no longer listed."""
 
     source: str
-    listing_id: str  # unique within the source
-    #: What was read whole, at once: the list file, the feed, the Meetup event.
+    #: The event's id (event_id: its name and day), the same in every source.
+    listing_id: str
+    #: What was read whole, at once: the list file, the feed's occurrence, the Meetup
+    #: event; unique within the source.
     scope: str
     event: str  # the event's name
     #: The event's date where it is held (YYYY-MM-DD), which its id is made of.

@@ -43,7 +43,7 @@ from typing import Any
 from connectors.core import clock
 from connectors.core.batch import UNREADABLE, Batch, Reject, SavedState, each_stream, why
 from connectors.core.errors import SourceError
-from connectors.core.fetch import FileClient
+from connectors.core.fetch import FileClient, Validated
 from connectors.core.places import from_location
 from connectors.core.records import Listing, event_id
 
@@ -66,7 +66,7 @@ class CalendarFeed:
 
 
 @dataclass(frozen=True)
-class FeedState(SavedState):
+class FeedState(SavedState, Validated):
     """A feed's saved state (``<feed>:feed``): what tells whether it changed, and the
     upcoming occurrences last listed ([scope, listing_id, event, day]), so that one
     that disappears is listed as cancelled."""
@@ -74,9 +74,6 @@ class FeedState(SavedState):
     etag: str | None = None
     modified: str | None = None
     upcoming: tuple = ()
-
-    def validators(self) -> dict[str, str]:
-        return {k: v for k, v in (("etag", self.etag), ("modified", self.modified)) if v}
 
 
 def place(location: str | None) -> tuple[str | None, str | None, bool]:
@@ -183,8 +180,7 @@ class CalendarConnector:
             "feed",
             feed.name,
             state=state.dump(
-                upcoming=tuple(upcoming),
-                **{"etag": None, "modified": None, **fetched.validators()},
+                upcoming=tuple(upcoming), etag=fetched.etag, modified=fetched.modified
             ),
             rejects=rejects,
             listings=listings,
@@ -230,9 +226,7 @@ class CalendarConnector:
         return list(listings.values()), rejects
 
     def _listing(self, feed: CalendarFeed, event: Any) -> Listing:
-        begins = event.get("DTSTART")
-        if begins is None:
-            raise ValueError("the event has no DTSTART")
+        begins = event["DTSTART"]  # none: a reject ("missing field 'DTSTART'")
         start = begins.dt
         if isinstance(start, datetime):
             # A floating time (no zone) is taken as UTC; a zoned one keeps its own date.
@@ -244,8 +238,6 @@ class CalendarConnector:
         location = _text(event, "LOCATION")
         city, country, online = place(location)
         url = _text(event, "URL")
-        if not online and not location and url and not city:
-            online = bool(_text(event, "X-GOOGLE-CONFERENCE"))
         original = event.get("RECURRENCE-ID") or begins
         uid = _text(event, "UID") or hashlib.sha256(f"{name}{start}".encode()).hexdigest()[:16]
         key = f"{feed.name}:{uid}:{_stamp(original.dt)}"

@@ -52,7 +52,7 @@ from connectors.core import clock
 from connectors.core.batch import Batch, SavedState, each_stream, read_each
 from connectors.core.clock import utc
 from connectors.core.errors import SourceError
-from connectors.core.fetch import Fetched
+from connectors.core.fetch import Fetched, Validated
 from connectors.core.records import Activity, Identity
 from connectors.sources.mailing_lists.client import ArchiveClient
 from connectors.sources.mailing_lists.messages import raw_messages, read_message
@@ -100,7 +100,7 @@ class ArchiveList:
 
 
 @dataclass(frozen=True)
-class ListState(SavedState):
+class ListState(SavedState, Validated):
     """A list's saved state (``<list>:archive``)."""
 
     #: The first day (ISO) the next read starts at.
@@ -113,9 +113,6 @@ class ListState(SavedState):
     file: str | None = None
     etag: str | None = None
     modified: str | None = None
-
-    def validators(self) -> dict[str, str]:
-        return {k: v for k, v in (("etag", self.etag), ("modified", self.modified)) if v}
 
 
 @dataclass(frozen=True)
