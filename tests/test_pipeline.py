@@ -73,7 +73,7 @@ def test_definitions_load_with_jobs_schedule_and_assets(tmp_path):
     )
     # dbt tests became asset checks.
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
-    assert "unique_activity_facts_activity_key" in checks
+    assert "checks_activity_facts" in checks
 
 
 @pytest.mark.dates
@@ -190,8 +190,8 @@ def test_second_sync_lands_nothing_and_changes_nothing(synced):
     # A night tests what it wrote: the activities' tests check this build's rows; the
     # tests of whole tables (a member without id) are the rebuild's.
     ran = {e.check_name for e in result.get_asset_check_evaluations()}
-    assert "unique_activity_facts_activity_key" in ran
-    assert "not_null_members_member_id" not in ran
+    assert "checks_activity_facts" in ran
+    assert "checks_members" not in ran
     # The build ran over the manifest this process parsed once (pipelines/build/dbt.py):
     # its new settings (a new batch) made dbt parse nothing.
     log = dbt_log(config)
@@ -351,6 +351,80 @@ def test_dbt_failing_says_why_and_the_next_run_in_the_process_builds(tmp_path):
     rebuilt = run_job(config.path, "rebuild", ephemeral=True)
     assert rebuilt.success
     ran = {e.check_name for e in rebuilt.get_asset_check_evaluations() if e.passed}
-    assert {"unique_activity_facts_activity_key", "not_null_members_member_id"} <= ran
+    assert {"checks_activity_facts", "checks_members"} <= ran
     with duckdb.connect(str(current_snapshot(config.storage.serving())), read_only=True) as con:
         assert con.execute("select count(*) from activities").fetchone()[0] == 600
+
+
+def test_the_data_tests_name_each_check_that_fails(synced, tmp_path):
+    """A model's data test (models/tests/generic/checks.sql) finds each kind of bad row
+    (a null, a repeat, a value not accepted, one the registry does not know, a member
+    that does not exist, a repeated combination), and a failed test's message says which
+    checks failed and on how many rows; a model whose rows are right passes."""
+    from pipelines import build
+    from pipelines.build import dbt
+    from pipelines.build.settings import dbt_environment, running
+
+    config = load_config(copy_workspace(synced, tmp_path))
+    with duckdb.connect(str(config.storage.warehouse())) as con:
+        batch = con.execute("select max(_batch) from marts.activity_facts").fetchone()[0]
+        # A member twice; another without a name.
+        con.execute("insert into marts.members select * from marts.members order by all limit 1")
+        con.execute(
+            "update marts.members set display_name = null "
+            "where member_id = (select max(member_id) from marts.members)"
+        )
+        # This build's activities: one of a source nobody registered, one of a member
+        # who does not exist, one whose member is gone but which the source deleted.
+        keys = [
+            k
+            for (k,) in con.execute(
+                "select activity_key from marts.activity_facts where _batch = ? "
+                "and not is_deleted order by activity_key limit 3",
+                [batch],
+            ).fetchall()
+        ]
+        con.execute(
+            "update marts.activity_facts set source = 'myspace' where activity_key = ?", [keys[0]]
+        )
+        con.execute(
+            "update marts.activity_facts set member_id = 'm_nobody' where activity_key = ?",
+            [keys[1]],
+        )
+        con.execute(
+            "update marts.activity_facts set member_id = 'm_gone', is_deleted = true "
+            "where activity_key = ?",
+            [keys[2]],
+        )
+        # A decision nobody knows, on two suggestions; a member's tag twice.
+        con.execute(
+            "update marts.identity_suggestions set decision = 'maybe' where suggestion_id in "
+            "(select suggestion_id from marts.identity_suggestions order by all limit 2)"
+        )
+        con.execute(
+            "insert into marts.member_tags select * from marts.member_tags order by all limit 1"
+        )
+        assert con.execute("select count(*) from marts.member_tags").fetchone()[0] > 1
+
+    settings = {**build.settings_for(config), "batch": batch}
+    models = "members activity_facts identity_suggestions member_tags daily_members"
+    monkeypatch = pytest.MonkeyPatch()
+    for name, value in dbt_environment(config).items():
+        monkeypatch.setenv(name, value)
+    try:
+        with running(config, settings):
+            results = dbt.invoke(
+                ["test", "--select", models, "--vars", json.dumps(settings)],
+                tmp_path / "dbt",
+            )
+            said = {r.model: (r.status, build.explained(config, r).message) for r in results}
+    finally:
+        monkeypatch.undo()
+    assert said["daily_members"][0] == "pass"
+    assert said["members"][0] == "fail"
+    assert "member_id repeats (1 rows)" in said["members"][1]
+    assert "display_name is null (1 rows)" in said["members"][1]
+    assert "member_id not in members.member_id (1 rows)" in said["activity_facts"][1]
+    assert "source not in the registry (acacia_sources) (1 rows)" in said["activity_facts"][1]
+    assert "decision not in automatic, review (2 rows)" in said["identity_suggestions"][1]
+    assert "(member_id, tag) repeats (1 rows)" in said["member_tags"][1]

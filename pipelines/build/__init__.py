@@ -39,7 +39,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -261,6 +261,22 @@ def held_open(config: Any, target: str) -> Iterator[None]:
         yield
 
 
+def explained(config: Any, result: NodeResult) -> NodeResult:
+    """A data test that failed, its message saying what its query finds: the checks of
+    a model that failed, with how many rows each (models/tests/generic/checks.sql)."""
+    if not result.query:
+        return result
+    try:
+        with duckdb.connect(str(config.storage.warehouse())) as con:
+            found = con.execute(result.query).fetchmany(10)
+    except duckdb.Error:  # the message as dbt gave it; the query is in dbt's log
+        return result
+    said = "; ".join(
+        f"{row[0]} ({row[1]} rows)" if len(row) == 2 else ", ".join(map(str, row)) for row in found
+    )
+    return replace(result, message=f"{result.message}: {said}" if said else result.message)
+
+
 def run(
     config: Any, planned: Plan, target: str = "local", settings: dict[str, Any] | None = None
 ) -> Build:
@@ -277,6 +293,7 @@ def run(
     os.environ.update(dbt_environment(config))
     with running(config, settings), held_open(config, target):
         results = dbt.invoke([*planned.args(), "--vars", json.dumps(settings)], target_path, target)
+        results = [explained(config, result) for result in results]
     done = Build(planned, results, time.monotonic() - started, target_path / "dbt.log")
     atomic_write_text(target_path / NODES, json.dumps([asdict(r) for r in results], indent=1))
     return done

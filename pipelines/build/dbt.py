@@ -42,6 +42,9 @@ class NodeResult:
     #: A test's model (its name); a model's own name.
     model: str
     rows: int | None = None
+    #: A data test that failed: its query as dbt ran it (the build runs it again to say
+    #: what failed: pipelines/build ``explained``).
+    query: str = ""
 
     @property
     def failed(self) -> bool:
@@ -149,13 +152,16 @@ def _node_result(result: Any) -> NodeResult:
     kind = "test" if node.resource_type == "test" else "model"
     attached = getattr(node, "attached_node", None) or ""
     rows = (result.adapter_response or {}).get("rows_affected")
+    status = str(getattr(result.status, "value", result.status))
+    failing = kind == "test" and status in {"fail", "warn"}
     return NodeResult(
         unique_id=node.unique_id,
         name=node.name,
         kind=kind,
-        status=str(getattr(result.status, "value", result.status)),
+        status=status,
         seconds=float(result.execution_time or 0.0),
         message=str(result.message or ""),
         model=attached.rsplit(".", 1)[-1] if kind == "test" else node.name,
         rows=rows if isinstance(rows, int) and rows >= 0 else None,
+        query=(getattr(node, "compiled_code", None) or "") if failing else "",
     )
