@@ -79,11 +79,15 @@ FAKES: dict[str, tuple[Callable[[str, str], FakeAPI], dict[str, str]]] = {
         {"base_url": ""},
     ),
     "reddit": (
-        lambda _, client_id: FakeReddit(RedditData(small_community(), 0.2), client_id=client_id),
+        lambda _, client_id: FakeReddit(
+            RedditData(small_community(), posts_per_day=0.2), client_id=client_id
+        ),
         {"oauth_url": "", "reddit_url": ""},
     ),
     "stackexchange": (
-        lambda secret, _: FakeStackExchange(StackExchangeData(small_community(), 0.2), key=secret),
+        lambda secret, _: FakeStackExchange(
+            StackExchangeData(small_community(), questions_per_day=0.2), key=secret
+        ),
         {"base_url": ""},
     ),
     "discord": (
@@ -99,6 +103,20 @@ FAKES: dict[str, tuple[Callable[[str, str], FakeAPI], dict[str, str]]] = {
         lambda secret, _: FakeMeetup(MeetupData(small_community()), token=secret),
         {"base_url": "/gql-ext"},
     ),
+}
+
+#: source -> the variable holding the secret its fake API is made with (tests/conftest.py
+#: write_config names them): each fake accepts the canary, so that a failure after the
+#: credentials are accepted (a timeout, a server error, a malformed body) is reached.
+SECRET_VARIABLES = {
+    "github": "ACACIA_TEST_GITHUB_TOKEN",
+    "slack": "ACACIA_TEST_SLACK_TOKEN",
+    "discourse": "ACACIA_TEST_DISCOURSE_KEY",
+    "reddit": "ACACIA_TEST_REDDIT_SECRET",
+    "stackexchange": "ACACIA_TEST_STACKEXCHANGE_KEY",
+    "discord": "ACACIA_TEST_DISCORD_TOKEN",
+    "mailing_lists": "ACACIA_TEST_GROUPSIO_TOKEN",
+    "meetup": "ACACIA_TEST_MEETUP_TOKEN",
 }
 
 #: How a request fails: the fault the fakes serve for good (None: the URL is broken).
@@ -138,6 +156,11 @@ def test_every_source_with_a_secret_has_a_fake_here(tmp_path):
     assert with_secrets == set(FAKES)
 
 
+def canary(variable: str) -> str:
+    """The canary a secret variable holds."""
+    return CANARY.format(name=variable.lower())
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -163,7 +186,7 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
             urls[source] = f"http://{source}.acacia-canary.invalid"
         else:
             refused = failure == "refused credentials"
-            secret = ACCEPTED if refused else CANARY.format(name=source)
+            secret = ACCEPTED if refused else canary(SECRET_VARIABLES[source])
             api = make(secret, ACCEPTED if refused else CANARY_ID)
             if fault:
                 api.inject(fault[0], times=10**6, **fault[1])
@@ -199,9 +222,8 @@ def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[s
         path.write_text(yaml.safe_dump(raw))
         env = {}
         for key, variable in secret_variables(load_config(path)):
-            env[variable] = (
-                CANARY_ID if key.endswith("client_id_env") else CANARY.format(name=variable.lower())
-            )
+            env[variable] = CANARY_ID if key.endswith("client_id_env") else canary(variable)
+        assert set(SECRET_VARIABLES.values()) <= set(env)
         yield {"path": path, "env": env, "failure": failure, "folder": tmp_path}
     finally:
         for server in servers:

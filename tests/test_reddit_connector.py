@@ -175,3 +175,17 @@ def test_real_shapes_deleted_removed_and_unreadable_comments():
     }
     (reject,) = rejects
     assert reject.reason == "missing field 'created_utc'" and reject.item["id"] == "c3"
+
+
+def test_a_reddit_that_does_not_answer_fails_within_the_timeout(fake_reddit, reddit_data):
+    """sources.reddit.request_timeout_seconds bounds every request (praw hands its own
+    timeout to none: prawcore waited 16 s), and a listing that keeps timing out is
+    reported as unreachable, not as a malformed answer; the next run reads it all."""
+    fake_reddit.api.inject("slow", path="/r/acacia/new", times=10**6, seconds=2)
+    _, connector = run(fake_reddit, {}, timeout=0.3, retries=0)
+    (problem,) = connector.problems
+    assert "Could not reach Reddit" in str(problem) and "malformed" not in str(problem)
+    fake_reddit.api.faults.clear()
+    batches, connector = run(fake_reddit, {})
+    assert connector.problems == []
+    assert Counter(a.type for b in batches for a in b.activities) == expected(reddit_data)

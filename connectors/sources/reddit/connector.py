@@ -67,6 +67,16 @@ class RedditSettings:
     backoff: float = ApiSourceSettings.default("retry_backoff_seconds")
 
 
+class TimedRequestor(prawcore.Requestor):
+    """prawcore's requestor, every request with the source's timeout: praw reads a
+    ``timeout`` setting but hands it to no request, and prawcore's sessions ask for its
+    own default (16 s, or the ``prawcore_timeout`` variable when it was imported).
+    praw's documented way to change how requests are made is a requestor class."""
+
+    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        return super().request(*args, timeout=self.timeout, **kwargs)
+
+
 def make_reddit(settings: RedditSettings) -> praw.Reddit:
     """A read-only praw client (client credentials) for ``settings``' endpoints."""
     return praw.Reddit(
@@ -78,7 +88,8 @@ def make_reddit(settings: RedditSettings) -> praw.Reddit:
         short_url=settings.reddit_url,
         check_for_updates=False,
         check_for_async=False,
-        timeout=settings.timeout,
+        requestor_class=TimedRequestor,
+        requestor_kwargs={"timeout": settings.timeout},
     )
 
 
