@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m tests.chromium
 	$(BIN)/python -m tests.spark
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 	$(BIN)/python -m tests.dates
 
 ## Re-pins requirements.lock after a change to pyproject.toml

@@ -30,7 +30,7 @@ from tests.conftest import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 TOKEN_ENV = "ACACIA_TEST_ALERTS_TOKEN"
 

@@ -24,7 +24,7 @@ from tests.conftest import (
     small_community,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 ACCEPTED = {n for n, k in activity_types().items() if k.accepted_answer}
 

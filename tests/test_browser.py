@@ -20,7 +20,7 @@ import yaml
 
 from connectors.core import clock
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = [

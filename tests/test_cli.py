@@ -114,7 +114,6 @@ def test_a_missing_reddit_client_id_is_named(tmp_path, fake_github, fake_reddit,
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_suggestions_can_be_listed_accepted_rejected_and_undone(synced, tmp_path):
     from connectors.core.config import load_config
     from pipelines.storage.team_store import TeamStore, store_path
@@ -180,7 +179,6 @@ def test_directory_before_the_first_sync_says_what_to_do(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_after_the_demo_the_next_commands_work_without_a_flag(synced, tmp_path, monkeypatch):
     """The README's next steps after `make demo` (update, suggestions, directory, check,
     rebuild), run where a new user is: in the repository, with no acacia.yml there and

@@ -24,7 +24,7 @@ from tests.conftest import (
     members_by_identity,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 PAGE = str(DASHBOARD / "Overview.py")

@@ -134,7 +134,6 @@ def test_files_are_written_for_every_format(snapshot, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_the_nightly_job_publishes_the_directory(synced):
     config = synced["config"]
     published = json.loads((config.storage.directory() / "partners.json").read_text())

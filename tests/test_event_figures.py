@@ -25,7 +25,7 @@ from tests.conftest import (
 from tests.test_dashboard import PAGES, public_config, render
 from tests.test_event_privacy import shown
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 
 def rows(synced, sql: str) -> list[dict]:

@@ -26,7 +26,7 @@ from tests.conftest import copy_workspace, small_community
 from tests.test_dashboard import PAGES, public_config, render
 from tests.test_event_privacy import shown
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 
 def rows(config, sql: str, params: list | None = None) -> list[dict]:

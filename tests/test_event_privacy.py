@@ -13,7 +13,7 @@ from sample.events_data import draw
 from tests.conftest import MARKDOWN_ELEMENTS, small_community
 from tests.test_dashboard import PAGE, PAGES, public_config, render
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 
 def shown(app) -> str:

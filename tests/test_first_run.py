@@ -16,7 +16,7 @@ from pipelines.cli.main import SOURCE_FAILED, app
 from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import SLACK_TOKEN, TOKEN, write_config
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("first_run")]
+pytestmark = pytest.mark.slow
 
 runner = CliRunner()
 

@@ -25,7 +25,7 @@ from sample.github import FakeGitHub
 from sample.github_data import GitHubData
 from tests.conftest import DISCOURSE_KEY, TOKEN, community_end, small_community, write_config
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("forget")]
+pytestmark = pytest.mark.slow
 
 
 def cells(path: Path) -> list[tuple]:

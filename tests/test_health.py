@@ -21,7 +21,7 @@ DEFINITIONS = (
     "https://chaoss.community/kb/metric-organizational-diversity/",
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 
 def snapshot_rows(synced, sql: str) -> list[tuple]:

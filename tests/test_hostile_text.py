@@ -47,7 +47,7 @@ from tests.conftest import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
+pytestmark = pytest.mark.slow
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 #: Every page, in the sidebar's order (the Overview, Members, Organizations, ...).

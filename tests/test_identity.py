@@ -245,7 +245,6 @@ def keys_of(synced, person) -> set[str]:
 
 @pytest.mark.slow
 @pytest.mark.dates
-@pytest.mark.xdist_group("pipeline")
 def test_hard_cases_land_right(synced):
     members = member_rows(synced)
     cases = synced["data"]["github"].community.hard_cases

@@ -29,7 +29,7 @@ from pipelines.storage.snapshot import current_snapshot
 from pipelines.storage.team_store import TeamStore, store_path
 from tests.conftest import assert_same_rows
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 #: Bookkeeping columns that differ between two builds of the same data.
 BOOKKEEPING = {"_batch", "batch"}

@@ -28,7 +28,7 @@ from tests.test_alerts import workspace  # noqa: F401 (a fixture)
 from tests.test_funnel import journeys
 from tests.test_outreach import expected_lapses
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 
 def fired(holds, days: list[date]) -> list[date]:

@@ -36,7 +36,7 @@ from tests.conftest import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 
 def month_end(first: date) -> date:

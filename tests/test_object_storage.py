@@ -224,7 +224,6 @@ def test_a_sync_killed_mid_way_resumes_with_nothing_lost(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_the_models_build_from_a_landing_zone_in_the_bucket(prefix, synced, tmp_path):
     """The sample community's landing zone copied into the bucket builds the same marts
     as on the disk: the models' DuckDB reads it through pyarrow (pipelines/

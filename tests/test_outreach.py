@@ -23,7 +23,7 @@ from tests.conftest import (
     small_community,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 
 def member_days(synced) -> dict[str, dict[date, list[float]]]:

@@ -24,7 +24,7 @@ from tests.conftest import (
     write_config,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 
 def marts(snapshot: Path) -> dict[str, list[tuple]]:
@@ -240,7 +240,6 @@ def test_failed_build_keeps_the_last_good_snapshot(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
     tmp_path, fake_github, monkeypatch, request
 ):
@@ -309,7 +308,6 @@ def test_a_failing_source_is_retried_reported_and_the_others_still_publish(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_dbt_failing_says_why_and_the_next_run_in_the_process_builds(tmp_path):
     """When dbt fails (here another program holds the warehouse), the step fails with
     dbt's own reason and where its log is, and the next run builds and publishes."""

@@ -71,7 +71,6 @@ def test_hostile_text_is_an_unknown_place_never_an_error(hostile):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_the_members_mart_places_everyone_as_the_module_does(synced):
     snapshot = current_snapshot(synced["config"].storage.serving())
     with duckdb.connect(str(snapshot), read_only=True) as con:
@@ -97,7 +96,6 @@ HOSTILE_LOCATIONS = (
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_hostile_locations_are_unknown_places_on_the_page(synced, tmp_path, monkeypatch):
     """Members who write hostile text as their GitHub location (a newer profile landed,
     then a rebuild) leave the places they had and are counted among the unknowns on

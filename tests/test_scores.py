@@ -16,7 +16,7 @@ from connectors.core.registry import contribution_types
 from pipelines.storage.snapshot import current_snapshot
 from tests.conftest import community_activities, deleted_members, members_by_identity
 
-pytestmark = [pytest.mark.slow, pytest.mark.dates, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 
 def level(contributions: int, conversations: int, activities: int) -> str | None:

@@ -121,7 +121,6 @@ def members(config_path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_cli_decisions_show_without_a_full_rebuild(synced, tmp_path):
     """accept --above, reject and unmerge from the command line, then `acacia apply`
     (the models' build and publish, without a sync or a Dagster run)."""
@@ -162,7 +161,6 @@ def test_cli_decisions_show_without_a_full_rebuild(synced, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_a_tag_rule_tags_the_authors_of_new_messages(fake_slack, slack_data, tmp_path, monkeypatch):
     """tags.rules reads each new message at sync (text kept only with store_bodies) and
     tags its author from the next build on."""
@@ -225,7 +223,6 @@ def snapshot(path, sql: str) -> list[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_forget_removes_what_the_team_wrote(synced, tmp_path):
     from pipelines.orchestration.execute import run_job
     from pipelines.storage.forget import forget_member

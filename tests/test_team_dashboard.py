@@ -18,7 +18,7 @@ from pipelines.storage.team_store import TeamStore, store_path
 from tests.conftest import MARKDOWN_ELEMENTS, copy_workspace, dashboard_page
 from tests.test_dashboard import PAGES
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 
 def open_page(config: Path, monkeypatch, page: str, author: str | None = "Ada", **params):
