@@ -4,6 +4,7 @@ send), within a few seconds, and leave nothing of theirs serving: each runs as a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -140,6 +141,33 @@ def test_the_dagster_ui_stops_on_sigterm_and_writes_nothing_into_the_repository(
     assert dagster_files(REPO) == before
     assert dagster_files(home)  # run history, schedules, logs: all here
     assert (home / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
+
+
+def syncing(pid: int) -> bool:
+    """Whether an ``acacia sync`` process runs below ``pid``."""
+    lines = []
+    for child in descendants(pid):
+        with contextlib.suppress(OSError):
+            lines.append(Path(f"/proc/{child}/cmdline").read_text().split("\0"))
+    return any("sync" in line and "pipelines.cli.main" in line for line in lines)
+
+
+def test_the_demo_stops_on_sigterm_while_it_syncs(tmp_path):
+    """The demo's sync is a process of its own (``acacia sync``): told to stop before it
+    serves, the demo stops it too."""
+    process = start("demo", "--folder", str(tmp_path / "demo"), cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while not syncing(process.pid):
+            assert process.poll() is None, f"exited with {process.returncode} before syncing"
+            assert time.monotonic() < deadline, "no `acacia sync` process under the demo"
+            time.sleep(0.2)
+        time.sleep(2)  # well into the sync
+        config = (tmp_path / "demo" / "acacia.yml").read_text()
+        apis = sorted({int(port) for port in re.findall(r"127\.0\.0\.1:(\d+)", config)})
+        stops_on_sigterm(process, apis)
+    finally:
+        process.kill()
 
 
 def test_the_demo_stops_on_sigterm_with_its_fake_apis(tmp_path):

@@ -638,7 +638,11 @@ def demo(
         Path | None, typer.Option(help="Where the demo's workspace goes (default: data/demo)")
     ] = None,
 ) -> None:
-    """Sync the bundled sample community from local fake APIs, then serve the dashboard."""
+    """Sync the bundled sample community from local fake APIs, then serve the dashboard.
+
+    The sync is ``acacia sync``, a process of its own: this one, which stays up while
+    the dashboard serves, holds only the fake APIs, so it stops in a moment when told to
+    (a process that has run a build takes seconds just to tear down what it loaded)."""
     from pipelines.cli.demo import DEMO_DIR, start_fake_apis, write_demo_config
 
     with processes.stop_on_signals():
@@ -647,7 +651,10 @@ def demo(
             for name, server in servers.items():
                 typer.echo(f"Fake {name} API with the sample community on {server.url}")
             config_path = write_demo_config(servers, folder or DEMO_DIR)
-            _run(config_path, "nightly_sync")
+            sync = [sys.executable, "-m", "pipelines.cli.main", "sync", "--config"]
+            code = processes.run([*sync, str(config_path)], dict(os.environ))
+            if code:
+                raise typer.Exit(code)
             if serve:
                 typer.echo(
                     "The fake APIs stay up while the dashboard runs, so `acacia ui "

@@ -42,18 +42,27 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def run(command: Sequence[str], env: dict[str, str]) -> int:
+    """Run ``command`` to its end in a process group of its own and return its exit code.
+    If this process is told to stop meanwhile (Ctrl-C, or a signal inside
+    ``stop_on_signals``), the child's group is stopped and the stop goes on
+    (``KeyboardInterrupt``); either way nothing of the child is left running."""
+    child = subprocess.Popen(list(command), env=env, start_new_session=True)
+    try:
+        return child.wait()
+    finally:
+        stop_group(child)
+
+
 def serve(command: Sequence[str], env: dict[str, str]) -> int:
     """Run ``command`` until it exits or this process is told to stop; either way, its
     process group is stopped before this returns. Returns the child's exit code (0 when
     the stop was asked for)."""
     with stop_on_signals():
-        child = subprocess.Popen(list(command), env=env, start_new_session=True)
         try:
-            return child.wait()
+            return run(command, env)
         except KeyboardInterrupt:
             return 0
-        finally:
-            stop_group(child)
 
 
 def stop_group(child: subprocess.Popen) -> None:
