@@ -21,8 +21,12 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ACACIA = str(Path(sys.executable).parent / "acacia")
-#: What "within a few seconds" means for the whole process tree.
-STOP_SECONDS = 12
+#: How long the whole process tree may take to stop before the test calls it a hang.
+#: A bound, not a speed (tests assert no timings on a noisy machine): the children are
+#: SIGKILLed after processes.GRACE_SECONDS, so a stop that works ends well within it;
+#: on a two-core machine beside the suite's Spark build the demo once took over 12 s.
+#: The speed is measured in docs/architecture.md (1.6 s from SIGTERM with busy cores).
+STOP_SECONDS = 45
 
 
 def free_port() -> int:
