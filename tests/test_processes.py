@@ -86,7 +86,12 @@ def stops_on_sigterm(process: subprocess.Popen, ports: list[int]) -> None:
     assert tree, "a served command has a child (Streamlit, dagster dev)"
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
-    code = process.wait(timeout=STOP_SECONDS)
+    try:
+        code = process.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(
+            f"a hang: not stopped {STOP_SECONDS} s after SIGTERM\n{stacks(process)}"
+        ) from None
     deadline = started + STOP_SECONDS
     while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -95,22 +100,40 @@ def stops_on_sigterm(process: subprocess.Popen, ports: list[int]) -> None:
     assert [port for port in ports if listening(port)] == []
 
 
+def stacks(process: subprocess.Popen) -> str:
+    """What a hung command and its Python children were doing: SIGABRT makes each dump
+    its threads' stacks (faulthandler, on in ``start``) into the command's stderr."""
+    for pid in [*descendants(process.pid), process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGABRT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    time.sleep(1)
+    return STDERR.get(process.pid, Path("/dev/null")).read_text(errors="replace")[-12000:]
+
+
+#: Each started command's stderr file, by pid (read when it hangs).
+STDERR: dict[int, Path] = {}
+
+
 def start(*args: str, cwd: Path) -> subprocess.Popen:
     """``acacia <args>`` in ``cwd``, in the environment a service manager would give it
-    (none of the variables other tests' in-process runs left behind but the clock)."""
+    (none of the variables other tests' in-process runs left behind but the clock),
+    its stderr in a file (with faulthandler on, so a hang can say where it is)."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key == "ACACIA_NOW" or not key.startswith(("ACACIA_", "DAGSTER_HOME"))
     }
     env["PYTHONPATH"] = str(REPO)
-    return subprocess.Popen(
-        [ACACIA, *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env["PYTHONFAULTHANDLER"] = "1"
+    stderr = cwd / f"acacia-{args[0]}.stderr"
+    with stderr.open("wb") as sink:
+        process = subprocess.Popen(
+            [ACACIA, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=sink
+        )
+    STDERR[process.pid] = stderr
+    return process
 
 
 def serve_then_stop(command: str, path: str, cwd: Path, seconds: float) -> None:
