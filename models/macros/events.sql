@@ -7,6 +7,13 @@
     {{ return(setting('events')[name]) }}
 {%- endmacro %}
 
+{# A print of what event_attendance's stored rows depend on besides the activities: the
+   events' days and the attendance sources (the as-of day is added to it, as window_print()). #}
+{% macro attendance_settings_print() -%}
+  {{ local_md5(tojson([event_setting('before_days'), event_setting('after_days'),
+                       event_setting('retention_days'), setting('attendance_sources') or []])) }}
+{%- endmacro %}
+
 {#
   Whether a place (region, country, city columns) is one of acacia.yml's priority places
   (events.priority_places, each a region, a country, or a city with its country).

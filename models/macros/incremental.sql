@@ -243,6 +243,26 @@ counted as (
 {%- endmacro %}
 
 {% macro moved_days(windows, column='activity_date') %}
+  {%- set before = kept_as_of(weights_print() | trim) -%}
+  {%- if before is none -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set conditions = [] -%}
+  {%- for days in windows -%}
+    {%- do conditions.append(
+        "((" ~ column ~ " > " ~ before ~ " - " ~ days ~ " and " ~ column ~ " <= " ~ before
+        ~ ") <> " ~ in_window(column, days) ~ ")") -%}
+  {%- endfor -%}
+  {{ return('(' ~ (conditions | join(' or ')) ~ ')') }}
+{% endmacro %}
+
+{#
+  The as-of day this model's stored rows were computed for (a SQL date), from the print
+  its watermark recorded (`<settings print>@<as-of day>`, as window_print()); none when
+  they must all be computed again: a full build, no build recorded yet, or settings
+  (`settings_print`) other than the recorded.
+#}
+{% macro kept_as_of(settings_print) %}
   {%- if not execute or not is_incremental() -%}
     {{ return(none) }}
   {%- endif -%}
@@ -252,17 +272,10 @@ counted as (
     {{ return(none) }}
   {%- endif -%}
   {%- set stored = (found.columns[0].values()[0] or '').split('@') -%}
-  {%- if stored | length != 2 or stored[0] != weights_print() | trim -%}
+  {%- if stored | length != 2 or stored[0] != settings_print -%}
     {{ return(none) }}
   {%- endif -%}
-  {%- set before = "date '" ~ stored[1] ~ "'" -%}
-  {%- set conditions = [] -%}
-  {%- for days in windows -%}
-    {%- do conditions.append(
-        "((" ~ column ~ " > " ~ before ~ " - " ~ days ~ " and " ~ column ~ " <= " ~ before
-        ~ ") <> " ~ in_window(column, days) ~ ")") -%}
-  {%- endfor -%}
-  {{ return('(' ~ (conditions | join(' or ')) ~ ')') }}
+  {{ return("date '" ~ stored[1] ~ "'") }}
 {% endmacro %}
 
 {#

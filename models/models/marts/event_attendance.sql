@@ -8,12 +8,55 @@
 -- "after" the events.after_days after it, "retention" the events.retention_days after it;
 -- the event's own day is in none. A window that has not passed yet is not measured
 -- (the *_measured flags), so a recent event is never said to have lost its attendees.
+--
+-- Incremental, keyed by member: a member's rows depend only on their own attendance and
+-- activity, and on the as-of day through the two *_measured flags. So a build recomputes
+-- the members whose activities were written since its watermark (new, changed, deleted,
+-- re-attributed: an attendance is an activity of its source too), those an account
+-- left, and those with an event whose after or retention window ended between the
+-- stored as-of day and this one; every member in a full build or when the events'
+-- settings changed (attendance_settings_print()).
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='member_id',
+    incremental_strategy='replace_keys',
+    post_hook="{{ record_watermark(attendance_settings_print() | trim ~ '@' ~ setting('as_of_date')) }}"
+) }}
+-- depends_on: {{ ref('activity_facts') }}
 {%- set before, after, retention = event_setting('before_days'), event_setting('after_days'), event_setting('retention_days') %}
-with attendance as (
+{%- set stored = kept_as_of(attendance_settings_print() | trim) %}
+with attended as (
     select a.event_id, a.event_date, a.role, a.is_named, i.member_id
     from {{ ref('stg_event_attendance') }} as a
     join {{ ref('identities') }} as i
         on i.source = a.source and i.source_user_id = a.source_user_id
+),
+{%- if is_incremental() %}
+
+changed as (
+    {%- if stored is none %}
+    select member_id from {{ this }}
+    union
+    select member_id from attended
+    {%- else %}
+    {%- set since = watermark() %}
+    select member_id from {{ ref('activity_facts') }}
+    where _batch > {{ since }} and member_id is not null
+    union
+    select old_member_id from {{ identity_moves(since) }} where old_member_id is not null
+    union
+    select member_id from attended
+    where (event_date + {{ after }} <= {{ stored }}) <> (event_date + {{ after }} <= {{ as_of_date() }})
+        or (event_date + {{ retention }} <= {{ stored }}) <> (event_date + {{ retention }} <= {{ as_of_date() }})
+    {%- endif %}
+),
+{%- endif %}
+
+attendance as (
+    select * from attended
+    {%- if is_incremental() %}
+    where member_id in (select member_id from changed)
+    {%- endif %}
 ),
 
 per_member as (
@@ -72,23 +115,28 @@ around as (
             range between 1 following and {{ after }} following),
         retention as (partition by member_id order by day
             range between 1 following and {{ retention }} following)
+),
+
+-- Each attendance with the member's activity around it.
+measured as (
+    select
+        p.event_id,
+        p.member_id,
+        p.event_date,
+        p.role,
+        p.is_named,
+        -- Nothing of theirs, anywhere, before the event's day.
+        coalesce(f.first_date >= p.event_date, true) as is_first_timer,
+        -- A later event of theirs (the latest event of the member is after this one's).
+        p.event_date < max(p.event_date) over (partition by p.member_id) as came_back,
+        a.activities_before,
+        a.activities_after,
+        a.activities_retention,
+        p.event_date + {{ after }} <= {{ as_of_date() }} as after_measured,
+        p.event_date + {{ retention }} <= {{ as_of_date() }} as retention_measured
+    from per_member as p
+    join around as a using (event_id, member_id)
+    left join first_days as f using (member_id)
 )
 
-select
-    p.event_id,
-    p.member_id,
-    p.event_date,
-    p.role,
-    p.is_named,
-    -- Nothing of theirs, anywhere, before the event's day.
-    coalesce(f.first_date >= p.event_date, true) as is_first_timer,
-    -- A later event of theirs (the latest event of the member is after this one's).
-    p.event_date < max(p.event_date) over (partition by p.member_id) as came_back,
-    a.activities_before,
-    a.activities_after,
-    a.activities_retention,
-    p.event_date + {{ after }} <= {{ as_of_date() }} as after_measured,
-    p.event_date + {{ retention }} <= {{ as_of_date() }} as retention_measured
-from per_member as p
-join around as a using (event_id, member_id)
-left join first_days as f using (member_id)
+{{ replaced_rows('measured', 'changed', ['member_id']) }}
