@@ -105,9 +105,6 @@ def find_themes(groups: dict[Any, list[Text]], top: int = TOP) -> dict[Any, list
     frequency). A theme is said in at least MIN_TEXTS different texts: the same sentence
     said again and again (a template, a greeting) counts each time it is said, but is
     one way of saying it."""
-    import numpy as np
-    from sklearn.feature_extraction.text import CountVectorizer
-
     # Each group's different texts, and how many times each was said.
     unique: dict[Any, dict[str, list[Text]]] = {}
     for key, texts in groups.items():
@@ -118,6 +115,12 @@ def find_themes(groups: dict[Any, list[Text]], top: int = TOP) -> dict[Any, list
             unique[key] = found
     if not unique:
         return {}
+    # Imported here, when there are texts: scikit-learn (with SciPy) takes 1.2–1.8 s to
+    # import, in every process that builds, which a community without stored message
+    # bodies, notes or quotable answers would pay for nothing.
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
     keys = list(unique)
     bodies = [body for key in keys for body in unique[key]]
     said_times = np.array([len(unique[key][body]) for key in keys for body in unique[key]])
