@@ -5,6 +5,8 @@ each shown without a full rebuild; and none of it in public mode."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -261,6 +263,27 @@ def test_tags_are_a_column_of_every_table_of_members(synced, tmp_path, monkeypat
     assert tagged(open_page(config, monkeypatch, "Members"))
     assert tagged(open_page(config, monkeypatch, "Organizations", organization=organization))
     assert tagged(open_page(config, monkeypatch, "Engagement"))
+
+
+def test_the_applier_has_imported_what_a_build_needs_when_it_says_ready(tmp_path):
+    """The first decision pays no import: before its ``ready`` the applier has parsed
+    the models and imported what the themes need (scikit-learn, 1.2–1.8 s). In a process
+    of its own, so that no other test's import counts."""
+    code = (
+        "import io, sys; from pathlib import Path; "
+        "from pipelines.build.decisions import serve; replies = io.StringIO(); "
+        "serve(Path('acacia.yml'), io.StringIO(''), replies, io.StringIO()); "
+        "print(replies.getvalue().split(), 'sklearn.feature_extraction.text' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        check=True,
+    )
+    assert done.stdout.split("\n")[-2] == "['ready'] True"
 
 
 def test_the_applier_answers_every_request_and_outlives_a_kill(synced, tmp_path):

@@ -117,7 +117,8 @@ def find_themes(groups: dict[Any, list[Text]], top: int = TOP) -> dict[Any, list
         return {}
     # Imported here, when there are texts: scikit-learn (with SciPy) takes 1.2–1.8 s to
     # import, in every process that builds, which a community without stored message
-    # bodies, notes or quotable answers would pay for nothing.
+    # bodies, notes or quotable answers would pay for nothing (a warm process imports it
+    # ahead: ``warm``).
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -184,6 +185,12 @@ def find_themes(groups: dict[Any, list[Text]], top: int = TOP) -> dict[Any, list
                 break
         out[key] = chosen
     return out
+
+
+def warm() -> None:
+    """Import what finding themes needs, ahead of a build (the dashboard's applier does,
+    before it says it is ready): its first decision then pays no import."""
+    import sklearn.feature_extraction.text  # noqa: F401
 
 
 def _contains(longer: str, shorter: str) -> bool:
