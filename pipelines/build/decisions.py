@@ -92,9 +92,10 @@ def serve(
     is published, is a line ``<number> ok <what it did>`` or ``<number> failed <what
     went wrong>``, after a first line ``ready`` (dbt parsed and the themes' libraries
     imported, nothing built). Requests that arrive during a build are answered by the
-    next one, together: every build applies every decision recorded when it starts. The configuration is read again for
-    each build, so an edited acacia.yml counts from the next decision. What each build
-    did goes to ``log`` (the dashboard's apply.log)."""
+    next one, together: every build applies every decision recorded when it starts.
+    The configuration is read again for each build, so an edited acacia.yml counts
+    from the next decision. What each build did goes to ``log`` (the dashboard's
+    apply.log)."""
     from pipelines.build import dbt, themes
 
     dbt.manifest()
